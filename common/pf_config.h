@@ -1,0 +1,75 @@
+/* pf_config: the configuration file, loaded with libconfig into one typed
+ * struct, with defaults and validation.
+ *
+ * Rules (see docs/configuration.md):
+ *  - every setting has a default; a file may set any subset;
+ *  - an unknown setting or group is an error, not silence;
+ *  - every error names the file, the line and the setting:
+ *        /etc/preforkd/preforkd.conf:12: workers.start: must be between 1 and 64
+ *  - relative paths resolve against the folder of the config file;
+ *  - durations are seconds, integer or decimal (0.5), stored as milliseconds.
+ * Loading never touches the live configuration: it fills a new struct, so
+ * a failed reload leaves the running one intact.
+ */
+#ifndef PF_CONFIG_H
+#define PF_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_addr.h"
+
+#define PF_CONFIG_ERR_MAX 1024
+#define PF_PROTO_NAME_MAX 16
+
+/* Bounds used by validation (and quoted in its messages). */
+#define PF_WORKERS_HARD_MAX 4096
+#define PF_BACKLOG_MAX 65535
+
+struct pf_config {
+    char path[PATH_MAX];      /* absolute path of the file loaded ("" = defaults only) */
+    char dir[PATH_MAX];       /* its folder: base for relative paths */
+
+    char listen[PF_ADDR_STRLEN + 64]; /* as written, for messages */
+    struct pf_addr listen_addr;       /* parsed */
+    int backlog;                      /* listen(2) backlog, 1..65535; default 511 */
+    char protocol[PF_PROTO_NAME_MAX]; /* "echo" | "msg"; default "echo" */
+
+    struct {
+        int start;               /* workers forked at start (pool target); default 4 */
+        int max;                 /* scoreboard slots, cap for scale up; default 64 */
+        long max_requests;       /* recycle a worker after N requests, 0 = never; default 0 */
+        int graceful_timeout_ms; /* SIGQUIT: bound on finishing clients; default 30 s */
+        int stop_timeout_ms;     /* SIGTERM: wait before SIGKILL; default 5 s */
+    } workers;
+
+    struct {
+        int read_timeout_ms;  /* receiving one message once it started; default 30 s */
+        int write_timeout_ms; /* sending one reply; default 30 s */
+        int idle_timeout_ms;  /* waiting for the first byte of a message; default 60 s */
+    } client;
+
+    struct {
+        size_t max_line; /* bytes, '\n' included; default 8192, 2..16 MiB */
+    } echo;
+
+    struct {
+        size_t max_message; /* payload bytes; default 1 MiB, 0..256 MiB */
+    } msg;
+
+    struct {
+        char error_log[PATH_MAX]; /* "" = stderr; absolute after loading */
+        int log_level;            /* enum pf_log_level; default info */
+    } daemon;
+};
+
+/* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
+void pf_config_defaults(struct pf_config *c);
+
+/* Load and validate path into c (defaults first, then the file's settings).
+ * Returns 0, or -1 with "FILE:LINE: SETTING: REASON" (or "FILE: REASON"
+ * when the file cannot be read) in err. c is unspecified on failure. */
+int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errlen);
+
+#endif

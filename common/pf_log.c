@@ -1,0 +1,152 @@
+/* pf_log: leveled log lines to stderr or a file, one write() per line. */
+#include "pf_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const level_names[] = {"debug", "info", "notice", "warn", "error"};
+#define LEVEL_COUNT ((int)(sizeof(level_names) / sizeof(level_names[0])))
+
+static struct {
+    int fd;            /* -1: stderr */
+    int level;
+    const char *role;
+    char path[4096];
+} log_state = {-1, PF_LOG_INFO, "master", ""};
+
+/* Name -> level, so the config and the CLI share one spelling. */
+int pf_log_level_parse(const char *name)
+{
+    for (int i = 0; i < LEVEL_COUNT; i++)
+        if (name && strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *pf_log_level_name(int level)
+{
+    return level >= 0 && level < LEVEL_COUNT ? level_names[level] : "?";
+}
+
+void pf_log_set_role(const char *role) { log_state.role = role; }
+void pf_log_set_level(int level) { log_state.level = level; }
+int pf_log_get_level(void) { return log_state.level; }
+int pf_log_fd(void) { return log_state.fd >= 0 ? log_state.fd : STDERR_FILENO; }
+
+/* Open path for appending without following a symlink an attacker could
+ * have planted where the log file should be. */
+static int log_open_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+
+    if (fd < 0)
+        snprintf(err, errlen, "cannot open log file %s: %s", path, strerror(errno));
+    return fd;
+}
+
+int pf_log_open(const char *path, char *err, size_t errlen)
+{
+    int fd;
+
+    if (path == NULL || path[0] == '\0') {
+        pf_log_close();
+        return 0;
+    }
+    if (strlen(path) >= sizeof(log_state.path)) {
+        snprintf(err, errlen, "log file path too long");
+        return -1;
+    }
+    fd = log_open_file(path, err, errlen);
+    if (fd < 0)
+        return -1;
+    pf_log_close();
+    log_state.fd = fd;
+    strcpy(log_state.path, path);
+    return 0;
+}
+
+/* Reopen by name: after logrotate renamed the file, new lines go to a new
+ * file at the configured path. The old descriptor is kept on failure. */
+int pf_log_reopen(char *err, size_t errlen)
+{
+    int fd;
+
+    if (log_state.fd < 0)
+        return 0;
+    fd = log_open_file(log_state.path, err, errlen);
+    if (fd < 0)
+        return -1;
+    dup2(fd, log_state.fd);
+    close(fd);
+    return 0;
+}
+
+void pf_log_close(void)
+{
+    if (log_state.fd >= 0)
+        close(log_state.fd);
+    log_state.fd = -1;
+    log_state.path[0] = '\0';
+}
+
+/* "2026-11-21T08:54:45.123+0000 [info] master[1234]: text\n" */
+size_t pf_log_format(char *buf, size_t size, const struct timespec *now, int level,
+                     const char *role, pid_t pid, const char *fmt, va_list ap)
+{
+    struct tm tm;
+    char stamp[40];
+    size_t n;
+    int w;
+
+    if (size < 8)
+        return 0;
+    localtime_r(&now->tv_sec, &tm);
+    n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    w = snprintf(stamp + n, sizeof(stamp) - n, ".%03ld", now->tv_nsec / 1000000L);
+    if (w > 0)
+        n += (size_t)w;
+    strftime(stamp + n, sizeof(stamp) - n, "%z", &tm);
+    w = snprintf(buf, size, "%s [%s] %s[%ld]: ", stamp, pf_log_level_name(level), role,
+                 (long)pid);
+    n = w < 0 ? 0 : (size_t)w >= size ? size - 1 : (size_t)w;
+    w = vsnprintf(buf + n, size - n, fmt, ap);
+    if (w >= 0 && (size_t)w >= size - n) {
+        /* Truncated: end in "..." so a reader knows the line was cut. */
+        memcpy(buf + size - 5, "...", 3);
+        n = size - 2;
+    } else if (w > 0) {
+        n += (size_t)w;
+    }
+    buf[n++] = '\n';
+    buf[n] = '\0';
+    return n;
+}
+
+void pf_vlog(int level, const char *fmt, va_list ap)
+{
+    char line[PF_LOG_LINE_MAX];
+    struct timespec now;
+    size_t n;
+    int saved = errno;
+
+    if (level < log_state.level)
+        return;
+    clock_gettime(CLOCK_REALTIME, &now);
+    n = pf_log_format(line, sizeof(line), &now, level, log_state.role, getpid(), fmt, ap);
+    /* A full disk or a closed stderr must never stop serving: drop the line. */
+    if (write(pf_log_fd(), line, n) < 0) {
+    }
+    errno = saved;
+}
+
+void pf_log(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pf_vlog(level, fmt, ap);
+    va_end(ap);
+}

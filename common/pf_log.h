@@ -1,0 +1,66 @@
+/* pf_log: leveled logging for master and workers.
+ *
+ * One line per event:
+ *   2026-11-21T08:54:45.123+0000 [info] master[1234]: listening on 127.0.0.1:8080
+ * Each line is formatted into one buffer and written with a single write()
+ * on an O_APPEND descriptor, so lines from many processes never interleave
+ * mid-line. Not async-signal-safe: preforkd never logs from a signal handler.
+ */
+#ifndef PF_LOG_H
+#define PF_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum pf_log_level {
+    PF_LOG_DEBUG = 0,
+    PF_LOG_INFO,
+    PF_LOG_NOTICE,
+    PF_LOG_WARN,
+    PF_LOG_ERROR,
+};
+
+/* Longest line written; longer messages are truncated and end in "...". */
+#define PF_LOG_LINE_MAX 2048
+
+/* "debug", "info", "notice", "warn", "error" -> level; -1 when unknown. */
+int pf_log_level_parse(const char *name);
+const char *pf_log_level_name(int level);
+
+/* Process role printed in each line ("master", "worker"); pid is read at
+ * each call, so a forked child only has to change the role. */
+void pf_log_set_role(const char *role);
+void pf_log_set_level(int level);
+int pf_log_get_level(void);
+
+/* Send lines to path (opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC|O_NOFOLLOW,
+ * mode 0640), or to stderr when path is NULL or "". On failure writes the
+ * reason into err and keeps the previous destination. */
+int pf_log_open(const char *path, char *err, size_t errlen);
+
+/* Reopen the current file (after logrotate moved it); no-op for stderr. */
+int pf_log_reopen(char *err, size_t errlen);
+
+/* The descriptor lines go to (stderr's 2 when no file is open). */
+int pf_log_fd(void);
+
+/* Close the log file (if any) and fall back to stderr. */
+void pf_log_close(void);
+
+void pf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pf_vlog(int level, const char *fmt, va_list ap);
+
+/* Pure formatter behind pf_log, exposed for tests: formats one line
+ * (terminated by '\n') into buf and returns its length (< size). */
+size_t pf_log_format(char *buf, size_t size, const struct timespec *now, int level,
+                     const char *role, pid_t pid, const char *fmt, va_list ap);
+
+#define pf_log_debug(...) pf_log(PF_LOG_DEBUG, __VA_ARGS__)
+#define pf_log_info(...) pf_log(PF_LOG_INFO, __VA_ARGS__)
+#define pf_log_notice(...) pf_log(PF_LOG_NOTICE, __VA_ARGS__)
+#define pf_log_warn(...) pf_log(PF_LOG_WARN, __VA_ARGS__)
+#define pf_log_error(...) pf_log(PF_LOG_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,211 @@
+/* pf_net: socket helpers (listen, connect, send_all, recv_exact). */
+#include "pf_net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pf_time.h"
+
+const char *pf_io_name(enum pf_io r)
+{
+    switch (r) {
+    case PF_IO_OK: return "ok";
+    case PF_IO_EOF: return "closed by peer";
+    case PF_IO_TIMEOUT: return "timed out";
+    case PF_IO_ERROR: return "error";
+    }
+    return "?";
+}
+
+/* Print "cannot listen on ADDR: what: strerror" into err, keep errno. */
+static int net_fail(int fd, const struct pf_addr *addr, const char *what, char *err,
+                    size_t errlen)
+{
+    char text[PF_ADDR_STRLEN];
+    int saved = errno;
+
+    snprintf(err, errlen, "cannot listen on %s: %s%s%s",
+             pf_addr_format((const struct sockaddr *)&addr->ss, text, sizeof(text)), what,
+             what[0] ? ": " : "", strerror(saved));
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return -1;
+}
+
+/* A listening TCP socket. SO_REUSEADDR lets a restarted daemon bind while
+ * old connections sit in TIME_WAIT; close-on-exec keeps it out of programs
+ * we might exec; non-blocking because workers accept only after readiness
+ * and must never sleep inside accept() where they could miss a stop. */
+int pf_net_listen(const struct pf_addr *addr, int backlog, char *err, size_t errlen)
+{
+    int one = 1;
+    int family = addr->ss.ss_family;
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    if (fd < 0)
+        return net_fail(fd, addr, "socket", err, errlen);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+        return net_fail(fd, addr, "SO_REUSEADDR", err, errlen);
+    if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+        return net_fail(fd, addr, "IPV6_V6ONLY", err, errlen);
+    if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0)
+        return net_fail(fd, addr, "", err, errlen);
+    if (listen(fd, backlog) < 0)
+        return net_fail(fd, addr, "listen", err, errlen);
+    return fd;
+}
+
+int pf_net_local_addr(int fd, struct pf_addr *out)
+{
+    out->len = sizeof(out->ss);
+    return getsockname(fd, (struct sockaddr *)&out->ss, &out->len);
+}
+
+/* Wait until fd is ready for events or the deadline passes.
+ * 1 ready, 0 timeout, -1 error (errno). EINTR just waits again. */
+static int net_wait(int fd, short events, int64_t deadline_ms)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+
+    for (;;) {
+        int n = poll(&p, 1, pf_time_left_ms(deadline_ms));
+
+        if (n > 0)
+            return 1;
+        if (n == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+/* Non-blocking connect, then wait for it to complete within the timeout. */
+int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t errlen)
+{
+    char text[PF_ADDR_STRLEN];
+    int64_t deadline = pf_time_deadline(timeout_ms);
+    int fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+
+    pf_addr_format((const struct sockaddr *)&addr->ss, text, sizeof(text));
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", text, strerror(errno));
+        return -1;
+    }
+    if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0) {
+        if (errno != EINPROGRESS)
+            soerr = errno;
+        else if (net_wait(fd, POLLOUT, deadline) <= 0)
+            soerr = ETIMEDOUT;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+            soerr = errno;
+    }
+    if (soerr != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", text, strerror(soerr));
+        close(fd);
+        errno = soerr;
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+enum pf_io pf_net_send_all_until(int fd, const void *buf, size_t len, int64_t deadline_ms)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return PF_IO_ERROR;
+        int w = net_wait(fd, POLLOUT, deadline_ms);
+        if (w == 0)
+            return PF_IO_TIMEOUT;
+        if (w < 0)
+            return PF_IO_ERROR;
+    }
+    return PF_IO_OK;
+}
+
+enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadline_ms,
+                                  size_t *got)
+{
+    *got = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+        if (n > 0) {
+            *got = (size_t)n;
+            return PF_IO_OK;
+        }
+        if (n == 0)
+            return len == 0 ? PF_IO_OK : PF_IO_EOF;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return PF_IO_ERROR;
+        int w = net_wait(fd, POLLIN, deadline_ms);
+        if (w == 0)
+            return PF_IO_TIMEOUT;
+        if (w < 0)
+            return PF_IO_ERROR;
+    }
+}
+
+enum pf_io pf_net_recv_exact_until(int fd, void *buf, size_t len, int64_t deadline_ms,
+                                   size_t *got)
+{
+    size_t total = 0;
+    enum pf_io r = PF_IO_OK;
+
+    while (total < len) {
+        size_t n;
+
+        r = pf_net_recv_some_until(fd, (char *)buf + total, len - total, deadline_ms, &n);
+        total += n;
+        if (r != PF_IO_OK)
+            break;
+    }
+    if (got)
+        *got = total;
+    return r;
+}
+
+enum pf_io pf_net_send_all(int fd, const void *buf, size_t len, int timeout_ms)
+{
+    return pf_net_send_all_until(fd, buf, len, pf_time_deadline(timeout_ms));
+}
+
+enum pf_io pf_net_recv_exact(int fd, void *buf, size_t len, int timeout_ms, size_t *got)
+{
+    return pf_net_recv_exact_until(fd, buf, len, pf_time_deadline(timeout_ms), got);
+}
+
+/* For a socket in LISTEN state Linux reports the accept queue length in
+ * tcpi_unacked (and the backlog in tcpi_sacked). */
+int pf_net_accept_queue_len(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || ti.tcpi_state != TCP_LISTEN)
+        return -1;
+    return (int)ti.tcpi_unacked;
+}

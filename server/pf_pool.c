@@ -1,0 +1,250 @@
+/* pf_pool: fork, reap, refill and retire workers (master side). */
+#include "pf_pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pf_log.h"
+#include "pf_signals.h"
+#include "pf_time.h"
+#include "pf_worker.h"
+
+/* A worker that dies abnormally sooner than this after its start is
+ * probably failing at start; wait this long before forking its successor
+ * so a broken worker cannot make the master spin in fork(). */
+#define POOL_YOUNG_DEATH_MS 1000
+
+int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf_proto *proto,
+                 int listen_fd, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof(*p));
+    p->cfg = cfg;
+    p->proto = proto;
+    p->listen_fd = listen_fd;
+    p->lifeline[0] = p->lifeline[1] = -1;
+    p->generation = 1;
+    if (pf_scoreboard_create(&p->sb, (size_t)cfg->workers.max, err, errlen) < 0)
+        return -1;
+    p->children = calloc(p->sb.nslots, sizeof(*p->children));
+    if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "cannot set up the worker table: %s", strerror(errno));
+        pf_pool_destroy(p);
+        return -1;
+    }
+    return 0;
+}
+
+void pf_pool_destroy(struct pf_pool *p)
+{
+    for (int i = 0; i < 2; i++)
+        if (p->lifeline[i] >= 0)
+            close(p->lifeline[i]);
+    pf_pool_close_listener(p);
+    free(p->children);
+    p->children = NULL;
+    pf_scoreboard_destroy(&p->sb);
+}
+
+void pf_pool_close_listener(struct pf_pool *p)
+{
+    if (p->listen_fd >= 0)
+        close(p->listen_fd);
+    p->listen_fd = -1;
+}
+
+/* In the child after fork(): become a worker; never returns. */
+static void pool_child(struct pf_pool *p, int slot)
+{
+    struct pf_worker_args a = {
+        .cfg = p->cfg,
+        .proto = p->proto,
+        .listen_fd = p->listen_fd,
+        .lifeline_fd = p->lifeline[0],
+        .slot = &p->sb.slots[slot],
+        .slot_index = slot,
+        .generation = p->generation,
+        .max_requests = p->cfg->workers.max_requests,
+    };
+
+    /* The write end must live in the master alone, or its death would not
+     * be seen as EOF. */
+    close(p->lifeline[1]);
+    free(p->children);
+    pf_worker_run(&a);
+}
+
+/* fork() with every signal blocked: a signal arriving in between is then
+ * neither run by the master's handler in the child nor lost; the child
+ * resets dispositions before it lets signals in (pf_signals_worker). */
+int pf_pool_spawn(struct pf_pool *p)
+{
+    sigset_t saved;
+    pid_t pid;
+    int slot = pf_scoreboard_claim(&p->sb);
+    int err;
+
+    if (slot < 0) {
+        pf_log_warn("cannot start a worker: all %zu slots (workers.max) in use", p->sb.nslots);
+        return -1;
+    }
+    pf_signals_block_all(&saved);
+    pid = fork();
+    if (pid == 0)
+        pool_child(p, slot);
+    err = errno;
+    pf_signals_restore(&saved);
+    if (pid < 0) {
+        pf_scoreboard_release(&p->sb, slot);
+        pf_log_error("cannot start a worker: fork failed: %s", strerror(err));
+        return -1;
+    }
+    p->children[slot] = (struct pf_child){.pid = pid, .generation = p->generation,
+                                          .started_ms = pf_time_now_ms()};
+    atomic_store_explicit(&p->sb.slots[slot].pid, pid, memory_order_relaxed);
+    p->spawned++;
+    pf_log_info("worker %ld started (slot %d)", (long)pid, slot);
+    return 0;
+}
+
+static int pool_find(const struct pf_pool *p, pid_t pid)
+{
+    for (size_t i = 0; i < p->sb.nslots; i++)
+        if (p->children[i].pid == pid)
+            return (int)i;
+    return -1;
+}
+
+/* "exited with status 0" / "killed by signal 9 (Killed)" */
+static void pool_describe_exit(int status, char *buf, size_t size)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, size, "killed by signal %d (%s)%s", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+    else
+        snprintf(buf, size, "ended with wait status %#x", (unsigned)status);
+}
+
+/* Log one reaped worker and decide whether its successor must wait. */
+static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int status)
+{
+    char how[128];
+    bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    bool young = pf_time_now_ms() - c->started_ms < POOL_YOUNG_DEATH_MS;
+
+    pool_describe_exit(status, how, sizeof(how));
+    if (abnormal)
+        p->exits_abnormal++;
+    if (abnormal && !c->retiring)
+        pf_log_warn("worker %ld %s", (long)c->pid, how);
+    else
+        pf_log_info("worker %ld %s", (long)c->pid, how);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT)
+        pf_log_error("worker %ld could not start (reason logged above); retrying in %d ms",
+                     (long)c->pid, POOL_YOUNG_DEATH_MS);
+    else if (!abnormal || c->retiring || !young)
+        return;
+    p->respawn_not_before = pf_time_now_ms() + POOL_YOUNG_DEATH_MS;
+}
+
+int pf_pool_reap(struct pf_pool *p)
+{
+    int reaped = 0;
+
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+
+        if (pid <= 0)
+            return reaped;
+        int slot = pool_find(p, pid);
+        if (slot < 0)
+            continue; /* not a worker of ours (nothing else is forked today) */
+        pool_account_exit(p, &p->children[slot], status);
+        if (!p->children[slot].retiring)
+            p->vacancies++;
+        memset(&p->children[slot], 0, sizeof(p->children[slot]));
+        pf_scoreboard_release(&p->sb, slot);
+        reaped++;
+    }
+}
+
+/* This is where a dead worker is replaced: fork until the pool holds
+ * target active workers again (unless the crash guard says wait). */
+int pf_pool_refill(struct pf_pool *p)
+{
+    int forked = 0;
+
+    if (pf_time_now_ms() < p->respawn_not_before)
+        return 0;
+    while (pf_pool_active(p) < p->target) {
+        if (pf_pool_spawn(p) < 0)
+            break;
+        forked++;
+        if (p->vacancies > 0) {
+            p->vacancies--;
+            p->respawns++;
+        }
+    }
+    return forked;
+}
+
+/* Pick the worker to let go: an idle one if any (nobody waits on it),
+ * else one still starting, else a busy one (it finishes its client). From
+ * the top slot down, so the pool stays packed at the low slots. */
+static int pool_pick_retiree(const struct pf_pool *p)
+{
+    static const int preference[] = {PF_SLOT_IDLE, PF_SLOT_STARTING, PF_SLOT_BUSY};
+
+    for (size_t k = 0; k < sizeof(preference) / sizeof(preference[0]); k++)
+        for (size_t i = p->sb.nslots; i-- > 0;)
+            if (p->children[i].pid > 0 && !p->children[i].retiring &&
+                pf_slot_get_state(&p->sb.slots[i]) == preference[k])
+                return (int)i;
+    for (size_t i = p->sb.nslots; i-- > 0;)
+        if (p->children[i].pid > 0 && !p->children[i].retiring)
+            return (int)i;
+    return -1;
+}
+
+pid_t pf_pool_retire_one(struct pf_pool *p)
+{
+    int i = pool_pick_retiree(p);
+
+    if (i < 0)
+        return 0;
+    p->children[i].retiring = true;
+    kill(p->children[i].pid, SIGQUIT);
+    return p->children[i].pid;
+}
+
+void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire)
+{
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        if (p->children[i].pid <= 0)
+            continue;
+        if (retire)
+            p->children[i].retiring = true;
+        kill(p->children[i].pid, sig);
+    }
+}
+
+static int pool_count(const struct pf_pool *p, bool only_active)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < p->sb.nslots; i++)
+        if (p->children[i].pid > 0 && !(only_active && p->children[i].retiring))
+            n++;
+    return n;
+}
+
+int pf_pool_alive(const struct pf_pool *p) { return pool_count(p, false); }
+int pf_pool_active(const struct pf_pool *p) { return pool_count(p, true); }

@@ -1,0 +1,73 @@
+/* pf_pool: the master's table of worker processes.
+ *
+ * This is where workers are forked, where dead ones are reaped and logged,
+ * and where the pool is refilled to its target (a dead worker is replaced in
+ * pf_pool_refill). One entry per scoreboard slot. Only the master calls
+ * these functions.
+ */
+#ifndef PF_POOL_H
+#define PF_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pf_config.h"
+#include "pf_proto.h"
+#include "pf_scoreboard.h"
+
+struct pf_child {
+    pid_t pid;             /* 0: slot unused */
+    unsigned generation;
+    int64_t started_ms;    /* monotonic */
+    bool retiring;         /* told to stop; does not count toward the target */
+};
+
+struct pf_pool {
+    const struct pf_config *cfg;
+    const struct pf_proto *proto;
+    struct pf_scoreboard sb;
+    struct pf_child *children;  /* sb.nslots entries, indexed like the slots */
+    int listen_fd;
+    int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
+    int target;                 /* workers wanted (not counting retiring ones) */
+    unsigned generation;
+    int64_t respawn_not_before; /* monotonic ms; crash guard */
+    int vacancies;              /* active workers that exited, not yet replaced */
+
+    /* Totals since start. */
+    uint64_t spawned;
+    uint64_t respawns;          /* spawned to replace a worker that exited */
+    uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
+};
+
+/* Set up the table, scoreboard and lifeline pipe. 0 or -1 (reason in err). */
+int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf_proto *proto,
+                 int listen_fd, char *err, size_t errlen);
+void pf_pool_destroy(struct pf_pool *p);
+
+/* Fork one worker into a free slot. 0, or -1 (logged) if none or fork failed. */
+int pf_pool_spawn(struct pf_pool *p);
+
+/* Reap every exited worker (waitpid loop), log how each ended, free its
+ * slot. Returns the number reaped. */
+int pf_pool_reap(struct pf_pool *p);
+
+/* Fork workers until the pool holds target active (non-retiring) ones,
+ * unless a crash guard asks to wait. Returns how many were forked. */
+int pf_pool_refill(struct pf_pool *p);
+
+/* Tell one active worker to stop gracefully (an idle one if any). Returns
+ * its pid, or 0 if there was none. */
+pid_t pf_pool_retire_one(struct pf_pool *p);
+
+/* Send sig to every live worker; with retire set, also mark them retiring. */
+void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire);
+
+/* Close the master's copy of the listening socket (graceful stop). */
+void pf_pool_close_listener(struct pf_pool *p);
+
+int pf_pool_alive(const struct pf_pool *p);   /* live workers, retiring included */
+int pf_pool_active(const struct pf_pool *p);  /* live and not retiring */
+
+#endif

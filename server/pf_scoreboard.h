@@ -1,0 +1,66 @@
+/* pf_scoreboard: what every worker is doing, in shared memory.
+ *
+ * One mmap(MAP_SHARED|MAP_ANONYMOUS) array created by the master before the
+ * first fork, one fixed slot per possible worker (workers.max). A worker
+ * writes only its own slot, with relaxed atomic stores and no lock: a single
+ * writer per slot needs none, and the master (the only reader) tolerates a
+ * counter read a moment stale. The master owns slot allocation: it claims a
+ * free slot before fork() and frees it after reaping the worker.
+ */
+#ifndef PF_SCOREBOARD_H
+#define PF_SCOREBOARD_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+enum pf_slot_state {
+    PF_SLOT_FREE = 0,  /* no worker */
+    PF_SLOT_STARTING,  /* forked, not yet waiting for clients */
+    PF_SLOT_IDLE,      /* waiting in accept */
+    PF_SLOT_BUSY,      /* serving a client */
+    PF_SLOT_STOPPING,  /* told to stop, finishing its client */
+};
+
+const char *pf_slot_state_name(int state);
+
+struct pf_slot {
+    _Atomic int state;            /* enum pf_slot_state */
+    _Atomic pid_t pid;
+    _Atomic unsigned generation;
+    _Atomic int64_t started_ms;   /* wall clock, for humans */
+    _Atomic int64_t busy_since_ms;/* monotonic, start of the current connection */
+    _Atomic uint64_t connections; /* connections served */
+    _Atomic uint64_t requests;    /* messages (echo lines, msg frames) served */
+    _Atomic uint64_t bytes_in;
+    _Atomic uint64_t bytes_out;
+    struct sockaddr_storage client; /* current client, written before BUSY */
+};
+
+struct pf_scoreboard {
+    struct pf_slot *slots;
+    size_t nslots;
+};
+
+/* Map nslots zeroed slots shared with future children. 0 or -1 (reason in err). */
+int pf_scoreboard_create(struct pf_scoreboard *sb, size_t nslots, char *err, size_t errlen);
+void pf_scoreboard_destroy(struct pf_scoreboard *sb);
+
+/* Index of a FREE slot claimed (set to STARTING with pid 0), or -1 if full. */
+int pf_scoreboard_claim(struct pf_scoreboard *sb);
+
+/* Return a slot to FREE and zero it (master, after reaping its worker). */
+void pf_scoreboard_release(struct pf_scoreboard *sb, int index);
+
+/* Single-writer updates from the worker owning the slot. */
+void pf_slot_set_state(struct pf_slot *s, enum pf_slot_state st);
+void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
+void pf_slot_end_client(struct pf_slot *s);
+void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
+
+/* Relaxed read of a slot's state (master side). */
+int pf_slot_get_state(const struct pf_slot *s);
+
+#endif

@@ -1,0 +1,213 @@
+/* pf_worker: the worker process: wait, accept, serve, repeat. */
+#include "pf_worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pf_log.h"
+#include "pf_net.h"
+#include "pf_signals.h"
+#include "pf_time.h"
+
+/* Pause after accept() failed for lack of descriptors or memory: retrying
+ * at once would spin on a listening socket that stays readable. */
+#define WORKER_ACCEPT_BACKOFF_MS 100
+
+struct worker {
+    const struct pf_worker_args *a;
+    void *proto_state;
+    int epfd;
+    sigset_t wait_mask;   /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
+    bool master_gone;
+    int64_t last_accept_warn;
+};
+
+/* One epoll set for the two things an idle worker waits for. EPOLLEXCLUSIVE
+ * on the shared listening socket wakes one waiting worker per connection
+ * instead of the whole pool (no thundering herd). */
+static int worker_epoll(struct worker *w, char *err, size_t errlen)
+{
+    struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = w->a->listen_fd};
+    struct epoll_event pev = {.events = EPOLLIN, .data.fd = w->a->lifeline_fd};
+
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->a->listen_fd, &lev) < 0 ||
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->a->lifeline_fd, &pev) < 0) {
+        snprintf(err, errlen, "epoll set-up failed: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Everything a new worker does before its first accept. On failure it
+ * exits with PF_WORKER_EXIT_INIT so the master knows not to respawn fast. */
+static void worker_setup(struct worker *w)
+{
+    char err[256] = "";
+    struct pf_slot *s = w->a->slot;
+
+    pf_log_set_role("worker");
+    if (pf_signals_worker(&w->wait_mask) < 0)
+        snprintf(err, sizeof(err), "signal set-up failed: %s", strerror(errno));
+    else if (worker_epoll(w, err, sizeof(err)) == 0)
+        w->a->proto->worker_init(&w->proto_state, w->a->cfg, err, sizeof(err));
+    if (err[0]) {
+        pf_log_error("cannot start: %s", err);
+        exit(PF_WORKER_EXIT_INIT);
+    }
+    atomic_store_explicit(&s->pid, getpid(), memory_order_relaxed);
+    atomic_store_explicit(&s->generation, w->a->generation, memory_order_relaxed);
+    atomic_store_explicit(&s->started_ms, (int64_t)time(NULL) * 1000, memory_order_relaxed);
+    pf_slot_set_state(s, PF_SLOT_IDLE);
+}
+
+/* TCP_NODELAY: replies go out in one send; never hold them for Nagle. */
+static void worker_tune_client(int fd, const struct sockaddr_storage *peer)
+{
+    int one = 1;
+
+    if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* Serve one accepted connection through the protocol handler, then close. */
+static void worker_serve(struct worker *w, int fd, struct pf_conn *c)
+{
+    c->fd = fd;
+    c->slot = w->a->slot;
+    c->cfg = w->a->cfg;
+    pf_addr_format((struct sockaddr *)&c->peer, c->peer_text, sizeof(c->peer_text));
+    worker_tune_client(fd, &c->peer);
+    pf_slot_begin_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
+    w->a->proto->serve(w->proto_state, c);
+    close(fd);
+    pf_slot_end_client(c->slot);
+}
+
+/* Sleep up to ms while still noticing the master's death and signals. */
+static void worker_pause(struct worker *w, int ms)
+{
+    struct pollfd p = {.fd = w->a->lifeline_fd, .events = POLLIN};
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    if (ppoll(&p, 1, &ts, &w->wait_mask) > 0)
+        w->master_gone = true;
+}
+
+/* Accept one connection and serve it. Returns 1 if a client was served,
+ * 0 if there was none to take (another worker won it, or a transient
+ * error), -1 if accept() is starved of resources (after backing off). */
+static int worker_accept_one(struct worker *w)
+{
+    struct pf_conn c;
+    int fd;
+
+    memset(&c, 0, sizeof(c));
+    c.peer_len = sizeof(c.peer);
+    fd = accept4(w->a->listen_fd, (struct sockaddr *)&c.peer, &c.peer_len,
+                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+        worker_serve(w, fd, &c);
+        return 1;
+    }
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        int64_t now = pf_time_now_ms();
+
+        if (now - w->last_accept_warn >= 1000) { /* one line a second at most */
+            pf_log_warn("accept failed: %s; backing off %d ms", strerror(errno),
+                        WORKER_ACCEPT_BACKOFF_MS);
+            w->last_accept_warn = now;
+        }
+        worker_pause(w, WORKER_ACCEPT_BACKOFF_MS);
+        return -1;
+    }
+    /* EAGAIN (another worker was faster), ECONNABORTED, EINTR, or a network
+     * error Linux reports on accept for the pending connection: try again. */
+    return 0;
+}
+
+/* Told to stop: serve the connections the kernel had already queued when
+ * the order came, instead of letting them be reset when the last listener
+ * closes. Bounded by the queue length read now, so new arrivals under
+ * steady load cannot keep the worker here forever. */
+static void worker_drain(struct worker *w)
+{
+    int budget = pf_net_accept_queue_len(w->a->listen_fd);
+
+    for (int i = 0; i < budget && !w->master_gone; i++)
+        if (worker_accept_one(w) == 0 && errno == EAGAIN)
+            break;
+}
+
+static bool worker_recycle_due(const struct worker *w)
+{
+    long max = w->a->max_requests;
+
+    return max > 0 &&
+           atomic_load_explicit(&w->a->slot->requests, memory_order_relaxed) >= (uint64_t)max;
+}
+
+static void worker_reopen_log(void)
+{
+    char err[256];
+
+    pf_sig_reopen = 0;
+    if (pf_log_reopen(err, sizeof(err)) < 0)
+        pf_log_error("%s", err);
+}
+
+/* Wait for a connection, the master's death, or a signal, then act. */
+static void worker_loop(struct worker *w)
+{
+    struct epoll_event ev[2];
+
+    for (;;) {
+        if (pf_sig_reopen)
+            worker_reopen_log();
+        if (pf_sig_worker_stop || w->master_gone) {
+            if (!w->master_gone)
+                worker_drain(w);
+            return;
+        }
+        if (worker_recycle_due(w)) {
+            pf_log_info("served %ld requests (max_requests), exiting to be replaced",
+                        w->a->max_requests);
+            return;
+        }
+        int n = epoll_pwait(w->epfd, ev, 2, -1, &w->wait_mask);
+        for (int i = 0; i < n; i++) {
+            if (ev[i].data.fd == w->a->lifeline_fd)
+                w->master_gone = true;
+            else if (!w->master_gone)
+                worker_accept_one(w);
+        }
+        if (n < 0 && errno != EINTR) {
+            pf_log_error("epoll_pwait failed: %s", strerror(errno));
+            return;
+        }
+    }
+}
+
+void pf_worker_run(const struct pf_worker_args *args)
+{
+    struct worker w = {.a = args, .epfd = -1, .last_accept_warn = -1000000};
+
+    worker_setup(&w);
+    pf_log_debug("started (slot %d, generation %u)", args->slot_index, args->generation);
+    worker_loop(&w);
+    if (w.master_gone)
+        pf_log_warn("master process is gone; exiting");
+    pf_slot_set_state(args->slot, PF_SLOT_STOPPING);
+    args->proto->worker_exit(w.proto_state);
+    close(w.epfd);
+    exit(PF_WORKER_EXIT_OK);
+}

@@ -1,0 +1,37 @@
+/* pf_worker: a worker process's life: accept, serve, repeat.
+ *
+ * A worker waits for the listening socket to become readable together with
+ * the read end of the master's lifeline pipe (EOF there means the master is
+ * gone: no orphan keeps serving unsupervised), accepts one client, serves it
+ * through the protocol handler, closes it, and loops. It exits when told to
+ * stop (after serving what the kernel already queued), after max_requests,
+ * or when the master dies.
+ */
+#ifndef PF_WORKER_H
+#define PF_WORKER_H
+
+#include "pf_config.h"
+#include "pf_proto.h"
+#include "pf_scoreboard.h"
+
+struct pf_worker_args {
+    const struct pf_config *cfg;
+    const struct pf_proto *proto;
+    int listen_fd;
+    int lifeline_fd;          /* read end of the master's pipe */
+    struct pf_slot *slot;
+    int slot_index;
+    unsigned generation;
+    long max_requests;        /* 0 = no limit */
+};
+
+/* Exit codes of a worker, read by the master when it reaps one. */
+enum pf_worker_exit {
+    PF_WORKER_EXIT_OK = 0,       /* stopped as told, recycled, or orphaned */
+    PF_WORKER_EXIT_INIT = 3,     /* could not set itself up: do not respawn fast */
+};
+
+/* Run the worker; never returns (calls exit()). */
+void pf_worker_run(const struct pf_worker_args *args) __attribute__((noreturn));
+
+#endif

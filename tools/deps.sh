@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install what building and testing preforkd needs on Debian/Ubuntu, and
+# only what is missing: a machine that has everything is left untouched
+# (no apt-get run at all). Used by the README's commands and by .ci/run.
+#
+#   sh tools/deps.sh            build and test dependencies
+#   PF_DEPS_EXTRA="clang" sh tools/deps.sh   ...plus extra packages
+set -eu
+
+packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev ${PF_DEPS_EXTRA:-}"
+
+missing=""
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+else
+    echo "preforkd deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+fi
+echo "preforkd deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
