@@ -1,0 +1,587 @@
+/* pf_config: the configuration file (see pf_config.h, docs/configuration.md).
+ *
+ * One table (cfg_items) lists every setting with its group, its handler,
+ * where it lands in struct pf_config and its bounds. Loading walks the
+ * file's settings in file order and looks each one up in that table, so the
+ * same table drives both validation and unknown-setting detection, and the
+ * first error reported is the first one in the file.
+ */
+#include "pf_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "pf_log.h"
+
+#define CFG_DURATION_MAX_S 86400 /* one day */
+
+/* What one load works on: the struct being filled, the path as the caller
+ * gave it (what messages print) and where the error goes. */
+struct cfg_ctx {
+    struct pf_config *c;
+    const char *path;
+    char *err;
+    size_t errlen;
+};
+
+/* C type of the struct field an integer setting is stored into. */
+enum cfg_store { CFG_C_INT, CFG_C_LONG, CFG_C_SIZE };
+
+struct cfg_item;
+typedef int (*cfg_handler)(struct cfg_ctx *x, const config_setting_t *s,
+                           const struct cfg_item *it);
+
+/* One setting: group (NULL = top level) and name, the handler that checks
+ * and stores it, the field's offset and C type, and its bounds. */
+struct cfg_item {
+    const char *group;
+    const char *name;
+    cfg_handler set;
+    size_t offset;
+    enum cfg_store store;
+    long long min, max;
+};
+
+static int cfg_set_int(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it);
+static int cfg_set_listen(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it);
+static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+
+#define CFG_AT(field) offsetof(struct pf_config, field)
+/* Longest string a char array field holds (its size less the NUL). */
+#define CFG_LEN(field) ((long long)sizeof(((struct pf_config *)0)->field) - 1)
+
+/* Every setting there is; anything not listed here is an unknown setting.
+ * min and max bound integers; for strings max is the longest length; for
+ * durations the bounds are fixed (CFG_DURATION_MAX_S). */
+static const struct cfg_item cfg_items[] = {
+    {NULL, "listen", cfg_set_listen, CFG_AT(listen), CFG_C_INT, 0, CFG_LEN(listen)},
+    {NULL, "backlog", cfg_set_int, CFG_AT(backlog), CFG_C_INT, 1, PF_BACKLOG_MAX},
+    {NULL, "protocol", cfg_set_protocol, CFG_AT(protocol), CFG_C_INT, 0, CFG_LEN(protocol)},
+    {"workers", "start", cfg_set_int, CFG_AT(workers.start), CFG_C_INT, 1, PF_WORKERS_HARD_MAX},
+    {"workers", "max", cfg_set_int, CFG_AT(workers.max), CFG_C_INT, 1, PF_WORKERS_HARD_MAX},
+    {"workers", "max_requests", cfg_set_int, CFG_AT(workers.max_requests), CFG_C_LONG, 0,
+     LONG_MAX},
+    {"workers", "graceful_timeout", cfg_set_duration, CFG_AT(workers.graceful_timeout_ms),
+     CFG_C_INT, 0, 0},
+    {"workers", "stop_timeout", cfg_set_duration, CFG_AT(workers.stop_timeout_ms), CFG_C_INT, 0,
+     0},
+    {"client", "read_timeout", cfg_set_duration, CFG_AT(client.read_timeout_ms), CFG_C_INT, 0, 0},
+    {"client", "write_timeout", cfg_set_duration, CFG_AT(client.write_timeout_ms), CFG_C_INT, 0,
+     0},
+    {"client", "idle_timeout", cfg_set_duration, CFG_AT(client.idle_timeout_ms), CFG_C_INT, 0, 0},
+    {"echo", "max_line", cfg_set_int, CFG_AT(echo.max_line), CFG_C_SIZE, 2, 16777216},
+    {"msg", "max_message", cfg_set_int, CFG_AT(msg.max_message), CFG_C_SIZE, 0, 268435456},
+    {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
+     CFG_LEN(daemon.error_log)},
+    {"daemon", "log_level", cfg_set_level, CFG_AT(daemon.log_level), CFG_C_INT, 0, 0},
+};
+
+#define CFG_NITEMS (sizeof cfg_items / sizeof cfg_items[0])
+
+/* Protocols the server implements; adding one is adding its name here. */
+static const char *const cfg_protocols[] = {"echo", "msg"};
+
+#define CFG_NPROTOCOLS (sizeof cfg_protocols / sizeof cfg_protocols[0])
+
+/* The documented defaults; etc/preforkd.conf spells out the same values
+ * (test_shipped_config checks that they agree). */
+void pf_config_defaults(struct pf_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "%s", "127.0.0.1:8080");
+    pf_addr_parse(c->listen, &c->listen_addr, NULL, 0);
+    c->backlog = 511;
+    snprintf(c->protocol, sizeof c->protocol, "%s", "echo");
+    c->workers.start = 4;
+    c->workers.max = 64;
+    c->workers.max_requests = 0;
+    c->workers.graceful_timeout_ms = 30000;
+    c->workers.stop_timeout_ms = 5000;
+    c->client.read_timeout_ms = 30000;
+    c->client.write_timeout_ms = 30000;
+    c->client.idle_timeout_ms = 60000;
+    c->echo.max_line = 8192;
+    c->msg.max_message = 1048576;
+    c->daemon.log_level = PF_LOG_INFO;
+}
+
+/* Format the reason into err and return -1, so that every failure path is
+ * one "return cfg_...(...)" statement. */
+__attribute__((format(printf, 2, 3))) static int cfg_errorf(struct cfg_ctx *x, const char *fmt,
+                                                            ...)
+{
+    va_list ap;
+
+    if (x->err && x->errlen > 0) {
+        va_start(ap, fmt);
+        vsnprintf(x->err, x->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* The file a setting was read from: libconfig records it (an @include'd
+ * file differs from the main one); fall back to the path given. */
+static const char *cfg_source(const struct cfg_ctx *x, const config_setting_t *s)
+{
+    const char *file = config_setting_source_file(s);
+
+    return file ? file : x->path;
+}
+
+/* "FILE:LINE: group.name: REASON" for setting s, then return -1. */
+__attribute__((format(printf, 3, 4))) static int cfg_fail(struct cfg_ctx *x,
+                                                          const config_setting_t *s,
+                                                          const char *fmt, ...)
+{
+    const config_setting_t *parent = config_setting_parent(s);
+    char reason[PF_CONFIG_ERR_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (parent && !config_setting_is_root(parent))
+        return cfg_errorf(x, "%s:%u: %s.%s: %s", cfg_source(x, s),
+                          (unsigned)config_setting_source_line(s), config_setting_name(parent),
+                          config_setting_name(s), reason);
+    return cfg_errorf(x, "%s:%u: %s: %s", cfg_source(x, s),
+                      (unsigned)config_setting_source_line(s), config_setting_name(s), reason);
+}
+
+/* Article and name of a libconfig type, for "(got a string)" messages. */
+static const char *cfg_type_name(const config_setting_t *s)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_GROUP: return "a group";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a decimal number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_ARRAY: return "an array";
+    case CONFIG_TYPE_LIST: return "a list";
+    default: return "an unknown type";
+    }
+}
+
+/* text between double quotes into buf, control bytes written as \xNN, so
+ * that a value quoted in a message cannot break its one line. */
+static const char *cfg_quote(const char *text, char *buf, size_t size)
+{
+    size_t n = 0;
+
+    for (buf[n++] = '"'; *text && n + 6 < size; text++) {
+        unsigned char ch = (unsigned char)*text;
+
+        if (ch < 0x20 || ch == 0x7f)
+            n += (size_t)snprintf(buf + n, size - n, "\\x%02x", ch);
+        else
+            buf[n++] = (char)ch;
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+    return buf;
+}
+
+/* name resolved against dir into buf: an absolute name is kept, a relative
+ * one is joined ("/" + "x" gives "/x", not "//x"). Returns buf. */
+static const char *cfg_join_path(const char *dir, const char *name, char *buf, size_t size)
+{
+    if (name[0] == '/')
+        snprintf(buf, size, "%s", name);
+    else
+        snprintf(buf, size, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", name);
+    return buf;
+}
+
+/* True when an integer literal ends where it should: anything else after
+ * the digits (0b101, 0o17, a suffix) is a form we do not second-guess. */
+static bool cfg_literal_end(const char *end)
+{
+    return *end == '\0' || strchr(" \t\r\n;,}#/", *end) != NULL;
+}
+
+/* Read the integer literal assigned to name on this source line into v.
+ * Returns 1 when read, 0 when not found or in a form not handled here
+ * (only decimal and 0x hex are), -1 when it does not fit 64 bits. */
+static int cfg_literal(const char *line, const char *name, long long *v)
+{
+    size_t len = strlen(name);
+
+    for (const char *p = strstr(line, name); p; p = strstr(p + 1, name)) {
+        const char *q = p + len + strspn(p + len, " \t");
+        char *end;
+
+        if ((p > line && (isalnum((unsigned char)p[-1]) || strchr("_-*", p[-1]))) ||
+            (*q != '=' && *q != ':'))
+            continue;
+        q += 1 + strspn(q + 1, " \t");
+        errno = 0;
+        *v = strtoll(q, &end, strncasecmp(q + (*q == '-' || *q == '+'), "0x", 2) ? 10 : 16);
+        if (end == q || !cfg_literal_end(end))
+            return 0;
+        return errno == ERANGE ? -1 : 1;
+    }
+    return 0;
+}
+
+/* The value of an integer setting into v; -1 when it does not fit 64 bits.
+ * libconfig 1.5 reads a decimal literal beyond the int range by silent
+ * wrap-around (4294967297 becomes 1) and types it int, so a plain int is
+ * re-read from its source line. Newer libconfig types such literals as
+ * 64-bit, and the re-read finds the value libconfig has. */
+static int cfg_int64(const struct cfg_ctx *x, const config_setting_t *s, long long *v)
+{
+    const char *file = cfg_source(x, s);
+    char path[2 * PATH_MAX], *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    FILE *f;
+
+    *v = config_setting_get_int64(s);
+    if (config_setting_type(s) != CONFIG_TYPE_INT)
+        return 0;
+    if (strcmp(file, x->path) == 0) /* else an @include, relative to dir */
+        snprintf(path, sizeof path, "%s", file);
+    else
+        cfg_join_path(x->c->dir, file, path, sizeof path);
+    f = fopen(path, "r");
+    for (unsigned n = 1; f && getline(&line, &cap, f) != -1; n++) {
+        if (n == config_setting_source_line(s)) {
+            long long read;
+
+            rc = cfg_literal(line, config_setting_name(s), &read);
+            *v = rc == 1 ? read : *v;
+            break;
+        }
+    }
+    free(line);
+    if (f)
+        fclose(f);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Store an integer already checked against its bounds into its field. */
+static void cfg_store_int(struct pf_config *c, const struct cfg_item *it, long long v)
+{
+    char *field = (char *)c + it->offset;
+
+    switch (it->store) {
+    case CFG_C_INT: *(int *)(void *)field = (int)v; break;
+    case CFG_C_LONG: *(long *)(void *)field = (long)v; break;
+    case CFG_C_SIZE: *(size_t *)(void *)field = (size_t)v; break;
+    }
+}
+
+/* Read a number from s: integers always, decimals when floats is set.
+ * got receives what was found, for the "(got ...)" part of a message: the
+ * value, or the wrong type, or "a number out of range". Returns 0 or -1. */
+static int cfg_number(const struct cfg_ctx *x, const config_setting_t *s, bool floats,
+                      long double *v, char *got, size_t size)
+{
+    int type = config_setting_type(s);
+    long long i;
+
+    if (type == CONFIG_TYPE_FLOAT && floats) {
+        *v = config_setting_get_float(s);
+        snprintf(got, size, "%g", config_setting_get_float(s));
+        return 0;
+    }
+    if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+        snprintf(got, size, "%s", cfg_type_name(s));
+        return -1;
+    }
+    if (cfg_int64(x, s, &i) != 0) {
+        snprintf(got, size, "a number out of range");
+        return -1;
+    }
+    *v = (long double)i;
+    snprintf(got, size, "%lld", i);
+    return 0;
+}
+
+/* An integer setting (int or 64-bit literal) within [min, max]. A long
+ * double holds every 64-bit integer exactly on x86-64 and arm64 Linux. */
+static int cfg_set_int(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    char want[96], got[64];
+    long double v;
+
+    if (it->max == LONG_MAX)
+        snprintf(want, sizeof want, "an integer of at least %lld", it->min);
+    else
+        snprintf(want, sizeof want, "an integer between %lld and %lld", it->min, it->max);
+    if (cfg_number(x, s, false, &v, got, sizeof got) != 0 || v < it->min || v > it->max)
+        return cfg_fail(x, s, "must be %s (got %s)", want, got);
+    cfg_store_int(x->c, it, (long long)v);
+    return 0;
+}
+
+/* A duration: seconds as an integer or a decimal, 0 < d <= one day,
+ * stored as milliseconds rounded to nearest (at least 1 ms). */
+static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it)
+{
+    char got[64];
+    long double sec;
+    long long ms;
+
+    if (cfg_number(x, s, true, &sec, got, sizeof got) != 0 || !(sec > 0) ||
+        sec > CFG_DURATION_MAX_S)
+        return cfg_fail(x, s, "must be a number of seconds above 0 and at most %d (got %s)",
+                        CFG_DURATION_MAX_S, got);
+    ms = (long long)(sec * 1000 + 0.5L); /* sec > 0: rounds to nearest, no libm */
+    cfg_store_int(x->c, it, ms < 1 ? 1 : ms);
+    return 0;
+}
+
+/* The string held by s, or NULL after reporting that s is not a string. */
+static const char *cfg_string(struct cfg_ctx *x, const config_setting_t *s)
+{
+    if (config_setting_type(s) == CONFIG_TYPE_STRING)
+        return config_setting_get_string(s);
+    cfg_fail(x, s, "must be a string (got %s)", cfg_type_name(s));
+    return NULL;
+}
+
+/* Copy text into the char array field of it, whose capacity is
+ * it->max + 1 bytes. */
+static int cfg_store_string(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it, const char *text)
+{
+    size_t len = strlen(text);
+
+    if (len > (size_t)it->max)
+        return cfg_fail(x, s, "too long (at most %lld bytes)", it->max);
+    memcpy((char *)x->c + it->offset, text, len + 1);
+    return 0;
+}
+
+/* listen: an address pf_addr_parse accepts (port 0 included). */
+static int cfg_set_listen(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char why[256], quoted[128];
+
+    if (!text)
+        return -1;
+    if (pf_addr_parse(text, &x->c->listen_addr, why, sizeof why) != 0)
+        return cfg_fail(x, s, "invalid address %s: %s", cfg_quote(text, quoted, sizeof quoted),
+                        why);
+    return cfg_store_string(x, s, it, text);
+}
+
+/* "a, b or c" from n names into buf, for "expected ..." messages. */
+static const char *cfg_join(const char *const *names, size_t n, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int w = snprintf(buf + used, size - used, "%s%s", sep, names[i]);
+
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+/* protocol: one of cfg_protocols. */
+static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char list[128], quoted[128];
+
+    if (!text)
+        return -1;
+    for (size_t i = 0; i < CFG_NPROTOCOLS; i++) {
+        if (strcmp(text, cfg_protocols[i]) == 0)
+            return cfg_store_string(x, s, it, text);
+    }
+    return cfg_fail(x, s, "unknown protocol %s (expected %s)",
+                    cfg_quote(text, quoted, sizeof quoted),
+                    cfg_join(cfg_protocols, CFG_NPROTOCOLS, list, sizeof list));
+}
+
+/* A file path: "" stays "", absolute is kept, relative is joined to the
+ * folder of the configuration file (a too long result is refused by
+ * cfg_store_string, since joined is larger than the field). */
+static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char joined[2 * PATH_MAX];
+
+    if (!text)
+        return -1;
+    if (text[0] == '\0')
+        return cfg_store_string(x, s, it, text);
+    return cfg_store_string(x, s, it, cfg_join_path(x->c->dir, text, joined, sizeof joined));
+}
+
+/* log_level: a level name pf_log_level_parse knows. */
+static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    const char *names[PF_LOG_ERROR + 1];
+    char list[128], quoted[128];
+    int level;
+
+    if (!text)
+        return -1;
+    level = pf_log_level_parse(text);
+    if (level >= 0) {
+        cfg_store_int(x->c, it, level);
+        return 0;
+    }
+    for (int i = PF_LOG_DEBUG; i <= PF_LOG_ERROR; i++)
+        names[i] = pf_log_level_name(i);
+    return cfg_fail(x, s, "unknown level %s (expected %s)", cfg_quote(text, quoted, sizeof quoted),
+                    cfg_join(names, PF_LOG_ERROR + 1, list, sizeof list));
+}
+
+/* The table entry for group.name (group NULL = top level), or NULL. */
+static const struct cfg_item *cfg_find(const char *group, const char *name)
+{
+    for (size_t i = 0; i < CFG_NITEMS; i++) {
+        const struct cfg_item *it = &cfg_items[i];
+
+        if (strcmp(it->name, name) == 0 &&
+            (group && it->group ? strcmp(group, it->group) == 0 : group == it->group))
+            return it;
+    }
+    return NULL;
+}
+
+/* True when name is one of the groups of the table (workers, client...). */
+static bool cfg_is_group(const char *name)
+{
+    for (size_t i = 0; i < CFG_NITEMS; i++) {
+        if (cfg_items[i].group && strcmp(cfg_items[i].group, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int cfg_walk(struct cfg_ctx *x, const config_setting_t *group, const char *gname);
+
+/* Check and store one setting found in group gname (NULL = top level):
+ * a known group is walked, a known setting goes to its handler, anything
+ * else is unknown. */
+static int cfg_apply(struct cfg_ctx *x, const config_setting_t *s, const char *gname)
+{
+    const char *name = config_setting_name(s);
+    const struct cfg_item *it;
+
+    if (!gname && cfg_is_group(name)) {
+        if (!config_setting_is_group(s))
+            return cfg_fail(x, s, "must be a group (got %s)", cfg_type_name(s));
+        return cfg_walk(x, s, name);
+    }
+    it = cfg_find(gname, name);
+    if (!it)
+        return cfg_fail(x, s, "unknown setting");
+    return it->set(x, s, it);
+}
+
+/* Apply every setting of group in file order, stopping at the first error. */
+static int cfg_walk(struct cfg_ctx *x, const config_setting_t *group, const char *gname)
+{
+    for (int i = 0; i < config_setting_length(group); i++) {
+        if (cfg_apply(x, config_setting_get_elem(group, i), gname) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Rules across settings, checked once every setting is in: the pool
+ * cannot start more workers than it has slots. Blames workers.start
+ * when the file sets it, else workers.max. */
+static int cfg_check_workers(struct cfg_ctx *x, const config_t *cfg)
+{
+    const config_setting_t *start = config_lookup(cfg, "workers.start");
+    const config_setting_t *max = config_lookup(cfg, "workers.max");
+
+    if (x->c->workers.start <= x->c->workers.max)
+        return 0;
+    if (start)
+        return cfg_fail(x, start, "must be an integer between 1 and %d (workers.max)",
+                        x->c->workers.max);
+    return cfg_fail(x, max, "must be at least %d (workers.start, by default)",
+                    x->c->workers.start);
+}
+
+/* Fill path and dir: the file's absolute path (symlinks resolved) and its
+ * folder. The file must be readable: fopen tells why when it is not,
+ * which libconfig's "file I/O error" does not. */
+static int cfg_locate(struct cfg_ctx *x)
+{
+    struct pf_config *c = x->c;
+    FILE *f = fopen(x->path, "r");
+    struct stat st;
+    char *slash;
+    int e = 0;
+
+    if (!f)
+        return cfg_errorf(x, "%s: cannot read: %s", x->path, strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+        e = EISDIR;
+    else if (!realpath(x->path, c->path))
+        e = errno;
+    fclose(f);
+    if (e != 0)
+        return cfg_errorf(x, "%s: cannot read: %s", x->path, strerror(e));
+    memcpy(c->dir, c->path, sizeof c->dir);
+    slash = strrchr(c->dir, '/');
+    slash[slash == c->dir ? 1 : 0] = '\0'; /* "/a.conf" -> "/" */
+    return 0;
+}
+
+/* Parse the file with libconfig (@include resolves against dir) and turn
+ * a parse error into "FILE:LINE: REASON". */
+static int cfg_parse(struct cfg_ctx *x, config_t *cfg)
+{
+    const char *file;
+
+    config_set_include_dir(cfg, x->c->dir);
+    if (config_read_file(cfg, x->path))
+        return 0;
+    file = config_error_file(cfg) ? config_error_file(cfg) : x->path;
+    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+        return cfg_errorf(x, "%s: cannot read: %s", file, config_error_text(cfg));
+    return cfg_errorf(x, "%s:%d: %s", file, config_error_line(cfg), config_error_text(cfg));
+}
+
+int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errlen)
+{
+    struct cfg_ctx x = {c, path, err, errlen};
+    config_t cfg;
+    int rc;
+
+    pf_config_defaults(c);
+    if (cfg_locate(&x) != 0)
+        return -1;
+    config_init(&cfg);
+    rc = cfg_parse(&x, &cfg);
+    if (rc == 0)
+        rc = cfg_walk(&x, config_root_setting(&cfg), NULL);
+    if (rc == 0)
+        rc = cfg_check_workers(&x, &cfg);
+    config_destroy(&cfg);
+    return rc;
+}

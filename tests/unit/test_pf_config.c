@@ -1,0 +1,608 @@
+/* Unit tests for pf_config: defaults, every setting, and the one-line
+ * "FILE:LINE: SETTING: REASON" error of each way a file can be wrong.
+ *
+ * Each test gets a fresh temporary folder (setup/teardown); load_text()
+ * writes a configuration text to preforkd.conf in it and loads that file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pf_addr.h"
+#include "pf_config.h"
+#include "pf_log.h"
+
+struct fixture {
+    char dir[64];        /* temporary folder, as created */
+    char real[PATH_MAX]; /* the same, symlinks resolved (what dir fields hold) */
+    char path[PATH_MAX]; /* dir/preforkd.conf */
+    char err[PF_CONFIG_ERR_MAX];
+    struct pf_config cfg;
+};
+
+/* Create the temporary folder each test works in. */
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/pf_config_test_XXXXXX");
+    if (!mkdtemp(f->dir) || !realpath(f->dir, f->real)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s/preforkd.conf", f->dir);
+    *state = f;
+    return 0;
+}
+
+/* Remove the temporary folder and everything a test put in it (files and
+ * empty subfolders, one level deep). */
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+    char p[2 * PATH_MAX];
+
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
+        if (unlink(p) != 0)
+            rmdir(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Write text to path (created or truncated). */
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Write text to the fixture's preforkd.conf and load it. */
+static int load_text(struct fixture *f, const char *text)
+{
+    write_file(f->path, text);
+    f->err[0] = '\0';
+    return pf_config_load(&f->cfg, f->path, f->err, sizeof f->err);
+}
+
+/* Load text, expecting failure with an error that starts with
+ * "<path>:<line>: <setting>: " and contains reason; one line only. */
+static void expect_error(struct fixture *f, const char *text, int line, const char *setting,
+                         const char *reason)
+{
+    char prefix[PATH_MAX + 128];
+
+    snprintf(prefix, sizeof prefix, "%s:%d: %s: ", f->path, line, setting);
+    assert_int_equal(load_text(f, text), -1);
+    if (strncmp(f->err, prefix, strlen(prefix)) != 0 || !strstr(f->err, reason))
+        fail_msg("config:\n%s\nerror:    %s\nexpected: %s...%s", text, f->err, prefix, reason);
+    assert_null(strchr(f->err, '\n'));
+}
+
+/* Every field equals its documented default. */
+static void assert_defaults(const struct pf_config *c)
+{
+    char buf[PF_ADDR_STRLEN];
+
+    assert_string_equal(c->listen, "127.0.0.1:8080");
+    assert_string_equal(pf_addr_format((const struct sockaddr *)&c->listen_addr.ss, buf,
+                                       sizeof buf),
+                        "127.0.0.1:8080");
+    assert_int_equal(c->backlog, 511);
+    assert_string_equal(c->protocol, "echo");
+    assert_int_equal(c->workers.start, 4);
+    assert_int_equal(c->workers.max, 64);
+    assert_int_equal(c->workers.max_requests, 0);
+    assert_int_equal(c->workers.graceful_timeout_ms, 30000);
+    assert_int_equal(c->workers.stop_timeout_ms, 5000);
+    assert_int_equal(c->client.read_timeout_ms, 30000);
+    assert_int_equal(c->client.write_timeout_ms, 30000);
+    assert_int_equal(c->client.idle_timeout_ms, 60000);
+    assert_int_equal(c->echo.max_line, 8192);
+    assert_int_equal(c->msg.max_message, 1048576);
+    assert_string_equal(c->daemon.error_log, "");
+    assert_int_equal(c->daemon.log_level, PF_LOG_INFO);
+}
+
+static void test_defaults_function(void **state)
+{
+    struct fixture *f = *state;
+
+    memset(&f->cfg, 0x5a, sizeof f->cfg);
+    pf_config_defaults(&f->cfg);
+    assert_defaults(&f->cfg);
+    assert_string_equal(f->cfg.path, "");
+    assert_string_equal(f->cfg.dir, "");
+}
+
+static void test_empty_file_gives_defaults(void **state)
+{
+    struct fixture *f = *state;
+    char expected[2 * PATH_MAX];
+
+    assert_int_equal(load_text(f, ""), 0);
+    assert_defaults(&f->cfg);
+    snprintf(expected, sizeof expected, "%s/preforkd.conf", f->real);
+    assert_string_equal(f->cfg.path, expected);
+    assert_string_equal(f->cfg.dir, f->real);
+}
+
+static void test_comments_and_empty_groups_give_defaults(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(load_text(f, "# nothing set\n// here\n/* either */\n"
+                                  "workers = {};\nclient = {};\necho = {};\nmsg = {};\n"
+                                  "daemon = {};\n"),
+                     0);
+    assert_defaults(&f->cfg);
+}
+
+static const char full_config[] =
+    "listen = \"[::1]:9000\";\n"
+    "backlog = 128;\n"
+    "protocol = \"msg\";\n"
+    "workers = {\n"
+    "  start = 8;\n"
+    "  max = 16;\n"
+    "  max_requests = 10000000000L;\n"
+    "  graceful_timeout = 12;\n"
+    "  stop_timeout = 2.5;\n"
+    "};\n"
+    "client: {\n"
+    "  read_timeout = 7;\n"
+    "  write_timeout = 8.25;\n"
+    "  idle_timeout = 0.5;\n"
+    "};\n"
+    "echo = { max_line = 2; };\n"
+    "msg = { max_message = 0; };\n"
+    "daemon = {\n"
+    "  error_log = \"logs/preforkd.log\";\n"
+    "  log_level = \"debug\";\n"
+    "};\n";
+
+static void test_full_file(void **state)
+{
+    struct fixture *f = *state;
+    char expected[2 * PATH_MAX], buf[PF_ADDR_STRLEN];
+    const struct pf_config *c = &f->cfg;
+
+    assert_int_equal(load_text(f, full_config), 0);
+    assert_string_equal(c->listen, "[::1]:9000");
+    assert_int_equal(c->listen_addr.ss.ss_family, AF_INET6);
+    assert_string_equal(pf_addr_format((const struct sockaddr *)&c->listen_addr.ss, buf,
+                                       sizeof buf),
+                        "[::1]:9000");
+    assert_int_equal(c->backlog, 128);
+    assert_string_equal(c->protocol, "msg");
+    assert_int_equal(c->workers.start, 8);
+    assert_int_equal(c->workers.max, 16);
+    assert_true(c->workers.max_requests == 10000000000L);
+    assert_int_equal(c->workers.graceful_timeout_ms, 12000);
+    assert_int_equal(c->workers.stop_timeout_ms, 2500);
+    assert_int_equal(c->client.read_timeout_ms, 7000);
+    assert_int_equal(c->client.write_timeout_ms, 8250);
+    assert_int_equal(c->client.idle_timeout_ms, 500);
+    assert_int_equal(c->echo.max_line, 2);
+    assert_int_equal(c->msg.max_message, 0);
+    snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
+    assert_string_equal(c->daemon.error_log, expected);
+    assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
+}
+
+/* Upper bounds are accepted, and 64-bit (L) literals for any integer. */
+static void test_bounds_accepted(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(load_text(f, "backlog = 65535L;\n"
+                                  "workers = { max = 4096; start = 4096; };\n"
+                                  "echo = { max_line = 16777216; };\n"
+                                  "msg = { max_message = 268435456L; };\n"
+                                  "client = { idle_timeout = 86400; };\n"),
+                     0);
+    assert_int_equal(f->cfg.backlog, 65535);
+    assert_int_equal(f->cfg.workers.max, 4096);
+    assert_int_equal(f->cfg.workers.start, 4096);
+    assert_int_equal(f->cfg.echo.max_line, 16777216);
+    assert_int_equal(f->cfg.msg.max_message, 268435456);
+    assert_int_equal(f->cfg.client.idle_timeout_ms, 86400000);
+}
+
+/* A literal beyond 32 bits keeps its value, whatever libconfig's version
+ * (1.5 wraps it around silently unless re-read). */
+static void test_big_integer_literal(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(load_text(f, "workers = { max_requests = 99999999999; };\n"), 0);
+    assert_true(f->cfg.workers.max_requests == 99999999999L);
+    assert_int_equal(load_text(f, "workers = { max_requests = 0x100000000; };\n"), 0);
+    assert_true(f->cfg.workers.max_requests == 4294967296L);
+    expect_error(f, "\nbacklog = 4294967807;\n", 2, "backlog",
+                 "must be an integer between 1 and 65535");
+    expect_error(f, "msg = {\n  max_message = 4294967296; # wraps to 0 in libconfig 1.5\n};\n", 2,
+                 "msg.max_message", "must be an integer between 0 and 268435456");
+    expect_error(f, "workers = { max_requests = -4294967295; };\n", 1, "workers.max_requests",
+                 "must be an integer of at least 0 (got -4294967295)");
+}
+
+static void test_durations(void **state)
+{
+    static const struct {
+        const char *value;
+        int ms;
+    } cases[] = {
+        {"1", 1000},         {"0.5", 500},     {"2.25", 2250}, {"0.0004", 1},
+        {"0.0006", 1},       {"0.0024", 2},    {"10L", 10000}, {"1e2", 100000},
+        {"86400", 86400000}, {"86400.0", 86400000},
+    };
+    struct fixture *f = *state;
+    char text[128];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, "client = { read_timeout = %s; };\n", cases[i].value);
+        if (load_text(f, text) != 0)
+            fail_msg("%s: %s", cases[i].value, f->err);
+        if (f->cfg.client.read_timeout_ms != cases[i].ms)
+            fail_msg("%s: got %d ms, expected %d", cases[i].value, f->cfg.client.read_timeout_ms,
+                     cases[i].ms);
+    }
+}
+
+static void test_error_log_paths(void **state)
+{
+    struct fixture *f = *state;
+    char expected[2 * PATH_MAX];
+
+    assert_int_equal(load_text(f, "daemon = { error_log = \"/var/log/preforkd.log\"; };\n"), 0);
+    assert_string_equal(f->cfg.daemon.error_log, "/var/log/preforkd.log");
+
+    assert_int_equal(load_text(f, "daemon = { error_log = \"preforkd.log\"; };\n"), 0);
+    snprintf(expected, sizeof expected, "%s/preforkd.log", f->real);
+    assert_string_equal(f->cfg.daemon.error_log, expected);
+
+    assert_int_equal(load_text(f, "daemon = { error_log = \"../up.log\"; };\n"), 0);
+    snprintf(expected, sizeof expected, "%s/../up.log", f->real);
+    assert_string_equal(f->cfg.daemon.error_log, expected);
+
+    assert_int_equal(load_text(f, "daemon = { error_log = \"\"; };\n"), 0);
+    assert_string_equal(f->cfg.daemon.error_log, "");
+}
+
+/* A path longer than the field holds (PATH_MAX) is refused, not cut. */
+static void test_error_log_too_long(void **state)
+{
+    struct fixture *f = *state;
+    static char text[PATH_MAX + 64];
+    char name[PATH_MAX];
+
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(text, sizeof text, "daemon = {\n  error_log = \"/%s\";\n};\n", name);
+    expect_error(f, text, 2, "daemon.error_log", "too long (at most 4095 bytes)");
+    name[sizeof name - 10] = '\0'; /* fits alone, but not once joined to dir */
+    snprintf(text, sizeof text, "daemon = {\n  error_log = \"%s\";\n};\n", name);
+    expect_error(f, text, 2, "daemon.error_log", "too long");
+}
+
+static void test_listen_port_zero(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(load_text(f, "listen = \"127.0.0.1:0\";\n"), 0);
+    assert_string_equal(f->cfg.listen, "127.0.0.1:0");
+    assert_int_equal(f->cfg.listen_addr.ss.ss_family, AF_INET);
+    assert_int_equal(pf_addr_port((const struct sockaddr *)&f->cfg.listen_addr.ss), 0);
+}
+
+static void test_log_levels(void **state)
+{
+    static const char *const names[] = {"debug", "info", "notice", "warn", "error"};
+    static const int levels[] = {PF_LOG_DEBUG, PF_LOG_INFO, PF_LOG_NOTICE, PF_LOG_WARN,
+                                 PF_LOG_ERROR};
+    struct fixture *f = *state;
+    char text[128];
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(text, sizeof text, "daemon = { log_level = \"%s\"; };\n", names[i]);
+        assert_int_equal(load_text(f, text), 0);
+        assert_int_equal(f->cfg.daemon.log_level, levels[i]);
+    }
+}
+
+/* One invalid file per case: the error must point at the right line and
+ * setting, and say why. */
+static const struct {
+    const char *text;
+    int line;
+    const char *setting;
+    const char *reason;
+} invalid_cases[] = {
+    /* top level */
+    {"# c\nlisten = \"1.2.3:99\";\n", 2, "listen", "invalid address \"1.2.3:99\": "},
+    {"listen = \"example.com:80\";\n", 1, "listen", "invalid address \"example.com:80\": "},
+    {"listen = \"\";\n", 1, "listen", "invalid address \"\": "},
+    {"listen = 8080;\n", 1, "listen", "must be a string (got an integer)"},
+    {"\n\nbacklog = 0;\n", 3, "backlog", "must be an integer between 1 and 65535 (got 0)"},
+    {"backlog = 65536;\n", 1, "backlog", "must be an integer between 1 and 65535 (got 65536)"},
+    {"backlog = -1L;\n", 1, "backlog", "(got -1)"},
+    {"backlog = \"511\";\n", 1, "backlog", "must be an integer between 1 and 65535 (got a string)"},
+    {"backlog = 511.0;\n", 1, "backlog", "(got a decimal number)"},
+    {"backlog = true;\n", 1, "backlog", "(got a boolean)"},
+    {"backlog = [511];\n", 1, "backlog", "(got an array)"},
+    {"backlog = (511);\n", 1, "backlog", "(got a list)"},
+    {"backlog = { n = 1; };\n", 1, "backlog", "(got a group)"},
+    {"protocol = \"http\";\n", 1, "protocol", "unknown protocol \"http\" (expected echo or msg)"},
+    {"protocol = \"ECHO\";\n", 1, "protocol", "unknown protocol \"ECHO\""},
+    {"protocol = 1;\n", 1, "protocol", "must be a string (got an integer)"},
+    {"protocol = \"a\\nb\";\n", 1, "protocol", "unknown protocol \"a\\x0ab\""},
+    {"listen = \"1.2.3.4:80\\r\";\n", 1, "listen", "invalid address \"1.2.3.4:80\\x0d\": "},
+    /* groups */
+    {"listen = \"*:1\";\nworkers = 3;\n", 2, "workers", "must be a group (got an integer)"},
+    {"client = \"x\";\n", 1, "client", "must be a group (got a string)"},
+    {"echo = (1, 2);\n", 1, "echo", "must be a group (got a list)"},
+    {"msg = [1];\n", 1, "msg", "must be a group (got an array)"},
+    {"daemon = true;\n", 1, "daemon", "must be a group (got a boolean)"},
+    /* workers */
+    {"workers = {\n  start = 0;\n};\n", 2, "workers.start", "between 1 and 4096 (got 0)"},
+    {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max", "between 1 and 4096 (got 4097)"},
+    {"workers = { max = 0; };\n", 1, "workers.max", "(got 0)"},
+    {"workers = { start = \"4\"; };\n", 1, "workers.start", "(got a string)"},
+    {"workers = {\n max_requests = -1;\n};\n", 2, "workers.max_requests",
+     "must be an integer of at least 0 (got -1)"},
+    {"workers = { max_requests = 1.5; };\n", 1, "workers.max_requests",
+     "(got a decimal number)"},
+    {"workers = {\n  graceful_timeout = 0;\n};\n", 2, "workers.graceful_timeout",
+     "must be a number of seconds above 0 and at most 86400 (got 0)"},
+    {"workers = { stop_timeout = -1.5; };\n", 1, "workers.stop_timeout", "(got -1.5)"},
+    {"workers = { stop_timeout = \"5s\"; };\n", 1, "workers.stop_timeout",
+     "must be a number of seconds above 0 and at most 86400 (got a string)"},
+    /* client */
+    {"client = {\n read_timeout = 86401;\n};\n", 2, "client.read_timeout", "(got 86401)"},
+    {"client = {\n\n write_timeout = \"30\";\n};\n", 3, "client.write_timeout", "(got a string)"},
+    {"client = { idle_timeout = 86400.5; };\n", 1, "client.idle_timeout", "(got 86400.5)"},
+    {"client = { idle_timeout = 0.0; };\n", 1, "client.idle_timeout", "(got 0)"},
+    {"client = { idle_timeout = true; };\n", 1, "client.idle_timeout", "(got a boolean)"},
+    /* echo, msg */
+    {"echo = {\n  max_line = 1;\n};\n", 2, "echo.max_line", "between 2 and 16777216 (got 1)"},
+    {"echo = { max_line = 16777217; };\n", 1, "echo.max_line", "(got 16777217)"},
+    {"msg = {\n  max_message = -1;\n};\n", 2, "msg.max_message",
+     "between 0 and 268435456 (got -1)"},
+    {"msg = { max_message = 268435457L; };\n", 1, "msg.max_message", "(got 268435457)"},
+    /* daemon */
+    {"daemon = {\n  error_log = 5;\n};\n", 2, "daemon.error_log", "must be a string (got an integer)"},
+    {"daemon = {\n  log_level = \"verbose\";\n};\n", 2, "daemon.log_level",
+     "unknown level \"verbose\" (expected debug, info, notice, warn or error)"},
+    {"daemon = { log_level = 1; };\n", 1, "daemon.log_level", "must be a string"},
+    /* unknown settings */
+    {"listen = \"*:1\";\ncolour = \"blue\";\n", 2, "colour", "unknown setting"},
+    {"workers = {\n  start = 1;\n  colour = 1;\n};\n", 3, "workers.colour", "unknown setting"},
+    {"start = 4;\n", 1, "start", "unknown setting"},
+    {"log_level = \"debug\";\n", 1, "log_level", "unknown setting"},
+    {"echo = { max_message = 5; };\n", 1, "echo.max_message", "unknown setting"},
+    {"workers = {\n  workers = { start = 1; };\n};\n", 2, "workers.workers", "unknown setting"},
+    {"\nhttp = { port = 80; };\n", 2, "http", "unknown setting"},
+    {"daemon = { user = \"nobody\"; };\n", 1, "daemon.user", "unknown setting"},
+    /* cross-field: workers.start <= workers.max */
+    {"workers = {\n  max = 8;\n  start = 9;\n};\n", 3, "workers.start",
+     "must be an integer between 1 and 8 (workers.max)"},
+    {"workers = {\n  start = 9;\n  max = 8;\n};\n", 2, "workers.start",
+     "must be an integer between 1 and 8 (workers.max)"},
+    {"workers = {\n  max = 2;\n};\n", 2, "workers.max", "must be at least 4 (workers.start"},
+    /* the first error in file order wins */
+    {"backlog = 1;\nbacklog2 = 1;\nprotocol = \"x\";\n", 2, "backlog2", "unknown setting"},
+    {"workers = {\n  start = 99999;\n};\nlisten = \"bad\";\n", 2, "workers.start", "(got 99999)"},
+};
+
+static void test_invalid_settings(void **state)
+{
+    struct fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof invalid_cases / sizeof invalid_cases[0]; i++)
+        expect_error(f, invalid_cases[i].text, invalid_cases[i].line, invalid_cases[i].setting,
+                     invalid_cases[i].reason);
+}
+
+/* Parse errors come from libconfig: "FILE:LINE: REASON". */
+static void test_syntax_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        int line;
+        const char *reason;
+    } cases[] = {
+        {"backlog = 1;\n\n\nprotocol = ;\n", 4, "syntax error"},
+        {"workers = {\n  start = 1;\n  max = = 2;\n};\n", 3, "syntax error"},
+        {"workers = {\n  start = 1;\n}};\n", 3, "syntax error"},
+        {"# one\nlisten = 127.0.0.1:8080;\n", 2, "syntax error"},
+        {"backlog = 1;\nprotocol = \"echo\";\nbacklog = 2;\n", 3, "duplicate setting name"},
+        {"workers = {\n  start = 1;\n  start = 2;\n};\n", 3, "duplicate setting name"},
+    };
+    struct fixture *f = *state;
+    char prefix[PATH_MAX + 32];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(prefix, sizeof prefix, "%s:%d: ", f->path, cases[i].line);
+        assert_int_equal(load_text(f, cases[i].text), -1);
+        if (strncmp(f->err, prefix, strlen(prefix)) != 0 || !strstr(f->err, cases[i].reason))
+            fail_msg("config:\n%s\nerror:    %s\nexpected: %s%s", cases[i].text, f->err, prefix,
+                     cases[i].reason);
+    }
+}
+
+static void test_missing_file(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 32], expected[PATH_MAX + 128];
+
+    snprintf(path, sizeof path, "%s/missing.conf", f->dir);
+    snprintf(expected, sizeof expected, "%s: cannot read: No such file or directory", path);
+    assert_int_equal(pf_config_load(&f->cfg, path, f->err, sizeof f->err), -1);
+    assert_string_equal(f->err, expected);
+}
+
+static void test_directory_is_not_a_file(void **state)
+{
+    struct fixture *f = *state;
+    char expected[PATH_MAX + 128];
+
+    snprintf(expected, sizeof expected, "%s: cannot read: Is a directory", f->dir);
+    assert_int_equal(pf_config_load(&f->cfg, f->dir, f->err, sizeof f->err), -1);
+    assert_string_equal(f->err, expected);
+}
+
+static void test_unreadable_file(void **state)
+{
+    struct fixture *f = *state;
+    char expected[PATH_MAX + 128];
+
+    if (geteuid() == 0)
+        skip(); /* root reads a mode 000 file anyway */
+    write_file(f->path, "backlog = 1;\n");
+    assert_int_equal(chmod(f->path, 0), 0);
+    snprintf(expected, sizeof expected, "%s: cannot read: Permission denied", f->path);
+    assert_int_equal(pf_config_load(&f->cfg, f->path, f->err, sizeof f->err), -1);
+    assert_string_equal(f->err, expected);
+}
+
+/* A relative path: messages quote it as given, path and dir are absolute. */
+static void test_relative_path(void **state)
+{
+    struct fixture *f = *state;
+    char cwd[PATH_MAX], expected[2 * PATH_MAX], log[PATH_MAX];
+    int rc, rc_bad;
+
+    write_file(f->path, "daemon = { error_log = \"x.log\"; };\n");
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->dir), 0);
+    rc = pf_config_load(&f->cfg, "preforkd.conf", f->err, sizeof f->err);
+    memcpy(log, f->cfg.daemon.error_log, sizeof log);
+    write_file("bad.conf", "\nbacklog = 0;\n");
+    rc_bad = pf_config_load(&f->cfg, "./bad.conf", f->err, sizeof f->err);
+    assert_int_equal(chdir(cwd), 0);
+
+    assert_int_equal(rc, 0);
+    snprintf(expected, sizeof expected, "%s/x.log", f->real);
+    assert_string_equal(log, expected);
+    assert_int_equal(rc_bad, -1);
+    assert_string_equal(f->err,
+                        "./bad.conf:2: backlog: must be an integer between 1 and 65535 (got 0)");
+}
+
+/* The shipped etc/preforkd.conf loads and holds exactly the defaults. Found
+ * from this source file's path (absolute when CMake compiles it). */
+static void test_shipped_config(void **state)
+{
+    static const char self[] = "tests/unit/test_pf_config.c";
+    struct fixture *f = *state;
+    const char *file = __FILE__;
+    size_t n = strlen(file);
+    char path[PATH_MAX];
+
+    if (n < strlen(self) || strcmp(file + n - strlen(self), self) != 0)
+        skip();
+    snprintf(path, sizeof path, "%.*setc/preforkd.conf", (int)(n - strlen(self)), file);
+    if (file[0] != '/' && access(path, R_OK) != 0)
+        skip(); /* relative __FILE__, run from elsewhere */
+    if (pf_config_load(&f->cfg, path, f->err, sizeof f->err) != 0)
+        fail_msg("%s", f->err);
+    assert_defaults(&f->cfg);
+}
+
+/* @include resolves against the configuration file's folder, and errors
+ * in an included file name that file. */
+static void test_include(void **state)
+{
+    struct fixture *f = *state;
+    char inc[PATH_MAX + 32];
+
+    snprintf(inc, sizeof inc, "%s/extra.conf", f->dir);
+    write_file(inc, "# extra\nbacklog = 77;\n");
+    assert_int_equal(load_text(f, "@include \"extra.conf\"\nprotocol = \"msg\";\n"), 0);
+    assert_int_equal(f->cfg.backlog, 77);
+    assert_string_equal(f->cfg.protocol, "msg");
+
+    write_file(inc, "# extra\nbacklog = 99999999999;\n");
+    assert_int_equal(load_text(f, "@include \"extra.conf\"\n"), -1);
+    assert_non_null(strstr(f->err, "extra.conf:2: backlog: must be an integer between 1 and 65535 "
+                                   "(got 99999999999)"));
+}
+
+/* A failed load must not need a valid err buffer to be safe. */
+static void test_null_error_buffer(void **state)
+{
+    struct fixture *f = *state;
+
+    write_file(f->path, "backlog = 0;\n");
+    assert_int_equal(pf_config_load(&f->cfg, f->path, NULL, 0), -1);
+}
+
+/* A small err buffer is filled (truncated), never overrun. */
+static void test_small_error_buffer(void **state)
+{
+    struct fixture *f = *state;
+    char small[8];
+
+    write_file(f->path, "backlog = 0;\n");
+    memset(small, 'x', sizeof small);
+    assert_int_equal(pf_config_load(&f->cfg, f->path, small, sizeof small), -1);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_memory_equal(small, f->path, sizeof small - 1);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_defaults_function),
+        T(test_empty_file_gives_defaults),
+        T(test_comments_and_empty_groups_give_defaults),
+        T(test_full_file),
+        T(test_bounds_accepted),
+        T(test_big_integer_literal),
+        T(test_durations),
+        T(test_error_log_paths),
+        T(test_error_log_too_long),
+        T(test_listen_port_zero),
+        T(test_log_levels),
+        T(test_invalid_settings),
+        T(test_syntax_errors),
+        T(test_missing_file),
+        T(test_directory_is_not_a_file),
+        T(test_unreadable_file),
+        T(test_relative_path),
+        T(test_shipped_config),
+        T(test_include),
+        T(test_null_error_buffer),
+        T(test_small_error_buffer),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
