@@ -109,11 +109,12 @@ size_t pf_log_format(char *buf, size_t size, const struct timespec *now, int lev
     if (w > 0)
         n += (size_t)w;
     strftime(stamp + n, sizeof(stamp) - n, "%z", &tm);
-    w = snprintf(buf, size, "%s [%s] %s[%ld]: ", stamp, pf_log_level_name(level), role,
+    /* Keep two bytes back for "\n\0": prefix and text get size - 2 at most. */
+    w = snprintf(buf, size - 1, "%s [%s] %s[%ld]: ", stamp, pf_log_level_name(level), role,
                  (long)pid);
-    n = w < 0 ? 0 : (size_t)w >= size ? size - 1 : (size_t)w;
-    w = vsnprintf(buf + n, size - n, fmt, ap);
-    if (w >= 0 && (size_t)w >= size - n) {
+    n = w < 0 ? 0 : (size_t)w > size - 2 ? size - 2 : (size_t)w;
+    w = vsnprintf(buf + n, size - 1 - n, fmt, ap);
+    if (w >= 0 && (size_t)w >= size - 1 - n) {
         /* Truncated: end in "..." so a reader knows the line was cut. */
         memcpy(buf + size - 5, "...", 3);
         n = size - 2;
