@@ -61,8 +61,9 @@ unsigned char *pf_frame_space(struct pf_frame_reader *r, size_t *room);
 /* n bytes were written into the space; returns the status (as pf_frame_check). */
 enum pf_frame_status pf_frame_commit(struct pf_frame_reader *r, size_t n);
 
-/* Copy n bytes into the reader (convenience for tests and fuzzers; copies
- * as much as fits and returns the status; *used gets the count copied). */
+/* Copy up to n bytes into the reader (convenience for tests and fuzzers).
+ * Stops as soon as a frame is READY or TOO_LONG, so the caller can consume
+ * it and feed the rest; *used gets the count copied. */
 enum pf_frame_status pf_frame_feed(struct pf_frame_reader *r, const void *data, size_t n,
                                    size_t *used);
 
@@ -74,6 +75,9 @@ const unsigned char *pf_frame_data(const struct pf_frame_reader *r, size_t *len)
 
 /* Drop the ready frame, keeping any bytes after it (next frames). */
 void pf_frame_consume(struct pf_frame_reader *r);
+
+/* Drop every buffered byte and shrink a grown buffer (next connection). */
+void pf_frame_reset(struct pf_frame_reader *r);
 
 /* Bytes buffered (part of a frame or more). 0 means at a frame boundary. */
 size_t pf_frame_pending(const struct pf_frame_reader *r);

@@ -98,19 +98,12 @@ static void framed_log_too_long(const struct pf_conn *c, const struct pf_frame_r
                     c->peer_text, pf_frame_get_length(r->buf), r->max);
 }
 
-static void framed_reset(struct pf_frame_reader *r)
-{
-    r->len = 0;
-    r->scanned = 0;
-    r->frame_len = 0;
-}
-
 void pf_framed_serve(void *state, struct pf_conn *c)
 {
     struct pf_frame_reader *r = state;
     int64_t msg_deadline = -1;
 
-    framed_reset(r);
+    pf_frame_reset(r);
     for (;;) {
         int st = framed_read(c, r, &msg_deadline);
         const unsigned char *frame;
