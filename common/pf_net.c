@@ -102,9 +102,11 @@ int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t
         return -1;
     }
     if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0) {
-        if (errno != EINPROGRESS)
+        int w = errno == EINPROGRESS ? net_wait(fd, POLLOUT, deadline) : -1;
+
+        if (w < 0)
             soerr = errno;
-        else if (net_wait(fd, POLLOUT, deadline) <= 0)
+        else if (w == 0)
             soerr = ETIMEDOUT;
         else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
             soerr = errno;
