@@ -1,0 +1,1268 @@
+/* pf_harness: start preforkd, watch its processes and log, be its client.
+ * Public functions are documented in pf_harness.h; static helpers here. */
+#include "pf_harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pf_frame.h"
+#include "pf_net.h"
+#include "pf_time.h"
+
+extern char **environ;
+
+#define H_MAX_ARGS 32
+#define H_LEFTOVER_MS 3000   /* grace for workers still exiting at teardown */
+
+void pf_h_note(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("harness: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* One step of a bounded polling loop (not a synchronisation: every caller
+ * re-checks its condition after it). */
+static void h_pause(void)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = PF_H_POLL_MS * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Whole file as a NUL-terminated string (free it), or NULL. */
+static char *h_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    if (f == NULL)
+        return NULL;
+    for (;;) {
+        if (cap - len < 4096) {
+            char *nb = realloc(buf, cap + 65536);
+            if (nb == NULL)
+                break;
+            buf = nb;
+            cap += 65536;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    fclose(f);
+    if (buf != NULL)
+        buf[len] = '\0';
+    return buf;
+}
+
+/* ---------------------------------------------------------------- /proc */
+
+/* State letter and parent of pid from /proc/PID/stat. 0 or -1 (no such
+ * process). The command name may hold spaces and ')': parse after the last. */
+static int h_proc_stat(pid_t pid, char *state, pid_t *ppid)
+{
+    char path[64], buf[1024];
+    FILE *f;
+    size_t n;
+    int pp;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 1, " %c %d", state, &pp) != 2)
+        return -1;
+    *ppid = pp;
+    return 0;
+}
+
+bool pf_h_pid_alive(pid_t pid)
+{
+    char st;
+    pid_t pp;
+
+    return h_proc_stat(pid, &st, &pp) == 0 && st != 'Z' && st != 'X';
+}
+
+char pf_h_pid_state(pid_t pid)
+{
+    char st;
+    pid_t pp;
+
+    return h_proc_stat(pid, &st, &pp) == 0 ? st : 0;
+}
+
+int pf_h_wait_pid_state(pid_t pid, char st, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+
+    while (pf_h_pid_state(pid) != st) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("process %ld not in state %c after %d ms", (long)pid, st, timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+int pf_h_wait_pid_gone(pid_t pid, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+
+    while (pf_h_pid_alive(pid)) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("process %ld still alive after %d ms", (long)pid, timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+/* Pending-signal masks of pid (thread and process-wide) from /proc. */
+static uint64_t h_pending_mask(pid_t pid)
+{
+    char path[64], line[256];
+    uint64_t mask = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0)
+            mask |= strtoull(line + 7, NULL, 16);
+    fclose(f);
+    return mask;
+}
+
+bool pf_h_signal_pending(pid_t pid, int sig)
+{
+    return (h_pending_mask(pid) >> (sig - 1)) & 1u;
+}
+
+int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+
+    while (!pf_h_signal_pending(pid, sig)) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("signal %d never became pending for %ld", sig, (long)pid);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+/* Call fn(pid, state, arg) for every process whose parent is ppid. */
+static void h_each_child(pid_t ppid, void (*fn)(pid_t, char, void *), void *arg)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *end, st;
+        pid_t pp;
+        long pid = strtol(e->d_name, &end, 10);
+
+        if (*end != '\0' || pid <= 0 || h_proc_stat((pid_t)pid, &st, &pp) < 0)
+            continue;
+        if (pp == ppid)
+            fn((pid_t)pid, st, arg);
+    }
+    closedir(d);
+}
+
+/* Add pid to the server's set of workers seen (teardown checks them all). */
+static void h_remember(struct pf_server *s, pid_t pid)
+{
+    for (int i = 0; i < s->nseen; i++)
+        if (s->seen[i] == pid)
+            return;
+    if (s->nseen < PF_H_MAX_PIDS)
+        s->seen[s->nseen++] = pid;
+}
+
+/* What h_collect_one gathers: pids (up to max), their count, and whether
+ * zombies count. */
+struct h_collect {
+    struct pf_server *s;
+    pid_t *pids;
+    int max, n;
+    bool zombies;   /* count zombies too */
+    bool remember;  /* they are the master's children: remember them as workers */
+};
+
+/* h_each_child callback: remember and collect one child. */
+static void h_collect_one(pid_t pid, char st, void *arg)
+{
+    struct h_collect *c = arg;
+
+    if (!c->zombies && (st == 'Z' || st == 'X'))
+        return;
+    if (c->remember)
+        h_remember(c->s, pid);
+    if (c->n < c->max)
+        c->pids[c->n] = pid;
+    c->n++;
+}
+
+/* qsort order for pids: sorted lists compare with memcmp. */
+static int h_cmp_pid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max)
+{
+    struct h_collect c = {.s = s, .pids = pids, .max = pids ? max : 0, .remember = true};
+
+    if (s->pid <= 0 || s->reaped)
+        return 0;
+    h_each_child(s->pid, h_collect_one, &c);
+    if (pids != NULL)
+        qsort(pids, (size_t)(c.n < max ? c.n : max), sizeof(*pids), h_cmp_pid);
+    return c.n;
+}
+
+int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    int have;
+
+    while ((have = pf_h_worker_pids(s, NULL, 0)) != n) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("expected %d workers, found %d after %d ms", n, have, timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+/* Our children other than a master still running (workers a dead master
+ * left to us as subreaper), into pids; returns how many. */
+static int h_our_children(struct pf_server *s, pid_t *pids, int max)
+{
+    struct h_collect c = {.s = s, .pids = pids, .max = max, .zombies = true};
+    pid_t master = s->reaped ? 0 : s->pid;
+    int n = 0;
+
+    h_each_child(getpid(), h_collect_one, &c);
+    for (int i = 0; i < c.n && i < max; i++)
+        if (pids[i] != master)
+            pids[n++] = pids[i];
+    return n;
+}
+
+/* True if pid was one of the server's workers: seen as the master's child,
+ * or logged by the master as started. Other processes can come to us as
+ * subreaper too (a sanitizer's helper task forked by a worker that was
+ * killed mid-exit); they are reaped but are not workers left behind. */
+static bool h_is_worker(const struct pf_server *s, pid_t pid)
+{
+    char started[64];
+
+    for (int i = 0; i < s->nseen; i++)
+        if (s->seen[i] == pid)
+            return true;
+    snprintf(started, sizeof(started), "worker %ld started", (long)pid);
+    return pf_h_log_contains(s, started);
+}
+
+int pf_h_orphans(struct pf_server *s)
+{
+    pid_t pids[PF_H_MAX_PIDS];
+    int n = h_our_children(s, pids, PF_H_MAX_PIDS), workers = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (!pf_h_pid_alive(pids[i]))
+            waitpid(pids[i], NULL, WNOHANG);
+        if (h_is_worker(s, pids[i])) {
+            pf_h_note("worker %ld of master %ld left behind", (long)pids[i], (long)s->pid);
+            workers++;
+        }
+    }
+    return workers;
+}
+
+int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    pid_t pids[PF_H_MAX_PIDS];
+    int n;
+
+    while ((n = h_our_children(s, pids, PF_H_MAX_PIDS)) > 0) {
+        for (int i = 0; i < n; i++) {
+            int st;
+            if (waitpid(pids[i], &st, WNOHANG) == pids[i] && !pf_h_exited_with(st, 0) &&
+                clean != NULL && h_is_worker(s, pids[i]))
+                *clean = false;
+        }
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("%d orphan worker(s) still alive after %d ms", n, timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+/* The inode of the server-side socket of the connection between the
+ * server's port and a client's port, from /proc/net/tcp{,6}; 0 if none
+ * (not yet accepted sockets show inode 0 too). */
+static unsigned long h_conn_inode(unsigned sport, unsigned cport)
+{
+    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    unsigned long found = 0;
+
+    for (size_t i = 0; i < 2 && found == 0; i++) {
+        FILE *f = fopen(files[i], "r");
+        char line[512];
+
+        if (f == NULL)
+            continue;
+        while (found == 0 && fgets(line, sizeof(line), f) != NULL) {
+            unsigned lp, rp;
+            unsigned long inode;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %*x %*s %*s %*s %*u %*u %lu",
+                       &lp, &rp, &inode) == 3 &&
+                lp == sport && rp == cport)
+                found = inode;
+        }
+        fclose(f);
+    }
+    return found;
+}
+
+/* True if process pid holds socket:[inode] among its descriptors. */
+static bool h_pid_has_socket(pid_t pid, unsigned long inode)
+{
+    char dir[64], want[64], path[320], link[64];
+    DIR *d;
+    struct dirent *e;
+    bool has = false;
+
+    snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+    snprintf(want, sizeof(want), "socket:[%lu]", inode);
+    d = opendir(dir);
+    if (d == NULL)
+        return false;
+    while (!has && (e = readdir(d)) != NULL) {
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(path, link, sizeof(link) - 1);
+        if (n > 0) {
+            link[n] = '\0';
+            has = strcmp(link, want) == 0;
+        }
+    }
+    closedir(d);
+    return has;
+}
+
+pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    struct pf_addr local;
+    pid_t pids[PF_H_MAX_PIDS];
+
+    if (pf_net_local_addr(fd, &local) < 0)
+        return -1;
+    for (;;) {
+        unsigned long inode = h_conn_inode(s->port, pf_addr_port((struct sockaddr *)&local.ss));
+        int n = pf_h_worker_pids(s, pids, PF_H_MAX_PIDS);
+
+        for (int i = 0; inode != 0 && i < n && i < PF_H_MAX_PIDS; i++)
+            if (h_pid_has_socket(pids[i], inode))
+                return pids[i];
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("no worker holds the client connection after %d ms", timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+}
+
+/* ---------------------------------------------------------------- spawn */
+
+/* Spawn argv in directory cwd with stdin from /dev/null, stdout to
+ * out_path and stderr to err_path (NULL: the same file as stdout), default
+ * signal dispositions and an empty signal mask. Returns the pid or -1. */
+static pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path,
+                     const char *err_path)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, all;
+    pid_t pid = -1;
+    int rc, flags = O_WRONLY | O_CREAT | O_APPEND; /* no O_CLOEXEC: they are for exec */
+
+    sigemptyset(&none);
+    sigemptyset(&all);
+    for (int sig = 1; sig < 32; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaddset(&all, sig);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, flags, 0644);
+    if (err_path != NULL)
+        posix_spawn_file_actions_addopen(&fa, 2, err_path, flags, 0644);
+    else
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &all);
+    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0) {
+        pf_h_note("cannot spawn %s: %s", argv[0], strerror(rc));
+        return -1;
+    }
+    return pid;
+}
+
+/* Bounded waitpid on one child: 0 and *status when it exited, -1 (after
+ * SIGKILL and reaping it) when it outlived timeout_ms. */
+static int h_wait_child(pid_t pid, int timeout_ms, int *status)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+
+        if (r == pid)
+            return 0;
+        if (r < 0 && errno != EINTR) {
+            pf_h_note("waitpid %ld: %s", (long)pid, strerror(errno));
+            return -1;
+        }
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("process %ld still running after %d ms: SIGKILL", (long)pid, timeout_ms);
+            kill(pid, SIGKILL);
+            waitpid(pid, status, 0);
+            return -1;
+        }
+        h_pause();
+    }
+}
+
+bool pf_h_exited_with(int status, int code)
+{
+    return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+/* ---------------------------------------------------------------- fixture */
+
+/* Once per test process: become the subreaper of our descendants (orphaned
+ * workers come to us, not to init), and survive writes to closed sockets. */
+static void h_process_setup(void)
+{
+    static bool done;
+
+    if (done)
+        return;
+    done = true;
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        pf_h_note("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int pf_h_path(char out[PATH_MAX], const struct pf_server *s, const char *name)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s", s->dir, name);
+
+    if (n < 0 || n >= PATH_MAX) {
+        pf_h_note("path %s/%s too long", s->dir, name);
+        return -1;
+    }
+    return 0;
+}
+
+int pf_h_init(struct pf_server *s)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    h_process_setup();
+    memset(s, 0, sizeof(*s));
+    s->wait_status = -1;
+    snprintf(s->dir, sizeof(s->dir), "%s/preforkd-it.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(s->dir) == NULL) {
+        pf_h_note("mkdtemp %s: %s", s->dir, strerror(errno));
+        s->dir[0] = '\0';
+        return -1;
+    }
+    if (pf_h_path(s->config_path, s, "preforkd.conf") < 0 || pf_h_path(s->log_path, s, "preforkd.log") < 0)
+        return -1;
+    return 0;
+}
+
+int pf_h_setup(void **state)
+{
+    struct pf_server *s = malloc(sizeof(*s));
+
+    if (s == NULL || pf_h_init(s) < 0) {
+        free(s);
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+int pf_h_teardown(void **state)
+{
+    struct pf_server *s = *state;
+    int rc = pf_h_stop(s);
+
+    free(s);
+    return rc;
+}
+
+/* nftw callback removing the temp dir bottom-up. */
+static int h_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Teardown's stop: SIGTERM a master still running and expect exit 0. */
+static int h_stop_master(struct pf_server *s)
+{
+    int status;
+
+    if (s->pid <= 0 || !pf_h_running(s))
+        return 0;
+    pf_h_worker_pids(s, NULL, 0); /* remember the last workers */
+    kill(s->pid, SIGTERM);
+    if (pf_h_wait_exit(s, PF_H_STOP_MS, &status) < 0)
+        return -1;
+    if (!pf_h_exited_with(status, 0)) {
+        pf_h_note("master exited with wait status %#x on SIGTERM, not 0", (unsigned)status);
+        return -1;
+    }
+    return 0;
+}
+
+/* True if pid is alive and still the master's child or ours (a pid reused
+ * by an unrelated process is neither). */
+static bool h_is_descendant(const struct pf_server *s, pid_t pid)
+{
+    char st;
+    pid_t pp;
+
+    return h_proc_stat(pid, &st, &pp) == 0 && st != 'Z' && (pp == s->pid || pp == getpid());
+}
+
+/* Every worker seen must be gone: orphans get a grace period to exit
+ * (they are reaped), then are killed and reported. */
+static int h_check_leftovers(struct pf_server *s)
+{
+    pid_t pids[PF_H_MAX_PIDS];
+    int rc = 0;
+
+    if (pf_h_reap_orphans(s, H_LEFTOVER_MS, NULL) < 0) {
+        int n = h_our_children(s, pids, PF_H_MAX_PIDS);
+        for (int i = 0; i < n; i++) {
+            pf_h_note("worker %ld left running: killing it", (long)pids[i]);
+            kill(pids[i], SIGKILL);
+            waitpid(pids[i], NULL, 0);
+        }
+        rc = -1;
+    }
+    for (int i = 0; i < s->nseen; i++) {
+        if (h_is_descendant(s, s->seen[i])) {
+            pf_h_note("worker %ld is still alive after the stop", (long)s->seen[i]);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* A sanitizer report anywhere in the log fails the test. */
+static int h_check_sanitizers(const struct pf_server *s)
+{
+    static const char *const reports[] = {"AddressSanitizer", "LeakSanitizer",
+                                          "runtime error", "UndefinedBehaviorSanitizer"};
+    int rc = 0;
+
+    for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+        if (pf_h_log_contains(s, reports[i])) {
+            pf_h_note("the log holds a sanitizer report (\"%s\")", reports[i]);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int pf_h_stop(struct pf_server *s)
+{
+    int rc = 0;
+
+    if (s->dir[0] == '\0')
+        return 0;
+    if (h_stop_master(s) < 0)
+        rc = -1;
+    if (h_check_leftovers(s) < 0)
+        rc = -1;
+    if (h_check_sanitizers(s) < 0)
+        rc = -1;
+    if (s->passed && rc == 0) {
+        nftw(s->dir, h_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    } else {
+        pf_h_note("test failed: keeping %s; end of its log:", s->dir);
+        pf_h_log_dump(s, 40);
+    }
+    s->dir[0] = '\0';
+    return rc;
+}
+
+/* ---------------------------------------------------------------- config */
+
+void pf_h_config_defaults(struct pf_h_config *c)
+{
+    *c = (struct pf_h_config){
+        .listen = "127.0.0.1:0",
+        .protocol = "echo",
+        .workers_start = 2,
+        .workers_max = 16,
+        .max_requests = 0,
+        .graceful_timeout = 10,
+        .stop_timeout = 5,
+        .read_timeout = 5,
+        .write_timeout = 5,
+        .idle_timeout = 10,
+        .max_line = 8192,
+        .max_message = 1048576,
+        .log_level = "info",
+        .extra = "",
+    };
+}
+
+int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
+{
+    int n = snprintf(buf, size,
+                     "# written by the integration test harness\n"
+                     "listen = \"%s\";\n"
+                     "protocol = \"%s\";\n"
+                     "workers = { start = %d; max = %d; max_requests = %ld;\n"
+                     "            graceful_timeout = %g; stop_timeout = %g; };\n"
+                     "client = { read_timeout = %g; write_timeout = %g; idle_timeout = %g; };\n"
+                     "echo = { max_line = %ld; };\n"
+                     "msg = { max_message = %ld; };\n"
+                     "daemon = { error_log = \"\"; log_level = \"%s\"; };\n"
+                     "%s\n",
+                     c->listen, c->protocol, c->workers_start, c->workers_max, c->max_requests,
+                     c->graceful_timeout, c->stop_timeout, c->read_timeout, c->write_timeout,
+                     c->idle_timeout, c->max_line, c->max_message, c->log_level,
+                     c->extra ? c->extra : "");
+
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int pf_h_write_file(struct pf_server *s, const char *name, const char *body, char *path)
+{
+    char full[PATH_MAX];
+    FILE *f;
+    int rc;
+
+    if (pf_h_path(full, s, name) < 0)
+        return -1;
+    f = fopen(full, "w");
+    if (f == NULL) {
+        pf_h_note("cannot write %s: %s", full, strerror(errno));
+        return -1;
+    }
+    rc = fputs(body, f) < 0 ? -1 : 0;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (path != NULL)
+        memcpy(path, full, sizeof(full));
+    return rc;
+}
+
+/* ---------------------------------------------------------------- daemon */
+
+/* Parse the address of the first "listening on ADDR " line in log. */
+static int h_parse_listening(struct pf_server *s, const char *log)
+{
+    const char *p = strstr(log, "listening on ");
+    char err[128];
+    size_t n;
+
+    if (p == NULL)
+        return -1;
+    p += strlen("listening on ");
+    n = strcspn(p, " \n");
+    if (n == 0 || n >= sizeof(s->addr_text) || p[n] != ' ')
+        return -1; /* line not complete yet */
+    memcpy(s->addr_text, p, n);
+    s->addr_text[n] = '\0';
+    if (sscanf(p + n, " (protocol %15[a-z0-9]", s->protocol) != 1)
+        s->protocol[0] = '\0';
+    if (pf_addr_parse(s->addr_text, &s->addr, err, sizeof(err)) < 0) {
+        pf_h_note("cannot parse the address \"%s\": %s", s->addr_text, err);
+        return -1;
+    }
+    s->port = pf_addr_port((struct sockaddr *)&s->addr.ss);
+    return 0;
+}
+
+/* After spawn: poll the log for the listening line while the master lives. */
+static int h_wait_listening(struct pf_server *s)
+{
+    int64_t deadline = pf_time_now_ms() + PF_H_START_MS;
+
+    for (;;) {
+        char *log = pf_h_log_read(s);
+        int found = log != NULL ? h_parse_listening(s, log) : -1;
+
+        free(log);
+        if (found == 0)
+            return 0;
+        if (!pf_h_running(s)) {
+            pf_h_note("preforkd exited (wait status %#x) before listening",
+                      (unsigned)s->wait_status);
+            return -1;
+        }
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("preforkd did not log \"listening on\" within %d ms", PF_H_START_MS);
+            return -1;
+        }
+        h_pause();
+    }
+}
+
+/* argv for the server: PF_TEST_WRAPPER (e.g. "valgrind --leak-check=full
+ * --error-exitcode=99"), split at spaces, then the binary and its config.
+ * The wrapper lets CI run the same tests with the master and every worker
+ * under valgrind; with --error-exitcode a leak or memory error turns into
+ * a non-zero exit status that the tests already check. */
+static void h_server_argv(struct pf_server *s, char *words, char **argv, size_t max)
+{
+    const char *wrapper = getenv("PF_TEST_WRAPPER");
+    size_t n = 0;
+
+    snprintf(words, PATH_MAX, "%s", wrapper ? wrapper : "");
+    for (char *save, *w = strtok_r(words, " ", &save); w && n + 4 < max;
+         w = strtok_r(NULL, " ", &save))
+        argv[n++] = w;
+    argv[n++] = PF_TEST_BINARY;
+    argv[n++] = "-c";
+    argv[n++] = s->config_path;
+    argv[n] = NULL;
+}
+
+int pf_h_start(struct pf_server *s, const char *config_body)
+{
+    char words[PATH_MAX], *argv[H_MAX_ARGS];
+
+    h_server_argv(s, words, argv, H_MAX_ARGS);
+
+    if (s->dir[0] == '\0' && pf_h_init(s) < 0)
+        return -1;
+    if (pf_h_write_file(s, "preforkd.conf", config_body, NULL) < 0)
+        return -1;
+    s->reaped = false;
+    s->wait_status = -1;
+    s->pid = h_spawn(argv, s->dir, s->log_path, NULL);
+    if (s->pid < 0) {
+        s->pid = 0;
+        return -1;
+    }
+    if (h_wait_listening(s) < 0) {
+        pf_h_log_dump(s, 20);
+        return -1;
+    }
+    return 0;
+}
+
+int pf_h_start_config(struct pf_server *s, const struct pf_h_config *c)
+{
+    char body[8192];
+
+    if (pf_h_config_format(c, body, sizeof(body)) < 0) {
+        pf_h_note("config body too long");
+        return -1;
+    }
+    return pf_h_start(s, body);
+}
+
+int pf_h_start_pool(struct pf_server *s, const struct pf_h_config *c)
+{
+    if (pf_h_start_config(s, c) < 0)
+        return -1;
+    return pf_h_wait_workers(s, c->workers_start, PF_H_WAIT_MS);
+}
+
+bool pf_h_running(struct pf_server *s)
+{
+    int st;
+
+    if (s->pid <= 0 || s->reaped)
+        return false;
+    if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+        s->reaped = true;
+        s->wait_status = st;
+        return false;
+    }
+    return true;
+}
+
+int pf_h_wait_exit(struct pf_server *s, int timeout_ms, int *status)
+{
+    int rc = 0;
+
+    if (s->pid <= 0) {
+        pf_h_note("no master to wait for");
+        return -1;
+    }
+    if (!s->reaped) {
+        pf_h_worker_pids(s, NULL, 0); /* remember who it leaves behind, if anyone */
+        rc = h_wait_child(s->pid, timeout_ms, &s->wait_status);
+        s->reaped = true;
+    }
+    if (status != NULL)
+        *status = s->wait_status;
+    return rc;
+}
+
+int pf_h_signal(struct pf_server *s, int sig)
+{
+    int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+
+    if (!pf_h_running(s)) {
+        pf_h_note("cannot send signal %d: the master is not running", sig);
+        return -1;
+    }
+    pf_h_worker_pids(s, NULL, 0); /* remember the workers before they change */
+    if (kill(s->pid, sig) < 0) {
+        pf_h_note("kill(%ld, %d): %s", (long)s->pid, sig, strerror(errno));
+        return -1;
+    }
+    while (sig != SIGKILL && pf_h_signal_pending(s->pid, sig) && pf_h_pid_alive(s->pid)) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("signal %d still pending in the master after %d ms", sig, PF_H_WAIT_MS);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- log */
+
+char *pf_h_log_read(const struct pf_server *s)
+{
+    return h_read_file(s->log_path);
+}
+
+/* Occurrences of needle in text. */
+static int h_count(const char *text, const char *needle)
+{
+    int n = 0;
+    size_t len = strlen(needle);
+
+    for (const char *p = text; len > 0 && (p = strstr(p, needle)) != NULL; p += len)
+        n++;
+    return n;
+}
+
+int pf_h_log_count(const struct pf_server *s, const char *needle)
+{
+    char *log = pf_h_log_read(s);
+    int n = log != NULL ? h_count(log, needle) : 0;
+
+    free(log);
+    return n;
+}
+
+bool pf_h_log_contains(const struct pf_server *s, const char *needle)
+{
+    return pf_h_log_count(s, needle) > 0;
+}
+
+int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    int have;
+
+    while ((have = pf_h_log_count(s, needle)) < n) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("log has \"%s\" %d time(s), wanted %d, after %d ms", needle, have, n,
+                      timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
+int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms)
+{
+    return pf_h_wait_log_count(s, needle, 1, timeout_ms);
+}
+
+int pf_h_log_abnormal_exits(const struct pf_server *s)
+{
+    char *log = pf_h_log_read(s);
+    int n = 0;
+
+    if (log == NULL)
+        return 0;
+    for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        const char *ex = strstr(line, "exited with status ");
+        if (strstr(line, "killed by signal") != NULL ||
+            (ex != NULL && atoi(ex + strlen("exited with status ")) != 0))
+            n++;
+    }
+    free(log);
+    return n;
+}
+
+void pf_h_log_dump(const struct pf_server *s, int nlines)
+{
+    char *log = pf_h_log_read(s);
+    const char *p;
+    int seen = 0;
+
+    if (log == NULL) {
+        pf_h_note("(no log at %s)", s->log_path);
+        return;
+    }
+    p = log + strlen(log);
+    while (p > log && seen <= nlines)
+        if (*--p == '\n')
+            seen++;
+    if (*p == '\n')
+        p++;
+    fprintf(stderr, "----- %s\n%s----- end of log\n", s->log_path, p);
+    free(log);
+}
+
+/* ---------------------------------------------------------------- commands */
+
+int pf_h_run(struct pf_server *s, struct pf_h_output *o, ...)
+{
+    char *argv[H_MAX_ARGS + 2] = {PF_TEST_BINARY};
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    va_list ap;
+    int argc = 1;
+    pid_t pid;
+
+    va_start(ap, o);
+    for (char *a; argc <= H_MAX_ARGS && (a = va_arg(ap, char *)) != NULL;)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    *o = (struct pf_h_output){.status = -1};
+    if (pf_h_path(out_path, s, "run.out") < 0 || pf_h_path(err_path, s, "run.err") < 0)
+        return -1;
+    unlink(out_path);
+    unlink(err_path);
+    pid = h_spawn(argv, s->dir, out_path, err_path);
+    if (pid < 0)
+        return -1;
+    if (h_wait_child(pid, PF_H_WAIT_MS, &o->status) < 0)
+        o->status = -1;
+    o->out = h_read_file(out_path);
+    o->err = h_read_file(err_path);
+    if (o->out == NULL || o->err == NULL) {
+        pf_h_output_free(o);
+        o->out = strdup("");
+        o->err = strdup("");
+        return -1;
+    }
+    return o->status == -1 ? -1 : 0;
+}
+
+void pf_h_output_free(struct pf_h_output *o)
+{
+    free(o->out);
+    free(o->err);
+    o->out = o->err = NULL;
+}
+
+int pf_h_count_lines(const char *text)
+{
+    int n = h_count(text, "\n");
+    size_t len = strlen(text);
+
+    return len > 0 && text[len - 1] != '\n' ? n + 1 : n;
+}
+
+/* ---------------------------------------------------------------- clients */
+
+int pf_h_connect(const struct pf_server *s)
+{
+    char err[256];
+    struct timeval tv = {.tv_sec = PF_H_IO_MS / 1000, .tv_usec = (PF_H_IO_MS % 1000) * 1000};
+    int one = 1, fd = pf_net_connect(&s->addr, PF_H_IO_MS, err, sizeof(err));
+
+    if (fd < 0) {
+        if (errno != ECONNREFUSED) /* some tests expect a refusal */
+            pf_h_note("%s", err);
+        return -1;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
+        pf_h_note("setsockopt: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int pf_h_send(int fd, const void *buf, size_t len)
+{
+    enum pf_io io = pf_net_send_all(fd, buf, len, PF_H_IO_MS);
+
+    if (io != PF_IO_OK) {
+        pf_h_note("send of %zu bytes: %s (%s)", len, pf_io_name(io), strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int pf_h_recv(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+    enum pf_io io = pf_net_recv_exact(fd, buf, len, PF_H_IO_MS, &got);
+
+    if (io != PF_IO_OK) {
+        pf_h_note("receive: got %zu of %zu bytes: %s (%s)", got, len, pf_io_name(io),
+                  io == PF_IO_ERROR ? strerror(errno) : "-");
+        return -1;
+    }
+    return 0;
+}
+
+int pf_h_roundtrip(int fd, const void *buf, size_t len)
+{
+    unsigned char *reply = malloc(len > 0 ? len : 1);
+    int rc = -1;
+
+    if (reply != NULL && pf_h_send(fd, buf, len) == 0 && pf_h_recv(fd, reply, len) == 0) {
+        rc = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (reply[i] != ((const unsigned char *)buf)[i]) {
+                pf_h_note("reply differs at byte %zu of %zu: %#x instead of %#x", i, len,
+                          reply[i], ((const unsigned char *)buf)[i]);
+                rc = -1;
+                break;
+            }
+        }
+    }
+    free(reply);
+    return rc;
+}
+
+int pf_h_echo_roundtrip(int fd, const char *line)
+{
+    return pf_h_roundtrip(fd, line, strlen(line));
+}
+
+int pf_h_msg_frame(const void *payload, uint32_t plen, unsigned char **frame, size_t *len)
+{
+    *len = PF_FRAME_HEADER_LEN + (size_t)plen;
+    *frame = malloc(*len);
+    if (*frame == NULL)
+        return -1;
+    pf_frame_put_length(*frame, plen);
+    if (plen > 0)
+        memcpy(*frame + PF_FRAME_HEADER_LEN, payload, plen);
+    return 0;
+}
+
+int pf_h_msg_roundtrip(int fd, const void *payload, uint32_t plen)
+{
+    unsigned char *frame;
+    size_t len;
+    int rc;
+
+    if (pf_h_msg_frame(payload, plen, &frame, &len) < 0)
+        return -1;
+    rc = pf_h_roundtrip(fd, frame, len);
+    free(frame);
+    return rc;
+}
+
+int pf_h_exchange(const struct pf_server *s, int fd, const char *text)
+{
+    char line[1024];
+
+    if (strcmp(s->protocol, "msg") == 0)
+        return pf_h_msg_roundtrip(fd, text, (uint32_t)strlen(text));
+    if (strcmp(s->protocol, "echo") != 0) {
+        pf_h_note("no exchange known for protocol \"%s\"", s->protocol);
+        return -1;
+    }
+    snprintf(line, sizeof(line), "%s\n", text);
+    return pf_h_echo_roundtrip(fd, line);
+}
+
+int pf_h_connect_served(const struct pf_server *s)
+{
+    int fd = pf_h_connect(s);
+
+    if (fd >= 0 && pf_h_exchange(s, fd, "hello") < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int pf_h_check_serves(const struct pf_server *s)
+{
+    int fd = pf_h_connect_served(s);
+
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+int pf_h_roundtrip_once(const struct pf_server *s, const void *buf, size_t len)
+{
+    int fd = pf_h_connect(s), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = pf_h_roundtrip(fd, buf, len);
+    close(fd);
+    return rc;
+}
+
+void pf_h_fill(void *buf, size_t len, unsigned seed)
+{
+    unsigned char *p = buf;
+    uint32_t x = seed * 2654435761u + 1u;
+
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)x;
+    }
+}
+
+int pf_h_expect_closed(int fd, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    char buf[256];
+
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int ready = poll(&p, 1, pf_time_left_ms(deadline));
+
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            pf_h_note("connection still open after %d ms", timeout_ms);
+            return -1;
+        }
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE)))
+            return 0;
+        if (n > 0) {
+            pf_h_note("expected a close, received %zd byte(s)", n);
+            return -1;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            pf_h_note("expected a close, recv failed: %s", strerror(errno));
+            return -1;
+        }
+    }
+}
+
+void pf_h_close_reset(int fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);
+}
+
+/* One client thread of pf_h_run_clients. */
+struct h_client {
+    int (*fn)(int, void *);
+    void *arg;
+    int index;
+    int rc;
+};
+
+/* Thread body: run the client function, keep its result. */
+static void *h_client_main(void *p)
+{
+    struct h_client *c = p;
+
+    c->rc = c->fn(c->index, c->arg);
+    return NULL;
+}
+
+int pf_h_run_clients(int n, int (*fn)(int index, void *arg), void *arg)
+{
+    struct h_client *c = calloc((size_t)n, sizeof(*c));
+    pthread_t *t = calloc((size_t)n, sizeof(*t));
+    bool *started = calloc((size_t)n, sizeof(*started));
+    int failed = 0;
+
+    if (c == NULL || t == NULL || started == NULL) {
+        free(c), free(t), free(started);
+        return n;
+    }
+    for (int i = 0; i < n; i++) {
+        c[i] = (struct h_client){.fn = fn, .arg = arg, .index = i, .rc = -1};
+        started[i] = pthread_create(&t[i], NULL, h_client_main, &c[i]) == 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (started[i])
+            pthread_join(t[i], NULL);
+        if (c[i].rc != 0)
+            failed++;
+    }
+    free(c);
+    free(t);
+    free(started);
+    return failed;
+}

@@ -1,0 +1,304 @@
+/* pf_harness: start the real preforkd binary and talk to it, for the
+ * integration tests.
+ *
+ * One struct pf_server per daemon under test: a private temp dir (config
+ * file, log file, command outputs), the master's pid, the address it
+ * really bound (configs always ask for port 0), and every worker pid seen
+ * during the test, so teardown can prove none is left behind.
+ *
+ * Rules the harness keeps so that no test can hang or leak:
+ *  - every wait polls a condition in a bounded loop (PF_H_POLL_MS steps);
+ *    none sleeps as a way to synchronise;
+ *  - the daemon's stdout and stderr go to a file, never a pipe, so nobody
+ *    blocks on a full pipe; tests read the log with pf_h_log_*;
+ *  - client sockets get send/receive timeouts, and the I/O helpers have
+ *    their own deadline (PF_H_IO_MS);
+ *  - the test process is a child subreaper (PR_SET_CHILD_SUBREAPER): a
+ *    worker orphaned by a dead master becomes our child, so "no orphan is
+ *    left" is checkable and we reap what the master could not.
+ *
+ * The client helpers return 0 / -1 and print why on stderr instead of
+ * asserting, so they are safe in client threads (cmocka's asserts are
+ * not). Tests assert on the returned value in the main thread.
+ *
+ * Typical test file:
+ *     PF_H_TEST(test_something) {
+ *         assert_int_equal(pf_h_start(s, body), 0);
+ *         ...
+ *     }
+ *     static const struct CMUnitTest tests[] = { PF_H_CASE(test_something) };
+ *     int main(void) { return cmocka_run_group_tests(tests, NULL, NULL); }
+ */
+#ifndef PF_HARNESS_H
+#define PF_HARNESS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <limits.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+
+#include "pf_addr.h"
+
+#define PF_H_POLL_MS 10       /* step of every polling loop */
+#define PF_H_START_MS 10000   /* bound on "listening on" after spawn */
+#define PF_H_WAIT_MS 10000    /* default bound of the wait helpers */
+#define PF_H_IO_MS 10000      /* deadline of one client send or receive */
+#define PF_H_STOP_MS 20000    /* bound on the master's exit in teardown */
+#define PF_H_MAX_PIDS 512     /* worker pids remembered per server */
+
+struct pf_server {
+    pid_t pid;                   /* master; 0 if never started */
+    bool reaped;                 /* the master exited and we reaped it */
+    int wait_status;             /* its waitpid status once reaped, -1 before */
+    char dir[PATH_MAX];          /* private temp dir (mkdtemp) */
+    char config_path[PATH_MAX];  /* dir/preforkd.conf */
+    char log_path[PATH_MAX];     /* dir/preforkd.log: the daemon's stdout+stderr */
+    struct pf_addr addr;         /* bound address, from the "listening on" line */
+    char addr_text[PF_ADDR_STRLEN];
+    unsigned port;
+    char protocol[16];           /* as the listening line names it: "echo", "msg" */
+    pid_t seen[PF_H_MAX_PIDS];   /* every worker pid observed, for teardown */
+    int nseen;
+    bool passed;                 /* set by PF_H_TEST when the body returned */
+};
+
+/* Declare a test whose body gets the fixture's server as `s`. The wrapper
+ * marks the test passed only when the body returned, so teardown keeps the
+ * temp dir (and prints the log) of a failed test for debugging. */
+#define PF_H_TEST(name)                                                                \
+    static void name##_body(struct pf_server *s);                                      \
+    static void name(void **state)                                                     \
+    {                                                                                  \
+        struct pf_server *srv_ = *state;                                               \
+        name##_body(srv_);                                                             \
+        srv_->passed = true;                                                           \
+    }                                                                                  \
+    static void name##_body(struct pf_server *s)
+
+/* The cmocka table entry for a PF_H_TEST with the harness fixture. */
+#define PF_H_CASE(name) cmocka_unit_test_setup_teardown(name, pf_h_setup, pf_h_teardown)
+
+/* ---- fixture and life cycle ---- */
+
+/* cmocka setup: allocate a server with its temp dir; nothing runs yet. */
+int pf_h_setup(void **state);
+
+/* cmocka teardown: pf_h_stop, then free. Non-zero fails the test. */
+int pf_h_teardown(void **state);
+
+/* Prepare s (temp dir, paths) without starting anything. 0 or -1. */
+int pf_h_init(struct pf_server *s);
+
+/* Stop the master if it still runs (SIGTERM, bounded wait, SIGKILL), then
+ * check the log holds no sanitizer report and no worker is left alive;
+ * reap what is left; remove the temp dir if the test passed, else keep it
+ * and print its path and the end of the log. 0 when everything was clean. */
+int pf_h_stop(struct pf_server *s);
+
+/* ---- configuration ---- */
+
+/* The settings tests vary, with test-friendly defaults (short timeouts). */
+struct pf_h_config {
+    const char *listen;      /* "127.0.0.1:0" */
+    const char *protocol;    /* "echo" */
+    int workers_start;       /* 2 */
+    int workers_max;         /* 16 */
+    long max_requests;       /* 0 */
+    double graceful_timeout; /* seconds; 10 */
+    double stop_timeout;     /* 5 */
+    double read_timeout;     /* 5 */
+    double write_timeout;    /* 5 */
+    double idle_timeout;     /* 10 */
+    long max_line;           /* 8192 */
+    long max_message;        /* 1048576 */
+    const char *log_level;   /* "info" */
+    const char *extra;       /* appended verbatim: groups added by later features */
+};
+
+void pf_h_config_defaults(struct pf_h_config *c);
+
+/* Render c as a libconfig file body into buf. 0, or -1 if it does not fit. */
+int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size);
+
+/* out = s->dir/name (out has PATH_MAX bytes). 0, or -1 if too long. */
+int pf_h_path(char out[PATH_MAX], const struct pf_server *s, const char *name);
+
+/* Write body as dir/NAME; *path (PATH_MAX bytes, may be NULL) gets its path. */
+int pf_h_write_file(struct pf_server *s, const char *name, const char *body, char *path);
+
+/* ---- the daemon ---- */
+
+/* Write body as the config file, spawn `preforkd -c CONFIG` in s->dir
+ * with output to the log, and wait until it logs "listening on ADDR"; parse ADDR into
+ * s->addr. 0, or -1 (the log is printed) if it exits or never listens. */
+int pf_h_start(struct pf_server *s, const char *config_body);
+
+/* pf_h_start with a body rendered from c. */
+int pf_h_start_config(struct pf_server *s, const struct pf_h_config *c);
+
+/* pf_h_start_config, then wait for its c->workers_start workers. */
+int pf_h_start_pool(struct pf_server *s, const struct pf_h_config *c);
+
+/* Send sig to the master and wait (bounded) until it was delivered: it is
+ * no longer pending in /proc. Two signals sent this way are therefore
+ * handled in two separate passes of the master loop. 0 or -1. */
+int pf_h_signal(struct pf_server *s, int sig);
+
+/* True while the master runs (reaps it, recording its status, if it exited). */
+bool pf_h_running(struct pf_server *s);
+
+/* Wait up to timeout_ms for the master to exit; *status (may be NULL) gets
+ * the waitpid status. On timeout: SIGKILL, reap, and return -1. */
+int pf_h_wait_exit(struct pf_server *s, int timeout_ms, int *status);
+
+/* True if a waitpid status says "exited with code". */
+bool pf_h_exited_with(int status, int code);
+
+/* ---- workers ---- */
+
+/* Live (non-zombie) children of the master into pids (sorted, at most max);
+ * returns how many exist. Every pid found is remembered for teardown. */
+int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);
+
+/* Wait until exactly n live workers exist. 0 or -1. */
+int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms);
+
+/* Wait until pid is no longer a live process (gone, or a zombie). 0 or -1. */
+int pf_h_wait_pid_gone(pid_t pid, int timeout_ms);
+
+/* True if pid is a live (non-zombie) process. */
+bool pf_h_pid_alive(pid_t pid);
+
+/* The state letter of pid in /proc ('S' sleeping, 'T' stopped, 'Z'...),
+ * or 0 if there is no such process. */
+char pf_h_pid_state(pid_t pid);
+
+/* Wait until pid is in state st (e.g. 'T' after SIGSTOP). 0 or -1. */
+int pf_h_wait_pid_state(pid_t pid, char st, int timeout_ms);
+
+/* True if sig is pending (blocked or not yet taken) for process pid. */
+bool pf_h_signal_pending(pid_t pid, int sig);
+
+/* Wait until sig is pending for pid (e.g. SIGQUIT held by a busy worker). */
+int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
+
+/* The worker that accepted the connection of the client socket fd (found
+ * through /proc/net/tcp and the workers' fd tables); waits up to
+ * timeout_ms for the accept. Returns the pid, or -1. */
+pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms);
+
+/* Workers of this server that are now children of the test process (live
+ * or zombie): left behind by a master that exited. Zombies found are
+ * reaped (other children too: sanitizer helper tasks); live ones are left
+ * alone. Returns how many workers were found. */
+int pf_h_orphans(struct pf_server *s);
+
+/* Wait until every child of ours but a running master has exited, reaping
+ * them; *clean (may be NULL) is set to false if a worker among them did
+ * not exit with status 0. 0, or -1 if
+ * some are still alive at the bound. */
+int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
+
+/* ---- the log ---- */
+
+/* The whole log as a string (free it), or NULL. */
+char *pf_h_log_read(const struct pf_server *s);
+
+/* Occurrences of needle in the log. */
+int pf_h_log_count(const struct pf_server *s, const char *needle);
+
+bool pf_h_log_contains(const struct pf_server *s, const char *needle);
+
+/* Wait until the log holds needle at least n times. 0 or -1. */
+int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, int timeout_ms);
+
+int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms);
+
+/* Log lines saying a worker ended abnormally: "killed by signal" or
+ * "exited with status N" with N != 0. */
+int pf_h_log_abnormal_exits(const struct pf_server *s);
+
+/* Print the last nlines lines of the log on stderr (for failures). */
+void pf_h_log_dump(const struct pf_server *s, int nlines);
+
+/* ---- running the binary as a command ---- */
+
+struct pf_h_output {
+    int status;  /* waitpid status; -1 if it had to be killed */
+    char *out;   /* everything on stdout (NUL-terminated, never NULL after run) */
+    char *err;   /* everything on stderr */
+};
+
+/* Run `preforkd ARGS...` (NULL-terminated) to completion within
+ * PF_H_WAIT_MS, in s->dir (relative paths name files there), stdout and
+ * stderr captured in files of s->dir. 0 or -1. */
+int pf_h_run(struct pf_server *s, struct pf_h_output *o, ...) __attribute__((sentinel));
+
+void pf_h_output_free(struct pf_h_output *o);
+
+/* Number of '\n'-terminated lines in text (a last unterminated one counts). */
+int pf_h_count_lines(const char *text);
+
+/* ---- clients ---- */
+
+/* A blocking TCP client connected to the server, with SO_RCVTIMEO,
+ * SO_SNDTIMEO and TCP_NODELAY (each send leaves at once) set; -1 on failure (errno kept, e.g. ECONNREFUSED). */
+int pf_h_connect(const struct pf_server *s);
+
+/* Send all len bytes (no SIGPIPE) within PF_H_IO_MS. 0 or -1. */
+int pf_h_send(int fd, const void *buf, size_t len);
+
+/* Receive exactly len bytes within PF_H_IO_MS. 0 or -1. */
+int pf_h_recv(int fd, void *buf, size_t len);
+
+/* Send len bytes and expect exactly them back (echo of a line, or of a
+ * whole msg frame). 0, or -1 with the first difference printed. */
+int pf_h_roundtrip(int fd, const void *buf, size_t len);
+
+/* Send a line (which must end in '\n') and expect it back byte-exact. */
+int pf_h_echo_roundtrip(int fd, const char *line);
+
+/* A msg frame for payload into *frame (malloc'd; free it), *len its size. */
+int pf_h_msg_frame(const void *payload, uint32_t plen, unsigned char **frame, size_t *len);
+
+/* Send payload as a msg frame and expect the same frame back. 0 or -1. */
+int pf_h_msg_roundtrip(int fd, const void *payload, uint32_t plen);
+
+/* One request/reply in the server's protocol carrying text: a line
+ * "text\n" for echo, a frame of text for msg. 0 or -1. */
+int pf_h_exchange(const struct pf_server *s, int fd, const char *text);
+
+/* A client that the server has served once (pf_h_exchange): a worker now
+ * holds its connection. The fd, or -1. */
+int pf_h_connect_served(const struct pf_server *s);
+
+/* A new connection, one exchange, closed: "the server still serves". */
+int pf_h_check_serves(const struct pf_server *s);
+
+/* A new connection on which buf comes back byte-exact, then closed. */
+int pf_h_roundtrip_once(const struct pf_server *s, const void *buf, size_t len);
+
+/* Fill buf with bytes that depend on seed and position (distinct payloads
+ * per client and exchange, so a crossed reply cannot pass). */
+void pf_h_fill(void *buf, size_t len, unsigned seed);
+
+/* Expect the server to close the connection within timeout_ms without
+ * sending a byte first: EOF or a reset. 0, or -1 (data, or still open). */
+int pf_h_expect_closed(int fd, int timeout_ms);
+
+/* Close with SO_LINGER {1, 0}: the peer gets a reset, not a FIN. */
+void pf_h_close_reset(int fd);
+
+/* Run fn(index, arg) in n threads at once and join them; returns how many
+ * returned non-zero (or could not start). */
+int pf_h_run_clients(int n, int (*fn)(int index, void *arg), void *arg);
+
+/* Print a harness diagnostic ("harness: ...") on stderr. */
+void pf_h_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
