@@ -59,6 +59,11 @@ static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
 static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
+                          const struct cfg_item *it);
+static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it);
 
 #define CFG_AT(field) offsetof(struct pf_config, field)
 /* Longest string a char array field holds (its size less the NUL). */
@@ -85,6 +90,28 @@ static const struct cfg_item cfg_items[] = {
     {"client", "idle_timeout", cfg_set_duration, CFG_AT(client.idle_timeout_ms), CFG_C_INT, 0, 0},
     {"echo", "max_line", cfg_set_int, CFG_AT(echo.max_line), CFG_C_SIZE, 2, 16777216},
     {"msg", "max_message", cfg_set_int, CFG_AT(msg.max_message), CFG_C_SIZE, 0, 268435456},
+    {"http", "root", cfg_set_dir, CFG_AT(http.root), CFG_C_INT, 0, CFG_LEN(http.root)},
+    {"http", "index", cfg_set_filename, CFG_AT(http.index), CFG_C_INT, 0, CFG_LEN(http.index)},
+    {"http", "server_name", cfg_set_string, CFG_AT(http.server_name), CFG_C_INT, 0,
+     CFG_LEN(http.server_name)},
+    {"http", "keepalive_timeout", cfg_set_duration, CFG_AT(http.keepalive_timeout_ms),
+     CFG_C_INT, 0, 0},
+    {"http", "keepalive_requests", cfg_set_int, CFG_AT(http.keepalive_requests), CFG_C_LONG, 1,
+     LONG_MAX},
+    {"http", "header_timeout", cfg_set_duration, CFG_AT(http.header_timeout_ms), CFG_C_INT, 0,
+     0},
+    {"http", "max_request_line", cfg_set_int, CFG_AT(http.max_request_line), CFG_C_SIZE, 64,
+     65536},
+    {"http", "max_header_bytes", cfg_set_int, CFG_AT(http.max_header_bytes), CFG_C_SIZE, 256,
+     1048576},
+    {"http", "max_headers", cfg_set_int, CFG_AT(http.max_headers), CFG_C_INT, 1, 10000},
+    {"http", "access_log", cfg_set_path, CFG_AT(http.access_log), CFG_C_INT, 0,
+     CFG_LEN(http.access_log)},
+    {"http", "mime_types", cfg_set_path, CFG_AT(http.mime_types), CFG_C_INT, 0,
+     CFG_LEN(http.mime_types)},
+    {"http", "open_file_cache", cfg_set_int, CFG_AT(http.open_file_cache), CFG_C_INT, 0, 4096},
+    {"http", "open_file_cache_valid", cfg_set_duration, CFG_AT(http.open_file_cache_valid_ms),
+     CFG_C_INT, 0, 0},
     {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
      CFG_LEN(daemon.error_log)},
     {"daemon", "log_level", cfg_set_level, CFG_AT(daemon.log_level), CFG_C_INT, 0, 0},
@@ -93,7 +120,7 @@ static const struct cfg_item cfg_items[] = {
 #define CFG_NITEMS (sizeof cfg_items / sizeof cfg_items[0])
 
 /* Protocols the server implements; adding one is adding its name here. */
-static const char *const cfg_protocols[] = {"echo", "msg"};
+static const char *const cfg_protocols[] = {"http", "echo", "msg"};
 
 #define CFG_NPROTOCOLS (sizeof cfg_protocols / sizeof cfg_protocols[0])
 
@@ -105,7 +132,7 @@ void pf_config_defaults(struct pf_config *c)
     snprintf(c->listen, sizeof c->listen, "%s", "127.0.0.1:8080");
     pf_addr_parse(c->listen, &c->listen_addr, NULL, 0);
     c->backlog = 511;
-    snprintf(c->protocol, sizeof c->protocol, "%s", "echo");
+    snprintf(c->protocol, sizeof c->protocol, "%s", "http");
     c->workers.start = 4;
     c->workers.max = 64;
     c->workers.max_requests = 0;
@@ -116,6 +143,17 @@ void pf_config_defaults(struct pf_config *c)
     c->client.idle_timeout_ms = 60000;
     c->echo.max_line = 8192;
     c->msg.max_message = 1048576;
+    snprintf(c->http.root, sizeof c->http.root, "%s", "www");
+    snprintf(c->http.index, sizeof c->http.index, "%s", "index.html");
+    c->http.keepalive_timeout_ms = 5000;
+    c->http.keepalive_requests = 1000;
+    c->http.header_timeout_ms = 10000;
+    c->http.max_request_line = 8192;
+    c->http.max_header_bytes = 8192;
+    c->http.max_headers = 100;
+    snprintf(c->http.mime_types, sizeof c->http.mime_types, "%s", "/etc/mime.types");
+    c->http.open_file_cache = 64;
+    c->http.open_file_cache_valid_ms = 1000;
     c->daemon.log_level = PF_LOG_INFO;
 }
 
@@ -434,6 +472,56 @@ static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const stru
     return cfg_store_string(x, s, it, cfg_join_path(x->c->dir, text, joined, sizeof joined));
 }
 
+/* A plain string (no path resolution), bounded by its field. */
+static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
+                          const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+
+    return text ? cfg_store_string(x, s, it, text) : -1;
+}
+
+/* A folder that must be named: "" would silently mean the configuration's
+ * own folder (publishing the configuration itself, for http.root). */
+static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+
+    if (text && text[0] == '\0')
+        return cfg_fail(x, s, "must not be empty");
+    return text ? cfg_set_path(x, s, it) : -1;
+}
+
+/* A single file name (http.index): no '/', not "." or "..", not empty. */
+static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
+                            const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+
+    if (!text)
+        return -1;
+    if (text[0] == '\0' || strchr(text, '/') || strcmp(text, ".") == 0 ||
+        strcmp(text, "..") == 0)
+        return cfg_fail(x, s, "must be a file name (no '/', not empty, not . or ..)");
+    return cfg_store_string(x, s, it, text);
+}
+
+/* The default document root ("www") is relative like any path: resolve it
+ * against the configuration's folder when the file did not set it. */
+static int cfg_resolve_defaults(struct cfg_ctx *x)
+{
+    char joined[2 * PATH_MAX];
+    struct pf_config *c = x->c;
+
+    if (c->http.root[0] == '/')
+        return 0;
+    cfg_join_path(c->dir, c->http.root, joined, sizeof joined);
+    if (strlen(joined) >= sizeof c->http.root)
+        return cfg_errorf(x, "%s: http.root: path too long once joined to %s", x->path, c->dir);
+    memcpy(c->http.root, joined, strlen(joined) + 1);
+    return 0;
+}
+
 /* log_level: a level name pf_log_level_parse knows. */
 static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
@@ -582,6 +670,8 @@ int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errl
         rc = cfg_walk(&x, config_root_setting(&cfg), NULL);
     if (rc == 0)
         rc = cfg_check_workers(&x, &cfg);
+    if (rc == 0)
+        rc = cfg_resolve_defaults(&x);
     config_destroy(&cfg);
     return rc;
 }

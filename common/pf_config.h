@@ -34,7 +34,7 @@ struct pf_config {
     char listen[PF_ADDR_STRLEN + 64]; /* as written, for messages */
     struct pf_addr listen_addr;       /* parsed */
     int backlog;                      /* listen(2) backlog, 1..65535; default 511 */
-    char protocol[PF_PROTO_NAME_MAX]; /* "echo" | "msg"; default "echo" */
+    char protocol[PF_PROTO_NAME_MAX]; /* "http" | "echo" | "msg"; default "http" */
 
     struct {
         int start;               /* workers forked at start (pool target); default 4 */
@@ -57,6 +57,22 @@ struct pf_config {
     struct {
         size_t max_message; /* payload bytes; default 1 MiB, 0..256 MiB */
     } msg;
+
+    struct {
+        char root[PATH_MAX];         /* document root; absolute after loading; default "www" */
+        char index[256];             /* file served for a directory; default "index.html" */
+        char server_name[256];       /* host accepted in absolute-form targets; "" = any */
+        int keepalive_timeout_ms;    /* idle wait for the next request; default 5 s */
+        long keepalive_requests;     /* requests per connection; default 1000 */
+        int header_timeout_ms;       /* whole request head must arrive in this; default 10 s */
+        size_t max_request_line;     /* bytes; default 8192 (414 beyond) */
+        size_t max_header_bytes;     /* bytes of the head; default 8192 (431 beyond) */
+        int max_headers;             /* header fields; default 100 (431 beyond) */
+        char access_log[PATH_MAX];   /* Combined Log Format file; "" = off */
+        char mime_types[PATH_MAX];   /* extra types; default "/etc/mime.types"; "" = none */
+        int open_file_cache;         /* open files kept per worker; default 64, 0 = off */
+        int open_file_cache_valid_ms;/* trust a cached file this long; default 1 s */
+    } http;
 
     struct {
         char error_log[PATH_MAX]; /* "" = stderr; absolute after loading */

@@ -4,8 +4,8 @@
  * Each test gets a fresh temporary folder (setup/teardown); load_text()
  * writes a configuration text to preforkd.conf in it and loads that file.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -49,25 +49,25 @@ static int setup(void **state)
     return 0;
 }
 
-/* Remove the temporary folder and everything a test put in it (files and
- * empty subfolders, one level deep). */
+/* nftw callback: remove one entry (contents come first, FTW_DEPTH). */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* Remove the temporary folder and everything a test put in it, subfolders
+ * included (symbolic links are removed, not followed). */
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char p[2 * PATH_MAX];
 
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-        if (unlink(p) != 0)
-            rmdir(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(f->dir);
+    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(f);
     return 0;
 }
@@ -104,8 +104,10 @@ static void expect_error(struct fixture *f, const char *text, int line, const ch
     assert_null(strchr(f->err, '\n'));
 }
 
-/* Every field equals its documented default. */
-static void assert_defaults(const struct pf_config *c)
+/* Every field equals its documented default; root is the document root
+ * expected: "www" as pf_config_defaults leaves it, or <config dir>/www once
+ * a file is loaded. */
+static void assert_defaults(const struct pf_config *c, const char *root)
 {
     char buf[PF_ADDR_STRLEN];
 
@@ -114,7 +116,7 @@ static void assert_defaults(const struct pf_config *c)
                                        sizeof buf),
                         "127.0.0.1:8080");
     assert_int_equal(c->backlog, 511);
-    assert_string_equal(c->protocol, "echo");
+    assert_string_equal(c->protocol, "http");
     assert_int_equal(c->workers.start, 4);
     assert_int_equal(c->workers.max, 64);
     assert_int_equal(c->workers.max_requests, 0);
@@ -125,8 +127,28 @@ static void assert_defaults(const struct pf_config *c)
     assert_int_equal(c->client.idle_timeout_ms, 60000);
     assert_int_equal(c->echo.max_line, 8192);
     assert_int_equal(c->msg.max_message, 1048576);
+    assert_string_equal(c->http.root, root);
+    assert_string_equal(c->http.index, "index.html");
+    assert_string_equal(c->http.server_name, "");
+    assert_int_equal(c->http.keepalive_timeout_ms, 5000);
+    assert_int_equal(c->http.keepalive_requests, 1000);
+    assert_int_equal(c->http.header_timeout_ms, 10000);
+    assert_int_equal(c->http.max_request_line, 8192);
+    assert_int_equal(c->http.max_header_bytes, 8192);
+    assert_int_equal(c->http.max_headers, 100);
+    assert_string_equal(c->http.access_log, "");
+    assert_string_equal(c->http.mime_types, "/etc/mime.types");
+    assert_int_equal(c->http.open_file_cache, 64);
+    assert_int_equal(c->http.open_file_cache_valid_ms, 1000);
     assert_string_equal(c->daemon.error_log, "");
     assert_int_equal(c->daemon.log_level, PF_LOG_INFO);
+}
+
+/* The default document root once f's file is loaded: <its folder>/www. */
+static const char *default_root(const struct fixture *f, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/www", f->real);
+    return buf;
 }
 
 static void test_defaults_function(void **state)
@@ -135,7 +157,7 @@ static void test_defaults_function(void **state)
 
     memset(&f->cfg, 0x5a, sizeof f->cfg);
     pf_config_defaults(&f->cfg);
-    assert_defaults(&f->cfg);
+    assert_defaults(&f->cfg, "www"); /* no file, no folder: left relative */
     assert_string_equal(f->cfg.path, "");
     assert_string_equal(f->cfg.dir, "");
 }
@@ -143,10 +165,10 @@ static void test_defaults_function(void **state)
 static void test_empty_file_gives_defaults(void **state)
 {
     struct fixture *f = *state;
-    char expected[2 * PATH_MAX];
+    char expected[2 * PATH_MAX], root[2 * PATH_MAX];
 
     assert_int_equal(load_text(f, ""), 0);
-    assert_defaults(&f->cfg);
+    assert_defaults(&f->cfg, default_root(f, root, sizeof root));
     snprintf(expected, sizeof expected, "%s/preforkd.conf", f->real);
     assert_string_equal(f->cfg.path, expected);
     assert_string_equal(f->cfg.dir, f->real);
@@ -155,12 +177,13 @@ static void test_empty_file_gives_defaults(void **state)
 static void test_comments_and_empty_groups_give_defaults(void **state)
 {
     struct fixture *f = *state;
+    char root[2 * PATH_MAX];
 
     assert_int_equal(load_text(f, "# nothing set\n// here\n/* either */\n"
                                   "workers = {};\nclient = {};\necho = {};\nmsg = {};\n"
-                                  "daemon = {};\n"),
+                                  "http = {};\ndaemon = {};\n"),
                      0);
-    assert_defaults(&f->cfg);
+    assert_defaults(&f->cfg, default_root(f, root, sizeof root));
 }
 
 static const char full_config[] =
@@ -181,6 +204,21 @@ static const char full_config[] =
     "};\n"
     "echo = { max_line = 2; };\n"
     "msg = { max_message = 0; };\n"
+    "http = {\n"
+    "  root = \"site\";\n"
+    "  index = \"home.htm\";\n"
+    "  server_name = \"www.example.org\";\n"
+    "  keepalive_timeout = 2.5;\n"
+    "  keepalive_requests = 10000000000L;\n"
+    "  header_timeout = 3;\n"
+    "  max_request_line = 64;\n"
+    "  max_header_bytes = 1048576;\n"
+    "  max_headers = 10000;\n"
+    "  access_log = \"logs/access.log\";\n"
+    "  mime_types = \"\";\n"
+    "  open_file_cache = 0;\n"
+    "  open_file_cache_valid = 0.25;\n"
+    "};\n"
     "daemon = {\n"
     "  error_log = \"logs/preforkd.log\";\n"
     "  log_level = \"debug\";\n"
@@ -210,6 +248,21 @@ static void test_full_file(void **state)
     assert_int_equal(c->client.idle_timeout_ms, 500);
     assert_int_equal(c->echo.max_line, 2);
     assert_int_equal(c->msg.max_message, 0);
+    snprintf(expected, sizeof expected, "%s/site", f->real);
+    assert_string_equal(c->http.root, expected);
+    assert_string_equal(c->http.index, "home.htm");
+    assert_string_equal(c->http.server_name, "www.example.org");
+    assert_int_equal(c->http.keepalive_timeout_ms, 2500);
+    assert_true(c->http.keepalive_requests == 10000000000L);
+    assert_int_equal(c->http.header_timeout_ms, 3000);
+    assert_int_equal(c->http.max_request_line, 64);
+    assert_int_equal(c->http.max_header_bytes, 1048576);
+    assert_int_equal(c->http.max_headers, 10000);
+    snprintf(expected, sizeof expected, "%s/logs/access.log", f->real);
+    assert_string_equal(c->http.access_log, expected);
+    assert_string_equal(c->http.mime_types, "");
+    assert_int_equal(c->http.open_file_cache, 0);
+    assert_int_equal(c->http.open_file_cache_valid_ms, 250);
     snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
     assert_string_equal(c->daemon.error_log, expected);
     assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
@@ -224,14 +277,49 @@ static void test_bounds_accepted(void **state)
                                   "workers = { max = 4096; start = 4096; };\n"
                                   "echo = { max_line = 16777216; };\n"
                                   "msg = { max_message = 268435456L; };\n"
-                                  "client = { idle_timeout = 86400; };\n"),
+                                  "client = { idle_timeout = 86400; };\n"
+                                  "http = {\n"
+                                  "  max_request_line = 65536;\n"
+                                  "  max_header_bytes = 1048576L;\n"
+                                  "  max_headers = 10000;\n"
+                                  "  open_file_cache = 4096;\n"
+                                  "  keepalive_timeout = 86400;\n"
+                                  "  header_timeout = 86400.0;\n"
+                                  "  open_file_cache_valid = 86400;\n"
+                                  "};\n"),
                      0);
+    assert_int_equal(f->cfg.http.max_request_line, 65536);
+    assert_int_equal(f->cfg.http.max_header_bytes, 1048576);
+    assert_int_equal(f->cfg.http.max_headers, 10000);
+    assert_int_equal(f->cfg.http.open_file_cache, 4096);
+    assert_int_equal(f->cfg.http.keepalive_timeout_ms, 86400000);
+    assert_int_equal(f->cfg.http.header_timeout_ms, 86400000);
+    assert_int_equal(f->cfg.http.open_file_cache_valid_ms, 86400000);
     assert_int_equal(f->cfg.backlog, 65535);
     assert_int_equal(f->cfg.workers.max, 4096);
     assert_int_equal(f->cfg.workers.start, 4096);
     assert_int_equal(f->cfg.echo.max_line, 16777216);
     assert_int_equal(f->cfg.msg.max_message, 268435456);
     assert_int_equal(f->cfg.client.idle_timeout_ms, 86400000);
+
+    /* and the lower bounds of the http group */
+    assert_int_equal(load_text(f, "http = {\n"
+                                  "  keepalive_requests = 1;\n"
+                                  "  max_request_line = 64;\n"
+                                  "  max_header_bytes = 256;\n"
+                                  "  max_headers = 1;\n"
+                                  "  open_file_cache = 0;\n"
+                                  "  keepalive_timeout = 0.001;\n"
+                                  "  header_timeout = 0.0001;\n"
+                                  "};\n"),
+                     0);
+    assert_int_equal(f->cfg.http.keepalive_requests, 1);
+    assert_int_equal(f->cfg.http.max_request_line, 64);
+    assert_int_equal(f->cfg.http.max_header_bytes, 256);
+    assert_int_equal(f->cfg.http.max_headers, 1);
+    assert_int_equal(f->cfg.http.open_file_cache, 0);
+    assert_int_equal(f->cfg.http.keepalive_timeout_ms, 1);
+    assert_int_equal(f->cfg.http.header_timeout_ms, 1);
 }
 
 /* A literal beyond 32 bits keeps its value, whatever libconfig's version
@@ -250,6 +338,15 @@ static void test_big_integer_literal(void **state)
                  "msg.max_message", "must be an integer between 0 and 268435456");
     expect_error(f, "workers = { max_requests = -4294967295; };\n", 1, "workers.max_requests",
                  "must be an integer of at least 0 (got -4294967295)");
+    assert_int_equal(load_text(f, "http = { keepalive_requests = 99999999999; };\n"), 0);
+    assert_true(f->cfg.http.keepalive_requests == 99999999999L);
+    expect_error(f, "http = {\n  max_request_line = 4294967360; # wraps to 64\n};\n", 2,
+                 "http.max_request_line",
+                 "must be an integer between 64 and 65536 (got 4294967360)");
+    expect_error(f, "http = {\n\n  max_headers = 4294967297;\n};\n", 3, "http.max_headers",
+                 "must be an integer between 1 and 10000 (got 4294967297)");
+    expect_error(f, "http = { keepalive_requests = -4294967295; };\n", 1,
+                 "http.keepalive_requests", "must be an integer of at least 1 (got -4294967295)");
 }
 
 static void test_durations(void **state)
@@ -311,6 +408,122 @@ static void test_error_log_too_long(void **state)
     expect_error(f, text, 2, "daemon.error_log", "too long");
 }
 
+/* http.root: the default ("www", not set in the file) resolves against the
+ * folder of the configuration file, symlinks followed; an absolute root is
+ * kept; a relative one is joined as written. */
+static void test_http_root(void **state)
+{
+    static const struct {
+        const char *value;
+        int joined;           /* expected: 0 = kept, 1 = the fixture's folder + it */
+        const char *expected;
+    } cases[] = {
+        {"/srv/www", 0, "/srv/www"},  {"/", 0, "/"},
+        {"/a/../b/", 0, "/a/../b/"},  {"site", 1, "/site"},
+        {"www", 1, "/www"},           {"./pub/", 1, "/./pub/"},
+        {"../www", 1, "/../www"},     {"a b/\xc3\xbc", 1, "/a b/\xc3\xbc"},
+    };
+    struct fixture *f = *state;
+    char sub[PATH_MAX + 32], conf[PATH_MAX + 64], link[PATH_MAX + 32];
+    char text[128], expected[2 * PATH_MAX];
+
+    /* not set: <folder>/www, also when set to nothing else in its group */
+    assert_int_equal(load_text(f, "http = { index = \"default.htm\"; };\n"), 0);
+    snprintf(expected, sizeof expected, "%s/www", f->real);
+    assert_string_equal(f->cfg.http.root, expected);
+
+    /* the folder is the real file's, reached through a symbolic link */
+    snprintf(sub, sizeof sub, "%s/etc", f->dir);
+    snprintf(conf, sizeof conf, "%s/preforkd.conf", sub);
+    snprintf(link, sizeof link, "%s/link.conf", f->dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file(conf, "protocol = \"http\";\n");
+    assert_int_equal(symlink("etc/preforkd.conf", link), 0);
+    assert_int_equal(pf_config_load(&f->cfg, link, f->err, sizeof f->err), 0);
+    snprintf(expected, sizeof expected, "%s/etc/www", f->real);
+    assert_string_equal(f->cfg.http.root, expected);
+    snprintf(expected, sizeof expected, "%s/etc", f->real);
+    assert_string_equal(f->cfg.dir, expected);
+
+    /* set in the file */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, "http = { root = \"%s\"; };\n", cases[i].value);
+        if (load_text(f, text) != 0)
+            fail_msg("%s: %s", cases[i].value, f->err);
+        snprintf(expected, sizeof expected, "%s%s", cases[i].joined ? f->real : "",
+                 cases[i].expected);
+        if (strcmp(f->cfg.http.root, expected) != 0)
+            fail_msg("%s: got %s, expected %s", cases[i].value, f->cfg.http.root, expected);
+    }
+}
+
+/* access_log and mime_types are paths: "" stays "" (off / built-in table
+ * only), absolute is kept, relative is joined to the file's folder. */
+static void test_http_paths(void **state)
+{
+    struct fixture *f = *state;
+    char expected[2 * PATH_MAX];
+
+    assert_int_equal(load_text(f, "http = {\n"
+                                  "  access_log = \"/var/log/preforkd/access.log\";\n"
+                                  "  mime_types = \"/usr/local/etc/mime.types\";\n"
+                                  "};\n"),
+                     0);
+    assert_string_equal(f->cfg.http.access_log, "/var/log/preforkd/access.log");
+    assert_string_equal(f->cfg.http.mime_types, "/usr/local/etc/mime.types");
+
+    assert_int_equal(load_text(f, "http = {\n"
+                                  "  access_log = \"access.log\";\n"
+                                  "  mime_types = \"../mime.types\";\n"
+                                  "};\n"),
+                     0);
+    snprintf(expected, sizeof expected, "%s/access.log", f->real);
+    assert_string_equal(f->cfg.http.access_log, expected);
+    snprintf(expected, sizeof expected, "%s/../mime.types", f->real);
+    assert_string_equal(f->cfg.http.mime_types, expected);
+
+    assert_int_equal(load_text(f, "http = { access_log = \"\"; mime_types = \"\"; };\n"), 0);
+    assert_string_equal(f->cfg.http.access_log, "");
+    assert_string_equal(f->cfg.http.mime_types, "");
+
+    /* index and server_name are kept as written, never joined */
+    assert_int_equal(
+        load_text(f, "http = { index = \"start.html\"; server_name = \"h:8080\"; };\n"), 0);
+    assert_string_equal(f->cfg.http.index, "start.html");
+    assert_string_equal(f->cfg.http.server_name, "h:8080");
+}
+
+/* An http string longer than its field is refused, not cut: index and
+ * server_name hold 255 bytes, the paths PATH_MAX - 1, joined included. */
+static void test_http_too_long(void **state)
+{
+    static const char *const paths[] = {"root", "access_log", "mime_types"};
+    static const char *const names[] = {"index", "server_name"};
+    struct fixture *f = *state;
+    static char text[PATH_MAX + 64];
+    char value[PATH_MAX], setting[64];
+
+    memset(value, 'a', sizeof value - 1);
+    value[256] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(setting, sizeof setting, "http.%s", names[i]);
+        snprintf(text, sizeof text, "http = {\n  %s = \"%s\";\n};\n", names[i], value);
+        expect_error(f, text, 2, setting, "too long (at most 255 bytes)");
+        snprintf(text, sizeof text, "http = { %s = \"%s\"; };\n", names[i], value + 1);
+        assert_int_equal(load_text(f, text), 0);
+    }
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        snprintf(setting, sizeof setting, "http.%s", paths[i]);
+        memset(value, 'a', sizeof value - 1);
+        value[sizeof value - 1] = '\0';
+        snprintf(text, sizeof text, "http = {\n\n  %s = \"/%s\";\n};\n", paths[i], value);
+        expect_error(f, text, 3, setting, "too long (at most 4095 bytes)");
+        value[sizeof value - 10] = '\0'; /* fits alone, but not once joined to dir */
+        snprintf(text, sizeof text, "http = {\n\n  %s = \"%s\";\n};\n", paths[i], value);
+        expect_error(f, text, 3, setting, "too long");
+    }
+}
+
 static void test_listen_port_zero(void **state)
 {
     struct fixture *f = *state;
@@ -358,8 +571,11 @@ static const struct {
     {"backlog = [511];\n", 1, "backlog", "(got an array)"},
     {"backlog = (511);\n", 1, "backlog", "(got a list)"},
     {"backlog = { n = 1; };\n", 1, "backlog", "(got a group)"},
-    {"protocol = \"http\";\n", 1, "protocol", "unknown protocol \"http\" (expected echo or msg)"},
+    {"protocol = \"https\";\n", 1, "protocol",
+     "unknown protocol \"https\" (expected http, echo or msg)"},
     {"protocol = \"ECHO\";\n", 1, "protocol", "unknown protocol \"ECHO\""},
+    {"protocol = \"HTTP\";\n", 1, "protocol", "unknown protocol \"HTTP\""},
+    {"protocol = \"\";\n", 1, "protocol", "unknown protocol \"\" (expected http, echo or msg)"},
     {"protocol = 1;\n", 1, "protocol", "must be a string (got an integer)"},
     {"protocol = \"a\\nb\";\n", 1, "protocol", "unknown protocol \"a\\x0ab\""},
     {"listen = \"1.2.3.4:80\\r\";\n", 1, "listen", "invalid address \"1.2.3.4:80\\x0d\": "},
@@ -369,6 +585,7 @@ static const struct {
     {"echo = (1, 2);\n", 1, "echo", "must be a group (got a list)"},
     {"msg = [1];\n", 1, "msg", "must be a group (got an array)"},
     {"daemon = true;\n", 1, "daemon", "must be a group (got a boolean)"},
+    {"\nhttp = \"www\";\n", 2, "http", "must be a group (got a string)"},
     /* workers */
     {"workers = {\n  start = 0;\n};\n", 2, "workers.start", "between 1 and 4096 (got 0)"},
     {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max", "between 1 and 4096 (got 4097)"},
@@ -395,6 +612,63 @@ static const struct {
     {"msg = {\n  max_message = -1;\n};\n", 2, "msg.max_message",
      "between 0 and 268435456 (got -1)"},
     {"msg = { max_message = 268435457L; };\n", 1, "msg.max_message", "(got 268435457)"},
+    /* http: strings and paths */
+    {"http = {\n  root = 1;\n};\n", 2, "http.root", "must be a string (got an integer)"},
+    {"http = { root = [\"www\"]; };\n", 1, "http.root", "must be a string (got an array)"},
+    {"http = {\n\n  index = 5;\n};\n", 3, "http.index", "must be a string (got an integer)"},
+    {"http = {\n  root = \"\";\n};\n", 2, "http.root", "must not be empty"},
+    {"http = { index = \"\"; };\n", 1, "http.index", "must be a file name"},
+    {"http = {\n  index = \"a/b.html\";\n};\n", 2, "http.index", "must be a file name"},
+    {"http = { index = \"..\"; };\n", 1, "http.index", "must be a file name"},
+    {"http = {\n  server_name = true;\n};\n", 2, "http.server_name",
+     "must be a string (got a boolean)"},
+    {"http = {\n  access_log = false;\n};\n", 2, "http.access_log",
+     "must be a string (got a boolean)"},
+    {"http = {\n  mime_types = (\"a\");\n};\n", 2, "http.mime_types",
+     "must be a string (got a list)"},
+    {"http = { mime_types = { file = \"a\"; }; };\n", 1, "http.mime_types",
+     "must be a string (got a group)"},
+    /* http: durations */
+    {"http = {\n  keepalive_timeout = 0;\n};\n", 2, "http.keepalive_timeout",
+     "must be a number of seconds above 0 and at most 86400 (got 0)"},
+    {"http = { keepalive_timeout = 86401; };\n", 1, "http.keepalive_timeout", "(got 86401)"},
+    {"http = { keepalive_timeout = \"5\"; };\n", 1, "http.keepalive_timeout", "(got a string)"},
+    {"http = {\n\n  header_timeout = -10;\n};\n", 3, "http.header_timeout",
+     "must be a number of seconds above 0 and at most 86400 (got -10)"},
+    {"http = { header_timeout = 86400.5; };\n", 1, "http.header_timeout", "(got 86400.5)"},
+    {"http = { header_timeout = \"10s\"; };\n", 1, "http.header_timeout", "(got a string)"},
+    {"http = {\n  open_file_cache_valid = 0.0;\n};\n", 2, "http.open_file_cache_valid",
+     "must be a number of seconds above 0 and at most 86400 (got 0)"},
+    {"http = { open_file_cache_valid = 100000; };\n", 1, "http.open_file_cache_valid",
+     "(got 100000)"},
+    {"http = { open_file_cache_valid = true; };\n", 1, "http.open_file_cache_valid",
+     "(got a boolean)"},
+    /* http: integers */
+    {"http = {\n  keepalive_requests = 0;\n};\n", 2, "http.keepalive_requests",
+     "must be an integer of at least 1 (got 0)"},
+    {"http = { keepalive_requests = -1L; };\n", 1, "http.keepalive_requests", "(got -1)"},
+    {"http = { keepalive_requests = 1.5; };\n", 1, "http.keepalive_requests",
+     "(got a decimal number)"},
+    {"http = { keepalive_requests = \"1000\"; };\n", 1, "http.keepalive_requests",
+     "(got a string)"},
+    {"http = {\n  max_request_line = 63;\n};\n", 2, "http.max_request_line",
+     "must be an integer between 64 and 65536 (got 63)"},
+    {"http = { max_request_line = 65537; };\n", 1, "http.max_request_line", "(got 65537)"},
+    {"http = { max_request_line = 8192.0; };\n", 1, "http.max_request_line",
+     "(got a decimal number)"},
+    {"http = {\n  max_header_bytes = 255;\n};\n", 2, "http.max_header_bytes",
+     "must be an integer between 256 and 1048576 (got 255)"},
+    {"http = { max_header_bytes = 1048577L; };\n", 1, "http.max_header_bytes",
+     "(got 1048577)"},
+    {"http = { max_header_bytes = \"8k\"; };\n", 1, "http.max_header_bytes", "(got a string)"},
+    {"http = {\n  max_headers = 0;\n};\n", 2, "http.max_headers",
+     "must be an integer between 1 and 10000 (got 0)"},
+    {"http = { max_headers = 10001; };\n", 1, "http.max_headers", "(got 10001)"},
+    {"http = { max_headers = [100]; };\n", 1, "http.max_headers", "(got an array)"},
+    {"http = {\n  open_file_cache = -1;\n};\n", 2, "http.open_file_cache",
+     "must be an integer between 0 and 4096 (got -1)"},
+    {"http = { open_file_cache = 4097; };\n", 1, "http.open_file_cache", "(got 4097)"},
+    {"http = { open_file_cache = false; };\n", 1, "http.open_file_cache", "(got a boolean)"},
     /* daemon */
     {"daemon = {\n  error_log = 5;\n};\n", 2, "daemon.error_log", "must be a string (got an integer)"},
     {"daemon = {\n  log_level = \"verbose\";\n};\n", 2, "daemon.log_level",
@@ -407,7 +681,14 @@ static const struct {
     {"log_level = \"debug\";\n", 1, "log_level", "unknown setting"},
     {"echo = { max_message = 5; };\n", 1, "echo.max_message", "unknown setting"},
     {"workers = {\n  workers = { start = 1; };\n};\n", 2, "workers.workers", "unknown setting"},
-    {"\nhttp = { port = 80; };\n", 2, "http", "unknown setting"},
+    {"\nhttp = { port = 80; };\n", 2, "http.port", "unknown setting"},
+    {"http = {\n  index = \"index.html\";\n  autoindex = true;\n};\n", 3, "http.autoindex",
+     "unknown setting"},
+    {"http = {\n  http = { root = \"www\"; };\n};\n", 2, "http.http", "unknown setting"},
+    {"root = \"www\";\n", 1, "root", "unknown setting"},
+    {"client = { keepalive_timeout = 5; };\n", 1, "client.keepalive_timeout",
+     "unknown setting"},
+    {"http = { max_line = 8192; };\n", 1, "http.max_line", "unknown setting"},
     {"daemon = { user = \"nobody\"; };\n", 1, "daemon.user", "unknown setting"},
     /* cross-field: workers.start <= workers.max */
     {"workers = {\n  max = 8;\n  start = 9;\n};\n", 3, "workers.start",
@@ -418,6 +699,10 @@ static const struct {
     /* the first error in file order wins */
     {"backlog = 1;\nbacklog2 = 1;\nprotocol = \"x\";\n", 2, "backlog2", "unknown setting"},
     {"workers = {\n  start = 99999;\n};\nlisten = \"bad\";\n", 2, "workers.start", "(got 99999)"},
+    {"http = {\n  max_headers = 0;\n  max_request_line = 1;\n};\n", 2, "http.max_headers",
+     "(got 0)"},
+    {"http = {\n  root = \"www\";\n  max_header_bytes = 1;\n};\nbacklog = 0;\n", 3,
+     "http.max_header_bytes", "(got 1)"},
 };
 
 static void test_invalid_settings(void **state)
@@ -495,7 +780,7 @@ static void test_unreadable_file(void **state)
 static void test_relative_path(void **state)
 {
     struct fixture *f = *state;
-    char cwd[PATH_MAX], expected[2 * PATH_MAX], log[PATH_MAX];
+    char cwd[PATH_MAX], expected[2 * PATH_MAX], log[PATH_MAX], root[PATH_MAX];
     int rc, rc_bad;
 
     write_file(f->path, "daemon = { error_log = \"x.log\"; };\n");
@@ -503,6 +788,7 @@ static void test_relative_path(void **state)
     assert_int_equal(chdir(f->dir), 0);
     rc = pf_config_load(&f->cfg, "preforkd.conf", f->err, sizeof f->err);
     memcpy(log, f->cfg.daemon.error_log, sizeof log);
+    memcpy(root, f->cfg.http.root, sizeof root);
     write_file("bad.conf", "\nbacklog = 0;\n");
     rc_bad = pf_config_load(&f->cfg, "./bad.conf", f->err, sizeof f->err);
     assert_int_equal(chdir(cwd), 0);
@@ -510,20 +796,24 @@ static void test_relative_path(void **state)
     assert_int_equal(rc, 0);
     snprintf(expected, sizeof expected, "%s/x.log", f->real);
     assert_string_equal(log, expected);
+    snprintf(expected, sizeof expected, "%s/www", f->real); /* the default, resolved */
+    assert_string_equal(root, expected);
     assert_int_equal(rc_bad, -1);
     assert_string_equal(f->err,
                         "./bad.conf:2: backlog: must be an integer between 1 and 65535 (got 0)");
 }
 
-/* The shipped etc/preforkd.conf loads and holds exactly the defaults. Found
- * from this source file's path (absolute when CMake compiles it). */
+/* The shipped etc/preforkd.conf loads and holds exactly the defaults, its
+ * root (etc/www, the site shipped beside it) included, and that site has an
+ * index page. Found from this source file's path (absolute when CMake
+ * compiles it). */
 static void test_shipped_config(void **state)
 {
     static const char self[] = "tests/unit/test_pf_config.c";
     struct fixture *f = *state;
     const char *file = __FILE__;
     size_t n = strlen(file);
-    char path[PATH_MAX];
+    char path[PATH_MAX], etc[PATH_MAX], root[2 * PATH_MAX], index[3 * PATH_MAX];
 
     if (n < strlen(self) || strcmp(file + n - strlen(self), self) != 0)
         skip();
@@ -532,7 +822,13 @@ static void test_shipped_config(void **state)
         skip(); /* relative __FILE__, run from elsewhere */
     if (pf_config_load(&f->cfg, path, f->err, sizeof f->err) != 0)
         fail_msg("%s", f->err);
-    assert_defaults(&f->cfg);
+    snprintf(path, sizeof path, "%.*setc", (int)(n - strlen(self)), file);
+    assert_non_null(realpath(path, etc));
+    snprintf(root, sizeof root, "%s/www", etc);
+    assert_defaults(&f->cfg, root);
+    snprintf(index, sizeof index, "%s/%s", f->cfg.http.root, f->cfg.http.index);
+    if (access(index, R_OK) != 0)
+        fail_msg("%s: %s", index, strerror(errno));
 }
 
 /* @include resolves against the configuration file's folder, and errors
@@ -590,6 +886,9 @@ int main(void)
         T(test_durations),
         T(test_error_log_paths),
         T(test_error_log_too_long),
+        T(test_http_root),
+        T(test_http_paths),
+        T(test_http_too_long),
         T(test_listen_port_zero),
         T(test_log_levels),
         T(test_invalid_settings),
