@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -123,10 +124,16 @@ int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t
 
 enum pf_io pf_net_send_all_until(int fd, const void *buf, size_t len, int64_t deadline_ms)
 {
+    return pf_net_send_flags_until(fd, buf, len, 0, deadline_ms);
+}
+
+enum pf_io pf_net_send_flags_until(int fd, const void *buf, size_t len, int flags,
+                                   int64_t deadline_ms)
+{
     const char *p = buf;
 
     while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = send(fd, p, len, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 
         if (n > 0) {
             p += n;
@@ -198,6 +205,35 @@ enum pf_io pf_net_send_all(int fd, const void *buf, size_t len, int timeout_ms)
 enum pf_io pf_net_recv_exact(int fd, void *buf, size_t len, int timeout_ms, size_t *got)
 {
     return pf_net_recv_exact_until(fd, buf, len, pf_time_deadline(timeout_ms), got);
+}
+
+/* sendfile() until len bytes went out. The timeout bounds each wait for
+ * the socket to drain, not the whole transfer: a large file to a slow but
+ * live client is fine, a client that stops reading is cut after
+ * idle_timeout_ms without progress. A file that shrank gives PF_IO_EOF. */
+enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms)
+{
+    while (len > 0) {
+        size_t chunk = len > (off_t)1 << 30 ? (size_t)1 << 30 : (size_t)len;
+        ssize_t n = sendfile(sock, fd, &offset, chunk);
+
+        if (n > 0) {
+            len -= n;
+            continue;
+        }
+        if (n == 0)
+            return PF_IO_EOF;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return PF_IO_ERROR;
+        int w = net_wait(sock, POLLOUT, pf_time_deadline(idle_timeout_ms));
+        if (w == 0)
+            return PF_IO_TIMEOUT;
+        if (w < 0)
+            return PF_IO_ERROR;
+    }
+    return PF_IO_OK;
 }
 
 /* For a socket in LISTEN state Linux reports the accept queue length in

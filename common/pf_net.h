@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pf_addr.h"
 
@@ -39,6 +40,15 @@ int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t
 
 /* Send all len bytes before deadline_ms (pf_time clock, -1 = none). */
 enum pf_io pf_net_send_all_until(int fd, const void *buf, size_t len, int64_t deadline_ms);
+
+/* send_all with extra send() flags (MSG_MORE: more follows, hold the
+ * segment; the next send or sendfile completes it). */
+enum pf_io pf_net_send_flags_until(int fd, const void *buf, size_t len, int flags,
+                                   int64_t deadline_ms);
+
+/* sendfile() len bytes of fd from offset to the socket; idle_timeout_ms
+ * bounds each wait without progress (negative = none). */
+enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms);
 
 /* Receive exactly len bytes before deadline_ms; *got (may be NULL) says how
  * many arrived, also on EOF/timeout/error. */

@@ -25,6 +25,7 @@ enum master_stop { STOP_NONE = 0, STOP_GRACEFUL, STOP_FAST };
 
 struct master {
     struct pf_config *cfg;
+    const struct pf_proto *proto;
     struct pf_pool pool;
     sigset_t wait_mask;
     enum master_stop stopping;
@@ -52,9 +53,11 @@ static int master_listen(struct master *m)
     if (fd < 0)
         return master_fail(err), -1;
     pf_net_local_addr(fd, &bound);
-    pf_log_notice("listening on %s (protocol %s, backlog %d)",
-                  pf_addr_format((struct sockaddr *)&bound.ss, addr, sizeof(addr)),
-                  m->cfg->protocol, m->cfg->backlog);
+    pf_addr_format((struct sockaddr *)&bound.ss, addr, sizeof(addr));
+    pf_log_notice("listening on %s (protocol %s, backlog %d)", addr, m->cfg->protocol,
+                  m->cfg->backlog);
+    if (m->proto->url_scheme)
+        pf_log_notice("serving %s://%s/", m->proto->url_scheme, addr);
     return fd;
 }
 
@@ -189,16 +192,17 @@ static bool master_handle(struct master *m)
 
 int pf_master_run(struct pf_config *cfg)
 {
-    struct master m = {.cfg = cfg};
+    struct master m = {.cfg = cfg, .proto = pf_proto_find(cfg->protocol)};
     char err[PF_CONFIG_ERR_MAX];
-    const struct pf_proto *proto = pf_proto_find(cfg->protocol);
     int fd;
 
-    if (proto == NULL) {
+    if (m.proto == NULL) {
         snprintf(err, sizeof(err), "unknown protocol \"%s\" (known: %s)", cfg->protocol,
                  pf_proto_names());
         return master_fail(err);
     }
+    if (m.proto->master_init && m.proto->master_init(cfg, err, sizeof(err)) < 0)
+        return master_fail(err);
     if (pf_signals_master(&m.wait_mask) < 0) {
         snprintf(err, sizeof(err), "cannot install signal handlers: %s", strerror(errno));
         return master_fail(err);
@@ -206,7 +210,7 @@ int pf_master_run(struct pf_config *cfg)
     fd = master_listen(&m);
     if (fd < 0)
         return 1;
-    if (pf_pool_init(&m.pool, cfg, proto, fd, err, sizeof(err)) < 0) {
+    if (pf_pool_init(&m.pool, cfg, m.proto, fd, err, sizeof(err)) < 0) {
         close(fd);
         return master_fail(err);
     }

@@ -196,6 +196,16 @@ int pf_pool_refill(struct pf_pool *p)
     return forked;
 }
 
+/* Signal one worker; a stop order is also written to its slot first, so
+ * it is seen at once by a worker busy with a client (SIGQUIT stays blocked
+ * there until the client is done). */
+static void pool_send(struct pf_pool *p, int slot, int sig)
+{
+    if (sig == SIGQUIT)
+        atomic_store_explicit(&p->sb.slots[slot].stop_requested, 1, memory_order_release);
+    kill(p->children[slot].pid, sig);
+}
+
 /* Pick the worker to let go: an idle one if any (nobody waits on it),
  * else one still starting, else a busy one (it finishes its client). From
  * the top slot down, so the pool stays packed at the low slots. */
@@ -221,7 +231,7 @@ pid_t pf_pool_retire_one(struct pf_pool *p)
     if (i < 0)
         return 0;
     p->children[i].retiring = true;
-    kill(p->children[i].pid, SIGQUIT);
+    pool_send(p, i, SIGQUIT);
     return p->children[i].pid;
 }
 
@@ -232,7 +242,7 @@ void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire)
             continue;
         if (retire)
             p->children[i].retiring = true;
-        kill(p->children[i].pid, sig);
+        pool_send(p, (int)i, sig);
     }
 }
 

@@ -5,7 +5,7 @@
 
 #include "pf_signals.h"
 
-static const struct pf_proto *const protos[] = {&pf_proto_echo, &pf_proto_msg};
+static const struct pf_proto *const protos[] = {&pf_proto_http, &pf_proto_echo, &pf_proto_msg};
 #define PROTO_COUNT (sizeof(protos) / sizeof(protos[0]))
 
 const struct pf_proto *pf_proto_find(const char *name)
@@ -18,10 +18,16 @@ const struct pf_proto *pf_proto_find(const char *name)
 
 const char *pf_proto_names(void)
 {
-    return "echo, msg";
+    return "http, echo, msg";
 }
 
 bool pf_worker_stop_requested(void)
 {
     return pf_signals_worker_stop_pending() != 0;
+}
+
+bool pf_conn_stop_requested(const struct pf_conn *c)
+{
+    return pf_sig_worker_stop ||
+           atomic_load_explicit(&c->slot->stop_requested, memory_order_acquire) != 0;
 }

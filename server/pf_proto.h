@@ -13,6 +13,7 @@
 #ifndef PF_PROTO_H
 #define PF_PROTO_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -28,14 +29,26 @@ struct pf_conn {
     char peer_text[PF_ADDR_STRLEN];  /* for log lines */
     struct pf_slot *slot;            /* the worker's scoreboard slot */
     const struct pf_config *cfg;
+    /* Signal mask for waits where the connection is idle between requests
+     * (a keep-alive wait): it lets in the stop signal that stays blocked
+     * while a request is in flight, so an idle connection can be let go
+     * when the master wants the worker back. */
+    const sigset_t *idle_mask;
 };
 
 struct pf_proto {
     const char *name;
+    /* Optional: checks and tables set up once in the master before any
+     * fork (shared read-only by every worker); a failure stops start-up. */
+    int (*master_init)(const struct pf_config *cfg, char *err, size_t errlen);
     /* Per-worker set-up (buffers); *state is handed back to serve. */
     int (*worker_init)(void **state, const struct pf_config *cfg, char *err, size_t errlen);
     void (*serve)(void *state, struct pf_conn *conn);
     void (*worker_exit)(void *state);
+    /* Optional: reopen the protocol's own log files (SIGUSR1). */
+    void (*reopen)(void *state);
+    /* Optional: URL scheme for the "serving" log line at start ("http"). */
+    const char *url_scheme;
 };
 
 /* The handler named name, or NULL. */
@@ -45,9 +58,14 @@ const struct pf_proto *pf_proto_find(const char *name);
 const char *pf_proto_names(void);
 
 /* True once the worker has been told to stop (graceful stop or recycle).
- * Cheap enough for a handler to ask at every message boundary. */
+ * Costs a system call (sigpending); see pf_conn_stop_requested. */
 bool pf_worker_stop_requested(void);
 
+/* True once the master ordered this worker to stop: reads the flag the
+ * master writes in the slot, so it is free to ask on every request. */
+bool pf_conn_stop_requested(const struct pf_conn *c);
+
+extern const struct pf_proto pf_proto_http;
 extern const struct pf_proto pf_proto_echo;
 extern const struct pf_proto pf_proto_msg;
 

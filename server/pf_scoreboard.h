@@ -37,6 +37,10 @@ struct pf_slot {
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
     struct sockaddr_storage client; /* current client, written before BUSY */
+    /* Written by the master (the one field it writes) before it sends
+     * SIGQUIT: lets a busy worker see the stop order without a system
+     * call, while the signal itself stays blocked until it is idle. */
+    _Atomic int stop_requested;
 };
 
 struct pf_scoreboard {

@@ -85,6 +85,7 @@ static void worker_serve(struct worker *w, int fd, struct pf_conn *c)
     c->fd = fd;
     c->slot = w->a->slot;
     c->cfg = w->a->cfg;
+    c->idle_mask = &w->wait_mask;
     pf_addr_format((struct sockaddr *)&c->peer, c->peer_text, sizeof(c->peer_text));
     worker_tune_client(fd, &c->peer);
     pf_slot_begin_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
@@ -156,13 +157,15 @@ static bool worker_recycle_due(const struct worker *w)
            atomic_load_explicit(&w->a->slot->requests, memory_order_relaxed) >= (uint64_t)max;
 }
 
-static void worker_reopen_log(void)
+static void worker_reopen_log(struct worker *w)
 {
     char err[256];
 
     pf_sig_reopen = 0;
     if (pf_log_reopen(err, sizeof(err)) < 0)
         pf_log_error("%s", err);
+    if (w->a->proto->reopen)
+        w->a->proto->reopen(w->proto_state);
 }
 
 /* Wait for a connection, the master's death, or a signal, then act. */
@@ -172,7 +175,7 @@ static void worker_loop(struct worker *w)
 
     for (;;) {
         if (pf_sig_reopen)
-            worker_reopen_log();
+            worker_reopen_log(w);
         if (pf_sig_worker_stop || w->master_gone) {
             if (!w->master_gone)
                 worker_drain(w);

@@ -272,17 +272,19 @@ static void test_find(void **state)
     assert_string_equal(msg->name, "msg");
     assert_non_null(echo->worker_init);
     assert_non_null(msg->serve);
-    assert_null(pf_proto_find("http"));
+    assert_ptr_equal(pf_proto_find("http"), &pf_proto_http);
+    assert_string_equal(pf_proto_http.url_scheme, "http");
+    assert_null(pf_proto_find("HTTP"));
     assert_null(pf_proto_find(""));
     assert_null(pf_proto_find("ECHO"));
     assert_null(pf_proto_find("echo "));
 }
 
-/* The names list, for error messages, names both handlers. */
+/* The names list, for error messages, names every handler. */
 static void test_names(void **state)
 {
     (void)state;
-    assert_string_equal(pf_proto_names(), "echo, msg");
+    assert_string_equal(pf_proto_names(), "http, echo, msg");
 }
 
 /* Stop is requested by the recorded flag or by a pending SIGQUIT. */

@@ -1,0 +1,255 @@
+/* pf_http_file: openat2 beneath the root, and the per-worker file cache. */
+#include "pf_http_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pf_http_mime.h"
+#include "pf_http_response.h"
+#include "pf_log.h"
+#include "pf_time.h"
+
+/* openat2 has no glibc wrapper in Debian 12's glibc 2.36. */
+static int file_openat2(int dirfd, const char *name, int flags)
+{
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+
+    return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+}
+
+int pf_http_files_init(struct pf_http_files *f, const char *root, const char *index, int cap,
+                       int valid_ms, char *err, size_t errlen)
+{
+    memset(f, 0, sizeof(*f));
+    f->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (f->root_fd < 0) {
+        snprintf(err, errlen, "http.root %s: %s", root, strerror(errno));
+        return -1;
+    }
+    snprintf(f->index, sizeof(f->index), "%s", index);
+    f->cap = cap;
+    f->valid_ms = valid_ms;
+    f->entries = calloc(cap > 0 ? (size_t)cap : 1, sizeof(*f->entries));
+    if (f->entries == NULL) {
+        snprintf(err, errlen, "http file cache: %s", strerror(ENOMEM));
+        close(f->root_fd);
+        return -1;
+    }
+    for (int i = 0; i < (cap > 0 ? cap : 1); i++)
+        f->entries[i].fd = -1;
+    return 0;
+}
+
+static void file_drop(struct pf_http_file *e)
+{
+    if (e->fd >= 0)
+        close(e->fd);
+    free(e->body);
+    e->body = NULL;
+    e->fd = -1;
+    e->key[0] = '\0';
+}
+
+void pf_http_files_free(struct pf_http_files *f)
+{
+    for (int i = 0; i < (f->cap > 0 ? f->cap : 1) && f->entries; i++)
+        file_drop(&f->entries[i]);
+    free(f->entries);
+    f->entries = NULL;
+    if (f->root_fd >= 0)
+        close(f->root_fd);
+    f->root_fd = -1;
+}
+
+/* What an open failure means to the client. Leaving the root (EXDEV from
+ * RESOLVE_BENEATH) and symlink games (ELOOP) are refusals, not absences. */
+static int file_errno_status(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG: return 404;
+    case EACCES:
+    case EPERM:
+    case EXDEV:
+    case ELOOP:
+    case ENXIO:  /* a socket file */
+    case ENODEV: return 403;
+    case EMFILE:
+    case ENFILE: return 503;
+    default: return 500;
+    }
+}
+
+/* The constant lines of every response for this file, built once. */
+static void file_build_tail(struct pf_http_file *e, const char *name)
+{
+    struct pf_hbuf b;
+
+    pf_hbuf_init(&b, e->head_tail, sizeof(e->head_tail));
+    pf_hbuf_str(&b, "Content-Type: ");
+    pf_hbuf_str(&b, pf_http_mime_type(name));
+    pf_hbuf_str(&b, "\r\nLast-Modified: ");
+    pf_hbuf_str(&b, e->last_modified);
+    pf_hbuf_str(&b, "\r\nETag: ");
+    pf_hbuf_str(&b, e->etag);
+    pf_hbuf_str(&b, "\r\nAccept-Ranges: bytes\r\n");
+    e->head_tail_len = b.overflow ? 0 : b.len;
+}
+
+/* Keep a small file's content with its entry (one pread, now, instead of
+ * one per request). A short read means the file changed under us: 500. */
+static int file_load_body(struct pf_http_file *e)
+{
+    ssize_t n;
+
+    if (e->size > PF_HTTP_SMALL_FILE)
+        return 0;
+    e->body = malloc(e->size > 0 ? (size_t)e->size : 1);
+    if (e->body == NULL)
+        return 500;
+    n = pread(e->fd, e->body, (size_t)e->size, 0);
+    return n == e->size ? 0 : 500;
+}
+
+/* Fill e from an open regular file: validators, head tail, small body. */
+static int file_fill(struct pf_http_file *e, int fd, const struct stat *st, const char *name)
+{
+    e->fd = fd;
+    e->size = st->st_size;
+    e->mtime = st->st_mtim.tv_sec;
+    pf_http_etag(e->etag, sizeof(e->etag), st->st_size, &st->st_mtim);
+    pf_http_date_format(e->mtime, e->last_modified);
+    file_build_tail(e, name);
+    e->opened_ms = pf_time_now_ms();
+    return file_load_body(e);
+}
+
+/* Open name beneath the root and fstat it: an fd, or -status. */
+static int file_open_stat(struct pf_http_files *f, const char *name, struct stat *st)
+{
+    int fd = file_openat2(f->root_fd, name[0] ? name : ".", O_RDONLY | O_NONBLOCK);
+
+    if (fd < 0)
+        return -file_errno_status(errno);
+    if (fstat(fd, st) < 0) {
+        close(fd);
+        return -500;
+    }
+    return fd;
+}
+
+/* Only regular files are served (O_NONBLOCK above keeps a FIFO from
+ * blocking the open); and a file nobody may read is not published, even
+ * by a worker that could read it (running as root). */
+static int file_check_regular(int fd, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode) || (st->st_mode & 0444) == 0) {
+        close(fd);
+        return -403;
+    }
+    return fd;
+}
+
+/* Open name beneath the root; a directory asked with a slash becomes its
+ * index file (whose name goes to final, for its Content-Type). Returns the
+ * fd of a readable regular file, or -status. */
+static int file_resolve(struct pf_http_files *f, const char *name, bool dir_slash,
+                        struct stat *st, char *final, size_t size)
+{
+    int fd = file_open_stat(f, name, st);
+
+    if (fd >= 0 && !S_ISDIR(st->st_mode) && dir_slash) {
+        close(fd); /* "/notes.txt/": a file is not a directory */
+        return -404;
+    }
+    if (fd < 0 || !S_ISDIR(st->st_mode)) {
+        snprintf(final, size, "%s", name);
+        return fd < 0 ? fd : file_check_regular(fd, st);
+    }
+    close(fd);
+    if (!dir_slash)
+        return -301;
+    if ((size_t)snprintf(final, size, "%s%s%s", name, name[0] ? "/" : "", f->index) >= size)
+        return -404;
+    fd = file_open_stat(f, final, st);
+    return fd < 0 ? fd : file_check_regular(fd, st);
+}
+
+/* A cached entry for key still within its validity, or NULL (an expired
+ * one is dropped so the name is resolved afresh). */
+static struct pf_http_file *file_lookup(struct pf_http_files *f, const char *key)
+{
+    int64_t now = pf_time_now_ms();
+
+    for (int i = 0; i < f->cap; i++) {
+        struct pf_http_file *e = &f->entries[i];
+
+        if (e->fd < 0 || strcmp(e->key, key) != 0)
+            continue;
+        if (now - e->opened_ms >= f->valid_ms) {
+            file_drop(e);
+            return NULL;
+        }
+        e->used = ++f->tick;
+        return e;
+    }
+    return NULL;
+}
+
+/* The entry to fill next: a free one, else the least recently used. */
+static struct pf_http_file *file_victim(struct pf_http_files *f)
+{
+    struct pf_http_file *v = &f->entries[0];
+
+    for (int i = 0; i < f->cap; i++) {
+        if (f->entries[i].fd < 0) {
+            v = &f->entries[i];
+            break;
+        }
+        if (f->entries[i].used < v->used)
+            v = &f->entries[i];
+    }
+    file_drop(v);
+    return v;
+}
+
+int pf_http_files_get(struct pf_http_files *f, const char *name, bool dir_slash,
+                      const struct pf_http_file **out)
+{
+    char key[PF_HTTP_NAME_MAX + 2], final[PF_HTTP_NAME_MAX + 256];
+    struct pf_http_file *e;
+    struct stat st;
+    int fd, status;
+
+    if ((size_t)snprintf(key, sizeof(key), "%s%s", name, dir_slash ? "/" : "") >= sizeof(key))
+        return 404;
+    e = file_lookup(f, key);
+    if (e) {
+        *out = e;
+        return 0;
+    }
+    fd = file_resolve(f, name, dir_slash, &st, final, sizeof(final));
+    if (fd < 0)
+        return -fd;
+    e = file_victim(f);
+    status = file_fill(e, fd, &st, final);
+    if (status != 0) {
+        file_drop(e);
+        return status;
+    }
+    memcpy(e->key, key, strlen(key) + 1);
+    e->used = ++f->tick;
+    *out = e;
+    return 0;
+}

@@ -1,0 +1,480 @@
+/* pf_proto_http: HTTP/1.1 static files (docs/http.md).
+ *
+ * One connection at a time: read a request head (pipelined requests are
+ * kept in the buffer), parse it strictly, answer from the document root,
+ * and loop while the connection is kept alive. Request bodies are never
+ * read (the parser refuses requests that have one).
+ *
+ * Speed: no allocation per request; the Date header and each file's
+ * constant header lines are prepared in advance; a small file is sent with
+ * its head in one send(); a large one as head (MSG_MORE) + sendfile().
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pf_http_access.h"
+#include "pf_http_cond.h"
+#include "pf_http_file.h"
+#include "pf_http_mime.h"
+#include "pf_http_parse.h"
+#include "pf_http_path.h"
+#include "pf_http_response.h"
+#include "pf_log.h"
+#include "pf_net.h"
+#include "pf_proto.h"
+#include "pf_signals.h"
+#include "pf_time.h"
+
+/* After an error that closes the connection, read and drop what the
+ * client still sends for at most this long before closing, so the error
+ * response is not destroyed by a reset (close() with unread data). */
+#define HTTP_LINGER_MS 1000
+#define HTTP_LINGER_BYTES 65536
+
+/* Response buffer: the largest head, then room for a small file. */
+#define HTTP_HEAD_ROOM 4096
+#define HTTP_OUT_SIZE (HTTP_HEAD_ROOM + PF_HTTP_SMALL_FILE)
+
+struct http_state {
+    const struct pf_config *cfg;
+    struct pf_http_limits lim;
+    struct pf_http_files files;
+    struct pf_http_access access;
+    char *in;          /* request bytes; a head never exceeds max_header_bytes */
+    size_t in_cap;
+    size_t in_len;
+    char out[HTTP_OUT_SIZE];
+};
+
+/* One connection being served. */
+struct http_conn {
+    struct http_state *h;
+    struct pf_conn *c;
+    char client_ip[PF_ADDR_STRLEN];
+    long requests;
+};
+
+/* What the response said, for the caller's accounting and log. */
+struct http_result {
+    int status;
+    uint64_t body_bytes;
+    bool keep_alive;   /* the connection may serve another request */
+};
+
+/* Master side: the MIME table is loaded once, before the fork, and shared
+ * read-only; the root is checked so a typo stops start-up with a reason. */
+static int http_master_init(const struct pf_config *cfg, char *err, size_t errlen)
+{
+    struct pf_http_files probe;
+
+    if (cfg->http.mime_types[0] && pf_http_mime_load(cfg->http.mime_types) < 0)
+        pf_log_info("mime types file %s not readable; using the built-in table",
+                    cfg->http.mime_types);
+    if (pf_http_files_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
+        return -1;
+    pf_http_files_free(&probe);
+    return 0;
+}
+
+static int http_worker_init(void **state, const struct pf_config *cfg, char *err,
+                            size_t errlen)
+{
+    struct http_state *h = calloc(1, sizeof(*h));
+
+    if (h == NULL) {
+        snprintf(err, errlen, "http: %s", strerror(ENOMEM));
+        return -1;
+    }
+    h->cfg = cfg;
+    h->lim = (struct pf_http_limits){cfg->http.max_request_line, cfg->http.max_header_bytes,
+                                     (unsigned)cfg->http.max_headers};
+    h->in_cap = cfg->http.max_header_bytes < 16384 ? 16384 : cfg->http.max_header_bytes;
+    h->in = malloc(h->in_cap);
+    if (h->in == NULL ||
+        pf_http_files_init(&h->files, cfg->http.root, cfg->http.index, cfg->http.open_file_cache,
+                           cfg->http.open_file_cache_valid_ms, err, errlen) < 0 ||
+        pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
+        if (h->in == NULL)
+            snprintf(err, errlen, "http: %s", strerror(ENOMEM));
+        free(h->in);
+        free(h);
+        return -1;
+    }
+    *state = h;
+    return 0;
+}
+
+static void http_worker_exit(void *state)
+{
+    struct http_state *h = state;
+
+    pf_http_files_free(&h->files);
+    pf_http_access_close(&h->access);
+    free(h->in);
+    free(h);
+}
+
+static void http_reopen(void *state)
+{
+    pf_http_access_reopen(&((struct http_state *)state)->access);
+}
+
+/* ---------------------------------------------------------- reading */
+
+/* SIGUSR1 taken during an idle wait: reopen the logs now rather than when
+ * this (possibly long) keep-alive connection ends. */
+static void http_reopen_logs(struct http_conn *hc)
+{
+    char err[256];
+
+    pf_sig_reopen = 0;
+    if (pf_log_reopen(err, sizeof(err)) < 0)
+        pf_log_error("%s", err);
+    pf_http_access_reopen(&hc->h->access);
+}
+
+/* Wait for the client's next request until deadline, with the stop signal
+ * let in: nothing is in flight, so a worker the master wants back drops
+ * the connection instead of waiting on it. True when bytes are ready. */
+static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
+{
+    struct pollfd p = {.fd = hc->c->fd, .events = POLLIN};
+
+    for (;;) {
+        int left = pf_time_left_ms(deadline);
+        struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
+        int n = ppoll(&p, 1, &ts, hc->c->idle_mask);
+
+        if (n > 0)
+            return true; /* even if a stop came too: that request is in flight */
+        if (n == 0 || pf_sig_worker_stop || errno != EINTR)
+            return false;
+        if (pf_sig_reopen)
+            http_reopen_logs(hc);
+    }
+}
+
+/* The first bytes of a request, waited for until deadline. A busy client
+ * has usually sent them already: try recv() before any wait, so the common
+ * case costs one system call. Returns the count, or -1 to close. */
+static int http_recv_idle(struct http_conn *hc, int64_t deadline)
+{
+    struct http_state *h = hc->h;
+
+    for (;;) {
+        ssize_t n = recv(hc->c->fd, h->in, h->in_cap, MSG_DONTWAIT);
+
+        if (n > 0)
+            return (int)n;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return -1;
+        if (errno != EINTR && !http_wait_idle(hc, deadline))
+            return -1;
+    }
+}
+
+/* Receive until a whole head is buffered. Returns 0 with *head_len, an
+ * HTTP status to answer before closing (408, 414, 431, 400), or -1 to
+ * close silently (client gone, idle timeout, stop while idle). The header
+ * deadline runs from the request's first byte (from accept for the first
+ * request), so trickling bytes never extends it. */
+static int http_read_head(struct http_conn *hc, size_t *head_len)
+{
+    struct http_state *h = hc->h;
+    const struct pf_config *cfg = h->cfg;
+    struct pf_http_scan scan;
+    int64_t deadline = hc->requests == 0 ? pf_time_deadline(cfg->http.header_timeout_ms) : -1;
+
+    pf_http_scan_init(&scan);
+    if (h->in_len == 0) {
+        int r = http_recv_idle(hc, deadline >= 0 ? deadline
+                                                 : pf_time_deadline(cfg->http.keepalive_timeout_ms));
+        if (r < 0)
+            return -1;
+        h->in_len = (size_t)r;
+    }
+    if (deadline < 0)
+        deadline = pf_time_deadline(cfg->http.header_timeout_ms);
+    for (;;) {
+        size_t got;
+        int status;
+        enum pf_io io;
+
+        switch (pf_http_head_scan(&scan, h->in, h->in_len, &h->lim, head_len, &status)) {
+        case PF_HTTP_SCAN_DONE: return 0;
+        case PF_HTTP_SCAN_ERROR: return status;
+        case PF_HTTP_SCAN_MORE: break;
+        }
+        if (h->in_len == h->in_cap)
+            return 431;
+        io = pf_net_recv_some_until(hc->c->fd, h->in + h->in_len, h->in_cap - h->in_len,
+                                    deadline, &got);
+        if (io == PF_IO_TIMEOUT)
+            return h->in_len > 0 ? 408 : -1;
+        if (io != PF_IO_OK)
+            return -1;
+        h->in_len += got;
+    }
+}
+
+/* Drop the request just answered; pipelined bytes move to the front. */
+static void http_consume(struct http_state *h, size_t head_len)
+{
+    h->in_len -= head_len;
+    memmove(h->in, h->in + head_len, h->in_len);
+}
+
+/* ---------------------------------------------------------- writing */
+
+/* Send the response buffer; false if the client is gone or too slow. */
+static bool http_send(struct http_conn *hc, const char *buf, size_t len, int flags)
+{
+    int64_t deadline = pf_time_deadline(hc->h->cfg->client.write_timeout_ms);
+    enum pf_io io = pf_net_send_flags_until(hc->c->fd, buf, len, flags, deadline);
+
+    if (io != PF_IO_OK)
+        pf_log_info("client %s: response not sent (%s)", hc->c->peer_text, pf_io_name(io));
+    return io == PF_IO_OK;
+}
+
+/* An error page; the connection stays open only if keep_alive. */
+static struct http_result http_error(struct http_conn *hc, int status, const char *extra,
+                                     bool keep_alive, int version, bool head_only)
+{
+    struct pf_hbuf b;
+    size_t body;
+
+    pf_hbuf_init(&b, hc->h->out, sizeof(hc->h->out));
+    body = pf_http_error_response(&b, status, extra, keep_alive, version, head_only);
+    if (!http_send(hc, b.p, b.len, 0))
+        keep_alive = false;
+    return (struct http_result){status, head_only ? 0 : body, keep_alive};
+}
+
+/* 301 to the same path with a slash added (a directory asked without). */
+static struct http_result http_redirect_dir(struct http_conn *hc,
+                                            const struct pf_http_request *req, bool keep)
+{
+    char extra[PF_HTTP_NAME_MAX + 64];
+    const char *buf = hc->h->in;
+    int n = snprintf(extra, sizeof(extra), "Location: %.*s/%s%.*s\r\n", (int)req->path.len,
+                     buf + req->path.off, req->query.len ? "?" : "", (int)req->query.len,
+                     buf + req->query.off);
+
+    if (n < 0 || (size_t)n >= sizeof(extra))
+        return http_error(hc, 414, NULL, false, req->version, req->method == PF_HTTP_HEAD);
+    return http_error(hc, 301, extra, keep, req->version, req->method == PF_HTTP_HEAD);
+}
+
+/* The body part of a file response: [first, first+len) of the file, from
+ * the cached copy (one send with the head) or with sendfile. */
+static bool http_send_body(struct http_conn *hc, struct pf_hbuf *b,
+                           const struct pf_http_file *f, off_t first, off_t len)
+{
+    enum pf_io io;
+
+    if (f->body && (size_t)len <= b->cap - b->len) {
+        pf_hbuf_add(b, f->body + first, (size_t)len);
+        return http_send(hc, b->p, b->len, 0);
+    }
+    if (!http_send(hc, b->p, b->len, MSG_MORE))
+        return false;
+    io = pf_net_sendfile(hc->c->fd, f->fd, first, len, hc->h->cfg->client.write_timeout_ms);
+    if (io != PF_IO_OK)
+        pf_log_info("client %s: file not sent (%s)", hc->c->peer_text, pf_io_name(io));
+    return io == PF_IO_OK;
+}
+
+/* 200, 206, 304 or 416 for a file, per the conditional and Range headers. */
+static struct http_result http_send_file(struct http_conn *hc, const struct pf_http_request *req,
+                                         const struct pf_http_file *f, bool keep)
+{
+    const char *in = hc->h->in;
+    bool head_only = req->method == PF_HTTP_HEAD;
+    off_t first = 0, last = f->size - 1;
+    int status = 200;
+    struct pf_hbuf b;
+
+    if (pf_http_not_modified(in + req->if_none_match.off, req->if_none_match.len,
+                             in + req->if_modified_since.off, req->if_modified_since.len, f->etag,
+                             f->mtime)) {
+        status = 304;
+        head_only = true;
+    } else {
+        switch (pf_http_range_eval(in + req->range.off, req->range.len, in + req->if_range.off,
+                                   req->if_range.len, f->etag, f->mtime, f->size, &first, &last)) {
+        case PF_HTTP_RANGE_OK: status = 206; break;
+        case PF_HTTP_RANGE_NONE: break;
+        case PF_HTTP_RANGE_UNSATISFIABLE: {
+            char extra[64];
+
+            snprintf(extra, sizeof(extra), "Content-Range: bytes */%lld\r\n", (long long)f->size);
+            return http_error(hc, 416, extra, keep, req->version, head_only);
+        }
+        }
+    }
+    pf_hbuf_init(&b, hc->h->out, sizeof(hc->h->out));
+    pf_http_head_begin(&b, status);
+    pf_hbuf_add(&b, f->head_tail, f->head_tail_len);
+    if (status == 206) {
+        pf_hbuf_str(&b, "Content-Range: bytes ");
+        pf_hbuf_u64(&b, (uint64_t)first);
+        pf_hbuf_add(&b, "-", 1);
+        pf_hbuf_u64(&b, (uint64_t)last);
+        pf_hbuf_add(&b, "/", 1);
+        pf_hbuf_u64(&b, (uint64_t)f->size);
+        pf_hbuf_add(&b, "\r\n", 2);
+    }
+    off_t len = f->size == 0 ? 0 : last - first + 1;
+    pf_http_head_end(&b, status == 304 ? PF_HTTP_NO_LENGTH : (uint64_t)len, keep, req->version);
+    if (head_only || len == 0) {
+        if (!http_send(hc, b.p, b.len, 0))
+            keep = false;
+        return (struct http_result){status, 0, keep};
+    }
+    if (!http_send_body(hc, &b, f, first, len))
+        return (struct http_result){status, 0, false};
+    return (struct http_result){status, (uint64_t)len, keep};
+}
+
+/* ------------------------------------------------------- the request */
+
+/* An absolute-form target must name this server when server_name is set. */
+static bool http_host_ok(const struct http_conn *hc, const struct pf_http_request *req)
+{
+    const char *name = hc->h->cfg->http.server_name;
+    const char *auth = hc->h->in + req->target_host.off;
+    size_t len = req->target_host.len, n = strlen(name);
+    const char *colon = memchr(auth, ':', len);
+
+    if (!req->absolute_form || name[0] == '\0')
+        return true;
+    if (colon)
+        len = (size_t)(colon - auth);
+    return len == n && strncasecmp(auth, name, n) == 0;
+}
+
+/* Answer one parsed request. */
+static struct http_result http_answer(struct http_conn *hc, const struct pf_http_request *req,
+                                      bool keep)
+{
+    char name[PF_HTTP_NAME_MAX + 1];
+    bool head_only = req->method == PF_HTTP_HEAD, dir_slash = false;
+    const struct pf_http_file *f;
+    int status;
+
+    if (req->method != PF_HTTP_GET && req->method != PF_HTTP_HEAD)
+        return http_error(hc, 405, "Allow: GET, HEAD\r\n", keep, req->version, false);
+    if (!http_host_ok(hc, req))
+        return http_error(hc, 400, NULL, false, req->version, head_only);
+    status = pf_http_path_normalize(hc->h->in + req->path.off, req->path.len, name, sizeof(name),
+                                    &dir_slash);
+    if (status == 0)
+        status = pf_http_files_get(&hc->h->files, name, dir_slash, &f);
+    if (status == 301)
+        return http_redirect_dir(hc, req, keep);
+    if (status != 0)
+        return http_error(hc, status, NULL, keep && status < 500 && status != 400, req->version,
+                          head_only);
+    return http_send_file(hc, req, f, keep);
+}
+
+/* Read what the client still sends, briefly, then let the caller close:
+ * a close() with unread bytes would reset the connection and could
+ * destroy the error response before the client read it. */
+static void http_linger(int fd)
+{
+    char sink[4096];
+    int64_t deadline = pf_time_deadline(HTTP_LINGER_MS);
+    size_t total = 0, got;
+
+    shutdown(fd, SHUT_WR);
+    while (total < HTTP_LINGER_BYTES &&
+           pf_net_recv_some_until(fd, sink, sizeof(sink), deadline, &got) == PF_IO_OK)
+        total += got;
+}
+
+/* Serve one request whose head is buffered; false when the connection
+ * must close. */
+static bool http_one_request(struct http_conn *hc, size_t head_len)
+{
+    struct http_state *h = hc->h;
+    struct pf_http_request req;
+    const char *reason = NULL;
+    struct http_result r;
+    int status = pf_http_parse(h->in, head_len, &h->lim, &req, &reason);
+
+    hc->requests++;
+    if (status != 0) {
+        pf_log_info("client %s: bad request (%d %s)", hc->c->peer_text, status,
+                    reason ? reason : "");
+        r = http_error(hc, status, NULL, false, 11, false);
+    } else {
+        bool keep = req.keep_alive && hc->requests < h->cfg->http.keepalive_requests &&
+                    !pf_conn_stop_requested(hc->c);
+        r = http_answer(hc, &req, keep);
+    }
+    pf_http_access_write(&h->access, hc->client_ip, h->in, status ? NULL : &req, r.status,
+                         r.body_bytes);
+    pf_slot_add_request(hc->c->slot, head_len, r.body_bytes);
+    if (!r.keep_alive && r.status >= 400)
+        http_linger(hc->c->fd);
+    http_consume(h, head_len);
+    return r.keep_alive;
+}
+
+/* The client's address without the port, for the access log. */
+static void http_client_ip(const struct pf_conn *c, char *out, size_t size)
+{
+    const char *p = c->peer_text;
+    const char *end = strrchr(p, ':');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+
+    if (len >= 2 && p[0] == '[') {
+        p++;
+        len -= 2;
+    }
+    snprintf(out, size, "%.*s", (int)len, p);
+}
+
+static void http_serve(void *state, struct pf_conn *c)
+{
+    struct http_conn hc = {.h = state, .c = c};
+    size_t head_len;
+
+    hc.h->in_len = 0;
+    http_client_ip(c, hc.client_ip, sizeof(hc.client_ip));
+    for (;;) {
+        int status = http_read_head(&hc, &head_len);
+
+        if (status < 0)
+            return;
+        if (status > 0) {
+            struct http_result r = http_error(&hc, status, NULL, false, 11, false);
+
+            pf_log_info("client %s: request head refused (%d)", c->peer_text, status);
+            pf_http_access_write(&hc.h->access, hc.client_ip, hc.h->in, NULL, r.status,
+                                 r.body_bytes);
+            http_linger(c->fd);
+            return;
+        }
+        if (!http_one_request(&hc, head_len))
+            return;
+    }
+}
+
+const struct pf_proto pf_proto_http = {
+    .name = "http",
+    .master_init = http_master_init,
+    .worker_init = http_worker_init,
+    .serve = http_serve,
+    .worker_exit = http_worker_exit,
+    .reopen = http_reopen,
+    .url_scheme = "http",
+};
