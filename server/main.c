@@ -14,7 +14,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: preforkd [-c FILE] [-t] [-v] [-h]\n"
-            "A pre-forking multi-process server (echo and msg protocols).\n"
+            "A pre-forking multi-process server (http, echo and msg protocols).\n"
             "\n"
             "  -c, --config FILE  configuration file (default %s)\n"
             "  -t, --test         check the configuration, print the result, exit 0 or 1\n"
