@@ -16,15 +16,76 @@
 #include "pf_log.h"
 #include "pf_time.h"
 
-/* openat2 has no glibc wrapper in Debian 12's glibc 2.36. */
+/* Open one component below dirfd, refusing to follow a symbolic link.
+ * With O_DIRECTORY the kernel reports a link as ENOTDIR; say ELOOP, so a
+ * link is a refusal (403) wherever it stands in the name. */
+static int file_open_component(int dirfd, const char *comp, int flags)
+{
+    struct stat st;
+    int fd = openat(dirfd, comp, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+
+    if (fd < 0 && errno == ENOTDIR && fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
+        errno = ELOOP;
+    return fd;
+}
+
+/* Where openat2 is missing (kernels before 5.6, valgrind): walk the name
+ * one component at a time with O_NOFOLLOW. The name is already normalised
+ * (no "." or ".." segments), so the walk can only descend; symbolic links
+ * are refused altogether (ELOOP, answered 403), stricter than openat2's
+ * "links that stay inside the root". */
+static int file_open_walk(int rootfd, const char *name, int flags)
+{
+    char comp[256];
+    int dirfd = rootfd;
+
+    for (;;) {
+        const char *slash = strchr(name, '/');
+        size_t len = slash ? (size_t)(slash - name) : strlen(name);
+        int fd;
+
+        if (len >= sizeof(comp)) {
+            errno = ENAMETOOLONG;
+            fd = -1;
+        } else {
+            memcpy(comp, name, len);
+            comp[len] = '\0';
+            fd = file_open_component(dirfd, comp, slash ? O_RDONLY | O_DIRECTORY : flags);
+        }
+        if (dirfd != rootfd) {
+            int e = errno;
+            close(dirfd);
+            errno = e;
+        }
+        if (fd < 0 || !slash)
+            return fd;
+        dirfd = fd;
+        name = slash + 1;
+    }
+}
+
+/* Open name strictly beneath dirfd. openat2 has no glibc wrapper in
+ * Debian 12's glibc 2.36; if the kernel lacks it, fall back to the walk
+ * (remembered, so the failing call is made once). */
 static int file_openat2(int dirfd, const char *name, int flags)
 {
+    static bool no_openat2;
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
+    int fd;
 
-    return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+    if (!no_openat2) {
+        fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        no_openat2 = true;
+        pf_log_warn("openat2 is not available: symbolic links under http.root are refused");
+    }
+    return strcmp(name, ".") == 0 ? openat(dirfd, ".", flags | O_CLOEXEC)
+                                  : file_open_walk(dirfd, name, flags);
 }
 
 int pf_http_files_init(struct pf_http_files *f, const char *root, const char *index, int cap,

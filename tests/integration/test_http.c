@@ -778,15 +778,24 @@ PF_H_TEST(test_symlinks)
         {"abs_out", "/etc/hostname"}, {"rel_out", "../outside.txt"}, {"etc", "/etc"},
         {"link.txt", "notes.txt"},    {"linkdir", "dir"},            {"deep", "dir/../notes.txt"},
     };
-    static const struct get_case cases[] = {
+    static const struct get_case outside[] = {
         {"/abs_out", 403, NULL},   /* outside: refused, whatever the target */
         {"/rel_out", 403, NULL},
         {"/etc/passwd", 403, NULL},
         {"/etc/", 403, NULL},
+    };
+    static const struct get_case inside[] = {
         {"/link.txt", 200, NOTES_BODY}, /* inside: followed */
         {"/linkdir/", 200, DIR_BODY},
         {"/linkdir/index.html", 200, DIR_BODY},
         {"/deep", 200, NOTES_BODY},
+    };
+    /* Without openat2 (old kernels, valgrind) every link is refused. */
+    static const struct get_case inside_strict[] = {
+        {"/link.txt", 403, NULL},
+        {"/linkdir/", 403, NULL},
+        {"/linkdir/index.html", 403, NULL},
+        {"/deep", 403, NULL},
     };
 
     start(s, 2, NULL);
@@ -794,7 +803,11 @@ PF_H_TEST(test_symlinks)
         site_path(s, links[i].name, path);
         assert_int_equal(symlink(links[i].target, path), 0);
     }
-    EXPECT_GETS(s, cases);
+    EXPECT_GETS(s, outside);
+    if (pf_h_log_contains(s, "openat2 is not available"))
+        EXPECT_GETS(s, inside_strict);
+    else
+        EXPECT_GETS(s, inside);
 }
 
 /* ------------------------------------------------------------ connections */
