@@ -41,7 +41,7 @@ static int net_fail(int fd, const struct pf_addr *addr, const char *what, char *
     return -1;
 }
 
-/* A listening TCP socket. SO_REUSEADDR lets a restarted daemon bind while
+/* A listening TCP socket (TCP_NODELAY inherited by accepted sockets). SO_REUSEADDR lets a restarted daemon bind while
  * old connections sit in TIME_WAIT; close-on-exec keeps it out of programs
  * we might exec; non-blocking because workers accept only after readiness
  * and must never sleep inside accept() where they could miss a stop. */
@@ -57,6 +57,11 @@ int pf_net_listen(const struct pf_addr *addr, int backlog, char *err, size_t err
         return net_fail(fd, addr, "SO_REUSEADDR", err, errlen);
     if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
         return net_fail(fd, addr, "IPV6_V6ONLY", err, errlen);
+    /* Replies go out whole in one send: never hold them for Nagle. Set on
+     * the listener, Linux copies it to every accepted socket, which saves
+     * a setsockopt per connection. */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+        return net_fail(fd, addr, "TCP_NODELAY", err, errlen);
     if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0)
         return net_fail(fd, addr, "", err, errlen);
     if (listen(fd, backlog) < 0)
