@@ -207,11 +207,12 @@ static void pool_send(struct pf_pool *p, int slot, int sig)
 }
 
 /* Pick the worker to let go: an idle one if any (nobody waits on it),
- * else one still starting, else a busy one (it finishes its client). From
+ * else one between keep-alive requests, else one still starting, else a
+ * busy one (it finishes its client). From
  * the top slot down, so the pool stays packed at the low slots. */
 static int pool_pick_retiree(const struct pf_pool *p)
 {
-    static const int preference[] = {PF_SLOT_IDLE, PF_SLOT_STARTING, PF_SLOT_BUSY};
+    static const int preference[] = {PF_SLOT_IDLE, PF_SLOT_KEEPALIVE, PF_SLOT_STARTING};
 
     for (size_t k = 0; k < sizeof(preference) / sizeof(preference[0]); k++)
         for (size_t i = p->sb.nslots; i-- > 0;)

@@ -80,8 +80,10 @@ static int framed_read(struct pf_conn *c, struct pf_frame_reader *r, int64_t *ms
             framed_log_recv_end(c, io, pf_frame_pending(r));
             return -1;
         }
-        if (pf_frame_pending(r) == 0)
+        if (pf_frame_pending(r) == 0) {
             *msg_deadline = pf_time_deadline(c->cfg->client.read_timeout_ms);
+            pf_slot_set_state(c->slot, PF_SLOT_READING);
+        }
         st = pf_frame_commit(r, got);
     }
     return (int)st;
@@ -96,6 +98,17 @@ static void framed_log_too_long(const struct pf_conn *c, const struct pf_frame_r
     else
         pf_log_warn("client %s: message length %u above msg.max_message (%zu), closing",
                     c->peer_text, pf_frame_get_length(r->buf), r->max);
+}
+
+/* Scoreboard: "echo 12 bytes" / "msg 100 bytes" while the reply goes out. */
+static void framed_begin_reply(struct pf_conn *c, enum pf_frame_kind kind, size_t len)
+{
+    char summary[64];
+    int n = snprintf(summary, sizeof(summary), "%s %zu bytes",
+                     kind == PF_FRAME_LINE ? "echo" : "msg", len);
+
+    pf_slot_begin_request(c->slot, summary, n > 0 ? (size_t)n : 0);
+    pf_slot_set_state(c->slot, PF_SLOT_WRITING);
 }
 
 void pf_framed_serve(void *state, struct pf_conn *c)
@@ -117,6 +130,7 @@ void pf_framed_serve(void *state, struct pf_conn *c)
             return;
         }
         frame = pf_frame_data(r, &len);
+        framed_begin_reply(c, r->kind, len);
         io = pf_net_send_all(c->fd, frame, len, c->cfg->client.write_timeout_ms);
         if (io != PF_IO_OK) {
             pf_log_info("client %s: reply not sent (%s%s%s), closing", c->peer_text,
@@ -125,7 +139,9 @@ void pf_framed_serve(void *state, struct pf_conn *c)
             return;
         }
         pf_slot_add_request(c->slot, len, len);
+        pf_slot_end_request(c->slot, 0);
         pf_frame_consume(r);
+        pf_slot_set_state(c->slot, pf_frame_pending(r) ? PF_SLOT_READING : PF_SLOT_KEEPALIVE);
         /* Bytes of the next message already here: its clock started now. */
         msg_deadline = pf_time_deadline(c->cfg->client.read_timeout_ms);
     }

@@ -146,6 +146,7 @@ static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
 {
     struct pollfd p = {.fd = hc->c->fd, .events = POLLIN};
 
+    pf_slot_set_state(hc->c->slot, PF_SLOT_KEEPALIVE);
     for (;;) {
         int left = pf_time_left_ms(deadline);
         struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
@@ -199,6 +200,7 @@ static int http_read_head(struct http_conn *hc, size_t *head_len)
             return -1;
         h->in_len = (size_t)r;
     }
+    pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
     if (deadline < 0)
         deadline = pf_time_deadline(cfg->http.header_timeout_ms);
     for (;;) {
@@ -388,16 +390,35 @@ static struct http_result http_answer(struct http_conn *hc, const struct pf_http
 /* Read what the client still sends, briefly, then let the caller close:
  * a close() with unread bytes would reset the connection and could
  * destroy the error response before the client read it. */
-static void http_linger(int fd)
+static void http_linger(int fd, struct pf_slot *slot)
 {
     char sink[4096];
     int64_t deadline = pf_time_deadline(HTTP_LINGER_MS);
     size_t total = 0, got;
 
+    pf_slot_set_state(slot, PF_SLOT_CLOSING);
     shutdown(fd, SHUT_WR);
     while (total < HTTP_LINGER_BYTES &&
            pf_net_recv_some_until(fd, sink, sizeof(sink), deadline, &got) == PF_IO_OK)
         total += got;
+}
+
+/* Scoreboard: "GET /path" while the response goes out. */
+static void http_begin_request(struct http_conn *hc, const struct pf_http_request *req)
+{
+    char summary[PF_SLOT_SUMMARY_MAX];
+    const char *in = hc->h->in;
+    size_t m = req->method_text.len, t = req->target.len;
+
+    if (m > 16)
+        m = 16;
+    if (t > sizeof(summary) - m - 1)
+        t = sizeof(summary) - m - 1;
+    memcpy(summary, in + req->method_text.off, m);
+    summary[m] = ' ';
+    memcpy(summary + m + 1, in + req->target.off, t);
+    pf_slot_begin_request(hc->c->slot, summary, m + 1 + t);
+    pf_slot_set_state(hc->c->slot, PF_SLOT_WRITING);
 }
 
 /* Serve one request whose head is buffered; false when the connection
@@ -418,13 +439,16 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
     } else {
         bool keep = req.keep_alive && hc->requests < h->cfg->http.keepalive_requests &&
                     !pf_conn_stop_requested(hc->c);
+
+        http_begin_request(hc, &req);
         r = http_answer(hc, &req, keep);
     }
+    pf_slot_end_request(hc->c->slot, r.status);
     pf_http_access_write(&h->access, hc->client_ip, h->in, status ? NULL : &req, r.status,
                          r.body_bytes);
     pf_slot_add_request(hc->c->slot, head_len, r.body_bytes);
     if (!r.keep_alive && r.status >= 400)
-        http_linger(hc->c->fd);
+        http_linger(hc->c->fd, hc->c->slot);
     http_consume(h, head_len);
     return r.keep_alive;
 }
@@ -461,7 +485,7 @@ static void http_serve(void *state, struct pf_conn *c)
             pf_log_info("client %s: request head refused (%d)", c->peer_text, status);
             pf_http_access_write(&hc.h->access, hc.client_ip, hc.h->in, NULL, r.status,
                                  r.body_bytes);
-            http_linger(c->fd);
+            http_linger(c->fd, c->slot);
             return;
         }
         if (!http_one_request(&hc, head_len))

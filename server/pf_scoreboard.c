@@ -9,7 +9,9 @@
 
 #include "pf_time.h"
 
-static const char *const state_names[] = {"free", "starting", "idle", "busy", "stopping"};
+static const char *const state_names[PF_SLOT_STATE_COUNT] = {
+    "free", "starting", "idle", "reading", "writing", "keepalive", "closing", "stopping",
+};
 
 const char *pf_slot_state_name(int state)
 {
@@ -81,12 +83,14 @@ void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, sockle
     memcpy(&s->client, peer, len);
     atomic_store_explicit(&s->busy_since_ms, pf_time_now_ms(), memory_order_relaxed);
     atomic_fetch_add_explicit(&s->connections, 1, memory_order_relaxed);
-    pf_slot_set_state(s, PF_SLOT_BUSY);
+    pf_slot_set_state(s, PF_SLOT_READING);
 }
 
 void pf_slot_end_client(struct pf_slot *s)
 {
     atomic_store_explicit(&s->busy_since_ms, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
+    s->summary[0] = '\0';
     pf_slot_set_state(s, PF_SLOT_IDLE);
 }
 
@@ -95,4 +99,25 @@ void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out)
     atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->bytes_in, in, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->bytes_out, out, memory_order_relaxed);
+}
+
+void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
+{
+    if (len >= sizeof(s->summary))
+        len = sizeof(s->summary) - 1;
+    memcpy(s->summary, summary, len);
+    s->summary[len] = '\0';
+    atomic_store_explicit(&s->request_ms, pf_time_now_ms(), memory_order_relaxed);
+}
+
+void pf_slot_end_request(struct pf_slot *s, int status)
+{
+    atomic_store_explicit(&s->last_status, status, memory_order_relaxed);
+    atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
+}
+
+void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX])
+{
+    memcpy(out, s->summary, PF_SLOT_SUMMARY_MAX);
+    out[PF_SLOT_SUMMARY_MAX - 1] = '\0';
 }

@@ -20,9 +20,16 @@ enum pf_slot_state {
     PF_SLOT_FREE = 0,  /* no worker */
     PF_SLOT_STARTING,  /* forked, not yet waiting for clients */
     PF_SLOT_IDLE,      /* waiting in accept */
-    PF_SLOT_BUSY,      /* serving a client */
-    PF_SLOT_STOPPING,  /* told to stop, finishing its client */
+    PF_SLOT_READING,   /* receiving a request */
+    PF_SLOT_WRITING,   /* sending a response */
+    PF_SLOT_KEEPALIVE, /* connection open, waiting for its next request */
+    PF_SLOT_CLOSING,   /* lingering after an error before closing */
+    PF_SLOT_STOPPING,  /* told to stop: finishing gracefully */
+    PF_SLOT_STATE_COUNT
 };
+
+/* Longest request summary kept ("GET /path", protocol-specific). */
+#define PF_SLOT_SUMMARY_MAX 96
 
 const char *pf_slot_state_name(int state);
 
@@ -37,6 +44,11 @@ struct pf_slot {
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
     struct sockaddr_storage client; /* current client, written before BUSY */
+    _Atomic int64_t request_ms;     /* monotonic start of the current request; 0 none */
+    _Atomic int last_status;        /* status of the last response (HTTP); 0 none */
+    /* What the current request is; written by the worker without a lock,
+     * so a reader may see it half-updated: readers copy and terminate it. */
+    char summary[PF_SLOT_SUMMARY_MAX];
     /* Written by the master (the one field it writes) before it sends
      * SIGQUIT: lets a busy worker see the stop order without a system
      * call, while the signal itself stays blocked until it is idle. */
@@ -63,6 +75,15 @@ void pf_slot_set_state(struct pf_slot *s, enum pf_slot_state st);
 void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
 void pf_slot_end_client(struct pf_slot *s);
 void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
+
+/* A request began: its summary (len bytes, cut to fit) and start time. */
+void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len);
+
+/* The request ended with status (0 when the protocol has none). */
+void pf_slot_end_request(struct pf_slot *s, int status);
+
+/* Copy of the summary, NUL-terminated whatever a concurrent writer did. */
+void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX]);
 
 /* Relaxed read of a slot's state (master side). */
 int pf_slot_get_state(const struct pf_slot *s);

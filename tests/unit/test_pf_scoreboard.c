@@ -135,7 +135,7 @@ static void test_release_reclaim(void **state)
 
     claim_all(sb);
     atomic_store(&s->pid, 4242);
-    pf_slot_set_state(s, PF_SLOT_BUSY);
+    pf_slot_set_state(s, PF_SLOT_READING);
     pf_slot_add_request(s, 10, 20);
     pf_scoreboard_release(sb, 3);
     assert_slot_zeroed(s);
@@ -172,7 +172,7 @@ static void test_client_cycle(void **state)
     before = pf_time_now_ms();
     pf_slot_begin_client(s, (const struct sockaddr *)&peer, sizeof(peer));
     after = pf_time_now_ms();
-    assert_int_equal(pf_slot_get_state(s), PF_SLOT_BUSY);
+    assert_int_equal(pf_slot_get_state(s), PF_SLOT_READING);
     assert_memory_equal(&s->client, &peer, sizeof(peer));
     assert_in_range(atomic_load(&s->busy_since_ms), before, after);
     assert_counters(s, 1, 0, 0, 0);
@@ -198,6 +198,33 @@ static void test_counters(void **state)
     pf_slot_begin_client(s, (const struct sockaddr *)&peer, sizeof(peer));
     pf_slot_add_request(s, UINT32_MAX, 1);
     assert_counters(s, 2, 4, 15ull + UINT32_MAX, 28);
+}
+
+/* A request's summary and start time are set, cut to fit, and cleared
+ * with its end (last status kept) and with the end of the client. */
+static void test_request_summary(void **state)
+{
+    struct pf_scoreboard *sb = *state;
+    struct pf_slot *s = &sb->slots[pf_scoreboard_claim(sb)];
+    struct sockaddr_in peer = {.sin_family = AF_INET};
+    char out[PF_SLOT_SUMMARY_MAX], longer[300];
+
+    pf_slot_begin_client(s, (const struct sockaddr *)&peer, sizeof(peer));
+    pf_slot_begin_request(s, "GET /index.html", 15);
+    pf_slot_read_summary(s, out);
+    assert_string_equal(out, "GET /index.html");
+    assert_true(atomic_load(&s->request_ms) > 0);
+    pf_slot_end_request(s, 404);
+    assert_int_equal(atomic_load(&s->request_ms), 0);
+    assert_int_equal(atomic_load(&s->last_status), 404);
+    memset(longer, 'x', sizeof(longer));
+    pf_slot_begin_request(s, longer, sizeof(longer));
+    pf_slot_read_summary(s, out);
+    assert_int_equal(strlen(out), PF_SLOT_SUMMARY_MAX - 1);
+    pf_slot_end_client(s);
+    pf_slot_read_summary(s, out);
+    assert_string_equal(out, "");
+    assert_int_equal(atomic_load(&s->last_status), 404);
 }
 
 /* Other slots are untouched by updates to one slot. */
@@ -255,7 +282,11 @@ static void test_state_names(void **state)
     assert_string_equal(pf_slot_state_name(PF_SLOT_FREE), "free");
     assert_string_equal(pf_slot_state_name(PF_SLOT_STARTING), "starting");
     assert_string_equal(pf_slot_state_name(PF_SLOT_IDLE), "idle");
-    assert_string_equal(pf_slot_state_name(PF_SLOT_BUSY), "busy");
+    assert_string_equal(pf_slot_state_name(PF_SLOT_READING), "reading");
+    assert_string_equal(pf_slot_state_name(PF_SLOT_WRITING), "writing");
+    assert_string_equal(pf_slot_state_name(PF_SLOT_KEEPALIVE), "keepalive");
+    assert_string_equal(pf_slot_state_name(PF_SLOT_CLOSING), "closing");
+    assert_string_equal(pf_slot_state_name(PF_SLOT_STATE_COUNT), "?");
     assert_string_equal(pf_slot_state_name(PF_SLOT_STOPPING), "stopping");
     assert_string_equal(pf_slot_state_name(-1), "?");
     assert_string_equal(pf_slot_state_name(PF_SLOT_STOPPING + 1), "?");
@@ -275,6 +306,7 @@ int main(void)
         BOARD_TEST(test_claim_clears_stale),
         BOARD_TEST(test_client_cycle),
         BOARD_TEST(test_counters),
+        BOARD_TEST(test_request_summary),
         BOARD_TEST(test_slots_independent),
         BOARD_TEST(test_shared_across_fork),
         cmocka_unit_test(test_state_names),
