@@ -62,6 +62,8 @@ static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const str
 static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
                           const struct cfg_item *it);
 static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
+                                  const struct cfg_item *it);
 static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
 
@@ -112,6 +114,13 @@ static const struct cfg_item cfg_items[] = {
     {"http", "open_file_cache", cfg_set_int, CFG_AT(http.open_file_cache), CFG_C_INT, 0, 4096},
     {"http", "open_file_cache_valid", cfg_set_duration, CFG_AT(http.open_file_cache_valid_ms),
      CFG_C_INT, 0, 0},
+    {"control", "listen", cfg_set_control_listen, CFG_AT(control.listen), CFG_C_INT, 0,
+     CFG_LEN(control.listen)},
+    {"control", "token_file", cfg_set_dir, CFG_AT(control.token_file), CFG_C_INT, 0,
+     CFG_LEN(control.token_file)},
+    {"control", "idle_timeout", cfg_set_duration, CFG_AT(control.idle_timeout_ms), CFG_C_INT, 0,
+     0},
+    {"control", "max_clients", cfg_set_int, CFG_AT(control.max_clients), CFG_C_INT, 1, 1024},
     {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
      CFG_LEN(daemon.error_log)},
     {"daemon", "log_level", cfg_set_level, CFG_AT(daemon.log_level), CFG_C_INT, 0, 0},
@@ -154,6 +163,9 @@ void pf_config_defaults(struct pf_config *c)
     snprintf(c->http.mime_types, sizeof c->http.mime_types, "%s", "/etc/mime.types");
     c->http.open_file_cache = 64;
     c->http.open_file_cache_valid_ms = 1000;
+    snprintf(c->control.token_file, sizeof c->control.token_file, "%s", "preforkd.token");
+    c->control.idle_timeout_ms = 60000;
+    c->control.max_clients = 16;
     c->daemon.log_level = PF_LOG_INFO;
 }
 
@@ -472,6 +484,26 @@ static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const stru
     return cfg_store_string(x, s, it, cfg_join_path(x->c->dir, text, joined, sizeof joined));
 }
 
+/* control.listen: "" (no control channel) or an address on the loopback
+ * interface only: every local user can reach loopback, nobody else can. */
+static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
+                                  const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char why[256];
+
+    if (!text || cfg_store_string(x, s, it, text) < 0)
+        return -1;
+    if (text[0] == '\0')
+        return 0;
+    if (pf_addr_parse(text, &x->c->control.listen_addr, why, sizeof why) < 0)
+        return cfg_fail(x, s, "invalid address \"%s\": %s", text, why);
+    if (!pf_addr_is_loopback((const struct sockaddr *)&x->c->control.listen_addr.ss))
+        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not \"%s\"",
+                        text);
+    return 0;
+}
+
 /* A plain string (no path resolution), bounded by its field. */
 static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
                           const struct cfg_item *it)
@@ -506,19 +538,26 @@ static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
     return cfg_store_string(x, s, it, text);
 }
 
-/* The default document root ("www") is relative like any path: resolve it
- * against the configuration's folder when the file did not set it. */
+/* The default document root ("www") and token file are relative like any
+ * path: resolve them against the configuration's folder when the file did
+ * not set them (both fields are PATH_MAX bytes). */
 static int cfg_resolve_defaults(struct cfg_ctx *x)
 {
     char joined[2 * PATH_MAX];
     struct pf_config *c = x->c;
 
-    if (c->http.root[0] == '/')
-        return 0;
-    cfg_join_path(c->dir, c->http.root, joined, sizeof joined);
-    if (strlen(joined) >= sizeof c->http.root)
-        return cfg_errorf(x, "%s: http.root: path too long once joined to %s", x->path, c->dir);
-    memcpy(c->http.root, joined, strlen(joined) + 1);
+    char *const paths[] = {c->http.root, c->control.token_file};
+    const char *const names[] = {"http.root", "control.token_file"};
+
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        if (paths[i][0] == '/')
+            continue;
+        cfg_join_path(c->dir, paths[i], joined, sizeof joined);
+        if (strlen(joined) >= PATH_MAX)
+            return cfg_errorf(x, "%s: %s: path too long once joined to %s", x->path, names[i],
+                              c->dir);
+        memcpy(paths[i], joined, strlen(joined) + 1);
+    }
     return 0;
 }
 

@@ -75,6 +75,14 @@ struct pf_config {
     } http;
 
     struct {
+        char listen[PF_ADDR_STRLEN + 64]; /* loopback address; "" = no control channel */
+        struct pf_addr listen_addr;
+        char token_file[PATH_MAX];   /* default "preforkd.token" beside the config */
+        int idle_timeout_ms;         /* an idle control client is closed; default 60 s */
+        int max_clients;             /* simultaneous control clients; default 16 */
+    } control;
+
+    struct {
         char error_log[PATH_MAX]; /* "" = stderr; absolute after loading */
         int log_level;            /* enum pf_log_level; default info */
     } daemon;

@@ -7,7 +7,7 @@
 #   PF_DEPS_EXTRA="clang" sh tools/deps.sh   ...plus extra packages
 set -eu
 
-packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev curl python3 ${PF_DEPS_EXTRA:-}"
+packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev curl python3 ${PF_DEPS_EXTRA:-}"
 
 missing=""
 for p in $packages; do

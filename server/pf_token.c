@@ -1,0 +1,112 @@
+/* pf_token: load or create the control token file. */
+#include "pf_token.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TOKEN_MAX 128
+
+int pf_token_generate(char *token, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[PF_TOKEN_HEX_LEN / 2];
+    size_t got = 0;
+
+    if (size <= PF_TOKEN_HEX_LEN)
+        return -1;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+
+        if (n < 0 && errno != EINTR)
+            return -1;
+        got += n > 0 ? (size_t)n : 0;
+    }
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        token[2 * i] = hex[raw[i] >> 4];
+        token[2 * i + 1] = hex[raw[i] & 15];
+    }
+    token[PF_TOKEN_HEX_LEN] = '\0';
+    return 0;
+}
+
+static int token_fail(const char *path, const char *why, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "control.token_file %s: %s", path, why);
+    return -1;
+}
+
+/* Create the file with a fresh token; O_EXCL so that a file (or a link)
+ * appearing meanwhile is never overwritten. */
+static int token_create(const char *path, char *token, size_t size, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    char line[PF_TOKEN_HEX_LEN + 1];
+    ssize_t n;
+
+    if (fd < 0)
+        return token_fail(path, strerror(errno), err, errlen);
+    if (pf_token_generate(token, size) < 0) {
+        close(fd);
+        unlink(path);
+        return token_fail(path, "cannot get random bytes", err, errlen);
+    }
+    memcpy(line, token, PF_TOKEN_HEX_LEN);
+    line[PF_TOKEN_HEX_LEN] = '\n';
+    n = write(fd, line, sizeof(line));
+    if (close(fd) < 0 || n != (ssize_t)sizeof(line)) {
+        unlink(path);
+        return token_fail(path, "cannot write the new token", err, errlen);
+    }
+    return 0;
+}
+
+/* The first line of an open token file, trimmed, into token. */
+static int token_read(int fd, const char *path, char *token, size_t size, char *err,
+                      size_t errlen)
+{
+    char buf[TOKEN_MAX + 2];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    size_t len;
+
+    if (n < 0)
+        return token_fail(path, strerror(errno), err, errlen);
+    buf[n] = '\0';
+    len = strcspn(buf, "\r\n");
+    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+        len--;
+    if (len == 0 || len > TOKEN_MAX || len >= size || memchr(buf, ' ', len) ||
+        memchr(buf, '\t', len))
+        return token_fail(path, "must hold one token of 1 to 128 characters", err, errlen);
+    memcpy(token, buf, len);
+    token[len] = '\0';
+    return 0;
+}
+
+int pf_token_load(const char *path, char *token, size_t size, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0 && errno == ENOENT)
+        return token_create(path, token, size, err, errlen);
+    if (fd < 0)
+        return token_fail(path, strerror(errno), err, errlen);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return token_fail(path, "not a regular file", err, errlen);
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        close(fd);
+        return token_fail(path, "readable or writable by group or others (chmod 600 it)", err,
+                          errlen);
+    }
+    rc = token_read(fd, path, token, size, err, errlen);
+    close(fd);
+    return rc;
+}
