@@ -5,15 +5,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_control.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_pool.h"
 #include "pf_proto.h"
 #include "pf_signals.h"
+#include "pf_stats.h"
 #include "pf_time.h"
 
 /* The supervision tick: how often the master wakes without a signal. */
@@ -27,10 +30,18 @@ struct master {
     struct pf_config *cfg;
     const struct pf_proto *proto;
     struct pf_pool pool;
+    struct pf_control ctl;
+    struct pollfd *fds;     /* control descriptors, rebuilt before each wait */
+    int nfds;
     sigset_t wait_mask;
     enum master_stop stopping;
     int64_t stop_deadline;  /* monotonic ms: escalate to SIGKILL then */
     bool killed;            /* SIGKILL already sent */
+    int64_t started_s;      /* wall clock */
+    int64_t started_ms;     /* monotonic */
+    char listen_text[PF_ADDR_STRLEN];
+    int queue_max;          /* longest accept queue seen */
+    uint64_t reloads;
 };
 
 /* Print a start-up failure where the operator sees it: stderr always (the
@@ -54,6 +65,7 @@ static int master_listen(struct master *m)
         return master_fail(err), -1;
     pf_net_local_addr(fd, &bound);
     pf_addr_format((struct sockaddr *)&bound.ss, addr, sizeof(addr));
+    memcpy(m->listen_text, addr, sizeof(m->listen_text));
     pf_log_notice("listening on %s (protocol %s, backlog %d)", addr, m->cfg->protocol,
                   m->cfg->backlog);
     if (m->proto->url_scheme)
@@ -85,6 +97,17 @@ static void master_begin_stop(struct master *m, enum master_stop how)
     m->stopping = how;
 }
 
+/* The one place the pool's size changes (signals and control alike):
+ * forks happen on the next refill, extra workers are retired now. */
+static void master_set_target(struct master *m, int target)
+{
+    if (target != m->pool.target)
+        pf_log_notice("scaling the pool from %d to %d workers", m->pool.target, target);
+    m->pool.target = target;
+    while (pf_pool_active(&m->pool) > target && pf_pool_retire_one(&m->pool) > 0) {
+    }
+}
+
 /* SIGTTIN / SIGTTOU: one worker more or fewer, within [1, workers.max].
  * Standard signals do not queue: several sent at once may count as one. */
 static void master_scale(struct master *m)
@@ -99,24 +122,29 @@ static void master_scale(struct master *m)
         target = 1;
     if (target > m->cfg->workers.max)
         target = m->cfg->workers.max;
-    if (target != m->pool.target)
-        pf_log_notice("scaling the pool from %d to %d workers", m->pool.target, target);
-    m->pool.target = target;
-    while (pf_pool_active(&m->pool) > target && pf_pool_retire_one(&m->pool) > 0) {
-    }
+    master_set_target(m, target);
 }
 
-/* SIGUSR1: reopen our log file and tell the workers to do the same. */
+/* SIGUSR1 and "reopen": reopen our log file, and tell the workers. */
 static void master_reopen(struct master *m)
 {
     char err[256];
 
-    pf_sig_reopen = 0;
     if (pf_log_reopen(err, sizeof(err)) < 0)
         pf_log_error("%s", err);
     else
         pf_log_notice("log reopened");
     pf_pool_signal_all(&m->pool, SIGUSR1, false);
+}
+
+/* SIGHUP and "reload": not implemented yet; the running configuration
+ * stays in force, and the reason is reported both ways. */
+static int master_reload(struct master *m, char *err, size_t errlen)
+{
+    (void)m;
+    snprintf(err, errlen, "reload is not supported yet: restart to apply a new configuration");
+    pf_log_warn("%s", err);
+    return -1;
 }
 
 /* While stopping: past the deadline, kill what is left; once SIGKILL had
@@ -146,17 +174,143 @@ static bool master_stop_progress(struct master *m)
 /* Sleep until a signal or the next tick (or the stop deadline). */
 static void master_wait(struct master *m)
 {
-    int ms = MASTER_TICK_MS;
+    int ms = MASTER_TICK_MS, ctl = pf_control_timeout_ms(&m->ctl);
     struct timespec ts;
 
     if (m->stopping) {
         int left = pf_time_left_ms(m->stop_deadline);
         ms = left < ms ? left : ms;
     }
+    if (ctl >= 0 && ctl < ms)
+        ms = ctl;
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    if (ppoll(NULL, 0, &ts, &m->wait_mask) < 0 && errno != EINTR)
-        pf_log_error("ppoll failed: %s", strerror(errno));
+    m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
+    if (ppoll(m->fds, (nfds_t)m->nfds, &ts, &m->wait_mask) < 0) {
+        if (errno != EINTR)
+            pf_log_error("ppoll failed: %s", strerror(errno));
+        for (int i = 0; i < m->nfds; i++)
+            m->fds[i].revents = 0;
+    }
+}
+
+/* The accept queue's length now, and the longest seen (for status). */
+static int master_queue_len(struct master *m)
+{
+    int q = m->pool.listen_fd >= 0 ? pf_net_accept_queue_len(m->pool.listen_fd) : 0;
+
+    if (q > m->queue_max)
+        m->queue_max = q;
+    return q < 0 ? 0 : q;
+}
+
+/* ------------------------------------------------ control operations */
+
+static void master_op_status(void *ctx, struct pf_ctl_status *st)
+{
+    struct master *m = ctx;
+
+    memset(st, 0, sizeof(*st));
+    pf_stats_pool(&m->pool, st);
+    st->pid = getpid();
+    st->version = PF_VERSION;
+    st->start_time_s = m->started_s;
+    st->uptime_s = (pf_time_now_ms() - m->started_ms) / 1000;
+    st->protocol = m->cfg->protocol;
+    st->listen = m->listen_text;
+    st->stopping = m->stopping != STOP_NONE;
+    st->reloads = m->reloads;
+    st->listen_queue = master_queue_len(m);
+    st->listen_queue_max = m->queue_max;
+    st->backlog = m->cfg->backlog;
+}
+
+static size_t master_op_workers(void *ctx, struct pf_ctl_worker *out, size_t max)
+{
+    return pf_stats_workers(&((struct master *)ctx)->pool, out, max);
+}
+
+/* "scale N|+N|-N": like SIGTTIN/SIGTTOU, but exact, and a target out of
+ * [1, workers.max] is refused rather than clamped. */
+static int master_op_scale(void *ctx, bool relative, long value, int *from, int *to, char *err,
+                           size_t errlen)
+{
+    struct master *m = ctx;
+    long target = relative ? m->pool.target + value : value;
+
+    *from = m->pool.target;
+    if (m->stopping) {
+        snprintf(err, errlen, "scale: the server is stopping");
+        return -1;
+    }
+    if (target < 1 || target > m->cfg->workers.max) {
+        snprintf(err, errlen, "scale: the target %ld is outside 1..%d (workers.max)", target,
+                 m->cfg->workers.max);
+        return -1;
+    }
+    master_set_target(m, (int)target);
+    *to = (int)target;
+    return 0;
+}
+
+static int master_op_reload(void *ctx, char *err, size_t errlen)
+{
+    return master_reload(ctx, err, errlen);
+}
+
+static void master_op_reopen(void *ctx)
+{
+    master_reopen(ctx);
+}
+
+static void master_op_stop(void *ctx, bool fast)
+{
+    master_begin_stop(ctx, fast ? STOP_FAST : STOP_GRACEFUL);
+}
+
+/* "kill PID": recycle one worker gracefully; the pool refills its place. */
+static int master_op_kill(void *ctx, pid_t pid, char *err, size_t errlen)
+{
+    struct master *m = ctx;
+    int slot = pf_pool_find(&m->pool, pid);
+
+    if (slot < 0 || m->pool.children[slot].retiring) {
+        snprintf(err, errlen, "kill: no active worker has pid %ld", (long)pid);
+        return -1;
+    }
+    pf_log_notice("recycling worker %ld on request", (long)pid);
+    pf_pool_retire_slot(&m->pool, slot);
+    m->pool.vacancies++;
+    return 0;
+}
+
+/* In each new worker: the control channel is the master's alone. */
+static void master_child_cleanup(void *ctx)
+{
+    pf_control_close(&((struct master *)ctx)->ctl);
+}
+
+static int master_control_init(struct master *m, char *err, size_t errlen)
+{
+    const struct pf_control_ops ops = {
+        .ctx = m,
+        .status = master_op_status,
+        .workers = master_op_workers,
+        .scale = master_op_scale,
+        .reload = master_op_reload,
+        .reopen = master_op_reopen,
+        .stop = master_op_stop,
+        .kill_worker = master_op_kill,
+    };
+
+    m->fds = calloc((size_t)m->cfg->control.max_clients + 1, sizeof(*m->fds));
+    if (m->fds == NULL) {
+        snprintf(err, errlen, "control: %s", strerror(ENOMEM));
+        return -1;
+    }
+    m->pool.child_cleanup = master_child_cleanup;
+    m->pool.child_ctx = m;
+    return pf_control_init(&m->ctl, m->cfg, &ops, err, errlen);
 }
 
 /* One pass over what happened, always in this order: reap first (so the
@@ -164,6 +318,7 @@ static void master_wait(struct master *m)
  * requests, then pool size. Returns true when the master should exit. */
 static bool master_handle(struct master *m)
 {
+    pf_control_handle(&m->ctl, m->fds, m->nfds);
     if (pf_sig_child) {
         pf_sig_child = 0;
         pf_pool_reap(&m->pool);
@@ -177,13 +332,18 @@ static bool master_handle(struct master *m)
         master_begin_stop(m, STOP_GRACEFUL);
     }
     if (pf_sig_reconfigure) {
+        char err[256];
+
         pf_sig_reconfigure = 0;
-        pf_log_warn("SIGHUP: configuration reload is not implemented yet; ignored");
+        master_reload(m, err, sizeof(err));
     }
-    if (pf_sig_reopen)
+    if (pf_sig_reopen) {
+        pf_sig_reopen = 0;
         master_reopen(m);
+    }
     if (pf_sig_incr || pf_sig_decr)
         master_scale(m);
+    master_queue_len(m);
     if (m->stopping)
         return master_stop_progress(m);
     pf_pool_refill(&m->pool);
@@ -214,6 +374,13 @@ int pf_master_run(struct pf_config *cfg)
         close(fd);
         return master_fail(err);
     }
+    if (master_control_init(&m, err, sizeof(err)) < 0) {
+        pf_pool_destroy(&m.pool);
+        free(m.fds);
+        return master_fail(err);
+    }
+    m.started_s = (int64_t)time(NULL);
+    m.started_ms = pf_time_now_ms();
     m.pool.target = cfg->workers.start;
     pf_log_notice("preforkd master %ld running %d workers", (long)getpid(), m.pool.target);
     pf_pool_refill(&m.pool);
@@ -221,6 +388,8 @@ int pf_master_run(struct pf_config *cfg)
         master_wait(&m);
     while (!master_handle(&m));
     pf_log_notice("master exiting");
+    pf_control_close(&m.ctl);
+    free(m.fds);
     pf_pool_destroy(&m.pool);
     return 0;
 }

@@ -75,6 +75,8 @@ static void pool_child(struct pf_pool *p, int slot)
     /* The write end must live in the master alone, or its death would not
      * be seen as EOF. */
     close(p->lifeline[1]);
+    if (p->child_cleanup)
+        p->child_cleanup(p->child_ctx);
     free(p->children);
     pf_worker_run(&a);
 }
@@ -112,7 +114,7 @@ int pf_pool_spawn(struct pf_pool *p)
     return 0;
 }
 
-static int pool_find(const struct pf_pool *p, pid_t pid)
+int pf_pool_find(const struct pf_pool *p, pid_t pid)
 {
     for (size_t i = 0; i < p->sb.nslots; i++)
         if (p->children[i].pid == pid)
@@ -142,6 +144,8 @@ static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int s
     pool_describe_exit(status, how, sizeof(how));
     if (abnormal)
         p->exits_abnormal++;
+    if (WIFSIGNALED(status) && WTERMSIG(status) < 65)
+        p->exits_by_signal[WTERMSIG(status)]++;
     if (abnormal && !c->retiring)
         pf_log_warn("worker %ld %s", (long)c->pid, how);
     else
@@ -154,6 +158,15 @@ static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int s
     p->respawn_not_before = pf_time_now_ms() + POOL_YOUNG_DEATH_MS;
 }
 
+/* A reaped worker's counters join the totals before its slot is reused. */
+static void pool_keep_counters(struct pf_pool *p, const struct pf_slot *s)
+{
+    p->done_connections += atomic_load_explicit(&s->connections, memory_order_relaxed);
+    p->done_requests += atomic_load_explicit(&s->requests, memory_order_relaxed);
+    p->done_bytes_in += atomic_load_explicit(&s->bytes_in, memory_order_relaxed);
+    p->done_bytes_out += atomic_load_explicit(&s->bytes_out, memory_order_relaxed);
+}
+
 int pf_pool_reap(struct pf_pool *p)
 {
     int reaped = 0;
@@ -164,12 +177,13 @@ int pf_pool_reap(struct pf_pool *p)
 
         if (pid <= 0)
             return reaped;
-        int slot = pool_find(p, pid);
+        int slot = pf_pool_find(p, pid);
         if (slot < 0)
             continue; /* not a worker of ours (nothing else is forked today) */
         pool_account_exit(p, &p->children[slot], status);
         if (!p->children[slot].retiring)
             p->vacancies++;
+        pool_keep_counters(p, &p->sb.slots[slot]);
         memset(&p->children[slot], 0, sizeof(p->children[slot]));
         pf_scoreboard_release(&p->sb, slot);
         reaped++;
@@ -225,14 +239,19 @@ static int pool_pick_retiree(const struct pf_pool *p)
     return -1;
 }
 
+void pf_pool_retire_slot(struct pf_pool *p, int slot)
+{
+    p->children[slot].retiring = true;
+    pool_send(p, slot, SIGQUIT);
+}
+
 pid_t pf_pool_retire_one(struct pf_pool *p)
 {
     int i = pool_pick_retiree(p);
 
     if (i < 0)
         return 0;
-    p->children[i].retiring = true;
-    pool_send(p, i, SIGQUIT);
+    pf_pool_retire_slot(p, i);
     return p->children[i].pid;
 }
 

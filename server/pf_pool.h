@@ -39,6 +39,14 @@ struct pf_pool {
     uint64_t spawned;
     uint64_t respawns;          /* spawned to replace a worker that exited */
     uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
+    uint64_t exits_by_signal[65];
+    /* Counters of workers already gone (live ones are in their slots). */
+    uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
+
+    /* Called in each new worker before it runs: closes what only the
+     * master may hold (the control channel's sockets). */
+    void (*child_cleanup)(void *ctx);
+    void *child_ctx;
 };
 
 /* Set up the table, scoreboard and lifeline pipe. 0 or -1 (reason in err). */
@@ -61,11 +69,17 @@ int pf_pool_refill(struct pf_pool *p);
  * its pid, or 0 if there was none. */
 pid_t pf_pool_retire_one(struct pf_pool *p);
 
+/* Tell the worker in slot to stop gracefully (marked retiring). */
+void pf_pool_retire_slot(struct pf_pool *p, int slot);
+
 /* Send sig to every live worker; with retire set, also mark them retiring. */
 void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire);
 
 /* Close the master's copy of the listening socket (graceful stop). */
 void pf_pool_close_listener(struct pf_pool *p);
+
+/* The live worker with this pid: its slot index, or -1. */
+int pf_pool_find(const struct pf_pool *p, pid_t pid);
 
 int pf_pool_alive(const struct pf_pool *p);   /* live workers, retiring included */
 int pf_pool_active(const struct pf_pool *p);  /* live and not retiring */

@@ -1,0 +1,552 @@
+/* pf_control: control clients multiplexed in the master's loop. */
+#include "pf_control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pf_log.h"
+#include "pf_net.h"
+#include "pf_time.h"
+#include "pf_token.h"
+
+#define CTL_OUT_MAX (4u << 20)          /* output buffered per client */
+#define CTL_HTTP_HEAD_MAX 8192          /* metrics request head */
+#define CTL_PENALTY_MIN_MS 100
+#define CTL_PENALTY_MAX_MS 5000
+
+enum ctl_pending { CTL_PENDING_NONE = 0, CTL_PENDING_AUTH, CTL_PENDING_HTTP };
+
+struct pf_control_client {
+    int fd;                        /* -1: free entry */
+    char peer[PF_ADDR_STRLEN];
+    char in[PF_CTL_LINE_MAX];
+    size_t in_len;
+    char *out;
+    size_t out_len, out_off, out_cap;
+    bool authed;
+    bool closing;                  /* close once the output is flushed */
+    bool http;                     /* reading a metrics request's headers */
+    bool bearer_ok;
+    size_t http_bytes;
+    char http_path[256];
+    enum ctl_pending pending;      /* waiting for the auth throttle */
+    char pending_token[PF_CTL_TOKEN_MAX + 1];
+    int64_t last_active;
+};
+
+/* ------------------------------------------------------------ clients */
+
+static void ctl_drop(struct pf_control *c, struct pf_control_client *cl)
+{
+    close(cl->fd);
+    free(cl->out);
+    memset(cl, 0, sizeof(*cl));
+    cl->fd = -1;
+    c->nclients--;
+}
+
+/* Send what is buffered, as far as the socket takes it now. */
+static void ctl_flush(struct pf_control *c, struct pf_control_client *cl)
+{
+    while (cl->out_off < cl->out_len) {
+        ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            ctl_drop(c, cl);
+            return;
+        }
+        cl->out_off += (size_t)n;
+        cl->last_active = pf_time_now_ms();
+    }
+    cl->out_off = cl->out_len = 0;
+    if (cl->closing)
+        ctl_drop(c, cl);
+}
+
+/* Queue bytes for the client; one that lets its output pile up beyond
+ * CTL_OUT_MAX (it does not read) is dropped. */
+static void ctl_queue(struct pf_control *c, struct pf_control_client *cl, const char *data,
+                      size_t len)
+{
+    size_t need = cl->out_len + len;
+
+    if (need - cl->out_off > CTL_OUT_MAX) {
+        pf_log_warn("control: client %s does not read its replies; closing", cl->peer);
+        ctl_drop(c, cl);
+        return;
+    }
+    if (need > cl->out_cap) {
+        size_t cap = cl->out_cap ? cl->out_cap : 4096;
+        char *p;
+
+        while (cap < need)
+            cap *= 2;
+        p = realloc(cl->out, cap);
+        if (p == NULL) {
+            ctl_drop(c, cl);
+            return;
+        }
+        cl->out = p;
+        cl->out_cap = cap;
+    }
+    memcpy(cl->out + cl->out_len, data, len);
+    cl->out_len = need;
+    ctl_flush(c, cl);
+}
+
+/* Reply with one JSON line (the reference to j is taken). */
+static void ctl_reply(struct pf_control *c, struct pf_control_client *cl, json_t *j)
+{
+    size_t len;
+    char *line = pf_ctl_dump_line(j, &len);
+
+    if (line == NULL) {
+        ctl_drop(c, cl);
+        return;
+    }
+    ctl_queue(c, cl, line, len);
+    free(line);
+}
+
+/* ------------------------------------------------------ authentication */
+
+/* A failed attempt is logged, and the next attempt (from anyone) waits a
+ * doubled penalty: guessing tokens gets slower with every guess. */
+static void ctl_auth_penalize(struct pf_control *c, const struct pf_control_client *cl,
+                              const char *why)
+{
+    c->auth_failures++;
+    c->auth_penalty_ms = c->auth_penalty_ms ? c->auth_penalty_ms * 2 : CTL_PENALTY_MIN_MS;
+    if (c->auth_penalty_ms > CTL_PENALTY_MAX_MS)
+        c->auth_penalty_ms = CTL_PENALTY_MAX_MS;
+    c->auth_not_before = pf_time_now_ms() + c->auth_penalty_ms;
+    pf_log_warn("control: authentication failed from %s (%s)", cl->peer, why);
+}
+
+/* A failed attempt on the line protocol: answered, then closed. */
+static void ctl_auth_failed(struct pf_control *c, struct pf_control_client *cl, const char *why)
+{
+    ctl_auth_penalize(c, cl, why);
+    cl->closing = true;
+    ctl_reply(c, cl, pf_ctl_render_error(why));
+}
+
+static void ctl_auth_ok(struct pf_control *c, struct pf_control_client *cl)
+{
+    c->auth_penalty_ms = 0;
+    cl->authed = true;
+    ctl_reply(c, cl, pf_ctl_render_ok(NULL));
+}
+
+/* Check a token now, or park it until the throttle allows. */
+static void ctl_auth(struct pf_control *c, struct pf_control_client *cl, const char *token)
+{
+    if (pf_time_now_ms() < c->auth_not_before) {
+        cl->pending = CTL_PENDING_AUTH;
+        snprintf(cl->pending_token, sizeof(cl->pending_token), "%s", token);
+        return;
+    }
+    if (pf_ctl_token_equal(c->token, token))
+        ctl_auth_ok(c, cl);
+    else
+        ctl_auth_failed(c, cl, "authentication failed");
+}
+
+/* ------------------------------------------------------------ metrics */
+
+/* An HTTP answer without a body, then close. */
+static void ctl_http_status(struct pf_control *c, struct pf_control_client *cl,
+                            const char *status, const char *extra)
+{
+    char head[256];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %s\r\n%sContent-Length: 0\r\nConnection: close\r\n\r\n", status,
+                     extra);
+
+    cl->closing = true;
+    ctl_queue(c, cl, head, (size_t)n);
+}
+
+/* Answer the metrics request whose head is complete. */
+static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
+{
+    struct pf_ctl_status st;
+    struct pf_ctl_worker *w;
+    char head[256];
+    size_t n = 0, len = 0;
+    char *body = NULL;
+    int hl;
+
+    if (strcmp(cl->http_path, "/metrics") != 0) {
+        ctl_http_status(c, cl, "404 Not Found", "");
+        return;
+    }
+    if (!cl->bearer_ok) {
+        ctl_auth_penalize(c, cl, "metrics: missing or wrong bearer token");
+        ctl_http_status(c, cl, "401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
+        return;
+    }
+    c->ops.status(c->ops.ctx, &st);
+    st.auth_failures = c->auth_failures;
+    w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
+    if (w)
+        n = c->ops.workers(c->ops.ctx, w, (size_t)c->cfg->workers.max);
+    body = pf_metrics_render(&st, w, n, &len);
+    free(w);
+    hl = snprintf(head, sizeof(head),
+                  "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                  "Content-Length: %zu\r\nConnection: close\r\n\r\n", body ? len : 0);
+    ctl_queue(c, cl, head, (size_t)hl);
+    if (body && cl->fd >= 0)
+        ctl_queue(c, cl, body, len);
+    free(body);
+    if (cl->fd >= 0) {
+        cl->closing = true; /* after the whole answer is queued */
+        ctl_flush(c, cl);
+    }
+}
+
+/* One header line of a metrics request; the empty line ends the head. */
+static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl,
+                            const char *line, size_t len)
+{
+    static const char auth[] = "authorization:";
+    char token[PF_CTL_TOKEN_MAX + 1];
+
+    if (len == 0) {
+        if (pf_time_now_ms() < c->auth_not_before)
+            cl->pending = CTL_PENDING_HTTP;
+        else
+            ctl_http_answer(c, cl);
+        return;
+    }
+    if (len > sizeof(auth) - 1 && strncasecmp(line, auth, sizeof(auth) - 1) == 0 &&
+        sscanf(line + sizeof(auth) - 1, " Bearer %128s", token) == 1)
+        cl->bearer_ok = pf_ctl_token_equal(c->token, token);
+}
+
+/* ----------------------------------------------------------- commands */
+
+/* A JSON array of the words of the help text. */
+static json_t *ctl_help(void)
+{
+    char words[256], *save = NULL;
+    json_t *list = json_array();
+
+    snprintf(words, sizeof(words), "%s", pf_ctl_help_text());
+    for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        json_array_append_new(list, json_string(w));
+    return json_pack("{s:o}", "commands", list);
+}
+
+static json_t *ctl_workers(struct pf_control *c)
+{
+    struct pf_ctl_worker *w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
+    json_t *j;
+
+    if (w == NULL)
+        return pf_ctl_render_error("out of memory");
+    j = pf_ctl_render_workers(w, c->ops.workers(c->ops.ctx, w, (size_t)c->cfg->workers.max));
+    free(w);
+    return j;
+}
+
+static json_t *ctl_status(struct pf_control *c)
+{
+    struct pf_ctl_status st;
+
+    c->ops.status(c->ops.ctx, &st);
+    st.auth_failures = c->auth_failures;
+    return pf_ctl_render_status(&st);
+}
+
+/* The reply to an authenticated command. */
+static json_t *ctl_command(struct pf_control *c, const struct pf_ctl_cmd *cmd)
+{
+    char err[256] = "";
+    int from, to;
+
+    switch (cmd->verb) {
+    case PF_CTL_AUTH: return pf_ctl_render_ok(NULL);
+    case PF_CTL_STATUS: return ctl_status(c);
+    case PF_CTL_WORKERS: return ctl_workers(c);
+    case PF_CTL_CONFIG: return pf_ctl_render_config(c->cfg);
+    case PF_CTL_HELP: return pf_ctl_render_ok(ctl_help());
+    case PF_CTL_REOPEN: c->ops.reopen(c->ops.ctx); return pf_ctl_render_ok(NULL);
+    case PF_CTL_STOP:
+    case PF_CTL_STOP_FAST:
+        c->ops.stop(c->ops.ctx, cmd->verb == PF_CTL_STOP_FAST);
+        return pf_ctl_render_ok(json_pack("{s:s}", "stopping",
+                                          cmd->verb == PF_CTL_STOP_FAST ? "fast" : "graceful"));
+    case PF_CTL_SCALE:
+        if (c->ops.scale(c->ops.ctx, cmd->relative, cmd->value, &from, &to, err, sizeof(err)) < 0)
+            return pf_ctl_render_error(err);
+        return pf_ctl_render_ok(json_pack("{s:i,s:i}", "previous", from, "target", to));
+    case PF_CTL_RELOAD:
+        if (c->ops.reload(c->ops.ctx, err, sizeof(err)) < 0)
+            return pf_ctl_render_error(err);
+        return pf_ctl_render_ok(NULL);
+    case PF_CTL_KILL:
+        if (c->ops.kill_worker(c->ops.ctx, cmd->pid, err, sizeof(err)) < 0)
+            return pf_ctl_render_error(err);
+        return pf_ctl_render_ok(json_pack("{s:i}", "pid", (int)cmd->pid));
+    case PF_CTL_HTTP_GET: break;
+    }
+    return pf_ctl_render_error("GET is for HTTP clients: send it as the first line");
+}
+
+/* One complete line from a client. */
+static void ctl_line(struct pf_control *c, struct pf_control_client *cl, const char *line,
+                     size_t len)
+{
+    struct pf_ctl_cmd cmd;
+    char err[256];
+
+    if (len > 0 && line[len - 1] == '\r' && cl->http)
+        len--;
+    if (cl->http) {
+        ctl_http_header(c, cl, line, len);
+        return;
+    }
+    if (pf_ctl_parse(line, len, &cmd, err, sizeof(err)) < 0) {
+        if (cl->authed)
+            ctl_reply(c, cl, pf_ctl_render_error(err));
+        else
+            ctl_auth_failed(c, cl, "authenticate first: auth TOKEN");
+        return;
+    }
+    if (!cl->authed && cmd.verb == PF_CTL_HTTP_GET) {
+        cl->http = true;
+        snprintf(cl->http_path, sizeof(cl->http_path), "%s", cmd.path);
+    } else if (!cl->authed && cmd.verb == PF_CTL_AUTH) {
+        ctl_auth(c, cl, cmd.token);
+    } else if (!cl->authed) {
+        ctl_auth_failed(c, cl, "authenticate first: auth TOKEN");
+    } else {
+        ctl_reply(c, cl, ctl_command(c, &cmd));
+    }
+}
+
+/* Handle the complete lines buffered, unless parked or closing. */
+static void ctl_lines(struct pf_control *c, struct pf_control_client *cl)
+{
+    while (cl->fd >= 0 && !cl->closing && cl->pending == CTL_PENDING_NONE) {
+        char *nl = memchr(cl->in, '\n', cl->in_len);
+        size_t len;
+
+        if (nl == NULL)
+            break;
+        len = (size_t)(nl - cl->in);
+        cl->http_bytes += len + 1;
+        if (cl->http && cl->http_bytes > CTL_HTTP_HEAD_MAX) {
+            ctl_http_status(c, cl, "431 Request Header Fields Too Large", "");
+            return;
+        }
+        ctl_line(c, cl, cl->in, len);
+        if (cl->fd < 0)
+            return;
+        cl->in_len -= len + 1;
+        memmove(cl->in, nl + 1, cl->in_len);
+    }
+}
+
+/* Bytes from a client. A full buffer without a newline is a line too
+ * long: answered and closed, never grown. */
+static void ctl_read(struct pf_control *c, struct pf_control_client *cl)
+{
+    ssize_t n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n <= 0) {
+        ctl_drop(c, cl);
+        return;
+    }
+    cl->in_len += (size_t)n;
+    cl->last_active = pf_time_now_ms();
+    ctl_lines(c, cl);
+    if (cl->fd >= 0 && !cl->closing && cl->in_len == sizeof(cl->in)) {
+        cl->closing = true;
+        ctl_reply(c, cl, pf_ctl_render_error("line too long (at most 1023 bytes)"));
+    }
+}
+
+/* --------------------------------------------------------- the server */
+
+int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
+                    const struct pf_control_ops *ops, char *err, size_t errlen)
+{
+    struct pf_addr bound;
+
+    memset(c, 0, sizeof(*c));
+    c->cfg = cfg;
+    c->ops = *ops;
+    c->listen_fd = -1;
+    if (cfg->control.listen[0] == '\0')
+        return 0;
+    if (pf_token_load(cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
+        return -1;
+    c->clients = calloc((size_t)cfg->control.max_clients, sizeof(*c->clients));
+    if (c->clients == NULL) {
+        snprintf(err, errlen, "control: %s", strerror(ENOMEM));
+        return -1;
+    }
+    for (int i = 0; i < cfg->control.max_clients; i++)
+        c->clients[i].fd = -1;
+    c->listen_fd = pf_net_listen(&cfg->control.listen_addr, 16, err, errlen);
+    if (c->listen_fd < 0) {
+        pf_control_close(c);
+        return -1;
+    }
+    pf_net_local_addr(c->listen_fd, &bound);
+    pf_addr_format((struct sockaddr *)&bound.ss, c->bound, sizeof(c->bound));
+    pf_log_notice("control channel listening on %s", c->bound);
+    return 0;
+}
+
+void pf_control_close(struct pf_control *c)
+{
+    for (int i = 0; c->clients && i < c->cfg->control.max_clients; i++)
+        if (c->clients[i].fd >= 0)
+            ctl_drop(c, &c->clients[i]);
+    free(c->clients);
+    c->clients = NULL;
+    if (c->listen_fd >= 0)
+        close(c->listen_fd);
+    c->listen_fd = -1;
+    explicit_bzero(c->token, sizeof(c->token));
+}
+
+/* Take new clients; beyond max_clients a connection is closed at once so
+ * the backlog never fills with clients that will not be served. */
+static void ctl_accept(struct pf_control *c)
+{
+    for (;;) {
+        struct pf_addr peer = {.len = sizeof(peer.ss)};
+        int fd = accept4(c->listen_fd, (struct sockaddr *)&peer.ss, &peer.len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct pf_control_client *cl = NULL;
+
+        if (fd < 0)
+            return;
+        for (int i = 0; i < c->cfg->control.max_clients && !cl; i++)
+            if (c->clients[i].fd < 0)
+                cl = &c->clients[i];
+        if (cl == NULL) {
+            pf_log_warn("control: %d clients already connected; refusing one",
+                        c->cfg->control.max_clients);
+            close(fd);
+            continue;
+        }
+        cl->fd = fd;
+        cl->last_active = pf_time_now_ms();
+        pf_addr_format((struct sockaddr *)&peer.ss, cl->peer, sizeof(cl->peer));
+        c->nclients++;
+    }
+}
+
+int pf_control_pollfds(const struct pf_control *c, struct pollfd *fds, int max)
+{
+    int n = 0;
+
+    if (c->listen_fd < 0 || max < 1)
+        return 0;
+    fds[n++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
+    for (int i = 0; i < c->cfg->control.max_clients && n < max; i++) {
+        const struct pf_control_client *cl = &c->clients[i];
+        short ev = 0;
+
+        if (cl->fd < 0)
+            continue;
+        if (!cl->closing && cl->pending == CTL_PENDING_NONE)
+            ev |= POLLIN;
+        if (cl->out_off < cl->out_len)
+            ev |= POLLOUT;
+        fds[n++] = (struct pollfd){.fd = cl->fd, .events = ev};
+    }
+    return n;
+}
+
+int pf_control_timeout_ms(const struct pf_control *c)
+{
+    int64_t now = pf_time_now_ms(), next = -1;
+
+    for (int i = 0; c->listen_fd >= 0 && i < c->cfg->control.max_clients; i++) {
+        const struct pf_control_client *cl = &c->clients[i];
+        int64_t t;
+
+        if (cl->fd < 0)
+            continue;
+        t = cl->pending ? c->auth_not_before : cl->last_active + c->cfg->control.idle_timeout_ms;
+        if (next < 0 || t < next)
+            next = t;
+    }
+    if (next < 0)
+        return -1;
+    return next <= now ? 0 : (int)(next - now);
+}
+
+static struct pf_control_client *ctl_find(struct pf_control *c, int fd)
+{
+    for (int i = 0; i < c->cfg->control.max_clients; i++)
+        if (c->clients[i].fd == fd)
+            return &c->clients[i];
+    return NULL;
+}
+
+/* Deadlines: parked authentications whose wait is over, idle clients. */
+static void ctl_deadlines(struct pf_control *c)
+{
+    int64_t now = pf_time_now_ms();
+
+    for (int i = 0; i < c->cfg->control.max_clients; i++) {
+        struct pf_control_client *cl = &c->clients[i];
+        enum ctl_pending p = cl->pending;
+
+        if (cl->fd >= 0 && p != CTL_PENDING_NONE && now >= c->auth_not_before) {
+            cl->pending = CTL_PENDING_NONE;
+            if (p == CTL_PENDING_AUTH)
+                ctl_auth(c, cl, cl->pending_token);
+            else
+                ctl_http_answer(c, cl);
+            if (cl->fd >= 0)
+                ctl_lines(c, cl);
+        } else if (cl->fd >= 0 && !cl->pending &&
+                   now - cl->last_active >= c->cfg->control.idle_timeout_ms) {
+            pf_log_info("control: client %s idle; closing", cl->peer);
+            ctl_drop(c, cl);
+        }
+    }
+}
+
+void pf_control_handle(struct pf_control *c, const struct pollfd *fds, int n)
+{
+    if (c->listen_fd < 0)
+        return;
+    for (int i = 0; i < n; i++) {
+        struct pf_control_client *cl;
+
+        if (fds[i].revents == 0)
+            continue;
+        if (fds[i].fd == c->listen_fd) {
+            ctl_accept(c);
+            continue;
+        }
+        cl = ctl_find(c, fds[i].fd);
+        if (cl && (fds[i].revents & POLLOUT))
+            ctl_flush(c, cl);
+        if (cl && cl->fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            ctl_read(c, cl);
+    }
+    ctl_deadlines(c);
+}

@@ -1,0 +1,74 @@
+/* pf_control: the control channel, served inside the master's loop.
+ *
+ * A TCP listener on a loopback address; clients are non-blocking sockets
+ * the master polls together with its signals (docs/control-protocol.md).
+ * Every client is bounded: line length, output buffered, idle time, and
+ * the number of clients; so no admin client, slow or hostile, can stall
+ * supervision or grow the master without limit. Authentication: the first
+ * line is "auth TOKEN" (or an HTTP GET with a bearer token, for metrics);
+ * a failure closes the connection, is logged, and makes the next
+ * authentication wait (doubling up to 5 s), which slows brute force down.
+ *
+ * The module knows nothing of the pool: each command calls the master
+ * through pf_control_ops, the same functions the signals use.
+ */
+#ifndef PF_CONTROL_H
+#define PF_CONTROL_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pf_config.h"
+#include "pf_control_cmd.h"
+#include "pf_control_render.h"
+
+/* What the master does for commands (ctx is the master). Functions that
+ * can fail write a reason into err and return -1. */
+struct pf_control_ops {
+    void *ctx;
+    void (*status)(void *ctx, struct pf_ctl_status *st);
+    size_t (*workers)(void *ctx, struct pf_ctl_worker *out, size_t max);
+    int (*scale)(void *ctx, bool relative, long value, int *from, int *to, char *err,
+                 size_t errlen);
+    int (*reload)(void *ctx, char *err, size_t errlen);
+    void (*reopen)(void *ctx);
+    void (*stop)(void *ctx, bool fast);
+    int (*kill_worker)(void *ctx, pid_t pid, char *err, size_t errlen);
+};
+
+struct pf_control_client;
+
+struct pf_control {
+    const struct pf_config *cfg;
+    struct pf_control_ops ops;
+    int listen_fd;                     /* -1: channel off */
+    char token[PF_CTL_TOKEN_MAX + 1];
+    struct pf_control_client *clients; /* cfg->control.max_clients entries */
+    int nclients;
+    int64_t auth_not_before;           /* monotonic ms: next auth is handled then */
+    int auth_penalty_ms;
+    uint64_t auth_failures;
+    char bound[PF_ADDR_STRLEN];        /* the address really bound */
+};
+
+/* Bind the listener and load the token (nothing when control.listen is
+ * ""). 0, or -1 with the reason in err (start-up fails with it). */
+int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
+                    const struct pf_control_ops *ops, char *err, size_t errlen);
+void pf_control_close(struct pf_control *c);
+
+/* The descriptors to poll (listener and clients), into fds (at most max);
+ * returns the count. */
+int pf_control_pollfds(const struct pf_control *c, struct pollfd *fds, int max);
+
+/* Milliseconds until the next control deadline (an idle client, a
+ * deferred authentication), or -1 when there is none. */
+int pf_control_timeout_ms(const struct pf_control *c);
+
+/* Act on what poll reported for the descriptors pf_control_pollfds gave
+ * (same order), and on expired deadlines. Never blocks. */
+void pf_control_handle(struct pf_control *c, const struct pollfd *fds, int n);
+
+#endif

@@ -1,0 +1,603 @@
+/* pf_control_render: control replies and metrics, from snapshots (pure).
+ *
+ * The status numbers are described once, in ctl_stats: where each lives
+ * in the snapshot, its key in the status reply and its metric. The JSON
+ * replies are built with json_object_set_new through ctl_put, which keeps
+ * going after a failed allocation and reports it once at the end, so no
+ * builder leaks or returns a half-filled object.
+ */
+#include "pf_control_render.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_log.h"
+
+/* Seconds printed with 15 significant digits: enough for any duration in
+ * milliseconds, and 0.1 stays "0.1" instead of 0.10000000000000001. */
+#define CTL_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* How a number is stored in a snapshot or in struct pf_config. */
+enum ctl_kind { CTL_INT, CTL_UINT, CTL_LONG, CTL_I64, CTL_U64, CTL_SIZE };
+
+/* The object of the status reply a number goes into. */
+enum ctl_group { CTL_TOP, CTL_WORKERS, CTL_TOTALS, CTL_QUEUE, CTL_GROUPS };
+
+/* One number of struct pf_ctl_status: its status key and, unless NULL, the
+ * metric it is exported as. */
+struct ctl_stat {
+    enum ctl_group group;
+    const char *key;
+    const char *metric, *type, *help;
+    size_t off;
+    enum ctl_kind kind;
+};
+
+#define CTL_STAT(g, k, m, t, h, member, kind) \
+    {g, k, m, t, h, offsetof(struct pf_ctl_status, member), kind}
+
+static const struct ctl_stat ctl_stats[] = {
+    CTL_STAT(CTL_TOP, "pid", NULL, NULL, NULL, pid, CTL_INT),
+    CTL_STAT(CTL_TOP, "start_time", "preforkd_start_time_seconds", "gauge",
+             "Start time of the master since the Unix epoch in seconds.", start_time_s, CTL_I64),
+    CTL_STAT(CTL_TOP, "uptime", "preforkd_uptime_seconds", "gauge",
+             "Seconds since the master started.", uptime_s, CTL_I64),
+    CTL_STAT(CTL_TOP, "generation", "preforkd_generation", "gauge",
+             "Configuration generation, one more after each reload.", generation, CTL_UINT),
+    CTL_STAT(CTL_WORKERS, "target", "preforkd_workers_target", "gauge",
+             "Workers the pool keeps running.", target, CTL_INT),
+    CTL_STAT(CTL_WORKERS, "max", "preforkd_workers_max", "gauge",
+             "Most workers possible (scoreboard slots).", max, CTL_INT),
+    CTL_STAT(CTL_TOTALS, "connections", "preforkd_connections_total", "counter",
+             "Client connections served by workers.", connections, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "requests", "preforkd_requests_total", "counter",
+             "Requests served by workers.", requests, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "bytes_in", "preforkd_received_bytes_total", "counter",
+             "Bytes received from clients.", bytes_in, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "bytes_out", "preforkd_sent_bytes_total", "counter",
+             "Bytes sent to clients.", bytes_out, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "spawned", "preforkd_worker_spawns_total", "counter",
+             "Workers forked.", spawned, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "respawns", "preforkd_worker_respawns_total", "counter",
+             "Workers forked to replace one that exited.", respawns, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "reloads", "preforkd_reloads_total", "counter",
+             "Configuration reloads.", reloads, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "abnormal_exits", "preforkd_worker_abnormal_exits_total", "counter",
+             "Workers that exited by a signal or with a non-zero status.", exits_abnormal,
+             CTL_U64),
+    CTL_STAT(CTL_TOTALS, "auth_failures", "preforkd_control_auth_failures_total", "counter",
+             "Control channel authentications refused.", auth_failures, CTL_U64),
+    CTL_STAT(CTL_QUEUE, "length", "preforkd_listen_queue_length", "gauge",
+             "Connections waiting in the listen queue.", listen_queue, CTL_INT),
+    CTL_STAT(CTL_QUEUE, "max", "preforkd_listen_queue_max_length", "gauge",
+             "Longest listen queue seen.", listen_queue_max, CTL_INT),
+    CTL_STAT(CTL_QUEUE, "backlog", "preforkd_listen_backlog", "gauge",
+             "Backlog of the listening socket.", backlog, CTL_INT),
+};
+
+#define CTL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A uint64 as a JSON/metric integer: values past INT64_MAX are clamped,
+ * since json_int_t is signed. */
+static int64_t ctl_clamp(uint64_t v)
+{
+    return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* The number of the given kind at base + off, as an int64. The casts read
+ * each object through its own type, at an offset offsetof gave. */
+static int64_t ctl_number(const void *base, size_t off, enum ctl_kind kind)
+{
+    const char *p = (const char *)base + off;
+
+    switch (kind) {
+    case CTL_INT: return *(const int *)(const void *)p;
+    case CTL_UINT: return *(const unsigned *)(const void *)p;
+    case CTL_LONG: return *(const long *)(const void *)p;
+    case CTL_I64: return *(const int64_t *)(const void *)p;
+    case CTL_U64: return ctl_clamp(*(const uint64_t *)(const void *)p);
+    case CTL_SIZE: return ctl_clamp(*(const size_t *)(const void *)p);
+    }
+    return 0;
+}
+
+/* Set key to v (reference stolen, even on failure) and remember a failure
+ * in *bad, so a builder adds every field and checks once. */
+static void ctl_put(json_t *o, const char *key, json_t *v, bool *bad)
+{
+    if (json_object_set_new(o, key, v) != 0)
+        *bad = true;
+}
+
+/* o, or NULL (o released) if building it failed somewhere. */
+static json_t *ctl_done(json_t *o, bool bad)
+{
+    if (!bad)
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
+/* A JSON string of s[0..strnlen(s, max)), null for NULL. Jansson refuses
+ * invalid UTF-8, so a path or request in another encoding is retried with
+ * its non-ASCII bytes shown as '?' rather than failing the whole reply. */
+static json_t *ctl_text(const char *s, size_t max)
+{
+    size_t n;
+    char *copy;
+    json_t *j;
+
+    if (!s)
+        return json_null();
+    n = strnlen(s, max);
+    j = json_stringn(s, n);
+    if (j || !(copy = malloc(n + 1)))
+        return j;
+    for (size_t i = 0; i < n; i++)
+        copy[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+    j = json_stringn(copy, n);
+    free(copy);
+    return j;
+}
+
+/* The live workers: every slot state but free. */
+static int ctl_live(const struct pf_ctl_status *st)
+{
+    int total = 0;
+
+    for (int s = PF_SLOT_FREE + 1; s < PF_SLOT_STATE_COUNT; s++)
+        total += st->by_state[s];
+    return total;
+}
+
+/* Workers serving a client right now. */
+static int ctl_busy(const struct pf_ctl_status *st)
+{
+    return st->by_state[PF_SLOT_READING] + st->by_state[PF_SLOT_WRITING] +
+           st->by_state[PF_SLOT_CLOSING];
+}
+
+/* Into the status "workers" object: total, busy and one count per state. */
+static void ctl_status_states(json_t *o, const struct pf_ctl_status *st, bool *bad)
+{
+    ctl_put(o, "total", json_integer(ctl_live(st)), bad);
+    ctl_put(o, "busy", json_integer(ctl_busy(st)), bad);
+    for (int s = PF_SLOT_FREE + 1; s < PF_SLOT_STATE_COUNT; s++)
+        ctl_put(o, pf_slot_state_name(s), json_integer(st->by_state[s]), bad);
+}
+
+/* {"9":2,...}: exits per signal number, only those that happened. */
+static json_t *ctl_signal_exits(const struct pf_ctl_status *st)
+{
+    json_t *o = json_object();
+    bool bad = false;
+    char key[16];
+
+    for (int sig = 1; sig < PF_CTL_SIGNAL_MAX; sig++) {
+        if (!st->exits_by_signal[sig])
+            continue;
+        snprintf(key, sizeof(key), "%d", sig);
+        ctl_put(o, key, json_integer(ctl_clamp(st->exits_by_signal[sig])), &bad);
+    }
+    return ctl_done(o, bad);
+}
+
+json_t *pf_ctl_render_status(const struct pf_ctl_status *st)
+{
+    json_t *g[CTL_GROUPS] = {json_object(), json_object(), json_object(), json_object()};
+    bool bad = false;
+
+    ctl_put(g[CTL_TOP], "ok", json_true(), &bad);
+    for (size_t i = 0; i < CTL_COUNT(ctl_stats); i++)
+        ctl_put(g[ctl_stats[i].group], ctl_stats[i].key,
+                json_integer(ctl_number(st, ctl_stats[i].off, ctl_stats[i].kind)), &bad);
+    ctl_put(g[CTL_TOP], "version", ctl_text(st->version, SIZE_MAX), &bad);
+    ctl_put(g[CTL_TOP], "protocol", ctl_text(st->protocol, SIZE_MAX), &bad);
+    ctl_put(g[CTL_TOP], "listen", ctl_text(st->listen, SIZE_MAX), &bad);
+    ctl_put(g[CTL_TOP], "stopping", json_boolean(st->stopping), &bad);
+    ctl_status_states(g[CTL_WORKERS], st, &bad);
+    ctl_put(g[CTL_TOTALS], "exits_by_signal", ctl_signal_exits(st), &bad);
+    ctl_put(g[CTL_TOP], "workers", g[CTL_WORKERS], &bad);
+    ctl_put(g[CTL_TOP], "totals", g[CTL_TOTALS], &bad);
+    ctl_put(g[CTL_TOP], "listen_queue", g[CTL_QUEUE], &bad);
+    return ctl_done(g[CTL_TOP], bad);
+}
+
+/* An integer, or null when the field says "none". */
+static json_t *ctl_int_or_null(int64_t v, bool present)
+{
+    return present ? json_integer(v) : json_null();
+}
+
+/* One element of the workers reply; "" and -1/0 markers become null. */
+static json_t *ctl_worker(const struct pf_ctl_worker *w)
+{
+    json_t *o = json_object();
+    bool bad = false;
+
+    ctl_put(o, "slot", json_integer(w->slot), &bad);
+    ctl_put(o, "pid", json_integer(w->pid), &bad);
+    ctl_put(o, "generation", json_integer(w->generation), &bad);
+    ctl_put(o, "state", ctl_text(pf_slot_state_name(w->state), SIZE_MAX), &bad);
+    ctl_put(o, "age", json_integer(w->age_s), &bad);
+    ctl_put(o, "connections", json_integer(ctl_clamp(w->connections)), &bad);
+    ctl_put(o, "requests", json_integer(ctl_clamp(w->requests)), &bad);
+    ctl_put(o, "bytes_in", json_integer(ctl_clamp(w->bytes_in)), &bad);
+    ctl_put(o, "bytes_out", json_integer(ctl_clamp(w->bytes_out)), &bad);
+    ctl_put(o, "client", w->client[0] ? ctl_text(w->client, sizeof(w->client)) : json_null(),
+            &bad);
+    ctl_put(o, "request",
+            w->request[0] ? ctl_text(w->request, sizeof(w->request)) : json_null(), &bad);
+    ctl_put(o, "request_ms", ctl_int_or_null(w->request_ms, w->request_ms >= 0), &bad);
+    ctl_put(o, "last_status", ctl_int_or_null(w->last_status, w->last_status != 0), &bad);
+    return ctl_done(o, bad);
+}
+
+json_t *pf_ctl_render_workers(const struct pf_ctl_worker *w, size_t n)
+{
+    json_t *o = json_object();
+    json_t *list = json_array();
+    bool bad = false;
+
+    for (size_t i = 0; i < n; i++)
+        if (json_array_append_new(list, ctl_worker(&w[i])) != 0)
+            bad = true;
+    ctl_put(o, "ok", json_true(), &bad);
+    ctl_put(o, "workers", list, &bad);
+    return ctl_done(o, bad);
+}
+
+/* How a setting is shown: numbers as integers, durations (stored in ms)
+ * as seconds, the log level by name. */
+enum ctl_cfg_kind { CTL_CFG_NUM, CTL_CFG_STR, CTL_CFG_SECONDS, CTL_CFG_LOG_LEVEL };
+
+/* One setting of struct pf_config: its group ("" at the top) and name as
+ * in the file. Derived fields (dir, the parsed addresses) are left out. */
+struct ctl_cfg {
+    const char *group, *key;
+    size_t off, size;
+    enum ctl_cfg_kind show;
+    enum ctl_kind kind;
+};
+
+#define CTL_CFG(g, k, member, show, kind)                                              \
+    {g, k, offsetof(struct pf_config, member), sizeof(((struct pf_config *)0)->member), \
+     show, kind}
+#define CTL_CFG_S(g, k, m) CTL_CFG(g, k, m, CTL_CFG_STR, CTL_INT)
+#define CTL_CFG_I(g, k, m, kind) CTL_CFG(g, k, m, CTL_CFG_NUM, kind)
+#define CTL_CFG_T(g, k, m) CTL_CFG(g, k, m, CTL_CFG_SECONDS, CTL_INT)
+
+static const struct ctl_cfg ctl_cfgs[] = {
+    CTL_CFG_S("", "path", path),
+    CTL_CFG_S("", "listen", listen),
+    CTL_CFG_I("", "backlog", backlog, CTL_INT),
+    CTL_CFG_S("", "protocol", protocol),
+    CTL_CFG_I("workers", "start", workers.start, CTL_INT),
+    CTL_CFG_I("workers", "max", workers.max, CTL_INT),
+    CTL_CFG_I("workers", "max_requests", workers.max_requests, CTL_LONG),
+    CTL_CFG_T("workers", "graceful_timeout", workers.graceful_timeout_ms),
+    CTL_CFG_T("workers", "stop_timeout", workers.stop_timeout_ms),
+    CTL_CFG_T("client", "read_timeout", client.read_timeout_ms),
+    CTL_CFG_T("client", "write_timeout", client.write_timeout_ms),
+    CTL_CFG_T("client", "idle_timeout", client.idle_timeout_ms),
+    CTL_CFG_I("echo", "max_line", echo.max_line, CTL_SIZE),
+    CTL_CFG_I("msg", "max_message", msg.max_message, CTL_SIZE),
+    CTL_CFG_S("http", "root", http.root),
+    CTL_CFG_S("http", "index", http.index),
+    CTL_CFG_S("http", "server_name", http.server_name),
+    CTL_CFG_T("http", "keepalive_timeout", http.keepalive_timeout_ms),
+    CTL_CFG_I("http", "keepalive_requests", http.keepalive_requests, CTL_LONG),
+    CTL_CFG_T("http", "header_timeout", http.header_timeout_ms),
+    CTL_CFG_I("http", "max_request_line", http.max_request_line, CTL_SIZE),
+    CTL_CFG_I("http", "max_header_bytes", http.max_header_bytes, CTL_SIZE),
+    CTL_CFG_I("http", "max_headers", http.max_headers, CTL_INT),
+    CTL_CFG_S("http", "access_log", http.access_log),
+    CTL_CFG_S("http", "mime_types", http.mime_types),
+    CTL_CFG_I("http", "open_file_cache", http.open_file_cache, CTL_INT),
+    CTL_CFG_T("http", "open_file_cache_valid", http.open_file_cache_valid_ms),
+    CTL_CFG_S("control", "listen", control.listen),
+    CTL_CFG_S("control", "token_file", control.token_file),
+    CTL_CFG_T("control", "idle_timeout", control.idle_timeout_ms),
+    CTL_CFG_I("control", "max_clients", control.max_clients, CTL_INT),
+    CTL_CFG_S("daemon", "error_log", daemon.error_log),
+    CTL_CFG("daemon", "log_level", daemon.log_level, CTL_CFG_LOG_LEVEL, CTL_INT),
+};
+
+/* The value of setting f in c, as the config reply shows it. */
+static json_t *ctl_cfg_value(const struct pf_config *c, const struct ctl_cfg *f)
+{
+    const char *p = (const char *)c + f->off;
+
+    switch (f->show) {
+    case CTL_CFG_STR: return ctl_text(p, f->size);
+    case CTL_CFG_SECONDS: return json_real((double)ctl_number(c, f->off, f->kind) / 1000.0);
+    case CTL_CFG_LOG_LEVEL:
+        return ctl_text(pf_log_level_name((int)ctl_number(c, f->off, f->kind)), SIZE_MAX);
+    case CTL_CFG_NUM: break;
+    }
+    return json_integer(ctl_number(c, f->off, f->kind));
+}
+
+/* The object for group name under root ("" is root itself), created on
+ * first use so the table alone decides the groups and their order. */
+static json_t *ctl_cfg_group(json_t *root, const char *name)
+{
+    json_t *g;
+
+    if (!name[0])
+        return root;
+    g = json_object_get(root, name);
+    if (!g && json_object_set_new(root, name, json_object()) == 0)
+        g = json_object_get(root, name);
+    return g;
+}
+
+json_t *pf_ctl_render_config(const struct pf_config *cfg)
+{
+    json_t *o = json_object();
+    json_t *c = json_object();
+    bool bad = false;
+
+    for (size_t i = 0; i < CTL_COUNT(ctl_cfgs); i++)
+        ctl_put(ctl_cfg_group(c, ctl_cfgs[i].group), ctl_cfgs[i].key,
+                ctl_cfg_value(cfg, &ctl_cfgs[i]), &bad);
+    ctl_put(o, "ok", json_true(), &bad);
+    ctl_put(o, "config", c, &bad);
+    return ctl_done(o, bad);
+}
+
+json_t *pf_ctl_render_error(const char *message)
+{
+    json_t *o = json_object();
+    bool bad = false;
+
+    ctl_put(o, "ok", json_false(), &bad);
+    ctl_put(o, "error", ctl_text(message, SIZE_MAX), &bad);
+    return ctl_done(o, bad);
+}
+
+/* extra must be an object (or NULL); its "ok" cannot override ours. */
+json_t *pf_ctl_render_ok(json_t *extra)
+{
+    json_t *o = json_object();
+    bool bad = false;
+
+    ctl_put(o, "ok", json_true(), &bad);
+    if (extra && (!json_is_object(extra) || json_object_update_missing(o, extra) != 0))
+        bad = true;
+    json_decref(extra);
+    return ctl_done(o, bad);
+}
+
+/* Dumped twice with json_dumpb (size, then text) so the buffer is ours
+ * from malloc, with room for the "\n" and a terminating NUL. */
+char *pf_ctl_dump_line(json_t *j, size_t *len)
+{
+    size_t n = j ? json_dumpb(j, NULL, 0, CTL_DUMP_FLAGS) : 0;
+    char *s = n ? malloc(n + 2) : NULL;
+
+    if (s && json_dumpb(j, s, n, CTL_DUMP_FLAGS) == n) {
+        s[n] = '\n';
+        s[n + 1] = '\0';
+        if (len)
+            *len = n + 1;
+    } else {
+        free(s);
+        s = NULL;
+    }
+    json_decref(j);
+    return s;
+}
+
+/* The exposition being written. It grows as needed; failed sticks once an
+ * allocation fails, so the writers need not check every step. */
+struct metrics_buf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+/* Room for need more bytes plus a NUL, doubling the buffer as it grows. */
+static bool metrics_reserve(struct metrics_buf *b, size_t need)
+{
+    size_t cap = b->cap ? b->cap : 4096;
+    char *p;
+
+    if (b->failed)
+        return false;
+    if (need < b->cap - b->len)
+        return true;
+    while (cap - b->len <= need)
+        cap *= 2;
+    p = realloc(b->p, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+/* Append n raw bytes. */
+static void metrics_put(struct metrics_buf *b, const char *s, size_t n)
+{
+    if (!metrics_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Append formatted text: measured first, so no line has a size limit. */
+__attribute__((format(printf, 2, 3))) static void metrics_printf(struct metrics_buf *b,
+                                                                 const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if (!metrics_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* A label value escaped as text format 0.0.4 asks: \\, \" and \n. */
+static void metrics_escaped(struct metrics_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        const char *esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : *s == '\n' ? "\\n" : NULL;
+
+        if (esc)
+            metrics_put(b, esc, 2);
+        else
+            metrics_put(b, s, 1);
+    }
+}
+
+struct metrics_label {
+    const char *name, *value; /* value NULL reads as "" */
+};
+
+/* One sample line, "name value" or "name{a="x",b="y"} value". */
+static void metrics_sample(struct metrics_buf *b, const char *name,
+                           const struct metrics_label *l, size_t nl, const char *value)
+{
+    metrics_printf(b, "%s", name);
+    for (size_t i = 0; i < nl; i++) {
+        metrics_printf(b, "%s%s=\"", i ? "," : "{", l[i].name);
+        metrics_escaped(b, l[i].value ? l[i].value : "");
+        metrics_put(b, "\"", 1);
+    }
+    metrics_printf(b, "%s %s\n", nl ? "}" : "", value);
+}
+
+/* A sample whose value is an integer. */
+static void metrics_sample_int(struct metrics_buf *b, const char *name,
+                               const struct metrics_label *l, size_t nl, int64_t v)
+{
+    char num[24];
+
+    snprintf(num, sizeof(num), "%" PRId64, v);
+    metrics_sample(b, name, l, nl, num);
+}
+
+/* The two comment lines that introduce a metric family. */
+static void metrics_head(struct metrics_buf *b, const char *name, const char *type,
+                         const char *help)
+{
+    metrics_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* What the labelled families are rendered from. */
+struct metrics_src {
+    const struct pf_ctl_status *st;
+    const struct pf_ctl_worker *w;
+    size_t n;
+};
+
+/* preforkd_info: constant 1, the strings of the status as labels. */
+static void metrics_info(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    const struct metrics_label l[] = {
+        {"version", x->st->version}, {"protocol", x->st->protocol}, {"listen", x->st->listen}};
+
+    metrics_sample_int(b, name, l, CTL_COUNT(l), 1);
+}
+
+/* One sample per slot state but free, zero counts included, so a
+ * dashboard sees every series from the first scrape. */
+static void metrics_states(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    for (int s = PF_SLOT_FREE + 1; s < PF_SLOT_STATE_COUNT; s++) {
+        const struct metrics_label l = {"state", pf_slot_state_name(s)};
+
+        metrics_sample_int(b, name, &l, 1, x->st->by_state[s]);
+    }
+}
+
+/* Worker exits per signal number, for the signals seen only. */
+static void metrics_signals(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    char sig[16];
+
+    for (int s = 1; s < PF_CTL_SIGNAL_MAX; s++) {
+        const struct metrics_label l = {"signal", sig};
+
+        if (!x->st->exits_by_signal[s])
+            continue;
+        snprintf(sig, sizeof(sig), "%d", s);
+        metrics_sample_int(b, name, &l, 1, ctl_clamp(x->st->exits_by_signal[s]));
+    }
+}
+
+/* The longest request running now, in seconds (0 when none): one series
+ * instead of one per worker, whose pids would make unbounded cardinality. */
+static void metrics_busy_max(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    int64_t ms = 0;
+    char num[32];
+
+    for (size_t i = 0; i < x->n; i++)
+        if (x->w[i].request_ms > ms)
+            ms = x->w[i].request_ms;
+    snprintf(num, sizeof(num), "%.3f", (double)ms / 1000.0);
+    metrics_sample(b, name, NULL, 0, num);
+}
+
+/* The families that are not one number of ctl_stats. */
+struct metrics_family {
+    const char *name, *type, *help;
+    void (*samples)(struct metrics_buf *b, const char *name, const struct metrics_src *x);
+};
+
+static const struct metrics_family metrics_families[] = {
+    {"preforkd_info", "gauge", "Version, protocol and listen address of the server.",
+     metrics_info},
+    {"preforkd_workers", "gauge", "Live workers by slot state.", metrics_states},
+    {"preforkd_worker_signal_exits_total", "counter", "Workers killed by a signal, by signal.",
+     metrics_signals},
+    {"preforkd_worker_busy_seconds_max", "gauge",
+     "Longest request running now in any worker, in seconds.", metrics_busy_max},
+};
+
+char *pf_metrics_render(const struct pf_ctl_status *st, const struct pf_ctl_worker *w, size_t n,
+                        size_t *len)
+{
+    struct metrics_buf b = {NULL, 0, 0, false};
+    const struct metrics_src x = {st, w, n};
+
+    for (size_t i = 0; i < CTL_COUNT(ctl_stats); i++) {
+        const struct ctl_stat *f = &ctl_stats[i];
+
+        if (!f->metric)
+            continue;
+        metrics_head(&b, f->metric, f->type, f->help);
+        metrics_sample_int(&b, f->metric, NULL, 0, ctl_number(st, f->off, f->kind));
+    }
+    for (size_t i = 0; i < CTL_COUNT(metrics_families); i++) {
+        const struct metrics_family *f = &metrics_families[i];
+
+        metrics_head(&b, f->name, f->type, f->help);
+        f->samples(&b, f->name, &x);
+    }
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    if (len)
+        *len = b.len;
+    return b.p;
+}

@@ -1,0 +1,712 @@
+/* Unit tests for pf_control_render: JSON replies and the metrics text,
+ * rendered from fixed snapshots and read back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_config.h"
+#include "pf_control_render.h"
+
+/* The master's state every status and metrics test renders. */
+static void fixed_status(struct pf_ctl_status *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->pid = 4242;
+    st->version = "1.2.3";
+    st->start_time_s = 1700000000;
+    st->uptime_s = 3600;
+    st->generation = 3;
+    st->protocol = "http";
+    st->listen = "127.0.0.1:8080";
+    st->target = 4;
+    st->max = 64;
+    st->by_state[PF_SLOT_STARTING] = 1;
+    st->by_state[PF_SLOT_IDLE] = 2;
+    st->by_state[PF_SLOT_READING] = 1;
+    st->by_state[PF_SLOT_WRITING] = 2;
+    st->by_state[PF_SLOT_KEEPALIVE] = 3;
+    st->by_state[PF_SLOT_CLOSING] = 1;
+    st->connections = 100;
+    st->requests = 250;
+    st->bytes_in = 1000;
+    st->bytes_out = UINT64_MAX; /* clamped to INT64_MAX */
+    st->spawned = 12;
+    st->respawns = 5;
+    st->reloads = 2;
+    st->auth_failures = 7;
+    st->exits_abnormal = 4;
+    st->exits_by_signal[9] = 2;
+    st->exits_by_signal[11] = 1;
+    st->listen_queue = 3;
+    st->listen_queue_max = 9;
+    st->backlog = 511;
+}
+
+/* Two workers: one busy with every field set, one idle with none. */
+static void fixed_workers(struct pf_ctl_worker w[2])
+{
+    memset(w, 0, 2 * sizeof(*w));
+    w[0] = (struct pf_ctl_worker){.slot = 0, .pid = 1001, .generation = 3,
+                                  .state = PF_SLOT_WRITING, .age_s = 120, .connections = 10,
+                                  .requests = 20, .bytes_in = 300, .bytes_out = 4000,
+                                  .request_ms = 1500, .last_status = 200};
+    snprintf(w[0].client, sizeof(w[0].client), "%s", "127.0.0.1:5555");
+    snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /x");
+    w[1] = (struct pf_ctl_worker){.slot = 5, .pid = 1002, .generation = 2,
+                                  .state = PF_SLOT_IDLE, .age_s = 7, .request_ms = -1};
+}
+
+/* j dumped as a line, checked to be one line ending in "\n", and parsed
+ * back, so every test also sees what goes on the wire. */
+static json_t *round_trip(json_t *j)
+{
+    size_t len = 0;
+    char *line = pf_ctl_dump_line(j, &len);
+    json_error_t e;
+    json_t *back;
+
+    assert_non_null(line);
+    assert_int_equal(len, strlen(line));
+    assert_true(len >= 2 && line[len - 1] == '\n');
+    assert_ptr_equal(strchr(line, '\n'), line + len - 1);
+    back = json_loads(line, 0, &e);
+    if (!back)
+        fail_msg("cannot parse \"%s\": %s", line, e.text);
+    free(line);
+    return back;
+}
+
+/* json_unpack_ex that fails the test with jansson's reason. */
+static void unpack(json_t *j, const char *fmt, ...)
+{
+    json_error_t e;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = json_vunpack_ex(j, &e, 0, fmt, ap);
+    va_end(ap);
+    if (rc != 0)
+        fail_msg("unpack \"%s\": %s", fmt, e.text);
+}
+
+/* The top level of the status reply: exactly these keys ('!'). */
+static void test_status_top(void **state)
+{
+    struct pf_ctl_status st;
+    json_t *j, *wk, *tot, *q;
+    int ok, stopping;
+    json_int_t pid, start, up, gen;
+    const char *version, *protocol, *listen;
+
+    (void)state;
+    fixed_status(&st);
+    j = round_trip(pf_ctl_render_status(&st));
+    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:o, s:o, s:o !}", "ok", &ok,
+           "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
+           "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping",
+           &stopping, "workers", &wk, "totals", &tot, "listen_queue", &q);
+    assert_true(ok);
+    assert_int_equal(pid, 4242);
+    assert_string_equal(version, "1.2.3");
+    assert_int_equal(start, 1700000000);
+    assert_int_equal(up, 3600);
+    assert_int_equal(gen, 3);
+    assert_string_equal(protocol, "http");
+    assert_string_equal(listen, "127.0.0.1:8080");
+    assert_false(stopping);
+    json_decref(j);
+}
+
+/* status.workers: target, max, total, busy and one count per state. */
+static void test_status_workers(void **state)
+{
+    struct pf_ctl_status st;
+    json_t *j;
+    json_int_t target, max, total, idle, busy, starting, keepalive, stopping, reading, writing,
+        closing;
+
+    (void)state;
+    fixed_status(&st);
+    j = round_trip(pf_ctl_render_status(&st));
+    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
+           "target", &target, "max", &max, "total", &total, "idle", &idle, "busy", &busy,
+           "starting", &starting, "keepalive", &keepalive, "stopping", &stopping, "reading",
+           &reading, "writing", &writing, "closing", &closing);
+    assert_int_equal(target, 4);
+    assert_int_equal(max, 64);
+    assert_int_equal(total, 10);
+    assert_int_equal(busy, 4);
+    assert_int_equal(idle, 2);
+    assert_int_equal(starting, 1);
+    assert_int_equal(keepalive, 3);
+    assert_int_equal(stopping, 0);
+    assert_int_equal(reading, 1);
+    assert_int_equal(writing, 2);
+    assert_int_equal(closing, 1);
+    json_decref(j);
+}
+
+/* status.totals (a uint64 past INT64_MAX clamped) and listen_queue. */
+static void test_status_totals(void **state)
+{
+    struct pf_ctl_status st;
+    json_t *j, *sig;
+    json_int_t v[9], qlen, qmax, backlog;
+    static const json_int_t want[9] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7};
+
+    (void)state;
+    fixed_status(&st);
+    j = round_trip(pf_ctl_render_status(&st));
+    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I !}}", "totals",
+           "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
+           "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
+           "exits_by_signal", &sig, "auth_failures", &v[8]);
+    for (int i = 0; i < 9; i++)
+        if (v[i] != want[i])
+            fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
+                     (long long)want[i]);
+    assert_int_equal(json_object_size(sig), 2);
+    assert_int_equal(json_integer_value(json_object_get(sig, "9")), 2);
+    assert_int_equal(json_integer_value(json_object_get(sig, "11")), 1);
+    unpack(j, "{s:{s:I, s:I, s:I !}}", "listen_queue", "length", &qlen, "max", &qmax,
+           "backlog", &backlog);
+    assert_int_equal(qlen, 3);
+    assert_int_equal(qmax, 9);
+    assert_int_equal(backlog, 511);
+    json_decref(j);
+}
+
+/* Strings are escaped by jansson, and a NULL one becomes null. */
+static void test_status_strings(void **state)
+{
+    struct pf_ctl_status st;
+    json_t *j;
+
+    (void)state;
+    fixed_status(&st);
+    st.version = "1.0 \"beta\"\n\\";
+    st.protocol = NULL;
+    st.stopping = true;
+    j = round_trip(pf_ctl_render_status(&st));
+    assert_string_equal(json_string_value(json_object_get(j, "version")), "1.0 \"beta\"\n\\");
+    assert_true(json_is_null(json_object_get(j, "protocol")));
+    assert_true(json_is_true(json_object_get(j, "stopping")));
+    assert_int_equal(json_object_size(json_object_get(json_object_get(j, "totals"),
+                                                      "exits_by_signal")),
+                     2);
+    json_decref(j);
+}
+
+/* The busy worker's fields, every one with its value. */
+static void test_workers_busy(void **state)
+{
+    struct pf_ctl_worker w[2];
+    json_t *j, *list;
+    json_int_t slot, pid, gen, age, conns, reqs, in, out, ms, status;
+    const char *st, *client, *request;
+    int ok;
+
+    (void)state;
+    fixed_workers(w);
+    j = round_trip(pf_ctl_render_workers(w, 2));
+    unpack(j, "{s:b, s:o !}", "ok", &ok, "workers", &list);
+    assert_true(ok);
+    assert_int_equal(json_array_size(list), 2);
+    unpack(json_array_get(list, 0),
+           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I !}", "slot", &slot,
+           "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections", &conns,
+           "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "client", &client,
+           "request", &request, "request_ms", &ms, "last_status", &status);
+    assert_int_equal(slot, 0);
+    assert_int_equal(pid, 1001);
+    assert_int_equal(gen, 3);
+    assert_string_equal(st, "writing");
+    assert_int_equal(age, 120);
+    assert_int_equal(conns, 10);
+    assert_int_equal(reqs, 20);
+    assert_int_equal(in, 300);
+    assert_int_equal(out, 4000);
+    assert_string_equal(client, "127.0.0.1:5555");
+    assert_string_equal(request, "GET /x");
+    assert_int_equal(ms, 1500);
+    assert_int_equal(status, 200);
+    json_decref(j);
+}
+
+/* The idle worker: no client, request, duration or status: all null. */
+static void test_workers_nulls(void **state)
+{
+    struct pf_ctl_worker w[2];
+    json_t *j, *idle;
+    static const char *const nulls[] = {"client", "request", "request_ms", "last_status"};
+
+    (void)state;
+    fixed_workers(w);
+    j = round_trip(pf_ctl_render_workers(w, 2));
+    idle = json_array_get(json_object_get(j, "workers"), 1);
+    assert_int_equal(json_integer_value(json_object_get(idle, "slot")), 5);
+    assert_string_equal(json_string_value(json_object_get(idle, "state")), "idle");
+    assert_int_equal(json_object_size(idle), 13);
+    for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+        if (!json_is_null(json_object_get(idle, nulls[i])))
+            fail_msg("%s is not null", nulls[i]);
+    json_decref(j);
+}
+
+/* No workers: an empty array; a request in another encoding still renders. */
+static void test_workers_edge(void **state)
+{
+    struct pf_ctl_worker w[2];
+    json_t *j;
+
+    (void)state;
+    j = round_trip(pf_ctl_render_workers(NULL, 0));
+    assert_int_equal(json_array_size(json_object_get(j, "workers")), 0);
+    json_decref(j);
+    fixed_workers(w);
+    snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /caf\xe9");
+    j = round_trip(pf_ctl_render_workers(w, 1));
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "workers"), 0),
+                                          "request")),
+        "GET /caf?");
+    json_decref(j);
+}
+
+/* The config reply of the defaults, with a few settings changed. */
+static json_t *config_reply(void)
+{
+    struct pf_config c;
+
+    pf_config_defaults(&c);
+    c.workers.graceful_timeout_ms = 500;
+    c.http.keepalive_timeout_ms = 100;
+    return round_trip(pf_ctl_render_config(&c));
+}
+
+/* Numbers as integers, durations in seconds, the log level by name. */
+static void test_config_values(void **state)
+{
+    json_t *j = config_reply();
+    double graceful, stop, idle, keepalive, valid, ctl_idle;
+    json_int_t backlog, start, max_line, max_message, max_clients;
+    const char *listen, *protocol, *level, *root, *token_file;
+
+    (void)state;
+    unpack(j, "{s:b, s:{s:s, s:I, s:s, s:{s:I, s:f, s:f}, s:{s:f}, s:{s:I}, s:{s:I}}}", "ok",
+           &(int){0}, "config", "listen", &listen, "backlog", &backlog, "protocol", &protocol,
+           "workers", "start", &start, "graceful_timeout", &graceful, "stop_timeout", &stop,
+           "client", "idle_timeout", &idle, "echo", "max_line", &max_line, "msg",
+           "max_message", &max_message);
+    unpack(j, "{s:{s:{s:s, s:f, s:f}, s:{s:s}, s:{s:s, s:f, s:I}}}", "config", "http", "root",
+           &root, "keepalive_timeout", &keepalive, "open_file_cache_valid", &valid, "daemon",
+           "log_level", &level, "control", "token_file", &token_file, "idle_timeout",
+           &ctl_idle, "max_clients", &max_clients);
+    assert_string_equal(listen, "127.0.0.1:8080");
+    assert_int_equal(backlog, 511);
+    assert_string_equal(protocol, "http");
+    assert_int_equal(start, 4);
+    assert_float_equal(graceful, 0.5, 1e-9);
+    assert_float_equal(stop, 5.0, 1e-9);
+    assert_float_equal(idle, 60.0, 1e-9);
+    assert_int_equal(max_line, 8192);
+    assert_int_equal(max_message, 1048576);
+    assert_string_equal(root, "www");
+    assert_float_equal(keepalive, 0.1, 1e-9);
+    assert_float_equal(valid, 1.0, 1e-9);
+    assert_string_equal(level, "info");
+    assert_string_equal(token_file, "preforkd.token");
+    assert_float_equal(ctl_idle, 60.0, 1e-9);
+    assert_int_equal(max_clients, 16);
+    json_decref(j);
+}
+
+/* A group of the config reply and exactly the settings it must hold. */
+struct config_group {
+    const char *name; /* NULL: the top level */
+    size_t count;
+    const char *keys[14];
+};
+
+static const struct config_group config_groups[] = {
+    {NULL, 11, {"path", "listen", "backlog", "protocol", "workers", "client", "echo", "msg",
+                "http", "control", "daemon"}},
+    {"workers", 5, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout"}},
+    {"client", 3, {"read_timeout", "write_timeout", "idle_timeout"}},
+    {"echo", 1, {"max_line"}},
+    {"msg", 1, {"max_message"}},
+    {"http", 13, {"root", "index", "server_name", "keepalive_timeout", "keepalive_requests",
+                  "header_timeout", "max_request_line", "max_header_bytes", "max_headers",
+                  "access_log", "mime_types", "open_file_cache", "open_file_cache_valid"}},
+    {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
+    {"daemon", 2, {"error_log", "log_level"}},
+};
+
+/* Every setting is there, nothing else (no token: only its file). */
+static void test_config_keys(void **state)
+{
+    json_t *j = config_reply();
+    json_t *c = json_object_get(j, "config");
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(config_groups) / sizeof(config_groups[0]); i++) {
+        const struct config_group *g = &config_groups[i];
+        json_t *o = g->name ? json_object_get(c, g->name) : c;
+
+        if (json_object_size(o) != g->count)
+            fail_msg("group %s: %zu keys, expected %zu", g->name ? g->name : "top",
+                     json_object_size(o), g->count);
+        for (size_t k = 0; k < g->count; k++)
+            if (!json_object_get(o, g->keys[k]))
+                fail_msg("group %s: no %s", g->name ? g->name : "top", g->keys[k]);
+    }
+    assert_null(json_object_get(json_object_get(c, "control"), "token"));
+    json_decref(j);
+}
+
+/* Durations are printed as short decimals, not 0.10000000000000001. */
+static void test_config_text(void **state)
+{
+    struct pf_config c;
+    char *line;
+
+    (void)state;
+    pf_config_defaults(&c);
+    c.http.keepalive_timeout_ms = 100;
+    line = pf_ctl_dump_line(pf_ctl_render_config(&c), NULL);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "\"keepalive_timeout\":0.1,"));
+    assert_non_null(strstr(line, "\"graceful_timeout\":30.0,"));
+    free(line);
+}
+
+/* {"ok":false,"error":...}, the message escaped. */
+static void test_error(void **state)
+{
+    json_t *j;
+    const char *msg;
+    int ok;
+
+    (void)state;
+    j = round_trip(pf_ctl_render_error("scale: \"x\"\nbad"));
+    unpack(j, "{s:b, s:s !}", "ok", &ok, "error", &msg);
+    assert_false(ok);
+    assert_string_equal(msg, "scale: \"x\"\nbad");
+    json_decref(j);
+}
+
+/* ok alone, ok merged with extra's fields (its "ok" cannot override). */
+static void test_ok(void **state)
+{
+    json_t *j;
+    json_int_t target;
+    const char *note;
+    int ok;
+
+    (void)state;
+    j = round_trip(pf_ctl_render_ok(NULL));
+    unpack(j, "{s:b !}", "ok", &ok);
+    assert_true(ok);
+    json_decref(j);
+    j = round_trip(pf_ctl_render_ok(json_pack("{s:i, s:s, s:b}", "target", 6, "note", "é",
+                                              "ok", 0)));
+    unpack(j, "{s:b, s:I, s:s !}", "ok", &ok, "target", &target, "note", &note);
+    assert_true(ok);
+    assert_int_equal(target, 6);
+    assert_string_equal(note, "é");
+    json_decref(j);
+    assert_null(pf_ctl_render_ok(json_integer(1)));
+}
+
+/* dump_line: compact, one line, "\n" last; NULL in gives NULL out. */
+static void test_dump_line(void **state)
+{
+    size_t len = 0;
+    char *line;
+
+    (void)state;
+    line = pf_ctl_dump_line(json_pack("{s:s, s:[i,i]}", "a", "x\ny", "b", 1, 2), &len);
+    assert_non_null(line);
+    assert_string_equal(line, "{\"a\":\"x\\ny\",\"b\":[1,2]}\n");
+    assert_int_equal(len, strlen(line));
+    free(line);
+    assert_null(pf_ctl_dump_line(NULL, &len));
+}
+
+/* One sample of the exposition: name, labels as written, value text. */
+struct sample {
+    char name[128];
+    char labels[256];
+    char value[64];
+};
+
+/* The exposition, read back: samples and families. */
+struct exposition {
+    struct sample s[128];
+    size_t n;
+    char help[64][128], type[64][128];
+    char kind[64][16];
+    size_t nhelp, ntype;
+};
+
+/* Whether name is in list[0..n). */
+static int listed(char list[][128], size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Length of a metric (or, with colon false, label) name at p; 0 if none. */
+static size_t name_len(const char *p, int colon)
+{
+    size_t n = 0;
+
+    while (isalpha((unsigned char)p[n]) || p[n] == '_' || (colon && p[n] == ':') ||
+           (n && isdigit((unsigned char)p[n])))
+        n++;
+    return n;
+}
+
+/* Check the label set at p ("{a="x",b="y"}"), values escaped only as
+ * \\, \" and \n; returns the length read, 0 if malformed. */
+static size_t labels_len(const char *p)
+{
+    size_t i = 1;
+
+    if (p[0] != '{')
+        return 0;
+    for (;;) {
+        size_t n = name_len(p + i, 0);
+
+        if (!n || p[i + n] != '=' || p[i + n + 1] != '"')
+            return 0;
+        for (i += n + 2; p[i] != '"'; i++) {
+            if (!p[i] || p[i] == '\n')
+                return 0;
+            if (p[i] == '\\' && !strchr("\\\"n", p[++i]))
+                return 0;
+        }
+        i++;
+        if (p[i] == '}')
+            return i + 1;
+        if (p[i++] != ',')
+            return 0;
+    }
+}
+
+/* A "# HELP name text" or "# TYPE name gauge|counter" line. */
+static void parse_comment(struct exposition *x, const char *line)
+{
+    char name[128], word[16];
+
+    if (sscanf(line, "# HELP %127s %15s", name, word) == 2) {
+        if (listed(x->help, x->nhelp, name) >= 0)
+            fail_msg("second HELP for %s", name);
+        snprintf(x->help[x->nhelp++], sizeof(x->help[0]), "%s", name);
+    } else if (sscanf(line, "# TYPE %127s %15s", name, word) == 2) {
+        if (listed(x->help, x->nhelp, name) < 0 || listed(x->type, x->ntype, name) >= 0)
+            fail_msg("TYPE of %s not after its HELP, or twice", name);
+        if (strcmp(word, "gauge") != 0 && strcmp(word, "counter") != 0)
+            fail_msg("%s: type %s", name, word);
+        snprintf(x->kind[x->ntype], sizeof(x->kind[0]), "%s", word);
+        snprintf(x->type[x->ntype++], sizeof(x->type[0]), "%s", name);
+    } else {
+        fail_msg("bad comment line \"%s\"", line);
+    }
+}
+
+/* A "name{labels} value" or "name value" line, whose family has already
+ * had its HELP and TYPE; counters must end in _total. */
+static void parse_sample(struct exposition *x, const char *line)
+{
+    struct sample *s = &x->s[x->n++];
+    size_t n = name_len(line, 1), l = n ? labels_len(line + n) : 0;
+    char *end;
+    int t;
+
+    if (!n || line[n + l] != ' ' || !line[n + l + 1])
+        fail_msg("bad sample line \"%s\"", line);
+    snprintf(s->name, sizeof(s->name), "%.*s", (int)n, line);
+    snprintf(s->labels, sizeof(s->labels), "%.*s", (int)l, line + n);
+    snprintf(s->value, sizeof(s->value), "%s", line + n + l + 1);
+    (void)strtod(s->value, &end);
+    if (*end)
+        fail_msg("bad value in \"%s\"", line);
+    t = listed(x->type, x->ntype, s->name);
+    if (t < 0)
+        fail_msg("sample of %s before its HELP and TYPE", s->name);
+    if (strcmp(x->kind[t], "counter") == 0 && (n < 6 || strcmp(s->name + n - 6, "_total") != 0))
+        fail_msg("counter %s does not end in _total", s->name);
+}
+
+/* Split text into lines (each ending "\n") and check every one. */
+static void parse_exposition(struct exposition *x, char *text, size_t len)
+{
+    char *save = NULL;
+
+    memset(x, 0, sizeof(*x));
+    assert_int_equal(strlen(text), len);
+    assert_true(len > 0 && text[len - 1] == '\n');
+    assert_null(strstr(text, "\n\n"));
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#')
+            parse_comment(x, line);
+        else
+            parse_sample(x, line);
+    }
+}
+
+/* The value text of the sample name+labels, or NULL. */
+static const char *value_of(const struct exposition *x, const char *name, const char *labels)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->s[i].name, name) == 0 && strcmp(x->s[i].labels, labels) == 0)
+            return x->s[i].value;
+    return NULL;
+}
+
+/* Render the fixed snapshot and its two workers, and read it back. */
+static void render_fixed(struct exposition *x, struct pf_ctl_status *st)
+{
+    struct pf_ctl_worker w[2];
+    size_t len = 0;
+    char *text;
+
+    fixed_workers(w);
+    text = pf_metrics_render(st, w, 2, &len);
+    assert_non_null(text);
+    parse_exposition(x, text, len);
+    free(text);
+}
+
+/* A metric, its labels as written, and the value it must have. */
+struct metric_case {
+    const char *name, *labels, *value;
+};
+
+static const struct metric_case metric_cases[] = {
+    {"preforkd_start_time_seconds", "", "1700000000"},
+    {"preforkd_uptime_seconds", "", "3600"},
+    {"preforkd_generation", "", "3"},
+    {"preforkd_workers", "{state=\"starting\"}", "1"},
+    {"preforkd_workers", "{state=\"idle\"}", "2"},
+    {"preforkd_workers", "{state=\"reading\"}", "1"},
+    {"preforkd_workers", "{state=\"writing\"}", "2"},
+    {"preforkd_workers", "{state=\"keepalive\"}", "3"},
+    {"preforkd_workers", "{state=\"closing\"}", "1"},
+    {"preforkd_workers", "{state=\"stopping\"}", "0"},
+    {"preforkd_workers_target", "", "4"},
+    {"preforkd_workers_max", "", "64"},
+    {"preforkd_connections_total", "", "100"},
+    {"preforkd_requests_total", "", "250"},
+    {"preforkd_received_bytes_total", "", "1000"},
+    {"preforkd_sent_bytes_total", "", "9223372036854775807"},
+    {"preforkd_worker_spawns_total", "", "12"},
+    {"preforkd_worker_respawns_total", "", "5"},
+    {"preforkd_worker_abnormal_exits_total", "", "4"},
+    {"preforkd_worker_signal_exits_total", "{signal=\"9\"}", "2"},
+    {"preforkd_worker_signal_exits_total", "{signal=\"11\"}", "1"},
+    {"preforkd_reloads_total", "", "2"},
+    {"preforkd_control_auth_failures_total", "", "7"},
+    {"preforkd_listen_queue_length", "", "3"},
+    {"preforkd_listen_queue_max_length", "", "9"},
+    {"preforkd_listen_backlog", "", "511"},
+    {"preforkd_worker_busy_seconds_max", "", "1.500"},
+};
+
+/* Every expected sample with its value, and no other sample. */
+static void test_metrics_values(void **state)
+{
+    static struct exposition x;
+    struct pf_ctl_status st;
+    size_t n = sizeof(metric_cases) / sizeof(metric_cases[0]);
+
+    (void)state;
+    fixed_status(&st);
+    render_fixed(&x, &st);
+    for (size_t i = 0; i < n; i++) {
+        const struct metric_case *c = &metric_cases[i];
+        const char *v = value_of(&x, c->name, c->labels);
+
+        if (!v || strcmp(v, c->value) != 0)
+            fail_msg("%s%s: %s, expected %s", c->name, c->labels, v ? v : "missing", c->value);
+    }
+    assert_int_equal(x.n, n + 1); /* and preforkd_info */
+    assert_null(value_of(&x, "preforkd_workers", "{state=\"free\"}"));
+    assert_int_equal(x.nhelp, x.ntype);
+}
+
+/* No workers and no signal exits: busy max is 0, the signal family has
+ * no sample but still its HELP and TYPE. */
+static void test_metrics_empty(void **state)
+{
+    static struct exposition x;
+    struct pf_ctl_status st;
+    size_t len = 0;
+    char *text;
+
+    (void)state;
+    fixed_status(&st);
+    memset(st.exits_by_signal, 0, sizeof(st.exits_by_signal));
+    text = pf_metrics_render(&st, NULL, 0, &len);
+    assert_non_null(text);
+    parse_exposition(&x, text, len);
+    free(text);
+    assert_float_equal(strtod(value_of(&x, "preforkd_worker_busy_seconds_max", ""), NULL), 0.0,
+                       1e-9);
+    assert_true(listed(x.type, x.ntype, "preforkd_worker_signal_exits_total") >= 0);
+    for (size_t i = 0; i < x.n; i++)
+        assert_string_not_equal(x.s[i].name, "preforkd_worker_signal_exits_total");
+}
+
+/* Label values escape \, " and newline; the sample stays one line. */
+static void test_metrics_label_escaping(void **state)
+{
+    static struct exposition x;
+    struct pf_ctl_status st;
+    const char *v;
+
+    (void)state;
+    fixed_status(&st);
+    st.version = "1.0\"beta\\\nx";
+    st.listen = "[::1]:8080";
+    render_fixed(&x, &st);
+    v = value_of(&x, "preforkd_info",
+                 "{version=\"1.0\\\"beta\\\\\\nx\",protocol=\"http\",listen=\"[::1]:8080\"}");
+    assert_non_null(v);
+    assert_string_equal(v, "1");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_status_top),
+        cmocka_unit_test(test_status_workers),
+        cmocka_unit_test(test_status_totals),
+        cmocka_unit_test(test_status_strings),
+        cmocka_unit_test(test_workers_busy),
+        cmocka_unit_test(test_workers_nulls),
+        cmocka_unit_test(test_workers_edge),
+        cmocka_unit_test(test_config_values),
+        cmocka_unit_test(test_config_keys),
+        cmocka_unit_test(test_config_text),
+        cmocka_unit_test(test_error),
+        cmocka_unit_test(test_ok),
+        cmocka_unit_test(test_dump_line),
+        cmocka_unit_test(test_metrics_values),
+        cmocka_unit_test(test_metrics_empty),
+        cmocka_unit_test(test_metrics_label_escaping),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
