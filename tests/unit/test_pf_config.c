@@ -142,6 +142,13 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_int_equal(c->http.open_file_cache_valid_ms, 1000);
     assert_string_equal(c->daemon.error_log, "");
     assert_int_equal(c->daemon.log_level, PF_LOG_INFO);
+    assert_string_equal(c->control.listen, "");
+    assert_true(strlen(c->control.token_file) >= strlen("preforkd.token"));
+    assert_string_equal(c->control.token_file + strlen(c->control.token_file) -
+                            strlen("preforkd.token"),
+                        "preforkd.token");
+    assert_int_equal(c->control.idle_timeout_ms, 60000);
+    assert_int_equal(c->control.max_clients, 16);
 }
 
 /* The default document root once f's file is loaded: <its folder>/www. */
@@ -617,6 +624,13 @@ static const struct {
     {"http = { root = [\"www\"]; };\n", 1, "http.root", "must be a string (got an array)"},
     {"http = {\n\n  index = 5;\n};\n", 3, "http.index", "must be a string (got an integer)"},
     {"http = {\n  root = \"\";\n};\n", 2, "http.root", "must not be empty"},
+    {"control = {\n  listen = \"0.0.0.0:99\";\n};\n", 2, "control.listen",
+     "must be a loopback address"},
+    {"control = { listen = \"[::]:1\"; };\n", 1, "control.listen", "must be a loopback address"},
+    {"control = { listen = \"127.0.0.1\"; };\n", 1, "control.listen", "invalid address"},
+    {"control = {\n\n  max_clients = 0;\n};\n", 3, "control.max_clients", "between 1 and 1024"},
+    {"control = { token_file = \"\"; };\n", 1, "control.token_file", "must not be empty"},
+    {"control = { idle_timeout = 0; };\n", 1, "control.idle_timeout", ""},
     {"http = { index = \"\"; };\n", 1, "http.index", "must be a file name"},
     {"http = {\n  index = \"a/b.html\";\n};\n", 2, "http.index", "must be a file name"},
     {"http = { index = \"..\"; };\n", 1, "http.index", "must be a file name"},
@@ -825,6 +839,10 @@ static void test_shipped_config(void **state)
     snprintf(path, sizeof path, "%.*setc", (int)(n - strlen(self)), file);
     assert_non_null(realpath(path, etc));
     snprintf(root, sizeof root, "%s/www", etc);
+    /* The one difference from the defaults: the shipped file turns the
+     * control channel on, so preforkctl -c etc/preforkd.conf works. */
+    assert_string_equal(f->cfg.control.listen, "127.0.0.1:8099");
+    f->cfg.control.listen[0] = '\0';
     assert_defaults(&f->cfg, root);
     snprintf(index, sizeof index, "%s/%s", f->cfg.http.root, f->cfg.http.index);
     if (access(index, R_OK) != 0)
