@@ -221,7 +221,7 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl,
                             const char *line, size_t len)
 {
     static const char auth[] = "authorization:";
-    char token[PF_CTL_TOKEN_MAX + 1];
+    char copy[PF_CTL_LINE_MAX], scheme[16], token[PF_CTL_TOKEN_MAX + 1];
 
     if (len == 0) {
         if (pf_time_now_ms() < c->auth_not_before)
@@ -230,8 +230,13 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl,
             ctl_http_answer(c, cl);
         return;
     }
-    if (len > sizeof(auth) - 1 && strncasecmp(line, auth, sizeof(auth) - 1) == 0 &&
-        sscanf(line + sizeof(auth) - 1, " Bearer %128s", token) == 1)
+    if (len <= sizeof(auth) - 1 || strncasecmp(line, auth, sizeof(auth) - 1) != 0)
+        return;
+    /* The line is not NUL-terminated in the buffer: parse a copy of it. */
+    memcpy(copy, line, len);
+    copy[len] = '\0';
+    if (sscanf(copy + sizeof(auth) - 1, " %15s %128s", scheme, token) == 2 &&
+        strcasecmp(scheme, "Bearer") == 0)
         cl->bearer_ok = pf_ctl_token_equal(c->token, token);
 }
 
@@ -376,6 +381,10 @@ static void ctl_read(struct pf_control *c, struct pf_control_client *cl)
     cl->last_active = pf_time_now_ms();
     ctl_lines(c, cl);
     if (cl->fd >= 0 && !cl->closing && cl->in_len == sizeof(cl->in)) {
+        if (cl->http) {
+            ctl_http_status(c, cl, "431 Request Header Fields Too Large", "");
+            return;
+        }
         cl->closing = true;
         ctl_reply(c, cl, pf_ctl_render_error("line too long (at most 1023 bytes)"));
     }
@@ -410,7 +419,6 @@ int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
     }
     pf_net_local_addr(c->listen_fd, &bound);
     pf_addr_format((struct sockaddr *)&bound.ss, c->bound, sizeof(c->bound));
-    pf_log_notice("control channel listening on %s", c->bound);
     return 0;
 }
 

@@ -54,7 +54,8 @@ struct pf_control {
 };
 
 /* Bind the listener and load the token (nothing when control.listen is
- * ""). 0, or -1 with the reason in err (start-up fails with it). */
+ * ""). 0, or -1 with the reason in err (start-up fails with it). The
+ * address bound is in c->bound for the caller to announce. */
 int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
                     const struct pf_control_ops *ops, char *err, size_t errlen);
 void pf_control_close(struct pf_control *c);

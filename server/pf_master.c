@@ -183,6 +183,10 @@ static void master_wait(struct master *m)
     }
     if (ctl >= 0 && ctl < ms)
         ms = ctl;
+    if (!m->stopping && m->pool.respawn_not_before > 0) {
+        int respawn = pf_time_left_ms(m->pool.respawn_not_before);
+        ms = respawn < ms ? respawn : ms; /* refill as soon as the crash guard allows */
+    }
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
@@ -290,6 +294,8 @@ static void master_child_cleanup(void *ctx)
     pf_control_close(&((struct master *)ctx)->ctl);
 }
 
+/* Bind the control channel and load its token before the service socket,
+ * so a bad token file stops start-up before anything listens. */
 static int master_control_init(struct master *m, char *err, size_t errlen)
 {
     const struct pf_control_ops ops = {
@@ -308,8 +314,6 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
         snprintf(err, errlen, "control: %s", strerror(ENOMEM));
         return -1;
     }
-    m->pool.child_cleanup = master_child_cleanup;
-    m->pool.child_ctx = m;
     return pf_control_init(&m->ctl, m->cfg, &ops, err, errlen);
 }
 
@@ -367,18 +371,24 @@ int pf_master_run(struct pf_config *cfg)
         snprintf(err, sizeof(err), "cannot install signal handlers: %s", strerror(errno));
         return master_fail(err);
     }
-    fd = master_listen(&m);
-    if (fd < 0)
-        return 1;
-    if (pf_pool_init(&m.pool, cfg, m.proto, fd, err, sizeof(err)) < 0) {
-        close(fd);
-        return master_fail(err);
-    }
     if (master_control_init(&m, err, sizeof(err)) < 0) {
-        pf_pool_destroy(&m.pool);
         free(m.fds);
         return master_fail(err);
     }
+    fd = master_listen(&m);
+    if (fd < 0 || pf_pool_init(&m.pool, cfg, m.proto, fd, err, sizeof(err)) < 0) {
+        if (fd >= 0) {
+            close(fd);
+            master_fail(err);
+        }
+        pf_control_close(&m.ctl);
+        free(m.fds);
+        return 1;
+    }
+    m.pool.child_cleanup = master_child_cleanup;
+    m.pool.child_ctx = &m;
+    if (m.ctl.listen_fd >= 0)
+        pf_log_notice("control channel listening on %s", m.ctl.bound);
     m.started_s = (int64_t)time(NULL);
     m.started_ms = pf_time_now_ms();
     m.pool.target = cfg->workers.start;

@@ -69,20 +69,22 @@ static int token_create(const char *path, char *token, size_t size, char *err, s
 static int token_read(int fd, const char *path, char *token, size_t size, char *err,
                       size_t errlen)
 {
-    char buf[TOKEN_MAX + 2];
+    char buf[TOKEN_MAX + 64];
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    size_t len;
+    size_t start, len;
 
     if (n < 0)
         return token_fail(path, strerror(errno), err, errlen);
     buf[n] = '\0';
-    len = strcspn(buf, "\r\n");
-    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+    start = strspn(buf, " \t");
+    len = strcspn(buf + start, "\r\n");
+    while (len > 0 && (buf[start + len - 1] == ' ' || buf[start + len - 1] == '\t'))
         len--;
-    if (len == 0 || len > TOKEN_MAX || len >= size || memchr(buf, ' ', len) ||
-        memchr(buf, '\t', len))
-        return token_fail(path, "must hold one token of 1 to 128 characters", err, errlen);
-    memcpy(token, buf, len);
+    if (len == 0 || len > TOKEN_MAX || len >= size || memchr(buf + start, ' ', len) ||
+        memchr(buf + start, '\t', len))
+        return token_fail(path, "the first line must be one token of 1 to 128 characters, "
+                                "without spaces", err, errlen);
+    memcpy(token, buf + start, len);
     token[len] = '\0';
     return 0;
 }

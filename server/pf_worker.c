@@ -158,21 +158,6 @@ static void worker_reopen_log(struct worker *w)
         w->a->proto->reopen(w->proto_state);
 }
 
-/* After serving a client, take the next one straight away if one is
- * queued: under load this saves the wait (a system call) per connection.
- * Bounded, so that the wait, where signals and the lifeline are seen,
- * still comes at least every WORKER_DIRECT_ACCEPTS connections; and a stop
- * order in the slot is honoured at once. */
-#define WORKER_DIRECT_ACCEPTS 64
-
-static void worker_accept_queued(struct worker *w)
-{
-    for (int i = 0; i < WORKER_DIRECT_ACCEPTS && !worker_recycle_due(w); i++)
-        if (atomic_load_explicit(&w->a->slot->stop_requested, memory_order_acquire) ||
-            worker_accept_one(w) <= 0)
-            return;
-}
-
 /* Wait for a connection, the master's death, or a signal, then act. */
 static void worker_loop(struct worker *w)
 {
@@ -195,8 +180,8 @@ static void worker_loop(struct worker *w)
         for (int i = 0; i < n; i++) {
             if (ev[i].data.fd == w->a->lifeline_fd)
                 w->master_gone = true;
-            else if (!w->master_gone && worker_accept_one(w) > 0)
-                worker_accept_queued(w);
+            else if (!w->master_gone)
+                worker_accept_one(w);
         }
         if (n < 0 && errno != EINTR) {
             pf_log_error("epoll_pwait failed: %s", strerror(errno));

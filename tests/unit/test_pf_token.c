@@ -92,7 +92,7 @@ static void test_existing_token_trimmed(void **state)
     struct fixture *f = *state;
     char token[256], err[512];
 
-    write_file(f->path, "s3cret-Token \r\nsecond line ignored\n", 0600);
+    write_file(f->path, "  s3cret-Token \r\nsecond line ignored\n", 0600);
     assert_int_equal(pf_token_load(f->path, token, sizeof(token), err, sizeof(err)), 0);
     assert_string_equal(token, "s3cret-Token");
 }
