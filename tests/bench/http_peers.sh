@@ -28,9 +28,10 @@
 # warm up, then run wrk --latency for 1k.bin and 1m.bin, each with
 # keep-alive and 8 connections, keep-alive and 64 connections, and
 # "Connection: close" and 16 connections; stop it. Prints a markdown table
-# (requests/s, p99, non-2xx and socket errors per run, preforkd/nginx and
-# preforkd/Apache ratios) and writes it between marker comments in
-# docs/benchmarks.md. Exits non-zero if a server fails to start.
+# (requests/s, p99, the server's CPU time as % of a CPU and µs/request,
+# non-2xx and socket errors per run, preforkd/nginx and preforkd/Apache
+# ratios) and writes it between marker comments in docs/benchmarks.md.
+# Exits non-zero if a server fails to start or dies during its runs.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -118,6 +119,13 @@ else
 fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# The commit of the tree the run starts from, and the binary's checksum.
+commit=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Changes to the benchmark and the docs do not change what is measured.
+if [[ -n $(git -C "$BENCH_REPO" status --porcelain --untracked-files=no -- . \
+    ':!tests/bench' ':!docs' 2>/dev/null) ]]; then
+    commit+=" with uncommitted changes"
+fi
 BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/preforkd-bench.XXXXXX")
 chmod 755 "$BENCH_TMP"
 WRK_PID=""
@@ -133,6 +141,14 @@ trap 'bench_log "interrupted"; exit 130' INT
 trap 'bench_log "terminated"; exit 143' TERM
 root=$BENCH_TMP/www
 bench_make_docroot "$root"
+# A copy of the binary taken now: every round runs the same build even if
+# the tree is rebuilt meanwhile.
+preforkd_copy=$BENCH_TMP/preforkd.bin
+if [[ ,$servers, == *,preforkd,* ]]; then
+    [[ -x $preforkd ]] || bench_die "preforkd: $preforkd is not an executable (build it first)"
+    cp "$preforkd" "$preforkd_copy"
+    preforkd_built=$(date -u -r "$preforkd" '+%Y-%m-%d %H:%M:%S UTC')
+fi
 mkdir -p "$BENCH_TMP/wrk"
 
 # The runs: file, mode, connections.
@@ -141,7 +157,7 @@ runs=(
     "1m.bin keep-alive 8" "1m.bin keep-alive 64" "1m.bin close 16"
 )
 # Per "server|file mode conns": space-separated values, one per round.
-declare -A rps p99 non2xx sockerr
+declare -A rps p99 non2xx sockerr cpu_pct cpu_us
 
 wrk_pin=()
 [[ -n $wrk_cpus ]] && wrk_pin=(taskset -c "$wrk_cpus")
@@ -168,11 +184,26 @@ run_wrk() {
     fi
 }
 
-# parse_wrk OUT KEY: add this round's figures from wrk's output to
-# rps/p99/non2xx/sockerr[KEY]; set last_* to them. p99 in milliseconds;
-# socket errors summed over connect/read/write/timeout.
+# server_ticks SID: CPU time used so far by every process of the server
+# (its session), in clock ticks: user + system, with the reaped children's.
+server_ticks() {
+    local files=() p
+    for p in $(pgrep -s "$1"); do
+        [[ -r /proc/$p/stat ]] && files+=("/proc/$p/stat")
+    done
+    ((${#files[@]})) || { echo 0; return; }
+    # Fields after "pid (comm) ": $12 utime, $13 stime, $14 cutime, $15 cstime.
+    awk '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { print t + 0 }' \
+        "${files[@]}" 2>/dev/null || echo 0
+}
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# parse_wrk OUT KEY TICKS: add this round's figures from wrk's output to
+# rps/p99/non2xx/sockerr/cpu_pct/cpu_us[KEY]; set last_* to them. p99 in
+# milliseconds; socket errors summed over connect/read/write/timeout; the
+# server's CPU (TICKS during the run) as % of one CPU and µs per request.
 parse_wrk() {
-    local out=$1 key=$2
+    local out=$1 key=$2 ticks=$3 reqs secs
     last_rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     last_p99=$(awk '$1 == "99%" {
         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
@@ -182,6 +213,17 @@ parse_wrk() {
     last_sockerr=$(awk '/Socket errors:/ {
         gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
     [[ -n $last_rps && -n $last_p99 ]] || bench_die "cannot read wrk's output in $out"
+    # "  369810 requests in 10.07s, 443.68MB read"
+    read -r reqs secs < <(awk '$2 == "requests" && $3 == "in" {
+        t = $4; sub(/,$/, "", t); u = t; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", t)
+        if (u == "ms") t /= 1000; else if (u == "m") t *= 60
+        print $1, t }' "$out")
+    last_cpu_pct=$(awk -v k="$ticks" -v hz="$clk_tck" -v s="${secs:-0}" \
+        'BEGIN { printf "%.0f", (s > 0 ? 100 * k / hz / s : 0) }')
+    last_cpu_us=$(awk -v k="$ticks" -v hz="$clk_tck" -v n="${reqs:-0}" \
+        'BEGIN { printf "%.1f", (n > 0 ? 1e6 * k / hz / n : 0) }')
+    cpu_pct[$key]+=" $last_cpu_pct"
+    cpu_us[$key]+=" $last_cpu_us"
     rps[$key]+=" $last_rps"
     p99[$key]+=" $last_p99"
     non2xx[$key]+=" ${last_non2xx:-0}"
@@ -205,9 +247,9 @@ busy_pct() {
     b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat)
     awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
         busy = y[1] - x[1]; idle = y[2] - x[2]
-        printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0 }'
+        printf "%.0f", ((busy + idle > 0) ? 100 * busy / (busy + idle) : 0) }'
 }
-declare -A other_busy
+declare -A other_busy log_issues
 # wrk -v prints its version and exits 1.
 version[wrk]=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 {print $1, $2}')
 
@@ -227,8 +269,8 @@ for s in "${server_list[@]}"; do
         version[apache]=$(apache2 -v 2>&1 | sed -n 's/^Server version: //p')
         ;;
     preforkd)
-        bench_start_preforkd "$preforkd" "$root" "$srv_cpus" "$workers"
-        version[preforkd]=$("$preforkd" -v 2>&1 | head -n1)
+        bench_start_preforkd "$preforkd_copy" "$root" "$srv_cpus" "$workers"
+        version[preforkd]=$("$preforkd_copy" -v 2>&1 | head -n1)
         ;;
     esac
     bench_check_files "$s" "$SRV_PORT" "$root"
@@ -240,10 +282,13 @@ for s in "${server_list[@]}"; do
     for r in "${runs[@]}"; do
         read -r file mode conns <<<"$r"
         out=$BENCH_TMP/wrk/$s-$round-$file-$mode-$conns.txt
+        c0=$(server_ticks "$SRV_PID")
         run_wrk "$s" "$SRV_PORT" "$file" "$mode" "$conns" "$duration" "$out"
-        parse_wrk "$out" "$s|$r"
-        bench_log "$(printf '%-9s %-7s %-10s %3s conns: %10s req/s  p99 %8s ms  non-2xx %s  socket errors %s' \
-            "$s" "$file" "$mode" "$conns" "$last_rps" "$last_p99" "${last_non2xx:-0}" "${last_sockerr:-0}")"
+        c1=$(server_ticks "$SRV_PID")
+        parse_wrk "$out" "$s|$r" $((c1 - c0))
+        bench_log "$(printf '%-9s %-7s %-10s %3s conns: %10s req/s  p99 %8s ms  server CPU %3s %% %6s us/req  non-2xx %s  socket errors %s' \
+            "$s" "$file" "$mode" "$conns" "$last_rps" "$last_p99" "$last_cpu_pct" "$last_cpu_us" \
+            "${last_non2xx:-0}" "${last_sockerr:-0}")"
         sleep 1 # let the previous run's connections close
     done
     # Still alive after the load? A crash shows up here, not as a number.
@@ -251,13 +296,20 @@ for s in "${server_list[@]}"; do
         tail -n 20 "$SRV_LOG" >&2 || true
         bench_die "$s exited during the runs (log: $SRV_LOG)"
     fi
+    # Warnings and errors in its log (a worker that died, a failed accept...).
+    n=$(grep -cE '\[([a-z_]+:)?(warn|error|crit|alert|emerg)\]' "$SRV_LOG" || true)
+    log_issues[$s]=$((${log_issues[$s]:-0} + n))
+    if ((n > 0)); then
+        bench_log "warning: $n warning/error lines in $s's log; the first ones:"
+        grep -m5 -E '\[([a-z_]+:)?(warn|error|crit|alert|emerg)\]' "$SRV_LOG" >&2 || true
+    fi
     bench_stop "$SRV_PID"
     sleep 1
 done
 done
 
 # The figures reported: medians over the rounds (one round: the figure).
-declare -A med_rps med_p99 rng_rps tot_non2xx tot_sockerr
+declare -A med_rps med_p99 rng_rps tot_non2xx tot_sockerr med_cpu_pct med_cpu_us
 for s in "${server_list[@]}"; do
     for r in "${runs[@]}"; do
         k="$s|$r"
@@ -266,6 +318,8 @@ for s in "${server_list[@]}"; do
             med_rps[$k]=$(median ${rps[$k]})
             med_p99[$k]=$(median ${p99[$k]})
             rng_rps[$k]=$(spread ${rps[$k]})
+            med_cpu_pct[$k]=$(median ${cpu_pct[$k]})
+            med_cpu_us[$k]=$(median ${cpu_us[$k]})
             tot_non2xx[$k]=$(sum ${non2xx[$k]})
             tot_sockerr[$k]=$(sum ${sockerr[$k]})
         }
@@ -292,8 +346,8 @@ file_label() { [[ $1 == 1k.bin ]] && echo "1 KiB" || echo "1 MiB"; }
 table() {
     local what="requests/s" p="p99 (ms)"
     ((repeat > 1)) && what="requests/s, median (min-max)" p="p99 (ms), median"
-    echo "| server | file | mode | connections | $what | $p | non-2xx | socket errors | preforkd/nginx | preforkd/Apache |"
-    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| server | file | mode | connections | $what | $p | server CPU % | server CPU µs/request | non-2xx | socket errors | preforkd/nginx | preforkd/Apache |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     local r s file mode conns rn ra k reqs
     for r in "${runs[@]}"; do
         read -r file mode conns <<<"$r"
@@ -306,9 +360,10 @@ table() {
             k="$s|$r"
             reqs=$(printf '%.0f' "${med_rps[$k]}")
             ((repeat > 1)) && reqs+=" (${rng_rps[$k]})"
-            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
                 "$s" "$(file_label "$file")" "$mode" "$conns" "$reqs" \
-                "${med_p99[$k]}" "${tot_non2xx[$k]}" "${tot_sockerr[$k]}" \
+                "${med_p99[$k]}" "${med_cpu_pct[$k]}" "${med_cpu_us[$k]}" \
+                "${tot_non2xx[$k]}" "${tot_sockerr[$k]}" \
                 "$([[ $s == preforkd ]] && echo "$rn" || echo "")" \
                 "$([[ $s == preforkd ]] && echo "$ra" || echo "")"
         done
@@ -318,17 +373,26 @@ table() {
 # targets: the issue's goals on the 1 KiB file, met or not, as measured.
 targets() {
     has preforkd || return 0
-    local r rn ra okn oka
-    echo "| 1 KiB run | preforkd/nginx (target ≥ 1.0) | preforkd/Apache (target ≥ 1.5) |"
-    echo "|---|---:|---:|"
+    local r rn ra okn oka cn ca x
+    echo "| 1 KiB run | requests/s preforkd/nginx (target ≥ 1.0) | requests/s preforkd/Apache (target ≥ 1.5) | server CPU per request, nginx/preforkd | server CPU per request, Apache/preforkd |"
+    echo "|---|---:|---:|---:|---:|"
     for r in "1k.bin keep-alive 8" "1k.bin keep-alive 64" "1k.bin close 16"; do
         rn=$(ratio "${med_rps[preforkd|$r]:-}" "${med_rps[nginx|$r]:-}")
         ra=$(ratio "${med_rps[preforkd|$r]:-}" "${med_rps[apache|$r]:-}")
+        # CPU the other server spends per request for each µs preforkd does:
+        # > 1 means preforkd does the same work with less CPU.
+        cn=$(ratio "${med_cpu_us[nginx|$r]:-}" "${med_cpu_us[preforkd|$r]:-}")
+        ca=$(ratio "${med_cpu_us[apache|$r]:-}" "${med_cpu_us[preforkd|$r]:-}")
         okn="" oka=""
-        [[ $rn != "—" ]] && okn=$(awk -v x="$rn" 'BEGIN { print (x >= 1.0) ? " (met)" : " (not met)" }')
-        [[ $ra != "—" ]] && oka=$(awk -v x="$ra" 'BEGIN { print (x >= 1.5) ? " (met)" : " (not met)" }')
+        if [[ $rn != "—" ]]; then
+            okn=$(awk -v x="$rn" 'BEGIN { print ((x >= 1.0) ? " (met)" : " (not met)") }')
+        fi
+        if [[ $ra != "—" ]]; then
+            oka=$(awk -v x="$ra" 'BEGIN { print ((x >= 1.5) ? " (met)" : " (not met)") }')
+        fi
         read -r _ mode conns <<<"$r"
-        echo "| $mode, $conns connections | $rn$okn | $ra$oka |"
+        x="| $mode, $conns connections | $rn$okn | $ra$oka | $cn | $ca |"
+        echo "$x"
     done
 }
 
@@ -339,10 +403,6 @@ cmd="tests/bench/http_peers.sh"
 [[ -n ${BENCH_DURATION:-} ]] && ((!quick)) && cmd="BENCH_DURATION=$BENCH_DURATION $cmd"
 [[ -n ${BENCH_PIN:-} ]] && cmd="BENCH_PIN=$BENCH_PIN $cmd"
 [[ -n ${BENCH_REPEAT:-} ]] && cmd="BENCH_REPEAT=$BENCH_REPEAT $cmd"
-commit=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$BENCH_REPO" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
-    commit+=" (with uncommitted changes)"
-fi
 case $pin in
 split) pin_text="server pinned to CPU 1, wrk to CPU 0 with 1 thread (taskset)" ;;
 none) pin_text="not pinned; wrk with 2 threads" ;;
@@ -355,10 +415,13 @@ report() {
     local v=""
     has nginx && v+="${version[nginx]}, "
     has apache && v+="${version[apache]} (prefork MPM), "
-    has preforkd && v+="${version[preforkd]} (commit $commit), "
+    has preforkd && v+="${version[preforkd]} (${preforkd#"$BENCH_REPO"/} built $preforkd_built; tree at commit $commit when the run started), "
     echo "- versions: ${v}${version[wrk]}"
     local o="" x
     for x in "${server_list[@]}"; do o+="${o:+; }$x ${other_busy[$x]}"; done
+    local l=""
+    for x in "${server_list[@]}"; do l+="${l:+, }$x ${log_issues[$x]:-0}"; done
+    echo "- warning or error lines in the servers' logs (all rounds): $l"
     echo "- CPU time taken by other programs in the second before each server started (per round): $o; load average (1, 5, 15 min) before the first run: $load_start, after the last: $load_end"
     echo "- ${duration} s per run, $repeat round(s) (servers in turn in each round; medians over the rounds), $pin_text; preforkd workers and Apache processes: $workers; nginx: 2 worker processes"
     echo

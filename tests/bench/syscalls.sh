@@ -89,6 +89,11 @@ trap 'bench_log "interrupted"; exit 130' INT
 trap 'bench_log "terminated"; exit 143' TERM
 root=$BENCH_TMP/www
 bench_make_docroot "$root"
+commit=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$BENCH_REPO" status --porcelain --untracked-files=no -- . \
+    ':!tests/bench' ':!docs' 2>/dev/null) ]]; then
+    commit+=" with uncommitted changes"
+fi
 
 measures=("1k.bin keep-alive" "1k.bin close" "1m.bin keep-alive" "1m.bin close")
 # counts[server|measure|syscall] = calls; names[server] = the syscalls seen.
@@ -155,7 +160,7 @@ for s in "${server_list[@]}"; do
     case $s in
     preforkd)
         bench_start_preforkd "$preforkd" "$root" "" 2
-        version[$s]=$("$preforkd" -v 2>&1 | head -n1)
+        version[$s]="$("$preforkd" -v 2>&1 | head -n1), ${preforkd#"$BENCH_REPO"/} built $(date -u -r "$preforkd" '+%Y-%m-%d %H:%M:%S UTC'), tree at commit $commit"
         ;;
     nginx)
         bench_start_nginx "$root" ""
@@ -181,7 +186,9 @@ done
 # per CALLS [FAILED]: calls per request, and the failed ones when any.
 per() {
     awk -v c="${1:-0}" -v e="${2:-0}" -v n="$requests" 'BEGIN {
-        printf "%.2f", c / n; if (e > 0) printf " (%.2f failed)", e / n }'
+        printf "%.2f", c / n
+        if (e > 0 && e / n < 0.005) printf " (<0.01 failed)"
+        else if (e > 0) printf " (%.2f failed)", e / n }'
 }
 
 report() {
