@@ -110,10 +110,12 @@ void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
     atomic_store_explicit(&s->request_ms, pf_time_now_ms(), memory_order_relaxed);
 }
 
+/* The summary is cleared too: a report shows a request only while it runs. */
 void pf_slot_end_request(struct pf_slot *s, int status)
 {
     atomic_store_explicit(&s->last_status, status, memory_order_relaxed);
     atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
+    s->summary[0] = '\0';
 }
 
 void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX])

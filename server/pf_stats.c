@@ -25,6 +25,8 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st)
 
         if (p->children[i].pid <= 0)
             continue;
+        if (p->children[i].retiring)
+            state = PF_SLOT_STOPPING; /* as the workers list says */
         if (state > PF_SLOT_FREE && state < PF_SLOT_STATE_COUNT)
             st->by_state[state]++;
         st->connections += LOAD(s->connections);

@@ -215,6 +215,8 @@ static void test_request_summary(void **state)
     assert_string_equal(out, "GET /index.html");
     assert_true(atomic_load(&s->request_ms) > 0);
     pf_slot_end_request(s, 404);
+    pf_slot_read_summary(s, out);
+    assert_string_equal(out, "");
     assert_int_equal(atomic_load(&s->request_ms), 0);
     assert_int_equal(atomic_load(&s->last_status), 404);
     memset(longer, 'x', sizeof(longer));

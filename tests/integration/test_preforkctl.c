@@ -1,0 +1,644 @@
+/* Integration: preforkctl, the control channel's command-line client,
+ * against the real preforkd. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pf_harness.h"
+#include "pf_net.h"
+#include "pf_time.h"
+
+#define CTL_LOG_LINE "control channel listening on "
+#define CTL_TOP_MS 10000   /* bound on top printing its tables, and on its exit */
+
+extern char **environ;
+
+/* The control channel of the server under test, from its log. */
+static char ctl_addr[PF_ADDR_STRLEN];
+
+/* preforkctl, beside the preforkd under test: .../server/preforkd ->
+ * .../tools/preforkctl/preforkctl. */
+static const char *ctl_binary(void)
+{
+    static char path[PATH_MAX];
+    char server[PATH_MAX];
+
+    if (path[0] == '\0') {
+        snprintf(server, sizeof(server), "%s", PF_TEST_BINARY);
+        snprintf(path, sizeof(path), "%s/tools/preforkctl/preforkctl", dirname(dirname(server)));
+    }
+    return path;
+}
+
+/* Wait for the "control channel listening on ADDR" line; ADDR into ctl_addr. */
+static void ctl_parse_addr(struct pf_server *s)
+{
+    char *log, *p;
+    size_t n;
+
+    assert_int_equal(pf_h_wait_log(s, CTL_LOG_LINE, PF_H_WAIT_MS), 0);
+    log = pf_h_log_read(s);
+    assert_non_null(log);
+    p = strstr(log, CTL_LOG_LINE);
+    assert_non_null(p);
+    p += strlen(CTL_LOG_LINE);
+    n = strcspn(p, " \r\n");
+    assert_true(n > 0 && n < sizeof(ctl_addr));
+    memcpy(ctl_addr, p, n);
+    ctl_addr[n] = '\0';
+    free(log);
+}
+
+/* Start an echo server with `workers` workers and a control channel whose
+ * token file is dir/tok; ctl_addr gets its address. */
+static void start_ctl(struct pf_server *s, int workers)
+{
+    struct pf_h_config c;
+
+    pf_h_config_defaults(&c);
+    c.workers_start = workers;
+    c.workers_max = 8;
+    c.extra = "control = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    ctl_parse_addr(s);
+}
+
+/* Run `preforkctl ARGS...` (NULL-terminated) in s->dir to completion. */
+static void ctl_run(struct pf_server *s, struct pf_h_output *o, ...)
+{
+    char *argv[32];
+    int n = 0;
+    va_list ap;
+
+    argv[n++] = (char *)ctl_binary();
+    va_start(ap, o);
+    for (char *a; n < 31 && (a = va_arg(ap, char *)) != NULL;)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    assert_int_equal(pf_h_run_cmd(s, o, argv), 0);
+}
+
+/* `preforkctl -a ADDR -t tok ARGS...` (up to three words). */
+static void ctl_cmd(struct pf_server *s, struct pf_h_output *o, const char *a1, const char *a2,
+                    const char *a3)
+{
+    ctl_run(s, o, "-a", ctl_addr, "-t", "tok", a1, a2, a3, (char *)NULL);
+}
+
+/* Fail with the output unless the run exited with code and its stdout
+ * and stderr hold the needles (NULL: not checked). */
+static void expect(const struct pf_h_output *o, int code, const char *out, const char *err)
+{
+    if (!pf_h_exited_with(o->status, code) || (out && !strstr(o->out, out)) ||
+        (err && !strstr(o->err, err)))
+        fail_msg("expected exit %d, stdout with \"%s\", stderr with \"%s\"; got status 0x%x\n"
+                 "stdout: %s\nstderr: %s",
+                 code, out ? out : "", err ? err : "", (unsigned)o->status, o->out, o->err);
+}
+
+/* stdout as one line of JSON, an object whose "ok" is ok. */
+static json_t *expect_json_line(const struct pf_h_output *o, bool ok)
+{
+    json_error_t jerr;
+    json_t *j;
+
+    assert_int_equal(pf_h_count_lines(o->out), 1);
+    j = json_loads(o->out, 0, &jerr);
+    if (!json_is_object(j))
+        fail_msg("not a JSON object (%s): %s", jerr.text, o->out);
+    assert_true(json_is_boolean(json_object_get(j, "ok")));
+    assert_int_equal(json_is_true(json_object_get(j, "ok")), ok);
+    return j;
+}
+
+/* The integer at obj.key (fails the test when missing). */
+static json_int_t json_int_at(const json_t *j, const char *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj ? json_object_get(j, obj) : j, key);
+
+    if (!json_is_integer(v))
+        fail_msg("no integer %s.%s", obj ? obj : "", key);
+    return json_integer_value(v);
+}
+
+PF_H_TEST(test_status_human)
+{
+    struct pf_h_output o;
+    char line[64];
+
+    start_ctl(s, 2);
+    ctl_cmd(s, &o, "status", NULL, NULL);
+    expect(&o, 0, "uptime:", NULL);
+    snprintf(line, sizeof(line), "pid:");
+    assert_non_null(strstr(o.out, line));
+    snprintf(line, sizeof(line), " %ld\n", (long)s->pid);
+    assert_non_null(strstr(o.out, line));
+    assert_non_null(strstr(o.out, "2 idle, 0 busy, 2 total (target 2, max 8)"));
+    assert_non_null(strstr(o.out, s->addr_text));
+    assert_non_null(strstr(o.out, "protocol:"));
+    assert_non_null(strstr(o.out, "listen queue:"));
+    assert_string_equal(o.err, "");
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_status_json)
+{
+    struct pf_h_output o;
+    json_t *j;
+
+    start_ctl(s, 2);
+    ctl_cmd(s, &o, "--json", "status", NULL);
+    expect(&o, 0, NULL, NULL);
+    j = expect_json_line(&o, true);
+    assert_int_equal(json_int_at(j, NULL, "pid"), s->pid);
+    assert_int_equal(json_int_at(j, "workers", "total"), 2);
+    assert_int_equal(json_int_at(j, "workers", "target"), 2);
+    assert_string_equal(json_string_value(json_object_get(j, "protocol")), "echo");
+    assert_string_equal(json_string_value(json_object_get(j, "listen")), s->addr_text);
+    json_decref(j);
+    pf_h_output_free(&o);
+}
+
+/* The pids in the PID column of a workers table, sorted like the harness's. */
+static int table_pids(const char *table, pid_t *pids, int max)
+{
+    const char *line = strchr(table, '\n');
+    int n = 0, slot, pid;
+
+    assert_true(strncmp(table, "SLOT", 4) == 0);
+    while (line != NULL && line[1] != '\0' && n < max) {
+        assert_int_equal(sscanf(line + 1, "%d %d", &slot, &pid), 2);
+        pids[n++] = (pid_t)pid;
+        line = strchr(line + 1, '\n');
+    }
+    for (int i = 1; i < n; i++)
+        for (int k = i; k > 0 && pids[k - 1] > pids[k]; k--) {
+            pid_t t = pids[k];
+
+            pids[k] = pids[k - 1];
+            pids[k - 1] = t;
+        }
+    return n;
+}
+
+PF_H_TEST(test_workers_table)
+{
+    struct pf_h_output o;
+    pid_t want[8], got[8];
+    int n;
+
+    start_ctl(s, 3);
+    n = pf_h_worker_pids(s, want, 8);
+    assert_int_equal(n, 3);
+    ctl_cmd(s, &o, "workers", NULL, NULL);
+    expect(&o, 0, "SLOT", NULL);
+    assert_non_null(strstr(o.out, "PID"));
+    assert_non_null(strstr(o.out, "REQUEST"));
+    assert_int_equal(pf_h_count_lines(o.out), 1 + n);
+    assert_int_equal(table_pids(o.out, got, 8), n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(got[i], want[i]);
+    pf_h_output_free(&o);
+}
+
+/* A worker serving a client shows the client's address. */
+PF_H_TEST(test_workers_shows_client)
+{
+    struct pf_h_output o;
+    struct pf_addr local;
+    char text[PF_ADDR_STRLEN];
+    int fd;
+
+    start_ctl(s, 1);
+    fd = pf_h_connect_served(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_net_local_addr(fd, &local), 0);
+    pf_addr_format((struct sockaddr *)&local.ss, text, sizeof(text));
+    ctl_cmd(s, &o, "workers", NULL, NULL);
+    expect(&o, 0, text, NULL);
+    close(fd);
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_scale)
+{
+    struct pf_h_output o;
+
+    start_ctl(s, 2);
+    ctl_cmd(s, &o, "scale", "+1", NULL);
+    expect(&o, 0, "workers target: 2 -> 3", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_workers(s, 3, PF_H_WAIT_MS), 0);
+    ctl_cmd(s, &o, "scale", "-2", NULL);
+    expect(&o, 0, "workers target: 3 -> 1", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_workers(s, 1, PF_H_WAIT_MS), 0);
+    /* out of range: the server refuses, its reason on stderr */
+    ctl_cmd(s, &o, "scale", "99", NULL);
+    expect(&o, 1, NULL, "preforkctl: scale: ");
+    assert_string_equal(o.out, "");
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_kill_recycles)
+{
+    struct pf_h_output o;
+    pid_t before[8], after[8];
+    char pid[16];
+
+    start_ctl(s, 2);
+    assert_int_equal(pf_h_worker_pids(s, before, 8), 2);
+    snprintf(pid, sizeof(pid), "%ld", (long)before[0]);
+    ctl_cmd(s, &o, "kill", pid, NULL);
+    expect(&o, 0, pid, NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_pid_gone(before[0], PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_worker_pids(s, after, 8), 2);
+    assert_true(after[0] != before[0] && after[1] != before[0]);
+    assert_true(after[0] == before[1] || after[1] == before[1]);
+    /* not a worker */
+    snprintf(pid, sizeof(pid), "%ld", (long)s->pid);
+    ctl_cmd(s, &o, "kill", pid, NULL);
+    expect(&o, 1, NULL, "preforkctl: kill: ");
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_stop)
+{
+    struct pf_h_output o;
+    int status;
+
+    start_ctl(s, 2);
+    ctl_cmd(s, &o, "stop", NULL, NULL);
+    expect(&o, 0, "stopping (graceful)", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 0));
+}
+
+PF_H_TEST(test_stop_fast)
+{
+    struct pf_h_output o;
+    int status;
+
+    start_ctl(s, 2);
+    ctl_cmd(s, &o, "stop", "fast", NULL);
+    expect(&o, 0, "stopping (fast)", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 0));
+}
+
+PF_H_TEST(test_wrong_token)
+{
+    struct pf_h_output o;
+    char path[PATH_MAX];
+
+    start_ctl(s, 1);
+    assert_int_equal(pf_h_write_file(s, "wrong", "not-the-token\n", path), 0);
+    ctl_run(s, &o, "-a", ctl_addr, "-t", "wrong", "status", (char *)NULL);
+    expect(&o, 4, NULL, "preforkctl: authentication failed: wrong token? (token file wrong)");
+    assert_string_equal(o.out, "");
+    pf_h_output_free(&o);
+    /* the right token still works (after the server's throttle) */
+    ctl_cmd(s, &o, "status", NULL, NULL);
+    expect(&o, 0, "auth failures: 1", NULL);
+    pf_h_output_free(&o);
+}
+
+/* A port nobody listens on: a socket bound (not listening) on loopback
+ * for as long as the test runs, so no other process can take it. */
+static int bound_port(char *addr, size_t size)
+{
+    struct pf_addr a;
+    char err[128];
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    assert_int_equal(pf_addr_parse("127.0.0.1:0", &a, err, sizeof(err)), 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a.ss, a.len), 0);
+    assert_int_equal(pf_net_local_addr(fd, &a), 0);
+    pf_addr_format((struct sockaddr *)&a.ss, addr, size);
+    return fd;
+}
+
+PF_H_TEST(test_not_running)
+{
+    struct pf_h_output o;
+    char addr[PF_ADDR_STRLEN], want[128];
+    int fd = bound_port(addr, sizeof(addr));
+
+    assert_int_equal(pf_h_write_file(s, "tok", "sometoken\n", NULL), 0);
+    ctl_run(s, &o, "-a", addr, "-t", "tok", "status", (char *)NULL);
+    snprintf(want, sizeof(want), "preforkctl: cannot connect to %s: Connection refused", addr);
+    expect(&o, 3, NULL, want);
+    assert_non_null(strstr(o.err, "is preforkd running with control.listen set?"));
+    assert_string_equal(o.out, "");
+    pf_h_output_free(&o);
+    close(fd);
+}
+
+/* A server that accepts but never answers: the timeout ends the wait
+ * (the reply to auth is allowed 5 s more, for the server's throttle). */
+PF_H_TEST(test_no_reply_times_out)
+{
+    struct pf_h_output o;
+    char addr[PF_ADDR_STRLEN], want[128];
+    int fd = bound_port(addr, sizeof(addr));
+    int64_t start;
+
+    assert_int_equal(listen(fd, 4), 0);
+    assert_int_equal(pf_h_write_file(s, "tok", "sometoken\n", NULL), 0);
+    start = pf_time_now_ms();
+    ctl_run(s, &o, "-a", addr, "-t", "tok", "--timeout", "0.5", "status", (char *)NULL);
+    snprintf(want, sizeof(want), "preforkctl: no reply from %s within 0.5 s", addr);
+    expect(&o, 3, NULL, want);
+    assert_true(pf_time_now_ms() - start < 8000);
+    pf_h_output_free(&o);
+    close(fd);
+}
+
+/* Beyond control.max_clients the server closes new connections at once. */
+PF_H_TEST(test_too_many_clients)
+{
+    struct pf_h_config c;
+    struct pf_h_output o;
+    struct pf_addr a;
+    char err[128], reply[64] = "";
+    int fd;
+
+    pf_h_config_defaults(&c);
+    c.extra = "control = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; max_clients = 1; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    ctl_parse_addr(s);
+    assert_int_equal(pf_addr_parse(ctl_addr, &a, err, sizeof(err)), 0);
+    fd = pf_net_connect(&a, PF_H_IO_MS, err, sizeof(err));
+    assert_true(fd >= 0);
+    /* "help" before auth would fail: wait until the server has taken this
+     * client, by the reply to an auth with the right token */
+    {
+        char tok[256], line[300];
+        FILE *f;
+        char path[PATH_MAX];
+
+        assert_int_equal(pf_h_path(path, s, "tok"), 0);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(tok, sizeof(tok), f));
+        fclose(f);
+        tok[strcspn(tok, "\n")] = '\0';
+        snprintf(line, sizeof(line), "auth %s\n", tok);
+        assert_int_equal(pf_h_send(fd, line, strlen(line)), 0);
+        assert_int_equal(pf_h_recv(fd, reply, strlen("{\"ok\":true}\n")), 0);
+        assert_string_equal(reply, "{\"ok\":true}\n");
+    }
+    ctl_cmd(s, &o, "status", NULL, NULL);
+    expect(&o, 3, NULL, "closed the connection without a reply (too many control clients?)");
+    pf_h_output_free(&o);
+    close(fd);
+    /* the place is free again */
+    assert_int_equal(pf_h_wait_log(s, "refusing one", PF_H_WAIT_MS), 0);
+    ctl_cmd(s, &o, "status", NULL, NULL);
+    expect(&o, 0, "pid:", NULL);
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_unreadable_token_file)
+{
+    struct pf_h_output o;
+
+    ctl_run(s, &o, "-a", "127.0.0.1:9", "-t", "missing", "status", (char *)NULL);
+    expect(&o, 3, NULL, "preforkctl: cannot read token file missing: ");
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_config_file)
+{
+    struct pf_h_output o;
+    char body[512];
+    json_t *j;
+
+    start_ctl(s, 2);
+    snprintf(body, sizeof(body),
+             "listen = \"127.0.0.1:0\";\nprotocol = \"echo\";\n"
+             "control = { listen = \"%s\"; token_file = \"tok\"; };\n", ctl_addr);
+    assert_int_equal(pf_h_write_file(s, "ctl.conf", body, NULL), 0);
+    /* options after the command work too */
+    ctl_run(s, &o, "-c", "ctl.conf", "status", "--json", (char *)NULL);
+    expect(&o, 0, NULL, NULL);
+    j = expect_json_line(&o, true);
+    assert_int_equal(json_int_at(j, NULL, "pid"), s->pid);
+    json_decref(j);
+    pf_h_output_free(&o);
+    /* the server's own file has port 0: the client says it cannot know */
+    ctl_run(s, &o, "--config", "preforkd.conf", "status", (char *)NULL);
+    expect(&o, 3, NULL, "has port 0");
+    pf_h_output_free(&o);
+    ctl_run(s, &o, "-c", "no-such.conf", "status", (char *)NULL);
+    expect(&o, 3, NULL, "no-such.conf");
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_json_one_line)
+{
+    static const char *const cmds[][2] = {
+        {"status", NULL}, {"workers", NULL}, {"config", NULL}, {"help", NULL},
+        {"scale", "3"},   {"reopen", NULL},
+    };
+    struct pf_h_output o;
+    json_t *j;
+
+    start_ctl(s, 2);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        ctl_cmd(s, &o, "--json", cmds[i][0], cmds[i][1]);
+        expect(&o, 0, NULL, NULL);
+        json_decref(expect_json_line(&o, true));
+        pf_h_output_free(&o);
+    }
+    /* a refusal: the reply as is on stdout, the reason on stderr, exit 1 */
+    ctl_cmd(s, &o, "-j", "kill", "1");
+    expect(&o, 1, NULL, "preforkctl: kill: ");
+    j = expect_json_line(&o, false);
+    assert_true(json_is_string(json_object_get(j, "error")));
+    json_decref(j);
+    pf_h_output_free(&o);
+}
+
+PF_H_TEST(test_usage_errors)
+{
+    static const char *const bad[][3] = {
+        {NULL, NULL, NULL},          {"frobnicate", NULL, NULL}, {"scale", NULL, NULL},
+        {"scale", "x", NULL},        {"kill", "-5", NULL},       {"status", "now", NULL},
+        {"stop", "slow", NULL},      {"--timeout", "0", "status"}, {"--nope", "status", NULL},
+    };
+    struct pf_h_output o;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ctl_run(s, &o, "-a", "127.0.0.1:9", "-t", "tok", bad[i][0], bad[i][1], bad[i][2],
+                (char *)NULL);
+        expect(&o, 2, NULL, "Try 'preforkctl --help'");
+        assert_string_equal(o.out, "");
+        pf_h_output_free(&o);
+    }
+    ctl_run(s, &o, "--help", (char *)NULL);
+    expect(&o, 0, "Exit status", NULL);
+    pf_h_output_free(&o);
+}
+
+/* ---- top ---- */
+
+/* Spawn `preforkctl -a ADDR -t tok top` in s->dir, stdout and stderr to
+ * files there; returns its pid. */
+static pid_t top_spawn(struct pf_server *s, const char *out, const char *err)
+{
+    char *argv[] = {(char *)ctl_binary(), "-a", ctl_addr, "-t", "tok", "top", NULL};
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir_np(&fa, s->dir);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+/* The file's contents (free it), "" when missing. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = calloc(1, 1 << 20);
+    size_t n = 0;
+
+    assert_non_null(buf);
+    if (f) {
+        n = fread(buf, 1, (1 << 20) - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* How often needle occurs in text. */
+static int count(const char *text, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Wait until the file holds at least n tables. 0, or -1 at the bound. */
+static int top_wait_tables(const char *path, int n)
+{
+    int64_t deadline = pf_time_now_ms() + CTL_TOP_MS;
+
+    for (;;) {
+        char *text = slurp(path);
+        int got = count(text, "SLOT");
+
+        free(text);
+        if (got >= n)
+            return 0;
+        if (pf_time_now_ms() >= deadline)
+            return -1;
+        nanosleep(&(struct timespec){0, PF_H_POLL_MS * 1000000L}, NULL);
+    }
+}
+
+/* Wait (bounded) for pid; its status, or -1 after killing it. */
+static int top_wait_exit(pid_t pid)
+{
+    int64_t deadline = pf_time_now_ms() + CTL_TOP_MS;
+    int status;
+
+    while (waitpid(pid, &status, WNOHANG) != pid) {
+        if (pf_time_now_ms() >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, PF_H_POLL_MS * 1000000L}, NULL);
+    }
+    return status;
+}
+
+PF_H_TEST(test_top_not_tty)
+{
+    char out[PATH_MAX], err[PATH_MAX], *text;
+    pid_t pid;
+    int status;
+
+    start_ctl(s, 2);
+    assert_int_equal(pf_h_path(out, s, "top.out"), 0);
+    assert_int_equal(pf_h_path(err, s, "top.err"), 0);
+    pid = top_spawn(s, out, err);
+    if (top_wait_tables(out, 2) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("top printed fewer than two tables within %d ms", CTL_TOP_MS);
+    }
+    kill(pid, SIGINT);
+    status = top_wait_exit(pid);
+    assert_true(pf_h_exited_with(status, 0));
+    text = slurp(out);
+    assert_null(strchr(text, '\033'));          /* no escape sequences into a file */
+    assert_non_null(strstr(text, "\n\nSLOT")); /* tables apart by a blank line */
+    free(text);
+}
+
+PF_H_TEST(test_top_server_goes_away)
+{
+    char out[PATH_MAX], err[PATH_MAX], *text;
+    pid_t pid;
+    int status;
+
+    start_ctl(s, 1);
+    assert_int_equal(pf_h_path(out, s, "top.out"), 0);
+    assert_int_equal(pf_h_path(err, s, "top.err"), 0);
+    pid = top_spawn(s, out, err);
+    if (top_wait_tables(out, 1) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("top printed no table within %d ms", CTL_TOP_MS);
+    }
+    assert_int_equal(pf_h_signal(s, SIGTERM), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, NULL), 0);
+    status = top_wait_exit(pid);
+    assert_true(pf_h_exited_with(status, 3));
+    text = slurp(err);
+    assert_non_null(strstr(text, "preforkctl: "));
+    free(text);
+}
+
+static const struct CMUnitTest tests[] = {
+    PF_H_CASE(test_status_human),      PF_H_CASE(test_status_json),
+    PF_H_CASE(test_workers_table),     PF_H_CASE(test_workers_shows_client),
+    PF_H_CASE(test_scale),             PF_H_CASE(test_kill_recycles),
+    PF_H_CASE(test_stop),              PF_H_CASE(test_stop_fast),
+    PF_H_CASE(test_wrong_token),       PF_H_CASE(test_not_running),
+    PF_H_CASE(test_no_reply_times_out), PF_H_CASE(test_too_many_clients),
+    PF_H_CASE(test_unreadable_token_file), PF_H_CASE(test_config_file),
+    PF_H_CASE(test_json_one_line),     PF_H_CASE(test_usage_errors),
+    PF_H_CASE(test_top_not_tty),       PF_H_CASE(test_top_server_goes_away),
+};
+
+int main(void)
+{
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

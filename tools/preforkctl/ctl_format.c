@@ -1,0 +1,536 @@
+/* ctl_format: status, workers and config replies for humans. */
+#include "ctl_format.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define FMT_VALUE_MAX 256   /* one value of the status report */
+#define FMT_CELL_MAX 160    /* one cell of the workers table */
+#define FMT_LINE_MAX 2048   /* one line of the workers table */
+#define FMT_STATUS_MAX 24   /* lines of the status report */
+#define FMT_GAP "  "        /* between table columns */
+
+/* ------------------------------------------------------------ values */
+
+/* The member at a dotted path ("workers.idle") of o, or NULL. */
+static const json_t *fmt_get(const json_t *o, const char *path)
+{
+    char key[64];
+
+    while (o != NULL && *path != '\0') {
+        size_t n = strcspn(path, ".");
+
+        if (n >= sizeof(key))
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        o = json_object_get(o, key);
+        path += n + (path[n] == '.');
+    }
+    return o;
+}
+
+/* The integer at path, or -1 when it is missing or not an integer. */
+static int64_t fmt_int(const json_t *o, const char *path)
+{
+    const json_t *v = fmt_get(o, path);
+
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* The integer at path as text into buf ("?" when missing). */
+static void fmt_num_into(const json_t *o, const char *path, char *buf, size_t size)
+{
+    const json_t *v = fmt_get(o, path);
+
+    if (json_is_integer(v))
+        snprintf(buf, size, "%" PRId64, (int64_t)json_integer_value(v));
+    else
+        snprintf(buf, size, "?");
+}
+
+/* The string at path made safe into buf (dflt when missing or null). */
+static void fmt_str_into(const json_t *o, const char *path, const char *dflt, char *buf,
+                         size_t size)
+{
+    const char *s = json_string_value(fmt_get(o, path));
+
+    if (s != NULL)
+        ctl_fmt_safe(s, buf, size);
+    else
+        snprintf(buf, size, "%s", dflt);
+}
+
+/* fmt_num_into, returning buf (for printf arguments). */
+static const char *fmt_num(const json_t *o, const char *path, char *buf, size_t size)
+{
+    fmt_num_into(o, path, buf, size);
+    return buf;
+}
+
+/* The string at path made safe into buf; dflt when missing or null. */
+static const char *fmt_str(const json_t *o, const char *path, const char *dflt, char *buf,
+                           size_t size)
+{
+    const char *s = json_string_value(fmt_get(o, path));
+
+    if (s == NULL)
+        return dflt;
+    ctl_fmt_safe(s, buf, size);
+    return buf;
+}
+
+void ctl_fmt_safe(const char *text, char *buf, size_t size)
+{
+    size_t i = 0;
+
+    if (size == 0)
+        return;
+    for (; text[i] != '\0' && i + 1 < size; i++)
+        buf[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
+    buf[i] = '\0';
+}
+
+void ctl_fmt_duration(int64_t s, char *buf, size_t size)
+{
+    if (s < 0)
+        snprintf(buf, size, "?");
+    else if (s >= 86400)
+        snprintf(buf, size, "%" PRId64 "d%" PRId64 "h", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600)
+        snprintf(buf, size, "%" PRId64 "h%" PRId64 "m", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(buf, size, "%" PRId64 "m%" PRId64 "s", s / 60, s % 60);
+    else
+        snprintf(buf, size, "%" PRId64 "s", s);
+}
+
+void ctl_fmt_running(int64_t ms, char *buf, size_t size)
+{
+    if (ms >= 0 && ms < 60000)
+        snprintf(buf, size, "%" PRId64 ".%" PRId64 "s", ms / 1000, ms % 1000 / 100);
+    else
+        ctl_fmt_duration(ms < 0 ? -1 : ms / 1000, buf, size);
+}
+
+void ctl_fmt_bytes(int64_t n, char *buf, size_t size)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)n;
+    size_t u = 0;
+
+    if (n < 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    if (n < 1024) {
+        snprintf(buf, size, "%" PRId64 " B", n);
+        return;
+    }
+    v /= 1024.0;
+    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+/* ------------------------------------------------------------ status */
+
+/* The lines of a key: value report, aligned when printed. */
+struct fmt_report {
+    const char *key[FMT_STATUS_MAX];
+    char value[FMT_STATUS_MAX][FMT_VALUE_MAX];
+    int n;
+};
+
+/* The next line's value buffer, for key (NULL once the report is full). */
+static char *fmt_line(struct fmt_report *r, const char *key)
+{
+    if (r->n >= FMT_STATUS_MAX)
+        return NULL;
+    r->key[r->n] = key;
+    r->value[r->n][0] = '\0';
+    return r->value[r->n++];
+}
+
+/* Add a line with a formatted value. */
+__attribute__((format(printf, 3, 4))) static void fmt_add(struct fmt_report *r,
+                                                          const char *key, const char *fmt, ...)
+{
+    char *v = fmt_line(r, key);
+    va_list ap;
+
+    if (v == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(v, FMT_VALUE_MAX, fmt, ap);
+    va_end(ap);
+}
+
+/* Print the report with the values in one column. */
+static void fmt_report_print(FILE *out, const struct fmt_report *r)
+{
+    int width = 0;
+
+    for (int i = 0; i < r->n; i++)
+        if ((int)strlen(r->key[i]) > width)
+            width = (int)strlen(r->key[i]);
+    for (int i = 0; i < r->n; i++)
+        fprintf(out, "%s:%*s %s\n", r->key[i], width - (int)strlen(r->key[i]), "",
+                r->value[i]);
+}
+
+/* "3d4h (since 2026-11-21 10:24:32)" */
+static void fmt_uptime(const json_t *st, char *buf, size_t size)
+{
+    char up[32], since[32] = "";
+    int64_t start = fmt_int(st, "start_time");
+    time_t t = (time_t)start;
+    struct tm tm;
+
+    ctl_fmt_duration(fmt_int(st, "uptime"), up, sizeof(up));
+    if (start > 0 && localtime_r(&t, &tm))
+        strftime(since, sizeof(since), " (since %Y-%m-%d %H:%M:%S)", &tm);
+    snprintf(buf, size, "%s%s", up, since);
+}
+
+/* The worker states with a non-zero count: "idle 2, writing 1". */
+static void fmt_states(const json_t *st, char *buf, size_t size)
+{
+    static const char *const not_states[] = {"total", "busy", "target", "max"};
+    const json_t *w = json_object_get(st, "workers");
+    const char *key;
+    const json_t *v;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    json_object_foreach ((json_t *)w, key, v) {
+        bool skip = !json_is_integer(v) || json_integer_value(v) == 0;
+
+        for (size_t i = 0; i < sizeof(not_states) / sizeof(not_states[0]) && !skip; i++)
+            skip = strcmp(key, not_states[i]) == 0;
+        if (!skip && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s %" PRId64, len ? ", " : "",
+                                    key, (int64_t)json_integer_value(v));
+    }
+    if (len == 0)
+        snprintf(buf, size, "-");
+}
+
+/* Worker exits by signal number: "9: 2, 15: 1", or "" when none. */
+static void fmt_signals(const json_t *st, char *buf, size_t size)
+{
+    const json_t *sig = fmt_get(st, "totals.exits_by_signal");
+    const char *key;
+    const json_t *v;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    json_object_foreach ((json_t *)sig, key, v)
+        if (json_is_integer(v) && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s: %" PRId64,
+                                    len ? ", " : "", key, (int64_t)json_integer_value(v));
+}
+
+/* pid, version, uptime, state, listen, protocol, generation. */
+static void fmt_status_server(struct fmt_report *r, const json_t *st)
+{
+    char a[FMT_VALUE_MAX];
+    const json_t *stopping = json_object_get(st, "stopping");
+
+    fmt_add(r, "pid", "%s", fmt_num(st, "pid", a, sizeof(a)));
+    fmt_add(r, "version", "%s", fmt_str(st, "version", "?", a, sizeof(a)));
+    fmt_uptime(st, a, sizeof(a));
+    fmt_add(r, "uptime", "%s", a);
+    fmt_add(r, "state", "%s",
+            json_is_true(stopping) ? "stopping" : json_is_false(stopping) ? "running" : "?");
+    fmt_add(r, "listen", "%s", fmt_str(st, "listen", "?", a, sizeof(a)));
+    fmt_add(r, "protocol", "%s", fmt_str(st, "protocol", "?", a, sizeof(a)));
+    fmt_add(r, "generation", "%s", fmt_num(st, "generation", a, sizeof(a)));
+}
+
+/* The workers: counts, states. */
+static void fmt_status_workers(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24], c[24], d[24], e[24], states[FMT_VALUE_MAX];
+
+    fmt_add(r, "workers", "%s idle, %s busy, %s total (target %s, max %s)",
+            fmt_num(st, "workers.idle", a, sizeof(a)), fmt_num(st, "workers.busy", b, sizeof(b)),
+            fmt_num(st, "workers.total", c, sizeof(c)),
+            fmt_num(st, "workers.target", d, sizeof(d)), fmt_num(st, "workers.max", e, sizeof(e)));
+    fmt_states(st, states, sizeof(states));
+    fmt_add(r, "worker states", "%s", states);
+}
+
+/* The totals and the listen queue. */
+static void fmt_status_totals(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24], c[24], sig[FMT_VALUE_MAX];
+
+    fmt_add(r, "connections", "%s", fmt_num(st, "totals.connections", a, sizeof(a)));
+    fmt_add(r, "requests", "%s", fmt_num(st, "totals.requests", a, sizeof(a)));
+    ctl_fmt_bytes(fmt_int(st, "totals.bytes_in"), a, sizeof(a));
+    ctl_fmt_bytes(fmt_int(st, "totals.bytes_out"), b, sizeof(b));
+    fmt_add(r, "received", "%s", a);
+    fmt_add(r, "sent", "%s", b);
+    fmt_add(r, "spawned", "%s (%s respawns, %s abnormal exits)",
+            fmt_num(st, "totals.spawned", a, sizeof(a)),
+            fmt_num(st, "totals.respawns", b, sizeof(b)),
+            fmt_num(st, "totals.abnormal_exits", c, sizeof(c)));
+    fmt_signals(st, sig, sizeof(sig));
+    if (sig[0] != '\0')
+        fmt_add(r, "exits by signal", "%s", sig);
+    fmt_add(r, "reloads", "%s", fmt_num(st, "totals.reloads", a, sizeof(a)));
+    fmt_add(r, "auth failures", "%s", fmt_num(st, "totals.auth_failures", a, sizeof(a)));
+    fmt_add(r, "listen queue", "%s (max %s, backlog %s)",
+            fmt_num(st, "listen_queue.length", a, sizeof(a)),
+            fmt_num(st, "listen_queue.max", b, sizeof(b)),
+            fmt_num(st, "listen_queue.backlog", c, sizeof(c)));
+}
+
+void ctl_print_status(FILE *out, const json_t *reply)
+{
+    struct fmt_report r = {.n = 0};
+
+    fmt_status_server(&r, reply);
+    fmt_status_workers(&r, reply);
+    fmt_status_totals(&r, reply);
+    fmt_report_print(out, &r);
+}
+
+/* ------------------------------------------------------------ workers */
+
+enum {
+    COL_SLOT, COL_PID, COL_GEN, COL_STATE, COL_AGE, COL_CONNS, COL_REQS, COL_CLIENT,
+    COL_REQUEST, COL_COUNT
+};
+
+/* The table's columns: title, and whether values align right (numbers). */
+static const struct {
+    const char *title;
+    bool right;
+} fmt_cols[COL_COUNT] = {
+    {"SLOT", true}, {"PID", true},   {"GEN", true},    {"STATE", false},  {"AGE", true},
+    {"CONNS", true}, {"REQS", true}, {"CLIENT", false}, {"REQUEST", false},
+};
+
+typedef char fmt_row[COL_COUNT][FMT_CELL_MAX];
+
+/* "GET /big.iso (2.3s)": the request and its running time; without a
+ * time (request_ms null) the request shown is the last one, finished. */
+static void fmt_request(const json_t *w, char *buf, size_t size)
+{
+    char req[FMT_CELL_MAX - 24], run[16];
+    const char *text = fmt_str(w, "request", NULL, req, sizeof(req));
+    int64_t ms = fmt_int(w, "request_ms");
+
+    if (ms >= 0) {
+        ctl_fmt_running(ms, run, sizeof(run));
+        snprintf(buf, size, "%s%s(%s)", text ? text : "", text ? " " : "", run);
+    } else {
+        snprintf(buf, size, "%s", text ? text : "-");
+    }
+}
+
+/* The cells of one worker. */
+static void fmt_worker_cells(const json_t *w, fmt_row row)
+{
+    fmt_num_into(w, "slot", row[COL_SLOT], FMT_CELL_MAX);
+    fmt_num_into(w, "pid", row[COL_PID], FMT_CELL_MAX);
+    fmt_num_into(w, "generation", row[COL_GEN], FMT_CELL_MAX);
+    fmt_str_into(w, "state", "?", row[COL_STATE], FMT_CELL_MAX);
+    ctl_fmt_duration(fmt_int(w, "age"), row[COL_AGE], FMT_CELL_MAX);
+    fmt_num_into(w, "connections", row[COL_CONNS], FMT_CELL_MAX);
+    fmt_num_into(w, "requests", row[COL_REQS], FMT_CELL_MAX);
+    fmt_str_into(w, "client", "-", row[COL_CLIENT], FMT_CELL_MAX);
+    fmt_request(w, row[COL_REQUEST], FMT_CELL_MAX);
+}
+
+/* The header row. */
+static void fmt_title_cells(fmt_row row)
+{
+    for (int i = 0; i < COL_COUNT; i++)
+        snprintf(row[i], FMT_CELL_MAX, "%s", fmt_cols[i].title);
+}
+
+/* Widen widths to fit row. */
+static void fmt_widths(const fmt_row row, int widths[COL_COUNT])
+{
+    for (int i = 0; i < COL_COUNT; i++)
+        if ((int)strlen(row[i]) > widths[i])
+            widths[i] = (int)strlen(row[i]);
+}
+
+/* One row, padded to widths, cut to width columns, no trailing blanks. */
+static void fmt_row_print(FILE *out, const fmt_row row, const int widths[COL_COUNT], int width)
+{
+    char line[FMT_LINE_MAX];
+    size_t len = 0;
+
+    for (int i = 0; i < COL_COUNT && len < sizeof(line); i++)
+        len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%*s", i ? FMT_GAP : "",
+                                fmt_cols[i].right ? widths[i] : -widths[i], row[i]);
+    if (len >= sizeof(line))
+        len = sizeof(line) - 1;
+    if (width > 0 && len > (size_t)width)
+        len = (size_t)width;
+    while (len > 0 && line[len - 1] == ' ')
+        len--;
+    fprintf(out, "%.*s\n", (int)len, line);
+}
+
+void ctl_print_workers(FILE *out, const json_t *reply, int width, int rows)
+{
+    const json_t *list = json_object_get(reply, "workers");
+    size_t n = json_array_size(list), shown = n, i;
+    int widths[COL_COUNT] = {0};
+    fmt_row row;
+    const json_t *w;
+
+    if (rows > 0 && n + 1 > (size_t)rows) /* the title, then a line saying "N more" */
+        shown = rows > 2 ? (size_t)rows - 2 : 0;
+    fmt_title_cells(row);
+    fmt_widths(row, widths);
+    for (i = 0; i < shown && (w = json_array_get(list, i)); i++) {
+        fmt_worker_cells(w, row);
+        fmt_widths(row, widths);
+    }
+    fmt_title_cells(row);
+    fmt_row_print(out, row, widths, width);
+    for (i = 0; i < shown && (w = json_array_get(list, i)); i++) {
+        fmt_worker_cells(w, row);
+        fmt_row_print(out, row, widths, width);
+    }
+    if (shown < n)
+        fprintf(out, "(%zu more)\n", n - shown);
+}
+
+/* ------------------------------------------------------------- config */
+
+/* A scalar (or array) setting's value as the config file would write it. */
+static void fmt_value(FILE *out, const json_t *v)
+{
+    char text[FMT_VALUE_MAX * 4];
+    size_t i;
+    const json_t *e;
+
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        ctl_fmt_safe(json_string_value(v), text, sizeof(text));
+        fprintf(out, "\"%s\"", text);
+        break;
+    case JSON_INTEGER: fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
+    case JSON_REAL: fprintf(out, "%.15g", json_real_value(v)); break;
+    case JSON_TRUE: fputs("true", out); break;
+    case JSON_FALSE: fputs("false", out); break;
+    case JSON_NULL: fputs("null", out); break;
+    case JSON_ARRAY:
+        fputc('[', out);
+        json_array_foreach ((json_t *)v, i, e) {
+            fputs(i ? ", " : "", out);
+            fmt_value(out, e);
+        }
+        fputc(']', out);
+        break;
+    case JSON_OBJECT: fputs("{...}", out); break;
+    }
+}
+
+/* The settings of object o at indentation depth; groups as blocks. */
+static void fmt_config_object(FILE *out, const json_t *o, int depth)
+{
+    const char *key;
+    const json_t *v;
+
+    json_object_foreach ((json_t *)o, key, v) {
+        if (json_is_object(v)) {
+            fprintf(out, "%*s%s:\n", depth * 4, "", key);
+            fmt_config_object(out, v, depth + 1);
+        } else {
+            fprintf(out, "%*s%s = ", depth * 4, "", key);
+            fmt_value(out, v);
+            fputc('\n', out);
+        }
+    }
+}
+
+void ctl_print_config(FILE *out, const json_t *reply)
+{
+    fmt_config_object(out, json_object_get(reply, "config"), 0);
+}
+
+/* ------------------------------------------------------ confirmations */
+
+/* help: the commands the server knows. */
+static void fmt_help(FILE *out, const json_t *reply)
+{
+    const json_t *list = json_object_get(reply, "commands");
+    char word[64];
+    size_t i;
+    const json_t *w;
+
+    fputs("server commands:", out);
+    json_array_foreach ((json_t *)list, i, w)
+        if (json_is_string(w)) {
+            ctl_fmt_safe(json_string_value(w), word, sizeof(word));
+            fprintf(out, " %s", word);
+        }
+    fputc('\n', out);
+}
+
+void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
+{
+    char a[24], b[24], c[32];
+
+    if (strcmp(verb, "scale") == 0)
+        fprintf(out, "workers target: %s -> %s\n", fmt_num(reply, "previous", a, sizeof(a)),
+                fmt_num(reply, "target", b, sizeof(b)));
+    else if (strcmp(verb, "reload") == 0)
+        fputs("configuration reloaded\n", out);
+    else if (strcmp(verb, "reopen") == 0)
+        fputs("log files reopened\n", out);
+    else if (strcmp(verb, "stop") == 0)
+        fprintf(out, "stopping (%s)\n", fmt_str(reply, "stopping", "?", c, sizeof(c)));
+    else if (strcmp(verb, "kill") == 0)
+        fprintf(out, "worker %s is being recycled (the pool starts a replacement)\n",
+                fmt_num(reply, "pid", a, sizeof(a)));
+    else if (strcmp(verb, "help") == 0)
+        fmt_help(out, reply);
+    else
+        fputs("ok\n", out);
+}
+
+/* ---------------------------------------------------------------- top */
+
+void ctl_print_top_header(FILE *out, const json_t *st, time_t now, double rps, int width)
+{
+    char clock[16] = "?", up[32], rate[32] = "-", line[FMT_LINE_MAX];
+    char a[24], b[24], c[24], d[24], e[24], f[24], g[24];
+    struct tm tm;
+    int len;
+
+    if (localtime_r(&now, &tm))
+        strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+    ctl_fmt_duration(fmt_int(st, "uptime"), up, sizeof(up));
+    if (rps >= 0)
+        snprintf(rate, sizeof(rate), "%.1f", rps);
+    len = snprintf(line, sizeof(line),
+                   "%s  preforkd %s  up %s  workers %s total, %s idle, %s busy (target %s)  "
+                   "connections %s  requests %s  req/s %s%s",
+                   clock, fmt_num(st, "pid", g, sizeof(g)), up,
+                   fmt_num(st, "workers.total", a, sizeof(a)),
+                   fmt_num(st, "workers.idle", b, sizeof(b)),
+                   fmt_num(st, "workers.busy", c, sizeof(c)),
+                   fmt_num(st, "workers.target", d, sizeof(d)),
+                   fmt_num(st, "totals.connections", e, sizeof(e)),
+                   fmt_num(st, "totals.requests", f, sizeof(f)), rate,
+                   json_is_true(json_object_get(st, "stopping")) ? "  STOPPING" : "");
+    if (len < 0)
+        return;
+    if (width > 0 && len > width)
+        len = width;
+    fprintf(out, "%.*s\n", len, line);
+}

@@ -1,0 +1,233 @@
+/* preforkctl: command line, then one command (or top) over the control
+ * channel of a running preforkd. See preforkctl(1). */
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_commands.h"
+#include "ctl_common.h"
+#include "ctl_conn.h"
+#include "ctl_target.h"
+#include "ctl_top.h"
+
+#define OPT_TIMEOUT 256           /* --timeout has no short form */
+#define OPT_TIMEOUT_MAX_S 3600.0
+
+struct ctl_options {
+    const char *config;       /* -c; the compiled default when NULL */
+    const char *address;      /* -a; NULL: from the configuration */
+    const char *token_file;   /* -t; NULL: from the configuration */
+    bool json;
+    int timeout_ms;
+    char **words;             /* the command and its arguments */
+    int nwords;
+};
+
+static const struct option opt_long[] = {
+    {"config", required_argument, NULL, 'c'}, {"address", required_argument, NULL, 'a'},
+    {"token-file", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
+};
+
+/* "+": stop at the command word, so "scale -1" keeps its argument. */
+static const char opt_short[] = "+c:a:t:jhv";
+
+/* --help: options, commands, exit statuses. */
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: preforkctl [-c FILE | -a ADDR -t TOKENFILE] [--json] [--timeout SECONDS]\n"
+            "                  COMMAND [ARGS]\n"
+            "Control a running preforkd through its control channel (control.listen).\n"
+            "\n"
+            "Options (before or after the command):\n"
+            "  -c, --config FILE      take control.listen and control.token_file from FILE\n"
+            "                         (default %s)\n"
+            "  -a, --address ADDR     the control channel's address, e.g. 127.0.0.1:8099\n"
+            "  -t, --token-file FILE  the file whose first line is the token\n"
+            "  -j, --json             print the server's JSON reply as is, one line\n"
+            "      --timeout SECONDS  bound on connecting and on each reply (default %d)\n"
+            "  -h, --help             print this help and exit\n"
+            "  -v, --version          print the version and exit\n"
+            "-a and -t override the configuration file; with both it is not read.\n"
+            "\n"
+            "Commands:\n%s"
+            "\n"
+            "Exit status: 0 done; 1 the server refused (its error on stderr) or replied\n"
+            "nonsense; 2 bad command line; 3 the server cannot be reached or stopped\n"
+            "answering, or the configuration or token file cannot be read;\n"
+            "4 authentication failed (wrong token).\n",
+            PF_DEFAULT_CONFIG, CTL_TIMEOUT_DEFAULT_MS / 1000, ctl_command_help());
+}
+
+/* A usage error: the reason (NULL: getopt told it already), a hint,
+ * CTL_EXIT_USAGE. */
+static int opt_usage_error(const char *why)
+{
+    if (why != NULL)
+        fprintf(stderr, "preforkctl: %s\n", why);
+    fprintf(stderr, "Try 'preforkctl --help' for more information.\n");
+    return CTL_EXIT_USAGE;
+}
+
+/* --timeout SECONDS: decimal, above 0, at most an hour. */
+static int opt_timeout(const char *text, int *ms)
+{
+    char *end;
+    double s = strtod(text, &end);
+
+    if (end == text || *end != '\0' || !isfinite(s) || s <= 0 || s > OPT_TIMEOUT_MAX_S)
+        return -1;
+    *ms = (int)(s * 1000.0 + 0.5);
+    if (*ms < 1)
+        *ms = 1;
+    return 0;
+}
+
+/* One getopt pass over argv[0..argc) (argv[0] is skipped). -1 to go on,
+ * or the exit status (help, version, bad option). */
+static int opt_getopt(int argc, char **argv, struct ctl_options *o)
+{
+    char why[128];
+    int c;
+
+    optind = 0; /* glibc: full reset, a second pass starts afresh */
+    while ((c = getopt_long(argc, argv, opt_short, opt_long, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->config = optarg; break;
+        case 'a': o->address = optarg; break;
+        case 't': o->token_file = optarg; break;
+        case 'j': o->json = true; break;
+        case OPT_TIMEOUT:
+            if (opt_timeout(optarg, &o->timeout_ms) < 0) {
+                snprintf(why, sizeof(why), "--timeout: expected seconds in (0, %g], not \"%.32s\"",
+                         OPT_TIMEOUT_MAX_S, optarg);
+                return opt_usage_error(why);
+            }
+            break;
+        case 'h': usage(stdout); return CTL_EXIT_OK;
+        case 'v': printf("preforkctl %s\n", PF_VERSION); return CTL_EXIT_OK;
+        default: return opt_usage_error(NULL);
+        }
+    }
+    return -1;
+}
+
+/* "-1", "+3": an argument of scale, not an option. */
+static bool opt_is_number(const char *s)
+{
+    s += *s == '-' || *s == '+';
+    return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/* Whether the option word arg takes the next word as its value. */
+static bool opt_needs_value(const char *arg)
+{
+    if (arg[1] == '-') {
+        size_t n = strlen(arg + 2);
+
+        if (strchr(arg, '=') != NULL || n == 0)
+            return false;
+        for (const struct option *l = opt_long; l->name; l++)
+            if (l->has_arg == required_argument && strncmp(arg + 2, l->name, n) == 0)
+                return true;
+        return false;
+    }
+    for (const char *p = arg + 1; *p; p++)
+        if (*p != ':' && strchr("cat", *p) != NULL)
+            return p[1] == '\0';
+    return false;
+}
+
+/* The words after the command: options go to opts (after opts[0]), the
+ * rest to o->words; "--" ends the options. Returns how many opts. */
+static int opt_split(int n, char **rest, char **opts, struct ctl_options *o)
+{
+    int nopts = 1;
+    bool dashdash = false;
+
+    for (int i = 0; i < n; i++) {
+        const char *a = rest[i];
+
+        if (!dashdash && strcmp(a, "--") == 0) {
+            dashdash = true;
+        } else if (!dashdash && a[0] == '-' && a[1] != '\0' && !opt_is_number(a)) {
+            opts[nopts++] = rest[i];
+            if (opt_needs_value(a) && i + 1 < n)
+                opts[nopts++] = rest[++i];
+        } else {
+            o->words[o->nwords++] = rest[i];
+        }
+    }
+    return nopts;
+}
+
+/* Options before the command, the command word, then the words after it
+ * sorted into options and arguments. -1 to go on, or the exit status. */
+static int opt_parse(int argc, char **argv, struct ctl_options *o, char **opts)
+{
+    int rc = opt_getopt(argc, argv, o), nopts;
+
+    if (rc >= 0)
+        return rc;
+    if (optind >= argc)
+        return opt_usage_error("no command given");
+    o->words[o->nwords++] = argv[optind];
+    opts[0] = argv[0];
+    nopts = opt_split(argc - optind - 1, argv + optind + 1, opts, o);
+    if (nopts > 1 && (rc = opt_getopt(nopts, opts, o)) >= 0)
+        return rc;
+    if (nopts > 1 && optind < nopts)
+        return opt_usage_error("an option lacks its value");
+    return -1;
+}
+
+/* Connect, authenticate, run the command. The exit status. */
+static int run(const struct ctl_options *o, const struct ctl_command *cmd)
+{
+    struct ctl_target t;
+    struct ctl_conn c = {.fd = -1};
+    char err[1024];
+    int rc = ctl_target_resolve(&t, o->config ? o->config : PF_DEFAULT_CONFIG, o->address,
+                                o->token_file, err, sizeof(err));
+
+    if (rc == CTL_EXIT_OK)
+        rc = ctl_conn_open(&c, &t, o->timeout_ms, err, sizeof(err));
+    explicit_bzero(t.token, sizeof(t.token));
+    if (rc == CTL_EXIT_OK && strcmp(cmd->verb, "top") == 0)
+        rc = ctl_top_run(&c, o->json, err, sizeof(err));
+    else if (rc == CTL_EXIT_OK)
+        rc = ctl_command_run(&c, cmd, o->json, err, sizeof(err));
+    ctl_conn_close(&c);
+    fflush(stdout);
+    if (rc != CTL_EXIT_OK)
+        fprintf(stderr, "preforkctl: %s\n", err);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl_options o = {.timeout_ms = CTL_TIMEOUT_DEFAULT_MS};
+    struct ctl_command cmd;
+    char **opts = calloc((size_t)argc + 1, sizeof(*opts));
+    char err[256];
+    int rc;
+
+    o.words = calloc((size_t)argc + 1, sizeof(*o.words));
+    if (opts == NULL || o.words == NULL) {
+        fprintf(stderr, "preforkctl: out of memory\n");
+        return CTL_EXIT_FAILED;
+    }
+    rc = opt_parse(argc, argv, &o, opts);
+    if (rc < 0 && ctl_command_parse(o.nwords, o.words, &cmd, err, sizeof(err)) != CTL_EXIT_OK)
+        rc = opt_usage_error(err);
+    if (rc < 0)
+        rc = run(&o, &cmd);
+    free(opts);
+    free(o.words);
+    return rc;
+}

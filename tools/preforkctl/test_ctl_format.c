@@ -1,0 +1,282 @@
+/* Unit: preforkctl's human output, rendered from fixed replies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "ctl_format.h"
+
+/* Output captured from a printer. */
+struct capture {
+    FILE *f;
+    char *text;
+    size_t len;
+};
+
+static void cap_open(struct capture *c)
+{
+    c->text = NULL;
+    c->f = open_memstream(&c->text, &c->len);
+    assert_non_null(c->f);
+}
+
+/* Close the stream; c->text holds everything printed (free it). */
+static const char *cap_close(struct capture *c)
+{
+    fclose(c->f);
+    return c->text;
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+
+    if (j == NULL)
+        fail_msg("bad fixture: %s", err.text);
+    return j;
+}
+
+static const char status_reply[] =
+    "{\"ok\":true,\"pid\":4242,\"start_time\":86400,\"uptime\":273600,\"generation\":2,"
+    "\"version\":\"0.1.0\",\"protocol\":\"http\",\"listen\":\"127.0.0.1:8080\","
+    "\"stopping\":false,\"workers\":{\"target\":3,\"max\":8,\"total\":3,\"busy\":1,"
+    "\"starting\":0,\"idle\":2,\"reading\":0,\"writing\":1,\"keepalive\":0,\"closing\":0,"
+    "\"stopping\":0},\"totals\":{\"connections\":10,\"requests\":25,\"bytes_in\":2048,"
+    "\"bytes_out\":3221225472,\"spawned\":4,\"respawns\":1,\"reloads\":0,"
+    "\"abnormal_exits\":1,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1}},"
+    "\"listen_queue\":{\"length\":0,\"max\":5,\"backlog\":511}}";
+
+static const char workers_reply[] =
+    "{\"ok\":true,\"workers\":["
+    "{\"slot\":0,\"pid\":101,\"generation\":1,\"state\":\"idle\",\"age\":75,"
+    "\"connections\":3,\"requests\":12,\"bytes_in\":0,\"bytes_out\":0,\"client\":null,"
+    "\"request\":\"GET /old\",\"request_ms\":null,\"last_status\":200},"
+    "{\"slot\":1,\"pid\":20202,\"generation\":2,\"state\":\"writing\",\"age\":5,"
+    "\"connections\":1,\"requests\":1,\"bytes_in\":0,\"bytes_out\":0,"
+    "\"client\":\"127.0.0.1:50000\",\"request\":\"GET /big.iso\",\"request_ms\":2345,"
+    "\"last_status\":null}]}";
+
+static void test_duration(void **state)
+{
+    char b[32];
+
+    (void)state;
+    ctl_fmt_duration(0, b, sizeof(b));
+    assert_string_equal(b, "0s");
+    ctl_fmt_duration(42, b, sizeof(b));
+    assert_string_equal(b, "42s");
+    ctl_fmt_duration(60, b, sizeof(b));
+    assert_string_equal(b, "1m0s");
+    ctl_fmt_duration(3725, b, sizeof(b));
+    assert_string_equal(b, "1h2m");
+    ctl_fmt_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b));
+    assert_string_equal(b, "3d4h");
+    ctl_fmt_duration(-1, b, sizeof(b));
+    assert_string_equal(b, "?");
+}
+
+static void test_running_and_bytes(void **state)
+{
+    char b[32];
+
+    (void)state;
+    ctl_fmt_running(2345, b, sizeof(b));
+    assert_string_equal(b, "2.3s");
+    ctl_fmt_running(40, b, sizeof(b));
+    assert_string_equal(b, "0.0s");
+    ctl_fmt_running(63000, b, sizeof(b));
+    assert_string_equal(b, "1m3s");
+    ctl_fmt_bytes(512, b, sizeof(b));
+    assert_string_equal(b, "512 B");
+    ctl_fmt_bytes(1536, b, sizeof(b));
+    assert_string_equal(b, "1.5 KiB");
+    ctl_fmt_bytes(3LL << 30, b, sizeof(b));
+    assert_string_equal(b, "3.0 GiB");
+}
+
+/* Terminal controls from a client's request never reach the terminal. */
+static void test_safe(void **state)
+{
+    char b[32];
+
+    (void)state;
+    ctl_fmt_safe("a\033[2Jb\n\xc3\xa9", b, sizeof(b));
+    assert_string_equal(b, "a?[2Jb???");
+    ctl_fmt_safe("abcdef", b, 4);
+    assert_string_equal(b, "abc");
+}
+
+static void test_status(void **state)
+{
+    struct capture c;
+    json_t *j = parse(status_reply);
+    const char *t;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_status(c.f, j);
+    t = cap_close(&c);
+    assert_non_null(strstr(t, "pid:             4242\n"));
+    assert_non_null(strstr(t, "uptime:          3d4h (since 1970-01-02 00:00:00)\n"));
+    assert_non_null(strstr(t, "state:           running\n"));
+    assert_non_null(strstr(t, "workers:         2 idle, 1 busy, 3 total (target 3, max 8)\n"));
+    assert_non_null(strstr(t, "worker states:   idle 2, writing 1\n"));
+    assert_non_null(strstr(t, "sent:            3.0 GiB\n"));
+    assert_non_null(strstr(t, "spawned:         4 (1 respawns, 1 abnormal exits)\n"));
+    assert_non_null(strstr(t, "exits by signal: 9: 1\n"));
+    assert_non_null(strstr(t, "listen queue:    0 (max 5, backlog 511)\n"));
+    free(c.text);
+    json_decref(j);
+}
+
+/* Fields a server does not send print as "?"; nothing crashes. */
+static void test_status_missing_fields(void **state)
+{
+    struct capture c;
+    json_t *j = parse("{\"ok\":true}");
+    const char *t;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_status(c.f, j);
+    t = cap_close(&c);
+    assert_non_null(strstr(t, "pid:"));
+    assert_non_null(strstr(t, "? idle, ? busy, ? total (target ?, max ?)"));
+    free(c.text);
+    json_decref(j);
+}
+
+static void test_workers(void **state)
+{
+    struct capture c;
+    json_t *j = parse(workers_reply);
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_workers(c.f, j, 0, 0);
+    assert_string_equal(cap_close(&c),
+                        "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  CLIENT           REQUEST\n"
+                        "   0    101    1  idle     1m15s      3    12  -                GET /old\n"
+                        "   1  20202    2  writing     5s      1     1  127.0.0.1:50000  "
+                        "GET /big.iso (2.3s)\n");
+    free(c.text);
+    json_decref(j);
+}
+
+static void test_workers_cut_to_width(void **state)
+{
+    struct capture c;
+    json_t *j = parse(workers_reply);
+    const char *t;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_workers(c.f, j, 20, 0);
+    t = cap_close(&c);
+    for (const char *line = t; *line; line = strchr(line, '\n') + 1)
+        assert_true(strcspn(line, "\n") <= 20);
+    free(c.text);
+    json_decref(j);
+}
+
+/* A table taller than the screen ends with how many were left out; one
+ * that fits exactly is whole. */
+static void test_workers_cut_to_rows(void **state)
+{
+    struct capture c;
+    json_t *j = parse(workers_reply);
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_workers(c.f, j, 0, 2);
+    ctl_print_workers(c.f, j, 0, 3);
+    assert_string_equal(cap_close(&c),
+                        "SLOT  PID  GEN  STATE  AGE  CONNS  REQS  CLIENT  REQUEST\n"
+                        "(2 more)\n"
+                        "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  CLIENT           REQUEST\n"
+                        "   0    101    1  idle     1m15s      3    12  -                GET /old\n"
+                        "   1  20202    2  writing     5s      1     1  127.0.0.1:50000  "
+                        "GET /big.iso (2.3s)\n");
+    free(c.text);
+    json_decref(j);
+}
+
+static void test_config(void **state)
+{
+    struct capture c;
+    json_t *j = parse("{\"ok\":true,\"config\":{\"listen\":\"127.0.0.1:80\",\"backlog\":511,"
+                      "\"workers\":{\"start\":4,\"graceful_timeout\":0.5}}}");
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_config(c.f, j);
+    assert_string_equal(cap_close(&c), "listen = \"127.0.0.1:80\"\n"
+                                       "backlog = 511\n"
+                                       "workers:\n"
+                                       "    start = 4\n"
+                                       "    graceful_timeout = 0.5\n");
+    free(c.text);
+    json_decref(j);
+}
+
+static void test_confirmations(void **state)
+{
+    struct capture c;
+    json_t *scale = parse("{\"ok\":true,\"previous\":2,\"target\":3}");
+    json_t *stop = parse("{\"ok\":true,\"stopping\":\"fast\"}");
+    json_t *help = parse("{\"ok\":true,\"commands\":[\"status\",\"workers\"]}");
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_confirmation(c.f, "scale", scale);
+    ctl_print_confirmation(c.f, "stop", stop);
+    ctl_print_confirmation(c.f, "help", help);
+    assert_string_equal(cap_close(&c), "workers target: 2 -> 3\n"
+                                       "stopping (fast)\n"
+                                       "server commands: status workers\n");
+    free(c.text);
+    json_decref(scale);
+    json_decref(stop);
+    json_decref(help);
+}
+
+static void test_top_header(void **state)
+{
+    struct capture c;
+    json_t *j = parse(status_reply);
+    const char *t;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_top_header(c.f, j, (time_t)3661, 12.5, 0);
+    ctl_print_top_header(c.f, j, (time_t)3661, -1, 30);
+    t = cap_close(&c);
+    assert_non_null(strstr(t, "01:01:01  preforkd 4242  up 3d4h  workers 3 total, 2 idle, 1 busy"));
+    assert_non_null(strstr(t, "requests 25  req/s 12.5\n"));
+    assert_non_null(strstr(t, "\n01:01:01  preforkd 4242  up 3d\n"));
+    free(c.text);
+    json_decref(j);
+}
+
+int main(void)
+{
+    static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duration),      cmocka_unit_test(test_running_and_bytes),
+        cmocka_unit_test(test_safe),          cmocka_unit_test(test_status),
+        cmocka_unit_test(test_status_missing_fields), cmocka_unit_test(test_workers),
+        cmocka_unit_test(test_workers_cut_to_width), cmocka_unit_test(test_workers_cut_to_rows),
+        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_confirmations), cmocka_unit_test(test_top_header),
+    };
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
