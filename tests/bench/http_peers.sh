@@ -436,19 +436,7 @@ echo
 report | tee "$BENCH_TMP/report.md"
 
 if ((write_doc)); then
-    doc=$BENCH_REPO/docs/benchmarks.md
-    begin='<!-- BEGIN http_peers results (written by tests/bench/http_peers.sh) -->'
-    end='<!-- END http_peers results -->'
-    if [[ -f $doc ]] && grep -qF "$begin" "$doc" && grep -qF "$end" "$doc"; then
-        awk -v b="$begin" -v e="$end" -v f="$BENCH_TMP/report.md" '
-            $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
-            $0 == e { skip = 0 }
-            !skip' "$doc" >"$BENCH_TMP/doc.md"
-        cat "$BENCH_TMP/doc.md" >"$doc"
-    else
-        { [[ -f $doc ]] && echo; echo "$begin"; cat "$BENCH_TMP/report.md"; echo "$end"; } >>"$doc"
-    fi
-    bench_log "wrote the results into ${doc#"$BENCH_REPO"/}"
+    bench_write_doc http_peers "$BENCH_TMP/report.md"
 fi
 if ((BENCH_KEEP)); then
     bench_log "raw wrk output: $BENCH_TMP/wrk"

@@ -377,3 +377,23 @@ bench_check_files() {
     done
     rm -f "$BENCH_TMP/check.out"
 }
+
+# bench_write_doc NAME REPORT: put REPORT (a markdown file) into
+# docs/benchmarks.md between the markers of block NAME, replacing what was
+# there (or appending the block with its markers the first time).
+bench_write_doc() {
+    local name=$1 report=$2 doc=$BENCH_REPO/docs/benchmarks.md
+    local begin="<!-- BEGIN $name results (written by tests/bench/$name.sh) -->"
+    local end="<!-- END $name results -->"
+
+    if [[ -f $doc ]] && grep -qF "$begin" "$doc" && grep -qF "$end" "$doc"; then
+        awk -v b="$begin" -v e="$end" -v f="$report" '
+            $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+            $0 == e { skip = 0 }
+            !skip' "$doc" >"$BENCH_TMP/doc.md"
+        cat "$BENCH_TMP/doc.md" >"$doc"
+    else
+        { [[ -f $doc ]] && echo; echo "$begin"; cat "$report"; echo "$end"; } >>"$doc"
+    fi
+    bench_log "wrote the results into ${doc#"$BENCH_REPO"/}"
+}

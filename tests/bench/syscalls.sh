@@ -227,17 +227,5 @@ echo
 report | tee "$BENCH_TMP/report.md"
 
 if ((write_doc)); then
-    doc=$BENCH_REPO/docs/benchmarks.md
-    begin='<!-- BEGIN syscalls results (written by tests/bench/syscalls.sh) -->'
-    end='<!-- END syscalls results -->'
-    if [[ -f $doc ]] && grep -qF "$begin" "$doc" && grep -qF "$end" "$doc"; then
-        awk -v b="$begin" -v e="$end" -v f="$BENCH_TMP/report.md" '
-            $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
-            $0 == e { skip = 0 }
-            !skip' "$doc" >"$BENCH_TMP/doc.md"
-        cat "$BENCH_TMP/doc.md" >"$doc"
-    else
-        { [[ -f $doc ]] && echo; echo "$begin"; cat "$BENCH_TMP/report.md"; echo "$end"; } >>"$doc"
-    fi
-    bench_log "wrote the results into ${doc#"$BENCH_REPO"/}"
+    bench_write_doc syscalls "$BENCH_TMP/report.md"
 fi
