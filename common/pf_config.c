@@ -133,6 +133,32 @@ static const char *const cfg_protocols[] = {"http", "echo", "msg"};
 
 #define CFG_NPROTOCOLS (sizeof cfg_protocols / sizeof cfg_protocols[0])
 
+/* The public description of cfg_items[i]: its C type follows from the
+ * handler that checks it (and, for integers, the field it is stored in). */
+bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
+{
+    static const enum pf_config_type ints[] = {
+        [CFG_C_INT] = PF_CONFIG_INT, [CFG_C_LONG] = PF_CONFIG_LONG, [CFG_C_SIZE] = PF_CONFIG_SIZE};
+    const struct cfg_item *it;
+
+    if (i >= CFG_NITEMS)
+        return false;
+    it = &cfg_items[i];
+    out->group = it->group;
+    out->name = it->name;
+    out->offset = it->offset;
+    out->size = (size_t)it->max + 1;
+    if (it->set == cfg_set_int)
+        out->type = ints[it->store];
+    else if (it->set == cfg_set_duration)
+        out->type = PF_CONFIG_MS;
+    else if (it->set == cfg_set_level)
+        out->type = PF_CONFIG_LOG_LEVEL;
+    else
+        out->type = PF_CONFIG_STRING;
+    return true;
+}
+
 /* The documented defaults; etc/preforkd.conf spells out the same values
  * (test_shipped_config checks that they agree). */
 void pf_config_defaults(struct pf_config *c)

@@ -15,6 +15,7 @@
 #define PF_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,29 @@ struct pf_config {
         int log_level;            /* enum pf_log_level; default info */
     } daemon;
 };
+
+/* How a setting is stored in struct pf_config, for code that walks every
+ * setting (the control channel's config reply) instead of listing them
+ * again. */
+enum pf_config_type {
+    PF_CONFIG_INT,       /* int */
+    PF_CONFIG_LONG,      /* long */
+    PF_CONFIG_SIZE,      /* size_t */
+    PF_CONFIG_MS,        /* int milliseconds, written in seconds in the file */
+    PF_CONFIG_STRING,    /* char[size] */
+    PF_CONFIG_LOG_LEVEL, /* int, enum pf_log_level */
+};
+
+struct pf_config_setting {
+    const char *group;   /* NULL: top level */
+    const char *name;
+    enum pf_config_type type;
+    size_t offset;       /* of the field in struct pf_config */
+    size_t size;         /* of the field, for PF_CONFIG_STRING */
+};
+
+/* The i-th setting there is (i from 0), into out; false past the last. */
+bool pf_config_setting_at(size_t i, struct pf_config_setting *out);
 
 /* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
 void pf_config_defaults(struct pf_config *c);

@@ -252,73 +252,30 @@ json_t *pf_ctl_render_workers(const struct pf_ctl_worker *w, size_t n)
 
 /* How a setting is shown: numbers as integers, durations (stored in ms)
  * as seconds, the log level by name. */
-enum ctl_cfg_kind { CTL_CFG_NUM, CTL_CFG_STR, CTL_CFG_SECONDS, CTL_CFG_LOG_LEVEL };
-
-/* One setting of struct pf_config: its group ("" at the top) and name as
- * in the file. Derived fields (dir, the parsed addresses) are left out. */
-struct ctl_cfg {
-    const char *group, *key;
-    size_t off, size;
-    enum ctl_cfg_kind show;
-    enum ctl_kind kind;
-};
-
-#define CTL_CFG(g, k, member, show, kind)                                              \
-    {g, k, offsetof(struct pf_config, member), sizeof(((struct pf_config *)0)->member), \
-     show, kind}
-#define CTL_CFG_S(g, k, m) CTL_CFG(g, k, m, CTL_CFG_STR, CTL_INT)
-#define CTL_CFG_I(g, k, m, kind) CTL_CFG(g, k, m, CTL_CFG_NUM, kind)
-#define CTL_CFG_T(g, k, m) CTL_CFG(g, k, m, CTL_CFG_SECONDS, CTL_INT)
-
-static const struct ctl_cfg ctl_cfgs[] = {
-    CTL_CFG_S("", "path", path),
-    CTL_CFG_S("", "listen", listen),
-    CTL_CFG_I("", "backlog", backlog, CTL_INT),
-    CTL_CFG_S("", "protocol", protocol),
-    CTL_CFG_I("workers", "start", workers.start, CTL_INT),
-    CTL_CFG_I("workers", "max", workers.max, CTL_INT),
-    CTL_CFG_I("workers", "max_requests", workers.max_requests, CTL_LONG),
-    CTL_CFG_T("workers", "graceful_timeout", workers.graceful_timeout_ms),
-    CTL_CFG_T("workers", "stop_timeout", workers.stop_timeout_ms),
-    CTL_CFG_T("client", "read_timeout", client.read_timeout_ms),
-    CTL_CFG_T("client", "write_timeout", client.write_timeout_ms),
-    CTL_CFG_T("client", "idle_timeout", client.idle_timeout_ms),
-    CTL_CFG_I("echo", "max_line", echo.max_line, CTL_SIZE),
-    CTL_CFG_I("msg", "max_message", msg.max_message, CTL_SIZE),
-    CTL_CFG_S("http", "root", http.root),
-    CTL_CFG_S("http", "index", http.index),
-    CTL_CFG_S("http", "server_name", http.server_name),
-    CTL_CFG_T("http", "keepalive_timeout", http.keepalive_timeout_ms),
-    CTL_CFG_I("http", "keepalive_requests", http.keepalive_requests, CTL_LONG),
-    CTL_CFG_T("http", "header_timeout", http.header_timeout_ms),
-    CTL_CFG_I("http", "max_request_line", http.max_request_line, CTL_SIZE),
-    CTL_CFG_I("http", "max_header_bytes", http.max_header_bytes, CTL_SIZE),
-    CTL_CFG_I("http", "max_headers", http.max_headers, CTL_INT),
-    CTL_CFG_S("http", "access_log", http.access_log),
-    CTL_CFG_S("http", "mime_types", http.mime_types),
-    CTL_CFG_I("http", "open_file_cache", http.open_file_cache, CTL_INT),
-    CTL_CFG_T("http", "open_file_cache_valid", http.open_file_cache_valid_ms),
-    CTL_CFG_S("control", "listen", control.listen),
-    CTL_CFG_S("control", "token_file", control.token_file),
-    CTL_CFG_T("control", "idle_timeout", control.idle_timeout_ms),
-    CTL_CFG_I("control", "max_clients", control.max_clients, CTL_INT),
-    CTL_CFG_S("daemon", "error_log", daemon.error_log),
-    CTL_CFG("daemon", "log_level", daemon.log_level, CTL_CFG_LOG_LEVEL, CTL_INT),
-};
-
-/* The value of setting f in c, as the config reply shows it. */
-static json_t *ctl_cfg_value(const struct pf_config *c, const struct ctl_cfg *f)
+/* The value of setting f in c, as the config reply shows it: durations in
+ * seconds (as written in the file), the log level by name. The settings
+ * come from pf_config's own table (pf_config_setting_at), so a new setting
+ * appears here without a second list to keep. */
+static json_t *ctl_cfg_value(const struct pf_config *c, const struct pf_config_setting *f)
 {
-    const char *p = (const char *)c + f->off;
+    static const enum ctl_kind ints[] = {[PF_CONFIG_INT] = CTL_INT,
+                                         [PF_CONFIG_LONG] = CTL_LONG,
+                                         [PF_CONFIG_SIZE] = CTL_SIZE,
+                                         [PF_CONFIG_MS] = CTL_INT,
+                                         [PF_CONFIG_STRING] = CTL_INT,
+                                         [PF_CONFIG_LOG_LEVEL] = CTL_INT};
+    const char *p = (const char *)c + f->offset;
 
-    switch (f->show) {
-    case CTL_CFG_STR: return ctl_text(p, f->size);
-    case CTL_CFG_SECONDS: return json_real((double)ctl_number(c, f->off, f->kind) / 1000.0);
-    case CTL_CFG_LOG_LEVEL:
-        return ctl_text(pf_log_level_name((int)ctl_number(c, f->off, f->kind)), SIZE_MAX);
-    case CTL_CFG_NUM: break;
+    switch (f->type) {
+    case PF_CONFIG_STRING: return ctl_text(p, f->size);
+    case PF_CONFIG_MS: return json_real((double)ctl_number(c, f->offset, CTL_INT) / 1000.0);
+    case PF_CONFIG_LOG_LEVEL:
+        return ctl_text(pf_log_level_name((int)ctl_number(c, f->offset, CTL_INT)), SIZE_MAX);
+    case PF_CONFIG_INT:
+    case PF_CONFIG_LONG:
+    case PF_CONFIG_SIZE: break;
     }
-    return json_integer(ctl_number(c, f->off, f->kind));
+    return json_integer(ctl_number(c, f->offset, ints[f->type]));
 }
 
 /* The object for group name under root ("" is root itself), created on
@@ -339,11 +296,12 @@ json_t *pf_ctl_render_config(const struct pf_config *cfg)
 {
     json_t *o = json_object();
     json_t *c = json_object();
+    struct pf_config_setting f;
     bool bad = false;
 
-    for (size_t i = 0; i < CTL_COUNT(ctl_cfgs); i++)
-        ctl_put(ctl_cfg_group(c, ctl_cfgs[i].group), ctl_cfgs[i].key,
-                ctl_cfg_value(cfg, &ctl_cfgs[i]), &bad);
+    ctl_put(c, "path", ctl_text(cfg->path, sizeof(cfg->path)), &bad);
+    for (size_t i = 0; pf_config_setting_at(i, &f); i++)
+        ctl_put(ctl_cfg_group(c, f.group ? f.group : ""), f.name, ctl_cfg_value(cfg, &f), &bad);
     ctl_put(o, "ok", json_true(), &bad);
     ctl_put(o, "config", c, &bad);
     return ctl_done(o, bad);

@@ -849,6 +849,49 @@ static void test_shipped_config(void **state)
         fail_msg("%s: %s", index, strerror(errno));
 }
 
+/* The setting walker describes every setting, with the type and field the
+ * loader uses: checked on a few of each kind, and for the field offsets. */
+static void test_setting_walker(void **state)
+{
+    static const struct {
+        const char *group, *name;
+        enum pf_config_type type;
+        size_t offset;
+    } want[] = {
+        {NULL, "backlog", PF_CONFIG_INT, offsetof(struct pf_config, backlog)},
+        {NULL, "listen", PF_CONFIG_STRING, offsetof(struct pf_config, listen)},
+        {"workers", "max_requests", PF_CONFIG_LONG, offsetof(struct pf_config, workers.max_requests)},
+        {"workers", "graceful_timeout", PF_CONFIG_MS,
+         offsetof(struct pf_config, workers.graceful_timeout_ms)},
+        {"msg", "max_message", PF_CONFIG_SIZE, offsetof(struct pf_config, msg.max_message)},
+        {"http", "root", PF_CONFIG_STRING, offsetof(struct pf_config, http.root)},
+        {"control", "token_file", PF_CONFIG_STRING, offsetof(struct pf_config, control.token_file)},
+        {"daemon", "log_level", PF_CONFIG_LOG_LEVEL, offsetof(struct pf_config, daemon.log_level)},
+    };
+    struct pf_config_setting f;
+    size_t n = 0, found = 0;
+
+    (void)state;
+    for (; pf_config_setting_at(n, &f); n++) {
+        for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+            bool same_group = (f.group == NULL && want[k].group == NULL) ||
+                              (f.group && want[k].group && strcmp(f.group, want[k].group) == 0);
+
+            if (!same_group || strcmp(f.name, want[k].name) != 0)
+                continue;
+            assert_int_equal(f.type, want[k].type);
+            assert_int_equal(f.offset, want[k].offset);
+            found++;
+        }
+        if (f.type == PF_CONFIG_STRING)
+            assert_true(f.size > 1);
+    }
+    assert_int_equal(found, sizeof(want) / sizeof(want[0]));
+    assert_true(n >= 30);
+    assert_false(pf_config_setting_at(n, &f));
+    assert_false(pf_config_setting_at(n + 1000, &f));
+}
+
 /* @include resolves against the configuration file's folder, and errors
  * in an included file name that file. */
 static void test_include(void **state)
@@ -916,6 +959,7 @@ int main(void)
         T(test_unreadable_file),
         T(test_relative_path),
         T(test_shipped_config),
+        cmocka_unit_test(test_setting_walker),
         T(test_include),
         T(test_null_error_buffer),
         T(test_small_error_buffer),
