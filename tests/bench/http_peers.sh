@@ -120,27 +120,9 @@ fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # The commit of the tree the run starts from, and the binary's checksum.
-commit=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-# Changes to the benchmark and the docs do not change what is measured.
-if [[ -n $(git -C "$BENCH_REPO" status --porcelain --untracked-files=no -- . \
-    ':!tests/bench' ':!docs' 2>/dev/null) ]]; then
-    commit+=" with uncommitted changes"
-fi
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/preforkd-bench.XXXXXX")
-chmod 755 "$BENCH_TMP"
-WRK_PID=""
-cleanup() {
-    if [[ -n $WRK_PID ]]; then
-        kill -TERM "$WRK_PID" 2>/dev/null || true
-        wait "$WRK_PID" 2>/dev/null || true
-    fi
-    bench_cleanup
-}
-trap cleanup EXIT
-trap 'bench_log "interrupted"; exit 130' INT
-trap 'bench_log "terminated"; exit 143' TERM
+commit=$(bench_commit)
+bench_start bench
 root=$BENCH_TMP/www
-bench_make_docroot "$root"
 # A copy of the binary taken now: every round runs the same build even if
 # the tree is rebuilt meanwhile.
 preforkd_copy=$BENCH_TMP/preforkd.bin
@@ -174,10 +156,10 @@ run_wrk() {
     timeout -k 5 $((secs + 30)) "${wrk_pin[@]}" wrk --latency -t "$threads" \
         -c "$conns" -d "${secs}s" --timeout 5s "${hdr[@]}" \
         "http://127.0.0.1:$port/$file" >"$out" 2>&1 &
-    WRK_PID=$!
+    BENCH_CLIENT_PID=$!
     local rc=0
-    wait "$WRK_PID" || rc=$?
-    WRK_PID=""
+    wait "$BENCH_CLIENT_PID" || rc=$?
+    BENCH_CLIENT_PID=""
     if ((rc != 0)); then
         cat "$out" >&2
         bench_die "$name: wrk failed for $file $mode $conns connections"

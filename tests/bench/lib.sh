@@ -163,8 +163,17 @@ bench_stop() {
 
 # bench_cleanup: stop every server still running; remove BENCH_TMP unless
 # BENCH_KEEP=1. For the caller's EXIT trap.
+# A client process of the script's (wrk, strace) still running at exit is
+# stopped first, with BENCH_CLIENT_SIG.
+BENCH_CLIENT_PID=""
+BENCH_CLIENT_SIG=TERM
+
 bench_cleanup() {
     local pgid
+    if [[ -n $BENCH_CLIENT_PID ]]; then
+        kill "-$BENCH_CLIENT_SIG" "$BENCH_CLIENT_PID" 2>/dev/null || true
+        wait "$BENCH_CLIENT_PID" 2>/dev/null || true
+    fi
     for pgid in "${BENCH_PGIDS[@]+"${BENCH_PGIDS[@]}"}"; do
         bench_stop "$pgid"
     done
@@ -396,4 +405,29 @@ bench_write_doc() {
         { [[ -f $doc ]] && echo; echo "$begin"; cat "$report"; echo "$end"; } >>"$doc"
     fi
     bench_log "wrote the results into ${doc#"$BENCH_REPO"/}"
+}
+
+# bench_start NAME: a fresh temp dir in BENCH_TMP (removed at exit by
+# bench_cleanup, whatever ends the script) and the document root in
+# $BENCH_TMP/www.
+bench_start() {
+    BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/preforkd-$1.XXXXXX")
+    chmod 755 "$BENCH_TMP"
+    trap bench_cleanup EXIT
+    trap 'bench_log "interrupted"; exit 130' INT
+    trap 'bench_log "terminated"; exit 143' TERM
+    bench_make_docroot "$BENCH_TMP/www"
+}
+
+# bench_commit: the short commit of the tree measured, "with uncommitted
+# changes" when files other than the benchmark and the docs (which do not
+# change what is measured) differ from it.
+bench_commit() {
+    local commit
+    commit=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if [[ -n $(git -C "$BENCH_REPO" status --porcelain --untracked-files=no -- . \
+        ':!tests/bench' ':!docs' 2>/dev/null) ]]; then
+        commit+=" with uncommitted changes"
+    fi
+    echo "$commit"
 }

@@ -74,26 +74,10 @@ else
     done
 fi
 
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/preforkd-syscalls.XXXXXX")
-chmod 755 "$BENCH_TMP"
-STRACE_PID=""
-cleanup() {
-    if [[ -n $STRACE_PID ]]; then
-        kill -INT "$STRACE_PID" 2>/dev/null || true
-        wait "$STRACE_PID" 2>/dev/null || true
-    fi
-    bench_cleanup
-}
-trap cleanup EXIT
-trap 'bench_log "interrupted"; exit 130' INT
-trap 'bench_log "terminated"; exit 143' TERM
+BENCH_CLIENT_SIG=INT # strace detaches and prints its counts on SIGINT
+bench_start syscalls
 root=$BENCH_TMP/www
-bench_make_docroot "$root"
-commit=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$BENCH_REPO" status --porcelain --untracked-files=no -- . \
-    ':!tests/bench' ':!docs' 2>/dev/null) ]]; then
-    commit+=" with uncommitted changes"
-fi
+commit=$(bench_commit)
 
 measures=("1k.bin keep-alive" "1k.bin close" "1m.bin keep-alive" "1m.bin close")
 # counts[server|measure|syscall] = calls; names[server] = the syscalls seen.
@@ -107,12 +91,12 @@ measure() {
     ((${#pids[@]})) || bench_die "$name: no worker process found under pid $SRV_PID"
     for p in "${pids[@]}"; do args+=(-p "$p"); done
     strace -c -f -o "$out" "${args[@]}" 2>"$out.attach" &
-    STRACE_PID=$!
+    BENCH_CLIENT_PID=$!
     # Wait until strace has attached to every worker.
     for ((i = 0; i < 100; i++)); do
         k=$(grep -c 'attached' "$out.attach" 2>/dev/null) || k=0
         ((k >= ${#pids[@]})) && break
-        kill -0 "$STRACE_PID" 2>/dev/null || {
+        kill -0 "$BENCH_CLIENT_PID" 2>/dev/null || {
             cat "$out.attach" >&2
             bench_die "strace could not attach to $name's workers (${pids[*]})"
         }
@@ -131,9 +115,9 @@ measure() {
     } >"$cfg"
     curl -s -m 120 -K "$cfg" -w '%{http_code} %{num_connects}\n' >"$out.curl" ||
         bench_die "$name: curl failed during the $file $mode measurement"
-    kill -INT "$STRACE_PID"
-    wait "$STRACE_PID" || true
-    STRACE_PID=""
+    kill -INT "$BENCH_CLIENT_PID"
+    wait "$BENCH_CLIENT_PID" || true
+    BENCH_CLIENT_PID=""
     local ok conns
     ok=$(grep -c '^200 ' "$out.curl") || ok=0
     conns=$(awk '{ s += $2 } END { print s + 0 }' "$out.curl")
