@@ -61,6 +61,11 @@ const char *pf_proto_names(void);
  * Costs a system call (sigpending); see pf_conn_stop_requested. */
 bool pf_worker_stop_requested(void);
 
+/* Reopen the error log and the protocol's logs now, as the worker does on
+ * SIGUSR1 between connections: for a handler that takes the signal while a
+ * connection waits between requests. */
+void pf_worker_reopen_logs(void);
+
 /* True once the master ordered this worker to stop: reads the flag the
  * master writes in the slot, so it is free to ask on every request. */
 bool pf_conn_stop_requested(const struct pf_conn *c);

@@ -127,18 +127,6 @@ static void http_reopen(void *state)
 
 /* ---------------------------------------------------------- reading */
 
-/* SIGUSR1 taken during an idle wait: reopen the logs now rather than when
- * this (possibly long) keep-alive connection ends. */
-static void http_reopen_logs(struct http_conn *hc)
-{
-    char err[256];
-
-    pf_sig_reopen = 0;
-    if (pf_log_reopen(err, sizeof(err)) < 0)
-        pf_log_error("%s", err);
-    pf_http_access_reopen(&hc->h->access);
-}
-
 /* Wait for the client's next request until deadline, with the stop signal
  * let in: nothing is in flight, so a worker the master wants back drops
  * the connection instead of waiting on it. True when bytes are ready. */
@@ -156,8 +144,8 @@ static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
             return true; /* even if a stop came too: that request is in flight */
         if (n == 0 || pf_sig_worker_stop || errno != EINTR)
             return false;
-        if (pf_sig_reopen)
-            http_reopen_logs(hc);
+        if (pf_sig_reopen) /* now, not when this keep-alive connection ends */
+            pf_worker_reopen_logs();
     }
 }
 

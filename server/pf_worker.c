@@ -147,6 +147,11 @@ static bool worker_recycle_due(const struct worker *w)
            atomic_load_explicit(&w->a->slot->requests, memory_order_relaxed) >= (uint64_t)max;
 }
 
+/* This process's worker, for pf_worker_reopen_logs (called from inside a
+ * handler, which does not know the worker). */
+static struct worker *worker_self;
+
+/* SIGUSR1: reopen the error log, then the protocol's own logs. */
 static void worker_reopen_log(struct worker *w)
 {
     char err[256];
@@ -156,6 +161,12 @@ static void worker_reopen_log(struct worker *w)
         pf_log_error("%s", err);
     if (w->a->proto->reopen)
         w->a->proto->reopen(w->proto_state);
+}
+
+void pf_worker_reopen_logs(void)
+{
+    if (worker_self)
+        worker_reopen_log(worker_self);
 }
 
 /* Wait for a connection, the master's death, or a signal, then act. */
@@ -194,6 +205,7 @@ void pf_worker_run(const struct pf_worker_args *args)
 {
     struct worker w = {.a = args, .epfd = -1, .last_accept_warn = -1000000};
 
+    worker_self = &w;
     worker_setup(&w);
     pf_log_debug("started (slot %d, generation %u)", args->slot_index, args->generation);
     worker_loop(&w);
