@@ -21,11 +21,6 @@ const char *pf_proto_names(void)
     return "http, echo, msg";
 }
 
-bool pf_worker_stop_requested(void)
-{
-    return pf_signals_worker_stop_pending() != 0;
-}
-
 bool pf_conn_stop_requested(const struct pf_conn *c)
 {
     return pf_sig_worker_stop ||

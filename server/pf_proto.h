@@ -57,10 +57,6 @@ const struct pf_proto *pf_proto_find(const char *name);
 /* "echo, msg": the names known, for error messages. */
 const char *pf_proto_names(void);
 
-/* True once the worker has been told to stop (graceful stop or recycle).
- * Costs a system call (sigpending); see pf_conn_stop_requested. */
-bool pf_worker_stop_requested(void);
-
 /* Reopen the error log and the protocol's logs now, as the worker does on
  * SIGUSR1 between connections: for a handler that takes the signal while a
  * connection waits between requests. */

@@ -121,12 +121,3 @@ int pf_signals_worker(sigset_t *wait_mask)
     sigemptyset(wait_mask);
     return sigprocmask(SIG_SETMASK, &block, NULL);
 }
-
-int pf_signals_worker_stop_pending(void)
-{
-    sigset_t pending;
-
-    if (pf_sig_worker_stop)
-        return 1;
-    return sigpending(&pending) == 0 && sigismember(&pending, SIGQUIT) == 1;
-}

@@ -38,7 +38,5 @@ void pf_signals_restore(const sigset_t *saved);
  * unblock everything else. *wait_mask is the mask for epoll_pwait/ppoll. */
 int pf_signals_worker(sigset_t *wait_mask);
 
-/* True if SIGQUIT is pending (blocked while serving) or was recorded. */
-int pf_signals_worker_stop_pending(void);
 
 #endif

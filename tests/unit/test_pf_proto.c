@@ -287,26 +287,22 @@ static void test_names(void **state)
     assert_string_equal(pf_proto_names(), "http, echo, msg");
 }
 
-/* Stop is requested by the recorded flag or by a pending SIGQUIT. */
+/* Stop is requested by the recorded flag (SIGQUIT taken) or by the stop
+ * order the master writes into the worker's slot before signalling. */
 static void test_stop_requested(void **state)
 {
-    sigset_t quit, old;
-    int sig = 0;
+    static struct pf_slot slot;
+    struct pf_conn c = {.slot = &slot};
 
     (void)state;
-    assert_false(pf_worker_stop_requested());
+    assert_false(pf_conn_stop_requested(&c));
     pf_sig_worker_stop = 1;
-    assert_true(pf_worker_stop_requested());
+    assert_true(pf_conn_stop_requested(&c));
     pf_sig_worker_stop = 0;
-    sigemptyset(&quit);
-    sigaddset(&quit, SIGQUIT);
-    assert_int_equal(sigprocmask(SIG_BLOCK, &quit, &old), 0);
-    assert_int_equal(raise(SIGQUIT), 0);
-    assert_true(pf_worker_stop_requested());
-    assert_int_equal(sigwait(&quit, &sig), 0);
-    assert_int_equal(sig, SIGQUIT);
-    assert_false(pf_worker_stop_requested());
-    assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+    atomic_store(&slot.stop_requested, 1);
+    assert_true(pf_conn_stop_requested(&c));
+    atomic_store(&slot.stop_requested, 0);
+    assert_false(pf_conn_stop_requested(&c));
 }
 
 /* Lines come back unchanged, one at a time and pipelined; a close at a
