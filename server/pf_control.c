@@ -162,6 +162,25 @@ static void ctl_auth(struct pf_control *c, struct pf_control_client *cl, const c
         ctl_auth_failed(c, cl, "authentication failed");
 }
 
+/* ----------------------------------------------------------- snapshots */
+
+/* The master's status, with the control channel's own failure count. */
+static void ctl_snapshot(struct pf_control *c, struct pf_ctl_status *st)
+{
+    c->ops.status(c->ops.ctx, st);
+    st->auth_failures = c->auth_failures;
+}
+
+/* Every live worker, in an array the caller frees; NULL when out of
+ * memory. */
+static struct pf_ctl_worker *ctl_worker_list(struct pf_control *c, size_t *n)
+{
+    struct pf_ctl_worker *w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
+
+    *n = w ? c->ops.workers(c->ops.ctx, w, (size_t)c->cfg->workers.max) : 0;
+    return w;
+}
+
 /* ------------------------------------------------------------ metrics */
 
 /* An HTTP answer without a body, then close. */
@@ -183,8 +202,8 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
     struct pf_ctl_status st;
     struct pf_ctl_worker *w;
     char head[256];
-    size_t n = 0, len = 0;
-    char *body = NULL;
+    size_t n, len = 0;
+    char *body;
     int hl;
 
     if (strcmp(cl->http_path, "/metrics") != 0) {
@@ -196,11 +215,8 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
         ctl_http_status(c, cl, "401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
         return;
     }
-    c->ops.status(c->ops.ctx, &st);
-    st.auth_failures = c->auth_failures;
-    w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
-    if (w)
-        n = c->ops.workers(c->ops.ctx, w, (size_t)c->cfg->workers.max);
+    ctl_snapshot(c, &st);
+    w = ctl_worker_list(c, &n);
     body = pf_metrics_render(&st, w, n, &len);
     free(w);
     hl = snprintf(head, sizeof(head),
@@ -256,22 +272,21 @@ static json_t *ctl_help(void)
 
 static json_t *ctl_workers(struct pf_control *c)
 {
-    struct pf_ctl_worker *w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
+    size_t n;
+    struct pf_ctl_worker *w = ctl_worker_list(c, &n);
     json_t *j;
 
     if (w == NULL)
         return pf_ctl_render_error("out of memory");
-    j = pf_ctl_render_workers(w, c->ops.workers(c->ops.ctx, w, (size_t)c->cfg->workers.max));
+    j = pf_ctl_render_workers(w, n);
     free(w);
     return j;
 }
-
 static json_t *ctl_status(struct pf_control *c)
 {
     struct pf_ctl_status st;
 
-    c->ops.status(c->ops.ctx, &st);
-    st.auth_failures = c->auth_failures;
+    ctl_snapshot(c, &st);
     return pf_ctl_render_status(&st);
 }
 
