@@ -38,12 +38,12 @@ int pf_log_fd(void) { return log_state.fd >= 0 ? log_state.fd : STDERR_FILENO; }
 
 /* Open path for appending without following a symlink an attacker could
  * have planted where the log file should be. */
-static int log_open_file(const char *path, char *err, size_t errlen)
+int pf_log_open_append(const char *what, const char *path, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 
     if (fd < 0)
-        snprintf(err, errlen, "cannot open log file %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
     return fd;
 }
 
@@ -59,7 +59,7 @@ int pf_log_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "log file path too long");
         return -1;
     }
-    fd = log_open_file(path, err, errlen);
+    fd = pf_log_open_append("log file", path, err, errlen);
     if (fd < 0)
         return -1;
     pf_log_close();
@@ -76,7 +76,7 @@ int pf_log_reopen(char *err, size_t errlen)
 
     if (log_state.fd < 0)
         return 0;
-    fd = log_open_file(log_state.path, err, errlen);
+    fd = pf_log_open_append("log file", log_state.path, err, errlen);
     if (fd < 0)
         return -1;
     dup2(fd, log_state.fd);

@@ -40,6 +40,11 @@ int pf_log_get_level(void);
  * reason into err and keeps the previous destination. */
 int pf_log_open(const char *path, char *err, size_t errlen);
 
+/* Open a log file for appending (O_APPEND|O_CREAT|O_CLOEXEC|O_NOFOLLOW,
+ * mode 0640), as every log of preforkd is: an fd, or -1 with "cannot open
+ * WHAT PATH: REASON" in err. */
+int pf_log_open_append(const char *what, const char *path, char *err, size_t errlen);
+
 /* Reopen the current file (after logrotate moved it); no-op for stderr. */
 int pf_log_reopen(char *err, size_t errlen);
 

@@ -20,12 +20,8 @@ int pf_http_access_open(struct pf_http_access *a, const char *path, char *err, s
     a->path = path;
     if (path[0] == '\0')
         return 0;
-    a->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (a->fd < 0) {
-        snprintf(err, errlen, "cannot open access log %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    a->fd = pf_log_open_append("access log", path, err, errlen);
+    return a->fd < 0 ? -1 : 0;
 }
 
 /* After logrotate moved the file: new lines go to a new file by the name. */

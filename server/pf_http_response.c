@@ -76,12 +76,18 @@ const char *pf_http_now_date(void)
     return date;
 }
 
-void pf_http_head_begin(struct pf_hbuf *b, int status)
+/* "404 Not Found": the status line's end, and the error page's title. */
+static void resp_status_text(struct pf_hbuf *b, int status)
 {
-    pf_hbuf_str(b, "HTTP/1.1 ");
     pf_hbuf_u64(b, (uint64_t)status);
     pf_hbuf_add(b, " ", 1);
     pf_hbuf_str(b, pf_http_reason(status));
+}
+
+void pf_http_head_begin(struct pf_hbuf *b, int status)
+{
+    pf_hbuf_str(b, "HTTP/1.1 ");
+    resp_status_text(b, status);
     pf_hbuf_str(b, "\r\nServer: preforkd\r\nDate: ");
     pf_hbuf_add(b, pf_http_now_date(), PF_HTTP_DATE_LEN);
     pf_hbuf_add(b, "\r\n", 2);
@@ -112,13 +118,9 @@ size_t pf_http_error_response(struct pf_hbuf *b, int status, const char *extra, 
 
     pf_hbuf_init(&bb, body, sizeof(body));
     pf_hbuf_str(&bb, "<!DOCTYPE html>\n<html><head><title>");
-    pf_hbuf_u64(&bb, (uint64_t)status);
-    pf_hbuf_add(&bb, " ", 1);
-    pf_hbuf_str(&bb, pf_http_reason(status));
+    resp_status_text(&bb, status);
     pf_hbuf_str(&bb, "</title></head>\n<body><h1>");
-    pf_hbuf_u64(&bb, (uint64_t)status);
-    pf_hbuf_add(&bb, " ", 1);
-    pf_hbuf_str(&bb, pf_http_reason(status));
+    resp_status_text(&bb, status);
     pf_hbuf_str(&bb, "</h1><hr><p>preforkd</p></body></html>\n");
     pf_http_head_begin(b, status);
     pf_hbuf_str(b, "Content-Type: text/html; charset=utf-8\r\n");
