@@ -3,7 +3,7 @@
 # counted with `strace -c -f` attached to every worker process while curl
 # sends a fixed number of requests on 127.0.0.1.
 #
-# Usage: tests/bench/syscalls.sh [options]
+# Usage: tests/load/syscalls.sh [options]
 #   --servers LIST   comma-separated: preforkd (default), nginx, apache
 #   --requests N     requests per measurement (default 1000)
 #   --preforkd PATH  the binary (default build/server/preforkd, or $PREFORKD)
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/bench/lib.sh
+# shellcheck source=tests/load/lib.sh
 . "$here/lib.sh"
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
@@ -177,7 +177,7 @@ per() {
 
 report() {
     local s m sc line total
-    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`tests/bench/syscalls.sh${orig_args[*]:+ ${orig_args[*]}}\`: calls per request, $requests requests per column, strace -c -f attached to the workers; Linux $(uname -r)."
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`tests/load/syscalls.sh${orig_args[*]:+ ${orig_args[*]}}\`: calls per request, $requests requests per column, strace -c -f attached to the workers; Linux $(uname -r)."
     for s in "${server_list[@]}"; do
         echo
         local conns=""

@@ -2,7 +2,7 @@
 # http_peers.sh: preforkd, nginx and Apache httpd (prefork MPM) side by side,
 # serving the same two static files on 127.0.0.1, measured with wrk.
 #
-# Usage: tests/bench/http_peers.sh [options]
+# Usage: tests/load/http_peers.sh [options]
 #   --servers LIST   comma-separated, in the order run (default
 #                    nginx,apache,preforkd)
 #   --quick          2 s per run and no warm-up (smoke test); does not write
@@ -35,7 +35,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/bench/lib.sh
+# shellcheck source=tests/load/lib.sh
 . "$here/lib.sh"
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
@@ -380,7 +380,7 @@ targets() {
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
-cmd="tests/bench/http_peers.sh"
+cmd="tests/load/http_peers.sh"
 ((${#orig_args[@]})) && cmd+=" ${orig_args[*]}"
 [[ -n ${BENCH_DURATION:-} ]] && ((!quick)) && cmd="BENCH_DURATION=$BENCH_DURATION $cmd"
 [[ -n ${BENCH_PIN:-} ]] && cmd="BENCH_PIN=$BENCH_PIN $cmd"
