@@ -54,6 +54,8 @@ struct cfg_item {
 static int cfg_set_int(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
+static int cfg_set_duration_or_off(struct cfg_ctx *x, const config_setting_t *s,
+                                   const struct cfg_item *it);
 static int cfg_set_listen(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
@@ -77,6 +79,7 @@ static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
 static const struct cfg_item cfg_items[] = {
     {NULL, "listen", cfg_set_listen, CFG_AT(listen), CFG_C_INT, 0, CFG_LEN(listen)},
     {NULL, "backlog", cfg_set_int, CFG_AT(backlog), CFG_C_INT, 1, PF_BACKLOG_MAX},
+    {NULL, "defer_accept", cfg_set_duration_or_off, CFG_AT(defer_accept_ms), CFG_C_INT, 0, 0},
     {NULL, "protocol", cfg_set_protocol, CFG_AT(protocol), CFG_C_INT, 0, CFG_LEN(protocol)},
     {"workers", "start", cfg_set_int, CFG_AT(workers.start), CFG_C_INT, 1, PF_WORKERS_HARD_MAX},
     {"workers", "max", cfg_set_int, CFG_AT(workers.max), CFG_C_INT, 1, PF_WORKERS_HARD_MAX},
@@ -150,7 +153,7 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
     out->size = (size_t)it->max + 1;
     if (it->set == cfg_set_int)
         out->type = ints[it->store];
-    else if (it->set == cfg_set_duration)
+    else if (it->set == cfg_set_duration || it->set == cfg_set_duration_or_off)
         out->type = PF_CONFIG_MS;
     else if (it->set == cfg_set_level)
         out->type = PF_CONFIG_LOG_LEVEL;
@@ -167,6 +170,7 @@ void pf_config_defaults(struct pf_config *c)
     snprintf(c->listen, sizeof c->listen, "%s", "127.0.0.1:8080");
     pf_addr_parse(c->listen, &c->listen_addr, NULL, 0);
     c->backlog = 511;
+    c->defer_accept_ms = 1000;
     snprintf(c->protocol, sizeof c->protocol, "%s", "http");
     c->workers.start = 4;
     c->workers.max = 64;
@@ -424,6 +428,24 @@ static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s,
     ms = (long long)(sec * 1000 + 0.5L); /* sec > 0: rounds to nearest, no libm */
     cfg_store_int(x->c, it, ms < 1 ? 1 : ms);
     return 0;
+}
+
+/* A duration that may be 0, meaning "off" (defer_accept = 0). */
+static int cfg_set_duration_or_off(struct cfg_ctx *x, const config_setting_t *s,
+                                   const struct cfg_item *it)
+{
+    char got[64];
+    long double sec;
+
+    if (cfg_number(x, s, true, &sec, got, sizeof got) != 0 || sec < 0 ||
+        sec > CFG_DURATION_MAX_S)
+        return cfg_fail(x, s, "must be 0 (off) or a number of seconds up to %d (got %s)",
+                        CFG_DURATION_MAX_S, got);
+    if (sec == 0) {
+        cfg_store_int(x->c, it, 0);
+        return 0;
+    }
+    return cfg_set_duration(x, s, it);
 }
 
 /* The string held by s, or NULL after reporting that s is not a string. */

@@ -35,6 +35,9 @@ struct pf_config {
     char listen[PF_ADDR_STRLEN + 64]; /* as written, for messages */
     struct pf_addr listen_addr;       /* parsed */
     int backlog;                      /* listen(2) backlog, 1..65535; default 511 */
+    int defer_accept_ms;              /* TCP_DEFER_ACCEPT: hand a connection to a
+                                         worker only once it has data; 0 = off;
+                                         default 1 s */
     char protocol[PF_PROTO_NAME_MAX]; /* "http" | "echo" | "msg"; default "http" */
 
     struct {

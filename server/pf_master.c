@@ -63,6 +63,9 @@ static int master_listen(struct master *m)
 
     if (fd < 0)
         return master_fail(err), -1;
+    if (m->cfg->defer_accept_ms > 0 &&
+        pf_net_defer_accept(fd, (m->cfg->defer_accept_ms + 999) / 1000, err, sizeof(err)) < 0)
+        pf_log_warn("%s; connections are handed to workers as they arrive", err);
     pf_net_local_addr(fd, &bound);
     pf_addr_format((struct sockaddr *)&bound.ss, addr, sizeof(addr));
     memcpy(m->listen_text, addr, sizeof(m->listen_text));

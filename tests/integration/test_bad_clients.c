@@ -279,6 +279,53 @@ PF_H_TEST(test_msg_catalogue)
     run_cases(s, "msg", all, sizeof(all) / sizeof(all[0]));
 }
 
+/* One worker, a client that connects and sends nothing, then a client
+ * with a request: is the second answered within answer_ms? */
+static bool silent_client_blocks(struct pf_server *s, const char *defer, int answer_ms)
+{
+    struct pf_h_config c;
+    char extra[64], reply[8];
+    struct pollfd p = {.events = POLLIN};
+    int silent, fd;
+    bool answered;
+
+    pf_h_config_defaults(&c);
+    c.workers_start = 1;
+    c.idle_timeout = 5;
+    snprintf(extra, sizeof(extra), "defer_accept = %s;\n", defer);
+    c.extra = extra;
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    silent = pf_h_connect(s);
+    assert_true(silent >= 0);
+    if (strcmp(defer, "0") == 0) /* no deferral: the worker takes it first */
+        assert_true(pf_h_worker_of_client(s, silent, PF_H_WAIT_MS) > 0);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_send(fd, "hello\n", 6), 0);
+    p.fd = fd;
+    answered = poll(&p, 1, answer_ms) == 1 && pf_h_recv(fd, reply, 6) == 0;
+    close(fd);
+    close(silent);
+    return answered;
+}
+
+/* defer_accept (default on): a connection that has sent nothing is not
+ * handed to a worker, so it cannot hold the only worker while a client
+ * with a request waits. */
+PF_H_TEST(test_silent_client_deferred)
+{
+    assert_true(silent_client_blocks(s, "10", 2000));
+    assert_int_equal(pf_h_check_serves(s), 0);
+}
+
+/* defer_accept = 0: the worker accepts the silent client and waits for it
+ * (up to idle_timeout), so the next client waits too: the setting is what
+ * makes the difference above. */
+PF_H_TEST(test_silent_client_not_deferred)
+{
+    assert_false(silent_client_blocks(s, "0", 1000));
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -289,7 +336,8 @@ int main(void)
         PF_H_CASE(test_msg_idle),       PF_H_CASE(test_echo_no_reader),
         PF_H_CASE(test_msg_no_reader),  PF_H_CASE(test_echo_trickle),
         PF_H_CASE(test_msg_trickle),    PF_H_CASE(test_echo_catalogue),
-        PF_H_CASE(test_msg_catalogue),
+        PF_H_CASE(test_msg_catalogue),  PF_H_CASE(test_silent_client_deferred),
+        PF_H_CASE(test_silent_client_not_deferred),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,7 @@ static void assert_defaults(const struct pf_config *c, const char *root)
                                        sizeof buf),
                         "127.0.0.1:8080");
     assert_int_equal(c->backlog, 511);
+    assert_int_equal(c->defer_accept_ms, 1000);
     assert_string_equal(c->protocol, "http");
     assert_int_equal(c->workers.start, 4);
     assert_int_equal(c->workers.max, 64);
@@ -196,6 +197,7 @@ static void test_comments_and_empty_groups_give_defaults(void **state)
 static const char full_config[] =
     "listen = \"[::1]:9000\";\n"
     "backlog = 128;\n"
+    "defer_accept = 2.5;\n"
     "protocol = \"msg\";\n"
     "workers = {\n"
     "  start = 8;\n"
@@ -244,6 +246,7 @@ static void test_full_file(void **state)
                                        sizeof buf),
                         "[::1]:9000");
     assert_int_equal(c->backlog, 128);
+    assert_int_equal(c->defer_accept_ms, 2500);
     assert_string_equal(c->protocol, "msg");
     assert_int_equal(c->workers.start, 8);
     assert_int_equal(c->workers.max, 16);
@@ -569,6 +572,9 @@ static const struct {
     {"listen = \"example.com:80\";\n", 1, "listen", "invalid address \"example.com:80\": "},
     {"listen = \"\";\n", 1, "listen", "invalid address \"\": "},
     {"listen = 8080;\n", 1, "listen", "must be a string (got an integer)"},
+    {"defer_accept = -1;\n", 1, "defer_accept", "must be 0 (off) or a number of seconds up to 86400 (got -1)"},
+    {"defer_accept = 86401;\n", 1, "defer_accept", "(got 86401)"},
+    {"defer_accept = \"1\";\n", 1, "defer_accept", "(got a string)"},
     {"\n\nbacklog = 0;\n", 3, "backlog", "must be an integer between 1 and 65535 (got 0)"},
     {"backlog = 65536;\n", 1, "backlog", "must be an integer between 1 and 65535 (got 65536)"},
     {"backlog = -1L;\n", 1, "backlog", "(got -1)"},

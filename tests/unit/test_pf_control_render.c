@@ -337,7 +337,7 @@ struct config_group {
 };
 
 static const struct config_group config_groups[] = {
-    {NULL, 11, {"path", "listen", "backlog", "protocol", "workers", "client", "echo", "msg",
+    {NULL, 12, {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
                 "http", "control", "daemon"}},
     {"workers", 5, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout"}},
     {"client", 3, {"read_timeout", "write_timeout", "idle_timeout"}},
