@@ -64,6 +64,8 @@ typedef struct pb_reply {
     bool chunked;
     bool http10;
     bool keep_alive_seen;
+    bool length_seen;     /* http: a Content-Length was given (in remaining) */
+    bool cr;              /* http: the line so far ended with '\r' */
     uint64_t remaining;   /* body or chunk bytes still to come */
     size_t pos;           /* echo/msg: bytes matched so far */
     size_t line_len;      /* http: length of the line being assembled */
