@@ -88,6 +88,12 @@ static int file_openat2(int dirfd, const char *name, int flags)
                                   : file_open_walk(dirfd, name, flags);
 }
 
+/* Slots in the cache: cap, or the one scratch slot of a disabled cache. */
+static int files_nslots(const struct pf_http_files *f)
+{
+    return f->cap > 0 ? f->cap : 1;
+}
+
 int pf_http_files_init(struct pf_http_files *f, const char *root, const char *index, int cap,
                        int valid_ms, char *err, size_t errlen)
 {
@@ -100,14 +106,12 @@ int pf_http_files_init(struct pf_http_files *f, const char *root, const char *in
     snprintf(f->index, sizeof(f->index), "%s", index);
     f->cap = cap;
     f->valid_ms = valid_ms;
-    f->entries = calloc(cap > 0 ? (size_t)cap : 1, sizeof(*f->entries));
-    if (f->entries == NULL) {
+    f->slots = calloc(files_nslots(f), sizeof(*f->slots));
+    if (f->slots == NULL) {
         snprintf(err, errlen, "http file cache: %s", strerror(ENOMEM));
         close(f->root_fd);
         return -1;
     }
-    for (int i = 0; i < (cap > 0 ? cap : 1); i++)
-        f->entries[i].fd = -1;
     return 0;
 }
 
@@ -123,10 +127,14 @@ static void file_drop(struct pf_http_file *e)
 
 void pf_http_files_free(struct pf_http_files *f)
 {
-    for (int i = 0; i < (f->cap > 0 ? f->cap : 1) && f->entries; i++)
-        file_drop(&f->entries[i]);
-    free(f->entries);
-    f->entries = NULL;
+    for (int i = 0; i < files_nslots(f) && f->slots; i++) {
+        if (f->slots[i]) {
+            file_drop(f->slots[i]);
+            free(f->slots[i]);
+        }
+    }
+    free(f->slots);
+    f->slots = NULL;
     if (f->root_fd >= 0)
         close(f->root_fd);
     f->root_fd = -1;
@@ -254,9 +262,9 @@ static struct pf_http_file *file_lookup(struct pf_http_files *f, const char *key
     int64_t now = pf_time_now_ms();
 
     for (int i = 0; i < f->cap; i++) {
-        struct pf_http_file *e = &f->entries[i];
+        struct pf_http_file *e = f->slots[i];
 
-        if (e->fd < 0 || strcmp(e->key, key) != 0)
+        if (e == NULL || e->fd < 0 || strcmp(e->key, key) != 0)
             continue;
         if (now - e->opened_ms >= f->valid_ms) {
             file_drop(e);
@@ -268,21 +276,32 @@ static struct pf_http_file *file_lookup(struct pf_http_files *f, const char *key
     return NULL;
 }
 
-/* The entry to fill next: a free one, else the least recently used. */
+/* The entry to fill next: a free one (allocated on first use), else the
+ * least recently used. NULL when out of memory. */
 static struct pf_http_file *file_victim(struct pf_http_files *f)
 {
-    struct pf_http_file *v = &f->entries[0];
+    struct pf_http_file **v = &f->slots[0];
 
-    for (int i = 0; i < f->cap; i++) {
-        if (f->entries[i].fd < 0) {
-            v = &f->entries[i];
+    for (int i = 0; i < files_nslots(f); i++) {
+        struct pf_http_file **s = &f->slots[i];
+
+        if (*s == NULL || (*s)->fd < 0) {
+            v = s;
             break;
         }
-        if (f->entries[i].used < v->used)
-            v = &f->entries[i];
+        if ((*s)->used < (*v)->used)
+            v = s;
     }
-    file_drop(v);
-    return v;
+    if (*v == NULL) {
+        *v = malloc(sizeof(**v));
+        if (*v == NULL)
+            return NULL;
+        (*v)->key[0] = '\0'; /* the rest is set by file_fill */
+        (*v)->fd = -1;
+        (*v)->body = NULL;
+    }
+    file_drop(*v);
+    return *v;
 }
 
 int pf_http_files_get(struct pf_http_files *f, const char *name, bool dir_slash,
@@ -304,6 +323,10 @@ int pf_http_files_get(struct pf_http_files *f, const char *name, bool dir_slash,
     if (fd < 0)
         return -fd;
     e = file_victim(f);
+    if (e == NULL) {
+        close(fd);
+        return 500;
+    }
     status = file_fill(e, fd, &st, final);
     if (status != 0) {
         file_drop(e);

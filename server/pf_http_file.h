@@ -47,7 +47,10 @@ struct pf_http_file {
 struct pf_http_files {
     int root_fd;
     char index[256];
-    struct pf_http_file *entries;    /* cap entries, or one scratch entry when cap is 0 */
+    /* cap slots (one scratch slot when cap is 0); an entry is allocated
+     * when a slot is first filled, so a worker's memory grows with the
+     * files it really serves, not with the cache's capacity. */
+    struct pf_http_file **slots;
     int cap;
     int valid_ms;
     uint64_t tick;
