@@ -1,11 +1,10 @@
-/* pb_engine: threads, epoll, one state machine per connection, timers,
- * counting. The design is told in docs/preforkbench.md, "How it works". */
+/* pb_engine: the threads, the run (warm-up, measured part, stop), the
+ * open-loop schedule, counting and progress; each connection is a pb_conn.
+ * The design is told in docs/preforkbench.md, "How it works". */
 #include "pb_engine.h"
 
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,59 +13,29 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "pb_reply.h"
+#include "pb_conn.h"
+#include "pb_timer.h"
 
 #define PB_NS_PER_S 1000000000LL
-#define PB_NEVER INT64_MAX                  /* a timer that is not set */
-#define PB_RECV_BUF (64 * 1024)             /* one recv(), per thread */
 #define PB_EVENTS 256                       /* epoll events per wait */
-#define PB_BACKOFF_NS (10 * 1000000LL)      /* closed loop: after a failed connect */
 #define PB_LEAD_NS (20 * 1000000LL)         /* threads start together this long after setup */
 #define PB_FD_SPARE 64                      /* descriptors beyond sockets and epolls */
-#define PB_OK (-1)                          /* a request's outcome: ok, or a pb_fail_t */
-
-/* Where a connection is in its request (docs: "How it works"). */
-enum pb_conn_state {
-    PB_IDLE,        /* no request: waiting for its start (due time, back-off) */
-    PB_CONNECTING,  /* non-blocking connect in progress (EPOLLOUT tells) */
-    PB_ACTIVE,      /* sending the request and/or receiving the reply */
-    PB_CLOSING,     /* reply done, the server said it closes: wait for its FIN */
-};
 
 struct pb_worker;
 
-/* One client connection and the request it carries. */
-struct pb_conn {
-    int fd;                    /* -1 when closed */
-    enum pb_conn_state state;
-    bool want_out;             /* EPOLLOUT is registered (connecting, send blocked) */
-    bool new_conn;             /* this request opened the connection */
-    size_t heap_pos;           /* index in the worker's timer heap */
-    int64_t timer_ns;          /* deadline (in flight, closing) or start (idle) */
-    int64_t start_ns;          /* latency origin: send or connect start, or due time */
-    int64_t due_ns;            /* open loop: intended time of the current request */
-    uint64_t seq;              /* requests started (tells a stale event) */
-    size_t sent;               /* request bytes sent */
-    uint64_t bytes_in;         /* reply bytes received */
-    pb_reply_t reply;
-};
-
 /* What every thread shares: settings, the request, the clock marks, the
- * stop signal, the --csv series. Written only under its lock or atomically. */
+ * stop signal, the --csv series. Fixed before the threads start, then
+ * written only under its lock or atomically. */
 struct pb_run {
     const struct pb_opts *o;
-    unsigned char *req;        /* the request, prebuilt */
-    size_t req_len;
-    const unsigned char *expect; /* echo/msg: the bytes that must come back */
-    size_t expect_len;
+    unsigned char *req;        /* the request, prebuilt (plan.req) */
+    struct pb_conn_plan plan;  /* what every connection sends and expects */
     int64_t t0_ns;             /* the load starts (warm-up first) */
     int64_t measure_ns;        /* the measured part starts */
     int64_t end_ns;            /* ... and ends */
-    int64_t timeout_ns;
     int64_t period_ns;         /* open loop: per connection; 0 = closed loop */
     _Atomic uint64_t counted;  /* -n: requests counted so far */
     atomic_bool stop;          /* -n reached or SIGINT */
@@ -80,18 +49,17 @@ struct pb_run {
     int nworkers;
 };
 
-/* One thread: its epoll, its connections, its counters. */
+/* One thread: its connections (and their epoll, buffer, timer heap, in
+ * ctx), its counters. */
 struct pb_worker {
     struct pb_run *run;
     pthread_t tid;
     bool running;              /* the thread was created */
-    int epfd;
+    pb_conn_ctx_t ctx;         /* epfd, rbuf, timers: what pb_conn uses */
     struct pb_conn *conns;
     size_t nconns;
     size_t first;              /* run-wide index of conns[0] (schedule offsets) */
-    struct pb_conn **heap;     /* timer min-heap over conns (all of them) */
-    unsigned char *rbuf;       /* PB_RECV_BUF bytes */
-    bool starting;             /* in pb_conn_start: defer further starts */
+    pb_timer_t **slots;        /* the timer heap's array */
     struct pb_counts counts;
     struct pb_second *cur;     /* --csv: the second being filled */
     size_t cur_index;
@@ -99,8 +67,6 @@ struct pb_worker {
     _Atomic uint64_t shown_ok; /* for the progress line (relaxed) */
     _Atomic uint64_t shown_failed;
 };
-
-static void pb_conn_start(struct pb_worker *w, struct pb_conn *c, int64_t now);
 
 /* ---- time ---- */
 
@@ -115,7 +81,7 @@ static int64_t pb_now_ns(void)
 }
 
 /* Seconds (an option) to nanoseconds. */
-static int64_t pb_ns(double seconds)
+int64_t pb_engine_ns(double seconds)
 {
     return (int64_t)llround(seconds * (double)PB_NS_PER_S);
 }
@@ -177,54 +143,59 @@ int pb_engine_request(const struct pb_opts *o, unsigned char **buf, size_t *len)
     return 0;
 }
 
-/* ---- the timer heap: every connection, ordered by timer_ns ---- */
+/* ---- the arithmetic of the run (pure) ---- */
 
-/* Exchange heap slots a and b, keeping heap_pos right. */
-static void pb_heap_swap(struct pb_conn **h, size_t a, size_t b)
+/* An equal share of the connections, the remainder to the first threads. */
+size_t pb_engine_share(int connections, int threads, int t)
 {
-    struct pb_conn *t = h[a];
+    int per = connections / threads, extra = connections % threads;
 
-    h[a] = h[b];
-    h[b] = t;
-    h[a]->heap_pos = a;
-    h[b]->heap_pos = b;
+    return (size_t)(per + (t < extra));
 }
 
-/* Move slot i up while it is earlier than its parent. */
-static void pb_heap_up(struct pb_conn **h, size_t i)
+/* One request every connections / rate seconds per connection; never 0
+ * in the open loop (0 means the closed loop). */
+int64_t pb_engine_period_ns(int connections, double rate)
 {
-    while (i > 0 && h[i]->timer_ns < h[(i - 1) / 2]->timer_ns) {
-        pb_heap_swap(h, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
+    int64_t period = rate > 0 ? pb_engine_ns(connections / rate) : 0;
+
+    if (period == 0 && rate > 0)
+        period = 1;
+    return period;
 }
 
-/* Move slot i down while a child is earlier. */
-static void pb_heap_down(struct pb_conn **h, size_t n, size_t i)
+/* Staggered first due times: connection i at t0 + i / rate. */
+int64_t pb_engine_first_due_ns(int64_t t0_ns, size_t i, double rate)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && h[l]->timer_ns < h[m]->timer_ns)
-            m = l;
-        if (l + 1 < n && h[l + 1]->timer_ns < h[m]->timer_ns)
-            m = l + 1;
-        if (m == i)
-            return;
-        pb_heap_swap(h, i, m);
-        i = m;
-    }
+    return t0_ns + pb_engine_ns((double)i / rate);
 }
 
-/* Set c's timer (PB_NEVER: none) and restore the heap order. */
-static void pb_timer_set(struct pb_worker *w, struct pb_conn *c, int64_t t)
+/* The next start (see pb_engine.h): the schedule's, or now (after the
+ * back-off, so a dead server costs no CPU in the closed loop). The open
+ * loop keeps its schedule after a failed connect, which paces it anyway. */
+int64_t pb_engine_next_start_ns(int64_t period_ns, int64_t *due_ns, int64_t now, bool backoff)
 {
-    int64_t old = c->timer_ns;
+    if (period_ns > 0)
+        return *due_ns += period_ns;
+    return backoff ? now + PB_ENGINE_BACKOFF_NS : now;
+}
 
-    c->timer_ns = t;
-    if (t < old)
-        pb_heap_up(w->heap, c->heap_pos);
-    else if (t > old)
-        pb_heap_down(w->heap, w->nconns, c->heap_pos);
+/* Whole seconds since measure_ns; a request counted after the last
+ * second (threads race the end) joins the last row. */
+size_t pb_engine_second_of(int64_t now, int64_t measure_ns, size_t nseconds)
+{
+    size_t i = (size_t)((now - measure_ns) / PB_NS_PER_S);
+
+    return i >= nseconds ? nseconds - 1 : i;
+}
+
+/* One row per started second; a hair over a whole second (clock rounding)
+ * does not start another. */
+size_t pb_engine_rows(double elapsed_s, size_t nseconds)
+{
+    size_t rows = (size_t)ceil(elapsed_s - 1e-9);
+
+    return rows > nseconds ? nseconds : rows;
 }
 
 /* ---- stopping and counting ---- */
@@ -289,15 +260,13 @@ static void pb_worker_second(struct pb_worker *w, int64_t now, int kind, uint64_
 
     if (w->cur == NULL)
         return;
-    i = (size_t)((now - w->run->measure_ns) / PB_NS_PER_S);
-    if (i >= w->run->nseconds)
-        i = w->run->nseconds - 1;
+    i = pb_engine_second_of(now, w->run->measure_ns, w->run->nseconds);
     if (i != w->cur_index) {
         pb_worker_flush_second(w);
         w->cur_index = i;
     }
     w->cur_used = true;
-    if (kind == PB_OK) {
+    if (kind == PB_CONN_OK) {
         w->cur->ok++;
         pb_hist_record(&w->cur->latency, ns);
     } else {
@@ -305,318 +274,38 @@ static void pb_worker_second(struct pb_worker *w, int64_t now, int kind, uint64_
     }
 }
 
-/* The request on c ended at now with kind (PB_OK or a pb_fail_t); code is
- * the http status of a complete reply, else 0. Counted only if it started
- * in the measured part; unfinished if that part ended first. */
-static void pb_worker_count(struct pb_worker *w, struct pb_conn *c, int64_t now, int kind, int code)
+/* pb_conn's count hook: a request ended at now. Counted only if it started
+ * in the measured part; unfinished if that part ended first (or, with -n,
+ * the N places are taken). Then the progress counters and the --csv
+ * second. */
+static void pb_worker_count(void *arg, const struct pb_conn_outcome *out, int64_t now)
 {
+    struct pb_worker *w = arg;
     struct pb_counts *t = &w->counts;
-    uint64_t ns = now > c->start_ns ? (uint64_t)(now - c->start_ns) : 0;
 
-    if (c->start_ns < w->run->measure_ns)
+    if (out->start_ns < w->run->measure_ns)
         return;
     if (pb_run_over(w->run, now) || !pb_run_take(w->run, now)) {
         t->unfinished++;
         return;
     }
-    t->bytes_out += c->sent;
-    t->bytes_in += c->bytes_in;
-    t->connects += c->new_conn;
-    if (code >= PB_STATUS_MIN && code <= PB_STATUS_MAX)
-        t->status[code - PB_STATUS_MIN]++;
-    if (kind == PB_OK) {
-        t->ok++;
-        pb_hist_record(&t->latency, ns);
+    pb_conn_account(t, out);
+    if (out->kind == PB_CONN_OK)
         atomic_store_explicit(&w->shown_ok, t->ok, memory_order_relaxed);
-    } else {
-        t->failed[kind]++;
+    else
         atomic_fetch_add_explicit(&w->shown_failed, 1, memory_order_relaxed);
-    }
-    pb_worker_second(w, now, kind, ns);
+    pb_worker_second(w, now, out->kind, out->latency_ns);
 }
 
-/* ---- one connection ---- */
-
-/* Close c's socket (which also leaves the epoll set). */
-static void pb_conn_close(struct pb_conn *c)
+/* pb_conn's next hook: when c's next request starts (the schedule), or
+ * never once the run is over. */
+static int64_t pb_worker_next(void *arg, struct pb_conn *c, int64_t now, bool backoff)
 {
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
-    c->want_out = false;
-}
+    struct pb_worker *w = arg;
 
-/* Watch EPOLLOUT too (out) or EPOLLIN only. */
-static void pb_conn_want_out(struct pb_worker *w, struct pb_conn *c, bool out)
-{
-    struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0), .data.ptr = c};
-
-    if (c->want_out == out)
-        return;
-    c->want_out = out;
-    epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-/* What comes after a request: its successor now or when due, nothing once
- * the run is over. backoff: a connect just failed (closed loop waits
- * PB_BACKOFF_NS, so a dead server costs no CPU; the open loop keeps its
- * schedule, which paces it anyway). Starts are deferred through the timer
- * while a start is under way, so failures cannot recurse. */
-static void pb_conn_next(struct pb_worker *w, struct pb_conn *c, int64_t now, bool backoff)
-{
-    struct pb_run *run = w->run;
-    int64_t when;
-
-    c->state = PB_IDLE;
-    if (pb_run_over(run, now)) {
-        pb_timer_set(w, c, PB_NEVER);
-        return;
-    }
-    if (run->period_ns > 0)
-        when = c->due_ns += run->period_ns;
-    else
-        when = backoff ? now + PB_BACKOFF_NS : now;
-    if (when <= now && !w->starting)
-        pb_conn_start(w, c, now);
-    else
-        pb_timer_set(w, c, when);
-}
-
-/* The request failed with kind: count it, close, go on. */
-static void pb_conn_fail(struct pb_worker *w, struct pb_conn *c, int64_t now, pb_fail_t kind)
-{
-    pb_worker_count(w, c, now, (int)kind, 0);
-    pb_conn_close(c);
-    pb_conn_next(w, c, now, kind == PB_FAIL_CONNECT);
-}
-
-/* A complete reply: ok or `status`; then keep the connection, close it,
- * or (the server announced it closes) wait for its FIN so that the
- * server, not us, holds the TIME_WAIT. at_eof: the reply ended with EOF. */
-static void pb_conn_done(struct pb_worker *w, struct pb_conn *c, int64_t now, bool at_eof)
-{
-    const struct pb_opts *o = w->run->o;
-    int code = c->reply.status_code;
-    bool http = o->proto == PB_PROTO_HTTP;
-    int kind = http && (code < 200 || code > 399) ? (int)PB_FAIL_STATUS : PB_OK;
-
-    pb_worker_count(w, c, now, kind, code);
-    if (kind == PB_OK && http && c->reply.close_after && !at_eof) {
-        pb_conn_want_out(w, c, false);
-        c->state = PB_CLOSING;
-        pb_timer_set(w, c, now + w->run->timeout_ns);
-        return;
-    }
-    if (kind != PB_OK || at_eof || o->close || c->reply.close_after ||
-        c->sent < w->run->req_len)
-        pb_conn_close(c);
-    pb_conn_next(w, c, now, false);
-}
-
-/* The server closed: a reply running to EOF is done; else closed or short. */
-static void pb_conn_eof(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    if (pb_reply_eof(&c->reply) == PB_REPLY_DONE)
-        pb_conn_done(w, c, now, true);
-    else
-        pb_conn_fail(w, c, now, c->reply.total_bytes == 0 ? PB_FAIL_CLOSED : PB_FAIL_SHORT);
-}
-
-/* Read what has arrived and feed it to the reply until it is judged or
- * the socket is drained. Bytes beyond the reply make it malformed. */
-static void pb_conn_recv(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    for (;;) {
-        ssize_t n = recv(c->fd, w->rbuf, PB_RECV_BUF, 0);
-        size_t used = 0;
-        pb_reply_status_t st;
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (n <= 0) {
-            if (n == 0)
-                pb_conn_eof(w, c, now);
-            else
-                pb_conn_fail(w, c, now, PB_FAIL_RESET);
-            return;
-        }
-        c->bytes_in += (uint64_t)n;
-        st = pb_reply_feed(&c->reply, w->rbuf, (size_t)n, &used);
-        if (st == PB_REPLY_MORE)
-            continue;
-        if (st == PB_REPLY_DONE && used == (size_t)n)
-            pb_conn_done(w, c, now, false);
-        else
-            pb_conn_fail(w, c, now, PB_FAIL_MALFORMED);
-        return;
-    }
-}
-
-/* Send what is left of the request; wait for EPOLLOUT if the socket is
- * full. ECONNRESET, EPIPE (and any other send error) fail as `reset`. */
-static void pb_conn_send(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    const struct pb_run *run = w->run;
-
-    while (c->sent < run->req_len) {
-        ssize_t n = send(c->fd, run->req + c->sent, run->req_len - c->sent, MSG_NOSIGNAL);
-
-        if (n > 0) {
-            c->sent += (size_t)n;
-        } else if (n < 0 && errno == EAGAIN) {
-            pb_conn_want_out(w, c, true);
-            return;
-        } else if (n < 0 && errno != EINTR) {
-            pb_conn_fail(w, c, now, PB_FAIL_RESET);
-            return;
-        }
-    }
-    pb_conn_want_out(w, c, false);
-}
-
-/* Open a non-blocking TCP_NODELAY socket and start connecting; EPOLLOUT
- * tells the outcome (pb_conn_connected). */
-static void pb_conn_connect(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    const struct pf_addr *a = &w->run->o->addr;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT};
-    int one = 1, fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-    if (fd < 0) {
-        pb_conn_fail(w, c, now, PB_FAIL_CONNECT);
-        return;
-    }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    ev.data.ptr = c;
-    if ((connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 && errno != EINPROGRESS) ||
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        close(fd);
-        pb_conn_fail(w, c, now, PB_FAIL_CONNECT);
-        return;
-    }
-    c->fd = fd;
-    c->want_out = true;
-    c->new_conn = true;
-    c->state = PB_CONNECTING;
-}
-
-/* EPOLLOUT (or an error) on a connecting socket: connected, or `connect`. */
-static void pb_conn_connected(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    int err = 0;
-    socklen_t len = sizeof(err);
-
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
-        pb_conn_fail(w, c, now, PB_FAIL_CONNECT);
-        return;
-    }
-    c->state = PB_ACTIVE;
-    pb_conn_send(w, c, now);
-}
-
-/* Expect the reply to the request about to be sent. */
-static void pb_conn_expect(const struct pb_run *run, struct pb_conn *c)
-{
-    switch (run->o->proto) {
-    case PB_PROTO_HTTP: pb_reply_start_http(&c->reply, run->o->head); break;
-    case PB_PROTO_ECHO: pb_reply_start_echo(&c->reply, run->expect, run->expect_len); break;
-    case PB_PROTO_MSG: pb_reply_start_msg(&c->reply, run->expect, run->expect_len); break;
-    }
-}
-
-/* A new request on c: its latency origin (the due time in the open loop,
- * now in the closed loop: the send, or the connect when there is no
- * connection), its deadline, then connect or send. */
-static void pb_conn_start(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    const struct pb_run *run = w->run;
-
-    w->starting = true;
-    c->seq++;
-    c->start_ns = run->period_ns > 0 ? c->due_ns : now;
-    c->sent = 0;
-    c->bytes_in = 0;
-    c->new_conn = false;
-    pb_conn_expect(run, c);
-    pb_timer_set(w, c, now + run->timeout_ns);
-    if (c->fd < 0) {
-        pb_conn_connect(w, c, now);
-    } else {
-        c->state = PB_ACTIVE;
-        pb_conn_send(w, c, now);
-    }
-    w->starting = false;
-}
-
-/* Bytes or EOF between requests (a keep-alive connection the server
- * closed, or stray bytes): drop the connection, no request is hurt. */
-static void pb_conn_idle_event(struct pb_conn *c)
-{
-    unsigned char b;
-
-    if (recv(c->fd, &b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN)
-        return;
-    pb_conn_close(c);
-}
-
-/* CLOSING: discard until the server's FIN, then close and go on. */
-static void pb_conn_drain(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    for (;;) {
-        ssize_t n = recv(c->fd, w->rbuf, PB_RECV_BUF, 0);
-
-        if (n > 0 || (n < 0 && errno == EINTR))
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        pb_conn_close(c);
-        pb_conn_next(w, c, now, false);
-        return;
-    }
-}
-
-/* epoll reported events on c's socket: act as its state says. An event
- * seen after the request ended (seq changed) is not applied to the next. */
-static void pb_conn_event(struct pb_worker *w, struct pb_conn *c, uint32_t events, int64_t now)
-{
-    uint64_t seq = c->seq;
-
-    switch (c->state) {
-    case PB_CONNECTING:
-        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-            pb_conn_connected(w, c, now);
-        break;
-    case PB_ACTIVE:
-        if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-            pb_conn_recv(w, c, now);
-        if (c->seq == seq && c->state == PB_ACTIVE && (events & EPOLLOUT))
-            pb_conn_send(w, c, now);
-        break;
-    case PB_CLOSING:
-        pb_conn_drain(w, c, now);
-        break;
-    case PB_IDLE:
-        if (c->fd >= 0)
-            pb_conn_idle_event(c);
-        break;
-    }
-}
-
-/* c's timer is due: start its request, or fail it (connect, timeout), or
- * give up waiting for a FIN. */
-static void pb_conn_timer(struct pb_worker *w, struct pb_conn *c, int64_t now)
-{
-    switch (c->state) {
-    case PB_IDLE: pb_conn_start(w, c, now); break;
-    case PB_CONNECTING: pb_conn_fail(w, c, now, PB_FAIL_CONNECT); break;
-    case PB_ACTIVE: pb_conn_fail(w, c, now, PB_FAIL_TIMEOUT); break;
-    case PB_CLOSING:
-        pb_conn_close(c);
-        pb_conn_next(w, c, now, false);
-        break;
-    }
+    if (pb_run_over(w->run, now))
+        return PB_TIMER_NEVER;
+    return pb_engine_next_start_ns(w->run->period_ns, &c->due_ns, now, backoff);
 }
 
 /* ---- one thread ---- */
@@ -633,18 +322,11 @@ static void pb_worker_begin(struct pb_worker *w)
         int64_t t = run->t0_ns;
 
         if (run->period_ns > 0) {
-            c->due_ns = run->t0_ns + pb_ns((double)(w->first + i) / run->o->rate);
+            c->due_ns = pb_engine_first_due_ns(run->t0_ns, w->first + i, run->o->rate);
             t = c->due_ns;
         }
-        pb_timer_set(w, c, t);
+        pb_conn_schedule(&w->ctx, c, t);
     }
-}
-
-/* Handle every timer that is due (each handling moves its timer on). */
-static void pb_worker_timers(struct pb_worker *w, int64_t now)
-{
-    while (w->heap[0]->timer_ns <= now)
-        pb_conn_timer(w, w->heap[0], now);
 }
 
 /* Wait for events until the earliest timer or the end of the run, with a
@@ -653,17 +335,18 @@ static void pb_worker_timers(struct pb_worker *w, int64_t now)
 static int pb_worker_wait(struct pb_worker *w, struct epoll_event *ev, int64_t now,
                           bool *no_pwait2)
 {
-    int64_t wake = w->heap[0]->timer_ns < w->run->end_ns ? w->heap[0]->timer_ns : w->run->end_ns;
+    int64_t next = pb_timer_next_ns(&w->ctx.timers);
+    int64_t wake = next < w->run->end_ns ? next : w->run->end_ns;
     int64_t left = wake > now ? wake - now : 0;
     struct timespec ts = {.tv_sec = left / PB_NS_PER_S, .tv_nsec = left % PB_NS_PER_S};
     int n = -1;
 
     if (!*no_pwait2) {
-        n = epoll_pwait2(w->epfd, ev, PB_EVENTS, &ts, NULL);
+        n = epoll_pwait2(w->ctx.epfd, ev, PB_EVENTS, &ts, NULL);
         *no_pwait2 = n < 0 && errno == ENOSYS;
     }
     if (*no_pwait2)
-        n = epoll_wait(w->epfd, ev, PB_EVENTS, (int)((left + 999999) / 1000000));
+        n = epoll_wait(w->ctx.epfd, ev, PB_EVENTS, (int)((left + 999999) / 1000000));
     return n < 0 ? 0 : n;
 }
 
@@ -674,8 +357,7 @@ static void pb_worker_end(struct pb_worker *w)
     for (size_t i = 0; i < w->nconns; i++) {
         struct pb_conn *c = &w->conns[i];
 
-        if ((c->state == PB_CONNECTING || c->state == PB_ACTIVE) &&
-            c->start_ns >= w->run->measure_ns)
+        if (pb_conn_in_flight(c) && c->start_ns >= w->run->measure_ns)
             w->counts.unfinished++;
         pb_conn_close(c);
     }
@@ -698,11 +380,11 @@ static void *pb_worker_main(void *arg)
 
         if (pb_run_over(w->run, now))
             break;
-        pb_worker_timers(w, now);
+        pb_conn_timers(&w->ctx, now);
         n = pb_worker_wait(w, ev, now, &no_pwait2);
         for (int i = 0; i < n; i++)
             if (ev[i].data.ptr != NULL) /* NULL: stop_fd, seen at the loop's top */
-                pb_conn_event(w, ev[i].data.ptr, ev[i].events, pb_now_ns());
+                pb_conn_event(&w->ctx, ev[i].data.ptr, ev[i].events, pb_now_ns());
     }
     pb_worker_end(w);
     if (write(w->run->done_fd, &one, sizeof(one)) < 0) {
@@ -735,28 +417,34 @@ static int pb_run_nofile(const struct pb_opts *o, char *err, size_t errlen)
     return -1;
 }
 
-/* One thread's connections, heap, buffers and epoll (stop_fd included). */
+/* One thread's connections, timer heap, buffers and epoll (stop_fd
+ * included), and its pb_conn context with the engine's hooks. */
 static int pb_worker_init(struct pb_worker *w, struct pb_run *run, size_t first, size_t n)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    pb_conn_ctx_t *x = &w->ctx;
 
     w->run = run;
     w->first = first;
     w->nconns = n;
     w->conns = calloc(n, sizeof(*w->conns));
-    w->heap = calloc(n, sizeof(*w->heap));
-    w->rbuf = malloc(PB_RECV_BUF);
-    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->slots = calloc(n, sizeof(*w->slots));
+    x->rbuf = malloc(PB_CONN_RECV_BUF);
+    x->epfd = epoll_create1(EPOLL_CLOEXEC);
     pb_hist_init(&w->counts.latency);
     if (run->seconds != NULL && (w->cur = calloc(1, sizeof(*w->cur))) != NULL)
         pb_hist_init(&w->cur->latency);
-    if (!w->conns || !w->heap || !w->rbuf || w->epfd < 0 || (run->seconds && !w->cur) ||
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, run->stop_fd, &ev) < 0)
+    if (!w->conns || !w->slots || !x->rbuf || x->epfd < 0 || (run->seconds && !w->cur) ||
+        epoll_ctl(x->epfd, EPOLL_CTL_ADD, run->stop_fd, &ev) < 0)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        w->conns[i] = (struct pb_conn){.fd = -1, .heap_pos = i, .timer_ns = PB_NEVER};
-        w->heap[i] = &w->conns[i];
-    }
+    x->plan = &run->plan;
+    x->next = pb_worker_next;
+    x->count = pb_worker_count;
+    x->arg = w;
+    pb_timer_heap_init(&x->timers, w->slots, n);
+    for (size_t i = 0; i < n; i++)
+        if (pb_conn_init(x, &w->conns[i]) < 0)
+            return -1;
     return 0;
 }
 
@@ -772,10 +460,23 @@ static int pb_run_series(struct pb_run *run)
     return 0;
 }
 
+/* What every connection sends and expects back (echo: the line; msg: the
+ * payload after the 4-byte header). The timeout and the loop come with
+ * the clock marks (pb_run_start). */
+static void pb_run_plan(struct pb_run *run)
+{
+    const struct pb_opts *o = run->o;
+    struct pb_conn_plan *p = &run->plan;
+
+    p->o = o;
+    p->req = run->req;
+    p->expect = o->proto == PB_PROTO_MSG ? run->req + 4 : run->req;
+    p->expect_len = o->proto == PB_PROTO_MSG ? o->size : p->req_len;
+}
+
 /* Everything but the threads and the clock marks. -1 with a reason. */
 static int pb_run_init(struct pb_run *run, const struct pb_opts *o, char *err, size_t errlen)
 {
-    int per = o->connections / o->threads, extra = o->connections % o->threads;
     size_t first = 0;
 
     *run = (struct pb_run){.o = o, .stop_fd = -1, .done_fd = -1};
@@ -786,16 +487,15 @@ static int pb_run_init(struct pb_run *run, const struct pb_opts *o, char *err, s
     run->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     run->workers = calloc((size_t)o->threads, sizeof(*run->workers));
     if (run->stop_fd < 0 || run->done_fd < 0 || run->workers == NULL ||
-        pb_engine_request(o, &run->req, &run->req_len) < 0 ||
+        pb_engine_request(o, &run->req, &run->plan.req_len) < 0 ||
         (o->csv_path != NULL && pb_run_series(run) < 0))
         goto fail;
-    run->expect = o->proto == PB_PROTO_MSG ? run->req + 4 : run->req;
-    run->expect_len = o->proto == PB_PROTO_MSG ? o->size : run->req_len;
+    pb_run_plan(run);
     run->nworkers = o->threads;
     for (int t = 0; t < o->threads; t++)
-        run->workers[t].epfd = -1;
+        run->workers[t].ctx.epfd = -1;
     for (int t = 0; t < o->threads; t++) {
-        size_t n = (size_t)(per + (t < extra));
+        size_t n = pb_engine_share(o->connections, o->threads, t);
         if (pb_worker_init(&run->workers[t], run, first, n) < 0)
             goto fail;
         first += n;
@@ -809,11 +509,11 @@ fail:
 /* Free a worker's memory and epoll. */
 static void pb_worker_free(struct pb_worker *w)
 {
-    if (w->epfd >= 0)
-        close(w->epfd);
+    if (w->ctx.epfd >= 0)
+        close(w->ctx.epfd);
     free(w->conns);
-    free(w->heap);
-    free(w->rbuf);
+    free(w->slots);
+    free(w->ctx.rbuf);
     free(w->cur);
 }
 
@@ -839,12 +539,11 @@ static int pb_run_start(struct pb_run *run, char *err, size_t errlen)
     const struct pb_opts *o = run->o;
 
     run->t0_ns = pb_now_ns() + PB_LEAD_NS;
-    run->measure_ns = run->t0_ns + pb_ns(o->warmup_s);
-    run->end_ns = run->measure_ns + pb_ns(o->duration_s);
-    run->timeout_ns = pb_ns(o->timeout_s);
-    run->period_ns = o->rate > 0 ? pb_ns(o->connections / o->rate) : 0;
-    if (run->period_ns == 0 && o->rate > 0)
-        run->period_ns = 1;
+    run->measure_ns = run->t0_ns + pb_engine_ns(o->warmup_s);
+    run->end_ns = run->measure_ns + pb_engine_ns(o->duration_s);
+    run->period_ns = pb_engine_period_ns(o->connections, o->rate);
+    run->plan.timeout_ns = pb_engine_ns(o->timeout_s);
+    run->plan.open_loop = run->period_ns > 0;
     for (int t = 0; t < run->nworkers; t++) {
         int rc = pthread_create(&run->workers[t].tid, NULL, pb_worker_main, &run->workers[t]);
 
@@ -933,10 +632,8 @@ static void pb_counts_merge(struct pb_counts *dst, const struct pb_counts *src)
  * counted a hair after the last one (threads race the -n stop) joins it. */
 static void pb_run_rows(struct pb_run *run, struct pb_result *r)
 {
-    size_t rows = (size_t)ceil(r->elapsed_s - 1e-9);
+    size_t rows = pb_engine_rows(r->elapsed_s, run->nseconds);
 
-    if (rows > run->nseconds)
-        rows = run->nseconds;
     for (size_t i = rows; rows > 0 && i < run->nseconds; i++) {
         struct pb_second *last = &run->seconds[rows - 1], *s = &run->seconds[i];
         last->ok += s->ok;
