@@ -1,9 +1,11 @@
 # shellcheck shell=bash
-# Helpers shared by tests/load/http_peers.sh and tests/load/syscalls.sh:
+# Helpers shared by the scripts of tests/load/ (peers.sh, syscalls.sh...):
 # installing what is missing, the document root, free ports, and starting,
-# checking and stopping nginx, Apache httpd (prefork MPM) and preforkd, each
-# as a self-contained instance (own config, pid file and logs under the
-# bench's temp dir, loopback only, never the system service).
+# checking and stopping nginx, Apache httpd (prefork MPM), preforkd and the
+# suite's own servers (pf_fork_server, pf_fixed_server), each as a
+# self-contained instance (own config, pid file and logs under the bench's
+# temp dir, loopback only, never the system service); the servers' CPU
+# time, how busy the machine is, medians.
 #
 # Sourced, not run. The caller sets `set -euo pipefail`, BENCH_TMP (the temp
 # dir), and calls bench_cleanup from its EXIT trap.
@@ -117,23 +119,95 @@ bench_spawn() {
     BENCH_PGIDS+=("$SRV_PID")
 }
 
+# bench_alive: does the server started last (SRV_PID) still run?
+bench_alive() {
+    kill -0 "$SRV_PID" 2>/dev/null && [[ $(ps -o stat= -p "$SRV_PID" 2>/dev/null) != Z* ]]
+}
+
+# bench_server_failed NAME WHY: print the server's log and exit 1.
+bench_server_failed() {
+    bench_log "--- $SRV_LOG"
+    tail -n 20 "$SRV_LOG" >&2 || true
+    bench_die "$1 $2"
+}
+
+# bench_probe PROTO PORT: one request on 127.0.0.1:PORT gets its answer:
+# http: GET /1k.bin answers 200 (the status in BENCH_PROBE_STATUS); echo: a
+# line comes back; msg: a 4-byte message comes back. At most about 2 s.
+BENCH_PROBE_STATUS=""
+bench_probe() {
+    local proto=$1 port=$2
+    case $proto in
+    http)
+        BENCH_PROBE_STATUS=$(curl -s -o /dev/null -m 2 -w '%{http_code}' \
+            "http://127.0.0.1:$port/1k.bin" 2>/dev/null) || BENCH_PROBE_STATUS=000
+        [[ $BENCH_PROBE_STATUS == 200 ]]
+        ;;
+    echo)
+        (
+            exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+            printf 'probe\n' >&3
+            read -r -t 2 line <&3 && [[ $line == probe ]]
+        ) 2>/dev/null
+        ;;
+    msg)
+        (
+            exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+            printf '\x00\x00\x00\x04ping' >&3
+            [[ $(timeout 2 head -c 8 <&3 | od -An -tx1 | tr -d ' \n') == 0000000470696e67 ]]
+        ) 2>/dev/null
+        ;;
+    *) bench_die "bench_probe: unknown protocol '$proto'" ;;
+    esac
+}
+
+# bench_wait_ready NAME PROTO PORT: wait (at most 10 s) for the server to
+# answer bench_probe while its process lives; on failure print the reason
+# and its log, exit 1.
+bench_wait_ready() {
+    local name=$1 proto=$2 port=$3 i
+    for ((i = 0; i < 100; i++)); do
+        bench_alive || bench_server_failed "$name" "failed to start (exited; its log is above)"
+        bench_probe "$proto" "$port" && return 0
+        sleep 0.1
+    done
+    local why="did not answer a $proto request on 127.0.0.1:$port within 10 s"
+    [[ $proto == http ]] && why+=" (last status $BENCH_PROBE_STATUS)"
+    bench_server_failed "$name" "$why"
+}
+
 # bench_wait_http NAME URL: wait (at most 10 s) for URL to answer 200 while
 # the server's process lives; on failure print the reason and its log, exit 1.
 bench_wait_http() {
     local name=$1 url=$2 i code
     for ((i = 0; i < 100; i++)); do
-        if ! kill -0 "$SRV_PID" 2>/dev/null || [[ $(ps -o stat= -p "$SRV_PID" 2>/dev/null) == Z* ]]; then
-            bench_log "--- $SRV_LOG"
-            tail -n 20 "$SRV_LOG" >&2 || true
-            bench_die "$name failed to start (exited; its log is above)"
-        fi
+        bench_alive || bench_server_failed "$name" "failed to start (exited; its log is above)"
         code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$url" 2>/dev/null) || code=000
         [[ $code == 200 ]] && return 0
         sleep 0.1
     done
-    bench_log "--- $SRV_LOG"
-    tail -n 20 "$SRV_LOG" >&2 || true
-    bench_die "$name did not answer 200 on $url within 10 s (last status $code)"
+    bench_server_failed "$name" "did not answer 200 on $url within 10 s (last status $code)"
+}
+
+# bench_wait_listen NAME: wait (at most 10 s) for "listening on
+# 127.0.0.1:PORT" in SRV_LOG (what preforkd, pf_fork_server and
+# pf_fixed_server print once bound, PORT picked by the kernel) and set
+# SRV_PORT; exit 1 with the log when it does not come.
+bench_wait_listen() {
+    local name=$1 i line
+    SRV_PORT=""
+    for ((i = 0; i < 100; i++)); do
+        # "listening on" at the start or after "master[PID]: " (not the
+        # "control channel listening on" line of a control channel).
+        line=$(grep -m1 -oE '(^|: )listening on 127\.0\.0\.1:[0-9]+' "$SRV_LOG" 2>/dev/null) || true
+        if [[ -n $line ]]; then
+            SRV_PORT=${line##*:}
+            return 0
+        fi
+        bench_alive || break
+        sleep 0.1
+    done
+    bench_server_failed "$name" "failed to start: no 'listening on 127.0.0.1:PORT' in its log"
 }
 
 # bench_stop PGID: stop one server: SIGTERM to its process group, up to 10 s
@@ -319,19 +393,20 @@ EOF
     bench_wait_http apache "http://127.0.0.1:$SRV_PORT/1k.bin"
 }
 
-# bench_start_preforkd BINARY ROOT CPUS WORKERS: preforkd speaking HTTP on
-# 127.0.0.1 with a port it picks (read back from its log), WORKERS workers
-# (start = max), access log off, keep-alive 5 s / 1000 requests.
+# bench_start_preforkd BINARY ROOT CPUS WORKERS [PROTO]: preforkd serving
+# PROTO (http, the default; echo; msg) on 127.0.0.1 with a port it picks
+# (read back from its log), WORKERS workers (start = max), access log off,
+# keep-alive 5 s / 1000 requests; echo and msg with their defaults.
 bench_start_preforkd() {
-    local bin=$1 root=$2 cpus=$3 workers=$4 d=$BENCH_TMP/preforkd i line
+    local bin=$1 root=$2 cpus=$3 workers=$4 proto=${5:-http} d=$BENCH_TMP/preforkd
     [[ -x $bin ]] || bench_die "preforkd: $bin is not an executable (build it first)"
     mkdir -p "$d"
-    SRV_LOG=$d/preforkd.log
+    SRV_LOG=$d/preforkd-$proto-$workers.log
     cat >"$d/preforkd.conf" <<EOF
-# Generated by tests/load: preforkd serving HTTP on 127.0.0.1, any free port.
+# Generated by tests/load: preforkd serving $proto on 127.0.0.1, any free port.
 listen = "127.0.0.1:0";
 backlog = 511;
-protocol = "http";
+protocol = "$proto";
 workers = {
   start = $workers;
   max = $workers;
@@ -353,24 +428,36 @@ EOF
         bench_die "preforkd: its generated configuration is rejected ($d/preforkd.conf)"
     }
     bench_spawn "$SRV_LOG" "$cpus" "$bin" -c "$d/preforkd.conf"
-    SRV_PORT=""
-    for ((i = 0; i < 100; i++)); do
-        line=$(grep -m1 -o 'listening on 127\.0\.0\.1:[0-9]*' "$SRV_LOG" 2>/dev/null) || true
-        if [[ -n $line ]]; then
-            SRV_PORT=${line##*:}
-            break
-        fi
-        if ! kill -0 "$SRV_PID" 2>/dev/null || [[ $(ps -o stat= -p "$SRV_PID" 2>/dev/null) == Z* ]]; then
-            break
-        fi
-        sleep 0.1
-    done
-    if [[ -z $SRV_PORT ]]; then
-        bench_log "--- $SRV_LOG"
-        tail -n 20 "$SRV_LOG" >&2 || true
-        bench_die "preforkd failed to start: no 'listening on 127.0.0.1:PORT' in its log"
-    fi
-    bench_wait_http preforkd "http://127.0.0.1:$SRV_PORT/1k.bin"
+    bench_wait_listen preforkd
+    bench_wait_ready preforkd "$proto" "$SRV_PORT"
+}
+
+# bench_start_fork BINARY ROOT CPUS [PROTO]: pf_fork_server, the
+# fork-per-connection baseline (tests/load/servers/pf_fork_server.c),
+# serving PROTO (http, the default, or echo) on 127.0.0.1, the port picked
+# by the kernel and read back from its output.
+bench_start_fork() {
+    local bin=$1 root=$2 cpus=$3 proto=${4:-http} d=$BENCH_TMP/fork
+    [[ -x $bin ]] || bench_die "pf_fork_server: $bin is not an executable (build it first)"
+    mkdir -p "$d"
+    SRV_LOG=$d/fork-$proto.log
+    bench_spawn "$SRV_LOG" "$cpus" "$bin" -p "$proto" "$root" 127.0.0.1:0
+    bench_wait_listen pf_fork_server
+    bench_wait_ready pf_fork_server "$proto" "$SRV_PORT"
+}
+
+# bench_start_fixed BINARY CPUS: pf_fixed_server, one epoll process
+# answering every HTTP request with the same 13-byte body
+# (tests/load/servers/pf_fixed_server.c): what a client drives against a
+# server that costs almost nothing.
+bench_start_fixed() {
+    local bin=$1 cpus=$2 d=$BENCH_TMP/fixed
+    [[ -x $bin ]] || bench_die "pf_fixed_server: $bin is not an executable (build it first)"
+    mkdir -p "$d"
+    SRV_LOG=$d/fixed.log
+    bench_spawn "$SRV_LOG" "$cpus" "$bin" - 127.0.0.1:0
+    bench_wait_listen pf_fixed_server
+    bench_wait_ready pf_fixed_server http "$SRV_PORT"
 }
 
 # bench_check_files NAME PORT ROOT: both files come back 200 and byte for
@@ -430,4 +517,60 @@ bench_commit() {
         commit+=" with uncommitted changes"
     fi
     echo "$commit"
+}
+
+# bench_server_cpu_us SID: CPU time used so far by every process of the
+# server started with bench_spawn (its session SID), in microseconds: each
+# live process's run time from /proc/PID/schedstat (nanoseconds, exact),
+# plus the user + system time of the children they reaped (cutime +
+# cstime in /proc/PID/stat: pf_fork_server's finished children).
+# Not utime + stime: /proc/PID/stat gives each in whole clock ticks
+# (10 ms), truncated per process, so 256 workers that ran 12 ms each read
+# as 0. Without schedstat (an old kernel), utime + stime it is.
+bench_server_cpu_us() {
+    local p stats=() sched=() ns ticks hz
+    for p in $(pgrep -s "$1"); do
+        stats+=("/proc/$p/stat")
+        sched+=("/proc/$p/schedstat")
+    done
+    ((${#stats[@]})) || { echo 0; return; }
+    hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+    # cat, not awk, opens the files: it goes on past a process that exited
+    # since pgrep listed it (whose time is then in its parent's cutime).
+    # Fields after "pid (comm) ": $12 utime, $13 stime, $14 cutime, $15 cstime.
+    if [[ -r /proc/self/schedstat ]]; then
+        ticks=$({ cat "${stats[@]}" 2>/dev/null || true; } |
+            awk '{ sub(/^.*\) /, ""); t += $14 + $15 } END { print t + 0 }')
+        ns=$({ cat "${sched[@]}" 2>/dev/null || true; } |
+            awk '{ t += $1 } END { printf "%.0f", t }')
+    else
+        ticks=$({ cat "${stats[@]}" 2>/dev/null || true; } |
+            awk '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { print t + 0 }')
+        ns=0
+    fi
+    awk -v ns="$ns" -v t="$ticks" -v hz="$hz" 'BEGIN { printf "%.0f", ns / 1000 + t * 1e6 / hz }'
+}
+
+# bench_busy_pct: percent of all CPUs busy over the next second (run when
+# nothing of the bench's runs: what other programs take).
+bench_busy_pct() {
+    local a b
+    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        busy = y[1] - x[1]; idle = y[2] - x[2]
+        printf "%.0f", ((busy + idle > 0) ? 100 * busy / (busy + idle) : 0) }'
+}
+
+# bench_median VALUES..., bench_sum VALUES..., bench_spread VALUES...
+# (min-max, rounded to integers).
+bench_median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+bench_sum() { printf '%s\n' "$@" | awk '{ s += $1 } END { print s + 0 }'; }
+bench_spread() {
+    printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END {
+        printf "%.0f-%.0f", lo, hi }'
 }
