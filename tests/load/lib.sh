@@ -112,11 +112,44 @@ bench_make_docroot() {
 bench_spawn() {
     local log=$1 cpus=$2
     shift 2
-    local pincmd=()
+    local pincmd=() capcmd=()
     [[ -n $cpus ]] && pincmd=(taskset -c "$cpus")
-    "${pincmd[@]}" setsid "$@" </dev/null >"$log" 2>&1 &
+    # With a CPU cap, the server enters the cgroup before it execs, so
+    # every process it forks is in it from the start.
+    [[ -n $BENCH_CGROUP ]] &&
+        capcmd=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$BENCH_CGROUP")
+    "${pincmd[@]}" setsid "${capcmd[@]}" "$@" </dev/null >"$log" 2>&1 &
     SRV_PID=$!
     BENCH_PGIDS+=("$SRV_PID")
+}
+
+# bench_cpu_cap PCT: from now on, servers started by bench_spawn share PCT %
+# of one CPU (a cgroup's CPU bandwidth limit: cgroup v2 cpu.max, or v1
+# cpu.cfs_quota_us). Used where the client, not the server, would be the
+# limit (close mode on a 2-CPU machine): capping the server makes its own
+# cost per request decide the request rate, the same cap for every server.
+# Needs root and a writable cgroup file system; dies with the reason if not.
+BENCH_CGROUP=""
+bench_cpu_cap() {
+    local pct=$1 period=100000 base
+    if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+        base=/sys/fs/cgroup
+        grep -qw cpu "$base/cgroup.controllers" ||
+            bench_die "--server-cpu: the cgroup v2 cpu controller is not available"
+        echo +cpu >"$base/cgroup.subtree_control" 2>/dev/null || true
+        BENCH_CGROUP=$base/preforkd-bench-$$
+        mkdir "$BENCH_CGROUP" || bench_die "--server-cpu: cannot create $BENCH_CGROUP"
+        echo "$((period * pct / 100)) $period" >"$BENCH_CGROUP/cpu.max" ||
+            bench_die "--server-cpu: cannot write cpu.max"
+    elif [[ -d /sys/fs/cgroup/cpu ]]; then
+        BENCH_CGROUP=/sys/fs/cgroup/cpu/preforkd-bench-$$
+        mkdir "$BENCH_CGROUP" || bench_die "--server-cpu: cannot create $BENCH_CGROUP"
+        echo "$period" >"$BENCH_CGROUP/cpu.cfs_period_us" &&
+            echo "$((period * pct / 100))" >"$BENCH_CGROUP/cpu.cfs_quota_us" ||
+            bench_die "--server-cpu: cannot set the CPU quota"
+    else
+        bench_die "--server-cpu: no cgroup cpu controller found"
+    fi
 }
 
 # bench_alive: does the server started last (SRV_PID) still run?
@@ -251,6 +284,9 @@ bench_cleanup() {
     for pgid in "${BENCH_PGIDS[@]+"${BENCH_PGIDS[@]}"}"; do
         bench_stop "$pgid"
     done
+    if [[ -n $BENCH_CGROUP && -d $BENCH_CGROUP ]]; then
+        rmdir "$BENCH_CGROUP" 2>/dev/null || bench_log "could not remove $BENCH_CGROUP"
+    fi
     if [[ -n ${BENCH_TMP:-} && -d $BENCH_TMP ]]; then
         if [[ ${BENCH_KEEP:-0} == 1 ]]; then
             bench_log "kept $BENCH_TMP"
@@ -474,12 +510,13 @@ bench_check_files() {
     rm -f "$BENCH_TMP/check.out"
 }
 
-# bench_write_doc NAME REPORT: put REPORT (a markdown file) into
+# bench_write_doc NAME REPORT [SCRIPT]: (SCRIPT: the script named in the
+# markers, default NAME.sh) put REPORT (a markdown file) into
 # docs/benchmarks.md between the markers of block NAME, replacing what was
 # there (or appending the block with its markers the first time).
 bench_write_doc() {
-    local name=$1 report=$2 doc=$BENCH_REPO/docs/benchmarks.md
-    local begin="<!-- BEGIN $name results (written by tests/load/$name.sh) -->"
+    local name=$1 report=$2 script=${3:-$1.sh} doc=$BENCH_REPO/docs/benchmarks.md
+    local begin="<!-- BEGIN $name results (written by tests/load/$script) -->"
     local end="<!-- END $name results -->"
 
     if [[ -f $doc ]] && grep -qF "$begin" "$doc" && grep -qF "$end" "$doc"; then

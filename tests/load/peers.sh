@@ -25,6 +25,12 @@
 #   --pin MODE        split (default): servers on CPU 1, the client on CPU 0
 #                     with one thread; none: no pinning, clients with 2
 #                     threads
+#   --server-cpu PCT  cap each server (all its processes) to PCT % of one
+#                     CPU with a cgroup CPU limit, so that the server's own
+#                     cost per request, not the client, sets the rate (for
+#                     close mode, where one client CPU is the limit); the
+#                     tables then go to the peers-capped block and
+#                     docs/data/peers-capped.tsv. Needs root.
 #   --workers N       the fewest preforkd workers and Apache processes
 #                     (default 64); each instance gets max(N, concurrency)
 #   --build DIR       the CMake build dir with the binaries (default build,
@@ -78,6 +84,7 @@ build=${BENCH_BUILD:-$BENCH_REPO/build}
 preforkd=${PREFORKD:-}
 tsv=""
 write_doc=""
+server_cpu=""
 estimate_only=0
 install=1
 BENCH_KEEP=0
@@ -104,6 +111,8 @@ while (($#)); do
     --repeat=*) repeat=${1#*=} ;;
     --pin) pin=${2:?--pin needs split or none}; shift ;;
     --pin=*) pin=${1#*=} ;;
+    --server-cpu) server_cpu=${2:?--server-cpu needs a percentage}; shift ;;
+    --server-cpu=*) server_cpu=${1#*=} ;;
     --workers) min_workers=${2:?--workers needs a number}; shift ;;
     --workers=*) min_workers=${1#*=} ;;
     --build) build=${2:?--build needs a dir}; shift ;;
@@ -127,7 +136,12 @@ done
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || bench_die "--repeat: a positive number, not '$repeat'"
 [[ $min_workers =~ ^[1-9][0-9]*$ ]] || bench_die "--workers: a positive number, not '$min_workers'"
 [[ -z $write_doc ]] && write_doc=$((quick ? 0 : 1))
-((write_doc)) && [[ -z $tsv ]] && tsv=$BENCH_REPO/docs/data/peers.tsv
+block=peers
+if [[ -n $server_cpu ]]; then
+    [[ $server_cpu =~ ^[1-9][0-9]?$ ]] || bench_die "--server-cpu: a percentage from 1 to 99, not '$server_cpu'"
+    block=peers-capped
+fi
+((write_doc)) && [[ -z $tsv ]] && tsv=$BENCH_REPO/docs/data/$block.tsv
 [[ -z $preforkd ]] && preforkd=$build/server/preforkd
 preforkbench=$build/tools/preforkbench/preforkbench
 fork_server=$build/tests/pf_fork_server
@@ -265,6 +279,7 @@ in_list preforkbench "${client_list[@]}" && need_bin "$preforkbench"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 commit=$(bench_commit)
 bench_start peers
+[[ -n $server_cpu ]] && bench_cpu_cap "$server_cpu"
 root=$BENCH_TMP/www
 # Copies of the binaries taken now: every round runs the same build even
 # if the tree is rebuilt meanwhile.
@@ -642,6 +657,8 @@ case $pin in
 split) pin_text="servers pinned to CPU 1, the client to CPU 0 with 1 thread (taskset)" ;;
 none) pin_text="not pinned; clients with 2 threads" ;;
 esac
+[[ -n $server_cpu ]] &&
+    pin_text+="; every server capped to $server_cpu % of one CPU (cgroup CPU limit, all its processes)"
 
 report() {
     local v="" x o="" l=""
@@ -717,7 +734,7 @@ if [[ -n $tsv ]]; then
     bench_log "wrote the figures into ${tsv#"$BENCH_REPO"/}"
 fi
 if ((write_doc)); then
-    bench_write_doc peers "$BENCH_TMP/report.md"
+    bench_write_doc "$block" "$BENCH_TMP/report.md" peers.sh
 fi
 if ((BENCH_KEEP)); then
     bench_log "raw client output: $BENCH_TMP/out"

@@ -4,6 +4,10 @@
 #   1. tests/load/peers.sh: preforkd, nginx, Apache prefork and the
 #      fork-per-connection baseline, with wrk and preforkbench (HTTP, echo,
 #      msg, the clients' ceiling); its tables and a TSV of the figures;
+#   1b. peers.sh again for 1 KiB in close mode with every server capped to
+#      40 % of one CPU (--server-cpu 40), where one client CPU would
+#      otherwise be the limit (as root with a cgroup CPU controller only;
+#      skipped otherwise, with the reason);
 #   2. tests/load/chaos.sh and tests/load/costs.sh, when present (what
 #      clients see when a server is disturbed; what a worker costs);
 #   3. tests/load/plots.sh: the PNG plots drawn from step 1's TSV.
@@ -88,6 +92,15 @@ step() {
 peers_ok=1
 step peers.sh "$here/peers.sh" "${common[@]}" "${tsv_arg[@]+"${tsv_arg[@]}"}" \
     "${peers_args[@]+"${peers_args[@]}"}" || peers_ok=0
+# Close mode with the servers capped: only the peers that serve HTTP.
+capped_args=(--servers preforkd,nginx,apache,fork --files 1k --modes close --protocols http
+    --conc 16,64 --server-cpu 40)
+((write_doc)) || capped_args+=(--tsv "$outdir/peers-capped.tsv")
+if ((EUID == 0)) && [[ -d /sys/fs/cgroup/cpu || -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    step peers-capped "$here/peers.sh" "${common[@]}" "${capped_args[@]}" || true
+else
+    bench_log "run.sh: close mode with capped servers skipped (needs root and a cgroup CPU controller)"
+fi
 for s in chaos.sh costs.sh; do
     if [[ -f $here/$s ]]; then
         step "$s" bash "$here/$s" "${common[@]}" || true
@@ -103,7 +116,7 @@ fi
 
 bench_log ""
 summary=""
-for s in peers.sh chaos.sh costs.sh plots.sh; do
+for s in peers.sh peers-capped chaos.sh costs.sh plots.sh; do
     [[ -v took[$s] ]] && summary+="${summary:+, }$s $((took[$s] / 60)) min $((took[$s] % 60)) s"
 done
 bench_log "run.sh: took $((SECONDS / 60)) min $((SECONDS % 60)) s ($summary)"
