@@ -333,13 +333,16 @@ static void test_config_values(void **state)
 struct config_group {
     const char *name; /* NULL: the top level */
     size_t count;
-    const char *keys[14];
+    const char *keys[16];
 };
 
 static const struct config_group config_groups[] = {
     {NULL, 12, {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
                 "http", "control", "daemon"}},
-    {"workers", 5, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout"}},
+    {"workers", 15, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode",
+                     "min_spare", "max_spare", "max_spawn_rate", "max_requests_jitter",
+                     "max_lifetime", "request_timeout", "crash_limit", "crash_window",
+                     "backoff_max"}},
     {"client", 3, {"read_timeout", "write_timeout", "idle_timeout"}},
     {"echo", 1, {"max_line"}},
     {"msg", 1, {"max_message"}},
