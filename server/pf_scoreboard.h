@@ -85,6 +85,10 @@ void pf_slot_end_request(struct pf_slot *s, int status);
 /* Copy of the summary, NUL-terminated whatever a concurrent writer did. */
 void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX]);
 
+/* The current client as "host:port", "" when the slot serves none (copied
+ * first: the worker may be writing it). */
+void pf_slot_read_client(const struct pf_slot *s, char *out, size_t size);
+
 /* Relaxed read of a slot's state (master side). */
 int pf_slot_get_state(const struct pf_slot *s);
 
