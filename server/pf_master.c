@@ -14,6 +14,7 @@
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_pool.h"
+#include "pf_pool_hung.h"
 #include "pf_proto.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
@@ -190,6 +191,9 @@ static void master_wait(struct master *m)
         int respawn = pf_time_left_ms(m->pool.respawn_not_before);
         ms = respawn < ms ? respawn : ms; /* refill as soon as the crash guard allows */
     }
+    int hung = pf_time_left_ms(pf_pool_hung_due(&m->pool));
+    if (hung >= 0 && hung < ms)
+        ms = hung; /* a hung worker's SIGTERM or SIGKILL is due before the tick */
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
@@ -350,6 +354,7 @@ static bool master_handle(struct master *m)
     }
     if (pf_sig_incr || pf_sig_decr)
         master_scale(m);
+    pf_pool_hung_check(&m->pool, pf_time_now_ms()); /* while stopping too: escalations */
     master_queue_len(m);
     if (m->stopping)
         return master_stop_progress(m);

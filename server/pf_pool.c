@@ -146,14 +146,16 @@ static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int s
         p->exits_abnormal++;
     if (WIFSIGNALED(status) && WTERMSIG(status) < 65)
         p->exits_by_signal[WTERMSIG(status)]++;
-    if (abnormal && !c->retiring)
+    if (c->hung_term_ms > 0)
+        pf_log_info("worker %ld killed as hung (%s)", (long)c->pid, how);
+    else if (abnormal && !c->retiring)
         pf_log_warn("worker %ld %s", (long)c->pid, how);
     else
         pf_log_info("worker %ld %s", (long)c->pid, how);
     if (WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT)
         pf_log_error("worker %ld could not start (reason logged above); retrying in %d ms",
                      (long)c->pid, POOL_YOUNG_DEATH_MS);
-    else if (!abnormal || c->retiring || !young)
+    else if (!abnormal || c->retiring || c->hung_term_ms > 0 || !young)
         return;
     p->respawn_not_before = pf_time_now_ms() + POOL_YOUNG_DEATH_MS;
 }

@@ -21,6 +21,10 @@ struct pf_child {
     unsigned generation;
     int64_t started_ms;    /* monotonic */
     bool retiring;         /* told to stop; does not count toward the target */
+    int64_t hung_term_ms;  /* monotonic: when the master sent SIGTERM because it
+                              hung (pf_pool_hung.c); 0 never. Set: killed by the
+                              master, so its end is not a crash */
+    bool hung_kill_sent;   /* ...and the SIGKILL after stop_timeout */
 };
 
 struct pf_pool {
@@ -40,6 +44,7 @@ struct pf_pool {
     uint64_t respawns;          /* spawned to replace a worker that exited */
     uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[65];
+    uint64_t hung_killed;       /* workers killed as hung (workers.request_timeout) */
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
 

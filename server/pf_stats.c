@@ -37,6 +37,7 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st)
     st->spawned = p->spawned;
     st->respawns = p->respawns;
     st->exits_abnormal = p->exits_abnormal;
+    st->hung_killed = p->hung_killed;
     memcpy(st->exits_by_signal, p->exits_by_signal, sizeof(st->exits_by_signal));
 }
 

@@ -50,7 +50,7 @@ static const char status_reply[] =
     "\"starting\":0,\"idle\":2,\"reading\":0,\"writing\":1,\"keepalive\":0,\"closing\":0,"
     "\"stopping\":0},\"totals\":{\"connections\":10,\"requests\":25,\"bytes_in\":2048,"
     "\"bytes_out\":3221225472,\"spawned\":4,\"respawns\":1,\"reloads\":0,"
-    "\"abnormal_exits\":1,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1}},"
+    "\"abnormal_exits\":1,\"hung_killed\":2,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1}},"
     "\"listen_queue\":{\"length\":0,\"max\":5,\"backlog\":511}}";
 
 static const char workers_reply[] =
@@ -131,6 +131,7 @@ static void test_status(void **state)
     assert_non_null(strstr(t, "sent:            3.0 GiB\n"));
     assert_non_null(strstr(t, "spawned:         4 (1 respawns, 1 abnormal exits)\n"));
     assert_non_null(strstr(t, "exits by signal: 9: 1\n"));
+    assert_non_null(strstr(t, "hung killed:     2\n"));
     assert_non_null(strstr(t, "listen queue:    0 (max 5, backlog 511)\n"));
     free(c.text);
     json_decref(j);
