@@ -43,6 +43,13 @@ void pf_h_note(const char *fmt, ...)
     va_end(ap);
 }
 
+int pf_h_scaled_ms(int ms)
+{
+    const char *wrapper = getenv("PF_TEST_WRAPPER");
+
+    return wrapper && *wrapper ? ms * 10 : ms;
+}
+
 /* One step of a bounded polling loop (not a synchronisation: every caller
  * re-checks its condition after it). */
 static void h_pause(void)
@@ -259,6 +266,23 @@ int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max)
     if (pids != NULL)
         qsort(pids, (size_t)(c.n < max ? c.n : max), sizeof(*pids), h_cmp_pid);
     return c.n;
+}
+
+/* h_each_child callback: count a zombie. */
+static void h_count_zombie(pid_t pid, char st, void *arg)
+{
+    (void)pid;
+    if (st == 'Z')
+        ++*(int *)arg;
+}
+
+int pf_h_zombies(struct pf_server *s)
+{
+    int n = 0;
+
+    if (s->pid > 0 && !s->reaped)
+        h_each_child(s->pid, h_count_zombie, &n);
+    return n;
 }
 
 int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms)
@@ -685,14 +709,15 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      "listen = \"%s\";\n"
                      "protocol = \"%s\";\n"
                      "workers = { start = %d; max = %d; max_requests = %ld;\n"
-                     "            graceful_timeout = %g; stop_timeout = %g; };\n"
+                     "            graceful_timeout = %g; stop_timeout = %g; %s };\n"
                      "client = { read_timeout = %g; write_timeout = %g; idle_timeout = %g; };\n"
                      "echo = { max_line = %ld; };\n"
                      "msg = { max_message = %ld; };\n"
                      "daemon = { error_log = \"\"; log_level = \"%s\"; };\n"
                      "%s\n",
                      c->listen, c->protocol, c->workers_start, c->workers_max, c->max_requests,
-                     c->graceful_timeout, c->stop_timeout, c->read_timeout, c->write_timeout,
+                     c->graceful_timeout, c->stop_timeout,
+                     c->workers_extra ? c->workers_extra : "", c->read_timeout, c->write_timeout,
                      c->idle_timeout, c->max_line, c->max_message, c->log_level,
                      c->extra ? c->extra : "");
 

@@ -118,6 +118,7 @@ struct pf_h_config {
     long max_message;        /* 1048576 */
     const char *log_level;   /* "info" */
     const char *extra;       /* appended verbatim: groups added by later features */
+    const char *workers_extra; /* appended inside workers = { }: "request_timeout = 1;" */
 };
 
 void pf_h_config_defaults(struct pf_h_config *c);
@@ -164,6 +165,10 @@ bool pf_h_exited_with(int status, int code);
 /* Live (non-zombie) children of the master into pids (sorted, at most max);
  * returns how many exist. Every pid found is remembered for teardown. */
 int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);
+
+/* Zombie children of the master now: workers that exited and were not
+ * reaped (yet). */
+int pf_h_zombies(struct pf_server *s);
 
 /* Wait until exactly n live workers exist. 0 or -1. */
 int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms);
@@ -297,6 +302,11 @@ void pf_h_close_reset(int fd);
 /* Run fn(index, arg) in n threads at once and join them; returns how many
  * returned non-zero (or could not start). */
 int pf_h_run_clients(int n, int (*fn)(int index, void *arg), void *arg);
+
+/* A bound of ms for how fast the server reacts, made 10 times as long when
+ * the server runs under a wrapper (PF_TEST_WRAPPER: valgrind), which slows
+ * every process start and exit by that much. */
+int pf_h_scaled_ms(int ms);
 
 /* Print a harness diagnostic ("harness: ...") on stderr. */
 void pf_h_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
