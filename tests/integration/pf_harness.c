@@ -395,6 +395,44 @@ static unsigned long h_conn_inode(unsigned sport, unsigned cport)
     return found;
 }
 
+int pf_h_listen_queue(const struct pf_server *s)
+{
+    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    int queued = -1;
+
+    for (size_t i = 0; i < 2 && queued < 0; i++) {
+        FILE *f = fopen(files[i], "r");
+        char line[512];
+
+        if (f == NULL)
+            continue;
+        while (queued < 0 && fgets(line, sizeof(line), f) != NULL) {
+            unsigned lp, st, rxq;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%x", &lp, &st,
+                       &rxq) == 3 &&
+                lp == s->port && st == 0x0A) /* TCP_LISTEN: rx_queue is the accept queue */
+                queued = (int)rxq;
+        }
+        fclose(f);
+    }
+    return queued;
+}
+
+int pf_h_wait_listen_queue(const struct pf_server *s, int n, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    int have;
+
+    while ((have = pf_h_listen_queue(s)) != n) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("expected %d connections in the listen queue, found %d", n, have);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
+}
+
 /* True if process pid holds socket:[inode] among its descriptors. */
 static bool h_pid_has_socket(pid_t pid, unsigned long inode)
 {

@@ -197,6 +197,14 @@ int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
  * timeout_ms for the accept. Returns the pid, or -1. */
 pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms);
 
+/* Connections waiting in the server's accept queue (what `ss -lnt`
+ * shows as Recv-Q), from /proc/net/tcp{,6}; -1 if its listening socket
+ * is not found. */
+int pf_h_listen_queue(const struct pf_server *s);
+
+/* Wait until exactly n connections wait in the accept queue. 0 or -1. */
+int pf_h_wait_listen_queue(const struct pf_server *s, int n, int timeout_ms);
+
 /* Workers of this server that are now children of the test process (live
  * or zombie): left behind by a master that exited. Zombies found are
  * reaped (other children too: sanitizer helper tasks); live ones are left
