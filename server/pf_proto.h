@@ -38,8 +38,10 @@ struct pf_conn {
 
 struct pf_proto {
     const char *name;
-    /* Optional: checks and tables set up once in the master before any
-     * fork (shared read-only by every worker); a failure stops start-up. */
+    /* Optional: checks and tables set up in the master before any fork
+     * (shared read-only by every worker), at start and again on each
+     * reload with the new configuration. A failure stops start-up or
+     * fails the reload, so it must happen before anything is changed. */
     int (*master_init)(const struct pf_config *cfg, char *err, size_t errlen);
     /* Per-worker set-up (buffers); *state is handed back to serve. */
     int (*worker_init)(void **state, const struct pf_config *cfg, char *err, size_t errlen);

@@ -67,18 +67,27 @@ struct http_result {
     bool keep_alive;   /* the connection may serve another request */
 };
 
-/* Master side: the MIME table is loaded once, before the fork, and shared
- * read-only; the root is checked so a typo stops start-up with a reason. */
+/* Master side, at start and on every reload: the root and the access log
+ * are checked first, so a typo stops start-up (or fails the reload) with
+ * a reason instead of workers failing one after another. Only then is the
+ * MIME table rebuilt, which cannot fail (an unreadable file leaves the
+ * built-in table alone): a failure therefore changes nothing. The table
+ * is built before the fork and shared read-only by the workers. */
 static int http_master_init(const struct pf_config *cfg, char *err, size_t errlen)
 {
     struct pf_http_files probe;
+    struct pf_http_access log;
 
-    if (cfg->http.mime_types[0] && pf_http_mime_load(cfg->http.mime_types) < 0)
-        pf_log_info("mime types file %s not readable; using the built-in table",
-                    cfg->http.mime_types);
     if (pf_http_files_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
         return -1;
     pf_http_files_free(&probe);
+    if (pf_http_access_open(&log, cfg->http.access_log, err, errlen) < 0)
+        return -1;
+    pf_http_access_close(&log);
+    pf_http_mime_reset();
+    if (cfg->http.mime_types[0] && pf_http_mime_load(cfg->http.mime_types) < 0)
+        pf_log_info("mime types file %s not readable; using the built-in table",
+                    cfg->http.mime_types);
     return 0;
 }
 
