@@ -30,9 +30,9 @@ struct pf_conn {
     struct pf_slot *slot;            /* the worker's scoreboard slot */
     const struct pf_config *cfg;
     /* Signal mask for waits where the connection is idle between requests
-     * (a keep-alive wait): it lets in the stop signal that stays blocked
-     * while a request is in flight, so an idle connection can be let go
-     * when the master wants the worker back. */
+     * (a keep-alive wait): it lets in the signals that stay blocked while
+     * a request is in flight (SIGUSR1: reopen the logs now; SIGQUIT only
+     * records the stop order, which pf_conn_stop_requested reports). */
     const sigset_t *idle_mask;
 };
 

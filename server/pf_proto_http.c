@@ -136,9 +136,14 @@ static void http_reopen(void *state)
 
 /* ---------------------------------------------------------- reading */
 
-/* Wait for the client's next request until deadline, with the stop signal
- * let in: nothing is in flight, so a worker the master wants back drops
- * the connection instead of waiting on it. True when bytes are ready. */
+/* Wait for the client's next request until deadline, with SIGUSR1 let in
+ * (the logs are reopened now, not when this connection ends). A stop
+ * order does not end the wait: closing an idle keep-alive connection
+ * races with a client sending its next request at that moment, which
+ * would then fail. So a stopping worker keeps waiting, as long as it
+ * normally would, and answers that request with "Connection: close"
+ * (http_one_request asks pf_conn_stop_requested). True when bytes are
+ * ready. */
 static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
 {
     struct pollfd p = {.fd = hc->c->fd, .events = POLLIN};
@@ -150,10 +155,10 @@ static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
         int n = ppoll(&p, 1, &ts, hc->c->idle_mask);
 
         if (n > 0)
-            return true; /* even if a stop came too: that request is in flight */
-        if (n == 0 || pf_sig_worker_stop || errno != EINTR)
+            return true;
+        if (n == 0 || errno != EINTR)
             return false;
-        if (pf_sig_reopen) /* now, not when this keep-alive connection ends */
+        if (pf_sig_reopen)
             pf_worker_reopen_logs();
     }
 }
