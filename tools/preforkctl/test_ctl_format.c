@@ -247,6 +247,36 @@ static void test_confirmations(void **state)
     json_decref(help);
 }
 
+/* reload: the generation, what changed, what waits for a restart; an
+ * older server's bare {"ok":true} still prints. */
+static void test_reload_confirmation(void **state)
+{
+    struct capture c;
+    json_t *full = parse("{\"ok\":true,\"generation\":3,\"changed\":[\"listen\","
+                         "\"http.root\"],\"restart_required\":[\"workers.max\","
+                         "\"control.listen\"]}");
+    json_t *none = parse("{\"ok\":true,\"generation\":2,\"changed\":[],"
+                         "\"restart_required\":[]}");
+    json_t *bare = parse("{\"ok\":true}");
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_confirmation(c.f, "reload", full);
+    ctl_print_confirmation(c.f, "reload", none);
+    ctl_print_confirmation(c.f, "reload", bare);
+    assert_string_equal(cap_close(&c), "configuration reloaded: generation 3\n"
+                                       "changed: listen, http.root\n"
+                                       "not applied until restart: workers.max, control.listen\n"
+                                       "configuration reloaded: generation 2\n"
+                                       "no setting changed\n"
+                                       "configuration reloaded: generation ?\n"
+                                       "no setting changed\n");
+    free(c.text);
+    json_decref(full);
+    json_decref(none);
+    json_decref(bare);
+}
+
 static void test_top_header(void **state)
 {
     struct capture c;
@@ -273,7 +303,8 @@ int main(void)
         cmocka_unit_test(test_status_missing_fields), cmocka_unit_test(test_workers),
         cmocka_unit_test(test_workers_cut_to_width), cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),
-        cmocka_unit_test(test_confirmations), cmocka_unit_test(test_top_header),
+        cmocka_unit_test(test_confirmations), cmocka_unit_test(test_reload_confirmation),
+        cmocka_unit_test(test_top_header),
     };
 
     setenv("TZ", "UTC", 1);
