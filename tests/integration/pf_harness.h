@@ -219,6 +219,12 @@ int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, in
 
 int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms);
 
+/* The word (up to a blank or the line's end) after the first, or with
+ * last the last, occurrence of needle in the log, into out (size bytes).
+ * 0, or -1 when there is none yet. */
+int pf_h_log_word_after(const struct pf_server *s, const char *needle, bool last, char *out,
+                        size_t size);
+
 /* Log lines saying a worker ended abnormally: "killed by signal" or
  * "exited with status N" with N != 0. */
 int pf_h_log_abnormal_exits(const struct pf_server *s);
@@ -364,6 +370,16 @@ int pf_h_http_once(const struct pf_server *s, const char *request, struct pf_h_h
 /* Run argv (argv[0] looked up in PATH) to completion within PF_H_WAIT_MS,
  * in s->dir, stdout and stderr captured like pf_h_run. 0 or -1. */
 int pf_h_run_cmd(struct pf_server *s, struct pf_h_output *o, char *const argv[]);
+
+/* Start argv (argv[0] looked up in PATH) in s->dir without waiting, its
+ * stdout and stderr going to s->dir/NAME.out and NAME.err (a command that
+ * runs beside others, e.g. a load generator). The pid, or -1. */
+pid_t pf_h_spawn_cmd(struct pf_server *s, const char *name, char *const argv[]);
+
+/* Wait up to timeout_ms for the command pf_h_spawn_cmd(s, name, ...)
+ * started as pid (SIGKILL after), then capture its outputs. 0 or -1. */
+int pf_h_finish_cmd(struct pf_server *s, const char *name, pid_t pid, int timeout_ms,
+                    struct pf_h_output *o);
 
 /* True if an executable called name is found in PATH. */
 bool pf_h_have_program(const char *name);
