@@ -674,6 +674,7 @@ void pf_h_config_defaults(struct pf_h_config *c)
         .max_line = 8192,
         .max_message = 1048576,
         .log_level = "info",
+        .error_log = "",
         .extra = "",
     };
 }
@@ -689,12 +690,12 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      "client = { read_timeout = %g; write_timeout = %g; idle_timeout = %g; };\n"
                      "echo = { max_line = %ld; };\n"
                      "msg = { max_message = %ld; };\n"
-                     "daemon = { error_log = \"\"; log_level = \"%s\"; };\n"
+                     "daemon = { error_log = \"%s\"; log_level = \"%s\"; };\n"
                      "%s\n",
                      c->listen, c->protocol, c->workers_start, c->workers_max, c->max_requests,
                      c->graceful_timeout, c->stop_timeout, c->read_timeout, c->write_timeout,
-                     c->idle_timeout, c->max_line, c->max_message, c->log_level,
-                     c->extra ? c->extra : "");
+                     c->idle_timeout, c->max_line, c->max_message,
+                     c->error_log ? c->error_log : "", c->log_level, c->extra ? c->extra : "");
 
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
@@ -894,6 +895,13 @@ int pf_h_signal(struct pf_server *s, int sig)
 char *pf_h_log_read(const struct pf_server *s)
 {
     return h_read_file(s->log_path);
+}
+
+char *pf_h_read(const struct pf_server *s, const char *name)
+{
+    char path[PATH_MAX];
+
+    return pf_h_path(path, s, name) == 0 ? h_read_file(path) : NULL;
 }
 
 /* Occurrences of needle in text. */

@@ -117,6 +117,7 @@ struct pf_h_config {
     long max_line;           /* 8192 */
     long max_message;        /* 1048576 */
     const char *log_level;   /* "info" */
+    const char *error_log;   /* "": the daemon's stderr, which is the test's log */
     const char *extra;       /* appended verbatim: groups added by later features */
 };
 
@@ -208,6 +209,9 @@ int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
 
 /* The whole log as a string (free it), or NULL. */
 char *pf_h_log_read(const struct pf_server *s);
+
+/* The whole file dir/name as a string (free it), or NULL. */
+char *pf_h_read(const struct pf_server *s, const char *name);
 
 /* Occurrences of needle in the log. */
 int pf_h_log_count(const struct pf_server *s, const char *needle);

@@ -35,6 +35,8 @@ struct conf {
     int workers, max;    /* workers.start [2], workers.max [8] */
     const char *http;    /* the http group's settings [root = "one";] */
     const char *control; /* more control settings; listen and token are fixed [none] */
+    const char *log;     /* daemon.error_log ["": stderr, the test's log] */
+    const char *level;   /* daemon.log_level ["info"] */
 };
 
 #define CONF(...) ((struct conf){__VA_ARGS__})
@@ -54,6 +56,8 @@ static void conf_body(const struct conf *c, char *buf, size_t size)
     h.protocol = "http";
     h.workers_start = c->workers ? c->workers : 2;
     h.workers_max = c->max ? c->max : 8;
+    h.error_log = c->log ? c->log : "";
+    h.log_level = c->level ? c->level : "info";
     snprintf(extra, sizeof(extra),
              "http = { %s };\ncontrol = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; %s };",
              c->http ? c->http : "root = \"one\";", c->control ? c->control : "");
@@ -408,6 +412,87 @@ PF_H_TEST(test_reload_names_restart_only_settings)
     pf_h_http_free(&r);
 }
 
+/* status: the pool's target. */
+static json_int_t target_of(struct pf_server *s)
+{
+    json_t *j = ctl_json(s, "status");
+    json_int_t t = jint(j, "workers", "target");
+
+    json_decref(j);
+    return t;
+}
+
+/* The pool's size across reloads: a target set by the operator (SIGTTIN)
+ * survives a reload of the same workers.start; a new workers.start in the
+ * file becomes the target. Each time, the new generation has them all. */
+PF_H_TEST(test_reload_pool_size)
+{
+    pid_t before[16];
+    int n;
+
+    start(s, &DEFAULTS);
+    assert_int_equal(pf_h_signal(s, SIGTTIN), 0);
+    assert_int_equal(pf_h_wait_workers(s, 3, PF_H_WAIT_MS), 0);
+    n = snapshot(s, before);
+    json_decref(ctl_json(s, "reload"));
+    wait_rolled_over(s, 2, before, n);
+    assert_int_equal(pf_h_wait_workers(s, 3, PF_H_WAIT_MS), 0);
+    expect_workers_of(s, 2);
+    assert_int_equal(target_of(s), 3);
+
+    n = snapshot(s, before);
+    rewrite(s, &CONF(.workers = 5));
+    json_decref(ctl_json(s, "reload"));
+    wait_rolled_over(s, 3, before, n);
+    assert_int_equal(pf_h_wait_workers(s, 5, PF_H_WAIT_MS), 0);
+    expect_workers_of(s, 3);
+    assert_int_equal(target_of(s), 5);
+}
+
+/* Wait until the file dir/name holds needle. */
+static void wait_file_holds(struct pf_server *s, const char *name, const char *needle)
+{
+    int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+
+    for (;;) {
+        char *text = pf_h_read(s, name);
+        bool found = text && strstr(text, needle);
+
+        free(text);
+        if (found)
+            return;
+        if (pf_time_now_ms() >= deadline)
+            fail_msg("%s has no \"%s\" after %d ms", name, needle, PF_H_WAIT_MS);
+        usleep(PF_H_POLL_MS * 1000);
+    }
+}
+
+/* A new error_log and log_level apply at once: the master's lines go to
+ * the new file, at the new level (notice: "worker N started" is info, no
+ * longer written), and no more to the old destination. */
+PF_H_TEST(test_reload_moves_error_log)
+{
+    pid_t before[16];
+    char *text;
+    int n;
+
+    start(s, &DEFAULTS);
+    n = snapshot(s, before);
+    rewrite(s, &CONF(.log = "new.log", .level = "notice"));
+    assert_int_equal(pf_h_signal(s, SIGHUP), 0);
+    wait_file_holds(s, "new.log", "reload: generation 2 (changed: daemon.error_log, "
+                                  "daemon.log_level)");
+    wait_file_holds(s, "new.log", "reload: generation 2 is serving");
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pf_h_wait_pid_gone(before[i], PF_H_WAIT_MS), 0);
+    expect_hello(s, "one\n");
+    text = pf_h_read(s, "new.log");
+    assert_non_null(text);
+    assert_null(strstr(text, "[info]"));
+    free(text);
+    assert_false(pf_h_log_contains(s, "reload: generation 2"));
+}
+
 /* A connection to the listening socket at text, or -1 (errno kept). */
 static int connect_to(const char *text)
 {
@@ -601,6 +686,8 @@ int main(void)
         PF_H_CASE(test_sighup_applies_new_root),
         PF_H_CASE(test_reload_names_restart_only_settings),
         PF_H_CASE(test_reload_moves_listen),
+        PF_H_CASE(test_reload_moves_error_log),
+        PF_H_CASE(test_reload_pool_size),
         PF_H_CASE(test_reload_under_keepalive_load_loses_nothing),
         PF_H_CASE(test_reload_under_close_load_loses_nothing),
         PF_H_CASE(test_reload_short_of_slots_loses_nothing),
