@@ -120,14 +120,17 @@ static json_t *ctl_json(struct pf_server *s, const char *verb)
     return j;
 }
 
-/* The integer at "key" or "group.key" of a reply. */
-static json_int_t jint(const json_t *j, const char *group, const char *key)
+/* The integer at "key" (group NULL) or "group.key" of a reply. */
+static json_int_t jint(json_t *j, const char *group, const char *key)
 {
-    const json_t *v = json_object_get(group ? json_object_get(j, group) : j, key);
+    json_int_t v = 0;
+    json_error_t e;
+    int rc = group ? json_unpack_ex(j, &e, 0, "{s:{s:I}}", group, key, &v)
+                   : json_unpack_ex(j, &e, 0, "{s:I}", key, &v);
 
-    if (!json_is_integer(v))
-        fail_msg("no integer at %s.%s", group ? group : "", key);
-    return json_integer_value(v);
+    if (rc != 0)
+        fail_msg("%s%s%s: %s", group ? group : "", group ? "." : "", key, e.text);
+    return v;
 }
 
 /* status: the generation in force and the reloads counted so far. */
@@ -144,7 +147,7 @@ static void expect_status(struct pf_server *s, int generation, int reloads)
 static void expect_workers_of(struct pf_server *s, int generation)
 {
     json_t *j = ctl_json(s, "workers");
-    const json_t *w;
+    json_t *w;
     size_t i;
 
     assert_true(json_array_size(json_object_get(j, "workers")) > 0);
@@ -235,18 +238,39 @@ static void expect_refused(struct pf_server *s, const pid_t *before, int n, cons
     expect_status(s, 1, 0);
 }
 
+/* Start on the defaults, remember the workers into before (returns how
+ * many), then write next as the file the next reload reads. */
+static int start_then_write(struct pf_server *s, const struct conf *next, pid_t *before)
+{
+    int n;
+
+    start(s, &DEFAULTS);
+    n = snapshot(s, before);
+    rewrite(s, next);
+    return n;
+}
+
+/* `preforkctl reload`, which must succeed and print out_has. */
+static void expect_reloaded(struct pf_server *s, const char *out_has)
+{
+    struct pf_h_output o;
+
+    ctl(s, &o, false, "reload");
+    if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, out_has))
+        fail_msg("preforkctl reload: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status,
+                 o.out, o.err);
+    pf_h_output_free(&o);
+}
+
 /* ------------------------------------------------------ refused reloads */
 
 /* A syntax error: refused with FILE:LINE, the old configuration serves. */
 PF_H_TEST(test_reload_syntax_error_keeps_running)
 {
-    struct conf c = DEFAULTS;
     char body[8192], want[PATH_MAX + 64];
     pid_t before[16];
-    int n;
+    int n = start_then_write(s, &DEFAULTS, before);
 
-    start(s, &c);
-    n = snapshot(s, before);
     conf_body(&CONF(.http = "root = \"two\";"), body, sizeof(body));
     strcat(body, "this is = = not a setting;\n");
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
@@ -259,14 +283,11 @@ PF_H_TEST(test_reload_syntax_error_keeps_running)
  * (not even the root set on the same line). */
 PF_H_TEST(test_reload_bad_value_keeps_running)
 {
-    struct conf c = DEFAULTS, bad = CONF(.http = "root = \"two\"; keepalive_timeout = 0;");
+    struct conf bad = CONF(.http = "root = \"two\"; keepalive_timeout = 0;");
     char want[PATH_MAX + 128];
     pid_t before[16];
-    int n;
+    int n = start_then_write(s, &bad, before);
 
-    start(s, &c);
-    n = snapshot(s, before);
-    rewrite(s, &bad);
     snprintf(want, sizeof(want), "%s:%d: http.keepalive_timeout: must be a number of seconds",
              s->config_path, conf_line_of(&bad, "keepalive_timeout"));
     expect_refused(s, before, n, want);
@@ -276,33 +297,26 @@ PF_H_TEST(test_reload_bad_value_keeps_running)
  * file was read: refused the same way. */
 PF_H_TEST(test_reload_missing_root_refused)
 {
-    struct conf c = DEFAULTS;
     pid_t before[16];
-    int n;
+    int n = start_then_write(s, &CONF(.http = "root = \"missing\";"), before);
 
-    start(s, &c);
-    n = snapshot(s, before);
-    rewrite(s, &CONF(.http = "root = \"missing\";"));
     expect_refused(s, before, n, "/missing: No such file or directory");
 }
 
 /* A listen address already taken: the bind fails, the old socket serves. */
 PF_H_TEST(test_reload_listen_in_use_refused)
 {
-    struct conf c = DEFAULTS;
     char err[256], text[PF_ADDR_STRLEN], want[PF_ADDR_STRLEN + 64];
     struct pf_addr any, taken;
     pid_t before[16];
     int n, fd;
 
-    start(s, &c);
-    n = snapshot(s, before);
     assert_int_equal(pf_addr_parse("127.0.0.1:0", &any, err, sizeof(err)), 0);
     fd = pf_net_listen(&any, 1, err, sizeof(err)); /* the kernel picks a port: ours */
     assert_true(fd >= 0);
     assert_int_equal(pf_net_local_addr(fd, &taken), 0);
     pf_addr_format((struct sockaddr *)&taken.ss, text, sizeof(text));
-    rewrite(s, &CONF(.listen = text, .http = "root = \"two\";"));
+    n = start_then_write(s, &CONF(.listen = text, .http = "root = \"two\";"), before);
     snprintf(want, sizeof(want), "cannot listen on %s: Address already in use", text);
     expect_refused(s, before, n, want);
     close(fd);
@@ -311,14 +325,11 @@ PF_H_TEST(test_reload_listen_in_use_refused)
 /* SIGHUP with a bad file: the same refusal, in the log only. */
 PF_H_TEST(test_sighup_bad_config_keeps_running)
 {
-    struct conf c = DEFAULTS, bad = CONF(.http = "root = \"two\"; index = \"a/b\";");
+    struct conf bad = CONF(.http = "root = \"two\"; index = \"a/b\";");
     char want[PATH_MAX + 64];
     pid_t before[16];
-    int n;
+    int n = start_then_write(s, &bad, before);
 
-    start(s, &c);
-    n = snapshot(s, before);
-    rewrite(s, &bad);
     assert_int_equal(pf_h_signal(s, SIGHUP), 0);
     snprintf(want, sizeof(want), "reload failed, generation 1 stays in force: %s:%d: http.index",
              s->config_path, conf_line_of(&bad, "index"));
@@ -335,21 +346,11 @@ PF_H_TEST(test_sighup_bad_config_keeps_running)
  * the old workers leave, the new generation serves the new content. */
 PF_H_TEST(test_reload_applies_new_root)
 {
-    struct conf c = DEFAULTS;
-    struct pf_h_output o;
     pid_t before[16];
-    int n;
+    int n = start_then_write(s, &CONF(.http = "root = \"two\";"), before);
 
-    start(s, &c);
     expect_hello(s, "one\n");
-    n = snapshot(s, before);
-    rewrite(s, &CONF(.http = "root = \"two\";"));
-    ctl(s, &o, false, "reload");
-    if (!pf_h_exited_with(o.status, 0) ||
-        strcmp(o.out, "configuration reloaded: generation 2\nchanged: http.root\n") != 0)
-        fail_msg("preforkctl reload: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status,
-                 o.out, o.err);
-    pf_h_output_free(&o);
+    expect_reloaded(s, "configuration reloaded: generation 2\nchanged: http.root\n");
     wait_rolled_over(s, 2, before, n);
     expect_hello(s, "two\n");
     assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
@@ -361,13 +362,9 @@ PF_H_TEST(test_reload_applies_new_root)
 /* SIGHUP does the same. */
 PF_H_TEST(test_sighup_applies_new_root)
 {
-    struct conf c = DEFAULTS;
     pid_t before[16];
-    int n;
+    int n = start_then_write(s, &CONF(.http = "root = \"two\";"), before);
 
-    start(s, &c);
-    n = snapshot(s, before);
-    rewrite(s, &CONF(.http = "root = \"two\";"));
     assert_int_equal(pf_h_signal(s, SIGHUP), 0);
     assert_int_equal(pf_h_wait_log(s, "reload: generation 2 (changed: http.root)",
                                    PF_H_WAIT_MS), 0);
@@ -381,23 +378,15 @@ PF_H_TEST(test_sighup_applies_new_root)
  * the rest is applied. */
 PF_H_TEST(test_reload_names_restart_only_settings)
 {
-    struct conf c = DEFAULTS;
-    struct pf_h_output o;
+    struct conf next = CONF(.max = 9, .control = "max_clients = 4;",
+                            .http = "root = \"one\"; server_name = \"example.org\";");
     struct pf_h_http r;
     pid_t before[16];
     json_t *j;
-    int n;
+    int n = start_then_write(s, &next, before);
 
-    start(s, &c);
-    n = snapshot(s, before);
-    rewrite(s, &CONF(.max = 9, .control = "max_clients = 4;",
-                     .http = "root = \"one\"; server_name = \"example.org\";"));
-    ctl(s, &o, false, "reload");
-    if (!pf_h_exited_with(o.status, 0) ||
-        !strstr(o.out, "changed: http.server_name\n"
-                       "not applied until restart: workers.max, control.max_clients\n"))
-        fail_msg("preforkctl reload: status %#x\nstdout: %s", (unsigned)o.status, o.out);
-    pf_h_output_free(&o);
+    expect_reloaded(s, "changed: http.server_name\n"
+                       "not applied until restart: workers.max, control.max_clients\n");
     assert_true(pf_h_log_contains(s, "[warn] master[") &&
                 pf_h_log_contains(s, "reload: not applied until restart: workers.max, "
                                      "control.max_clients"));
@@ -473,12 +462,9 @@ static void wait_file_holds(struct pf_server *s, const char *name, const char *n
 PF_H_TEST(test_reload_moves_error_log)
 {
     pid_t before[16];
+    int n = start_then_write(s, &CONF(.log = "new.log", .level = "notice"), before);
     char *text;
-    int n;
 
-    start(s, &DEFAULTS);
-    n = snapshot(s, before);
-    rewrite(s, &CONF(.log = "new.log", .level = "notice"));
     assert_int_equal(pf_h_signal(s, SIGHUP), 0);
     wait_file_holds(s, "new.log", "reload: generation 2 (changed: daemon.error_log, "
                                   "daemon.log_level)");
