@@ -562,3 +562,29 @@ char *pf_metrics_render(const struct pf_ctl_status *st, const struct pf_ctl_work
         *len = b.len;
     return b.p;
 }
+
+/* A JSON array of the names in l. */
+static json_t *ctl_names(const struct pf_reload_names *l, bool *bad)
+{
+    json_t *a = json_array();
+
+    if (a == NULL)
+        *bad = true;
+    for (size_t i = 0; a && i < l->n; i++)
+        if (json_array_append_new(a, ctl_text(l->name[i], sizeof(l->name[i]))) != 0)
+            *bad = true;
+    return a;
+}
+
+/* NULL when out of memory, like every builder here. */
+json_t *pf_ctl_render_reload(const struct pf_reload_report *rep)
+{
+    json_t *o = json_object();
+    bool bad = false;
+
+    ctl_put(o, "generation", json_integer(rep->generation), &bad);
+    ctl_put(o, "changed", ctl_names(&rep->diff.applied, &bad), &bad);
+    ctl_put(o, "restart_required", ctl_names(&rep->diff.restart, &bad), &bad);
+    o = ctl_done(o, bad);
+    return o ? pf_ctl_render_ok(o) : NULL;
+}

@@ -16,6 +16,7 @@
 
 #include "pf_addr.h"
 #include "pf_config.h"
+#include "pf_reload.h"
 #include "pf_scoreboard.h"
 
 #define PF_CTL_SIGNAL_MAX 65   /* exits counted per signal number 1..64 */
@@ -62,6 +63,10 @@ json_t *pf_ctl_render_workers(const struct pf_ctl_worker *w, size_t n);
 
 /* {"ok":true,"config":{...every setting, grouped as in the file...}} */
 json_t *pf_ctl_render_config(const struct pf_config *cfg);
+
+/* {"ok":true,"generation":N,"changed":[...],"restart_required":[...]}:
+ * a reload's outcome (settings named "group.name"). */
+json_t *pf_ctl_render_reload(const struct pf_reload_report *rep);
 
 /* {"ok":false,"error":message} */
 json_t *pf_ctl_render_error(const char *message);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,7 +201,7 @@ int pf_pool_refill(struct pf_pool *p)
 
     if (pf_time_now_ms() < p->respawn_not_before)
         return 0;
-    while (pf_pool_active(p) < p->target) {
+    while (pf_pool_active(p) < p->target && pf_pool_alive(p) < (int)p->sb.nslots) {
         if (pf_pool_spawn(p) < 0)
             break;
         forked++;
@@ -222,21 +223,29 @@ static void pool_send(struct pf_pool *p, int slot, int sig)
     kill(p->children[slot].pid, sig);
 }
 
-/* Pick the worker to let go: an idle one if any (nobody waits on it),
+/* Whether slot i holds an active worker of a generation below `below`. */
+static bool pool_retirable(const struct pf_pool *p, size_t i, unsigned below)
+{
+    return p->children[i].pid > 0 && !p->children[i].retiring &&
+           p->children[i].generation < below;
+}
+
+/* Pick the worker to let go among the active ones of a generation below
+ * `below`: an idle one if any (nobody waits on it),
  * else one between keep-alive requests, else one still starting, else a
  * busy one (it finishes its client). From
  * the top slot down, so the pool stays packed at the low slots. */
-static int pool_pick_retiree(const struct pf_pool *p)
+static int pool_pick_retiree(const struct pf_pool *p, unsigned below)
 {
     static const int preference[] = {PF_SLOT_IDLE, PF_SLOT_KEEPALIVE, PF_SLOT_STARTING};
 
     for (size_t k = 0; k < sizeof(preference) / sizeof(preference[0]); k++)
         for (size_t i = p->sb.nslots; i-- > 0;)
-            if (p->children[i].pid > 0 && !p->children[i].retiring &&
+            if (pool_retirable(p, i, below) &&
                 pf_slot_get_state(&p->sb.slots[i]) == preference[k])
                 return (int)i;
     for (size_t i = p->sb.nslots; i-- > 0;)
-        if (p->children[i].pid > 0 && !p->children[i].retiring)
+        if (pool_retirable(p, i, below))
             return (int)i;
     return -1;
 }
@@ -247,14 +256,22 @@ void pf_pool_retire_slot(struct pf_pool *p, int slot)
     pool_send(p, slot, SIGQUIT);
 }
 
-pid_t pf_pool_retire_one(struct pf_pool *p)
+pid_t pf_pool_retire_older(struct pf_pool *p, unsigned generation)
 {
-    int i = pool_pick_retiree(p);
+    int i = pool_pick_retiree(p, generation);
 
     if (i < 0)
         return 0;
     pf_pool_retire_slot(p, i);
     return p->children[i].pid;
+}
+
+/* Workers of an older generation go first: a reload retires them anyway. */
+pid_t pf_pool_retire_one(struct pf_pool *p)
+{
+    pid_t pid = pf_pool_retire_older(p, p->generation);
+
+    return pid > 0 ? pid : pf_pool_retire_older(p, UINT_MAX);
 }
 
 void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire)

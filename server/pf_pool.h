@@ -67,12 +67,17 @@ int pf_pool_spawn(struct pf_pool *p);
 int pf_pool_reap(struct pf_pool *p);
 
 /* Fork workers until the pool holds target active (non-retiring) ones,
- * unless a crash guard asks to wait. Returns how many were forked. */
+ * unless a crash guard asks to wait or every slot is taken (a retiring
+ * worker's slot is used once it exits). Returns how many were forked. */
 int pf_pool_refill(struct pf_pool *p);
 
-/* Tell one active worker to stop gracefully (an idle one if any). Returns
- * its pid, or 0 if there was none. */
+/* Tell one active worker to stop gracefully (one of an older generation
+ * if any, an idle one if any). Returns its pid, or 0 if there was none. */
 pid_t pf_pool_retire_one(struct pf_pool *p);
+
+/* Tell one active worker of a generation older than generation to stop
+ * gracefully (an idle one if any). Returns its pid, or 0 if none. */
+pid_t pf_pool_retire_older(struct pf_pool *p, unsigned generation);
 
 /* Tell the worker in slot to stop gracefully (marked retiring). */
 void pf_pool_retire_slot(struct pf_pool *p, int slot);

@@ -430,6 +430,31 @@ static void test_ok(void **state)
     assert_null(pf_ctl_render_ok(json_integer(1)));
 }
 
+/* A reload's reply: the generation and both lists, in this order, on the
+ * wire exactly as docs/control-protocol.md shows it. */
+static void test_reload(void **state)
+{
+    static struct pf_reload_report rep;
+    size_t len = 0;
+    char *line;
+
+    (void)state;
+    rep.generation = 3;
+    snprintf(rep.diff.applied.name[rep.diff.applied.n++], PF_RELOAD_NAME_LEN, "listen");
+    snprintf(rep.diff.applied.name[rep.diff.applied.n++], PF_RELOAD_NAME_LEN, "http.root");
+    snprintf(rep.diff.restart.name[rep.diff.restart.n++], PF_RELOAD_NAME_LEN, "workers.max");
+    line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
+    assert_non_null(line);
+    assert_string_equal(line, "{\"ok\":true,\"generation\":3,\"changed\":[\"listen\","
+                              "\"http.root\"],\"restart_required\":[\"workers.max\"]}\n");
+    free(line);
+    rep = (struct pf_reload_report){.generation = 2};
+    line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
+    assert_string_equal(line, "{\"ok\":true,\"generation\":2,\"changed\":[],"
+                              "\"restart_required\":[]}\n");
+    free(line);
+}
+
 /* dump_line: compact, one line, "\n" last; NULL in gives NULL out. */
 static void test_dump_line(void **state)
 {
@@ -707,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_ok),
+        cmocka_unit_test(test_reload),
         cmocka_unit_test(test_dump_line),
         cmocka_unit_test(test_metrics_values),
         cmocka_unit_test(test_metrics_empty),

@@ -465,21 +465,52 @@ void ctl_print_config(FILE *out, const json_t *reply)
 
 /* ------------------------------------------------------ confirmations */
 
-/* help: the commands the server knows. */
-static void fmt_help(FILE *out, const json_t *reply)
+/* The strings of the array list, made safe, each after sep but the first. */
+static void fmt_words(FILE *out, const json_t *list, const char *sep)
 {
-    const json_t *list = json_object_get(reply, "commands");
+    const char *next = "";
     char word[64];
     size_t i;
     const json_t *w;
 
-    fputs("server commands:", out);
     json_array_foreach ((json_t *)list, i, w)
         if (json_is_string(w)) {
             ctl_fmt_safe(json_string_value(w), word, sizeof(word));
-            fprintf(out, " %s", word);
+            fprintf(out, "%s%s", next, word);
+            next = sep;
         }
+}
+
+/* help: the commands the server knows. */
+static void fmt_help(FILE *out, const json_t *reply)
+{
+    fputs("server commands: ", out);
+    fmt_words(out, json_object_get(reply, "commands"), " ");
     fputc('\n', out);
+}
+
+/* reload: the generation in force, what changed, and what waits for a
+ * restart (a line each, the last only when there is such a setting). */
+static void fmt_reload(FILE *out, const json_t *reply)
+{
+    const json_t *changed = json_object_get(reply, "changed");
+    const json_t *restart = json_object_get(reply, "restart_required");
+    char a[24];
+
+    fprintf(out, "configuration reloaded: generation %s\n",
+            fmt_num(reply, "generation", a, sizeof(a)));
+    if (json_array_size(changed) == 0) {
+        fputs("no setting changed\n", out);
+    } else {
+        fputs("changed: ", out);
+        fmt_words(out, changed, ", ");
+        fputc('\n', out);
+    }
+    if (json_array_size(restart) > 0) {
+        fputs("not applied until restart: ", out);
+        fmt_words(out, restart, ", ");
+        fputc('\n', out);
+    }
 }
 
 void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
@@ -490,7 +521,7 @@ void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
         fprintf(out, "workers target: %s -> %s\n", fmt_num(reply, "previous", a, sizeof(a)),
                 fmt_num(reply, "target", b, sizeof(b)));
     else if (strcmp(verb, "reload") == 0)
-        fputs("configuration reloaded\n", out);
+        fmt_reload(out, reply);
     else if (strcmp(verb, "reopen") == 0)
         fputs("log files reopened\n", out);
     else if (strcmp(verb, "stop") == 0)

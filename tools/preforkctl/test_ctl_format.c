@@ -227,25 +227,41 @@ static void test_config(void **state)
     json_decref(j);
 }
 
+/* Each command's confirmation; reload's: the generation, what changed,
+ * what waits for a restart (an older server's bare {"ok":true} still
+ * prints). */
 static void test_confirmations(void **state)
 {
+    static const char *const replies[][2] = {
+        {"scale", "{\"ok\":true,\"previous\":2,\"target\":3}"},
+        {"stop", "{\"ok\":true,\"stopping\":\"fast\"}"},
+        {"help", "{\"ok\":true,\"commands\":[\"status\",\"workers\"]}"},
+        {"reload", "{\"ok\":true,\"generation\":3,\"changed\":[\"listen\",\"http.root\"],"
+                   "\"restart_required\":[\"workers.max\",\"control.listen\"]}"},
+        {"reload", "{\"ok\":true,\"generation\":2,\"changed\":[],\"restart_required\":[]}"},
+        {"reload", "{\"ok\":true}"},
+    };
     struct capture c;
-    json_t *scale = parse("{\"ok\":true,\"previous\":2,\"target\":3}");
-    json_t *stop = parse("{\"ok\":true,\"stopping\":\"fast\"}");
-    json_t *help = parse("{\"ok\":true,\"commands\":[\"status\",\"workers\"]}");
 
     (void)state;
     cap_open(&c);
-    ctl_print_confirmation(c.f, "scale", scale);
-    ctl_print_confirmation(c.f, "stop", stop);
-    ctl_print_confirmation(c.f, "help", help);
+    for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+        json_t *j = parse(replies[i][1]);
+
+        ctl_print_confirmation(c.f, replies[i][0], j);
+        json_decref(j);
+    }
     assert_string_equal(cap_close(&c), "workers target: 2 -> 3\n"
                                        "stopping (fast)\n"
-                                       "server commands: status workers\n");
+                                       "server commands: status workers\n"
+                                       "configuration reloaded: generation 3\n"
+                                       "changed: listen, http.root\n"
+                                       "not applied until restart: workers.max, control.listen\n"
+                                       "configuration reloaded: generation 2\n"
+                                       "no setting changed\n"
+                                       "configuration reloaded: generation ?\n"
+                                       "no setting changed\n");
     free(c.text);
-    json_decref(scale);
-    json_decref(stop);
-    json_decref(help);
 }
 
 static void test_top_header(void **state)
