@@ -39,6 +39,10 @@ struct pf_ctl_status {
     uint64_t hung_killed;                    /* killed as hung (request_timeout) */
     uint64_t exits_by_signal[PF_CTL_SIGNAL_MAX];
     int listen_queue, listen_queue_max, backlog;
+    const char *mode;                 /* workers.mode: "static" or "dynamic" */
+    uint64_t max_workers_reached;     /* times every worker was busy at workers.max */
+    int64_t respawn_backoff_ms;       /* the crash backoff's delay now; 0 = none */
+    int crash_exits_recent;           /* crashes within workers.crash_window */
 };
 
 /* One worker, as the workers command and `preforkctl top` show it. */

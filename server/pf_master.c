@@ -20,6 +20,7 @@
 #include "pf_reload_run.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
+#include "pf_supervise.h"
 #include "pf_time.h"
 
 /* The supervision tick: how often the master wakes without a signal. */
@@ -33,6 +34,7 @@ struct master {
     struct pf_config *cfg;
     const struct pf_proto *proto;
     struct pf_pool pool;
+    struct pf_supervise sv; /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
     struct pollfd *fds;     /* control descriptors, rebuilt before each wait */
     int nfds;
@@ -106,7 +108,8 @@ static void master_set_target(struct master *m, int target)
 }
 
 /* SIGTTIN / SIGTTOU: one worker more or fewer, within [1, workers.max].
- * Standard signals do not queue: several sent at once may count as one. */
+ * Standard signals do not queue: several sent at once may count as one.
+ * A dynamic pool sizes itself: the signals are logged and ignored. */
 static void master_scale(struct master *m)
 {
     int delta = (int)pf_sig_incr - (int)pf_sig_decr;
@@ -115,6 +118,11 @@ static void master_scale(struct master *m)
     pf_sig_incr = pf_sig_decr = 0;
     if (m->stopping || delta == 0)
         return;
+    if (pf_config_dynamic(m->cfg)) {
+        pf_log_warn("SIGTTIN/SIGTTOU ignored: the pool is dynamic (workers.mode), its size "
+                    "follows the load between workers.min_spare and max_spare idle workers");
+        return;
+    }
     if (target < 1)
         target = 1;
     if (target > m->cfg->workers.max)
@@ -175,10 +183,14 @@ static bool master_stop_progress(struct master *m)
     return false;
 }
 
-/* Sleep until a signal or the next tick (or the stop deadline). */
+/* Sleep until a signal or the next tick (or the stop deadline, or the
+ * next fork the crash backoff allows). While stopping there is no tick
+ * to run: a tick overdue must not make the wait zero. */
 static void master_wait(struct master *m)
 {
-    int ms = MASTER_TICK_MS, ctl = pf_control_timeout_ms(&m->ctl);
+    int ms = m->stopping ? MASTER_TICK_MS
+                         : pf_supervise_wait_ms(&m->sv, &m->pool, pf_time_now_ms());
+    int ctl = pf_control_timeout_ms(&m->ctl);
     int reload = pf_reload_wait_ms(&m->reload);
     struct timespec ts;
 
@@ -190,10 +202,6 @@ static void master_wait(struct master *m)
         ms = ctl;
     if (reload >= 0 && reload < ms)
         ms = reload; /* a roll-over watches the scoreboard */
-    if (!m->stopping && m->pool.respawn_not_before > 0) {
-        int respawn = pf_time_left_ms(m->pool.respawn_not_before);
-        ms = respawn < ms ? respawn : ms; /* refill as soon as the crash guard allows */
-    }
     int hung = pf_time_left_ms(pf_pool_hung_due(&m->pool));
     if (hung >= 0 && hung < ms)
         ms = hung; /* a hung worker's SIGTERM or SIGKILL is due before the tick */
@@ -237,6 +245,7 @@ static void master_op_status(void *ctx, struct pf_ctl_status *st)
     st->listen_queue = master_queue_len(m);
     st->listen_queue_max = m->queue_max;
     st->backlog = m->cfg->backlog;
+    pf_supervise_status(&m->sv, &m->pool, st, pf_time_now_ms());
 }
 
 static size_t master_op_workers(void *ctx, struct pf_ctl_worker *out, size_t max)
@@ -245,7 +254,8 @@ static size_t master_op_workers(void *ctx, struct pf_ctl_worker *out, size_t max
 }
 
 /* "scale N|+N|-N": like SIGTTIN/SIGTTOU, but exact, and a target out of
- * [1, workers.max] is refused rather than clamped. */
+ * [1, workers.max] is refused rather than clamped; so is any target for a
+ * dynamic pool, which sizes itself. */
 static int master_op_scale(void *ctx, bool relative, long value, int *from, int *to, char *err,
                            size_t errlen)
 {
@@ -255,6 +265,11 @@ static int master_op_scale(void *ctx, bool relative, long value, int *from, int 
     *from = m->pool.target;
     if (m->stopping) {
         snprintf(err, errlen, "scale: the server is stopping");
+        return -1;
+    }
+    if (pf_config_dynamic(m->cfg)) {
+        snprintf(err, errlen, "scale: the pool is dynamic (workers.mode): its size follows "
+                 "the load; change workers.min_spare, max_spare or max instead");
         return -1;
     }
     if (target < 1 || target > m->cfg->workers.max) {
@@ -366,6 +381,7 @@ static bool master_handle(struct master *m)
     if (m->stopping)
         return master_stop_progress(m);
     pf_pool_refill(&m->pool);
+    pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms());
     return false;
 }
 
@@ -408,6 +424,7 @@ int pf_master_run(struct pf_config *cfg, const char *path)
         pf_log_notice("control channel listening on %s", m.ctl.bound);
     m.started_s = (int64_t)time(NULL);
     m.started_ms = pf_time_now_ms();
+    pf_supervise_init(&m.sv, cfg, m.started_ms);
     m.pool.target = cfg->workers.start;
     pf_log_notice("preforkd master %ld running %d workers", (long)getpid(), m.pool.target);
     pf_pool_refill(&m.pool);

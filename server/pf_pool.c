@@ -13,13 +13,9 @@
 
 #include "pf_log.h"
 #include "pf_signals.h"
+#include "pf_supervise.h"
 #include "pf_time.h"
 #include "pf_worker.h"
-
-/* A worker that dies abnormally sooner than this after its start is
- * probably failing at start; wait this long before forking its successor
- * so a broken worker cannot make the master spin in fork(). */
-#define POOL_YOUNG_DEATH_MS 1000
 
 int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf_proto *proto,
                  int listen_fd, char *err, size_t errlen)
@@ -33,7 +29,10 @@ int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf
     if (pf_scoreboard_create(&p->sb, (size_t)cfg->workers.max, err, errlen) < 0)
         return -1;
     p->children = calloc(p->sb.nslots, sizeof(*p->children));
-    if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0) {
+    pf_rng_seed(&p->rng, pf_supervise_seed());
+    if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0 ||
+        pf_backoff_init(&p->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
+                        cfg->workers.backoff_max_ms) < 0) {
         snprintf(err, errlen, "cannot set up the worker table: %s", strerror(errno));
         pf_pool_destroy(p);
         return -1;
@@ -49,6 +48,7 @@ void pf_pool_destroy(struct pf_pool *p)
     pf_pool_close_listener(p);
     free(p->children);
     p->children = NULL;
+    pf_backoff_free(&p->backoff);
     pf_scoreboard_destroy(&p->sb);
 }
 
@@ -59,8 +59,9 @@ void pf_pool_close_listener(struct pf_pool *p)
     p->listen_fd = -1;
 }
 
-/* In the child after fork(): become a worker; never returns. */
-static void pool_child(struct pf_pool *p, int slot)
+/* In the child after fork(): become a worker with its own request limit
+ * (drawn by the master); never returns. */
+static void pool_child(struct pf_pool *p, int slot, long max_requests)
 {
     struct pf_worker_args a = {
         .cfg = p->cfg,
@@ -70,7 +71,7 @@ static void pool_child(struct pf_pool *p, int slot)
         .slot = &p->sb.slots[slot],
         .slot_index = slot,
         .generation = p->generation,
-        .max_requests = p->cfg->workers.max_requests,
+        .max_requests = max_requests,
     };
 
     /* The write end must live in the master alone, or its death would not
@@ -79,6 +80,7 @@ static void pool_child(struct pf_pool *p, int slot)
     if (p->child_cleanup)
         p->child_cleanup(p->child_ctx);
     free(p->children);
+    pf_backoff_free(&p->backoff);
     pf_worker_run(&a);
 }
 
@@ -91,6 +93,8 @@ int pf_pool_spawn(struct pf_pool *p)
     pid_t pid;
     int slot = pf_scoreboard_claim(&p->sb);
     int err;
+    long max_requests = pf_recycle_max_requests(p->cfg, &p->rng);
+    int64_t lifetime_ms = pf_recycle_lifetime_ms(p->cfg, &p->rng);
 
     if (slot < 0) {
         pf_log_warn("cannot start a worker: all %zu slots (workers.max) in use", p->sb.nslots);
@@ -99,7 +103,7 @@ int pf_pool_spawn(struct pf_pool *p)
     pf_signals_block_all(&saved);
     pid = fork();
     if (pid == 0)
-        pool_child(p, slot);
+        pool_child(p, slot, max_requests);
     err = errno;
     pf_signals_restore(&saved);
     if (pid < 0) {
@@ -108,7 +112,8 @@ int pf_pool_spawn(struct pf_pool *p)
         return -1;
     }
     p->children[slot] = (struct pf_child){.pid = pid, .generation = p->generation,
-                                          .started_ms = pf_time_now_ms()};
+                                          .started_ms = pf_time_now_ms(),
+                                          .lifetime_ms = lifetime_ms};
     atomic_store_explicit(&p->sb.slots[slot].pid, pid, memory_order_relaxed);
     p->spawned++;
     pf_log_info("worker %ld started (slot %d)", (long)pid, slot);
@@ -135,12 +140,12 @@ static void pool_describe_exit(int status, char *buf, size_t size)
         snprintf(buf, size, "ended with wait status %#x", (unsigned)status);
 }
 
-/* Log one reaped worker and decide whether its successor must wait. */
-static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int status)
+/* Log one reaped worker and let the crash backoff know how it ended. */
+static void pool_account_exit(struct pf_pool *p, int slot, int status)
 {
+    const struct pf_child *c = &p->children[slot];
     char how[128];
     bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-    bool young = pf_time_now_ms() - c->started_ms < POOL_YOUNG_DEATH_MS;
 
     pool_describe_exit(status, how, sizeof(how));
     if (abnormal)
@@ -153,12 +158,7 @@ static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int s
         pf_log_warn("worker %ld %s", (long)c->pid, how);
     else
         pf_log_info("worker %ld %s", (long)c->pid, how);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT)
-        pf_log_error("worker %ld could not start (reason logged above); retrying in %d ms",
-                     (long)c->pid, POOL_YOUNG_DEATH_MS);
-    else if (!abnormal || c->retiring || c->hung_term_ms > 0 || !young)
-        return;
-    p->respawn_not_before = pf_time_now_ms() + POOL_YOUNG_DEATH_MS;
+    pf_supervise_exit(p, slot, status, how, pf_time_now_ms());
 }
 
 /* A reaped worker's counters join the totals before its slot is reused. */
@@ -183,7 +183,7 @@ int pf_pool_reap(struct pf_pool *p)
         int slot = pf_pool_find(p, pid);
         if (slot < 0)
             continue; /* not a worker of ours (nothing else is forked today) */
-        pool_account_exit(p, &p->children[slot], status);
+        pool_account_exit(p, slot, status);
         if (!p->children[slot].retiring)
             p->vacancies++;
         pool_keep_counters(p, &p->sb.slots[slot]);
@@ -194,16 +194,17 @@ int pf_pool_reap(struct pf_pool *p)
 }
 
 /* This is where a dead worker is replaced: fork until the pool holds
- * target active workers again (unless the crash guard says wait). */
+ * target active workers again (while the crash backoff runs, one fork
+ * per delay at most). */
 int pf_pool_refill(struct pf_pool *p)
 {
     int forked = 0;
 
-    if (pf_time_now_ms() < p->respawn_not_before)
-        return 0;
-    while (pf_pool_active(p) < p->target && pf_pool_alive(p) < (int)p->sb.nslots) {
+    while (pf_pool_active(p) < p->target && pf_pool_alive(p) < (int)p->sb.nslots &&
+           pf_backoff_may_fork(&p->backoff, pf_time_now_ms())) {
         if (pf_pool_spawn(p) < 0)
             break;
+        pf_backoff_forked(&p->backoff, pf_time_now_ms());
         forked++;
         if (p->vacancies > 0) {
             p->vacancies--;

@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pf_backoff.h"
 #include "pf_config.h"
 #include "pf_proto.h"
+#include "pf_recycle.h"
 #include "pf_scoreboard.h"
 
 struct pf_child {
@@ -25,6 +27,7 @@ struct pf_child {
                               hung (pf_pool_hung.c); 0 never. Set: killed by the
                               master, so its end is not a crash */
     bool hung_kill_sent;   /* ...and the SIGKILL after stop_timeout */
+    int64_t lifetime_ms;   /* its own max_lifetime (drawn at fork); 0 = none */
 };
 
 struct pf_pool {
@@ -36,7 +39,8 @@ struct pf_pool {
     int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
     int target;                 /* workers wanted (not counting retiring ones) */
     unsigned generation;
-    int64_t respawn_not_before; /* monotonic ms; crash guard */
+    struct pf_backoff backoff;  /* crash loop guard: gates the forks of refill */
+    struct pf_rng rng;          /* draws each worker's own recycling limits */
     int vacancies;              /* active workers that exited, not yet replaced */
 
     /* Totals since start. */
@@ -67,7 +71,7 @@ int pf_pool_spawn(struct pf_pool *p);
 int pf_pool_reap(struct pf_pool *p);
 
 /* Fork workers until the pool holds target active (non-retiring) ones,
- * unless a crash guard asks to wait or every slot is taken (a retiring
+ * as far as the crash backoff allows and while a slot is free (a retiring
  * worker's slot is used once it exits). Returns how many were forked. */
 int pf_pool_refill(struct pf_pool *p);
 

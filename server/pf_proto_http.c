@@ -111,6 +111,8 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
         pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
         if (h->in == NULL)
             snprintf(err, errlen, "http: %s", strerror(ENOMEM));
+        if (h->files.slots != NULL) /* set up before the access log failed */
+            pf_http_files_free(&h->files);
         free(h->in);
         free(h);
         return -1;

@@ -210,9 +210,11 @@ static bool reload_roll(struct pf_reloader *r)
 
     reload_count(r->pool, &c);
     st = pf_rollover_plan(&c);
-    if (pf_time_now_ms() < r->pool->respawn_not_before)
-        st.spawn = 0; /* new workers failing at start: the crash guard paces them */
-    for (int i = 0; i < st.spawn && pf_pool_spawn(r->pool) == 0; i++) {
+    /* New workers failing at start: the crash backoff paces them. */
+    for (int i = 0; i < st.spawn && pf_backoff_may_fork(&r->pool->backoff, pf_time_now_ms()) &&
+                    pf_pool_spawn(r->pool) == 0;
+         i++) {
+        pf_backoff_forked(&r->pool->backoff, pf_time_now_ms());
     }
     for (int i = 0; i < st.retire && pf_pool_retire_older(r->pool, r->pool->generation) > 0;
          i++) {

@@ -138,3 +138,18 @@ void pf_slot_read_client(const struct pf_slot *s, char *out, size_t size)
     else
         pf_addr_format((struct sockaddr *)&ss, out, size);
 }
+
+/* Written by the worker once, just before it exits: nobody reads it
+ * concurrently (the master reads after reaping). */
+void pf_slot_set_exit_reason(struct pf_slot *s, const char *reason)
+{
+    snprintf(s->exit_reason, sizeof(s->exit_reason), "%s", reason);
+}
+
+/* Read after the worker is gone, but terminated anyway: the slot is
+ * shared memory, and the master trusts nothing in it to be well formed. */
+void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_MAX])
+{
+    memcpy(out, s->exit_reason, PF_SLOT_REASON_MAX);
+    out[PF_SLOT_REASON_MAX - 1] = '\0';
+}

@@ -70,6 +70,14 @@ json_t *pf_h_ctl_json(struct pf_server *s, const char *command, const char *arg)
     return j;
 }
 
+/* json_object_get tolerates NULL, so a missing group reads as missing. */
+long long pf_h_json_int(const json_t *j, const char *group, const char *key)
+{
+    const json_t *v = json_object_get(group ? json_object_get(j, group) : j, key);
+
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
 long long pf_h_ctl_status_int(struct pf_server *s, const char *path)
 {
     json_t *st = pf_h_ctl_json(s, "status", NULL), *v = st;

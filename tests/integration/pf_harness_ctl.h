@@ -28,6 +28,10 @@ int pf_h_ctl_run(struct pf_server *s, struct pf_h_output *o, bool json, ...)
  * succeeded ("ok": true; json_decref it), else NULL. */
 json_t *pf_h_ctl_json(struct pf_server *s, const char *command, const char *arg);
 
+/* The integer j.group.key (j.key when group is NULL), or -1 when it is
+ * missing or not an integer. */
+long long pf_h_json_int(const json_t *j, const char *group, const char *key);
+
 /* The integer at a dotted path of `preforkctl --json status`
  * ("totals.hung_killed", "workers.total"), or -1. */
 long long pf_h_ctl_status_int(struct pf_server *s, const char *path);

@@ -48,6 +48,10 @@ static void fixed_status(struct pf_ctl_status *st)
     st->listen_queue = 3;
     st->listen_queue_max = 9;
     st->backlog = 511;
+    st->mode = "dynamic";
+    st->max_workers_reached = 6;
+    st->respawn_backoff_ms = 2500;
+    st->crash_exits_recent = 8;
 }
 
 /* Two workers: one busy with every field set, one idle with none. */
@@ -104,16 +108,17 @@ static void test_status_top(void **state)
     struct pf_ctl_status st;
     json_t *j, *wk, *tot, *q;
     int ok, stopping;
-    json_int_t pid, start, up, gen;
+    json_int_t pid, start, up, gen, backoff, crashes;
     const char *version, *protocol, *listen;
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:o, s:o, s:o !}", "ok", &ok,
-           "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
+    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o !}", "ok",
+           &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
            "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping",
-           &stopping, "workers", &wk, "totals", &tot, "listen_queue", &q);
+           &stopping, "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers",
+           &wk, "totals", &tot, "listen_queue", &q);
     assert_true(ok);
     assert_int_equal(pid, 4242);
     assert_string_equal(version, "1.2.3");
@@ -123,6 +128,8 @@ static void test_status_top(void **state)
     assert_string_equal(protocol, "http");
     assert_string_equal(listen, "127.0.0.1:8080");
     assert_false(stopping);
+    assert_int_equal(backoff, 2500);
+    assert_int_equal(crashes, 8);
     json_decref(j);
 }
 
@@ -133,14 +140,16 @@ static void test_status_workers(void **state)
     json_t *j;
     json_int_t target, max, total, idle, busy, starting, keepalive, stopping, reading, writing,
         closing;
+    const char *mode;
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
-           "target", &target, "max", &max, "total", &total, "idle", &idle, "busy", &busy,
-           "starting", &starting, "keepalive", &keepalive, "stopping", &stopping, "reading",
-           &reading, "writing", &writing, "closing", &closing);
+    unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
+           "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle, "busy",
+           &busy, "starting", &starting, "keepalive", &keepalive, "stopping", &stopping,
+           "reading", &reading, "writing", &writing, "closing", &closing);
+    assert_string_equal(mode, "dynamic");
     assert_int_equal(target, 4);
     assert_int_equal(max, 64);
     assert_int_equal(total, 10);
@@ -160,17 +169,18 @@ static void test_status_totals(void **state)
 {
     struct pf_ctl_status st;
     json_t *j, *sig;
-    json_int_t v[10], qlen, qmax, backlog;
-    static const json_int_t want[10] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6};
+    json_int_t v[11], qlen, qmax, backlog;
+    static const json_int_t want[11] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6, 6};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I !}}", "totals",
+    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I !}}", "totals",
            "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
-           "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9]);
-    for (int i = 0; i < 10; i++)
+           "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
+           "max_workers_reached", &v[10]);
+    for (int i = 0; i < 11; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -652,6 +662,9 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_listen_queue_max_length", "", "9"},
     {"preforkd_listen_backlog", "", "511"},
     {"preforkd_worker_busy_seconds_max", "", "1.500"},
+    {"preforkd_max_workers_reached_total", "", "6"},
+    {"preforkd_worker_crash_exits_recent", "", "8"},
+    {"preforkd_respawn_backoff_seconds", "", "2.500"},
 };
 
 /* Every expected sample with its value, and no other sample. */

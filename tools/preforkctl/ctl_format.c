@@ -265,6 +265,27 @@ static void fmt_status_workers(struct fmt_report *r, const json_t *st)
     fmt_add(r, "worker states", "%s", states);
 }
 
+/* The supervision policy: the pool's mode, the crash backoff, how often
+ * the pool was saturated. Only the lines a server sends (older ones send
+ * none of them). */
+static void fmt_status_supervision(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24];
+    int64_t backoff = fmt_int(st, "respawn_backoff_ms");
+
+    if (fmt_get(st, "workers.mode"))
+        fmt_add(r, "pool mode", "%s", fmt_str(st, "workers.mode", "?", a, sizeof(a)));
+    if (backoff > 0)
+        fmt_add(r, "respawn delay", "%.1f s between forks (recent crashes: %s)",
+                (double)backoff / 1000.0, fmt_num(st, "crash_exits_recent", b, sizeof(b)));
+    else if (backoff == 0)
+        fmt_add(r, "respawn delay", "none (recent crashes: %s)",
+                fmt_num(st, "crash_exits_recent", b, sizeof(b)));
+    if (fmt_get(st, "totals.max_workers_reached"))
+        fmt_add(r, "max reached", "%s times (every worker busy at workers.max)",
+                fmt_num(st, "totals.max_workers_reached", a, sizeof(a)));
+}
+
 /* The totals and the listen queue. */
 static void fmt_status_totals(struct fmt_report *r, const json_t *st)
 {
@@ -298,6 +319,7 @@ void ctl_print_status(FILE *out, const json_t *reply)
 
     fmt_status_server(&r, reply);
     fmt_status_workers(&r, reply);
+    fmt_status_supervision(&r, reply);
     fmt_status_totals(&r, reply);
     fmt_report_print(out, &r);
 }

@@ -137,6 +137,39 @@ static void test_status(void **state)
     json_decref(j);
 }
 
+/* The supervision lines of a server that sends them: mode, backoff
+ * (running or not), saturation count. */
+static void test_status_supervision(void **state)
+{
+    static const char *const replies[2] = {
+        "{\"ok\":true,\"respawn_backoff_ms\":2000,\"crash_exits_recent\":6,"
+        "\"workers\":{\"mode\":\"dynamic\"},\"totals\":{\"max_workers_reached\":3}}",
+        "{\"ok\":true,\"respawn_backoff_ms\":0,\"crash_exits_recent\":1,"
+        "\"workers\":{\"mode\":\"static\"},\"totals\":{\"max_workers_reached\":0}}"};
+    static const char *const lines[2][3] = {
+        {"pool mode:     dynamic\n",
+         "respawn delay: 2.0 s between forks (recent crashes: 6)\n",
+         "max reached:   3 times (every worker busy at workers.max)\n"},
+        {"pool mode:     static\n", "respawn delay: none (recent crashes: 1)\n",
+         "max reached:   0 times"}};
+
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        struct capture c;
+        json_t *j = parse(replies[i]);
+        const char *t;
+
+        cap_open(&c);
+        ctl_print_status(c.f, j);
+        t = cap_close(&c);
+        for (int k = 0; k < 3; k++)
+            if (!strstr(t, lines[i][k]))
+                fail_msg("no \"%s\" in:\n%s", lines[i][k], t);
+        free(c.text);
+        json_decref(j);
+    }
+}
+
 /* Fields a server does not send print as "?"; nothing crashes. */
 static void test_status_missing_fields(void **state)
 {
@@ -150,6 +183,8 @@ static void test_status_missing_fields(void **state)
     t = cap_close(&c);
     assert_non_null(strstr(t, "pid:"));
     assert_non_null(strstr(t, "? idle, ? busy, ? total (target ?, max ?)"));
+    assert_null(strstr(t, "pool mode"));
+    assert_null(strstr(t, "respawn delay"));
     free(c.text);
     json_decref(j);
 }
@@ -287,6 +322,7 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration),      cmocka_unit_test(test_running_and_bytes),
         cmocka_unit_test(test_safe),          cmocka_unit_test(test_status),
+        cmocka_unit_test(test_status_supervision),
         cmocka_unit_test(test_status_missing_fields), cmocka_unit_test(test_workers),
         cmocka_unit_test(test_workers_cut_to_width), cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),
