@@ -59,6 +59,7 @@ static int cfg_set_duration_or_off(struct cfg_ctx *x, const config_setting_t *s,
 static int cfg_set_listen(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
+static int cfg_set_mode(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
@@ -88,6 +89,24 @@ static const struct cfg_item cfg_items[] = {
     {"workers", "graceful_timeout", cfg_set_duration, CFG_AT(workers.graceful_timeout_ms),
      CFG_C_INT, 0, 0},
     {"workers", "stop_timeout", cfg_set_duration, CFG_AT(workers.stop_timeout_ms), CFG_C_INT, 0,
+     0},
+    {"workers", "mode", cfg_set_mode, CFG_AT(workers.mode), CFG_C_INT, 0, CFG_LEN(workers.mode)},
+    {"workers", "min_spare", cfg_set_int, CFG_AT(workers.min_spare), CFG_C_INT, 0,
+     PF_WORKERS_HARD_MAX},
+    {"workers", "max_spare", cfg_set_int, CFG_AT(workers.max_spare), CFG_C_INT, 1,
+     PF_WORKERS_HARD_MAX},
+    {"workers", "max_spawn_rate", cfg_set_int, CFG_AT(workers.max_spawn_rate), CFG_C_INT, 1,
+     PF_WORKERS_HARD_MAX},
+    {"workers", "max_requests_jitter", cfg_set_int, CFG_AT(workers.max_requests_jitter),
+     CFG_C_LONG, 0, LONG_MAX},
+    {"workers", "max_lifetime", cfg_set_duration_or_off, CFG_AT(workers.max_lifetime_ms),
+     CFG_C_INT, 0, 0},
+    {"workers", "request_timeout", cfg_set_duration_or_off, CFG_AT(workers.request_timeout_ms),
+     CFG_C_INT, 0, 0},
+    {"workers", "crash_limit", cfg_set_int, CFG_AT(workers.crash_limit), CFG_C_INT, 1, 1000000},
+    {"workers", "crash_window", cfg_set_duration, CFG_AT(workers.crash_window_ms), CFG_C_INT, 0,
+     0},
+    {"workers", "backoff_max", cfg_set_duration, CFG_AT(workers.backoff_max_ms), CFG_C_INT, 0,
      0},
     {"client", "read_timeout", cfg_set_duration, CFG_AT(client.read_timeout_ms), CFG_C_INT, 0, 0},
     {"client", "write_timeout", cfg_set_duration, CFG_AT(client.write_timeout_ms), CFG_C_INT, 0,
@@ -177,6 +196,16 @@ void pf_config_defaults(struct pf_config *c)
     c->workers.max_requests = 0;
     c->workers.graceful_timeout_ms = 30000;
     c->workers.stop_timeout_ms = 5000;
+    snprintf(c->workers.mode, sizeof c->workers.mode, "%s", "static");
+    c->workers.min_spare = 2;
+    c->workers.max_spare = 8;
+    c->workers.max_spawn_rate = 32;
+    c->workers.max_requests_jitter = 0;
+    c->workers.max_lifetime_ms = 0;
+    c->workers.request_timeout_ms = 0;
+    c->workers.crash_limit = 5;
+    c->workers.crash_window_ms = 10000;
+    c->workers.backoff_max_ms = 30000;
     c->client.read_timeout_ms = 30000;
     c->client.write_timeout_ms = 30000;
     c->client.idle_timeout_ms = 60000;
@@ -517,6 +546,23 @@ static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
                     cfg_join(cfg_protocols, CFG_NPROTOCOLS, list, sizeof list));
 }
 
+/* workers.mode: "static" or "dynamic". */
+static int cfg_set_mode(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+
+    if (!text)
+        return -1;
+    if (strcmp(text, "static") != 0 && strcmp(text, "dynamic") != 0)
+        return cfg_fail(x, s, "unknown mode \"%s\" (expected \"static\" or \"dynamic\")", text);
+    return cfg_store_string(x, s, it, text);
+}
+
+bool pf_config_dynamic(const struct pf_config *c)
+{
+    return strcmp(c->workers.mode, "dynamic") == 0;
+}
+
 /* A file path: "" stays "", absolute is kept, relative is joined to the
  * folder of the configuration file (a too long result is refused by
  * cfg_store_string, since joined is larger than the field). */
@@ -684,6 +730,24 @@ static int cfg_walk(struct cfg_ctx *x, const config_setting_t *group, const char
     return 0;
 }
 
+/* The dynamic pool's spares: min_spare <= max_spare <= max. Blames the
+ * setting the file sets (max_spare, else min_spare, else max). */
+static int cfg_check_spares(struct cfg_ctx *x, const config_t *cfg)
+{
+    const config_setting_t *min = config_lookup(cfg, "workers.min_spare");
+    const config_setting_t *spare = config_lookup(cfg, "workers.max_spare");
+    const config_setting_t *max = config_lookup(cfg, "workers.max");
+    const struct pf_config *c = x->c;
+
+    if (c->workers.min_spare > c->workers.max_spare)
+        return cfg_fail(x, spare ? spare : min, "max_spare (%d) must be at least min_spare (%d)",
+                        c->workers.max_spare, c->workers.min_spare);
+    if (pf_config_dynamic(c) && c->workers.max_spare > c->workers.max)
+        return cfg_fail(x, spare ? spare : max, "max_spare (%d) must be at most workers.max (%d)",
+                        c->workers.max_spare, c->workers.max);
+    return 0;
+}
+
 /* Rules across settings, checked once every setting is in: the pool
  * cannot start more workers than it has slots. Blames workers.start
  * when the file sets it, else workers.max. */
@@ -693,7 +757,7 @@ static int cfg_check_workers(struct cfg_ctx *x, const config_t *cfg)
     const config_setting_t *max = config_lookup(cfg, "workers.max");
 
     if (x->c->workers.start <= x->c->workers.max)
-        return 0;
+        return cfg_check_spares(x, cfg);
     if (start)
         return cfg_fail(x, start, "must be an integer between 1 and %d (workers.max)",
                         x->c->workers.max);

@@ -46,6 +46,18 @@ struct pf_config {
         long max_requests;       /* recycle a worker after N requests, 0 = never; default 0 */
         int graceful_timeout_ms; /* SIGQUIT: bound on finishing clients; default 30 s */
         int stop_timeout_ms;     /* SIGTERM: wait before SIGKILL; default 5 s */
+        char mode[16];           /* "static" (keep start, scaled by signals) or
+                                    "dynamic" (keep min..max_spare idle); default static */
+        int min_spare;           /* dynamic: fewest idle workers; default 2 */
+        int max_spare;           /* dynamic: most idle workers; default 8 */
+        int max_spawn_rate;      /* dynamic: cap on forks per tick (doubling); default 32 */
+        long max_requests_jitter;/* each worker's limit is max_requests + 0..this; default 0 */
+        int max_lifetime_ms;     /* recycle a worker this old (+0..10 %); 0 = never; default 0 */
+        int request_timeout_ms;  /* kill a worker busy on one request this long; 0 = off;
+                                    default 0 */
+        int crash_limit;         /* this many abnormal exits within crash_window... */
+        int crash_window_ms;     /* ...start the respawn backoff; defaults 5 in 10 s */
+        int backoff_max_ms;      /* cap of the exponential respawn delay; default 30 s */
     } workers;
 
     struct {
@@ -114,6 +126,9 @@ struct pf_config_setting {
 
 /* The i-th setting there is (i from 0), into out; false past the last. */
 bool pf_config_setting_at(size_t i, struct pf_config_setting *out);
+
+/* Is the pool dynamic (workers.mode = "dynamic")? */
+bool pf_config_dynamic(const struct pf_config *c);
 
 /* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
 void pf_config_defaults(struct pf_config *c);

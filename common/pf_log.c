@@ -62,10 +62,17 @@ int pf_log_open(const char *path, char *err, size_t errlen)
     fd = pf_log_open_append("log file", path, err, errlen);
     if (fd < 0)
         return -1;
+    pf_log_use(fd, path);
+    return 0;
+}
+
+/* The second half of pf_log_open, for a caller that opened the file
+ * earlier (a reload opens it before anything else can fail). */
+void pf_log_use(int fd, const char *path)
+{
     pf_log_close();
     log_state.fd = fd;
-    strcpy(log_state.path, path);
-    return 0;
+    snprintf(log_state.path, sizeof(log_state.path), "%s", path);
 }
 
 /* Reopen by name: after logrotate renamed the file, new lines go to a new

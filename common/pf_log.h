@@ -45,6 +45,11 @@ int pf_log_open(const char *path, char *err, size_t errlen);
  * WHAT PATH: REASON" in err. */
 int pf_log_open_append(const char *what, const char *path, char *err, size_t errlen);
 
+/* Send lines to fd from now on (an fd pf_log_open_append gave, now owned
+ * by the log; path is remembered for pf_log_reopen), closing the
+ * previous file. */
+void pf_log_use(int fd, const char *path);
+
 /* Reopen the current file (after logrotate moved it); no-op for stderr. */
 int pf_log_reopen(char *err, size_t errlen);
 

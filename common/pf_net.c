@@ -79,7 +79,7 @@ int pf_net_listen(const struct pf_addr *addr, int backlog, char *err, size_t err
  * ("AcceptFilter http data"). */
 int pf_net_defer_accept(int fd, int seconds, char *err, size_t errlen)
 {
-    int value = seconds > 0 ? seconds : 1;
+    int value = seconds > 0 ? seconds : 0;
 
     if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &value, sizeof(value)) < 0) {
         snprintf(err, errlen, "cannot set TCP_DEFER_ACCEPT: %s", strerror(errno));

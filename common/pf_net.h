@@ -32,8 +32,9 @@ const char *pf_io_name(enum pf_io r);
 int pf_net_listen(const struct pf_addr *addr, int backlog, char *err, size_t errlen);
 
 /* Ask the kernel to queue a connection for accept() only once its first
- * data has arrived (TCP_DEFER_ACCEPT), waiting up to about `seconds` for it
- * (rounded up to 1). 0 on success; -1 with the reason in err. */
+ * data has arrived (TCP_DEFER_ACCEPT), waiting up to about `seconds` for it;
+ * 0 turns it off again (a reload may, on a socket in use). 0 on success;
+ * -1 with the reason in err. */
 int pf_net_defer_accept(int fd, int seconds, char *err, size_t errlen);
 
 /* The address a socket is bound to (tells the real port after port 0). */

@@ -22,7 +22,8 @@ static void usage(FILE *out)
             "  -h, --help         print this help and exit\n"
             "\n"
             "Runs in the foreground. Signals to the master: TERM/INT fast stop,\n"
-            "QUIT graceful stop, USR1 reopen logs, TTIN/TTOU one worker more/fewer.\n"
+            "QUIT graceful stop, HUP reload the configuration, USR1 reopen logs,\n"
+            "TTIN/TTOU one worker more/fewer.\n"
             "Exit status: 0 stopped as asked or config ok, 1 start-up or config error,\n"
             "2 bad command line.\n",
             PF_DEFAULT_CONFIG);
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "preforkd: %s\n", err);
         return EXIT_FAILURE;
     }
-    rc = pf_master_run(&cfg);
+    rc = pf_master_run(&cfg, o.config);
     pf_log_close();
     return rc;
 }

@@ -290,6 +290,18 @@ static json_t *ctl_status(struct pf_control *c)
     return pf_ctl_render_status(&st);
 }
 
+/* reload: the generation now in force and the settings changed, or why
+ * nothing changed (a configuration error can be long: it names a path). */
+static json_t *ctl_reload(struct pf_control *c)
+{
+    struct pf_reload_report rep;
+    char err[PF_CONFIG_ERR_MAX];
+
+    if (c->ops.reload(c->ops.ctx, &rep, err, sizeof(err)) < 0)
+        return pf_ctl_render_error(err);
+    return pf_ctl_render_reload(&rep);
+}
+
 /* The reply to an authenticated command. */
 static json_t *ctl_command(struct pf_control *c, const struct pf_ctl_cmd *cmd)
 {
@@ -312,10 +324,7 @@ static json_t *ctl_command(struct pf_control *c, const struct pf_ctl_cmd *cmd)
         if (c->ops.scale(c->ops.ctx, cmd->relative, cmd->value, &from, &to, err, sizeof(err)) < 0)
             return pf_ctl_render_error(err);
         return pf_ctl_render_ok(json_pack("{s:i,s:i}", "previous", from, "target", to));
-    case PF_CTL_RELOAD:
-        if (c->ops.reload(c->ops.ctx, err, sizeof(err)) < 0)
-            return pf_ctl_render_error(err);
-        return pf_ctl_render_ok(NULL);
+    case PF_CTL_RELOAD: return ctl_reload(c);
     case PF_CTL_KILL:
         if (c->ops.kill_worker(c->ops.ctx, cmd->pid, err, sizeof(err)) < 0)
             return pf_ctl_render_error(err);

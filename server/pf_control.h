@@ -23,6 +23,7 @@
 #include "pf_config.h"
 #include "pf_control_cmd.h"
 #include "pf_control_render.h"
+#include "pf_reload.h"
 
 /* What the master does for commands (ctx is the master). Functions that
  * can fail write a reason into err and return -1. */
@@ -32,7 +33,7 @@ struct pf_control_ops {
     size_t (*workers)(void *ctx, struct pf_ctl_worker *out, size_t max);
     int (*scale)(void *ctx, bool relative, long value, int *from, int *to, char *err,
                  size_t errlen);
-    int (*reload)(void *ctx, char *err, size_t errlen);
+    int (*reload)(void *ctx, struct pf_reload_report *rep, char *err, size_t errlen);
     void (*reopen)(void *ctx);
     void (*stop)(void *ctx, bool fast);
     int (*kill_worker)(void *ctx, pid_t pid, char *err, size_t errlen);

@@ -63,11 +63,20 @@ static const struct ctl_stat ctl_stats[] = {
              "Workers forked.", spawned, CTL_U64),
     CTL_STAT(CTL_TOTALS, "respawns", "preforkd_worker_respawns_total", "counter",
              "Workers forked to replace one that exited.", respawns, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "max_workers_reached", "preforkd_max_workers_reached_total", "counter",
+             "Times every worker was busy with workers.max running.", max_workers_reached,
+             CTL_U64),
+    CTL_STAT(CTL_TOP, "respawn_backoff_ms", NULL, NULL, NULL, respawn_backoff_ms, CTL_I64),
+    CTL_STAT(CTL_TOP, "crash_exits_recent", "preforkd_worker_crash_exits_recent", "gauge",
+             "Workers that crashed within workers.crash_window.", crash_exits_recent, CTL_INT),
     CTL_STAT(CTL_TOTALS, "reloads", "preforkd_reloads_total", "counter",
              "Configuration reloads.", reloads, CTL_U64),
     CTL_STAT(CTL_TOTALS, "abnormal_exits", "preforkd_worker_abnormal_exits_total", "counter",
              "Workers that exited by a signal or with a non-zero status.", exits_abnormal,
              CTL_U64),
+    CTL_STAT(CTL_TOTALS, "hung_killed", "preforkd_worker_hung_killed_total", "counter",
+             "Workers killed as hung: busy on one request past workers.request_timeout.",
+             hung_killed, CTL_U64),
     CTL_STAT(CTL_TOTALS, "auth_failures", "preforkd_control_auth_failures_total", "counter",
              "Control channel authentications refused.", auth_failures, CTL_U64),
     CTL_STAT(CTL_QUEUE, "length", "preforkd_listen_queue_length", "gauge",
@@ -198,6 +207,7 @@ json_t *pf_ctl_render_status(const struct pf_ctl_status *st)
     ctl_put(g[CTL_TOP], "protocol", ctl_text(st->protocol, SIZE_MAX), &bad);
     ctl_put(g[CTL_TOP], "listen", ctl_text(st->listen, SIZE_MAX), &bad);
     ctl_put(g[CTL_TOP], "stopping", json_boolean(st->stopping), &bad);
+    ctl_put(g[CTL_WORKERS], "mode", ctl_text(st->mode, SIZE_MAX), &bad);
     ctl_status_states(g[CTL_WORKERS], st, &bad);
     ctl_put(g[CTL_TOTALS], "exits_by_signal", ctl_signal_exits(st), &bad);
     ctl_put(g[CTL_TOP], "workers", g[CTL_WORKERS], &bad);
@@ -501,18 +511,31 @@ static void metrics_signals(struct metrics_buf *b, const char *name, const struc
     }
 }
 
+/* A sample of milliseconds, written in seconds (the base unit). */
+static void metrics_sample_ms(struct metrics_buf *b, const char *name, int64_t ms)
+{
+    char num[32];
+
+    snprintf(num, sizeof(num), "%.3f", (double)ms / 1000.0);
+    metrics_sample(b, name, NULL, 0, num);
+}
+
 /* The longest request running now, in seconds (0 when none): one series
  * instead of one per worker, whose pids would make unbounded cardinality. */
 static void metrics_busy_max(struct metrics_buf *b, const char *name, const struct metrics_src *x)
 {
     int64_t ms = 0;
-    char num[32];
 
     for (size_t i = 0; i < x->n; i++)
         if (x->w[i].request_ms > ms)
             ms = x->w[i].request_ms;
-    snprintf(num, sizeof(num), "%.3f", (double)ms / 1000.0);
-    metrics_sample(b, name, NULL, 0, num);
+    metrics_sample_ms(b, name, ms);
+}
+
+/* The crash backoff's respawn delay now, in seconds (0 when none). */
+static void metrics_backoff(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    metrics_sample_ms(b, name, x->st->respawn_backoff_ms);
 }
 
 /* The families that are not one number of ctl_stats. */
@@ -529,6 +552,9 @@ static const struct metrics_family metrics_families[] = {
      metrics_signals},
     {"preforkd_worker_busy_seconds_max", "gauge",
      "Longest request running now in any worker, in seconds.", metrics_busy_max},
+    {"preforkd_respawn_backoff_seconds", "gauge",
+     "Delay between forks while workers keep crashing, in seconds (0 when none).",
+     metrics_backoff},
 };
 
 char *pf_metrics_render(const struct pf_ctl_status *st, const struct pf_ctl_worker *w, size_t n,
@@ -558,4 +584,30 @@ char *pf_metrics_render(const struct pf_ctl_status *st, const struct pf_ctl_work
     if (len)
         *len = b.len;
     return b.p;
+}
+
+/* A JSON array of the names in l. */
+static json_t *ctl_names(const struct pf_reload_names *l, bool *bad)
+{
+    json_t *a = json_array();
+
+    if (a == NULL)
+        *bad = true;
+    for (size_t i = 0; a && i < l->n; i++)
+        if (json_array_append_new(a, ctl_text(l->name[i], sizeof(l->name[i]))) != 0)
+            *bad = true;
+    return a;
+}
+
+/* NULL when out of memory, like every builder here. */
+json_t *pf_ctl_render_reload(const struct pf_reload_report *rep)
+{
+    json_t *o = json_object();
+    bool bad = false;
+
+    ctl_put(o, "generation", json_integer(rep->generation), &bad);
+    ctl_put(o, "changed", ctl_names(&rep->diff.applied, &bad), &bad);
+    ctl_put(o, "restart_required", ctl_names(&rep->diff.restart, &bad), &bad);
+    o = ctl_done(o, bad);
+    return o ? pf_ctl_render_ok(o) : NULL;
 }

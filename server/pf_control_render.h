@@ -16,6 +16,7 @@
 
 #include "pf_addr.h"
 #include "pf_config.h"
+#include "pf_reload.h"
 #include "pf_scoreboard.h"
 
 #define PF_CTL_SIGNAL_MAX 65   /* exits counted per signal number 1..64 */
@@ -35,8 +36,13 @@ struct pf_ctl_status {
     uint64_t connections, requests, bytes_in, bytes_out;
     uint64_t spawned, respawns, reloads, auth_failures;
     uint64_t exits_abnormal;                 /* by signal or non-zero status */
+    uint64_t hung_killed;                    /* killed as hung (request_timeout) */
     uint64_t exits_by_signal[PF_CTL_SIGNAL_MAX];
     int listen_queue, listen_queue_max, backlog;
+    const char *mode;                 /* workers.mode: "static" or "dynamic" */
+    uint64_t max_workers_reached;     /* times every worker was busy at workers.max */
+    int64_t respawn_backoff_ms;       /* the crash backoff's delay now; 0 = none */
+    int crash_exits_recent;           /* crashes within workers.crash_window */
 };
 
 /* One worker, as the workers command and `preforkctl top` show it. */
@@ -61,6 +67,10 @@ json_t *pf_ctl_render_workers(const struct pf_ctl_worker *w, size_t n);
 
 /* {"ok":true,"config":{...every setting, grouped as in the file...}} */
 json_t *pf_ctl_render_config(const struct pf_config *cfg);
+
+/* {"ok":true,"generation":N,"changed":[...],"restart_required":[...]}:
+ * a reload's outcome (settings named "group.name"). */
+json_t *pf_ctl_render_reload(const struct pf_reload_report *rep);
 
 /* {"ok":false,"error":message} */
 json_t *pf_ctl_render_error(const char *message);

@@ -11,12 +11,16 @@
 #include <unistd.h>
 
 #include "pf_control.h"
+#include "pf_listener.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_pool.h"
+#include "pf_pool_hung.h"
 #include "pf_proto.h"
+#include "pf_reload_run.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
+#include "pf_supervise.h"
 #include "pf_time.h"
 
 /* The supervision tick: how often the master wakes without a signal. */
@@ -30,6 +34,7 @@ struct master {
     struct pf_config *cfg;
     const struct pf_proto *proto;
     struct pf_pool pool;
+    struct pf_supervise sv; /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
     struct pollfd *fds;     /* control descriptors, rebuilt before each wait */
     int nfds;
@@ -42,6 +47,7 @@ struct master {
     char listen_text[PF_ADDR_STRLEN];
     int queue_max;          /* longest accept queue seen */
     uint64_t reloads;
+    struct pf_reloader reload;
 };
 
 /* Print a start-up failure where the operator sees it: stderr always (the
@@ -57,22 +63,12 @@ static int master_fail(const char *what)
 /* Bind and listen before any fork: every worker inherits the one socket. */
 static int master_listen(struct master *m)
 {
-    char err[PF_CONFIG_ERR_MAX], addr[PF_ADDR_STRLEN];
-    struct pf_addr bound;
-    int fd = pf_net_listen(&m->cfg->listen_addr, m->cfg->backlog, err, sizeof(err));
+    char err[PF_CONFIG_ERR_MAX];
+    int fd = pf_listener_open(m->cfg, m->listen_text, err, sizeof(err));
 
     if (fd < 0)
         return master_fail(err), -1;
-    if (m->cfg->defer_accept_ms > 0 &&
-        pf_net_defer_accept(fd, (m->cfg->defer_accept_ms + 999) / 1000, err, sizeof(err)) < 0)
-        pf_log_warn("%s; connections are handed to workers as they arrive", err);
-    pf_net_local_addr(fd, &bound);
-    pf_addr_format((struct sockaddr *)&bound.ss, addr, sizeof(addr));
-    memcpy(m->listen_text, addr, sizeof(m->listen_text));
-    pf_log_notice("listening on %s (protocol %s, backlog %d)", addr, m->cfg->protocol,
-                  m->cfg->backlog);
-    if (m->proto->url_scheme)
-        pf_log_notice("serving %s://%s/", m->proto->url_scheme, addr);
+    pf_listener_announce(m->cfg, m->proto->url_scheme, m->listen_text);
     return fd;
 }
 
@@ -112,7 +108,8 @@ static void master_set_target(struct master *m, int target)
 }
 
 /* SIGTTIN / SIGTTOU: one worker more or fewer, within [1, workers.max].
- * Standard signals do not queue: several sent at once may count as one. */
+ * Standard signals do not queue: several sent at once may count as one.
+ * A dynamic pool sizes itself: the signals are logged and ignored. */
 static void master_scale(struct master *m)
 {
     int delta = (int)pf_sig_incr - (int)pf_sig_decr;
@@ -121,6 +118,11 @@ static void master_scale(struct master *m)
     pf_sig_incr = pf_sig_decr = 0;
     if (m->stopping || delta == 0)
         return;
+    if (pf_config_dynamic(m->cfg)) {
+        pf_log_warn("SIGTTIN/SIGTTOU ignored: the pool is dynamic (workers.mode), its size "
+                    "follows the load between workers.min_spare and max_spare idle workers");
+        return;
+    }
     if (target < 1)
         target = 1;
     if (target > m->cfg->workers.max)
@@ -140,14 +142,21 @@ static void master_reopen(struct master *m)
     pf_pool_signal_all(&m->pool, SIGUSR1, false);
 }
 
-/* SIGHUP and "reload": not implemented yet; the running configuration
- * stays in force, and the reason is reported both ways. */
-static int master_reload(struct master *m, char *err, size_t errlen)
+/* SIGHUP and "reload": read the file again and roll the pool over to it
+ * (pf_reload_run.c); a failure leaves everything as it was. Either way
+ * the outcome is logged, and told to a control client through rep/err. */
+static int master_reload(struct master *m, struct pf_reload_report *rep, char *err,
+                         size_t errlen)
 {
-    (void)m;
-    snprintf(err, errlen, "reload is not supported yet: restart to apply a new configuration");
-    pf_log_warn("%s", err);
-    return -1;
+    if (m->stopping) {
+        snprintf(err, errlen, "reload: the server is stopping");
+        pf_log_warn("%s", err);
+        return -1;
+    }
+    if (pf_reload_run(&m->reload, rep, err, errlen) < 0)
+        return -1;
+    m->reloads++;
+    return 0;
 }
 
 /* While stopping: past the deadline, kill what is left; once SIGKILL had
@@ -174,10 +183,15 @@ static bool master_stop_progress(struct master *m)
     return false;
 }
 
-/* Sleep until a signal or the next tick (or the stop deadline). */
+/* Sleep until a signal or the next tick (or the stop deadline, or the
+ * next fork the crash backoff allows). While stopping there is no tick
+ * to run: a tick overdue must not make the wait zero. */
 static void master_wait(struct master *m)
 {
-    int ms = MASTER_TICK_MS, ctl = pf_control_timeout_ms(&m->ctl);
+    int ms = m->stopping ? MASTER_TICK_MS
+                         : pf_supervise_wait_ms(&m->sv, &m->pool, pf_time_now_ms());
+    int ctl = pf_control_timeout_ms(&m->ctl);
+    int reload = pf_reload_wait_ms(&m->reload);
     struct timespec ts;
 
     if (m->stopping) {
@@ -186,10 +200,11 @@ static void master_wait(struct master *m)
     }
     if (ctl >= 0 && ctl < ms)
         ms = ctl;
-    if (!m->stopping && m->pool.respawn_not_before > 0) {
-        int respawn = pf_time_left_ms(m->pool.respawn_not_before);
-        ms = respawn < ms ? respawn : ms; /* refill as soon as the crash guard allows */
-    }
+    if (reload >= 0 && reload < ms)
+        ms = reload; /* a roll-over watches the scoreboard */
+    int hung = pf_time_left_ms(pf_pool_hung_due(&m->pool));
+    if (hung >= 0 && hung < ms)
+        ms = hung; /* a hung worker's SIGTERM or SIGKILL is due before the tick */
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
@@ -230,6 +245,7 @@ static void master_op_status(void *ctx, struct pf_ctl_status *st)
     st->listen_queue = master_queue_len(m);
     st->listen_queue_max = m->queue_max;
     st->backlog = m->cfg->backlog;
+    pf_supervise_status(&m->sv, &m->pool, st, pf_time_now_ms());
 }
 
 static size_t master_op_workers(void *ctx, struct pf_ctl_worker *out, size_t max)
@@ -238,7 +254,8 @@ static size_t master_op_workers(void *ctx, struct pf_ctl_worker *out, size_t max
 }
 
 /* "scale N|+N|-N": like SIGTTIN/SIGTTOU, but exact, and a target out of
- * [1, workers.max] is refused rather than clamped. */
+ * [1, workers.max] is refused rather than clamped; so is any target for a
+ * dynamic pool, which sizes itself. */
 static int master_op_scale(void *ctx, bool relative, long value, int *from, int *to, char *err,
                            size_t errlen)
 {
@@ -248,6 +265,11 @@ static int master_op_scale(void *ctx, bool relative, long value, int *from, int 
     *from = m->pool.target;
     if (m->stopping) {
         snprintf(err, errlen, "scale: the server is stopping");
+        return -1;
+    }
+    if (pf_config_dynamic(m->cfg)) {
+        snprintf(err, errlen, "scale: the pool is dynamic (workers.mode): its size follows "
+                 "the load; change workers.min_spare, max_spare or max instead");
         return -1;
     }
     if (target < 1 || target > m->cfg->workers.max) {
@@ -260,9 +282,9 @@ static int master_op_scale(void *ctx, bool relative, long value, int *from, int 
     return 0;
 }
 
-static int master_op_reload(void *ctx, char *err, size_t errlen)
+static int master_op_reload(void *ctx, struct pf_reload_report *rep, char *err, size_t errlen)
 {
-    return master_reload(ctx, err, errlen);
+    return master_reload(ctx, rep, err, errlen);
 }
 
 static void master_op_reopen(void *ctx)
@@ -291,10 +313,12 @@ static int master_op_kill(void *ctx, pid_t pid, char *err, size_t errlen)
     return 0;
 }
 
-/* In each new worker: the control channel is the master's alone. */
+/* In each new worker: the control channel is the master's alone, and
+ * an old listening socket left open there would never be drained. */
 static void master_child_cleanup(void *ctx)
 {
     pf_control_close(&((struct master *)ctx)->ctl);
+    pf_reload_close(&((struct master *)ctx)->reload);
 }
 
 /* Bind the control channel and load its token before the service socket,
@@ -339,10 +363,11 @@ static bool master_handle(struct master *m)
         master_begin_stop(m, STOP_GRACEFUL);
     }
     if (pf_sig_reconfigure) {
-        char err[256];
+        struct pf_reload_report rep; /* the log says it all */
+        char err[PF_CONFIG_ERR_MAX];
 
         pf_sig_reconfigure = 0;
-        master_reload(m, err, sizeof(err));
+        master_reload(m, &rep, err, sizeof(err));
     }
     if (pf_sig_reopen) {
         pf_sig_reopen = 0;
@@ -350,14 +375,17 @@ static bool master_handle(struct master *m)
     }
     if (pf_sig_incr || pf_sig_decr)
         master_scale(m);
+    pf_pool_hung_check(&m->pool, pf_time_now_ms()); /* while stopping too: escalations */
     master_queue_len(m);
+    pf_reload_tick(&m->reload, m->stopping != STOP_NONE);
     if (m->stopping)
         return master_stop_progress(m);
     pf_pool_refill(&m->pool);
+    pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms());
     return false;
 }
 
-int pf_master_run(struct pf_config *cfg)
+int pf_master_run(struct pf_config *cfg, const char *path)
 {
     struct master m = {.cfg = cfg, .proto = pf_proto_find(cfg->protocol)};
     char err[PF_CONFIG_ERR_MAX];
@@ -390,10 +418,13 @@ int pf_master_run(struct pf_config *cfg)
     }
     m.pool.child_cleanup = master_child_cleanup;
     m.pool.child_ctx = &m;
+    m.reload = (struct pf_reloader){.cfg = cfg, .path = path, .proto = &m.proto,
+                                    .pool = &m.pool, .listen_text = m.listen_text};
     if (m.ctl.listen_fd >= 0)
         pf_log_notice("control channel listening on %s", m.ctl.bound);
     m.started_s = (int64_t)time(NULL);
     m.started_ms = pf_time_now_ms();
+    pf_supervise_init(&m.sv, cfg, m.started_ms);
     m.pool.target = cfg->workers.start;
     pf_log_notice("preforkd master %ld running %d workers", (long)getpid(), m.pool.target);
     pf_pool_refill(&m.pool);
@@ -401,6 +432,7 @@ int pf_master_run(struct pf_config *cfg)
         master_wait(&m);
     while (!master_handle(&m));
     pf_log_notice("master exiting");
+    pf_reload_close(&m.reload);
     pf_control_close(&m.ctl);
     free(m.fds);
     pf_pool_destroy(&m.pool);

@@ -9,9 +9,10 @@
 
 #include "pf_config.h"
 
-/* Run the master on a loaded configuration. Binds, forks, supervises until
- * stopped. Returns the process exit status (0 after a requested stop, 1 when
+/* Run the master on a loaded configuration, read from path (as given with
+ * -c: a reload reads it again). Binds, forks, supervises until stopped.
+ * Returns the process exit status (0 after a requested stop, 1 when
  * start-up failed; the reason was already printed). */
-int pf_master_run(struct pf_config *cfg);
+int pf_master_run(struct pf_config *cfg, const char *path);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,9 @@
 
 #include "pf_log.h"
 #include "pf_signals.h"
+#include "pf_supervise.h"
 #include "pf_time.h"
 #include "pf_worker.h"
-
-/* A worker that dies abnormally sooner than this after its start is
- * probably failing at start; wait this long before forking its successor
- * so a broken worker cannot make the master spin in fork(). */
-#define POOL_YOUNG_DEATH_MS 1000
 
 int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf_proto *proto,
                  int listen_fd, char *err, size_t errlen)
@@ -32,7 +29,10 @@ int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf
     if (pf_scoreboard_create(&p->sb, (size_t)cfg->workers.max, err, errlen) < 0)
         return -1;
     p->children = calloc(p->sb.nslots, sizeof(*p->children));
-    if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0) {
+    pf_rng_seed(&p->rng, pf_supervise_seed());
+    if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0 ||
+        pf_backoff_init(&p->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
+                        cfg->workers.backoff_max_ms) < 0) {
         snprintf(err, errlen, "cannot set up the worker table: %s", strerror(errno));
         pf_pool_destroy(p);
         return -1;
@@ -48,6 +48,7 @@ void pf_pool_destroy(struct pf_pool *p)
     pf_pool_close_listener(p);
     free(p->children);
     p->children = NULL;
+    pf_backoff_free(&p->backoff);
     pf_scoreboard_destroy(&p->sb);
 }
 
@@ -58,8 +59,9 @@ void pf_pool_close_listener(struct pf_pool *p)
     p->listen_fd = -1;
 }
 
-/* In the child after fork(): become a worker; never returns. */
-static void pool_child(struct pf_pool *p, int slot)
+/* In the child after fork(): become a worker with its own request limit
+ * (drawn by the master); never returns. */
+static void pool_child(struct pf_pool *p, int slot, long max_requests)
 {
     struct pf_worker_args a = {
         .cfg = p->cfg,
@@ -69,7 +71,7 @@ static void pool_child(struct pf_pool *p, int slot)
         .slot = &p->sb.slots[slot],
         .slot_index = slot,
         .generation = p->generation,
-        .max_requests = p->cfg->workers.max_requests,
+        .max_requests = max_requests,
     };
 
     /* The write end must live in the master alone, or its death would not
@@ -78,6 +80,7 @@ static void pool_child(struct pf_pool *p, int slot)
     if (p->child_cleanup)
         p->child_cleanup(p->child_ctx);
     free(p->children);
+    pf_backoff_free(&p->backoff);
     pf_worker_run(&a);
 }
 
@@ -90,6 +93,8 @@ int pf_pool_spawn(struct pf_pool *p)
     pid_t pid;
     int slot = pf_scoreboard_claim(&p->sb);
     int err;
+    long max_requests = pf_recycle_max_requests(p->cfg, &p->rng);
+    int64_t lifetime_ms = pf_recycle_lifetime_ms(p->cfg, &p->rng);
 
     if (slot < 0) {
         pf_log_warn("cannot start a worker: all %zu slots (workers.max) in use", p->sb.nslots);
@@ -98,7 +103,7 @@ int pf_pool_spawn(struct pf_pool *p)
     pf_signals_block_all(&saved);
     pid = fork();
     if (pid == 0)
-        pool_child(p, slot);
+        pool_child(p, slot, max_requests);
     err = errno;
     pf_signals_restore(&saved);
     if (pid < 0) {
@@ -107,7 +112,8 @@ int pf_pool_spawn(struct pf_pool *p)
         return -1;
     }
     p->children[slot] = (struct pf_child){.pid = pid, .generation = p->generation,
-                                          .started_ms = pf_time_now_ms()};
+                                          .started_ms = pf_time_now_ms(),
+                                          .lifetime_ms = lifetime_ms};
     atomic_store_explicit(&p->sb.slots[slot].pid, pid, memory_order_relaxed);
     p->spawned++;
     pf_log_info("worker %ld started (slot %d)", (long)pid, slot);
@@ -134,28 +140,25 @@ static void pool_describe_exit(int status, char *buf, size_t size)
         snprintf(buf, size, "ended with wait status %#x", (unsigned)status);
 }
 
-/* Log one reaped worker and decide whether its successor must wait. */
-static void pool_account_exit(struct pf_pool *p, const struct pf_child *c, int status)
+/* Log one reaped worker and let the crash backoff know how it ended. */
+static void pool_account_exit(struct pf_pool *p, int slot, int status)
 {
+    const struct pf_child *c = &p->children[slot];
     char how[128];
     bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-    bool young = pf_time_now_ms() - c->started_ms < POOL_YOUNG_DEATH_MS;
 
     pool_describe_exit(status, how, sizeof(how));
     if (abnormal)
         p->exits_abnormal++;
     if (WIFSIGNALED(status) && WTERMSIG(status) < 65)
         p->exits_by_signal[WTERMSIG(status)]++;
-    if (abnormal && !c->retiring)
+    if (c->hung_term_ms > 0)
+        pf_log_info("worker %ld killed as hung (%s)", (long)c->pid, how);
+    else if (abnormal && !c->retiring)
         pf_log_warn("worker %ld %s", (long)c->pid, how);
     else
         pf_log_info("worker %ld %s", (long)c->pid, how);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT)
-        pf_log_error("worker %ld could not start (reason logged above); retrying in %d ms",
-                     (long)c->pid, POOL_YOUNG_DEATH_MS);
-    else if (!abnormal || c->retiring || !young)
-        return;
-    p->respawn_not_before = pf_time_now_ms() + POOL_YOUNG_DEATH_MS;
+    pf_supervise_exit(p, slot, status, how, pf_time_now_ms());
 }
 
 /* A reaped worker's counters join the totals before its slot is reused. */
@@ -180,7 +183,7 @@ int pf_pool_reap(struct pf_pool *p)
         int slot = pf_pool_find(p, pid);
         if (slot < 0)
             continue; /* not a worker of ours (nothing else is forked today) */
-        pool_account_exit(p, &p->children[slot], status);
+        pool_account_exit(p, slot, status);
         if (!p->children[slot].retiring)
             p->vacancies++;
         pool_keep_counters(p, &p->sb.slots[slot]);
@@ -191,16 +194,17 @@ int pf_pool_reap(struct pf_pool *p)
 }
 
 /* This is where a dead worker is replaced: fork until the pool holds
- * target active workers again (unless the crash guard says wait). */
+ * target active workers again (while the crash backoff runs, one fork
+ * per delay at most). */
 int pf_pool_refill(struct pf_pool *p)
 {
     int forked = 0;
 
-    if (pf_time_now_ms() < p->respawn_not_before)
-        return 0;
-    while (pf_pool_active(p) < p->target) {
+    while (pf_pool_active(p) < p->target && pf_pool_alive(p) < (int)p->sb.nslots &&
+           pf_backoff_may_fork(&p->backoff, pf_time_now_ms())) {
         if (pf_pool_spawn(p) < 0)
             break;
+        pf_backoff_forked(&p->backoff, pf_time_now_ms());
         forked++;
         if (p->vacancies > 0) {
             p->vacancies--;
@@ -220,21 +224,29 @@ static void pool_send(struct pf_pool *p, int slot, int sig)
     kill(p->children[slot].pid, sig);
 }
 
-/* Pick the worker to let go: an idle one if any (nobody waits on it),
+/* Whether slot i holds an active worker of a generation below `below`. */
+static bool pool_retirable(const struct pf_pool *p, size_t i, unsigned below)
+{
+    return p->children[i].pid > 0 && !p->children[i].retiring &&
+           p->children[i].generation < below;
+}
+
+/* Pick the worker to let go among the active ones of a generation below
+ * `below`: an idle one if any (nobody waits on it),
  * else one between keep-alive requests, else one still starting, else a
  * busy one (it finishes its client). From
  * the top slot down, so the pool stays packed at the low slots. */
-static int pool_pick_retiree(const struct pf_pool *p)
+static int pool_pick_retiree(const struct pf_pool *p, unsigned below)
 {
     static const int preference[] = {PF_SLOT_IDLE, PF_SLOT_KEEPALIVE, PF_SLOT_STARTING};
 
     for (size_t k = 0; k < sizeof(preference) / sizeof(preference[0]); k++)
         for (size_t i = p->sb.nslots; i-- > 0;)
-            if (p->children[i].pid > 0 && !p->children[i].retiring &&
+            if (pool_retirable(p, i, below) &&
                 pf_slot_get_state(&p->sb.slots[i]) == preference[k])
                 return (int)i;
     for (size_t i = p->sb.nslots; i-- > 0;)
-        if (p->children[i].pid > 0 && !p->children[i].retiring)
+        if (pool_retirable(p, i, below))
             return (int)i;
     return -1;
 }
@@ -245,14 +257,22 @@ void pf_pool_retire_slot(struct pf_pool *p, int slot)
     pool_send(p, slot, SIGQUIT);
 }
 
-pid_t pf_pool_retire_one(struct pf_pool *p)
+pid_t pf_pool_retire_older(struct pf_pool *p, unsigned generation)
 {
-    int i = pool_pick_retiree(p);
+    int i = pool_pick_retiree(p, generation);
 
     if (i < 0)
         return 0;
     pf_pool_retire_slot(p, i);
     return p->children[i].pid;
+}
+
+/* Workers of an older generation go first: a reload retires them anyway. */
+pid_t pf_pool_retire_one(struct pf_pool *p)
+{
+    pid_t pid = pf_pool_retire_older(p, p->generation);
+
+    return pid > 0 ? pid : pf_pool_retire_older(p, UINT_MAX);
 }
 
 void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire)

@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pf_backoff.h"
 #include "pf_config.h"
 #include "pf_proto.h"
+#include "pf_recycle.h"
 #include "pf_scoreboard.h"
 
 struct pf_child {
@@ -21,6 +23,11 @@ struct pf_child {
     unsigned generation;
     int64_t started_ms;    /* monotonic */
     bool retiring;         /* told to stop; does not count toward the target */
+    int64_t hung_term_ms;  /* monotonic: when the master sent SIGTERM because it
+                              hung (pf_pool_hung.c); 0 never. Set: killed by the
+                              master, so its end is not a crash */
+    bool hung_kill_sent;   /* ...and the SIGKILL after stop_timeout */
+    int64_t lifetime_ms;   /* its own max_lifetime (drawn at fork); 0 = none */
 };
 
 struct pf_pool {
@@ -32,7 +39,8 @@ struct pf_pool {
     int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
     int target;                 /* workers wanted (not counting retiring ones) */
     unsigned generation;
-    int64_t respawn_not_before; /* monotonic ms; crash guard */
+    struct pf_backoff backoff;  /* crash loop guard: gates the forks of refill */
+    struct pf_rng rng;          /* draws each worker's own recycling limits */
     int vacancies;              /* active workers that exited, not yet replaced */
 
     /* Totals since start. */
@@ -40,6 +48,7 @@ struct pf_pool {
     uint64_t respawns;          /* spawned to replace a worker that exited */
     uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[65];
+    uint64_t hung_killed;       /* workers killed as hung (workers.request_timeout) */
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
 
@@ -62,12 +71,17 @@ int pf_pool_spawn(struct pf_pool *p);
 int pf_pool_reap(struct pf_pool *p);
 
 /* Fork workers until the pool holds target active (non-retiring) ones,
- * unless a crash guard asks to wait. Returns how many were forked. */
+ * as far as the crash backoff allows and while a slot is free (a retiring
+ * worker's slot is used once it exits). Returns how many were forked. */
 int pf_pool_refill(struct pf_pool *p);
 
-/* Tell one active worker to stop gracefully (an idle one if any). Returns
- * its pid, or 0 if there was none. */
+/* Tell one active worker to stop gracefully (one of an older generation
+ * if any, an idle one if any). Returns its pid, or 0 if there was none. */
 pid_t pf_pool_retire_one(struct pf_pool *p);
+
+/* Tell one active worker of a generation older than generation to stop
+ * gracefully (an idle one if any). Returns its pid, or 0 if none. */
+pid_t pf_pool_retire_older(struct pf_pool *p, unsigned generation);
 
 /* Tell the worker in slot to stop gracefully (marked retiring). */
 void pf_pool_retire_slot(struct pf_pool *p, int slot);

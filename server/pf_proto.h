@@ -30,16 +30,18 @@ struct pf_conn {
     struct pf_slot *slot;            /* the worker's scoreboard slot */
     const struct pf_config *cfg;
     /* Signal mask for waits where the connection is idle between requests
-     * (a keep-alive wait): it lets in the stop signal that stays blocked
-     * while a request is in flight, so an idle connection can be let go
-     * when the master wants the worker back. */
+     * (a keep-alive wait): it lets in the signals that stay blocked while
+     * a request is in flight (SIGUSR1: reopen the logs now; SIGQUIT only
+     * records the stop order, which pf_conn_stop_requested reports). */
     const sigset_t *idle_mask;
 };
 
 struct pf_proto {
     const char *name;
-    /* Optional: checks and tables set up once in the master before any
-     * fork (shared read-only by every worker); a failure stops start-up. */
+    /* Optional: checks and tables set up in the master before any fork
+     * (shared read-only by every worker), at start and again on each
+     * reload with the new configuration. A failure stops start-up or
+     * fails the reload, so it must happen before anything is changed. */
     int (*master_init)(const struct pf_config *cfg, char *err, size_t errlen);
     /* Per-worker set-up (buffers); *state is handed back to serve. */
     int (*worker_init)(void **state, const struct pf_config *cfg, char *err, size_t errlen);

@@ -67,18 +67,27 @@ struct http_result {
     bool keep_alive;   /* the connection may serve another request */
 };
 
-/* Master side: the MIME table is loaded once, before the fork, and shared
- * read-only; the root is checked so a typo stops start-up with a reason. */
+/* Master side, at start and on every reload: the root and the access log
+ * are checked first, so a typo stops start-up (or fails the reload) with
+ * a reason instead of workers failing one after another. Only then is the
+ * MIME table rebuilt, which cannot fail (an unreadable file leaves the
+ * built-in table alone): a failure therefore changes nothing. The table
+ * is built before the fork and shared read-only by the workers. */
 static int http_master_init(const struct pf_config *cfg, char *err, size_t errlen)
 {
     struct pf_http_files probe;
+    struct pf_http_access log;
 
-    if (cfg->http.mime_types[0] && pf_http_mime_load(cfg->http.mime_types) < 0)
-        pf_log_info("mime types file %s not readable; using the built-in table",
-                    cfg->http.mime_types);
     if (pf_http_files_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
         return -1;
     pf_http_files_free(&probe);
+    if (pf_http_access_open(&log, cfg->http.access_log, err, errlen) < 0)
+        return -1;
+    pf_http_access_close(&log);
+    pf_http_mime_reset();
+    if (cfg->http.mime_types[0] && pf_http_mime_load(cfg->http.mime_types) < 0)
+        pf_log_info("mime types file %s not readable; using the built-in table",
+                    cfg->http.mime_types);
     return 0;
 }
 
@@ -102,6 +111,8 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
         pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
         if (h->in == NULL)
             snprintf(err, errlen, "http: %s", strerror(ENOMEM));
+        if (h->files.slots != NULL) /* set up before the access log failed */
+            pf_http_files_free(&h->files);
         free(h->in);
         free(h);
         return -1;
@@ -127,9 +138,14 @@ static void http_reopen(void *state)
 
 /* ---------------------------------------------------------- reading */
 
-/* Wait for the client's next request until deadline, with the stop signal
- * let in: nothing is in flight, so a worker the master wants back drops
- * the connection instead of waiting on it. True when bytes are ready. */
+/* Wait for the client's next request until deadline, with SIGUSR1 let in
+ * (the logs are reopened now, not when this connection ends). A stop
+ * order does not end the wait: closing an idle keep-alive connection
+ * races with a client sending its next request at that moment, which
+ * would then fail. So a stopping worker keeps waiting, as long as it
+ * normally would, and answers that request with "Connection: close"
+ * (http_one_request asks pf_conn_stop_requested). True when bytes are
+ * ready. */
 static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
 {
     struct pollfd p = {.fd = hc->c->fd, .events = POLLIN};
@@ -141,10 +157,10 @@ static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
         int n = ppoll(&p, 1, &ts, hc->c->idle_mask);
 
         if (n > 0)
-            return true; /* even if a stop came too: that request is in flight */
-        if (n == 0 || pf_sig_worker_stop || errno != EINTR)
+            return true;
+        if (n == 0 || errno != EINTR)
             return false;
-        if (pf_sig_reopen) /* now, not when this keep-alive connection ends */
+        if (pf_sig_reopen)
             pf_worker_reopen_logs();
     }
 }

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "pf_addr.h"
 #include "pf_time.h"
 
 static const char *const state_names[PF_SLOT_STATE_COUNT] = {
@@ -122,4 +123,33 @@ void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX]
 {
     memcpy(out, s->summary, PF_SLOT_SUMMARY_MAX);
     out[PF_SLOT_SUMMARY_MAX - 1] = '\0';
+}
+
+/* Copied before formatting: a worker taking its next client may be
+ * rewriting the address (the text is then that client's or a mix, which
+ * a report tolerates; it is never read out of bounds). */
+void pf_slot_read_client(const struct pf_slot *s, char *out, size_t size)
+{
+    struct sockaddr_storage ss;
+
+    memcpy(&ss, &s->client, sizeof(ss));
+    if (atomic_load_explicit(&s->busy_since_ms, memory_order_relaxed) == 0 || ss.ss_family == 0)
+        out[0] = '\0';
+    else
+        pf_addr_format((struct sockaddr *)&ss, out, size);
+}
+
+/* Written by the worker once, just before it exits: nobody reads it
+ * concurrently (the master reads after reaping). */
+void pf_slot_set_exit_reason(struct pf_slot *s, const char *reason)
+{
+    snprintf(s->exit_reason, sizeof(s->exit_reason), "%s", reason);
+}
+
+/* Read after the worker is gone, but terminated anyway: the slot is
+ * shared memory, and the master trusts nothing in it to be well formed. */
+void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_MAX])
+{
+    memcpy(out, s->exit_reason, PF_SLOT_REASON_MAX);
+    out[PF_SLOT_REASON_MAX - 1] = '\0';
 }

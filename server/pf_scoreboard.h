@@ -30,6 +30,8 @@ enum pf_slot_state {
 
 /* Longest request summary kept ("GET /path", protocol-specific). */
 #define PF_SLOT_SUMMARY_MAX 96
+/* Longest reason kept of a worker that could not start. */
+#define PF_SLOT_REASON_MAX 200
 
 const char *pf_slot_state_name(int state);
 
@@ -53,6 +55,9 @@ struct pf_slot {
      * SIGQUIT: lets a busy worker see the stop order without a system
      * call, while the signal itself stays blocked until it is idle. */
     _Atomic int stop_requested;
+    /* Why the worker could not start, written just before it exits with
+     * PF_WORKER_EXIT_INIT, so the master can quote it ("" otherwise). */
+    char exit_reason[PF_SLOT_REASON_MAX];
 };
 
 struct pf_scoreboard {
@@ -84,6 +89,16 @@ void pf_slot_end_request(struct pf_slot *s, int status);
 
 /* Copy of the summary, NUL-terminated whatever a concurrent writer did. */
 void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX]);
+
+/* The current client as "host:port", "" when the slot serves none (copied
+ * first: the worker may be writing it). */
+void pf_slot_read_client(const struct pf_slot *s, char *out, size_t size);
+
+/* The worker could not start, for this reason (cut to fit). */
+void pf_slot_set_exit_reason(struct pf_slot *s, const char *reason);
+
+/* Copy of the exit reason, NUL-terminated (master, after reaping). */
+void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_MAX]);
 
 /* Relaxed read of a slot's state (master side). */
 int pf_slot_get_state(const struct pf_slot *s);

@@ -14,7 +14,9 @@ volatile sig_atomic_t pf_sig_decr;
 volatile sig_atomic_t pf_sig_worker_stop;
 
 /* The master's only handler: record which signal came. Async-signal-safe:
- * it touches nothing but sig_atomic_t flags. */
+ * it touches nothing but sig_atomic_t flags (no call, no errno). The
+ * counts' read-modify-write cannot race: sa_mask blocks every master
+ * signal while a handler runs, and the loop reads them only while blocked. */
 static void master_handler(int signo)
 {
     switch (signo) {
@@ -74,6 +76,8 @@ void pf_signals_restore(const sigset_t *saved)
     sigprocmask(SIG_SETMASK, saved, NULL);
 }
 
+/* A worker's handler for SIGQUIT and SIGUSR1: set the flag, nothing else
+ * (the worker acts on it after its wait returns). */
 static void worker_handler(int signo)
 {
     if (signo == SIGQUIT)

@@ -37,19 +37,8 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st)
     st->spawned = p->spawned;
     st->respawns = p->respawns;
     st->exits_abnormal = p->exits_abnormal;
+    st->hung_killed = p->hung_killed;
     memcpy(st->exits_by_signal, p->exits_by_signal, sizeof(st->exits_by_signal));
-}
-
-/* The current client of a busy slot as text ("" when none). */
-static void stats_client(const struct pf_slot *s, char *out, size_t size)
-{
-    struct sockaddr_storage ss;
-
-    memcpy(&ss, &s->client, sizeof(ss));
-    if (LOAD(s->busy_since_ms) == 0 || ss.ss_family == 0)
-        out[0] = '\0';
-    else
-        pf_addr_format((struct sockaddr *)&ss, out, size);
 }
 
 /* One live slot into a worker entry. A worker told to stop is reported
@@ -71,7 +60,7 @@ static void stats_worker(const struct pf_pool *p, size_t i, struct pf_ctl_worker
     w->requests = LOAD(s->requests);
     w->bytes_in = LOAD(s->bytes_in);
     w->bytes_out = LOAD(s->bytes_out);
-    stats_client(s, w->client, sizeof(w->client));
+    pf_slot_read_client(s, w->client, sizeof(w->client));
     pf_slot_read_summary(s, w->request);
     w->request_ms = req ? now_ms - req : -1;
     w->last_status = LOAD(s->last_status);

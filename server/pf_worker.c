@@ -62,6 +62,7 @@ static void worker_setup(struct worker *w)
         w->a->proto->worker_init(&w->proto_state, w->a->cfg, err, sizeof(err));
     if (err[0]) {
         pf_log_error("cannot start: %s", err);
+        pf_slot_set_exit_reason(s, err);
         exit(PF_WORKER_EXIT_INIT);
     }
     atomic_store_explicit(&s->pid, getpid(), memory_order_relaxed);
@@ -147,6 +148,19 @@ static bool worker_recycle_due(const struct worker *w)
            atomic_load_explicit(&w->a->slot->requests, memory_order_relaxed) >= (uint64_t)max;
 }
 
+/* Say why this worker leaves: its own limit is max_requests plus the
+ * jitter the master drew for it. */
+static void worker_recycle_log(const struct worker *w)
+{
+    long limit = w->a->max_requests, base = w->a->cfg->workers.max_requests;
+
+    pf_log_info("recycling: served %llu requests, its limit %ld (max_requests %ld + jitter %ld); "
+                "exiting to be replaced",
+                (unsigned long long)atomic_load_explicit(&w->a->slot->requests,
+                                                         memory_order_relaxed),
+                limit, base, limit - base);
+}
+
 /* This process's worker, for pf_worker_reopen_logs (called from inside a
  * handler, which does not know the worker). */
 static struct worker *worker_self;
@@ -183,8 +197,7 @@ static void worker_loop(struct worker *w)
             return;
         }
         if (worker_recycle_due(w)) {
-            pf_log_info("served %ld requests (max_requests), exiting to be replaced",
-                        w->a->max_requests);
+            worker_recycle_log(w);
             return;
         }
         int n = epoll_pwait(w->epfd, ev, 2, -1, &w->wait_mask);

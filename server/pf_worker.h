@@ -22,7 +22,8 @@ struct pf_worker_args {
     struct pf_slot *slot;
     int slot_index;
     unsigned generation;
-    long max_requests;        /* 0 = no limit */
+    long max_requests;        /* 0 = no limit; else workers.max_requests plus this
+                                 worker's jitter, drawn by the master */
 };
 
 /* Exit codes of a worker, read by the master when it reaps one. */

@@ -43,6 +43,13 @@ void pf_h_note(const char *fmt, ...)
     va_end(ap);
 }
 
+int pf_h_scaled_ms(int ms)
+{
+    const char *wrapper = getenv("PF_TEST_WRAPPER");
+
+    return wrapper && *wrapper ? ms * 10 : ms;
+}
+
 /* One step of a bounded polling loop (not a synchronisation: every caller
  * re-checks its condition after it). */
 static void h_pause(void)
@@ -261,6 +268,23 @@ int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max)
     return c.n;
 }
 
+/* h_each_child callback: count a zombie. */
+static void h_count_zombie(pid_t pid, char st, void *arg)
+{
+    (void)pid;
+    if (st == 'Z')
+        ++*(int *)arg;
+}
+
+int pf_h_zombies(struct pf_server *s)
+{
+    int n = 0;
+
+    if (s->pid > 0 && !s->reaped)
+        h_each_child(s->pid, h_count_zombie, &n);
+    return n;
+}
+
 int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms)
 {
     int64_t deadline = pf_time_now_ms() + timeout_ms;
@@ -369,6 +393,44 @@ static unsigned long h_conn_inode(unsigned sport, unsigned cport)
         fclose(f);
     }
     return found;
+}
+
+int pf_h_listen_queue(const struct pf_server *s)
+{
+    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    int queued = -1;
+
+    for (size_t i = 0; i < 2 && queued < 0; i++) {
+        FILE *f = fopen(files[i], "r");
+        char line[512];
+
+        if (f == NULL)
+            continue;
+        while (queued < 0 && fgets(line, sizeof(line), f) != NULL) {
+            unsigned lp, st, rxq;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%x", &lp, &st,
+                       &rxq) == 3 &&
+                lp == s->port && st == 0x0A) /* TCP_LISTEN: rx_queue is the accept queue */
+                queued = (int)rxq;
+        }
+        fclose(f);
+    }
+    return queued;
+}
+
+int pf_h_wait_listen_queue(const struct pf_server *s, int n, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    int have;
+
+    while ((have = pf_h_listen_queue(s)) != n) {
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("expected %d connections in the listen queue, found %d", n, have);
+            return -1;
+        }
+        h_pause();
+    }
+    return 0;
 }
 
 /* True if process pid holds socket:[inode] among its descriptors. */
@@ -674,6 +736,7 @@ void pf_h_config_defaults(struct pf_h_config *c)
         .max_line = 8192,
         .max_message = 1048576,
         .log_level = "info",
+        .error_log = "",
         .extra = "",
     };
 }
@@ -685,16 +748,17 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      "listen = \"%s\";\n"
                      "protocol = \"%s\";\n"
                      "workers = { start = %d; max = %d; max_requests = %ld;\n"
-                     "            graceful_timeout = %g; stop_timeout = %g; };\n"
+                     "            graceful_timeout = %g; stop_timeout = %g; %s };\n"
                      "client = { read_timeout = %g; write_timeout = %g; idle_timeout = %g; };\n"
                      "echo = { max_line = %ld; };\n"
                      "msg = { max_message = %ld; };\n"
-                     "daemon = { error_log = \"\"; log_level = \"%s\"; };\n"
+                     "daemon = { error_log = \"%s\"; log_level = \"%s\"; };\n"
                      "%s\n",
                      c->listen, c->protocol, c->workers_start, c->workers_max, c->max_requests,
-                     c->graceful_timeout, c->stop_timeout, c->read_timeout, c->write_timeout,
-                     c->idle_timeout, c->max_line, c->max_message, c->log_level,
-                     c->extra ? c->extra : "");
+                     c->graceful_timeout, c->stop_timeout,
+                     c->workers_extra ? c->workers_extra : "", c->read_timeout, c->write_timeout,
+                     c->idle_timeout, c->max_line, c->max_message,
+                     c->error_log ? c->error_log : "", c->log_level, c->extra ? c->extra : "");
 
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
@@ -896,6 +960,13 @@ char *pf_h_log_read(const struct pf_server *s)
     return h_read_file(s->log_path);
 }
 
+char *pf_h_read(const struct pf_server *s, const char *name)
+{
+    char path[PATH_MAX];
+
+    return pf_h_path(path, s, name) == 0 ? h_read_file(path) : NULL;
+}
+
 /* Occurrences of needle in text. */
 static int h_count(const char *text, const char *needle)
 {
@@ -940,6 +1011,31 @@ int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, in
 int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms)
 {
     return pf_h_wait_log_count(s, needle, 1, timeout_ms);
+}
+
+int pf_h_log_word_after(const struct pf_server *s, const char *needle, bool last, char *out,
+                        size_t size)
+{
+    char *log = pf_h_log_read(s);
+    const char *p = log ? strstr(log, needle) : NULL;
+    size_t n;
+
+    for (const char *q = p; last && q != NULL; q = strstr(q + 1, needle))
+        p = q;
+    if (p == NULL) {
+        free(log);
+        return -1;
+    }
+    p += strlen(needle);
+    n = strcspn(p, " \n");
+    if (n == 0 || n >= size || p[n] == '\0') { /* none, too long, or the line not complete */
+        free(log);
+        return -1;
+    }
+    memcpy(out, p, n);
+    out[n] = '\0';
+    free(log);
+    return 0;
 }
 
 int pf_h_log_abnormal_exits(const struct pf_server *s)
@@ -1544,26 +1640,52 @@ int pf_h_http_once(const struct pf_server *s, const char *request, struct pf_h_h
     return rc;
 }
 
-int pf_h_run_cmd(struct pf_server *s, struct pf_h_output *o, char *const argv[])
+/* out and err get the paths of s->dir/NAME.out and NAME.err. 0 or -1. */
+static int h_cmd_paths(const struct pf_server *s, const char *name, char out[PATH_MAX],
+                       char err[PATH_MAX])
+{
+    char file[NAME_MAX];
+
+    snprintf(file, sizeof(file), "%s.out", name);
+    if (pf_h_path(out, s, file) < 0)
+        return -1;
+    snprintf(file, sizeof(file), "%s.err", name);
+    return pf_h_path(err, s, file);
+}
+
+pid_t pf_h_spawn_cmd(struct pf_server *s, const char *name, char *const argv[])
 {
     char out_path[PATH_MAX], err_path[PATH_MAX];
-    pid_t pid;
 
-    *o = (struct pf_h_output){.status = -1, .out = NULL, .err = NULL};
-    if (pf_h_path(out_path, s, "cmd.out") < 0 || pf_h_path(err_path, s, "cmd.err") < 0)
+    if (h_cmd_paths(s, name, out_path, err_path) < 0)
         return -1;
     unlink(out_path);
     unlink(err_path);
-    pid = h_spawn(argv, s->dir, out_path, err_path);
-    if (pid >= 0 && h_wait_child(pid, PF_H_WAIT_MS, &o->status) < 0)
+    return h_spawn(argv, s->dir, out_path, err_path);
+}
+
+int pf_h_finish_cmd(struct pf_server *s, const char *name, pid_t pid, int timeout_ms,
+                    struct pf_h_output *o)
+{
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+
+    *o = (struct pf_h_output){.status = -1, .out = NULL, .err = NULL};
+    if (pid >= 0 && h_wait_child(pid, timeout_ms, &o->status) < 0)
         o->status = -1;
-    o->out = h_read_file(out_path);
-    o->err = h_read_file(err_path);
+    if (h_cmd_paths(s, name, out_path, err_path) == 0) {
+        o->out = h_read_file(out_path);
+        o->err = h_read_file(err_path);
+    }
     if (o->out == NULL)
         o->out = strdup("");
     if (o->err == NULL)
         o->err = strdup("");
     return pid >= 0 && o->status != -1 ? 0 : -1;
+}
+
+int pf_h_run_cmd(struct pf_server *s, struct pf_h_output *o, char *const argv[])
+{
+    return pf_h_finish_cmd(s, "cmd", pf_h_spawn_cmd(s, "cmd", argv), PF_H_WAIT_MS, o);
 }
 
 bool pf_h_have_program(const char *name)

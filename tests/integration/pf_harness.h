@@ -117,7 +117,9 @@ struct pf_h_config {
     long max_line;           /* 8192 */
     long max_message;        /* 1048576 */
     const char *log_level;   /* "info" */
+    const char *error_log;   /* "": the daemon's stderr, which is the test's log */
     const char *extra;       /* appended verbatim: groups added by later features */
+    const char *workers_extra; /* appended inside workers = { }: "request_timeout = 1;" */
 };
 
 void pf_h_config_defaults(struct pf_h_config *c);
@@ -165,6 +167,10 @@ bool pf_h_exited_with(int status, int code);
  * returns how many exist. Every pid found is remembered for teardown. */
 int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);
 
+/* Zombie children of the master now: workers that exited and were not
+ * reaped (yet). */
+int pf_h_zombies(struct pf_server *s);
+
 /* Wait until exactly n live workers exist. 0 or -1. */
 int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms);
 
@@ -192,6 +198,14 @@ int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
  * timeout_ms for the accept. Returns the pid, or -1. */
 pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms);
 
+/* Connections waiting in the server's accept queue (what `ss -lnt`
+ * shows as Recv-Q), from /proc/net/tcp{,6}; -1 if its listening socket
+ * is not found. */
+int pf_h_listen_queue(const struct pf_server *s);
+
+/* Wait until exactly n connections wait in the accept queue. 0 or -1. */
+int pf_h_wait_listen_queue(const struct pf_server *s, int n, int timeout_ms);
+
 /* Workers of this server that are now children of the test process (live
  * or zombie): left behind by a master that exited. Zombies found are
  * reaped (other children too: sanitizer helper tasks); live ones are left
@@ -209,6 +223,9 @@ int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
 /* The whole log as a string (free it), or NULL. */
 char *pf_h_log_read(const struct pf_server *s);
 
+/* The whole file dir/name as a string (free it), or NULL. */
+char *pf_h_read(const struct pf_server *s, const char *name);
+
 /* Occurrences of needle in the log. */
 int pf_h_log_count(const struct pf_server *s, const char *needle);
 
@@ -218,6 +235,12 @@ bool pf_h_log_contains(const struct pf_server *s, const char *needle);
 int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, int timeout_ms);
 
 int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms);
+
+/* The word (up to a blank or the line's end) after the first, or with
+ * last the last, occurrence of needle in the log, into out (size bytes).
+ * 0, or -1 when there is none yet. */
+int pf_h_log_word_after(const struct pf_server *s, const char *needle, bool last, char *out,
+                        size_t size);
 
 /* Log lines saying a worker ended abnormally: "killed by signal" or
  * "exited with status N" with N != 0. */
@@ -298,6 +321,11 @@ void pf_h_close_reset(int fd);
  * returned non-zero (or could not start). */
 int pf_h_run_clients(int n, int (*fn)(int index, void *arg), void *arg);
 
+/* A bound of ms for how fast the server reacts, made 10 times as long when
+ * the server runs under a wrapper (PF_TEST_WRAPPER: valgrind), which slows
+ * every process start and exit by that much. */
+int pf_h_scaled_ms(int ms);
+
 /* Print a harness diagnostic ("harness: ...") on stderr. */
 void pf_h_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -364,6 +392,16 @@ int pf_h_http_once(const struct pf_server *s, const char *request, struct pf_h_h
 /* Run argv (argv[0] looked up in PATH) to completion within PF_H_WAIT_MS,
  * in s->dir, stdout and stderr captured like pf_h_run. 0 or -1. */
 int pf_h_run_cmd(struct pf_server *s, struct pf_h_output *o, char *const argv[]);
+
+/* Start argv (argv[0] looked up in PATH) in s->dir without waiting, its
+ * stdout and stderr going to s->dir/NAME.out and NAME.err (a command that
+ * runs beside others, e.g. a load generator). The pid, or -1. */
+pid_t pf_h_spawn_cmd(struct pf_server *s, const char *name, char *const argv[]);
+
+/* Wait up to timeout_ms for the command pf_h_spawn_cmd(s, name, ...)
+ * started as pid (SIGKILL after), then capture its outputs. 0 or -1. */
+int pf_h_finish_cmd(struct pf_server *s, const char *name, pid_t pid, int timeout_ms,
+                    struct pf_h_output *o);
 
 /* True if an executable called name is found in PATH. */
 bool pf_h_have_program(const char *name);

@@ -645,16 +645,20 @@ PF_H_TEST(test_reopen_and_reload)
     assert_int_equal(json_object_size(j), 1); /* just {"ok":true} */
     json_decref(j);
     assert_int_equal(pf_h_wait_log(s, "log reopened", PF_H_WAIT_MS), 0);
-
-    j = ctl_call(fd, "reload");
-    assert_false(jok(j));
-    assert_string_equal(jstr(j, "error"),
-                        "reload is not supported yet: restart to apply a new configuration");
-    json_decref(j);
-
-    json_decref(ctl_ok(fd, "status")); /* still usable */
     assert_int_equal(pf_h_worker_pids(s, after, 8), 2);
-    assert_memory_equal(before, after, 2 * sizeof(pid_t));
+    assert_memory_equal(before, after, 2 * sizeof(pid_t)); /* reopen keeps the workers */
+
+    j = ctl_ok(fd, "reload"); /* the same file: a new generation, nothing changed */
+    assert_int_equal(jint(j, "generation"), 2);
+    assert_int_equal(json_array_size(json_object_get(j, "changed")), 0);
+    assert_int_equal(json_array_size(json_object_get(j, "restart_required")), 0);
+    json_decref(j);
+    j = ctl_ok(fd, "status"); /* still usable */
+    assert_int_equal(jint(j, "generation"), 2);
+    assert_int_equal(jint(j, "totals.reloads"), 1);
+    json_decref(j);
+    assert_int_equal(pf_h_wait_pid_gone(before[0], PF_H_WAIT_MS), 0); /* new workers took over */
+    assert_int_equal(pf_h_wait_pid_gone(before[1], PF_H_WAIT_MS), 0);
     assert_int_equal(pf_h_check_serves(s), 0);
     close(fd);
 }

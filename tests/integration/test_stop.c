@@ -184,7 +184,11 @@ PF_H_TEST(test_sigterm_overrides_sigquit)
     assert_all_gone(s);
 }
 
-/* Start a one-worker echo server; returns the worker. */
+/* The backlog of the one-worker servers; the queue tests fill it. */
+#define QUEUE 8
+#define QUEUE_CONFIG "backlog = 8;\n"
+
+/* Start a one-worker echo server with backlog QUEUE; returns the worker. */
 static pid_t start_one_worker(struct pf_server *s)
 {
     struct pf_h_config c;
@@ -192,64 +196,84 @@ static pid_t start_one_worker(struct pf_server *s)
 
     pf_h_config_defaults(&c);
     c.workers_start = 1;
+    c.extra = QUEUE_CONFIG;
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     assert_int_equal(pf_h_worker_pids(s, &w, 1), 1);
     return w;
 }
 
-/* Expect the line the queued client sent to come back, then close it. */
-static void assert_queued_served(int queued)
+/* Fill the listen queue to its backlog: QUEUE clients connect and send
+ * their own line; returns once all of them wait in the accept queue (as
+ * `ss -lnt` would show: Recv-Q 8). */
+static void fill_queue(struct pf_server *s, int queued[QUEUE])
 {
-    char reply[8] = "";
+    char line[32];
 
-    assert_int_equal(pf_h_recv(queued, reply, 7), 0);
-    assert_memory_equal(reply, "queued\n", 7);
-    close(queued);
+    for (int i = 0; i < QUEUE; i++) {
+        queued[i] = pf_h_connect(s);
+        assert_true(queued[i] >= 0);
+        snprintf(line, sizeof(line), "queued %d\n", i);
+        assert_int_equal(pf_h_send(queued[i], line, strlen(line)), 0);
+    }
+    assert_int_equal(pf_h_wait_listen_queue(s, QUEUE, PF_H_WAIT_MS), 0);
 }
 
-/* A connection in the accept queue when the stop order reaches an idle
- * worker is served (drained), not reset: the kernel accepted it for us.
- * The worker is held stopped (SIGSTOP) so that the connection is queued
- * and the order pending when it resumes. */
+/* Every queued client gets its whole line back, then closes (in queue
+ * order: the worker serves them one after the other). */
+static void assert_queue_served(const int queued[QUEUE])
+{
+    char line[32], reply[32];
+
+    for (int i = 0; i < QUEUE; i++) {
+        int n = snprintf(line, sizeof(line), "queued %d\n", i);
+
+        assert_int_equal(pf_h_recv(queued[i], reply, (size_t)n), 0);
+        assert_memory_equal(reply, line, (size_t)n);
+        close(queued[i]);
+    }
+}
+
+/* A full listen queue when the stop order reaches an idle worker is
+ * served (drained), not reset: the kernel accepted those connections for
+ * us. The worker is held stopped (SIGSTOP) so that the connections queue
+ * and the order is pending when it resumes. */
 PF_H_TEST(test_sigquit_drains_the_queue)
 {
     pid_t w = start_one_worker(s);
-    int queued;
+    int queued[QUEUE];
 
     assert_int_equal(kill(w, SIGSTOP), 0);
     assert_int_equal(pf_h_wait_pid_state(w, 'T', PF_H_WAIT_MS), 0);
-    queued = pf_h_connect(s);
-    assert_true(queued >= 0);
-    assert_int_equal(pf_h_send(queued, "queued\n", 7), 0);
+    fill_queue(s, queued);
     assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
     assert_int_equal(pf_h_wait_signal_pending(w, SIGQUIT, PF_H_WAIT_MS), 0);
     assert_int_equal(kill(w, SIGCONT), 0);
 
-    assert_queued_served(queued);
+    assert_queue_served(queued);
     assert_exit_0(s, pf_time_now_ms(), PF_H_WAIT_MS);
+    assert_false(pf_h_log_contains(s, "SIGKILL"));
     assert_all_gone(s);
 }
 
 /* The same with the worker busy when SIGQUIT comes: it finishes its
- * client, then serves the one that queued behind it. */
+ * client, then serves the full queue that built up behind it. */
 PF_H_TEST(test_sigquit_serves_the_queue)
 {
     pid_t busy;
-    int first, queued;
+    int first, queued[QUEUE];
 
     start_one_worker(s);
     first = held_client(s, &busy);
-    queued = pf_h_connect(s);
-    assert_true(queued >= 0);
-    assert_int_equal(pf_h_send(queued, "queued\n", 7), 0);
+    fill_queue(s, queued);
 
     assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
     assert_int_equal(pf_h_wait_signal_pending(busy, SIGQUIT, PF_H_WAIT_MS), 0);
     assert_int_equal(pf_h_exchange(s, first, "last words"), 0);
     close(first);
 
-    assert_queued_served(queued);
+    assert_queue_served(queued);
     assert_exit_0(s, pf_time_now_ms(), PF_H_WAIT_MS);
+    assert_false(pf_h_log_contains(s, "SIGKILL"));
     assert_all_gone(s);
 }
 

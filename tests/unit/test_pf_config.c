@@ -117,6 +117,17 @@ static void assert_defaults(const struct pf_config *c, const char *root)
                         "127.0.0.1:8080");
     assert_int_equal(c->backlog, 511);
     assert_int_equal(c->defer_accept_ms, 1000);
+    assert_string_equal(c->workers.mode, "static");
+    assert_false(pf_config_dynamic(c));
+    assert_int_equal(c->workers.min_spare, 2);
+    assert_int_equal(c->workers.max_spare, 8);
+    assert_int_equal(c->workers.max_spawn_rate, 32);
+    assert_int_equal(c->workers.max_requests_jitter, 0);
+    assert_int_equal(c->workers.max_lifetime_ms, 0);
+    assert_int_equal(c->workers.request_timeout_ms, 0);
+    assert_int_equal(c->workers.crash_limit, 5);
+    assert_int_equal(c->workers.crash_window_ms, 10000);
+    assert_int_equal(c->workers.backoff_max_ms, 30000);
     assert_string_equal(c->protocol, "http");
     assert_int_equal(c->workers.start, 4);
     assert_int_equal(c->workers.max, 64);
@@ -205,6 +216,16 @@ static const char full_config[] =
     "  max_requests = 10000000000L;\n"
     "  graceful_timeout = 12;\n"
     "  stop_timeout = 2.5;\n"
+    "  mode = \"dynamic\";\n"
+    "  min_spare = 3;\n"
+    "  max_spare = 5;\n"
+    "  max_spawn_rate = 4;\n"
+    "  max_requests_jitter = 100;\n"
+    "  max_lifetime = 3600;\n"
+    "  request_timeout = 90;\n"
+    "  crash_limit = 3;\n"
+    "  crash_window = 20;\n"
+    "  backoff_max = 60;\n"
     "};\n"
     "client: {\n"
     "  read_timeout = 7;\n"
@@ -250,6 +271,16 @@ static void test_full_file(void **state)
     assert_string_equal(c->protocol, "msg");
     assert_int_equal(c->workers.start, 8);
     assert_int_equal(c->workers.max, 16);
+    assert_true(pf_config_dynamic(c));
+    assert_int_equal(c->workers.min_spare, 3);
+    assert_int_equal(c->workers.max_spare, 5);
+    assert_int_equal(c->workers.max_spawn_rate, 4);
+    assert_int_equal(c->workers.max_requests_jitter, 100);
+    assert_int_equal(c->workers.max_lifetime_ms, 3600000);
+    assert_int_equal(c->workers.request_timeout_ms, 90000);
+    assert_int_equal(c->workers.crash_limit, 3);
+    assert_int_equal(c->workers.crash_window_ms, 20000);
+    assert_int_equal(c->workers.backoff_max_ms, 60000);
     assert_true(c->workers.max_requests == 10000000000L);
     assert_int_equal(c->workers.graceful_timeout_ms, 12000);
     assert_int_equal(c->workers.stop_timeout_ms, 2500);
@@ -572,6 +603,14 @@ static const struct {
     {"listen = \"example.com:80\";\n", 1, "listen", "invalid address \"example.com:80\": "},
     {"listen = \"\";\n", 1, "listen", "invalid address \"\": "},
     {"listen = 8080;\n", 1, "listen", "must be a string (got an integer)"},
+    {"workers = { mode = \"prefork\"; };\n", 1, "workers.mode",
+     "unknown mode \"prefork\" (expected \"static\" or \"dynamic\")"},
+    {"workers = {\n min_spare = 9;\n};\n", 2, "workers.min_spare",
+     "max_spare (8) must be at least min_spare (9)"},
+    {"workers = { mode = \"dynamic\";\n max = 4; };\n", 2, "workers.max",
+     "max_spare (8) must be at most workers.max (4)"},
+    {"workers = { request_timeout = -5; };\n", 1, "workers.request_timeout", "(got -5)"},
+    {"workers = { crash_limit = 0; };\n", 1, "workers.crash_limit", "(got 0)"},
     {"defer_accept = -1;\n", 1, "defer_accept", "must be 0 (off) or a number of seconds up to 86400 (got -1)"},
     {"defer_accept = 86401;\n", 1, "defer_accept", "(got 86401)"},
     {"defer_accept = \"1\";\n", 1, "defer_accept", "(got a string)"},

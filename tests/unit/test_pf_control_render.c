@@ -42,11 +42,16 @@ static void fixed_status(struct pf_ctl_status *st)
     st->reloads = 2;
     st->auth_failures = 7;
     st->exits_abnormal = 4;
+    st->hung_killed = 6;
     st->exits_by_signal[9] = 2;
     st->exits_by_signal[11] = 1;
     st->listen_queue = 3;
     st->listen_queue_max = 9;
     st->backlog = 511;
+    st->mode = "dynamic";
+    st->max_workers_reached = 6;
+    st->respawn_backoff_ms = 2500;
+    st->crash_exits_recent = 8;
 }
 
 /* Two workers: one busy with every field set, one idle with none. */
@@ -103,16 +108,17 @@ static void test_status_top(void **state)
     struct pf_ctl_status st;
     json_t *j, *wk, *tot, *q;
     int ok, stopping;
-    json_int_t pid, start, up, gen;
+    json_int_t pid, start, up, gen, backoff, crashes;
     const char *version, *protocol, *listen;
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:o, s:o, s:o !}", "ok", &ok,
-           "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
+    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o !}", "ok",
+           &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
            "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping",
-           &stopping, "workers", &wk, "totals", &tot, "listen_queue", &q);
+           &stopping, "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers",
+           &wk, "totals", &tot, "listen_queue", &q);
     assert_true(ok);
     assert_int_equal(pid, 4242);
     assert_string_equal(version, "1.2.3");
@@ -122,6 +128,8 @@ static void test_status_top(void **state)
     assert_string_equal(protocol, "http");
     assert_string_equal(listen, "127.0.0.1:8080");
     assert_false(stopping);
+    assert_int_equal(backoff, 2500);
+    assert_int_equal(crashes, 8);
     json_decref(j);
 }
 
@@ -132,14 +140,16 @@ static void test_status_workers(void **state)
     json_t *j;
     json_int_t target, max, total, idle, busy, starting, keepalive, stopping, reading, writing,
         closing;
+    const char *mode;
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
-           "target", &target, "max", &max, "total", &total, "idle", &idle, "busy", &busy,
-           "starting", &starting, "keepalive", &keepalive, "stopping", &stopping, "reading",
-           &reading, "writing", &writing, "closing", &closing);
+    unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
+           "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle, "busy",
+           &busy, "starting", &starting, "keepalive", &keepalive, "stopping", &stopping,
+           "reading", &reading, "writing", &writing, "closing", &closing);
+    assert_string_equal(mode, "dynamic");
     assert_int_equal(target, 4);
     assert_int_equal(max, 64);
     assert_int_equal(total, 10);
@@ -159,17 +169,18 @@ static void test_status_totals(void **state)
 {
     struct pf_ctl_status st;
     json_t *j, *sig;
-    json_int_t v[9], qlen, qmax, backlog;
-    static const json_int_t want[9] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7};
+    json_int_t v[11], qlen, qmax, backlog;
+    static const json_int_t want[11] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6, 6};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I !}}", "totals",
+    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I !}}", "totals",
            "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
-           "exits_by_signal", &sig, "auth_failures", &v[8]);
-    for (int i = 0; i < 9; i++)
+           "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
+           "max_workers_reached", &v[10]);
+    for (int i = 0; i < 11; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -333,13 +344,16 @@ static void test_config_values(void **state)
 struct config_group {
     const char *name; /* NULL: the top level */
     size_t count;
-    const char *keys[14];
+    const char *keys[16];
 };
 
 static const struct config_group config_groups[] = {
     {NULL, 12, {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
                 "http", "control", "daemon"}},
-    {"workers", 5, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout"}},
+    {"workers", 15, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode",
+                     "min_spare", "max_spare", "max_spawn_rate", "max_requests_jitter",
+                     "max_lifetime", "request_timeout", "crash_limit", "crash_window",
+                     "backoff_max"}},
     {"client", 3, {"read_timeout", "write_timeout", "idle_timeout"}},
     {"echo", 1, {"max_line"}},
     {"msg", 1, {"max_message"}},
@@ -424,6 +438,31 @@ static void test_ok(void **state)
     assert_string_equal(note, "é");
     json_decref(j);
     assert_null(pf_ctl_render_ok(json_integer(1)));
+}
+
+/* A reload's reply: the generation and both lists, in this order, on the
+ * wire exactly as docs/control-protocol.md shows it. */
+static void test_reload(void **state)
+{
+    static struct pf_reload_report rep;
+    size_t len = 0;
+    char *line;
+
+    (void)state;
+    rep.generation = 3;
+    snprintf(rep.diff.applied.name[rep.diff.applied.n++], PF_RELOAD_NAME_LEN, "listen");
+    snprintf(rep.diff.applied.name[rep.diff.applied.n++], PF_RELOAD_NAME_LEN, "http.root");
+    snprintf(rep.diff.restart.name[rep.diff.restart.n++], PF_RELOAD_NAME_LEN, "workers.max");
+    line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
+    assert_non_null(line);
+    assert_string_equal(line, "{\"ok\":true,\"generation\":3,\"changed\":[\"listen\","
+                              "\"http.root\"],\"restart_required\":[\"workers.max\"]}\n");
+    free(line);
+    rep = (struct pf_reload_report){.generation = 2};
+    line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
+    assert_string_equal(line, "{\"ok\":true,\"generation\":2,\"changed\":[],"
+                              "\"restart_required\":[]}\n");
+    free(line);
 }
 
 /* dump_line: compact, one line, "\n" last; NULL in gives NULL out. */
@@ -614,6 +653,7 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_spawns_total", "", "12"},
     {"preforkd_worker_respawns_total", "", "5"},
     {"preforkd_worker_abnormal_exits_total", "", "4"},
+    {"preforkd_worker_hung_killed_total", "", "6"},
     {"preforkd_worker_signal_exits_total", "{signal=\"9\"}", "2"},
     {"preforkd_worker_signal_exits_total", "{signal=\"11\"}", "1"},
     {"preforkd_reloads_total", "", "2"},
@@ -622,6 +662,9 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_listen_queue_max_length", "", "9"},
     {"preforkd_listen_backlog", "", "511"},
     {"preforkd_worker_busy_seconds_max", "", "1.500"},
+    {"preforkd_max_workers_reached_total", "", "6"},
+    {"preforkd_worker_crash_exits_recent", "", "8"},
+    {"preforkd_respawn_backoff_seconds", "", "2.500"},
 };
 
 /* Every expected sample with its value, and no other sample. */
@@ -702,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_ok),
+        cmocka_unit_test(test_reload),
         cmocka_unit_test(test_dump_line),
         cmocka_unit_test(test_metrics_values),
         cmocka_unit_test(test_metrics_empty),

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pf_addr.h"
 #include "pf_scoreboard.h"
 #include "pf_time.h"
 
@@ -159,16 +160,20 @@ static void test_claim_clears_stale(void **state)
     assert_int_equal(atomic_load(&s->pid), 0);
 }
 
-/* begin_client records the peer and BUSY; end_client goes IDLE. */
+/* begin_client records the peer and BUSY (read back as text); end_client
+ * goes IDLE with no client. */
 static void test_client_cycle(void **state)
 {
     struct pf_scoreboard *sb = *state;
     struct pf_slot *s = &sb->slots[pf_scoreboard_claim(sb)];
     struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(5555)};
+    char text[PF_ADDR_STRLEN];
     int64_t before, after;
 
     peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     pf_slot_set_state(s, PF_SLOT_IDLE);
+    pf_slot_read_client(s, text, sizeof(text));
+    assert_string_equal(text, "");
     before = pf_time_now_ms();
     pf_slot_begin_client(s, (const struct sockaddr *)&peer, sizeof(peer));
     after = pf_time_now_ms();
@@ -176,9 +181,13 @@ static void test_client_cycle(void **state)
     assert_memory_equal(&s->client, &peer, sizeof(peer));
     assert_in_range(atomic_load(&s->busy_since_ms), before, after);
     assert_counters(s, 1, 0, 0, 0);
+    pf_slot_read_client(s, text, sizeof(text));
+    assert_string_equal(text, "127.0.0.1:5555");
     pf_slot_end_client(s);
     assert_int_equal(pf_slot_get_state(s), PF_SLOT_IDLE);
     assert_int_equal(atomic_load(&s->busy_since_ms), 0);
+    pf_slot_read_client(s, text, sizeof(text));
+    assert_string_equal(text, "");
     assert_counters(s, 1, 0, 0, 0);
 }
 

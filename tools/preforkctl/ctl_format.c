@@ -265,6 +265,27 @@ static void fmt_status_workers(struct fmt_report *r, const json_t *st)
     fmt_add(r, "worker states", "%s", states);
 }
 
+/* The supervision policy: the pool's mode, the crash backoff, how often
+ * the pool was saturated. Only the lines a server sends (older ones send
+ * none of them). */
+static void fmt_status_supervision(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24];
+    int64_t backoff = fmt_int(st, "respawn_backoff_ms");
+
+    if (fmt_get(st, "workers.mode"))
+        fmt_add(r, "pool mode", "%s", fmt_str(st, "workers.mode", "?", a, sizeof(a)));
+    if (backoff > 0)
+        fmt_add(r, "respawn delay", "%.1f s between forks (recent crashes: %s)",
+                (double)backoff / 1000.0, fmt_num(st, "crash_exits_recent", b, sizeof(b)));
+    else if (backoff == 0)
+        fmt_add(r, "respawn delay", "none (recent crashes: %s)",
+                fmt_num(st, "crash_exits_recent", b, sizeof(b)));
+    if (fmt_get(st, "totals.max_workers_reached"))
+        fmt_add(r, "max reached", "%s times (every worker busy at workers.max)",
+                fmt_num(st, "totals.max_workers_reached", a, sizeof(a)));
+}
+
 /* The totals and the listen queue. */
 static void fmt_status_totals(struct fmt_report *r, const json_t *st)
 {
@@ -283,6 +304,7 @@ static void fmt_status_totals(struct fmt_report *r, const json_t *st)
     fmt_signals(st, sig, sizeof(sig));
     if (sig[0] != '\0')
         fmt_add(r, "exits by signal", "%s", sig);
+    fmt_add(r, "hung killed", "%s", fmt_num(st, "totals.hung_killed", a, sizeof(a)));
     fmt_add(r, "reloads", "%s", fmt_num(st, "totals.reloads", a, sizeof(a)));
     fmt_add(r, "auth failures", "%s", fmt_num(st, "totals.auth_failures", a, sizeof(a)));
     fmt_add(r, "listen queue", "%s (max %s, backlog %s)",
@@ -297,6 +319,7 @@ void ctl_print_status(FILE *out, const json_t *reply)
 
     fmt_status_server(&r, reply);
     fmt_status_workers(&r, reply);
+    fmt_status_supervision(&r, reply);
     fmt_status_totals(&r, reply);
     fmt_report_print(out, &r);
 }
@@ -464,21 +487,52 @@ void ctl_print_config(FILE *out, const json_t *reply)
 
 /* ------------------------------------------------------ confirmations */
 
-/* help: the commands the server knows. */
-static void fmt_help(FILE *out, const json_t *reply)
+/* The strings of the array list, made safe, each after sep but the first. */
+static void fmt_words(FILE *out, const json_t *list, const char *sep)
 {
-    const json_t *list = json_object_get(reply, "commands");
+    const char *next = "";
     char word[64];
     size_t i;
     const json_t *w;
 
-    fputs("server commands:", out);
     json_array_foreach ((json_t *)list, i, w)
         if (json_is_string(w)) {
             ctl_fmt_safe(json_string_value(w), word, sizeof(word));
-            fprintf(out, " %s", word);
+            fprintf(out, "%s%s", next, word);
+            next = sep;
         }
+}
+
+/* help: the commands the server knows. */
+static void fmt_help(FILE *out, const json_t *reply)
+{
+    fputs("server commands: ", out);
+    fmt_words(out, json_object_get(reply, "commands"), " ");
     fputc('\n', out);
+}
+
+/* reload: the generation in force, what changed, and what waits for a
+ * restart (a line each, the last only when there is such a setting). */
+static void fmt_reload(FILE *out, const json_t *reply)
+{
+    const json_t *changed = json_object_get(reply, "changed");
+    const json_t *restart = json_object_get(reply, "restart_required");
+    char a[24];
+
+    fprintf(out, "configuration reloaded: generation %s\n",
+            fmt_num(reply, "generation", a, sizeof(a)));
+    if (json_array_size(changed) == 0) {
+        fputs("no setting changed\n", out);
+    } else {
+        fputs("changed: ", out);
+        fmt_words(out, changed, ", ");
+        fputc('\n', out);
+    }
+    if (json_array_size(restart) > 0) {
+        fputs("not applied until restart: ", out);
+        fmt_words(out, restart, ", ");
+        fputc('\n', out);
+    }
 }
 
 void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
@@ -489,7 +543,7 @@ void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
         fprintf(out, "workers target: %s -> %s\n", fmt_num(reply, "previous", a, sizeof(a)),
                 fmt_num(reply, "target", b, sizeof(b)));
     else if (strcmp(verb, "reload") == 0)
-        fputs("configuration reloaded\n", out);
+        fmt_reload(out, reply);
     else if (strcmp(verb, "reopen") == 0)
         fputs("log files reopened\n", out);
     else if (strcmp(verb, "stop") == 0)

@@ -50,7 +50,7 @@ static const char status_reply[] =
     "\"starting\":0,\"idle\":2,\"reading\":0,\"writing\":1,\"keepalive\":0,\"closing\":0,"
     "\"stopping\":0},\"totals\":{\"connections\":10,\"requests\":25,\"bytes_in\":2048,"
     "\"bytes_out\":3221225472,\"spawned\":4,\"respawns\":1,\"reloads\":0,"
-    "\"abnormal_exits\":1,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1}},"
+    "\"abnormal_exits\":1,\"hung_killed\":2,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1}},"
     "\"listen_queue\":{\"length\":0,\"max\":5,\"backlog\":511}}";
 
 static const char workers_reply[] =
@@ -131,9 +131,43 @@ static void test_status(void **state)
     assert_non_null(strstr(t, "sent:            3.0 GiB\n"));
     assert_non_null(strstr(t, "spawned:         4 (1 respawns, 1 abnormal exits)\n"));
     assert_non_null(strstr(t, "exits by signal: 9: 1\n"));
+    assert_non_null(strstr(t, "hung killed:     2\n"));
     assert_non_null(strstr(t, "listen queue:    0 (max 5, backlog 511)\n"));
     free(c.text);
     json_decref(j);
+}
+
+/* The supervision lines of a server that sends them: mode, backoff
+ * (running or not), saturation count. */
+static void test_status_supervision(void **state)
+{
+    static const char *const replies[2] = {
+        "{\"ok\":true,\"respawn_backoff_ms\":2000,\"crash_exits_recent\":6,"
+        "\"workers\":{\"mode\":\"dynamic\"},\"totals\":{\"max_workers_reached\":3}}",
+        "{\"ok\":true,\"respawn_backoff_ms\":0,\"crash_exits_recent\":1,"
+        "\"workers\":{\"mode\":\"static\"},\"totals\":{\"max_workers_reached\":0}}"};
+    static const char *const lines[2][3] = {
+        {"pool mode:     dynamic\n",
+         "respawn delay: 2.0 s between forks (recent crashes: 6)\n",
+         "max reached:   3 times (every worker busy at workers.max)\n"},
+        {"pool mode:     static\n", "respawn delay: none (recent crashes: 1)\n",
+         "max reached:   0 times"}};
+
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        struct capture c;
+        json_t *j = parse(replies[i]);
+        const char *t;
+
+        cap_open(&c);
+        ctl_print_status(c.f, j);
+        t = cap_close(&c);
+        for (int k = 0; k < 3; k++)
+            if (!strstr(t, lines[i][k]))
+                fail_msg("no \"%s\" in:\n%s", lines[i][k], t);
+        free(c.text);
+        json_decref(j);
+    }
 }
 
 /* Fields a server does not send print as "?"; nothing crashes. */
@@ -149,6 +183,8 @@ static void test_status_missing_fields(void **state)
     t = cap_close(&c);
     assert_non_null(strstr(t, "pid:"));
     assert_non_null(strstr(t, "? idle, ? busy, ? total (target ?, max ?)"));
+    assert_null(strstr(t, "pool mode"));
+    assert_null(strstr(t, "respawn delay"));
     free(c.text);
     json_decref(j);
 }
@@ -226,25 +262,41 @@ static void test_config(void **state)
     json_decref(j);
 }
 
+/* Each command's confirmation; reload's: the generation, what changed,
+ * what waits for a restart (an older server's bare {"ok":true} still
+ * prints). */
 static void test_confirmations(void **state)
 {
+    static const char *const replies[][2] = {
+        {"scale", "{\"ok\":true,\"previous\":2,\"target\":3}"},
+        {"stop", "{\"ok\":true,\"stopping\":\"fast\"}"},
+        {"help", "{\"ok\":true,\"commands\":[\"status\",\"workers\"]}"},
+        {"reload", "{\"ok\":true,\"generation\":3,\"changed\":[\"listen\",\"http.root\"],"
+                   "\"restart_required\":[\"workers.max\",\"control.listen\"]}"},
+        {"reload", "{\"ok\":true,\"generation\":2,\"changed\":[],\"restart_required\":[]}"},
+        {"reload", "{\"ok\":true}"},
+    };
     struct capture c;
-    json_t *scale = parse("{\"ok\":true,\"previous\":2,\"target\":3}");
-    json_t *stop = parse("{\"ok\":true,\"stopping\":\"fast\"}");
-    json_t *help = parse("{\"ok\":true,\"commands\":[\"status\",\"workers\"]}");
 
     (void)state;
     cap_open(&c);
-    ctl_print_confirmation(c.f, "scale", scale);
-    ctl_print_confirmation(c.f, "stop", stop);
-    ctl_print_confirmation(c.f, "help", help);
+    for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+        json_t *j = parse(replies[i][1]);
+
+        ctl_print_confirmation(c.f, replies[i][0], j);
+        json_decref(j);
+    }
     assert_string_equal(cap_close(&c), "workers target: 2 -> 3\n"
                                        "stopping (fast)\n"
-                                       "server commands: status workers\n");
+                                       "server commands: status workers\n"
+                                       "configuration reloaded: generation 3\n"
+                                       "changed: listen, http.root\n"
+                                       "not applied until restart: workers.max, control.listen\n"
+                                       "configuration reloaded: generation 2\n"
+                                       "no setting changed\n"
+                                       "configuration reloaded: generation ?\n"
+                                       "no setting changed\n");
     free(c.text);
-    json_decref(scale);
-    json_decref(stop);
-    json_decref(help);
 }
 
 static void test_top_header(void **state)
@@ -270,6 +322,7 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration),      cmocka_unit_test(test_running_and_bytes),
         cmocka_unit_test(test_safe),          cmocka_unit_test(test_status),
+        cmocka_unit_test(test_status_supervision),
         cmocka_unit_test(test_status_missing_fields), cmocka_unit_test(test_workers),
         cmocka_unit_test(test_workers_cut_to_width), cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),

@@ -1,0 +1,252 @@
+/* pf_reload_run: reload the configuration and roll the pool over (master). */
+#include "pf_reload_run.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pf_listener.h"
+#include "pf_log.h"
+#include "pf_scoreboard.h"
+#include "pf_time.h"
+
+/* What a reload has opened before it knows it will succeed. */
+struct reload_prep {
+    const struct pf_proto *proto;
+    int listen_fd;                 /* -1: the socket in use stays */
+    int log_fd;                    /* -1: no new error log file */
+    char listen_text[PF_ADDR_STRLEN];
+};
+
+/* Close what the preparation opened (the reload failed). */
+static void reload_unprepare(struct reload_prep *p)
+{
+    if (p->listen_fd >= 0)
+        close(p->listen_fd);
+    if (p->log_fd >= 0)
+        close(p->log_fd);
+    p->listen_fd = p->log_fd = -1;
+}
+
+/* Open what next needs that can fail: the new listen address, the new
+ * error log; then the protocol's master_init, last, since it changes the
+ * master's tables once it has checked everything. 0, or -1 with err
+ * (everything opened is closed again). */
+static int reload_open(struct pf_reloader *r, const struct pf_config *next,
+                       const struct pf_reload_diff *d, struct reload_prep *p, char *err,
+                       size_t errlen)
+{
+    p->proto = pf_proto_find(next->protocol);
+    if (p->proto == NULL) {
+        snprintf(err, errlen, "unknown protocol \"%s\"", next->protocol);
+        return -1;
+    }
+    if (d->listen_moved && r->nold == PF_RELOAD_OLD_LISTENERS) {
+        snprintf(err, errlen, "listen: %d older listening sockets still serve their last "
+                 "clients; reload again once their workers are gone", r->nold);
+        return -1;
+    }
+    if (d->listen_moved &&
+        (p->listen_fd = pf_listener_open(next, p->listen_text, err, errlen)) < 0)
+        return -1;
+    if (d->error_log_moved && next->daemon.error_log[0] &&
+        (p->log_fd = pf_log_open_append("log file", next->daemon.error_log, err, errlen)) < 0) {
+        reload_unprepare(p);
+        return -1;
+    }
+    if (p->proto->master_init && p->proto->master_init(next, err, errlen) < 0) {
+        reload_unprepare(p);
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the file into next and prepare it. 0, or -1 with err. */
+static int reload_prepare(struct pf_reloader *r, struct pf_config *next, struct reload_prep *p,
+                          struct pf_reload_diff *d, char *err, size_t errlen)
+{
+    if (pf_config_load(next, r->path, err, errlen) < 0)
+        return -1;
+    pf_reload_diff(r->cfg, next, d);
+    pf_reload_keep_restart_only(r->cfg, next);
+    if (pf_reload_check(next, r->path, err, errlen) < 0)
+        return -1;
+    return reload_open(r, next, d, p, err, errlen);
+}
+
+/* Switch to the new listening socket; the old one waits in r->old for
+ * the last worker that uses it. */
+static void reload_move_listener(struct pf_reloader *r, struct reload_prep *p)
+{
+    struct pf_pool *pool = r->pool;
+
+    r->old[r->nold] = (struct pf_old_listener){pool->listen_fd, pool->generation, ""};
+    memcpy(r->old[r->nold++].text, r->listen_text, PF_ADDR_STRLEN);
+    pool->listen_fd = p->listen_fd;
+    p->listen_fd = -1;
+    memcpy(r->listen_text, p->listen_text, PF_ADDR_STRLEN);
+    pf_listener_announce(r->cfg, (*r->proto)->url_scheme, r->listen_text);
+}
+
+/* Log what the reload did: the generation, the settings applied, and
+ * (as a warning) those that wait for a restart. */
+static void reload_log(const struct pf_reload_report *rep)
+{
+    char list[PF_RELOAD_NAMES_MAX * PF_RELOAD_NAME_LEN];
+
+    pf_log_notice("reload: generation %u (%s%s)", rep->generation,
+                  rep->diff.applied.n ? "changed: " : "no setting changed",
+                  pf_reload_join(&rep->diff.applied, list, sizeof(list)));
+    if (rep->diff.restart.n)
+        pf_log_warn("reload: not applied until restart: %s",
+                    pf_reload_join(&rep->diff.restart, list, sizeof(list)));
+}
+
+/* Apply next: nothing here can fail. */
+static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
+                          struct reload_prep *p, struct pf_reload_report *rep)
+{
+    struct pf_pool *pool = r->pool;
+    const struct pf_reload_diff *d = &rep->diff;
+
+    if (d->error_log_moved && p->log_fd >= 0)
+        pf_log_use(p->log_fd, next->daemon.error_log);
+    else if (d->error_log_moved)
+        pf_log_close(); /* back to stderr */
+    p->log_fd = -1;
+    pf_log_set_level(next->daemon.log_level);
+    *r->cfg = *next;
+    *r->proto = pool->proto = p->proto;
+    if (d->listen_moved)
+        reload_move_listener(r, p);
+    else if (d->listen_tuned)
+        pf_listener_tune(pool->listen_fd, r->cfg);
+    if (d->start_changed && pool->target != r->cfg->workers.start) {
+        pf_log_notice("reload: the pool's target follows workers.start: %d -> %d",
+                      pool->target, r->cfg->workers.start);
+        pool->target = r->cfg->workers.start;
+    }
+    rep->generation = ++pool->generation;
+    r->rolling = true;
+    reload_log(rep);
+}
+
+int pf_reload_run(struct pf_reloader *r, struct pf_reload_report *rep, char *err, size_t errlen)
+{
+    struct reload_prep p = {.listen_fd = -1, .log_fd = -1};
+    struct pf_config *next = malloc(sizeof(*next)); /* tens of KiB: not on the stack */
+    int rc = -1;
+
+    memset(rep, 0, sizeof(*rep));
+    if (next == NULL)
+        snprintf(err, errlen, "reload: out of memory");
+    else if (reload_prepare(r, next, &p, &rep->diff, err, errlen) == 0) {
+        reload_commit(r, next, &p, rep);
+        rc = 0;
+    }
+    free(next);
+    if (rc < 0)
+        pf_log_error("reload failed, generation %u stays in force: %s", r->pool->generation, err);
+    return rc;
+}
+
+/* The pool counted for pf_rollover_plan. */
+static void reload_count(const struct pf_pool *p, struct pf_rollover_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->target = p->target;
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        const struct pf_child *ch = &p->children[i];
+        int state = pf_slot_get_state(&p->sb.slots[i]);
+
+        if (ch->pid <= 0)
+            c->free_slots++;
+        else if (ch->retiring)
+            c->retiring++;
+        else if (ch->generation != p->generation)
+            c->old_active++;
+        else {
+            c->new_active++;
+            c->new_ready += state >= PF_SLOT_IDLE && state < PF_SLOT_STOPPING;
+        }
+    }
+}
+
+/* The oldest generation among live workers (UINT_MAX when none). */
+static unsigned reload_oldest_alive(const struct pf_pool *p)
+{
+    unsigned oldest = UINT_MAX;
+
+    for (size_t i = 0; i < p->sb.nslots; i++)
+        if (p->children[i].pid > 0 && p->children[i].generation < oldest)
+            oldest = p->children[i].generation;
+    return oldest;
+}
+
+/* Close the old listening sockets whose generations have all exited. */
+static void reload_close_drained(struct pf_reloader *r)
+{
+    unsigned oldest = reload_oldest_alive(r->pool);
+
+    for (int i = 0; i < r->nold;) {
+        if (r->old[i].generation < oldest) {
+            close(r->old[i].fd);
+            pf_log_notice("reload: closed %s, the listening socket of generation %u (its "
+                          "last worker is gone)", r->old[i].text, r->old[i].generation);
+            r->old[i] = r->old[--r->nold];
+        } else {
+            i++;
+        }
+    }
+}
+
+/* Fork and retire as the plan says; true while older workers remain. */
+static bool reload_roll(struct pf_reloader *r)
+{
+    struct pf_rollover_counts c;
+    struct pf_rollover_step st;
+
+    reload_count(r->pool, &c);
+    st = pf_rollover_plan(&c);
+    /* New workers failing at start: the crash backoff paces them. */
+    for (int i = 0; i < st.spawn && pf_backoff_may_fork(&r->pool->backoff, pf_time_now_ms()) &&
+                    pf_pool_spawn(r->pool) == 0;
+         i++) {
+        pf_backoff_forked(&r->pool->backoff, pf_time_now_ms());
+    }
+    for (int i = 0; i < st.retire && pf_pool_retire_older(r->pool, r->pool->generation) > 0;
+         i++) {
+    }
+    return c.old_active > st.retire;
+}
+
+void pf_reload_tick(struct pf_reloader *r, bool stopping)
+{
+    if (r->nold > 0)
+        reload_close_drained(r);
+    if (!r->rolling)
+        return;
+    if (stopping) {
+        r->rolling = false;
+        return;
+    }
+    if (!reload_roll(r)) {
+        r->rolling = false;
+        pf_log_notice("reload: generation %u is serving; older workers were told to stop",
+                      r->pool->generation);
+    }
+}
+
+int pf_reload_wait_ms(const struct pf_reloader *r)
+{
+    return r->rolling ? PF_RELOAD_POLL_MS : -1;
+}
+
+void pf_reload_close(struct pf_reloader *r)
+{
+    for (int i = 0; i < r->nold; i++)
+        close(r->old[i].fd);
+    r->nold = 0;
+}

@@ -1,0 +1,239 @@
+/* pf_supervise: the tick, the crash backoff's log, recycling by age. */
+#include "pf_supervise.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pf_log.h"
+#include "pf_net.h"
+#include "pf_worker.h"
+
+/* Nothing counted or logged yet; the tick schedule starts now. */
+void pf_supervise_init(struct pf_supervise *sv, const struct pf_config *cfg, int64_t now_ms)
+{
+    *sv = (struct pf_supervise){.cfg = cfg, .max_logged_ms = -1};
+    pf_policy_init(&sv->policy, now_ms);
+}
+
+/* getrandom() without blocking (early boot may not have entropy yet);
+ * the clock and pid otherwise: spreading restarts needs no secret. */
+uint64_t pf_supervise_seed(void)
+{
+    uint64_t seed;
+    struct timespec ts;
+
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+        return seed;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+}
+
+/* The pool as the policy sees it: slots held, active workers, and those
+ * of them idle or starting (ready for a client now or in a moment). */
+static struct pf_policy_counts supervise_counts(const struct pf_pool *p)
+{
+    struct pf_policy_counts n = {0, 0, 0};
+
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        int state;
+
+        if (p->children[i].pid <= 0)
+            continue;
+        n.alive++;
+        if (p->children[i].retiring)
+            continue;
+        n.active++;
+        state = pf_slot_get_state(&p->sb.slots[i]);
+        if (state == PF_SLOT_IDLE || state == PF_SLOT_STARTING)
+            n.spare++;
+    }
+    return n;
+}
+
+/* Retire (gracefully: the client in hand is finished) every active
+ * worker past its own lifetime; refill forks their successors. */
+static void supervise_lifetimes(struct pf_pool *p, int64_t now_ms)
+{
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        const struct pf_child *c = &p->children[i];
+
+        if (c->pid <= 0 || c->retiring ||
+            !pf_recycle_expired(c->started_ms, c->lifetime_ms, now_ms))
+            continue;
+        pf_log_info("recycling worker %ld: ran %lld ms, its lifetime %lld ms (max_lifetime %d "
+                    "+ jitter %lld)",
+                    (long)c->pid, (long long)(now_ms - c->started_ms), (long long)c->lifetime_ms,
+                    p->cfg->workers.max_lifetime_ms,
+                    (long long)(c->lifetime_ms - p->cfg->workers.max_lifetime_ms));
+        pf_pool_retire_slot(p, (int)i);
+        p->vacancies++;
+    }
+}
+
+/* Every worker busy at workers.max: counted each time the pool comes to
+ * it, logged at most once a PF_SUPERVISE_MAX_LOG_MS. */
+static void supervise_max(struct pf_supervise *sv, const struct pf_pool *p, bool reached,
+                          int64_t now_ms)
+{
+    if (reached && !sv->at_max)
+        sv->max_reached++;
+    sv->at_max = reached;
+    if (!reached ||
+        (sv->max_logged_ms >= 0 && now_ms - sv->max_logged_ms < PF_SUPERVISE_MAX_LOG_MS))
+        return;
+    sv->max_logged_ms = now_ms;
+    pf_log_warn("all %d workers are busy and workers.max is reached: new clients wait in the "
+                "listen queue (%d waiting now); logged at most once a minute",
+                sv->cfg->workers.max,
+                p->listen_fd >= 0 ? pf_net_accept_queue_len(p->listen_fd) : 0);
+}
+
+/* A reload is rolling the pool over: workers of an older generation are
+ * still active. The roll-over sizes the new generation from the target;
+ * the dynamic policy resumes once it is done, so the two never fight. */
+static bool supervise_rolling_over(const struct pf_pool *p)
+{
+    for (size_t i = 0; i < p->sb.nslots; i++)
+        if (p->children[i].pid > 0 && !p->children[i].retiring &&
+            p->children[i].generation != p->generation)
+            return true;
+    return false;
+}
+
+/* Apply the pool size policy: the target becomes the active workers plus
+ * the forks minus the retirements (in static mode that is the operator's
+ * target again). While the crash backoff runs, or a reload rolls the pool
+ * over, a dynamic pool holds its target: growing it then would only
+ * queue forks the backoff refuses, or race the roll-over. */
+static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms)
+{
+    struct pf_policy_counts n = supervise_counts(p);
+    bool dynamic = pf_config_dynamic(sv->cfg);
+    struct pf_policy_decision d;
+
+    if (dynamic && (pf_backoff_running(&p->backoff) || supervise_rolling_over(p))) {
+        sv->policy.spawn_rate = 1;
+        return;
+    }
+    d = pf_policy_decide(sv->cfg, p->target, &n, &sv->policy);
+    if (dynamic && d.spawn > 0)
+        pf_log_info("pool growing from %d to %d workers: %d spare (min_spare %d)", n.active,
+                    n.active + d.spawn, n.spare, sv->cfg->workers.min_spare);
+    for (int i = 0; i < d.retire; i++) {
+        pid_t pid = pf_pool_retire_one(p);
+
+        if (pid > 0 && dynamic)
+            pf_log_info("pool shrinking from %d to %d workers: %d spare (max_spare %d); "
+                        "retiring worker %ld",
+                        n.active, n.active - d.retire, n.spare, sv->cfg->workers.max_spare,
+                        (long)pid);
+    }
+    p->target = n.active + d.spawn - d.retire;
+    supervise_max(sv, p, d.max_reached, now_ms);
+}
+
+/* The backoff's end, logged once. */
+static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms)
+{
+    if (pf_backoff_tick(&p->backoff, now_ms) == PF_BACKOFF_RECOVERED)
+        pf_log_notice("workers stopped failing: those forked since the last abnormal exit "
+                      "ran %g s (crash_window) without one; respawn backoff over",
+                      sv->cfg->workers.crash_window_ms / 1000.0);
+}
+
+/* Size before lifetimes: a worker retired for its age is then replaced
+ * (its place stays in the target), not taken as the pool shrinking. */
+void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms)
+{
+    if (!pf_policy_tick_due(&sv->policy, now_ms))
+        return;
+    supervise_recovery(sv, p, now_ms);
+    supervise_size(sv, p, now_ms);
+    supervise_lifetimes(p, now_ms);
+    pf_pool_refill(p);
+}
+
+/* The backoff's deadline counts only when the pool is short: otherwise
+ * there is no fork to wait for, and the tick bounds the sleep. */
+int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
+                         int64_t now_ms)
+{
+    int ms = pf_policy_tick_left_ms(&sv->policy, now_ms);
+    int64_t fork_ms = pf_backoff_wait_ms(&p->backoff, now_ms);
+
+    if (fork_ms >= 0 && fork_ms < ms && pf_pool_active(p) < p->target)
+        ms = (int)fork_ms;
+    return ms;
+}
+
+/* What ended the worker, for the backoff's log line: its own reason when
+ * it could not start (from its slot), else how it ended. */
+static void supervise_cause(const struct pf_pool *p, int slot, int status, const char *how,
+                            char *out, size_t size)
+{
+    char reason[PF_SLOT_REASON_MAX];
+    long pid = (long)p->children[slot].pid;
+
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != PF_WORKER_EXIT_INIT) {
+        snprintf(out, size, "worker %ld %s", pid, how);
+        return;
+    }
+    pf_slot_read_exit_reason(&p->sb.slots[slot], reason);
+    if (reason[0])
+        snprintf(out, size, "worker %ld could not start: %s", pid, reason);
+    else
+        snprintf(out, size, "worker %ld could not start: see the reason logged above by worker %ld",
+                 pid, pid);
+}
+
+/* One error line per change of the backoff (begun, or a longer delay). */
+static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_change change,
+                                  const char *cause)
+{
+    const struct pf_config *cfg = p->cfg;
+
+    if (change == PF_BACKOFF_STARTED)
+        pf_log_error("workers keep failing (more than crash_limit %d abnormal exits within "
+                     "%g s): respawn delay %lld ms, one fork per delay, doubling after each "
+                     "failure up to %g s; last: %s",
+                     cfg->workers.crash_limit, cfg->workers.crash_window_ms / 1000.0,
+                     (long long)p->backoff.delay_ms, cfg->workers.backoff_max_ms / 1000.0, cause);
+    else if (change == PF_BACKOFF_LONGER)
+        pf_log_error("workers still failing: respawn delay %lld ms; last: %s",
+                     (long long)p->backoff.delay_ms, cause);
+}
+
+/* A crash is an abnormal end the master did not cause; a worker that
+ * could not start counts even if it had been told to stop meanwhile. */
+void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
+                       int64_t now_ms)
+{
+    bool init_failed = WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT;
+    bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    enum pf_backoff_change change;
+    char cause[PF_SLOT_REASON_MAX + 128];
+
+    /* Workers the master stopped or killed (retired, hung) did not crash. */
+    if (!abnormal || p->children[slot].hung_term_ms > 0 ||
+        (p->children[slot].retiring && !init_failed))
+        return;
+    change = pf_backoff_crash(&p->backoff, now_ms);
+    if (change == PF_BACKOFF_SAME)
+        return;
+    supervise_cause(p, slot, status, how, cause, sizeof(cause));
+    supervise_log_backoff(p, change, cause);
+}
+
+/* The fields pf_stats does not know: they live in the policy's state. */
+void pf_supervise_status(const struct pf_supervise *sv, const struct pf_pool *p,
+                         struct pf_ctl_status *st, int64_t now_ms)
+{
+    st->mode = sv->cfg->workers.mode;
+    st->max_workers_reached = sv->max_reached;
+    st->respawn_backoff_ms = p->backoff.delay_ms;
+    st->crash_exits_recent = pf_backoff_recent(&p->backoff, now_ms);
+}

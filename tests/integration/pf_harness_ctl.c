@@ -1,0 +1,100 @@
+/* pf_harness_ctl: run preforkctl against the server under test. */
+#include "pf_harness_ctl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTL_ADDR_NEEDLE "control channel listening on "
+#define CTL_MAX_WORDS 4
+
+/* The control channel's address from the master's log (waiting for the
+ * line up to PF_H_WAIT_MS) into addr. 0 or -1. */
+static int ctl_addr(const struct pf_server *s, char *addr, size_t size)
+{
+    char *log, *p;
+    size_t n;
+
+    if (pf_h_wait_log(s, CTL_ADDR_NEEDLE, PF_H_WAIT_MS) < 0 || (log = pf_h_log_read(s)) == NULL)
+        return -1;
+    p = strstr(log, CTL_ADDR_NEEDLE) + strlen(CTL_ADDR_NEEDLE);
+    n = strcspn(p, " \r\n");
+    if (n == 0 || n >= size) {
+        pf_h_note("no control address after \"%s\"", CTL_ADDR_NEEDLE);
+        free(log);
+        return -1;
+    }
+    memcpy(addr, p, n);
+    addr[n] = '\0';
+    free(log);
+    return 0;
+}
+
+int pf_h_ctl_run(struct pf_server *s, struct pf_h_output *o, bool json, ...)
+{
+    char addr[PF_ADDR_STRLEN];
+    char *argv[6 + CTL_MAX_WORDS + 1] = {PF_CTL_BINARY, "-a", addr, "-t", "ctl.token"};
+    int n = 5;
+    va_list ap;
+
+    *o = (struct pf_h_output){.status = -1};
+    if (ctl_addr(s, addr, sizeof(addr)) < 0)
+        return -1;
+    if (json)
+        argv[n++] = "--json";
+    va_start(ap, json);
+    for (char *w; n < 6 + CTL_MAX_WORDS && (w = va_arg(ap, char *)) != NULL;)
+        argv[n++] = w;
+    va_end(ap);
+    argv[n] = NULL;
+    return pf_h_run_cmd(s, o, argv);
+}
+
+json_t *pf_h_ctl_json(struct pf_server *s, const char *command, const char *arg)
+{
+    struct pf_h_output o;
+    json_error_t err;
+    json_t *j = NULL;
+
+    if (pf_h_ctl_run(s, &o, true, command, arg, (char *)NULL) == 0) {
+        j = json_loads(o.out, 0, &err);
+        if (!json_is_true(json_object_get(j, "ok"))) {
+            pf_h_note("preforkctl %s: status %#x, stdout %s, stderr %s", command,
+                      (unsigned)o.status, o.out, o.err);
+            json_decref(j);
+            j = NULL;
+        }
+    }
+    pf_h_output_free(&o);
+    return j;
+}
+
+/* json_object_get tolerates NULL, so a missing group reads as missing. */
+long long pf_h_json_int(const json_t *j, const char *group, const char *key)
+{
+    const json_t *v = json_object_get(group ? json_object_get(j, group) : j, key);
+
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+long long pf_h_ctl_status_int(struct pf_server *s, const char *path)
+{
+    json_t *st = pf_h_ctl_json(s, "status", NULL), *v = st;
+    char key[64];
+    long long value = -1;
+
+    for (const char *p = path; v != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ".");
+
+        snprintf(key, sizeof(key), "%.*s", (int)n, p);
+        v = json_object_get(v, key);
+        p += n + (p[n] == '.');
+    }
+    if (json_is_integer(v))
+        value = json_integer_value(v);
+    else if (st != NULL)
+        pf_h_note("status has no integer %s", path);
+    json_decref(st);
+    return value;
+}
