@@ -207,19 +207,26 @@ static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_chang
                      (long long)p->backoff.delay_ms, cause);
 }
 
-/* A crash is an abnormal end the master did not cause; a worker that
- * could not start counts even if it had been told to stop meanwhile. */
+/* A crash is an abnormal end the master did not cause, of a worker that
+ * could not start or died within PF_SUPERVISE_YOUNG_MS of its fork. A
+ * worker that could not start counts even if it had been told to stop
+ * meanwhile. Older workers killed one by one (kill -9 by an operator, the
+ * OOM killer) are replaced at once: backing off would only shrink the
+ * pool under the same load. */
 void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
                        int64_t now_ms)
 {
+    const struct pf_child *c = &p->children[slot];
     bool init_failed = WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT;
     bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    bool young = now_ms - c->started_ms < PF_SUPERVISE_YOUNG_MS;
     enum pf_backoff_change change;
     char cause[PF_SLOT_REASON_MAX + 128];
 
     /* Workers the master stopped or killed (retired, hung) did not crash. */
-    if (!abnormal || p->children[slot].hung_term_ms > 0 ||
-        (p->children[slot].retiring && !init_failed))
+    if (!abnormal || c->hung_term_ms > 0 || (c->retiring && !init_failed))
+        return;
+    if (!init_failed && !young)
         return;
     change = pf_backoff_crash(&p->backoff, now_ms);
     if (change == PF_BACKOFF_SAME)

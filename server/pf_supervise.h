@@ -20,6 +20,10 @@
 
 /* Log "every worker busy at workers.max" at most this often. */
 #define PF_SUPERVISE_MAX_LOG_MS 60000
+/* A worker ending abnormally this soon after its fork counts as a crash
+ * (one that could not start always does): a crash loop is workers that
+ * cannot stay up, not an operator or the OOM killer ending old ones. */
+#define PF_SUPERVISE_YOUNG_MS 1000
 
 struct pf_supervise {
     const struct pf_config *cfg;

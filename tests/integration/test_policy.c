@@ -32,6 +32,19 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/* Age past which a worker's abnormal end is not a crash (the server's
+ * PF_SUPERVISE_YOUNG_MS, 1 s), with a margin. */
+#define PF_SUPERVISE_AGE_MS 1200
+
+/* Is pid among pids[0..n)? */
+static bool has_pid(const pid_t *pids, int n, pid_t pid)
+{
+    for (int i = 0; i < n; i++)
+        if (pids[i] == pid)
+            return true;
+    return false;
+}
+
 /* Start a server (protocol, the settings inside `workers = { }`, more
  * top-level settings in extra) with the control channel on, and wait
  * for its first n workers. */
@@ -469,6 +482,45 @@ PF_H_TEST(test_crash_loop_backs_off_and_recovers)
     pf_h_http_free(&r);
 }
 
+/* Kill every worker with SIGKILL, one at a time, each once the pool is
+ * whole again (3 workers, none of them the one killed). */
+static void kill_each_worker(struct pf_server *s)
+{
+    pid_t pids[3], now[3];
+
+    assert_int_equal(pf_h_worker_pids(s, pids, 3), 3);
+    for (int i = 0; i < 3; i++) {
+        int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+
+        assert_int_equal(kill(pids[i], SIGKILL), 0);
+        assert_int_equal(pf_h_wait_pid_gone(pids[i], PF_H_WAIT_MS), 0);
+        while (pf_h_worker_pids(s, now, 3) != 3 || has_pid(now, 3, pids[i])) {
+            assert_true(pf_time_now_ms() < deadline);
+            usleep(PF_H_POLL_MS * 1000);
+        }
+    }
+}
+
+/* A crash loop is workers that cannot stay up: three workers older than
+ * a second killed one after the other (more than crash_limit) are
+ * replaced at once, with no backoff; their young successors killed the
+ * same way are a crash loop, and the backoff starts. */
+PF_H_TEST(test_old_workers_killed_are_not_a_crash_loop)
+{
+    int64_t t0;
+
+    start_with(s, "echo", "start = 3; max = 4; crash_limit = 2; crash_window = 30;", "", 3);
+    t0 = pf_time_now_ms();
+    while (pf_time_now_ms() - t0 < PF_SUPERVISE_AGE_MS) /* the condition is the age */
+        usleep(PF_H_POLL_MS * 1000);
+    kill_each_worker(s);
+    assert_false(pf_h_log_contains(s, "workers keep failing"));
+    assert_int_equal(status_int(s, NULL, "respawn_backoff_ms"), 0);
+    assert_int_equal(pf_h_check_serves(s), 0);
+    kill_each_worker(s); /* each within a second of its fork */
+    assert_int_equal(pf_h_wait_log(s, "workers keep failing", PF_H_WAIT_MS), 0);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -479,6 +531,7 @@ int main(void)
         PF_H_CASE(test_max_lifetime_retires),
         PF_H_CASE(test_stopping_master_sleeps),
         PF_H_CASE(test_crash_loop_backs_off_and_recovers),
+        PF_H_CASE(test_old_workers_killed_are_not_a_crash_loop),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
