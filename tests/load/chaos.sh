@@ -68,18 +68,12 @@ while (($#)); do
     --duration=*) duration=${1#*=} ;;
     --actions) actions=${2:?--actions needs a number}; shift ;;
     --actions=*) actions=${1#*=} ;;
-    --preforkd) OPS_PREFORKD=${2:?--preforkd needs a path}; shift ;;
-    --preforkd=*) OPS_PREFORKD=${1#*=} ;;
-    --preforkctl) OPS_PREFORKCTL=${2:?--preforkctl needs a path}; shift ;;
-    --preforkctl=*) OPS_PREFORKCTL=${1#*=} ;;
-    --preforkbench) OPS_PREFORKBENCH=${2:?--preforkbench needs a path}; shift ;;
-    --preforkbench=*) OPS_PREFORKBENCH=${1#*=} ;;
-    --write-doc) write_doc=1 ;;
-    --no-doc) write_doc=0 ;;
-    --no-install) install=0 ;;
-    --keep) BENCH_KEEP=1 ;;
     -h | --help) usage; exit 0 ;;
-    *) usage >&2; bench_die "unknown argument: $1" ;;
+    *)
+        ops_common_arg "$@"
+        ((OPS_SHIFT)) || { usage >&2; bench_die "unknown argument: $1"; }
+        shift $((OPS_SHIFT - 1))
+        ;;
     esac
     shift
 done
