@@ -381,7 +381,7 @@ static bool master_handle(struct master *m)
     if (m->stopping)
         return master_stop_progress(m);
     pf_pool_refill(&m->pool);
-    pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms());
+    pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms(), m->reload.rolling);
     return false;
 }
 

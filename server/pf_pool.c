@@ -193,6 +193,14 @@ int pf_pool_reap(struct pf_pool *p)
     }
 }
 
+int pf_pool_spawn_paced(struct pf_pool *p)
+{
+    if (!pf_backoff_may_fork(&p->backoff, pf_time_now_ms()) || pf_pool_spawn(p) < 0)
+        return -1;
+    pf_backoff_forked(&p->backoff, pf_time_now_ms());
+    return 0;
+}
+
 /* This is where a dead worker is replaced: fork until the pool holds
  * target active workers again (while the crash backoff runs, one fork
  * per delay at most). */
@@ -200,11 +208,9 @@ int pf_pool_refill(struct pf_pool *p)
 {
     int forked = 0;
 
-    while (pf_pool_active(p) < p->target && pf_pool_alive(p) < (int)p->sb.nslots &&
-           pf_backoff_may_fork(&p->backoff, pf_time_now_ms())) {
-        if (pf_pool_spawn(p) < 0)
+    while (pf_pool_active(p) < p->target && pf_pool_alive(p) < (int)p->sb.nslots) {
+        if (pf_pool_spawn_paced(p) < 0)
             break;
-        pf_backoff_forked(&p->backoff, pf_time_now_ms());
         forked++;
         if (p->vacancies > 0) {
             p->vacancies--;

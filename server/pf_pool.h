@@ -66,6 +66,11 @@ void pf_pool_destroy(struct pf_pool *p);
 /* Fork one worker into a free slot. 0, or -1 (logged) if none or fork failed. */
 int pf_pool_spawn(struct pf_pool *p);
 
+/* pf_pool_spawn when the crash backoff allows a fork now, noting the fork
+ * in the backoff (refill and the reload roll-over both fork this way). 0
+ * forked; -1 the backoff said wait, or the fork failed. */
+int pf_pool_spawn_paced(struct pf_pool *p);
+
 /* Reap every exited worker (waitpid loop), log how each ended, free its
  * slot. Returns the number reaped. */
 int pf_pool_reap(struct pf_pool *p);

@@ -211,10 +211,7 @@ static bool reload_roll(struct pf_reloader *r)
     reload_count(r->pool, &c);
     st = pf_rollover_plan(&c);
     /* New workers failing at start: the crash backoff paces them. */
-    for (int i = 0; i < st.spawn && pf_backoff_may_fork(&r->pool->backoff, pf_time_now_ms()) &&
-                    pf_pool_spawn(r->pool) == 0;
-         i++) {
-        pf_backoff_forked(&r->pool->backoff, pf_time_now_ms());
+    for (int i = 0; i < st.spawn && pf_pool_spawn_paced(r->pool) == 0; i++) {
     }
     for (int i = 0; i < st.retire && pf_pool_retire_older(r->pool, r->pool->generation) > 0;
          i++) {

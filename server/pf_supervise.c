@@ -92,30 +92,19 @@ static void supervise_max(struct pf_supervise *sv, const struct pf_pool *p, bool
                 p->listen_fd >= 0 ? pf_net_accept_queue_len(p->listen_fd) : 0);
 }
 
-/* A reload is rolling the pool over: workers of an older generation are
- * still active. The roll-over sizes the new generation from the target;
- * the dynamic policy resumes once it is done, so the two never fight. */
-static bool supervise_rolling_over(const struct pf_pool *p)
-{
-    for (size_t i = 0; i < p->sb.nslots; i++)
-        if (p->children[i].pid > 0 && !p->children[i].retiring &&
-            p->children[i].generation != p->generation)
-            return true;
-    return false;
-}
-
 /* Apply the pool size policy: the target becomes the active workers plus
  * the forks minus the retirements (in static mode that is the operator's
  * target again). While the crash backoff runs, or a reload rolls the pool
  * over, a dynamic pool holds its target: growing it then would only
  * queue forks the backoff refuses, or race the roll-over. */
-static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms)
+static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
+                           bool rolling)
 {
     struct pf_policy_counts n = supervise_counts(p);
     bool dynamic = pf_config_dynamic(sv->cfg);
     struct pf_policy_decision d;
 
-    if (dynamic && (pf_backoff_running(&p->backoff) || supervise_rolling_over(p))) {
+    if (dynamic && (pf_backoff_running(&p->backoff) || rolling)) {
         sv->policy.spawn_rate = 1;
         return;
     }
@@ -147,12 +136,13 @@ static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p,
 
 /* Size before lifetimes: a worker retired for its age is then replaced
  * (its place stays in the target), not taken as the pool shrinking. */
-void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms)
+void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
+                       bool rolling)
 {
     if (!pf_policy_tick_due(&sv->policy, now_ms))
         return;
     supervise_recovery(sv, p, now_ms);
-    supervise_size(sv, p, now_ms);
+    supervise_size(sv, p, now_ms, rolling);
     supervise_lifetimes(p, now_ms);
     pf_pool_refill(p);
 }
