@@ -10,7 +10,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <libconfig.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,6 +71,10 @@ static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
                                   const struct cfg_item *it);
 static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
+static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s,
+                          const struct cfg_item *it);
 
 #define CFG_AT(field) offsetof(struct pf_config, field)
 /* Longest string a char array field holds (its size less the NUL). */
@@ -146,6 +152,14 @@ static const struct cfg_item cfg_items[] = {
     {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
      CFG_LEN(daemon.error_log)},
     {"daemon", "log_level", cfg_set_level, CFG_AT(daemon.log_level), CFG_C_INT, 0, 0},
+    {"daemon", "pidfile", cfg_set_path, CFG_AT(daemon.pidfile), CFG_C_INT, 0,
+     CFG_LEN(daemon.pidfile)},
+    {"daemon", "user", cfg_set_user, CFG_AT(daemon.user), CFG_C_INT, 0, CFG_LEN(daemon.user)},
+    {"daemon", "group", cfg_set_group, CFG_AT(daemon.group), CFG_C_INT, 0,
+     CFG_LEN(daemon.group)},
+    {"daemon", "chroot", cfg_set_chroot, CFG_AT(daemon.chroot), CFG_C_INT, 0,
+     CFG_LEN(daemon.chroot)},
+    {"daemon", "max_files", cfg_set_int, CFG_AT(daemon.max_files), CFG_C_LONG, 0, 1048576},
 };
 
 #define CFG_NITEMS (sizeof cfg_items / sizeof cfg_items[0])
@@ -652,6 +666,65 @@ static int cfg_resolve_defaults(struct cfg_ctx *x)
                               c->dir);
         memcpy(paths[i], joined, strlen(joined) + 1);
     }
+    return 0;
+}
+
+/* daemon.user: "" or a user the system knows; its uid and primary group
+ * are looked up now, so that -t and a reload catch a typo, and so that a
+ * worker switching to it needs no lookup (nor /etc/passwd in a chroot). */
+static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    struct passwd *pw;
+
+    if (!text || cfg_store_string(x, s, it, text) < 0)
+        return -1;
+    if (text[0] == '\0')
+        return 0;
+    errno = 0;
+    pw = getpwnam(text);
+    if (pw == NULL)
+        return cfg_fail(x, s, "no such user \"%s\"%s%s", text, errno ? ": " : "",
+                        errno ? strerror(errno) : "");
+    x->c->daemon.uid = pw->pw_uid;
+    x->c->daemon.user_gid = pw->pw_gid;
+    return 0;
+}
+
+/* daemon.group: "" (the user's primary group) or a group the system knows. */
+static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    struct group *gr;
+
+    if (!text || cfg_store_string(x, s, it, text) < 0)
+        return -1;
+    if (text[0] == '\0')
+        return 0;
+    errno = 0;
+    gr = getgrnam(text);
+    if (gr == NULL)
+        return cfg_fail(x, s, "no such group \"%s\"%s%s", text, errno ? ": " : "",
+                        errno ? strerror(errno) : "");
+    x->c->daemon.group_gid = gr->gr_gid;
+    return 0;
+}
+
+/* daemon.chroot: "" or an existing folder (a path, resolved like any). */
+static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s,
+                          const struct cfg_item *it)
+{
+    const char *dir = (const char *)x->c + it->offset;
+    struct stat st;
+
+    if (cfg_set_path(x, s, it) < 0)
+        return -1;
+    if (dir[0] == '\0')
+        return 0;
+    if (stat(dir, &st) < 0)
+        return cfg_fail(x, s, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return cfg_fail(x, s, "%s: not a folder", dir);
     return 0;
 }
 

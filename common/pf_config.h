@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pf_addr.h"
 
@@ -101,6 +102,17 @@ struct pf_config {
     struct {
         char error_log[PATH_MAX]; /* "" = stderr; absolute after loading */
         int log_level;            /* enum pf_log_level; default info */
+        char pidfile[PATH_MAX];   /* "" = none; locked for the master's life */
+        char user[64];            /* workers switch to this user; "" = stay
+                                     (refused when started as root) */
+        char group[64];           /* ...and group; "" = the user's primary group */
+        char chroot[PATH_MAX];    /* workers chroot here once set up; "" = no */
+        long max_files;           /* RLIMIT_NOFILE for master and workers;
+                                     0 = leave as inherited */
+        /* Resolved while loading (getpwnam, getgrnam), not settings: */
+        uid_t uid;                /* of user */
+        gid_t user_gid;           /* user's primary group */
+        gid_t group_gid;          /* of group, when set */
     } daemon;
 };
 

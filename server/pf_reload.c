@@ -12,6 +12,11 @@ static const struct {
     {"control", "listen"},
     {"control", "max_clients"},
     {"control", "token_file"},
+    {"daemon", "pidfile"},
+    {"daemon", "user"},
+    {"daemon", "group"},
+    {"daemon", "chroot"},
+    {"daemon", "max_files"},
 };
 
 #define RELOAD_NRESTART (sizeof(reload_restart_only) / sizeof(reload_restart_only[0]))
@@ -119,6 +124,9 @@ void pf_reload_keep_restart_only(const struct pf_config *cur, struct pf_config *
         if (pf_reload_restart_only(s.group, s.name))
             memcpy((char *)next + s.offset, reload_field(cur, &s), reload_field_size(&s));
     next->control.listen_addr = cur->control.listen_addr; /* parsed from control.listen */
+    next->daemon.uid = cur->daemon.uid;                   /* looked up from user, group */
+    next->daemon.user_gid = cur->daemon.user_gid;
+    next->daemon.group_gid = cur->daemon.group_gid;
 }
 
 int pf_reload_check(const struct pf_config *next, const char *file, char *err, size_t errlen)

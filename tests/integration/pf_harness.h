@@ -120,6 +120,9 @@ struct pf_h_config {
     const char *error_log;   /* "": the daemon's stderr, which is the test's log */
     const char *extra;       /* appended verbatim: groups added by later features */
     const char *workers_extra; /* appended inside workers = { }: "request_timeout = 1;" */
+    const char *daemon_extra;  /* appended inside daemon = { }: "pidfile = \"x.pid\";" */
+    bool daemon_user_set;      /* daemon_extra sets user: the harness adds no
+                                  user = "root" when running as root */
 };
 
 void pf_h_config_defaults(struct pf_h_config *c);

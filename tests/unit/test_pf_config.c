@@ -154,6 +154,11 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_int_equal(c->http.open_file_cache_valid_ms, 1000);
     assert_string_equal(c->daemon.error_log, "");
     assert_int_equal(c->daemon.log_level, PF_LOG_INFO);
+    assert_string_equal(c->daemon.pidfile, "");
+    assert_string_equal(c->daemon.user, "");
+    assert_string_equal(c->daemon.group, "");
+    assert_string_equal(c->daemon.chroot, "");
+    assert_int_equal(c->daemon.max_files, 0);
     assert_string_equal(c->control.listen, "");
     assert_true(strlen(c->control.token_file) >= strlen("preforkd.token"));
     assert_string_equal(c->control.token_file + strlen(c->control.token_file) -
@@ -431,6 +436,40 @@ static void test_error_log_paths(void **state)
 
     assert_int_equal(load_text(f, "daemon = { error_log = \"\"; };\n"), 0);
     assert_string_equal(f->cfg.daemon.error_log, "");
+}
+
+/* The daemon group's identity and process settings: names are looked up
+ * while loading (root and its group 0 exist everywhere), a name the
+ * system does not know is an error at its line, the chroot must be an
+ * existing folder, and relative paths resolve like any. */
+static void test_daemon_settings(void **state)
+{
+    struct fixture *f = *state;
+    char expected[2 * PATH_MAX];
+
+    assert_int_equal(load_text(f, "daemon = { user = \"root\"; group = \"root\";\n"
+                                  "  pidfile = \"run.pid\"; chroot = \"/\"; max_files = 4096; };\n"),
+                     0);
+    assert_string_equal(f->cfg.daemon.user, "root");
+    assert_int_equal(f->cfg.daemon.uid, 0);
+    assert_int_equal(f->cfg.daemon.user_gid, 0);
+    assert_string_equal(f->cfg.daemon.group, "root");
+    assert_int_equal(f->cfg.daemon.group_gid, 0);
+    snprintf(expected, sizeof expected, "%s/run.pid", f->real);
+    assert_string_equal(f->cfg.daemon.pidfile, expected);
+    assert_string_equal(f->cfg.daemon.chroot, "/");
+    assert_int_equal(f->cfg.daemon.max_files, 4096);
+
+    expect_error(f, "daemon = {\n  user = \"no-such-user-pf\"; };\n", 2, "daemon.user",
+                 "no such user \"no-such-user-pf\"");
+    expect_error(f, "daemon = {\n\n  group = \"no-such-group-pf\"; };\n", 3, "daemon.group",
+                 "no such group \"no-such-group-pf\"");
+    expect_error(f, "daemon = { chroot = \"missing\"; };\n", 1, "daemon.chroot",
+                 "No such file or directory");
+    expect_error(f, "daemon = { chroot = \"preforkd.conf\"; };\n", 1, "daemon.chroot",
+                 "not a folder");
+    expect_error(f, "daemon = { max_files = -1; };\n", 1, "daemon.max_files", "between 0 and");
+    expect_error(f, "daemon = { user = 0; };\n", 1, "daemon.user", "must be a string");
 }
 
 /* A path longer than the field holds (PATH_MAX) is refused, not cut. */
@@ -748,7 +787,7 @@ static const struct {
     {"client = { keepalive_timeout = 5; };\n", 1, "client.keepalive_timeout",
      "unknown setting"},
     {"http = { max_line = 8192; };\n", 1, "http.max_line", "unknown setting"},
-    {"daemon = { user = \"nobody\"; };\n", 1, "daemon.user", "unknown setting"},
+    {"daemon = { colour = \"blue\"; };\n", 1, "daemon.colour", "unknown setting"},
     /* cross-field: workers.start <= workers.max */
     {"workers = {\n  max = 8;\n  start = 9;\n};\n", 3, "workers.start",
      "must be an integer between 1 and 8 (workers.max)"},
@@ -884,10 +923,19 @@ static void test_shipped_config(void **state)
     snprintf(path, sizeof path, "%.*setc", (int)(n - strlen(self)), file);
     assert_non_null(realpath(path, etc));
     snprintf(root, sizeof root, "%s/www", etc);
-    /* The one difference from the defaults: the shipped file turns the
-     * control channel on, so preforkctl -c etc/preforkd.conf works. */
+    /* The differences from the defaults: the shipped file turns the
+     * control channel on, so preforkctl -c etc/preforkd.conf works, keeps
+     * a pidfile beside it, for preforkd -s, and lets root run it from the
+     * checkout. */
     assert_string_equal(f->cfg.control.listen, "127.0.0.1:8099");
     f->cfg.control.listen[0] = '\0';
+    snprintf(index, sizeof index, "%s/preforkd.pid", etc);
+    assert_string_equal(f->cfg.daemon.pidfile, index);
+    f->cfg.daemon.pidfile[0] = '\0';
+    assert_string_equal(f->cfg.daemon.user, "root");
+    f->cfg.daemon.user[0] = '\0';
+    f->cfg.daemon.uid = 0;
+    f->cfg.daemon.user_gid = 0;
     assert_defaults(&f->cfg, root);
     snprintf(index, sizeof index, "%s/%s", f->cfg.http.root, f->cfg.http.index);
     if (access(index, R_OK) != 0)
@@ -992,6 +1040,7 @@ int main(void)
         T(test_durations),
         T(test_error_log_paths),
         T(test_error_log_too_long),
+        T(test_daemon_settings),
         T(test_http_root),
         T(test_http_paths),
         T(test_http_too_long),

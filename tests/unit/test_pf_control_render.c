@@ -361,7 +361,7 @@ static const struct config_group config_groups[] = {
                   "header_timeout", "max_request_line", "max_header_bytes", "max_headers",
                   "access_log", "mime_types", "open_file_cache", "open_file_cache_valid"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
-    {"daemon", 2, {"error_log", "log_level"}},
+    {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
 
 /* Every setting is there, nothing else (no token: only its file). */
