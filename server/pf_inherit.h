@@ -1,0 +1,58 @@
+/* pf_inherit: listening sockets a new master is handed instead of binding.
+ *
+ * Two ways in, both through the environment:
+ *  - systemd socket activation: LISTEN_PID equals our pid and LISTEN_FDS
+ *    = n hands descriptors 3 .. 3+n-1 over (sd_listen_fds(3)); preforkd
+ *    takes exactly one, the service socket (preforkd.socket);
+ *  - binary upgrade: the old master sets PREFORKD_FDS="listen=N" or
+ *    "listen=N;control=M" before it execs the new binary (pf_upgrade.c).
+ * The variables are removed once read, so neither the workers nor a
+ * later upgrade see stale ones. The parsing is pure (unit-tested); the
+ * checks look at the descriptors themselves.
+ */
+#ifndef PF_INHERIT_H
+#define PF_INHERIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PF_INHERIT_ENV "PREFORKD_FDS"
+#define PF_INHERIT_SD_FIRST_FD 3 /* SD_LISTEN_FDS_START */
+
+struct pf_inherited {
+    int listen_fd;      /* the service's listening socket, or -1 */
+    int control_fd;     /* the control channel's (upgrade only), or -1 */
+    bool from_systemd;  /* listen_fd came from socket activation */
+};
+
+/* Socket activation's variables (either may be NULL: unset). 1 with
+ * *count sockets from PF_INHERIT_SD_FIRST_FD when they are meant for self;
+ * 0 when unset or meant for another process (LISTEN_PID differs: a
+ * parent's variables leaked to us); -1 malformed, reason in err. */
+int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid_t self,
+                             int *count, char *err, size_t errlen);
+
+/* PREFORKD_FDS's value: "listen=N" with an optional ";control=M", fds
+ * >= 3, each key at most once, nothing else. 0 (control_fd -1 when
+ * absent) or -1, reason in err. */
+int pf_inherit_parse_fds(const char *value, int *listen_fd, int *control_fd, char *err,
+                         size_t errlen);
+
+/* Format PREFORKD_FDS's value (control_fd -1: none). Returns the length,
+ * or -1 if size is too small. */
+int pf_inherit_format_fds(char *buf, size_t size, int listen_fd, int control_fd);
+
+/* Is fd an open, listening stream socket? 0 (and FD_CLOEXEC set on it),
+ * or -1 with "descriptor N: REASON" in err. */
+int pf_inherit_check_listener(int fd, char *err, size_t errlen);
+
+/* Read (and unset) the variables, check the descriptors. 0 with in
+ * filled (-1 fields: nothing inherited), or -1 with the reason in err:
+ * a malformed variable, a descriptor that is not a listening socket,
+ * socket activation handing over other than one socket. Upgrade
+ * variables win over systemd's when both are set (a new master under
+ * systemd after an upgrade), and systemd's are unset anyway. */
+int pf_inherit_take(struct pf_inherited *in, char *err, size_t errlen);
+
+#endif
