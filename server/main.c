@@ -69,7 +69,7 @@ static bool main_detach(const struct pf_cli *cli, const struct pf_master_opts *o
 }
 
 /* Detach if asked, open the log, leave the terminal, run the master. */
-static int main_run(struct pf_config *cfg, const struct pf_cli *cli)
+static int main_run(struct pf_config *cfg, const struct pf_cli *cli, const char *argv0)
 {
     static char exe[PATH_MAX];
     struct pf_master_opts o = {.config = cfg->path, .exe = exe};
@@ -77,10 +77,9 @@ static int main_run(struct pf_config *cfg, const struct pf_cli *cli)
     bool detach;
     int rc;
 
-    if (pf_inherit_take(&o.inherited, err, sizeof(err)) < 0 ||
-        pf_daemon_take_ready_env(err, sizeof(err)) < 0)
+    if (pf_inherit_take(&o.inherited, err, sizeof(err)) < 0)
         return main_fail(err);
-    if (pf_upgrade_self_exe(exe, sizeof(exe), err, sizeof(err)) < 0)
+    if (pf_upgrade_self_exe(argv0, exe, sizeof(exe), err, sizeof(err)) < 0)
         exe[0] = '\0'; /* binary upgrade unavailable; said when asked */
     detach = main_detach(cli, &o);
     if (detach && cfg->daemon.error_log[0] == '\0')
@@ -117,6 +116,10 @@ int main(int argc, char **argv)
         return PF_EXIT_USAGE;
     default: break;
     }
+    /* An old master waiting for this one's report hears every failure,
+     * a bad configuration file's included. */
+    if (cli.action == PF_CLI_RUN && pf_daemon_take_ready_env(err, sizeof(err)) < 0)
+        return main_fail(err);
     if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) < 0)
         return main_fail(err);
     if (cli.action == PF_CLI_TEST) {
@@ -125,5 +128,5 @@ int main(int argc, char **argv)
     }
     if (cli.action == PF_CLI_SIGNAL)
         return main_signal(&cfg, &cli);
-    return main_run(&cfg, &cli);
+    return main_run(&cfg, &cli, argv[0]);
 }

@@ -26,17 +26,45 @@ bool pf_upgrade_pending(const struct pf_upgrade *u)
     return u->pid > 0 && !u->done;
 }
 
-int pf_upgrade_self_exe(char *out, size_t size, char *err, size_t errlen)
+/* A bare name: the first executable of that name in PATH. */
+static int upgrade_search_path(const char *name, char *out, size_t size)
 {
-    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    const char *path = getenv("PATH");
 
-    if (n < 0 || (size_t)n >= size - 1) {
-        snprintf(err, errlen, "cannot find the running binary (/proc/self/exe): %s",
-                 n < 0 ? strerror(errno) : "path too long");
-        return -1;
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        int len = snprintf(out, size, "%.*s/%s", (int)n, p, name);
+
+        if (n > 0 && len > 0 && (size_t)len < size && access(out, X_OK) == 0)
+            return 0;
+        p += n + (p[n] == ':');
     }
-    out[n] = '\0';
-    return 0;
+    return -1;
+}
+
+int pf_upgrade_self_exe(const char *argv0, char *out, size_t size, char *err, size_t errlen)
+{
+    char cwd[PATH_MAX];
+    int n = -1;
+
+    if (argv0 == NULL || argv0[0] == '\0')
+        snprintf(err, errlen, "no argv[0]");
+    else if (argv0[0] == '/')
+        n = snprintf(out, size, "%s", argv0);
+    else if (strchr(argv0, '/') == NULL) {
+        if (upgrade_search_path(argv0, out, size) == 0)
+            return 0;
+        snprintf(err, errlen, "%s: not found in PATH", argv0);
+    } else if (getcwd(cwd, sizeof(cwd)) == NULL)
+        snprintf(err, errlen, "getcwd: %s", strerror(errno));
+    else
+        n = snprintf(out, size, "%s/%s", cwd, argv0);
+    if (n > 0 && (size_t)n < size)
+        return 0;
+    if (n >= 0)
+        snprintf(err, errlen, "%s: path too long", argv0);
+    out[0] = '\0';
+    return -1;
 }
 
 /* Let a descriptor survive exec. */

@@ -76,8 +76,12 @@ void pf_upgrade_reaped(struct pf_upgrade *u, pid_t pid, int status);
 /* How soon the master must look again (until the deadline), or -1. */
 int pf_upgrade_wait_ms(const struct pf_upgrade *u, int64_t now_ms);
 
-/* The path of the running binary, read at start-up (readlink of
- * /proc/self/exe), for a later upgrade. 0 or -1 with reason. */
-int pf_upgrade_self_exe(char *out, size_t size, char *err, size_t errlen);
+/* The path to exec for a later upgrade, decided at start-up from argv[0]
+ * as the operator started it: absolute as is, relative joined to the
+ * current folder (before a -d moves to "/"), a bare name looked up in
+ * PATH. Not /proc/self/exe: that would pin a symbolic link's old target
+ * (/usr/sbin/preforkd pointing at a versioned file), and name valgrind
+ * under valgrind. 0 or -1 with the reason. */
+int pf_upgrade_self_exe(const char *argv0, char *out, size_t size, char *err, size_t errlen);
 
 #endif
