@@ -127,7 +127,7 @@ PF_H_TEST(test_daemon_mode_reports_failure)
 {
     struct pf_h_output o;
     struct pf_addr a;
-    char listen[64], text[64];
+    char addr[64], text[64];
     int busy;
 
     busy = socket(AF_INET, SOCK_STREAM, 0);
@@ -136,9 +136,9 @@ PF_H_TEST(test_daemon_mode_reports_failure)
     assert_int_equal(listen(busy, 1), 0);
     a.len = sizeof(a.ss);
     assert_int_equal(getsockname(busy, (struct sockaddr *)&a.ss, &a.len), 0);
-    snprintf(listen, sizeof(listen), "%s",
+    snprintf(addr, sizeof(addr), "%s",
              pf_addr_format((struct sockaddr *)&a.ss, text, sizeof(text)));
-    write_config(s, listen);
+    write_config(s, addr);
     RUN(s, &o, "--daemon", "--config", "preforkd.conf");
     assert_true(pf_h_exited_with(o.status, 1));
     assert_string_equal(o.out, "");
