@@ -543,8 +543,8 @@ static bool master_handle(struct master *m)
         pf_sig_reopen = 0;
         master_reopen(m);
     }
-    if (pf_sig_upgrade) {
-        char err[PF_CONFIG_ERR_MAX]; /* logged */
+    if (pf_sig_upgrade && !m->starting) { /* asked during start-up: done once ready */
+        char err[PF_CONFIG_ERR_MAX];           /* logged */
 
         pf_sig_upgrade = 0;
         master_upgrade(m, err, sizeof(err));

@@ -113,9 +113,7 @@ PF_H_TEST(test_daemon_mode_reports_ready)
     assert_true(pf_h_pid_alive(pid));
     assert_int_not_equal(proc_stat_field(pid, 6), pid); /* session: not its leader */
     assert_int_equal(proc_stat_field(pid, 7), 0);       /* no controlling terminal */
-    assert_int_equal(pf_h_log_word_after(s, "listening on ", false, want, sizeof(want)), 0);
-    assert_int_equal(pf_addr_parse(want, &s->addr, NULL, 0), 0);
-    snprintf(s->addr_text, sizeof(s->addr_text), "%s", want);
+    assert_int_equal(pf_h_find_listening(s), 0);
     assert_int_equal(pf_h_check_serves(s), 0); /* ready means serving */
     stop_daemon(s, pid);
     assert_null(pf_h_read(s, "preforkd.pid")); /* removed at exit */

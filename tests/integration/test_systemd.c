@@ -82,12 +82,8 @@ static void launch(struct pf_server *s, const struct launch *l, const char *list
 /* Wait for the "listening on ADDR" line and point s at ADDR. */
 static void wait_listening(struct pf_server *s)
 {
-    char addr[PF_ADDR_STRLEN];
-
     assert_int_equal(pf_h_wait_log(s, "listening on ", PF_H_START_MS), 0);
-    assert_int_equal(pf_h_log_word_after(s, "listening on ", false, addr, sizeof(addr)), 0);
-    assert_int_equal(pf_addr_parse(addr, &s->addr, NULL, 0), 0);
-    snprintf(s->addr_text, sizeof(s->addr_text), "%s", addr);
+    assert_int_equal(pf_h_find_listening(s), 0);
 }
 
 /* A listening TCP socket on 127.0.0.1 (port from the kernel), its

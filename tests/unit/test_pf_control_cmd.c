@@ -322,7 +322,7 @@ static void test_help_text(void **state)
         if (strstr(err, "unknown command"))
             fail_msg("help lists \"%s\", which is unknown", w);
     }
-    assert_int_equal(n, 10);
+    assert_int_equal(n, 11);
 }
 
 /* An expected token, a given one, and whether they must match. */
