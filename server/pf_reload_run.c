@@ -133,6 +133,14 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
     reload_log(rep);
 }
 
+void pf_reload_roll(struct pf_reloader *r, const char *why)
+{
+    r->pool->generation++;
+    r->rolling = true;
+    pf_log_notice("%s: replacing the workers with generation %u (same configuration)", why,
+                  r->pool->generation);
+}
+
 int pf_reload_run(struct pf_reloader *r, struct pf_reload_report *rep, char *err, size_t errlen)
 {
     struct reload_prep p = {.listen_fd = -1, .log_fd = -1};

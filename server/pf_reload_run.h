@@ -54,6 +54,12 @@ struct pf_reloader {
 int pf_reload_run(struct pf_reloader *r, struct pf_reload_report *rep, char *err,
                   size_t errlen);
 
+/* Replace every worker by a new generation on the same configuration,
+ * the way a reload does (new ones first, old ones finish their clients).
+ * For what workers cannot do themselves: reopen root-owned logs once
+ * they switched user or chroot. why starts the log line. */
+void pf_reload_roll(struct pf_reloader *r, const char *why);
+
 /* One pass of the roll-over, after reaping: close the old sockets nobody
  * uses any more; unless stopping, fork and retire as pf_rollover_plan
  * says. */
