@@ -16,6 +16,7 @@
 #include "pf_net.h"
 #include "pf_pool.h"
 #include "pf_pool_hung.h"
+#include "pf_privs.h"
 #include "pf_proto.h"
 #include "pf_reload_run.h"
 #include "pf_signals.h"
@@ -70,6 +71,33 @@ static int master_listen(struct master *m)
         return master_fail(err), -1;
     pf_listener_announce(m->cfg, m->proto->url_scheme, m->listen_text);
     return fd;
+}
+
+/* At start, before anything is bound: decide who the workers become
+ * (refusing root workers unless configured) and set RLIMIT_NOFILE for
+ * the master and its workers. 0, or -1 after master_fail. */
+static int master_privs_init(const struct pf_config *cfg, struct pf_privs_plan *plan)
+{
+    char err[PF_CONFIG_ERR_MAX];
+
+    if (pf_privs_plan(cfg, geteuid(), plan, err, sizeof(err)) < 0 ||
+        pf_privs_set_nofile(cfg->daemon.max_files, err, sizeof(err)) < 0)
+        return master_fail(err), -1;
+    return 0;
+}
+
+/* Once start-up succeeded: hand the plan to the pool (each worker applies
+ * it), warn about settings ignored for want of root, and say who the
+ * workers run as. */
+static void master_privs_use(struct master *m, const struct pf_privs_plan *plan)
+{
+    char who[PF_CONFIG_ERR_MAX];
+
+    m->pool.privs = *plan;
+    if (plan->ignored[0])
+        pf_log_warn("%s", plan->ignored);
+    pf_privs_describe(plan, m->cfg, geteuid(), who, sizeof(who));
+    pf_log_notice("%s", who);
 }
 
 /* Start stopping: fast (SIGTERM now, SIGKILL after stop_timeout) or
@@ -388,6 +416,7 @@ static bool master_handle(struct master *m)
 int pf_master_run(struct pf_config *cfg, const char *path)
 {
     struct master m = {.cfg = cfg, .proto = pf_proto_find(cfg->protocol)};
+    struct pf_privs_plan privs;
     char err[PF_CONFIG_ERR_MAX];
     int fd;
 
@@ -396,6 +425,8 @@ int pf_master_run(struct pf_config *cfg, const char *path)
                  pf_proto_names());
         return master_fail(err);
     }
+    if (master_privs_init(cfg, &privs) < 0)
+        return 1;
     if (m.proto->master_init && m.proto->master_init(cfg, err, sizeof(err)) < 0)
         return master_fail(err);
     if (pf_signals_master(&m.wait_mask) < 0) {
@@ -416,6 +447,7 @@ int pf_master_run(struct pf_config *cfg, const char *path)
         free(m.fds);
         return 1;
     }
+    master_privs_use(&m, &privs);
     m.pool.child_cleanup = master_child_cleanup;
     m.pool.child_ctx = &m;
     m.reload = (struct pf_reloader){.cfg = cfg, .path = path, .proto = &m.proto,
