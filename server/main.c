@@ -14,6 +14,7 @@
 #include "pf_master.h"
 #include "pf_notify.h"
 #include "pf_pidfile.h"
+#include "pf_privs.h"
 #include "pf_upgrade.h"
 
 /* A failure before the master runs: to whoever waits for the start-up
@@ -25,6 +26,21 @@ static int main_fail(const char *what)
     else
         fprintf(stderr, "preforkd: %s\n", what);
     return PF_EXIT_FAILURE;
+}
+
+/* -t: the file loaded; what a start would refuse before binding (root
+ * workers not asked for) is refused here too. */
+static int main_test(const struct pf_config *cfg)
+{
+    struct pf_privs_plan plan;
+    char err[PF_CONFIG_ERR_MAX];
+
+    if (pf_privs_plan(cfg, geteuid(), &plan, err, sizeof(err)) < 0) {
+        fprintf(stderr, "preforkd: %s: %s\n", cfg->path, err);
+        return PF_EXIT_FAILURE;
+    }
+    printf("preforkd: %s: syntax ok\n", cfg->path);
+    return PF_EXIT_OK;
 }
 
 /* -s: signal the master that holds the pidfile's lock. */
@@ -122,10 +138,8 @@ int main(int argc, char **argv)
         return main_fail(err);
     if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) < 0)
         return main_fail(err);
-    if (cli.action == PF_CLI_TEST) {
-        printf("preforkd: %s: syntax ok\n", cfg.path);
-        return PF_EXIT_OK;
-    }
+    if (cli.action == PF_CLI_TEST)
+        return main_test(&cfg);
     if (cli.action == PF_CLI_SIGNAL)
         return main_signal(&cfg, &cli);
     return main_run(&cfg, &cli, argv[0]);

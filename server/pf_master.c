@@ -19,6 +19,7 @@
 #include "pf_pidfile.h"
 #include "pf_pool.h"
 #include "pf_pool_hung.h"
+#include "pf_privs.h"
 #include "pf_proto.h"
 #include "pf_reload_run.h"
 #include "pf_signals.h"
@@ -134,6 +135,33 @@ static int master_pidfile(struct master *m)
     return 0;
 }
 
+/* At start, before anything is bound: decide who the workers become
+ * (refusing root workers unless configured) and set RLIMIT_NOFILE for
+ * the master and its workers. 0, or -1 after master_fail. */
+static int master_privs_init(const struct pf_config *cfg, struct pf_privs_plan *plan)
+{
+    char err[PF_CONFIG_ERR_MAX];
+
+    if (pf_privs_plan(cfg, geteuid(), plan, err, sizeof(err)) < 0 ||
+        pf_privs_set_nofile(cfg->daemon.max_files, err, sizeof(err)) < 0)
+        return master_fail(err), -1;
+    return 0;
+}
+
+/* Once start-up succeeded: hand the plan to the pool (each worker applies
+ * it), warn about settings ignored for want of root, and say who the
+ * workers run as. */
+static void master_privs_use(struct master *m, const struct pf_privs_plan *plan)
+{
+    char who[PF_CONFIG_ERR_MAX];
+
+    m->pool.privs = *plan;
+    if (plan->ignored[0])
+        pf_log_warn("%s", plan->ignored);
+    pf_privs_describe(plan, m->cfg, geteuid(), who, sizeof(who));
+    pf_log_notice("%s", who);
+}
+
 /* Start stopping: fast (SIGTERM now, SIGKILL after stop_timeout) or
  * graceful (stop accepting, let workers finish their client within
  * graceful_timeout). A fast stop overrides a graceful one in progress. */
@@ -194,7 +222,11 @@ static void master_scale(struct master *m)
     master_set_target(m, target);
 }
 
-/* SIGUSR1 and "reopen": reopen our log file, and tell the workers. */
+/* SIGUSR1 and "reopen": reopen our log file, and tell the workers. A
+ * worker that switched user or chroot cannot reopen root-owned files by
+ * path (and should not be able to): it is replaced instead, the way a
+ * reload replaces workers, and its successor opens the new files before
+ * it drops its privileges. */
 static void master_reopen(struct master *m)
 {
     char err[256];
@@ -203,7 +235,10 @@ static void master_reopen(struct master *m)
         pf_log_error("%s", err);
     else
         pf_log_notice("log reopened");
-    pf_pool_signal_all(&m->pool, SIGUSR1, false);
+    if (pf_privs_dropped(&m->pool.privs) && !m->stopping)
+        pf_reload_roll(&m->reload, "reopen: workers run without root");
+    else
+        pf_pool_signal_all(&m->pool, SIGUSR1, false);
 }
 
 /* SIGHUP and "reload": read the file again and roll the pool over to it
@@ -578,10 +613,11 @@ static int master_abort(struct master *m)
 }
 
 /* Everything before the loop, in an order where each failure stops the
- * start-up with its reason: protocol, signals, pidfile, control channel,
- * listening socket, pool. 0 or -1 (reported). */
+ * start-up with its reason: privileges, protocol, signals, pidfile,
+ * control channel, listening socket, pool. 0 or -1 (reported). */
 static int master_start(struct master *m)
 {
+    struct pf_privs_plan privs;
     char err[PF_CONFIG_ERR_MAX];
     int fd;
 
@@ -590,6 +626,8 @@ static int master_start(struct master *m)
                  pf_proto_names());
         return master_fail(err), -1;
     }
+    if (master_privs_init(m->cfg, &privs) < 0)
+        return -1;
     if (m->proto->master_init && m->proto->master_init(m->cfg, err, sizeof(err)) < 0)
         return master_fail(err), -1;
     if (pf_signals_master(&m->wait_mask) < 0) {
@@ -607,6 +645,7 @@ static int master_start(struct master *m)
         close(fd);
         return master_fail(err), -1;
     }
+    master_privs_use(m, &privs);
     return 0;
 }
 

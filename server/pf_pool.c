@@ -72,6 +72,7 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
         .slot_index = slot,
         .generation = p->generation,
         .max_requests = max_requests,
+        .privs = &p->privs,
     };
 
     /* The write end must live in the master alone, or its death would not

@@ -14,6 +14,7 @@
 
 #include "pf_backoff.h"
 #include "pf_config.h"
+#include "pf_privs.h"
 #include "pf_proto.h"
 #include "pf_recycle.h"
 #include "pf_scoreboard.h"
@@ -42,6 +43,8 @@ struct pf_pool {
     struct pf_backoff backoff;  /* crash loop guard: gates the forks of refill */
     struct pf_rng rng;          /* draws each worker's own recycling limits */
     int vacancies;              /* active workers that exited, not yet replaced */
+    struct pf_privs_plan privs; /* who workers become once set up; decided by
+                                   the master at start (zero: stay as is) */
 
     /* Totals since start. */
     uint64_t spawned;

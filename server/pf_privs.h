@@ -15,9 +15,11 @@
  *     reopen root-owned logs, and an upgrade execs the binary again. It
  *     never touches client bytes.
  * Started as root, preforkd refuses to leave workers root unless the
- * configuration says daemon.user = "root" (pf_privs_check). Started as
+ * configuration says daemon.user = "root" (pf_privs_plan). Started as
  * another user, there is nothing to switch: user/group/chroot that would
  * need root are ignored with a warning.
+ * The plan is decided once, at start: user, group and chroot are
+ * restart-only settings (a reload keeps them).
  */
 #ifndef PF_PRIVS_H
 #define PF_PRIVS_H
@@ -28,15 +30,19 @@
 
 #include "pf_config.h"
 
+#define PF_PRIVS_MSG_MAX 512
+
 /* The identity workers switch to, decided from the configuration and the
- * master's effective uid (pure). */
+ * master's effective uid (pure). A plain value: the pool keeps a copy. */
 struct pf_privs_plan {
-    bool switch_ids;   /* setgroups/setgid/setuid in each worker */
+    bool switch_ids;   /* setgroups/setgid/setuid in each worker; false for
+                          user "root" without a group (uid 0, gid 0: nothing
+                          to switch) */
     uid_t uid;
     gid_t gid;
     bool chroot;       /* chroot to cfg->daemon.chroot first */
-    const char *ignored; /* non-NULL: a warning to log (settings that need
-                            root, set while not root) */
+    char ignored[PF_PRIVS_MSG_MAX]; /* "" or a warning to log: settings that
+                                       need root, set while not root */
 };
 
 /* Decide (pure): -1 with the reason in err when started as root and
@@ -60,5 +66,11 @@ int pf_privs_drop(const struct pf_privs_plan *plan, const char *chroot_dir, char
 /* Do workers run with dropped privileges (they then cannot reopen
  * root-owned logs by path: the master replaces them instead)? */
 bool pf_privs_dropped(const struct pf_privs_plan *plan);
+
+/* The identity workers take, for the master's start-up notice (pure):
+ * "workers run as user www-data (uid 33), group www-data (gid 33),
+ * chrooted to /srv", or "workers run as root: daemon.user = \"root\"". */
+void pf_privs_describe(const struct pf_privs_plan *plan, const struct pf_config *cfg,
+                       uid_t euid, char *buf, size_t len);
 
 #endif

@@ -48,6 +48,23 @@ static int worker_epoll(struct worker *w, char *err, size_t errlen)
     return 0;
 }
 
+/* Set up as the master's user (the protocol opens what it serves from:
+ * the document root, its logs), then drop to the configured identity for
+ * good (pf_privs_drop). 0, or -1 with the reason in err. */
+static int worker_prepare(struct worker *w, char *err, size_t errlen)
+{
+    if (pf_signals_worker(&w->wait_mask) < 0) {
+        snprintf(err, errlen, "signal set-up failed: %s", strerror(errno));
+        return -1;
+    }
+    if (worker_epoll(w, err, errlen) < 0 ||
+        w->a->proto->worker_init(&w->proto_state, w->a->cfg, err, errlen) < 0)
+        return -1;
+    if (w->a->privs == NULL)
+        return 0;
+    return pf_privs_drop(w->a->privs, w->a->cfg->daemon.chroot, err, errlen);
+}
+
 /* Everything a new worker does before its first accept. On failure it
  * exits with PF_WORKER_EXIT_INIT so the master knows not to respawn fast. */
 static void worker_setup(struct worker *w)
@@ -56,11 +73,9 @@ static void worker_setup(struct worker *w)
     struct pf_slot *s = w->a->slot;
 
     pf_log_set_role("worker");
-    if (pf_signals_worker(&w->wait_mask) < 0)
-        snprintf(err, sizeof(err), "signal set-up failed: %s", strerror(errno));
-    else if (worker_epoll(w, err, sizeof(err)) == 0)
-        w->a->proto->worker_init(&w->proto_state, w->a->cfg, err, sizeof(err));
-    if (err[0]) {
+    if (worker_prepare(w, err, sizeof(err)) < 0) {
+        if (err[0] == '\0')
+            snprintf(err, sizeof(err), "set-up failed");
         pf_log_error("cannot start: %s", err);
         pf_slot_set_exit_reason(s, err);
         exit(PF_WORKER_EXIT_INIT);

@@ -11,6 +11,7 @@
 #define PF_WORKER_H
 
 #include "pf_config.h"
+#include "pf_privs.h"
 #include "pf_proto.h"
 #include "pf_scoreboard.h"
 
@@ -24,6 +25,8 @@ struct pf_worker_args {
     unsigned generation;
     long max_requests;        /* 0 = no limit; else workers.max_requests plus this
                                  worker's jitter, drawn by the master */
+    const struct pf_privs_plan *privs; /* applied once set up (chroot to
+                                          cfg->daemon.chroot, switch ids) */
 };
 
 /* Exit codes of a worker, read by the master when it reaps one. */

@@ -47,8 +47,10 @@ static void start_with(struct pf_server *s, const char *protocol, const char *wo
                        "listen = \"127.0.0.1:0\";\nprotocol = \"%s\";\n"
                        "workers = { %s stop_timeout = 5; };\n"
                        "client = { read_timeout = 5; write_timeout = 5; idle_timeout = 10; };\n"
-                       "daemon = { log_level = \"info\"; };\n%s%s\n",
-                       protocol, workers, PF_H_CTL_CONFIG, extra);
+                       "daemon = { log_level = \"info\"; %s};\n%s%s\n",
+                       protocol, workers,
+                       /* preforkd refuses to leave workers root unless told */
+                       geteuid() == 0 ? "user = \"root\"; " : "", PF_H_CTL_CONFIG, extra);
 
     assert_true(len > 0 && (size_t)len < sizeof(body));
     assert_int_equal(pf_h_start(s, body), 0);

@@ -43,7 +43,8 @@ static void __attribute__((noreturn)) launch_exec(struct pf_server *s, const str
     if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
         _exit(126);
     if (l->sock >= 0) {
-        if (dup2(l->sock, 3) < 0)
+        /* dup2 onto itself keeps close-on-exec: clear it then */
+        if (l->sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(l->sock, 3) < 0)
             _exit(126);
         snprintf(num, sizeof(num), "%ld", (long)getpid());
         setenv("LISTEN_PID", l->pid ? l->pid : num, 1);

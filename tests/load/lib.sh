@@ -454,6 +454,12 @@ bench_start_apache() {
     bench_wait_http apache "http://127.0.0.1:$SRV_PORT/1k.bin"
 }
 
+# bench_pf_daemon_user: the daemon.user line preforkd needs when started
+# as root (it refuses to leave its workers root unless told); none else.
+bench_pf_daemon_user() {
+    if [[ $(id -u) == 0 ]]; then printf 'user = "root";\n'; fi
+}
+
 # bench_start_preforkd BINARY ROOT CPUS WORKERS [PROTO]: preforkd serving
 # PROTO (http, the default; echo; msg) on 127.0.0.1 with a port it picks
 # (read back from its log), WORKERS workers (start = max), access log off,
@@ -482,6 +488,7 @@ http = {
 daemon = {
   error_log = "";
   log_level = "notice";
+  $(bench_pf_daemon_user)
 };
 EOF
     "$bin" -t -c "$d/preforkd.conf" >"$d/check.log" 2>&1 || {

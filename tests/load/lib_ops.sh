@@ -132,6 +132,7 @@ control = {
 daemon = {
   error_log = "";
   log_level = "info";
+  $(bench_pf_daemon_user)
 };
 EOF
     "$OPS_PREFORKD" -t -c "$dir/preforkd.conf" >"$dir/check.log" 2>&1 || {
