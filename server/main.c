@@ -1,90 +1,132 @@
-/* preforkd: command line, configuration, then the master. */
-#include <getopt.h>
+/* preforkd: the command line, then the master (or a signal to it). */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "pf_cli.h"
 #include "pf_config.h"
+#include "pf_daemon.h"
+#include "pf_inherit.h"
 #include "pf_log.h"
 #include "pf_master.h"
+#include "pf_notify.h"
+#include "pf_pidfile.h"
+#include "pf_upgrade.h"
 
-enum { EXIT_USAGE = 2 };
-
-static void usage(FILE *out)
+/* A failure before the master runs: to whoever waits for the start-up
+ * report, else to stderr. Returns the exit status. */
+static int main_fail(const char *what)
 {
-    fprintf(out,
-            "Usage: preforkd [-c FILE] [-t] [-v] [-h]\n"
-            "A pre-forking multi-process server (http, echo and msg protocols).\n"
-            "\n"
-            "  -c, --config FILE  configuration file (default %s)\n"
-            "  -t, --test         check the configuration, print the result, exit 0 or 1\n"
-            "  -v, --version      print the version and exit\n"
-            "  -h, --help         print this help and exit\n"
-            "\n"
-            "Runs in the foreground. Signals to the master: TERM/INT fast stop,\n"
-            "QUIT graceful stop, HUP reload the configuration, USR1 reopen logs,\n"
-            "TTIN/TTOU one worker more/fewer.\n"
-            "Exit status: 0 stopped as asked or config ok, 1 start-up or config error,\n"
-            "2 bad command line.\n",
-            PF_DEFAULT_CONFIG);
+    if (pf_daemon_reporting())
+        pf_daemon_failed(what);
+    else
+        fprintf(stderr, "preforkd: %s\n", what);
+    return PF_EXIT_FAILURE;
 }
 
-struct options {
-    const char *config;
-    int test;
-};
-
-/* Returns -1 to continue, or an exit status (help, version, bad usage). */
-static int parse_options(int argc, char **argv, struct options *o)
+/* -s: signal the master that holds the pidfile's lock. */
+static int main_signal(const struct pf_config *cfg, const struct pf_cli *cli)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"test", no_argument, NULL, 't'},
-        {"version", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
+    char err[PATH_MAX + 256];
+    pid_t pid = 0;
+    int rc;
 
-    while ((c = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': o->config = optarg; break;
-        case 't': o->test = 1; break;
-        case 'v': printf("preforkd %s\n", PF_VERSION); return EXIT_SUCCESS;
-        case 'h': usage(stdout); return EXIT_SUCCESS;
-        default: usage(stderr); return EXIT_USAGE;
-        }
+    if (cfg->daemon.pidfile[0] == '\0') {
+        fprintf(stderr, "preforkd: -s %s: %s sets no daemon.pidfile, so the master cannot be "
+                "found\n", cli->signame, cfg->path);
+        return PF_EXIT_FAILURE;
     }
-    if (optind < argc) {
-        fprintf(stderr, "preforkd: unexpected argument \"%s\"\n", argv[optind]);
-        usage(stderr);
-        return EXIT_USAGE;
+    rc = pf_pidfile_probe(cfg->daemon.pidfile, &pid, err, sizeof(err));
+    if (rc <= 0) {
+        fprintf(stderr, "preforkd: -s %s: %s\n", cli->signame, err);
+        return PF_EXIT_FAILURE;
     }
-    return -1;
+    if (kill(pid, cli->signo) < 0) {
+        fprintf(stderr, "preforkd: -s %s: cannot signal the master, pid %ld: %s\n",
+                cli->signame, (long)pid, strerror(errno));
+        return PF_EXIT_FAILURE;
+    }
+    printf("preforkd: %s: sent SIG%s to the master, pid %ld\n", cli->signame,
+           sigabbrev_np(cli->signo), (long)pid);
+    return PF_EXIT_OK;
+}
+
+/* Whether to detach: -d, unless the process is already someone's managed
+ * child (systemd's notify socket, or an old master's upgrade). */
+static bool main_detach(const struct pf_cli *cli, const struct pf_master_opts *o)
+{
+    if (!cli->daemon)
+        return false;
+    if (pf_notify_enabled()) {
+        fprintf(stderr, "preforkd: -d ignored: systemd supervises this process "
+                "(NOTIFY_SOCKET is set)\n");
+        return false;
+    }
+    return !(o->inherited.listen_fd >= 0 && !o->inherited.from_systemd);
+}
+
+/* Detach if asked, open the log, leave the terminal, run the master. */
+static int main_run(struct pf_config *cfg, const struct pf_cli *cli, const char *argv0)
+{
+    static char exe[PATH_MAX];
+    struct pf_master_opts o = {.config = cfg->path, .exe = exe};
+    char err[PF_CONFIG_ERR_MAX];
+    bool detach;
+    int rc;
+
+    if (pf_inherit_take(&o.inherited, err, sizeof(err)) < 0)
+        return main_fail(err);
+    if (pf_upgrade_self_exe(argv0, exe, sizeof(exe), err, sizeof(err)) < 0)
+        exe[0] = '\0'; /* binary upgrade unavailable; said when asked */
+    detach = main_detach(cli, &o);
+    if (detach && cfg->daemon.error_log[0] == '\0')
+        return main_fail("-d needs daemon.error_log: a detached daemon has no terminal to "
+                         "log to");
+    if (detach && pf_daemon_detach(err, sizeof(err)) < 0)
+        return main_fail(err);
+    pf_log_set_level(cfg->daemon.log_level);
+    pf_log_set_role("master");
+    if (pf_log_open(cfg->daemon.error_log, err, sizeof(err)) < 0)
+        return main_fail(err);
+    if (detach && pf_daemon_null_stdio(err, sizeof(err)) < 0) {
+        pf_log_error("%s", err);
+        return main_fail(err);
+    }
+    rc = pf_master_run(cfg, &o);
+    pf_log_close();
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
     static struct pf_config cfg;
-    struct options o = {.config = PF_DEFAULT_CONFIG};
+    struct pf_cli cli;
     char err[PF_CONFIG_ERR_MAX];
-    int rc = parse_options(argc, argv, &o);
 
-    if (rc >= 0)
-        return rc;
-    if (pf_config_load(&cfg, o.config, err, sizeof(err)) < 0) {
-        fprintf(stderr, "preforkd: %s\n", err);
-        return EXIT_FAILURE;
+    pf_cli_parse(&cli, argc, argv);
+    switch (cli.action) {
+    case PF_CLI_HELP: pf_cli_usage(stdout, PF_DEFAULT_CONFIG); return PF_EXIT_OK;
+    case PF_CLI_VERSION: printf("preforkd %s\n", PF_VERSION); return PF_EXIT_OK;
+    case PF_CLI_USAGE:
+        fprintf(stderr, "preforkd: %s\n", cli.message);
+        pf_cli_usage(stderr, PF_DEFAULT_CONFIG);
+        return PF_EXIT_USAGE;
+    default: break;
     }
-    if (o.test) {
+    /* An old master waiting for this one's report hears every failure,
+     * a bad configuration file's included. */
+    if (cli.action == PF_CLI_RUN && pf_daemon_take_ready_env(err, sizeof(err)) < 0)
+        return main_fail(err);
+    if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) < 0)
+        return main_fail(err);
+    if (cli.action == PF_CLI_TEST) {
         printf("preforkd: %s: syntax ok\n", cfg.path);
-        return EXIT_SUCCESS;
+        return PF_EXIT_OK;
     }
-    pf_log_set_level(cfg.daemon.log_level);
-    pf_log_set_role("master");
-    if (pf_log_open(cfg.daemon.error_log, err, sizeof(err)) < 0) {
-        fprintf(stderr, "preforkd: %s\n", err);
-        return EXIT_FAILURE;
-    }
-    rc = pf_master_run(&cfg, o.config);
-    pf_log_close();
-    return rc;
+    if (cli.action == PF_CLI_SIGNAL)
+        return main_signal(&cfg, &cli);
+    return main_run(&cfg, &cli, argv[0]);
 }

@@ -302,6 +302,19 @@ static json_t *ctl_reload(struct pf_control *c)
     return pf_ctl_render_reload(&rep);
 }
 
+/* "upgrade": the reply says the new master was started; whether it took
+ * over shows in status (the pid) and in the log. */
+static json_t *ctl_upgrade(struct pf_control *c)
+{
+    char err[PF_CONFIG_ERR_MAX];
+    pid_t pid = c->ops.upgrade(c->ops.ctx, err, sizeof(err));
+
+    if (pid < 0)
+        return pf_ctl_render_error(err);
+    return pf_ctl_render_ok(json_pack("{s:I,s:I}", "master", (json_int_t)getpid(), "new_master",
+                                      (json_int_t)pid));
+}
+
 /* The reply to an authenticated command. */
 static json_t *ctl_command(struct pf_control *c, const struct pf_ctl_cmd *cmd)
 {
@@ -325,6 +338,7 @@ static json_t *ctl_command(struct pf_control *c, const struct pf_ctl_cmd *cmd)
             return pf_ctl_render_error(err);
         return pf_ctl_render_ok(json_pack("{s:i,s:i}", "previous", from, "target", to));
     case PF_CTL_RELOAD: return ctl_reload(c);
+    case PF_CTL_UPGRADE: return ctl_upgrade(c);
     case PF_CTL_KILL:
         if (c->ops.kill_worker(c->ops.ctx, cmd->pid, err, sizeof(err)) < 0)
             return pf_ctl_render_error(err);
@@ -417,7 +431,8 @@ static void ctl_read(struct pf_control *c, struct pf_control_client *cl)
 /* --------------------------------------------------------- the server */
 
 int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
-                    const struct pf_control_ops *ops, char *err, size_t errlen)
+                    const struct pf_control_ops *ops, int inherited_fd, char *err,
+                    size_t errlen)
 {
     struct pf_addr bound;
 
@@ -425,8 +440,11 @@ int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
     c->cfg = cfg;
     c->ops = *ops;
     c->listen_fd = -1;
-    if (cfg->control.listen[0] == '\0')
+    if (cfg->control.listen[0] == '\0') {
+        if (inherited_fd >= 0)
+            close(inherited_fd); /* the new configuration turned the channel off */
         return 0;
+    }
     if (pf_token_load(cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
         return -1;
     c->clients = calloc((size_t)cfg->control.max_clients, sizeof(*c->clients));
@@ -436,7 +454,8 @@ int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
     }
     for (int i = 0; i < cfg->control.max_clients; i++)
         c->clients[i].fd = -1;
-    c->listen_fd = pf_net_listen(&cfg->control.listen_addr, 16, err, errlen);
+    c->listen_fd = inherited_fd >= 0 ? inherited_fd
+                                     : pf_net_listen(&cfg->control.listen_addr, 16, err, errlen);
     if (c->listen_fd < 0) {
         pf_control_close(c);
         return -1;

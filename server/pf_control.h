@@ -37,6 +37,8 @@ struct pf_control_ops {
     void (*reopen)(void *ctx);
     void (*stop)(void *ctx, bool fast);
     int (*kill_worker)(void *ctx, pid_t pid, char *err, size_t errlen);
+    /* Start a binary upgrade: the new master's pid, or -1 (err). */
+    pid_t (*upgrade)(void *ctx, char *err, size_t errlen);
 };
 
 struct pf_control_client;
@@ -55,10 +57,17 @@ struct pf_control {
 };
 
 /* Bind the listener and load the token (nothing when control.listen is
- * ""). 0, or -1 with the reason in err (start-up fails with it). The
- * address bound is in c->bound for the caller to announce. */
+ * ""). inherited_fd >= 0 is a listening socket a binary upgrade handed
+ * over: used instead of binding (closed when the channel is off). 0, or
+ * -1 with the reason in err (start-up fails with it). The address bound
+ * is in c->bound for the caller to announce. */
 int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
-                    const struct pf_control_ops *ops, char *err, size_t errlen);
+                    const struct pf_control_ops *ops, int inherited_fd, char *err,
+                    size_t errlen);
+
+/* Close the channel, listener and clients: at exit, in each new worker,
+ * and in a master retiring after an upgrade (its successor answers on
+ * the same socket, handed over). */
 void pf_control_close(struct pf_control *c);
 
 /* The descriptors to poll (listener and clients), into fds (at most max);

@@ -227,12 +227,13 @@ static const struct ctl_verb_def ctl_verbs[] = {
     {"reopen", PF_CTL_REOPEN, ctl_args_none},
     {"stop", PF_CTL_STOP, ctl_args_stop},
     {"kill", PF_CTL_KILL, ctl_args_kill},
+    {"upgrade", PF_CTL_UPGRADE, ctl_args_none},
     {"help", PF_CTL_HELP, ctl_args_none},
 };
 
 const char *pf_ctl_help_text(void)
 {
-    return "auth status workers config scale reload reopen stop kill help";
+    return "auth status workers config scale reload reopen stop kill upgrade help";
 }
 
 /* The definition of the verb word w, or NULL (case-sensitive). */

@@ -7,7 +7,7 @@
  * error ("empty command").
  *
  *   auth TOKEN          TOKEN: 1..128 printable ASCII bytes without spaces
- *   status | workers | config | reload | reopen | help
+ *   status | workers | config | reload | reopen | upgrade | help
  *   stop                graceful stop
  *   stop fast           fast stop
  *   scale N             absolute: 1..PF_WORKERS_HARD_MAX
@@ -41,6 +41,7 @@ enum pf_ctl_verb {
     PF_CTL_STOP,
     PF_CTL_STOP_FAST,
     PF_CTL_KILL,
+    PF_CTL_UPGRADE,
     PF_CTL_HELP,
     PF_CTL_HTTP_GET,   /* "GET /path HTTP/1.x": the metrics endpoint */
 };

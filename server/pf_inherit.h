@@ -43,8 +43,9 @@ int pf_inherit_parse_fds(const char *value, int *listen_fd, int *control_fd, cha
  * or -1 if size is too small. */
 int pf_inherit_format_fds(char *buf, size_t size, int listen_fd, int control_fd);
 
-/* Is fd an open, listening stream socket? 0 (and FD_CLOEXEC set on it),
- * or -1 with "descriptor N: REASON" in err. */
+/* Is fd an open, listening stream socket? 0 (and FD_CLOEXEC and
+ * O_NONBLOCK set on it, as on pf_net_listen's sockets: workers must not
+ * sleep in accept()), or -1 with "descriptor N: REASON" in err. */
 int pf_inherit_check_listener(int fd, char *err, size_t errlen);
 
 /* Read (and unset) the variables, check the descriptors. 0 with in

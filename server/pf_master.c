@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "pf_control.h"
+#include "pf_daemon.h"
 #include "pf_listener.h"
 #include "pf_log.h"
 #include "pf_net.h"
+#include "pf_notify.h"
+#include "pf_pidfile.h"
 #include "pf_pool.h"
 #include "pf_pool_hung.h"
 #include "pf_proto.h"
@@ -22,6 +25,7 @@
 #include "pf_stats.h"
 #include "pf_supervise.h"
 #include "pf_time.h"
+#include "pf_upgrade.h"
 
 /* The supervision tick: how often the master wakes without a signal. */
 #define MASTER_TICK_MS 1000
@@ -32,12 +36,15 @@ enum master_stop { STOP_NONE = 0, STOP_GRACEFUL, STOP_FAST };
 
 struct master {
     struct pf_config *cfg;
+    const struct pf_master_opts *opts;
     const struct pf_proto *proto;
     struct pf_pool pool;
     struct pf_supervise sv; /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
-    struct pollfd *fds;     /* control descriptors, rebuilt before each wait */
+    struct pollfd *fds;     /* control descriptors, then the upgrade's report
+                               channel, rebuilt before each wait */
     int nfds;
+    int nctl;               /* how many of fds are the control channel's */
     sigset_t wait_mask;
     enum master_stop stopping;
     int64_t stop_deadline;  /* monotonic ms: escalate to SIGKILL then */
@@ -48,28 +55,83 @@ struct master {
     int queue_max;          /* longest accept queue seen */
     uint64_t reloads;
     struct pf_reloader reload;
+    struct pf_pidfile pidfile;
+    struct pf_upgrade upgrade;
+    bool starting;          /* not yet reported ready */
+    bool upgraded;          /* a new master took over: this one retires */
+    int exit_status;        /* 1 when start-up failed */
 };
 
-/* Print a start-up failure where the operator sees it: stderr always (the
- * terminal, or the init system's journal), and the log when it is a file. */
+/* Tell a start-up failure to the operator: to whoever waits for the
+ * report (a -d launcher prints it; an old master logs it), else on
+ * stderr (the terminal, or the init system's journal); and to the log
+ * when it is a file. */
 static int master_fail(const char *what)
 {
-    fprintf(stderr, "preforkd: %s\n", what);
+    if (pf_daemon_reporting())
+        pf_daemon_failed(what);
+    else
+        fprintf(stderr, "preforkd: %s\n", what);
     if (pf_log_fd() != 2)
         pf_log_error("%s", what);
     return 1;
+}
+
+/* Use the listening socket handed over (socket activation, or an old
+ * master's during an upgrade) with this configuration's backlog and
+ * defer_accept. A listen address that differs is said, not obeyed: the
+ * socket is what the operator's systemd unit or the old master chose. */
+static int master_adopt(struct master *m, int fd)
+{
+    const char *from = m->opts->inherited.from_systemd ? "systemd (socket activation)"
+                                                        : "the old master (binary upgrade)";
+    struct pf_addr bound;
+    char want[PF_ADDR_STRLEN];
+
+    pf_net_local_addr(fd, &bound);
+    pf_addr_format((const struct sockaddr *)&bound.ss, m->listen_text, PF_ADDR_STRLEN);
+    pf_addr_format((const struct sockaddr *)&m->cfg->listen_addr.ss, want, sizeof(want));
+    pf_listener_tune(fd, m->cfg);
+    if (pf_addr_port((const struct sockaddr *)&m->cfg->listen_addr.ss) != 0 &&
+        strcmp(want, m->listen_text) != 0)
+        pf_log_warn("listen = \"%s\", but the socket handed over by %s is bound to %s: "
+                    "serving there", m->cfg->listen, from, m->listen_text);
+    else
+        pf_log_notice("using the listening socket handed over by %s", from);
+    return fd;
 }
 
 /* Bind and listen before any fork: every worker inherits the one socket. */
 static int master_listen(struct master *m)
 {
     char err[PF_CONFIG_ERR_MAX];
-    int fd = pf_listener_open(m->cfg, m->listen_text, err, sizeof(err));
+    int fd = m->opts->inherited.listen_fd;
 
-    if (fd < 0)
+    if (fd >= 0)
+        fd = master_adopt(m, fd);
+    else if ((fd = pf_listener_open(m->cfg, m->listen_text, err, sizeof(err))) < 0)
         return master_fail(err), -1;
     pf_listener_announce(m->cfg, m->proto->url_scheme, m->listen_text);
     return fd;
+}
+
+/* Write and lock the pidfile (before anything listens, so that a second
+ * instance says "already running" rather than "address in use"). */
+static int master_pidfile(struct master *m)
+{
+    char err[PATH_MAX + 256];
+    pid_t stale = 0;
+
+    pf_pidfile_init(&m->pidfile);
+    if (m->cfg->daemon.pidfile[0] == '\0')
+        return 0;
+    if (pf_pidfile_create(&m->pidfile, m->cfg->daemon.pidfile, getpid(), &stale, err,
+                          sizeof(err)) < 0)
+        return master_fail(err), -1;
+    if (stale > 0)
+        pf_log_warn("%s was stale (pid %ld was not running): replaced", m->cfg->daemon.pidfile,
+                    (long)stale);
+    return 0;
 }
 
 /* Start stopping: fast (SIGTERM now, SIGKILL after stop_timeout) or
@@ -81,6 +143,8 @@ static void master_begin_stop(struct master *m, enum master_stop how)
 
     if (how <= m->stopping)
         return;
+    if (!m->upgraded)
+        pf_notify("STOPPING=1");
     if (how == STOP_FAST) {
         pf_log_notice("fast stop: terminating %d workers", pf_pool_alive(&m->pool));
         pf_pool_signal_all(&m->pool, SIGTERM, true);
@@ -148,15 +212,95 @@ static void master_reopen(struct master *m)
 static int master_reload(struct master *m, struct pf_reload_report *rep, char *err,
                          size_t errlen)
 {
+    int rc;
+
     if (m->stopping) {
         snprintf(err, errlen, "reload: the server is stopping");
         pf_log_warn("%s", err);
         return -1;
     }
-    if (pf_reload_run(&m->reload, rep, err, errlen) < 0)
-        return -1;
-    m->reloads++;
-    return 0;
+    pf_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu", pf_notify_monotonic_usec());
+    rc = pf_reload_run(&m->reload, rep, err, errlen);
+    if (rc == 0)
+        m->reloads++;
+    pf_notifyf("READY=1\nSTATUS=%s", rc == 0 ? "reloaded" : "reload failed: see the log");
+    return rc;
+}
+
+/* SIGUSR2 and "upgrade": start the binary again (pf_upgrade.c). Returns
+ * the new master's pid, or -1 with the reason (logged too). */
+static pid_t master_upgrade(struct master *m, char *err, size_t errlen)
+{
+    const struct pf_upgrade_exec x = {
+        .exe = m->opts->exe,
+        .config = m->opts->config,
+        .listen_fd = m->pool.listen_fd,
+        .control_fd = m->ctl.listen_fd,
+        .pidfile = &m->pidfile,
+    };
+
+    if (m->stopping || m->starting || m->opts->exe[0] == '\0')
+        snprintf(err, errlen, "upgrade: %s",
+                 m->stopping   ? "the server is stopping"
+                 : m->starting ? "the server is still starting"
+                               : "the path of the running binary is unknown");
+    else if (pf_upgrade_start(&m->upgrade, &x, err, errlen) == 0) {
+        pf_log_notice("upgrade: started %s as the new master, pid %ld; this master retires "
+                      "once it is ready", x.exe, (long)m->upgrade.pid);
+        return m->upgrade.pid;
+    }
+    pf_log_error("%s", err);
+    return -1;
+}
+
+/* While an upgrade is pending: has the new master reported? Ready: this
+ * master hands over (no more control clients, its workers finish their
+ * clients, it exits). Failed: pf_upgrade rolled back; keep serving. */
+static void master_upgrade_check(struct master *m)
+{
+    char text[PF_DAEMON_REPORT_MAX];
+    pid_t pid = m->upgrade.pid;
+
+    switch (pf_upgrade_check(&m->upgrade, &m->pidfile, pf_time_now_ms(), text, sizeof(text))) {
+    case PF_DAEMON_READY:
+        pf_log_notice("upgrade: the new master (%s) is ready; this master's workers finish "
+                      "their clients and it exits", text);
+        m->upgraded = true;
+        pf_control_close(&m->ctl);
+        master_begin_stop(m, STOP_GRACEFUL);
+        break;
+    case PF_DAEMON_FAILED:
+        pf_log_error("upgrade failed: new master %ld: %s; this master keeps serving",
+                     (long)pid, text);
+        break;
+    case PF_DAEMON_PENDING: break;
+    }
+}
+
+/* Start-up ends when every worker of the first pool accepts: report it
+ * (launcher, old master, systemd). A worker that crashed before then
+ * fails the start-up with its reason (a -d launcher exits 1 with it). */
+static void master_check_started(struct master *m)
+{
+    char text[PF_SLOT_REASON_MAX + 256];
+
+    if (m->pool.crashes > 0) {
+        snprintf(text, sizeof(text), "start-up failed: %s", m->pool.last_crash);
+        master_fail(text);
+        m->starting = false;
+        m->exit_status = 1;
+        master_begin_stop(m, STOP_FAST);
+        return;
+    }
+    if (pf_pool_ready(&m->pool) < m->pool.target)
+        return;
+    m->starting = false;
+    snprintf(text, sizeof(text), "running as pid %ld, listening on %s", (long)getpid(),
+             m->listen_text);
+    pf_daemon_ready(text);
+    pf_notifyf("READY=1\nMAINPID=%ld\nSTATUS=serving on %s with %d workers", (long)getpid(),
+               m->listen_text, m->pool.target);
+    pf_log_notice("ready: %d workers accepting on %s", m->pool.target, m->listen_text);
 }
 
 /* While stopping: past the deadline, kill what is left; once SIGKILL had
@@ -202,12 +346,19 @@ static void master_wait(struct master *m)
         ms = ctl;
     if (reload >= 0 && reload < ms)
         ms = reload; /* a roll-over watches the scoreboard */
+    if (m->starting && ms > PF_RELOAD_POLL_MS)
+        ms = PF_RELOAD_POLL_MS; /* so does start-up, for the first workers' readiness */
+    int up = pf_upgrade_wait_ms(&m->upgrade, pf_time_now_ms());
+    if (up >= 0 && up < ms)
+        ms = up;
     int hung = pf_time_left_ms(pf_pool_hung_due(&m->pool));
     if (hung >= 0 && hung < ms)
         ms = hung; /* a hung worker's SIGTERM or SIGKILL is due before the tick */
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
+    m->nctl = m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
+    if (m->upgrade.fd >= 0)
+        m->fds[m->nfds++] = (struct pollfd){.fd = m->upgrade.fd, .events = POLLIN};
     if (ppoll(m->fds, (nfds_t)m->nfds, &ts, &m->wait_mask) < 0) {
         if (errno != EINTR)
             pf_log_error("ppoll failed: %s", strerror(errno));
@@ -292,6 +443,11 @@ static void master_op_reopen(void *ctx)
     master_reopen(ctx);
 }
 
+static pid_t master_op_upgrade(void *ctx, char *err, size_t errlen)
+{
+    return master_upgrade(ctx, err, errlen);
+}
+
 static void master_op_stop(void *ctx, bool fast)
 {
     master_begin_stop(ctx, fast ? STOP_FAST : STOP_GRACEFUL);
@@ -313,12 +469,24 @@ static int master_op_kill(void *ctx, pid_t pid, char *err, size_t errlen)
     return 0;
 }
 
-/* In each new worker: the control channel is the master's alone, and
- * an old listening socket left open there would never be drained. */
+/* In each new worker: the control channel, the pidfile and an upgrade's
+ * report channel are the master's alone, and an old listening socket
+ * left open there would never be drained. */
 static void master_child_cleanup(void *ctx)
 {
-    pf_control_close(&((struct master *)ctx)->ctl);
-    pf_reload_close(&((struct master *)ctx)->reload);
+    struct master *m = ctx;
+
+    pf_control_close(&m->ctl);
+    pf_reload_close(&m->reload);
+    pf_pidfile_forget(&m->pidfile);
+    if (m->upgrade.fd >= 0)
+        close(m->upgrade.fd);
+}
+
+/* A reaped child that is not a worker: the new master of an upgrade. */
+static void master_other_exit(void *ctx, pid_t pid, int status)
+{
+    pf_upgrade_reaped(&((struct master *)ctx)->upgrade, pid, status);
 }
 
 /* Bind the control channel and load its token before the service socket,
@@ -334,14 +502,16 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
         .reopen = master_op_reopen,
         .stop = master_op_stop,
         .kill_worker = master_op_kill,
+        .upgrade = master_op_upgrade,
     };
 
-    m->fds = calloc((size_t)m->cfg->control.max_clients + 1, sizeof(*m->fds));
+    /* the listener, the clients, and an upgrade's report channel */
+    m->fds = calloc((size_t)m->cfg->control.max_clients + 2, sizeof(*m->fds));
     if (m->fds == NULL) {
         snprintf(err, errlen, "control: %s", strerror(ENOMEM));
         return -1;
     }
-    return pf_control_init(&m->ctl, m->cfg, &ops, err, errlen);
+    return pf_control_init(&m->ctl, m->cfg, &ops, m->opts->inherited.control_fd, err, errlen);
 }
 
 /* One pass over what happened, always in this order: reap first (so the
@@ -349,7 +519,7 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
  * requests, then pool size. Returns true when the master should exit. */
 static bool master_handle(struct master *m)
 {
-    pf_control_handle(&m->ctl, m->fds, m->nfds);
+    pf_control_handle(&m->ctl, m->fds, m->nctl);
     if (pf_sig_child) {
         pf_sig_child = 0;
         pf_pool_reap(&m->pool);
@@ -373,6 +543,14 @@ static bool master_handle(struct master *m)
         pf_sig_reopen = 0;
         master_reopen(m);
     }
+    if (pf_sig_upgrade && !m->starting) { /* asked during start-up: done once ready */
+        char err[PF_CONFIG_ERR_MAX];           /* logged */
+
+        pf_sig_upgrade = 0;
+        master_upgrade(m, err, sizeof(err));
+    }
+    if (pf_upgrade_pending(&m->upgrade))
+        master_upgrade_check(m);
     if (pf_sig_incr || pf_sig_decr)
         master_scale(m);
     pf_pool_hung_check(&m->pool, pf_time_now_ms()); /* while stopping too: escalations */
@@ -382,43 +560,69 @@ static bool master_handle(struct master *m)
         return master_stop_progress(m);
     pf_pool_refill(&m->pool);
     pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms(), m->reload.rolling);
+    if (m->starting)
+        master_check_started(m);
     return false;
 }
 
-int pf_master_run(struct pf_config *cfg, const char *path)
+/* Undo a start-up that failed half way (what was set up is closed;
+ * the pidfile is removed). Returns the exit status, 1. */
+static int master_abort(struct master *m)
 {
-    struct master m = {.cfg = cfg, .proto = pf_proto_find(cfg->protocol)};
+    if (m->pool.children)
+        pf_pool_destroy(&m->pool);
+    pf_control_close(&m->ctl);
+    free(m->fds);
+    pf_pidfile_remove(&m->pidfile);
+    return 1;
+}
+
+/* Everything before the loop, in an order where each failure stops the
+ * start-up with its reason: protocol, signals, pidfile, control channel,
+ * listening socket, pool. 0 or -1 (reported). */
+static int master_start(struct master *m)
+{
     char err[PF_CONFIG_ERR_MAX];
     int fd;
 
-    if (m.proto == NULL) {
-        snprintf(err, sizeof(err), "unknown protocol \"%s\" (known: %s)", cfg->protocol,
+    if (m->proto == NULL) {
+        snprintf(err, sizeof(err), "unknown protocol \"%s\" (known: %s)", m->cfg->protocol,
                  pf_proto_names());
-        return master_fail(err);
+        return master_fail(err), -1;
     }
-    if (m.proto->master_init && m.proto->master_init(cfg, err, sizeof(err)) < 0)
-        return master_fail(err);
-    if (pf_signals_master(&m.wait_mask) < 0) {
+    if (m->proto->master_init && m->proto->master_init(m->cfg, err, sizeof(err)) < 0)
+        return master_fail(err), -1;
+    if (pf_signals_master(&m->wait_mask) < 0) {
         snprintf(err, sizeof(err), "cannot install signal handlers: %s", strerror(errno));
-        return master_fail(err);
+        return master_fail(err), -1;
     }
-    if (master_control_init(&m, err, sizeof(err)) < 0) {
-        free(m.fds);
-        return master_fail(err);
+    if (master_pidfile(m) < 0)
+        return -1;
+    if (master_control_init(m, err, sizeof(err)) < 0)
+        return master_fail(err), -1;
+    fd = master_listen(m);
+    if (fd < 0)
+        return -1;
+    if (pf_pool_init(&m->pool, m->cfg, m->proto, fd, err, sizeof(err)) < 0) {
+        close(fd);
+        return master_fail(err), -1;
     }
-    fd = master_listen(&m);
-    if (fd < 0 || pf_pool_init(&m.pool, cfg, m.proto, fd, err, sizeof(err)) < 0) {
-        if (fd >= 0) {
-            close(fd);
-            master_fail(err);
-        }
-        pf_control_close(&m.ctl);
-        free(m.fds);
-        return 1;
-    }
+    return 0;
+}
+
+int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
+{
+    struct master m = {.cfg = cfg, .opts = opts, .proto = pf_proto_find(cfg->protocol)};
+
+    m.ctl.listen_fd = -1;
+    pf_pidfile_init(&m.pidfile);
+    pf_upgrade_init(&m.upgrade);
+    if (master_start(&m) < 0)
+        return master_abort(&m);
     m.pool.child_cleanup = master_child_cleanup;
+    m.pool.other_exit = master_other_exit;
     m.pool.child_ctx = &m;
-    m.reload = (struct pf_reloader){.cfg = cfg, .path = path, .proto = &m.proto,
+    m.reload = (struct pf_reloader){.cfg = cfg, .path = opts->config, .proto = &m.proto,
                                     .pool = &m.pool, .listen_text = m.listen_text};
     if (m.ctl.listen_fd >= 0)
         pf_log_notice("control channel listening on %s", m.ctl.bound);
@@ -426,15 +630,19 @@ int pf_master_run(struct pf_config *cfg, const char *path)
     m.started_ms = pf_time_now_ms();
     pf_supervise_init(&m.sv, cfg, m.started_ms);
     m.pool.target = cfg->workers.start;
+    m.starting = true;
     pf_log_notice("preforkd master %ld running %d workers", (long)getpid(), m.pool.target);
     pf_pool_refill(&m.pool);
     do
         master_wait(&m);
     while (!master_handle(&m));
+    if (m.starting)
+        master_fail("stopped before it was ready");
     pf_log_notice("master exiting");
     pf_reload_close(&m.reload);
     pf_control_close(&m.ctl);
     free(m.fds);
     pf_pool_destroy(&m.pool);
-    return 0;
+    pf_pidfile_remove(&m.pidfile);
+    return m.exit_status;
 }

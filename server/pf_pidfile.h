@@ -9,7 +9,9 @@
  *  - Written atomically: the pid goes into a temporary file in the same
  *    folder, which is locked, then linked (no file yet) or renamed (stale
  *    file) into place, so a reader never sees an empty or half-written
- *    pidfile.
+ *    pidfile. Before replacing a stale file the creator locks it too, so
+ *    of two masters starting at once only one replaces it; the other
+ *    finds it running.
  *  - Never through a symbolic link: O_NOFOLLOW on the last component, and
  *    O_EXCL for the temporary (a symlink planted at the pidfile's path by
  *    someone who can write the folder is refused, not followed).
@@ -48,7 +50,8 @@ int pf_pidfile_create(struct pf_pidfile *pf, const char *path, pid_t pid, pid_t 
 
 /* Rename the pidfile to newpath, keeping the lock (it follows the file).
  * Binary upgrade: PATH -> PATH.oldbin, and back if the new master fails.
- * Refuses when the file at pf->path is no longer ours. 0 or -1. */
+ * Refuses when the file at pf->path is no longer ours, or when newpath
+ * is the pidfile of a running master. 0 or -1. */
 int pf_pidfile_rename(struct pf_pidfile *pf, const char *newpath, char *err, size_t errlen);
 
 /* At exit: unlink the file if pf->path still names our file (never one a

@@ -181,8 +181,11 @@ int pf_pool_reap(struct pf_pool *p)
         if (pid <= 0)
             return reaped;
         int slot = pf_pool_find(p, pid);
-        if (slot < 0)
-            continue; /* not a worker of ours (nothing else is forked today) */
+        if (slot < 0) {
+            if (p->other_exit) /* the new master of a binary upgrade */
+                p->other_exit(p->child_ctx, pid, status);
+            continue;
+        }
         pool_account_exit(p, slot, status);
         if (!p->children[slot].retiring)
             p->vacancies++;
@@ -304,3 +307,17 @@ static int pool_count(const struct pf_pool *p, bool only_active)
 
 int pf_pool_alive(const struct pf_pool *p) { return pool_count(p, false); }
 int pf_pool_active(const struct pf_pool *p) { return pool_count(p, true); }
+
+int pf_pool_ready(const struct pf_pool *p)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        int st = pf_slot_get_state(&p->sb.slots[i]);
+
+        if (p->children[i].pid > 0 && !p->children[i].retiring && st != PF_SLOT_STARTING &&
+            st != PF_SLOT_FREE && st != PF_SLOT_STOPPING)
+            n++;
+    }
+    return n;
+}

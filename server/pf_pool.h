@@ -49,6 +49,8 @@ struct pf_pool {
     uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[65];
     uint64_t hung_killed;       /* workers killed as hung (workers.request_timeout) */
+    uint64_t crashes;           /* ends counted as crashes (pf_supervise_exit) */
+    char last_crash[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
 
@@ -56,6 +58,9 @@ struct pf_pool {
      * master may hold (the control channel's sockets). */
     void (*child_cleanup)(void *ctx);
     void *child_ctx;
+    /* Called (with child_ctx) for a reaped child that is not a worker:
+     * the new master of a binary upgrade. */
+    void (*other_exit)(void *ctx, pid_t pid, int status);
 };
 
 /* Set up the table, scoreboard and lifeline pipe. 0 or -1 (reason in err). */
@@ -102,5 +107,6 @@ int pf_pool_find(const struct pf_pool *p, pid_t pid);
 
 int pf_pool_alive(const struct pf_pool *p);   /* live workers, retiring included */
 int pf_pool_active(const struct pf_pool *p);  /* live and not retiring */
+int pf_pool_ready(const struct pf_pool *p);   /* ...and past set-up: accepting or serving */
 
 #endif

@@ -9,6 +9,7 @@ volatile sig_atomic_t pf_sig_terminate;
 volatile sig_atomic_t pf_sig_quit;
 volatile sig_atomic_t pf_sig_reconfigure;
 volatile sig_atomic_t pf_sig_reopen;
+volatile sig_atomic_t pf_sig_upgrade;
 volatile sig_atomic_t pf_sig_incr;
 volatile sig_atomic_t pf_sig_decr;
 volatile sig_atomic_t pf_sig_worker_stop;
@@ -26,14 +27,15 @@ static void master_handler(int signo)
     case SIGQUIT: pf_sig_quit = 1; break;
     case SIGHUP: pf_sig_reconfigure = 1; break;
     case SIGUSR1: pf_sig_reopen = 1; break;
+    case SIGUSR2: pf_sig_upgrade = 1; break;
     case SIGTTIN: pf_sig_incr++; break;
     case SIGTTOU: pf_sig_decr++; break;
     default: break;
     }
 }
 
-static const int master_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
-                                     SIGHUP,  SIGUSR1, SIGTTIN, SIGTTOU};
+static const int master_signals[] = {SIGCHLD, SIGTERM, SIGINT,  SIGQUIT, SIGHUP,
+                                     SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU};
 #define MASTER_SIGNAL_COUNT (sizeof(master_signals) / sizeof(master_signals[0]))
 
 /* Install master_handler for every signal the master acts on, ignore

@@ -18,6 +18,7 @@ extern volatile sig_atomic_t pf_sig_terminate; /* SIGTERM, SIGINT: fast stop */
 extern volatile sig_atomic_t pf_sig_quit;      /* SIGQUIT: graceful stop */
 extern volatile sig_atomic_t pf_sig_reconfigure; /* SIGHUP */
 extern volatile sig_atomic_t pf_sig_reopen;    /* SIGUSR1 (master and worker) */
+extern volatile sig_atomic_t pf_sig_upgrade;   /* SIGUSR2: binary upgrade */
 extern volatile sig_atomic_t pf_sig_incr;      /* SIGTTIN deliveries */
 extern volatile sig_atomic_t pf_sig_decr;      /* SIGTTOU deliveries */
 

@@ -218,11 +218,12 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
         return;
     if (!init_failed && !young)
         return;
-    change = pf_backoff_crash(&p->backoff, now_ms);
-    if (change == PF_BACKOFF_SAME)
-        return;
     supervise_cause(p, slot, status, how, cause, sizeof(cause));
-    supervise_log_backoff(p, change, cause);
+    p->crashes++;
+    snprintf(p->last_crash, sizeof(p->last_crash), "%s", cause);
+    change = pf_backoff_crash(&p->backoff, now_ms);
+    if (change != PF_BACKOFF_SAME)
+        supervise_log_backoff(p, change, cause);
 }
 
 /* The fields pf_stats does not know: they live in the policy's state. */

@@ -815,6 +815,15 @@ static int h_parse_listening(struct pf_server *s, const char *log)
 }
 
 /* After spawn: poll the log for the listening line while the master lives. */
+int pf_h_find_listening(struct pf_server *s)
+{
+    char *log = pf_h_log_read(s);
+    int rc = log != NULL ? h_parse_listening(s, log) : -1;
+
+    free(log);
+    return rc;
+}
+
 static int h_wait_listening(struct pf_server *s)
 {
     int64_t deadline = pf_time_now_ms() + PF_H_START_MS;

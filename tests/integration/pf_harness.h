@@ -166,6 +166,11 @@ bool pf_h_exited_with(int status, int code);
 
 /* ---- workers ---- */
 
+/* Point s (address, port, protocol) at the first "listening on ADDR
+ * (protocol P" line of its log: for a server the harness did not start
+ * (a daemon, one started as systemd would). 0, or -1 when there is none. */
+int pf_h_find_listening(struct pf_server *s);
+
 /* Live (non-zombie) children of the master into pids (sorted, at most max);
  * returns how many exist. Every pid found is remembered for teardown. */
 int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);

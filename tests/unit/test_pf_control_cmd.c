@@ -60,6 +60,7 @@ static const struct valid_case valid_cases[] = {
     {L("scale -2"), PF_CTL_SCALE, true, -2, 0, "", ""},
     {L("scale -4096"), PF_CTL_SCALE, true, -4096, 0, "", ""},
     {L("kill 1"), PF_CTL_KILL, false, 0, 1, "", ""},
+    {L("upgrade"), PF_CTL_UPGRADE, false, 0, 0, "", ""},
     {L("kill 12345"), PF_CTL_KILL, false, 0, 12345, "", ""},
     {L("kill 2147483647"), PF_CTL_KILL, false, 0, 2147483647, "", ""},
     {L("GET /metrics HTTP/1.1"), PF_CTL_HTTP_GET, false, 0, 0, "", "/metrics"},
@@ -311,7 +312,7 @@ static void test_help_text(void **state)
 
     (void)state;
     assert_string_equal(pf_ctl_help_text(),
-                        "auth status workers config scale reload reopen stop kill help");
+                        "auth status workers config scale reload reopen stop kill upgrade help");
     snprintf(words, sizeof(words), "%s", pf_ctl_help_text());
     for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save), n++) {
         struct pf_ctl_cmd cmd;
@@ -321,7 +322,7 @@ static void test_help_text(void **state)
         if (strstr(err, "unknown command"))
             fail_msg("help lists \"%s\", which is unknown", w);
     }
-    assert_int_equal(n, 10);
+    assert_int_equal(n, 11);
 }
 
 /* An expected token, a given one, and whether they must match. */

@@ -35,6 +35,7 @@ static const struct cmd_spec cmd_specs[] = {
     {"reopen", CMD_NONE, NULL},
     {"stop", CMD_FAST, NULL},
     {"kill", CMD_PID, NULL},
+    {"upgrade", CMD_NONE, NULL},
     {"help", CMD_NONE, NULL},
     {"top", CMD_NONE, NULL},
 };
@@ -49,6 +50,7 @@ const char *ctl_command_help(void)
            "  reopen            reopen the log files (like SIGUSR1)\n"
            "  stop [fast]       stop gracefully (like SIGQUIT), or fast (like SIGTERM)\n"
            "  kill PID          recycle the worker PID gracefully\n"
+           "  upgrade           binary upgrade: start the binary again (like SIGUSR2)\n"
            "  help              the commands the server knows\n"
            "  top               the workers table, redrawn every second\n";
 }

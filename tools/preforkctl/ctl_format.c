@@ -551,6 +551,10 @@ void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
     else if (strcmp(verb, "kill") == 0)
         fprintf(out, "worker %s is being recycled (the pool starts a replacement)\n",
                 fmt_num(reply, "pid", a, sizeof(a)));
+    else if (strcmp(verb, "upgrade") == 0)
+        fprintf(out, "new master %s started; master %s retires once it is ready "
+                "(preforkctl status shows the pid serving)\n",
+                fmt_num(reply, "new_master", a, sizeof(a)), fmt_num(reply, "master", b, sizeof(b)));
     else if (strcmp(verb, "help") == 0)
         fmt_help(out, reply);
     else

@@ -1,0 +1,123 @@
+/* pf_cli: preforkd's command line (see pf_cli.h). */
+#include "pf_cli.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int signo;
+} cli_signals[] = {
+    {"stop", SIGTERM}, {"quit", SIGQUIT}, {"reload", SIGHUP}, {"reopen", SIGUSR1},
+    {"upgrade", SIGUSR2},
+};
+
+int pf_cli_signal(const char *name)
+{
+    for (size_t i = 0; i < sizeof(cli_signals) / sizeof(cli_signals[0]); i++)
+        if (strcmp(name, cli_signals[i].name) == 0)
+            return cli_signals[i].signo;
+    return 0;
+}
+
+const char *pf_cli_signal_names(void)
+{
+    return "stop|quit|reload|reopen|upgrade";
+}
+
+void pf_cli_usage(FILE *out, const char *default_config)
+{
+    fprintf(out,
+            "Usage: preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-v] [-h]\n"
+            "A pre-forking multi-process server (http, echo and msg protocols).\n"
+            "\n"
+            "  -c, --config FILE    configuration file (default %s)\n"
+            "  -f, --foreground     stay in the foreground (the default; for systemd)\n"
+            "  -d, --daemon         detach; exit 0 once the server is ready, or 1 with\n"
+            "                       the reason start-up failed (for init scripts)\n"
+            "  -t, --test           check the configuration, print the result, exit 0 or 1\n"
+            "  -s, --signal SIGNAL  signal the master found through daemon.pidfile:\n"
+            "                       stop (fast), quit (graceful), reload, reopen (logs),\n"
+            "                       upgrade (binary upgrade)\n"
+            "  -v, --version        print the version and exit\n"
+            "  -h, --help           print this help and exit\n"
+            "\n"
+            "Signals to the master: TERM/INT fast stop, QUIT graceful stop, HUP reload\n"
+            "the configuration, USR1 reopen logs, USR2 binary upgrade, TTIN/TTOU one\n"
+            "worker more/fewer.\n"
+            "Exit status: 0 stopped as asked, configuration ok or signal sent; 1 start-up,\n"
+            "configuration or signal failure; 2 bad command line.\n",
+            default_config);
+}
+
+/* A usage error: the action and the message, formatted. */
+static void cli_refuse(struct pf_cli *cli, const char *what, const char *arg)
+{
+    cli->action = PF_CLI_USAGE;
+    snprintf(cli->message, sizeof(cli->message), "%s%s%s%s", what, arg ? " \"" : "",
+             arg ? arg : "", arg ? "\"" : "");
+}
+
+/* -s NAME: the signal, or a usage error naming the known ones. */
+static void cli_set_signal(struct pf_cli *cli, const char *name)
+{
+    cli->signo = pf_cli_signal(name);
+    cli->signame = name;
+    if (cli->signo == 0) {
+        cli->action = PF_CLI_USAGE;
+        snprintf(cli->message, sizeof(cli->message), "-s: unknown signal \"%s\" (expected %s)",
+                 name, pf_cli_signal_names());
+    }
+}
+
+/* The action the options add up to: help and version win, then the usage
+ * errors, then -t (which never signals), then -s. */
+static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
+{
+    if (help)
+        cli->action = PF_CLI_HELP;
+    else if (version)
+        cli->action = PF_CLI_VERSION;
+    else if (cli->action == PF_CLI_USAGE)
+        return;
+    else if (test && cli->signame)
+        cli_refuse(cli, "-t and -s cannot be combined", NULL);
+    else if (test)
+        cli->action = PF_CLI_TEST;
+    else if (cli->signame)
+        cli->action = PF_CLI_SIGNAL;
+}
+
+void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
+        {"daemon", no_argument, NULL, 'd'},       {"test", no_argument, NULL, 't'},
+        {"signal", required_argument, NULL, 's'}, {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    bool help = false, version = false, test = false;
+    int c;
+
+    memset(cli, 0, sizeof(*cli));
+    cli->action = PF_CLI_RUN;
+    optind = 0; /* glibc: 0 also resets its internal state */
+    opterr = 0; /* our own messages */
+    while ((c = getopt_long(argc, argv, ":c:fdts:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cli->config = optarg; break;
+        case 'f': cli->daemon = false; break;
+        case 'd': cli->daemon = true; break;
+        case 't': test = true; break;
+        case 's': cli_set_signal(cli, optarg); break;
+        case 'v': version = true; break;
+        case 'h': help = true; break;
+        case ':': cli_refuse(cli, "missing argument to", argv[optind - 1]); break;
+        default: cli_refuse(cli, "unknown option", argv[optind - 1]); break;
+        }
+    }
+    if (optind < argc && cli->action != PF_CLI_USAGE)
+        cli_refuse(cli, "unexpected argument", argv[optind]);
+    cli_decide(cli, help, version, test);
+}

@@ -1,0 +1,251 @@
+/* Integration: binary upgrade (SIGUSR2, preforkd -s upgrade, preforkctl
+ * upgrade).
+ *
+ *  - under continuous load (keep-alive and close), an upgrade loses no
+ *    request: the new master serves on the same listening socket, and
+ *    the old one retires its workers gracefully and exits 0;
+ *  - the new master writes the pidfile, the old one's PIDFILE.oldbin is
+ *    gone, and the control channel (handed over too) answers from the
+ *    new master;
+ *  - a new master that cannot start (a broken configuration) is rolled
+ *    back: the old master keeps serving, its pidfile back in place, and
+ *    the log says why.
+ */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pf_harness.h"
+#include "pf_harness_ctl.h"
+#include "pf_time.h"
+
+#define BENCH_MS 20000       /* bound on the load generator's run */
+#define LOAD_REQUESTS 300    /* served before and after the upgrade, at least */
+
+/* The configuration: http, a pidfile, the control channel; workers_start
+ * workers. With broken set, workers.start is out of range (line 3). */
+static void write_config(struct pf_server *s, int workers, bool broken)
+{
+    struct pf_h_config c;
+    char body[8192];
+
+    pf_h_config_defaults(&c);
+    c.protocol = "http";
+    c.workers_start = broken ? 0 : workers;
+    c.daemon_extra = "pidfile = \"preforkd.pid\";";
+    c.extra = PF_H_CTL_CONFIG "http = { root = \"www\"; };\n";
+    assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
+    assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
+}
+
+static void start(struct pf_server *s, int workers)
+{
+    char *body;
+
+    assert_int_equal(pf_h_mkdir(s, "www"), 0);
+    assert_int_equal(pf_h_write_file(s, "www/hello.txt", "hello\n", NULL), 0);
+    write_config(s, workers, false);
+    body = pf_h_read(s, "preforkd.conf");
+    assert_non_null(body);
+    assert_int_equal(pf_h_start(s, body), 0);
+    free(body);
+    assert_int_equal(pf_h_wait_workers(s, workers, PF_H_WAIT_MS), 0);
+}
+
+/* The pid in a file of the test folder, or 0 when there is none. */
+static pid_t pid_in(struct pf_server *s, const char *name)
+{
+    char *text = pf_h_read(s, name);
+    long pid = text ? strtol(text, NULL, 10) : 0;
+
+    free(text);
+    return (pid_t)pid;
+}
+
+/* The pid the control channel reports (whichever master answers). */
+static pid_t status_pid(struct pf_server *s)
+{
+    json_t *j = pf_h_ctl_json(s, "status", NULL);
+    long long pid = j ? pf_h_json_int(j, NULL, "pid") : -1;
+
+    json_decref(j);
+    return (pid_t)pid;
+}
+
+/* Wait until the master answering the control channel has served n
+ * requests in all. */
+static void wait_served(struct pf_server *s, long long n)
+{
+    int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+
+    while (pf_h_ctl_status_int(s, "totals.requests") < n) {
+        if (pf_time_now_ms() >= deadline)
+            fail_msg("fewer than %lld requests served after %d ms", n, PF_H_WAIT_MS);
+        usleep(PF_H_POLL_MS * 1000);
+    }
+}
+
+/* preforkbench: GET /hello.txt from 8 connections, up to 15 s. */
+static pid_t bench_start(struct pf_server *s, bool close_mode)
+{
+    char *argv[] = {PF_BENCH_BINARY, "--no-progress", "-q", "--json", "bench.json", "-c", "8",
+                    "-d", "15", "-T", "5", "-u", "/hello.txt", s->addr_text,
+                    close_mode ? "--close" : NULL, NULL};
+    pid_t pid = pf_h_spawn_cmd(s, "bench", argv);
+
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* Stop the run (SIGINT: it reports), and return its ok and failed counts. */
+static void bench_finish(struct pf_server *s, pid_t pid, long long *ok, long long *failed)
+{
+    struct pf_h_output o;
+    char path[PATH_MAX];
+    json_t *j;
+
+    assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* it ran through the upgrade */
+    kill(pid, SIGINT);
+    assert_int_equal(pf_h_finish_cmd(s, "bench", pid, BENCH_MS, &o), 0);
+    if (!pf_h_exited_with(o.status, 0) && !pf_h_exited_with(o.status, 1))
+        fail_msg("preforkbench: status %#x\n%s", (unsigned)o.status, o.err);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_path(path, s, "bench.json"), 0);
+    j = json_load_file(path, 0, NULL);
+    assert_true(json_is_object(j));
+    *ok = pf_h_json_int(j, NULL, "ok");
+    *failed = pf_h_json_int(j, NULL, "failed");
+    json_decref(j);
+}
+
+/* GET /hello.txt on a new connection is answered 200 "hello". */
+static void expect_hello(struct pf_server *s)
+{
+    struct pf_h_http r;
+
+    assert_int_equal(
+        pf_h_http_once(s, "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r),
+        0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "hello\n");
+    pf_h_http_free(&r);
+}
+
+/* Stop the new master (not our child) and wait for it and its workers. */
+static void stop_new_master(struct pf_server *s, pid_t pid)
+{
+    pid_t workers[16];
+    int n;
+
+    s->pid = pid; /* pf_h_worker_pids lists the children of s->pid */
+    n = pf_h_worker_pids(s, workers, 16);
+    s->pid = 0;
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(pf_h_wait_pid_gone(pid, PF_H_STOP_MS), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pf_h_wait_pid_gone(workers[i], PF_H_WAIT_MS), 0);
+}
+
+/* After an upgrade was asked for: the old master exits 0, the new one
+ * holds the pidfile and answers the control channel. Returns its pid. */
+static pid_t expect_taken_over(struct pf_server *s, pid_t old)
+{
+    char want[96];
+    int status;
+    pid_t new;
+
+    assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 0));
+    new = pid_in(s, "preforkd.pid");
+    assert_true(new > 0);
+    assert_int_not_equal(new, old);
+    assert_true(pf_h_pid_alive(new));
+    assert_int_equal(pid_in(s, "preforkd.pid.oldbin"), 0); /* removed by the old master */
+    snprintf(want, sizeof(want), "is ready; this master's workers finish");
+    assert_true(pf_h_log_contains(s, want));
+    snprintf(want, sizeof(want), "the new master (running as pid %ld", (long)new);
+    assert_true(pf_h_log_contains(s, want));
+    assert_int_equal(status_pid(s), new);
+    return new;
+}
+
+static void upgrade_under_load(struct pf_server *s, bool close_mode)
+{
+    struct pf_h_output o;
+    long long ok, failed;
+    pid_t bench, old, new;
+
+    start(s, 4);
+    old = s->pid;
+    bench = bench_start(s, close_mode);
+    wait_served(s, LOAD_REQUESTS);
+    assert_int_equal(pf_h_run(s, &o, "-s", "upgrade", "-c", "preforkd.conf", (char *)NULL), 0);
+    assert_true(pf_h_exited_with(o.status, 0));
+    assert_non_null(strstr(o.out, "upgrade: sent SIGUSR2 to the master"));
+    pf_h_output_free(&o);
+    new = expect_taken_over(s, old);
+    wait_served(s, LOAD_REQUESTS); /* the new master's own count */
+    bench_finish(s, bench, &ok, &failed);
+    pf_h_note("%s: %lld ok, %lld failed across the upgrade (master %ld -> %ld)",
+              close_mode ? "close" : "keep-alive", ok, failed, (long)old, (long)new);
+    assert_true(ok > 2 * LOAD_REQUESTS);
+    assert_int_equal(failed, 0);
+    stop_new_master(s, new);
+}
+
+PF_H_TEST(test_upgrade_under_keepalive_load_loses_nothing)
+{
+    upgrade_under_load(s, false);
+}
+
+PF_H_TEST(test_upgrade_under_close_load_loses_nothing)
+{
+    upgrade_under_load(s, true);
+}
+
+/* A new master that cannot start: the old master says why, renames its
+ * pidfile back and keeps serving; once the file is fixed, preforkctl
+ * upgrade succeeds. */
+PF_H_TEST(test_failed_upgrade_rolls_back)
+{
+    json_t *j;
+    pid_t old, new;
+
+    start(s, 2);
+    old = s->pid;
+    write_config(s, 2, true);
+    assert_int_equal(pf_h_signal(s, SIGUSR2), 0);
+    assert_int_equal(pf_h_wait_log(s, "upgrade failed: new master", PF_H_WAIT_MS), 0);
+    assert_true(pf_h_log_contains(s, "workers.start"));
+    assert_true(pf_h_log_contains(s, "this master keeps serving"));
+    assert_int_equal(pid_in(s, "preforkd.pid"), old);
+    assert_int_equal(pid_in(s, "preforkd.pid.oldbin"), 0);
+    assert_true(pf_h_running(s));
+    expect_hello(s);
+    assert_int_equal(status_pid(s), old);
+
+    write_config(s, 2, false);
+    j = pf_h_ctl_json(s, "upgrade", NULL);
+    assert_non_null(j);
+    assert_int_equal(pf_h_json_int(j, NULL, "master"), old);
+    new = (pid_t)pf_h_json_int(j, NULL, "new_master");
+    json_decref(j);
+    assert_int_equal(expect_taken_over(s, old), new);
+    expect_hello(s);
+    stop_new_master(s, new);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        PF_H_CASE(test_upgrade_under_keepalive_load_loses_nothing),
+        PF_H_CASE(test_upgrade_under_close_load_loses_nothing),
+        PF_H_CASE(test_failed_upgrade_rolls_back),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
