@@ -3,17 +3,22 @@
 # in the build tree) driving the built preforkd, every path given through a
 # defaults file named by PREFORKD_DEFAULTS: the LSB exit statuses of start,
 # stop, restart, reload, status and reopen, a second start that starts no
-# second master, a stale pidfile, a configuration with errors.
+# second master, a binary upgrade and one rolled back, a stale pidfile, a
+# configuration with errors. The server runs from a copy of the binary in
+# the temporary folder, so that the upgrade can replace it.
 #
 #   sh test_initscript.sh PREFORKD INITSCRIPT
 set -u
 . "${0%/*}/lib.sh"
 
 [ $# -eq 2 ] || { echo "usage: sh $0 PREFORKD INITSCRIPT" >&2; exit 2; }
-PREFORKD=$1
+BUILT=$1
 INIT=$2
 t_need_curl
 t_setup
+mkdir "$T/bin" || fail "mkdir"
+PREFORKD=$T/bin/preforkd
+cp "$BUILT" "$PREFORKD" || fail "cp $BUILT"
 
 CONF=$T/preforkd.conf
 PIDFILE=$T/preforkd.pid
@@ -95,11 +100,40 @@ note "reopen"
 expect 0 reopen
 wait_until 10 t_in_file "$LOG" "log reopened" || fail "no \"log reopened\" in the error log"
 
+note "upgrade: a new master takes the socket over"
+PORT=$(t_port "$LOG")
+expect 0 upgrade
+PIDU=$(pidfile_pid)
+[ -n "$PIDU" ] && [ "$PIDU" != "$PID1" ] || fail "upgrade: pidfile holds \"$PIDU\", expected a new pid (was $PID1)"
+wait_until 20 t_gone "$PID1" || fail "upgrade: the old master $PID1 is still running"
+[ ! -e "$PIDFILE.oldbin" ] || fail "upgrade: $PIDFILE.oldbin left behind"
+[ "$(t_get "$PORT" /hello.txt)" = 200 ] || fail "upgrade: GET on port $PORT failed"
+one_master "$PIDU"
+
+note "upgrade to a binary that cannot start: rolled back"
+cp "$BUILT" "$T/bin/preforkd.good" || fail "cp"
+cat >"$T/bin/preforkd.new" <<END
+#!/bin/sh
+# A build that cannot serve: it checks configurations and sends signals.
+case " \$* " in *" -t "* | *" -s "*) exec "$T/bin/preforkd.good" "\$@" ;; esac
+echo "preforkd: this build cannot start" >&2
+exit 1
+END
+chmod 0755 "$T/bin/preforkd.new"
+mv -f "$T/bin/preforkd.new" "$PREFORKD" || fail "mv"
+expect 1 upgrade
+[ "$(pidfile_pid)" = "$PIDU" ] || fail "failed upgrade: the pidfile holds $(pidfile_pid), expected $PIDU"
+[ ! -e "$PIDFILE.oldbin" ] || fail "failed upgrade: $PIDFILE.oldbin left behind"
+t_alive "$PIDU" || fail "failed upgrade: master $PIDU is gone"
+serving
+one_master "$PIDU"
+mv -f "$T/bin/preforkd.good" "$PREFORKD" || fail "mv"
+
 note "restart: a new master"
 expect 0 restart
 PID2=$(pidfile_pid)
-[ -n "$PID2" ] && [ "$PID2" != "$PID1" ] || fail "restart: pidfile holds \"$PID2\", expected a new pid (was $PID1)"
-t_alive "$PID1" && fail "restart: the old master $PID1 is still running"
+[ -n "$PID2" ] && [ "$PID2" != "$PIDU" ] || fail "restart: pidfile holds \"$PID2\", expected a new pid (was $PIDU)"
+t_alive "$PIDU" && fail "restart: the old master $PIDU is still running"
 t_alive "$PID2" || fail "restart: the new master $PID2 is not running"
 serving
 one_master "$PID2"
