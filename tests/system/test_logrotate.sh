@@ -29,9 +29,14 @@ ACCESS=$T/log/access.log
 
 # The installed file with this test's paths: the log folder, the binary,
 # the configuration. logrotate wants its files not writable by others.
+# Not root, logrotate cannot give the new files to root:adm: they stay the
+# runner's.
+OWNER='s|^\(    create 0640\) root adm$|\1 root adm|'
+[ "$(id -u)" -eq 0 ] || OWNER='s|^\(    create 0640\) root adm$|\1|'
 sed -e "s|@PF_LOG_DIR@|$T/log|g" \
     -e "s|@PF_SBIN_DIR@/preforkd|$PREFORKD|g" \
-    -e "s|@PF_CONFIG@|$CONF|g" "$TEMPLATE" >"$T/logrotate.conf"
+    -e "s|@PF_CONFIG@|$CONF|g" -e "$OWNER" "$TEMPLATE" >"$T/logrotate.conf"
+grep -q '^    create 0640' "$T/logrotate.conf" || fail "no create line in the logrotate file"
 chmod 0644 "$T/logrotate.conf"
 if grep -n '@' "$T/logrotate.conf"; then
     fail "placeholders left in the logrotate file after rewriting its paths"
