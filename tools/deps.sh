@@ -7,7 +7,9 @@
 #   PF_DEPS_EXTRA="clang" sh tools/deps.sh   ...plus extra packages
 set -eu
 
-packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev curl python3 ${PF_DEPS_EXTRA:-}"
+# logrotate and groff-base: the system tests (tests/system) run logrotate on the
+# shipped file and check that the man pages render without warnings.
+packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev curl python3 logrotate groff-base ${PF_DEPS_EXTRA:-}"
 
 missing=""
 for p in $packages; do

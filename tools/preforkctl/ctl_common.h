@@ -1,7 +1,7 @@
 /* ctl_common: what every part of preforkctl shares: exit statuses and
  * bounds.
  *
- * The exit statuses are part of the interface (preforkctl(1), --help):
+ * The exit statuses are part of the interface (preforkctl(8), --help):
  * scripts tell "the server said no" from "no server" from "wrong token".
  */
 #ifndef CTL_COMMON_H

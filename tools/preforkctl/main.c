@@ -1,5 +1,5 @@
 /* preforkctl: command line, then one command (or top) over the control
- * channel of a running preforkd. See preforkctl(1). */
+ * channel of a running preforkd. See preforkctl(8). */
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
