@@ -313,14 +313,16 @@ static void master_upgrade_check(struct master *m)
 }
 
 /* Start-up ends when every worker of the first pool accepts: report it
- * (launcher, old master, systemd). A worker that crashed before then
- * fails the start-up with its reason (a -d launcher exits 1 with it). */
+ * (launcher, old master, systemd). A worker that could not start, or
+ * died of its own fault (SIGSEGV...), before then fails the start-up
+ * with its reason (a -d launcher exits 1 with it); one killed from
+ * outside is only replaced. */
 static void master_check_started(struct master *m)
 {
     char text[PF_SLOT_REASON_MAX + 256];
 
-    if (m->pool.crashes > 0) {
-        snprintf(text, sizeof(text), "start-up failed: %s", m->pool.last_crash);
+    if (m->pool.broken > 0) {
+        snprintf(text, sizeof(text), "start-up failed: %s", m->pool.last_broken);
         master_fail(text);
         m->starting = false;
         m->exit_status = 1;

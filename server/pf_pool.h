@@ -52,8 +52,10 @@ struct pf_pool {
     uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[65];
     uint64_t hung_killed;       /* workers killed as hung (workers.request_timeout) */
-    uint64_t crashes;           /* ends counted as crashes (pf_supervise_exit) */
-    char last_crash[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
+    uint64_t broken;            /* workers that could not start, or died of a fault
+                                   signal (SIGSEGV...) young: the binary's or the
+                                   set-up's fault, not a kill from outside */
+    char last_broken[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,6 +198,14 @@ static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_chang
                      (long long)p->backoff.delay_ms, cause);
 }
 
+/* Signals a process gets for its own fault (a bad memory access, an
+ * abort, an illegal instruction), as opposed to a kill from outside. */
+static bool supervise_fault_signal(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT || sig == SIGILL || sig == SIGFPE ||
+           sig == SIGSYS;
+}
+
 /* A crash is an abnormal end the master did not cause, of a worker that
  * could not start or died within PF_SUPERVISE_YOUNG_MS of its fork. A
  * worker that could not start counts even if it had been told to stop
@@ -219,8 +228,10 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
     if (!init_failed && !young)
         return;
     supervise_cause(p, slot, status, how, cause, sizeof(cause));
-    p->crashes++;
-    snprintf(p->last_crash, sizeof(p->last_crash), "%s", cause);
+    if (init_failed || (WIFSIGNALED(status) && supervise_fault_signal(WTERMSIG(status)))) {
+        p->broken++;
+        snprintf(p->last_broken, sizeof(p->last_broken), "%s", cause);
+    }
     change = pf_backoff_crash(&p->backoff, now_ms);
     if (change != PF_BACKOFF_SAME)
         supervise_log_backoff(p, change, cause);
