@@ -289,6 +289,10 @@ PF_H_TEST(test_max_files)
     long soft = 0, hard = 0;
 
     skip_unless_root(s);
+    /* valgrind keeps descriptors of its own above the limit and refuses
+     * any change to RLIMIT_NOFILE (EPERM): nothing to check under it */
+    if (getenv("PF_TEST_WRAPPER") && strstr(getenv("PF_TEST_WRAPPER"), "valgrind"))
+        skip();
     pf_h_config_defaults(&c);
     c.daemon_extra = "max_files = 1000;";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
