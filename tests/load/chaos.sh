@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # chaos.sh: what clients see when a server is disturbed under load: reloads,
 # workers killed with SIGKILL (idle ones, busy ones), the pool scaled up and
-# down, a graceful stop with a full listen queue, and slowloris clients.
+# down, a graceful stop with a full listen queue, slowloris clients, and
+# binary upgrades.
 # preforkd beside nginx (2 worker processes) and Apache httpd (prefork MPM)
 # wherever the same action exists; "n/a" with the reason otherwise.
 #
@@ -10,14 +11,16 @@
 #                      preforkd,nginx,apache)
 #   --scenarios LIST   comma-separated (default all, in this order):
 #                      reload (a), kill-idle (b), kill-busy (c), scale (d),
-#                      quit-queue (e), slowloris (f); letters work too
+#                      quit-queue (e), slowloris (f), upgrade (g); letters
+#                      work too
 #   --quick            5 s per run, 3 actions, keep-alive load only, 32
 #                      queued connections instead of 64, slowloris with
 #                      twice the pool only (smoke test); does not write
 #                      docs/benchmarks.md unless --write-doc is given
 #   --duration SEC     seconds of load per run (default 12)
 #   --actions N        actions per run in reload/kill-idle/kill-busy, one a
-#                      second (default 10), and signals each way in scale
+#                      second (default 10), upgrades (one every 2 s, at most
+#                      half as many), and signals each way in scale
 #                      (default 8)
 #   --preforkd PATH    the server (default build/server/preforkd, or $PREFORKD)
 #   --preforkctl PATH  (default build/tools/preforkctl/preforkctl, or $PREFORKCTL)
@@ -48,7 +51,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 servers=preforkd,nginx,apache
-scenarios=reload,kill-idle,kill-busy,scale,quit-queue,slowloris
+scenarios=reload,kill-idle,kill-busy,scale,quit-queue,slowloris,upgrade
 quick=0
 duration=""
 actions=""
@@ -102,7 +105,8 @@ for x in "${scen_in[@]}"; do
     d | scale) scen_list+=(scale) ;;
     e | quit-queue) scen_list+=(quit-queue) ;;
     f | slowloris) scen_list+=(slowloris) ;;
-    *) bench_die "--scenarios: unknown scenario '$x' (reload, kill-idle, kill-busy, scale, quit-queue, slowloris or a-f)" ;;
+    g | upgrade) scen_list+=(upgrade) ;;
+    *) bench_die "--scenarios: unknown scenario '$x' (reload, kill-idle, kill-busy, scale, quit-queue, slowloris, upgrade or a-g)" ;;
     esac
 done
 ((${#scen_list[@]})) || bench_die "--scenarios: empty list"
@@ -268,6 +272,54 @@ scen_reload() {
     note+="; workers replaced: $changed of $(wc -w <<<"$before")"
     record "$key" "$json" "SIG$sig ×$done_n" "$note"
     server_down "reload"
+}
+
+# wait_new_master PIDFILE OLD: print the pid a new master wrote into
+# PIDFILE (other than OLD), within 30 s; fail otherwise.
+wait_new_master() {
+    local pidf=$1 old=$2 i p
+    for ((i = 0; i < 300; i++)); do
+        p=$(cat "$pidf" 2>/dev/null) || p=""
+        if [[ -n $p && $p != "$old" ]] && ops_alive "$p"; then
+            echo "$p"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# g. binary upgrade under load, one every 2 s: SIGUSR2 to the master.
+# preforkd's old master retires by itself once the new one is ready;
+# nginx's is told to, as its documentation says: WINCH (its workers stop
+# gracefully) and QUIT once the new master wrote nginx.pid. Each upgrade
+# ends when the old master is gone.
+scen_upgrade() {
+    local kind=$1 mode=$2 key json i k old new pidf done_n=0 ms=0 t0 note
+    OPS_NGINX_DAEMON=1 server_up "$kind"
+    key="upgrade|$kind|$mode" json=$raw/upgrade-$kind-$mode.json
+    case $kind in
+    preforkd) pidf=$OPS_DIR/preforkd.pid ;;
+    nginx) pidf=$OPS_DIR/nginx.pid ;;
+    esac
+    mapfile -t args < <(load_args "$mode")
+    ops_bench_bg "$json" "${args[@]}"
+    ops_clock_start $((duration * 1000))
+    for ((i = 0; i < (actions + 1) / 2; i++)); do
+        ops_at $((1000 + i * 2000)) || break
+        old=$SRV_PID t0=$(ops_now_us)
+        kill -USR2 "$old"
+        new=$(wait_new_master "$pidf" "$old") || bench_die "$kind: no new master after SIGUSR2 (log: $SRV_LOG)"
+        [[ $kind == nginx ]] && kill -WINCH "$old" && kill -QUIT "$old"
+        for ((k = 0; k < 300; k++)); do ops_alive "$old" || break; sleep 0.1; done
+        ops_alive "$old" && bench_die "$kind: the old master $old did not exit after the upgrade"
+        ms=$((ms + ($(ops_now_us) - t0) / 1000))
+        SRV_PID=$new done_n=$((done_n + 1))
+    done
+    ops_bench_wait "$json"
+    note="each upgrade until the old master was gone: $((done_n ? ms / done_n : 0)) ms on average"
+    record "$key" "$json" "SIGUSR2 ×$done_n" "$note"
+    server_down "upgrade"
 }
 
 # b, c. kill -9 of an idle / a busy worker, one a second under load.
@@ -465,6 +517,13 @@ for sc in "${scen_list[@]}"; do
             for m in "${modes[@]}"; do scen_scale "$s" "$m"; done
             ;;
         quit-queue) scen_quit "$s" ;;
+        upgrade)
+            if [[ $s == apache ]]; then
+                na "$sc" "$s" "no binary upgrade: a new httpd binary takes a restart (apache2ctl graceful re-reads the configuration, not the binary)"
+                continue
+            fi
+            for m in "${modes[@]}"; do scen_upgrade "$s" "$m"; done
+            ;;
         slowloris)
             for k in "${slow_counts[@]}"; do
                 for m in "${modes[@]}"; do scen_slowloris "$s" "$m" "$k"; done
@@ -485,6 +544,7 @@ scen_label() {
     scale) echo "d. scale up/down ×$scale_n" ;;
     quit-queue) echo "e. graceful stop, full queue" ;;
     slowloris-*) echo "f. slowloris, ${1#slowloris-} slow conns" ;;
+    upgrade) echo "g. binary upgrade ×$(((actions + 1) / 2))" ;;
     esac
 }
 mode_label() {

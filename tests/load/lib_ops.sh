@@ -132,6 +132,7 @@ control = {
 daemon = {
   error_log = "";
   log_level = "info";
+  pidfile = "preforkd.pid";
   $(bench_pf_daemon_user)
 };
 EOF
@@ -211,14 +212,27 @@ ops_conf_nginx() {
 
 # ops_start_nginx ROOT WORKERS: sets SRV_PID (the master), SRV_PORT,
 # SRV_LOG, OPS_DIR.
+# With OPS_NGINX_DAEMON=1 nginx detaches (it takes SIGUSR2, the binary
+# upgrade, only then: in the foreground it logs "the changing binary signal
+# is ignored") and SRV_PID is read from its pidfile.
 ops_start_nginx() {
-    local root=$1 workers=$2
+    local root=$1 workers=$2 daemon="daemon off;" i
     ops_newdir nginx
     SRV_PORT=$(bench_free_port)
     ops_conf_nginx "$OPS_DIR" "$SRV_PORT" "$root" "$workers"
     SRV_LOG=$OPS_DIR/logs/error.log
+    [[ ${OPS_NGINX_DAEMON:-0} == 1 ]] && daemon="daemon on;"
+    # By its full path: a binary upgrade (SIGUSR2) execs argv[0] as given.
     bench_spawn "$OPS_DIR/logs/stderr.log" "" \
-        nginx -p "$OPS_DIR" -e "$SRV_LOG" -c "$OPS_DIR/nginx.conf" -g 'daemon off;'
+        "$(command -v nginx)" -p "$OPS_DIR" -e "$SRV_LOG" -c "$OPS_DIR/nginx.conf" -g "$daemon"
+    if [[ ${OPS_NGINX_DAEMON:-0} == 1 ]]; then
+        for ((i = 0; i < 100; i++)); do
+            [[ -s $OPS_DIR/nginx.pid ]] && break
+            sleep 0.1
+        done
+        SRV_PID=$(cat "$OPS_DIR/nginx.pid") || bench_die "nginx: no pidfile (log: $SRV_LOG)"
+        BENCH_PGIDS+=("$SRV_PID")
+    fi
     bench_wait_http nginx "http://127.0.0.1:$SRV_PORT/1k.bin"
     ops_wait_workers "$SRV_PID" "$workers"
 }
