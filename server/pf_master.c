@@ -332,12 +332,12 @@ static void master_check_started(struct master *m)
     if (pf_pool_ready(&m->pool) < m->pool.target)
         return;
     m->starting = false;
+    pf_log_notice("ready: %d workers accepting on %s", m->pool.target, m->listen_text);
     snprintf(text, sizeof(text), "running as pid %ld, listening on %s", (long)getpid(),
              m->listen_text);
-    pf_daemon_ready(text);
+    pf_daemon_ready(text); /* after the log line: whoever hears it may read the log */
     pf_notifyf("READY=1\nMAINPID=%ld\nSTATUS=serving on %s with %d workers", (long)getpid(),
                m->listen_text, m->pool.target);
-    pf_log_notice("ready: %d workers accepting on %s", m->pool.target, m->listen_text);
 }
 
 /* While stopping: past the deadline, kill what is left; once SIGKILL had

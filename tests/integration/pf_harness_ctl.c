@@ -1,10 +1,12 @@
 /* pf_harness_ctl: run preforkctl against the server under test. */
 #include "pf_harness_ctl.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #define CTL_ADDR_NEEDLE "control channel listening on "
 #define CTL_MAX_WORDS 4
@@ -97,4 +99,67 @@ long long pf_h_ctl_status_int(struct pf_server *s, const char *path)
         pf_h_note("status has no integer %s", path);
     json_decref(st);
     return value;
+}
+
+/* ------------------------------------------- load and detached masters */
+
+#define BENCH_RUN_MS 20000 /* bound on preforkbench's whole run */
+
+pid_t pf_h_bench_start(struct pf_server *s, const char *path, bool close_mode)
+{
+#ifdef PF_BENCH_BINARY
+    char *argv[] = {PF_BENCH_BINARY, "--no-progress", "-q", "--json", "bench.json", "-c", "8",
+                    "-d", "15", "-T", "5", "-u", (char *)path, s->addr_text,
+                    close_mode ? "--close" : NULL, NULL};
+
+    return pf_h_spawn_cmd(s, "bench", argv);
+#else
+    (void)s, (void)path, (void)close_mode;
+    pf_h_note("preforkbench is not built");
+    return -1;
+#endif
+}
+
+int pf_h_bench_finish(struct pf_server *s, pid_t pid, long long *ok, long long *failed)
+{
+    struct pf_h_output o;
+    char path[PATH_MAX];
+    json_t *j;
+    int rc = 0;
+
+    if (waitpid(pid, NULL, WNOHANG) != 0) {
+        pf_h_note("preforkbench ended before the test did");
+        return -1;
+    }
+    kill(pid, SIGINT);
+    if (pf_h_finish_cmd(s, "bench", pid, BENCH_RUN_MS, &o) < 0)
+        return -1;
+    if (!pf_h_exited_with(o.status, 0) && !pf_h_exited_with(o.status, 1)) {
+        pf_h_note("preforkbench: status %#x: %s", (unsigned)o.status, o.err);
+        rc = -1;
+    }
+    pf_h_output_free(&o);
+    if (rc < 0 || pf_h_path(path, s, "bench.json") < 0 ||
+        (j = json_load_file(path, 0, NULL)) == NULL)
+        return -1;
+    *ok = pf_h_json_int(j, NULL, "ok");
+    *failed = pf_h_json_int(j, NULL, "failed");
+    json_decref(j);
+    return *ok >= 0 && *failed >= 0 ? 0 : -1;
+}
+
+int pf_h_stop_detached(struct pf_server *s, pid_t master)
+{
+    pid_t workers[64], saved = s->pid;
+    int n;
+
+    s->pid = master; /* pf_h_worker_pids lists the children of s->pid */
+    n = pf_h_worker_pids(s, workers, 64);
+    s->pid = saved;
+    if (kill(master, SIGTERM) < 0 || pf_h_wait_pid_gone(master, PF_H_STOP_MS) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (pf_h_wait_pid_gone(workers[i], PF_H_WAIT_MS) < 0)
+            return -1;
+    return 0;
 }

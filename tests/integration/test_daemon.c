@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "pf_harness.h"
+#include "pf_harness_ctl.h"
 #include "pf_time.h"
 
 /* The harness's config with an error log at s->log_path (so the log
@@ -70,24 +71,6 @@ static long proc_stat_field(pid_t pid, int n)
     return v;
 }
 
-/* Stop a daemonized master (not our child) and wait until it and its
- * workers are gone. */
-static void stop_daemon(struct pf_server *s, pid_t pid)
-{
-    pid_t workers[16];
-    int n;
-
-    s->pid = pid; /* for pf_h_worker_pids: the children of pid */
-    n = pf_h_worker_pids(s, workers, 16);
-    s->pid = 0;
-    assert_true(n > 0);
-
-    assert_int_equal(kill(pid, SIGTERM), 0);
-    assert_int_equal(pf_h_wait_pid_gone(pid, PF_H_STOP_MS), 0);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(pf_h_wait_pid_gone(workers[i], PF_H_WAIT_MS), 0);
-}
-
 /* Run preforkd ARGS with the test config; the output is o's. */
 #define RUN(s, o, ...) assert_int_equal(pf_h_run(s, o, __VA_ARGS__, (char *)NULL), 0)
 
@@ -115,7 +98,7 @@ PF_H_TEST(test_daemon_mode_reports_ready)
     assert_int_equal(proc_stat_field(pid, 7), 0);       /* no controlling terminal */
     assert_int_equal(pf_h_find_listening(s), 0);
     assert_int_equal(pf_h_check_serves(s), 0); /* ready means serving */
-    stop_daemon(s, pid);
+    assert_int_equal(pf_h_stop_detached(s, pid), 0);
     assert_null(pf_h_read(s, "preforkd.pid")); /* removed at exit */
 }
 

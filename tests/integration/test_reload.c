@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "pf_harness.h"
+#include "pf_harness_ctl.h"
 #include "pf_net.h"
 #include "pf_time.h"
 
@@ -26,7 +27,6 @@
 #define RELOADS 4              /* reloads under load */
 #define LOAD_STEP_REQUESTS 300 /* served between two reloads under load, at least */
 #define RELOAD_GAP_MS 500      /* and this long */
-#define BENCH_MS 20000         /* bound on the load generator's run */
 
 /* The configuration a test runs, rendered by conf_body; a member left
  * zero takes the value in brackets. */
@@ -560,19 +560,6 @@ PF_H_TEST(test_reload_moves_listen)
 
 /* ------------------------------------------------------ under load */
 
-/* Start preforkbench on the server: GET /hello.txt from 8 connections
- * (a new one per request with close_mode) for up to 15 s. */
-static pid_t bench_start(struct pf_server *s, bool close_mode)
-{
-    char *argv[] = {PF_BENCH_BINARY, "--no-progress", "-q", "--json", "bench.json", "-c", "8",
-                    "-d", "15", "-T", "5", "-u", "/hello.txt", s->addr_text,
-                    close_mode ? "--close" : NULL, NULL};
-    pid_t pid = pf_h_spawn_cmd(s, "bench", argv);
-
-    assert_true(pid > 0);
-    return pid;
-}
-
 /* Wait until the server has served at least n requests in all, and the
  * clock has reached not_before (the pace of the reloads). */
 static void wait_served(struct pf_server *s, long long n, int64_t not_before)
@@ -586,36 +573,18 @@ static void wait_served(struct pf_server *s, long long n, int64_t not_before)
     }
 }
 
-/* End the run (SIGINT: it stops and reports) and read its summary. */
-static json_t *bench_finish(struct pf_server *s, pid_t pid)
-{
-    struct pf_h_output o;
-    char path[PATH_MAX];
-    json_t *j;
-
-    assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* it ran through every reload */
-    kill(pid, SIGINT);
-    assert_int_equal(pf_h_finish_cmd(s, "bench", pid, BENCH_MS, &o), 0);
-    if (!pf_h_exited_with(o.status, 0))
-        fail_msg("preforkbench: status %#x\n%s", (unsigned)o.status, o.err);
-    pf_h_output_free(&o);
-    assert_int_equal(pf_h_path(path, s, "bench.json"), 0);
-    j = json_load_file(path, 0, NULL);
-    assert_true(json_is_object(j));
-    return j;
-}
-
 /* RELOADS reloads while preforkbench runs, RELOAD_GAP_MS apart and each
  * once traffic flowed on the previous generation; then every request
  * counted must be ok. */
 static void reload_under_load(struct pf_server *s, bool close_mode, int workers, int max)
 {
     const char *roots[] = {"root = \"one\";", "root = \"two\";"};
+    long long ok, failed;
     pid_t bench;
-    json_t *j;
 
     start(s, &CONF(.workers = workers, .max = max));
-    bench = bench_start(s, close_mode);
+    bench = pf_h_bench_start(s, "/hello.txt", close_mode);
+    assert_true(bench > 0);
     wait_served(s, LOAD_STEP_REQUESTS, 0);
     for (int g = 2; g <= RELOADS + 1; g++) {
         int64_t at = pf_time_now_ms();
@@ -627,13 +596,11 @@ static void reload_under_load(struct pf_server *s, bool close_mode, int workers,
         assert_int_equal(pf_h_wait_log(s, line, PF_H_WAIT_MS), 0);
         wait_served(s, served(s) + LOAD_STEP_REQUESTS, at + RELOAD_GAP_MS);
     }
-    j = bench_finish(s, bench);
+    assert_int_equal(pf_h_bench_finish(s, bench, &ok, &failed), 0);
     pf_h_note("%s, %d workers in %d slots: %lld ok, %lld failed across %d reloads",
-              close_mode ? "close" : "keep-alive", workers, max, jint(j, NULL, "ok"),
-              jint(j, NULL, "failed"), RELOADS);
-    assert_true(jint(j, NULL, "ok") > 0);
-    assert_int_equal(jint(j, NULL, "failed"), 0);
-    json_decref(j);
+              close_mode ? "close" : "keep-alive", workers, max, ok, failed, RELOADS);
+    assert_true(ok > 0);
+    assert_int_equal(failed, 0);
     expect_status(s, RELOADS + 1, RELOADS);
     assert_int_equal(pf_h_log_abnormal_exits(s), 0);
 }

@@ -23,7 +23,6 @@
 #include "pf_harness_ctl.h"
 #include "pf_time.h"
 
-#define BENCH_MS 20000       /* bound on the load generator's run */
 #define LOAD_REQUESTS 300    /* served before and after the upgrade, at least */
 
 /* The configuration: http, a pidfile, the control channel; workers_start
@@ -89,39 +88,6 @@ static void wait_served(struct pf_server *s, long long n)
     }
 }
 
-/* preforkbench: GET /hello.txt from 8 connections, up to 15 s. */
-static pid_t bench_start(struct pf_server *s, bool close_mode)
-{
-    char *argv[] = {PF_BENCH_BINARY, "--no-progress", "-q", "--json", "bench.json", "-c", "8",
-                    "-d", "15", "-T", "5", "-u", "/hello.txt", s->addr_text,
-                    close_mode ? "--close" : NULL, NULL};
-    pid_t pid = pf_h_spawn_cmd(s, "bench", argv);
-
-    assert_true(pid > 0);
-    return pid;
-}
-
-/* Stop the run (SIGINT: it reports), and return its ok and failed counts. */
-static void bench_finish(struct pf_server *s, pid_t pid, long long *ok, long long *failed)
-{
-    struct pf_h_output o;
-    char path[PATH_MAX];
-    json_t *j;
-
-    assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* it ran through the upgrade */
-    kill(pid, SIGINT);
-    assert_int_equal(pf_h_finish_cmd(s, "bench", pid, BENCH_MS, &o), 0);
-    if (!pf_h_exited_with(o.status, 0) && !pf_h_exited_with(o.status, 1))
-        fail_msg("preforkbench: status %#x\n%s", (unsigned)o.status, o.err);
-    pf_h_output_free(&o);
-    assert_int_equal(pf_h_path(path, s, "bench.json"), 0);
-    j = json_load_file(path, 0, NULL);
-    assert_true(json_is_object(j));
-    *ok = pf_h_json_int(j, NULL, "ok");
-    *failed = pf_h_json_int(j, NULL, "failed");
-    json_decref(j);
-}
-
 /* GET /hello.txt on a new connection is answered 200 "hello". */
 static void expect_hello(struct pf_server *s)
 {
@@ -133,21 +99,6 @@ static void expect_hello(struct pf_server *s)
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "hello\n");
     pf_h_http_free(&r);
-}
-
-/* Stop the new master (not our child) and wait for it and its workers. */
-static void stop_new_master(struct pf_server *s, pid_t pid)
-{
-    pid_t workers[16];
-    int n;
-
-    s->pid = pid; /* pf_h_worker_pids lists the children of s->pid */
-    n = pf_h_worker_pids(s, workers, 16);
-    s->pid = 0;
-    assert_int_equal(kill(pid, SIGTERM), 0);
-    assert_int_equal(pf_h_wait_pid_gone(pid, PF_H_STOP_MS), 0);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(pf_h_wait_pid_gone(workers[i], PF_H_WAIT_MS), 0);
 }
 
 /* After an upgrade was asked for: the old master exits 0, the new one
@@ -181,7 +132,8 @@ static void upgrade_under_load(struct pf_server *s, bool close_mode)
 
     start(s, 4);
     old = s->pid;
-    bench = bench_start(s, close_mode);
+    bench = pf_h_bench_start(s, "/hello.txt", close_mode);
+    assert_true(bench > 0);
     wait_served(s, LOAD_REQUESTS);
     assert_int_equal(pf_h_run(s, &o, "-s", "upgrade", "-c", "preforkd.conf", (char *)NULL), 0);
     assert_true(pf_h_exited_with(o.status, 0));
@@ -189,12 +141,12 @@ static void upgrade_under_load(struct pf_server *s, bool close_mode)
     pf_h_output_free(&o);
     new = expect_taken_over(s, old);
     wait_served(s, LOAD_REQUESTS); /* the new master's own count */
-    bench_finish(s, bench, &ok, &failed);
+    assert_int_equal(pf_h_bench_finish(s, bench, &ok, &failed), 0);
     pf_h_note("%s: %lld ok, %lld failed across the upgrade (master %ld -> %ld)",
               close_mode ? "close" : "keep-alive", ok, failed, (long)old, (long)new);
     assert_true(ok > 2 * LOAD_REQUESTS);
     assert_int_equal(failed, 0);
-    stop_new_master(s, new);
+    assert_int_equal(pf_h_stop_detached(s, new), 0);
 }
 
 PF_H_TEST(test_upgrade_under_keepalive_load_loses_nothing)
@@ -236,7 +188,7 @@ PF_H_TEST(test_failed_upgrade_rolls_back)
     json_decref(j);
     assert_int_equal(expect_taken_over(s, old), new);
     expect_hello(s);
-    stop_new_master(s, new);
+    assert_int_equal(pf_h_stop_detached(s, new), 0);
 }
 
 int main(void)
