@@ -378,6 +378,7 @@ PF_H_TEST(test_ctl_oversized_lines)
     close(fd);
     assert_int_equal(pf_h_wait_log(s, "control: authentication failed from", PF_H_WAIT_MS), 0);
     assert_unharmed(s, 0, "a long token");
+    free(big);
 }
 
 /* Binary garbage and NUL bytes. Before authentication, a line of random
