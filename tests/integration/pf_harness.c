@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -431,6 +434,95 @@ int pf_h_wait_listen_queue(const struct pf_server *s, int n, int timeout_ms)
         h_pause();
     }
     return 0;
+}
+
+/* The state and receive queue of the server-side socket of the client
+ * connection fd, asked of the kernel by its exact address pair with a
+ * sock_diag (inet_diag) request: one socket looked up, where reading
+ * /proc/net/tcp walks every socket of the machine (tens of ms with a few
+ * thousand in TIME_WAIT). 0, 1 when there is no such socket, or -1 when
+ * the request itself failed. */
+static int h_diag_rx_queue(int fd, unsigned *state, unsigned *rxq)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req = {
+        .nlh = {.nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                .nlmsg_flags = NLM_F_REQUEST},
+        .r = {.sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u},
+    };
+    struct sockaddr_storage local, peer;
+    socklen_t llen = sizeof(local), plen = sizeof(peer);
+    union {
+        struct nlmsghdr nlh;
+        char buf[1024];
+    } reply;
+    int nl, rc = -1;
+    ssize_t n;
+
+    if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0 ||
+        getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
+        return 1; /* no connection any more: nothing left to read */
+    req.r.sdiag_family = (unsigned char)peer.ss_family;
+    req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+    if (peer.ss_family == AF_INET) { /* the server's side: source = the server */
+        const struct sockaddr_in *p4 = (const void *)&peer, *l4 = (const void *)&local;
+        req.r.id.idiag_sport = p4->sin_port;
+        req.r.id.idiag_dport = l4->sin_port;
+        memcpy(req.r.id.idiag_src, &p4->sin_addr, 4);
+        memcpy(req.r.id.idiag_dst, &l4->sin_addr, 4);
+    } else {
+        const struct sockaddr_in6 *p6 = (const void *)&peer, *l6 = (const void *)&local;
+        req.r.id.idiag_sport = p6->sin6_port;
+        req.r.id.idiag_dport = l6->sin6_port;
+        memcpy(req.r.id.idiag_src, &p6->sin6_addr, 16);
+        memcpy(req.r.id.idiag_dst, &l6->sin6_addr, 16);
+    }
+    nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (nl < 0)
+        return -1;
+    if (send(nl, &req, sizeof(req), 0) == (ssize_t)sizeof(req) &&
+        (n = recv(nl, &reply, sizeof(reply), 0)) >= (ssize_t)sizeof(struct nlmsghdr)) {
+        if (reply.nlh.nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+            (size_t)n >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
+            const struct inet_diag_msg *m = NLMSG_DATA(&reply.nlh);
+            *state = m->idiag_state;
+            *rxq = m->idiag_rqueue;
+            rc = 0;
+        } else if (reply.nlh.nlmsg_type == NLMSG_ERROR) {
+            const struct nlmsgerr *e = NLMSG_DATA(&reply.nlh);
+            rc = e->error == -ENOENT ? 1 : -1;
+        }
+    }
+    close(nl);
+    return rc;
+}
+
+int pf_h_wait_consumed(const struct pf_server *s, int fd, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    struct timespec step = {.tv_sec = 0, .tv_nsec = 100000}; /* fine: called per byte split */
+    unsigned state = 0, rxq = 0;
+    int rc;
+
+    (void)s;
+    for (;;) {
+        rc = h_diag_rx_queue(fd, &state, &rxq);
+        if (rc < 0) {
+            pf_h_note("sock_diag request failed: %s", strerror(errno));
+            return -1;
+        }
+        /* TCP_NEW_SYN_RECV (12): not accepted yet (defer_accept) */
+        if (rc == 1 || (state != 12 && rxq == 0))
+            return 0;
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("the server left %u byte(s) unread (state %u) for %d ms", rxq, state,
+                      timeout_ms);
+            return -1;
+        }
+        nanosleep(&step, NULL);
+    }
 }
 
 /* True if process pid holds socket:[inode] among its descriptors. */

@@ -206,6 +206,13 @@ int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
  * timeout_ms for the accept. Returns the pid, or -1. */
 pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms);
 
+/* Wait until the server has read every byte sent so far on the client
+ * connection fd: its side of the connection (accepted; asked of the
+ * kernel with sock_diag) has an empty receive queue, or is gone. Lets a test make the server see a request
+ * in two reads (send a part, wait, send the rest) without sleeping. 0 or
+ * -1. */
+int pf_h_wait_consumed(const struct pf_server *s, int fd, int timeout_ms);
+
 /* Connections waiting in the server's accept queue (what `ss -lnt`
  * shows as Recv-Q), from /proc/net/tcp{,6}; -1 if its listening socket
  * is not found. */
