@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static const char *const level_names[] = {"debug", "info", "notice", "warn", "error"};
@@ -14,8 +17,9 @@ static struct {
     int fd;            /* -1: stderr */
     int level;
     const char *role;
+    bool failed;       /* the last line could not be written whole */
     char path[4096];
-} log_state = {-1, PF_LOG_INFO, "master", ""};
+} log_state = {-1, PF_LOG_INFO, "master", false, ""};
 
 /* Name -> level, so the config and the CLI share one spelling. */
 int pf_log_level_parse(const char *name)
@@ -40,8 +44,12 @@ int pf_log_fd(void) { return log_state.fd >= 0 ? log_state.fd : STDERR_FILENO; }
  * have planted where the log file should be. */
 int pf_log_open_append(const char *what, const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    /* Readable too where allowed: after a failed write, pf_log_write_line
+     * reads the file's last byte. */
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 
+    if (fd < 0 && errno == EACCES)
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (fd < 0)
         snprintf(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
     return fd;
@@ -88,6 +96,7 @@ int pf_log_reopen(char *err, size_t errlen)
         return -1;
     dup2(fd, log_state.fd);
     close(fd);
+    log_state.failed = false; /* a new file */
     return 0;
 }
 
@@ -97,6 +106,7 @@ void pf_log_close(void)
         close(log_state.fd);
     log_state.fd = -1;
     log_state.path[0] = '\0';
+    log_state.failed = false;
 }
 
 /* "2026-11-21T08:54:45.123+0000 [info] master[1234]: text\n" */
@@ -133,6 +143,30 @@ size_t pf_log_format(char *buf, size_t size, const struct timespec *now, int lev
     return n;
 }
 
+/* Whether the regular file fd appends to ends in the middle of a line: a
+ * write cut short, by this process or another one appending to the same
+ * file, left a fragment there. False when it cannot be told (not a
+ * regular file, or fd not open for reading). */
+static bool log_ends_mid_line(int fd)
+{
+    struct stat st;
+    char last;
+
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+           pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
+}
+
+void pf_log_write_line(int fd, const char *line, size_t len, bool *failed)
+{
+    static char newline[] = "\n";
+    struct iovec iov[2] = {{.iov_base = newline, .iov_len = 1},
+                           {.iov_base = (void *)(uintptr_t)line, .iov_len = len}};
+    int skip = *failed && log_ends_mid_line(fd) ? 0 : 1;
+    ssize_t n = writev(fd, iov + skip, 2 - skip);
+
+    *failed = n < 0 || (size_t)n < len + (size_t)(1 - skip);
+}
+
 void pf_vlog(int level, const char *fmt, va_list ap)
 {
     char line[PF_LOG_LINE_MAX];
@@ -144,9 +178,7 @@ void pf_vlog(int level, const char *fmt, va_list ap)
         return;
     clock_gettime(CLOCK_REALTIME, &now);
     n = pf_log_format(line, sizeof(line), &now, level, log_state.role, getpid(), fmt, ap);
-    /* A full disk or a closed stderr must never stop serving: drop the line. */
-    if (write(pf_log_fd(), line, n) < 0) {
-    }
+    pf_log_write_line(pf_log_fd(), line, n, &log_state.failed);
     errno = saved;
 }
 

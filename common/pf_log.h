@@ -2,7 +2,7 @@
  *
  * One line per event:
  *   2026-11-21T08:54:45.123+0000 [info] master[1234]: listening on 127.0.0.1:8080
- * Each line is formatted into one buffer and written with a single write()
+ * Each line is formatted into one buffer and written with a single call
  * on an O_APPEND descriptor, so lines from many processes never interleave
  * mid-line. Not async-signal-safe: preforkd never logs from a signal handler.
  */
@@ -10,6 +10,7 @@
 #define PF_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
@@ -35,14 +36,14 @@ void pf_log_set_role(const char *role);
 void pf_log_set_level(int level);
 int pf_log_get_level(void);
 
-/* Send lines to path (opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC|O_NOFOLLOW,
- * mode 0640), or to stderr when path is NULL or "". On failure writes the
+/* Send lines to path (opened as pf_log_open_append opens it), or to stderr when path is NULL or "". On failure writes the
  * reason into err and keeps the previous destination. */
 int pf_log_open(const char *path, char *err, size_t errlen);
 
 /* Open a log file for appending (O_APPEND|O_CREAT|O_CLOEXEC|O_NOFOLLOW,
- * mode 0640), as every log of preforkd is: an fd, or -1 with "cannot open
- * WHAT PATH: REASON" in err. */
+ * mode 0640; read and write, or write only when reading is not allowed),
+ * as every log of preforkd is: an fd, or -1 with "cannot open WHAT PATH:
+ * REASON" in err. */
 int pf_log_open_append(const char *what, const char *path, char *err, size_t errlen);
 
 /* Send lines to fd from now on (an fd pf_log_open_append gave, now owned
@@ -58,6 +59,16 @@ int pf_log_fd(void);
 
 /* Close the log file (if any) and fall back to stderr. */
 void pf_log_close(void);
+
+/* Append one line (len bytes ending in '\n') to fd with a single call, as
+ * every log of preforkd does; nothing is reported, since a full disk must
+ * never stop serving: a line that cannot be written is dropped. A line
+ * cut short (the disk filled up in its middle) leaves a fragment without
+ * its newline. *failed (the caller's, per file, false at first) says the
+ * last write there was not whole; the next one then looks at the file's
+ * last byte and, if a fragment ends it (this process's or another's),
+ * starts with a newline, so that the line is not glued onto it. */
+void pf_log_write_line(int fd, const char *line, size_t len, bool *failed);
 
 void pf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pf_vlog(int level, const char *fmt, va_list ap);

@@ -18,6 +18,9 @@
 #define CTL_HTTP_HEAD_MAX 8192          /* metrics request head */
 #define CTL_PENALTY_MIN_MS 100
 #define CTL_PENALTY_MAX_MS 5000
+/* Pause after accept() failed for lack of descriptors or memory: the
+ * listener stays readable meanwhile, and polling it at once would spin. */
+#define CTL_ACCEPT_PAUSE_MS 100
 
 enum ctl_pending { CTL_PENDING_NONE = 0, CTL_PENDING_AUTH, CTL_PENDING_HTTP };
 
@@ -478,6 +481,33 @@ void pf_control_close(struct pf_control *c)
     explicit_bzero(c->token, sizeof(c->token));
 }
 
+/* accept() found no descriptor (daemon.max_files reached, by control
+ * clients or anything else the master holds) or no memory: stop polling
+ * the listener for a moment (the waiting clients stay queued) and say
+ * so once, then once a minute while it lasts. */
+static void ctl_accept_failed(struct pf_control *c, int err)
+{
+    int64_t now = pf_time_now_ms();
+    struct pf_episode *e = &c->accept_fail;
+
+    c->accept_resume_ms = now + CTL_ACCEPT_PAUSE_MS;
+    switch (pf_episode_fail(e, err, now, PF_EPISODE_PERIOD_MS)) {
+    case PF_EPISODE_BEGAN:
+    case PF_EPISODE_CHANGED:
+        pf_log_warn("control: accept failed: %s (%d clients connected); retrying every %d ms "
+                    "(logged again once a minute while it lasts)",
+                    strerror(err), c->nclients, CTL_ACCEPT_PAUSE_MS);
+        break;
+    case PF_EPISODE_LASTS:
+        pf_log_warn("control: accept still failing: %s; %llu failures in %lld s",
+                    strerror(err), (unsigned long long)e->failures,
+                    (long long)((now - e->since_ms) / 1000));
+        break;
+    default:
+        break;
+    }
+}
+
 /* Take new clients; beyond max_clients a connection is closed at once so
  * the backlog never fills with clients that will not be served. */
 static void ctl_accept(struct pf_control *c)
@@ -488,8 +518,14 @@ static void ctl_accept(struct pf_control *c)
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
         struct pf_control_client *cl = NULL;
 
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
+            ctl_accept_failed(c, errno);
         if (fd < 0)
             return;
+        if (pf_episode_ok(&c->accept_fail) == PF_EPISODE_ENDED)
+            pf_log_notice("control: accept works again after %llu failures in %.1f s",
+                          (unsigned long long)c->accept_fail.failures,
+                          (double)(pf_time_now_ms() - c->accept_fail.since_ms) / 1000.0);
         for (int i = 0; i < c->cfg->control.max_clients && !cl; i++)
             if (c->clients[i].fd < 0)
                 cl = &c->clients[i];
@@ -512,7 +548,10 @@ int pf_control_pollfds(const struct pf_control *c, struct pollfd *fds, int max)
 
     if (c->listen_fd < 0 || max < 1)
         return 0;
-    fds[n++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
+    /* Paused after accept() failed: listed (the caller's order stays) but
+     * not polled for input. */
+    fds[n++] = (struct pollfd){.fd = c->listen_fd,
+                               .events = pf_time_now_ms() < c->accept_resume_ms ? 0 : POLLIN};
     for (int i = 0; i < c->cfg->control.max_clients && n < max; i++) {
         const struct pf_control_client *cl = &c->clients[i];
         short ev = 0;
@@ -542,6 +581,8 @@ int pf_control_timeout_ms(const struct pf_control *c)
         if (next < 0 || t < next)
             next = t;
     }
+    if (c->listen_fd >= 0 && c->accept_resume_ms > now && (next < 0 || c->accept_resume_ms < next))
+        next = c->accept_resume_ms;
     if (next < 0)
         return -1;
     return next <= now ? 0 : (int)(next - now);

@@ -23,6 +23,7 @@
 #include "pf_config.h"
 #include "pf_control_cmd.h"
 #include "pf_control_render.h"
+#include "pf_episode.h"
 #include "pf_reload.h"
 
 /* What the master does for commands (ctx is the master). Functions that
@@ -54,6 +55,9 @@ struct pf_control {
     int auth_penalty_ms;
     uint64_t auth_failures;
     char bound[PF_ADDR_STRLEN];        /* the address really bound */
+    struct pf_episode accept_fail;     /* accept() without a descriptor or memory */
+    int64_t accept_resume_ms;          /* monotonic ms: the listener is not polled
+                                          before then (after such a failure) */
 };
 
 /* Bind the listener and load the token (nothing when control.listen is
@@ -75,7 +79,8 @@ void pf_control_close(struct pf_control *c);
 int pf_control_pollfds(const struct pf_control *c, struct pollfd *fds, int max);
 
 /* Milliseconds until the next control deadline (an idle client, a
- * deferred authentication), or -1 when there is none. */
+ * deferred authentication, the end of a pause in accepting), or -1 when
+ * there is none. */
 int pf_control_timeout_ms(const struct pf_control *c);
 
 /* Act on what poll reported for the descriptors pf_control_pollfds gave

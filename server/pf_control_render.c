@@ -77,6 +77,9 @@ static const struct ctl_stat ctl_stats[] = {
     CTL_STAT(CTL_TOTALS, "hung_killed", "preforkd_worker_hung_killed_total", "counter",
              "Workers killed as hung: busy on one request past workers.request_timeout.",
              hung_killed, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "fork_failures", "preforkd_worker_fork_failures_total", "counter",
+             "Forks of a worker that failed (RLIMIT_NPROC, the system's process limit, "
+             "memory).", fork_failures, CTL_U64),
     CTL_STAT(CTL_TOTALS, "auth_failures", "preforkd_control_auth_failures_total", "counter",
              "Control channel authentications refused.", auth_failures, CTL_U64),
     CTL_STAT(CTL_QUEUE, "length", "preforkd_listen_queue_length", "gauge",

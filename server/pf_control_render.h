@@ -37,6 +37,7 @@ struct pf_ctl_status {
     uint64_t spawned, respawns, reloads, auth_failures;
     uint64_t exits_abnormal;                 /* by signal or non-zero status */
     uint64_t hung_killed;                    /* killed as hung (request_timeout) */
+    uint64_t fork_failures;                  /* forks of a worker that failed */
     uint64_t exits_by_signal[PF_CTL_SIGNAL_MAX];
     int listen_queue, listen_queue_max, backlog;
     const char *mode;                 /* workers.mode: "static" or "dynamic" */

@@ -18,6 +18,7 @@ int pf_http_access_open(struct pf_http_access *a, const char *path, char *err, s
 {
     a->fd = -1;
     a->path = path;
+    a->failed = false;
     if (path[0] == '\0')
         return 0;
     a->fd = pf_log_open_append("access log", path, err, errlen);
@@ -29,12 +30,14 @@ void pf_http_access_reopen(struct pf_http_access *a)
 {
     char err[256];
     int old = a->fd;
+    bool failed = a->failed;
 
     if (old < 0)
         return;
     if (pf_http_access_open(a, a->path, err, sizeof(err)) < 0) {
         pf_log_error("%s", err);
         a->fd = old;
+        a->failed = failed;
         return;
     }
     close(old);
@@ -134,7 +137,6 @@ void pf_http_access_write(struct pf_http_access *a, const char *client_ip, const
     pf_hbuf_add(&b, " ", 1);
     access_quoted(&b, buf, req ? req->user_agent : none);
     line[b.len++] = '\n'; /* room kept by cap - 1 */
-    if (write(a->fd, line, b.len) < 0) {
-        /* A full disk must not stop serving: the line is dropped. */
-    }
+    /* A full disk must not stop serving: the line is dropped (or cut). */
+    pf_log_write_line(a->fd, line, b.len, &a->failed);
 }

@@ -10,6 +10,7 @@
 #ifndef PF_HTTP_ACCESS_H
 #define PF_HTTP_ACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@
 struct pf_http_access {
     int fd;            /* -1: off */
     const char *path;  /* owned by the configuration */
+    bool failed;       /* the last line was not written whole (pf_log_write_line) */
 };
 
 /* Open path for appending ("" = off). 0, or -1 with the reason in err. */

@@ -85,6 +85,39 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
     pf_worker_run(&a);
 }
 
+/* fork() failed with err: no new try for PF_POOL_FORK_RETRY_MS, and a
+ * line when it begins or its reason changes, then once a minute. */
+static void pool_fork_failed(struct pf_pool *p, int err)
+{
+    int64_t now = pf_time_now_ms();
+    struct pf_episode *e = &p->fork_fail;
+
+    p->fork_retry_ms = now + PF_POOL_FORK_RETRY_MS;
+    switch (pf_episode_fail(e, err, now, PF_EPISODE_PERIOD_MS)) {
+    case PF_EPISODE_BEGAN:
+    case PF_EPISODE_CHANGED:
+        pf_log_error("cannot start a worker: fork failed: %s; %d of %d workers running; "
+                     "retrying every %d ms (logged again once a minute while it lasts)",
+                     strerror(err), pf_pool_active(p), p->target, PF_POOL_FORK_RETRY_MS);
+        break;
+    case PF_EPISODE_LASTS:
+        pf_log_error("still cannot start workers: fork failed: %s; %llu failures in %lld s; "
+                     "%d of %d workers running",
+                     strerror(err), (unsigned long long)e->failures,
+                     (long long)((now - e->since_ms) / 1000), pf_pool_active(p), p->target);
+        break;
+    default:
+        break;
+    }
+}
+
+int64_t pf_pool_fork_wait_ms(const struct pf_pool *p, int64_t now_ms)
+{
+    if (!pf_episode_on(&p->fork_fail) || now_ms >= p->fork_retry_ms)
+        return -1;
+    return p->fork_retry_ms - now_ms;
+}
+
 /* fork() with every signal blocked: a signal arriving in between is then
  * neither run by the master's handler in the child nor lost; the child
  * resets dispositions before it lets signals in (pf_signals_worker). */
@@ -92,15 +125,20 @@ int pf_pool_spawn(struct pf_pool *p)
 {
     sigset_t saved;
     pid_t pid;
-    int slot = pf_scoreboard_claim(&p->sb);
+    int slot;
     int err;
-    long max_requests = pf_recycle_max_requests(p->cfg, &p->rng);
-    int64_t lifetime_ms = pf_recycle_lifetime_ms(p->cfg, &p->rng);
+    long max_requests;
+    int64_t lifetime_ms;
 
+    if (pf_pool_fork_wait_ms(p, pf_time_now_ms()) >= 0)
+        return -1;
+    slot = pf_scoreboard_claim(&p->sb);
     if (slot < 0) {
         pf_log_warn("cannot start a worker: all %zu slots (workers.max) in use", p->sb.nslots);
         return -1;
     }
+    max_requests = pf_recycle_max_requests(p->cfg, &p->rng);
+    lifetime_ms = pf_recycle_lifetime_ms(p->cfg, &p->rng);
     pf_signals_block_all(&saved);
     pid = fork();
     if (pid == 0)
@@ -109,7 +147,7 @@ int pf_pool_spawn(struct pf_pool *p)
     pf_signals_restore(&saved);
     if (pid < 0) {
         pf_scoreboard_release(&p->sb, slot);
-        pf_log_error("cannot start a worker: fork failed: %s", strerror(err));
+        pool_fork_failed(p, err);
         return -1;
     }
     p->children[slot] = (struct pf_child){.pid = pid, .generation = p->generation,
@@ -118,6 +156,10 @@ int pf_pool_spawn(struct pf_pool *p)
     atomic_store_explicit(&p->sb.slots[slot].pid, pid, memory_order_relaxed);
     p->spawned++;
     pf_log_info("worker %ld started (slot %d)", (long)pid, slot);
+    if (pf_episode_ok(&p->fork_fail) == PF_EPISODE_ENDED)
+        pf_log_notice("fork works again: worker %ld started after %llu failed forks in %.1f s",
+                      (long)pid, (unsigned long long)p->fork_fail.failures,
+                      (double)(pf_time_now_ms() - p->fork_fail.since_ms) / 1000.0);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "pf_backoff.h"
 #include "pf_config.h"
+#include "pf_episode.h"
 #include "pf_privs.h"
 #include "pf_proto.h"
 #include "pf_recycle.h"
@@ -45,6 +46,10 @@ struct pf_pool {
     int vacancies;              /* active workers that exited, not yet replaced */
     struct pf_privs_plan privs; /* who workers become once set up; decided by
                                    the master at start (zero: stay as is) */
+    struct pf_episode fork_fail; /* fork() refused (EAGAIN: RLIMIT_NPROC or the
+                                    system's process limit; ENOMEM); its total
+                                    counts every failed fork since start */
+    int64_t fork_retry_ms;      /* monotonic: after a failed fork, none before */
 
     /* Totals since start. */
     uint64_t spawned;
@@ -73,8 +78,19 @@ int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf
                  int listen_fd, char *err, size_t errlen);
 void pf_pool_destroy(struct pf_pool *p);
 
-/* Fork one worker into a free slot. 0, or -1 (logged) if none or fork failed. */
+/* Fork one worker into a free slot. 0, or -1 if none, or fork failed
+ * (logged when it begins, once a minute while it lasts, and when a fork
+ * works again), or it failed less than PF_POOL_FORK_RETRY_MS ago (then
+ * nothing is tried: refill would otherwise fork at every wake of the
+ * master, each control request or signal). */
 int pf_pool_spawn(struct pf_pool *p);
+
+/* After a failed fork, the pause before the next try. */
+#define PF_POOL_FORK_RETRY_MS 1000
+
+/* Milliseconds until a fork may be tried again after a failed one, or -1
+ * when one may be tried now. */
+int64_t pf_pool_fork_wait_ms(const struct pf_pool *p, int64_t now_ms);
 
 /* pf_pool_spawn when the crash backoff allows a fork now, noting the fork
  * in the backoff (refill and the reload roll-over both fork this way). 0

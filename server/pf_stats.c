@@ -38,6 +38,7 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st)
     st->respawns = p->respawns;
     st->exits_abnormal = p->exits_abnormal;
     st->hung_killed = p->hung_killed;
+    st->fork_failures = p->fork_fail.total;
     memcpy(st->exits_by_signal, p->exits_by_signal, sizeof(st->exits_by_signal));
 }
 

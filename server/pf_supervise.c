@@ -148,14 +148,18 @@ void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_m
     pf_pool_refill(p);
 }
 
-/* The backoff's deadline counts only when the pool is short: otherwise
- * there is no fork to wait for, and the tick bounds the sleep. */
+/* The backoff's deadline, and the retry after a failed fork, count only
+ * when the pool is short: otherwise there is no fork to wait for, and the
+ * tick bounds the sleep. */
 int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
                          int64_t now_ms)
 {
     int ms = pf_policy_tick_left_ms(&sv->policy, now_ms);
     int64_t fork_ms = pf_backoff_wait_ms(&p->backoff, now_ms);
+    int64_t retry_ms = pf_pool_fork_wait_ms(p, now_ms);
 
+    if (retry_ms > fork_ms)
+        fork_ms = retry_ms;
     if (fork_ms >= 0 && fork_ms < ms && pf_pool_active(p) < p->target)
         ms = (int)fork_ms;
     return ms;

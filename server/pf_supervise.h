@@ -46,7 +46,7 @@ void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_m
 
 /* Milliseconds the master may sleep before supervision has work: until
  * the next tick, or sooner when the pool waits for the crash backoff to
- * allow its next fork. */
+ * allow its next fork, or to retry a fork that failed. */
 int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
                          int64_t now_ms);
 

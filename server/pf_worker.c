@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_episode.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_signals.h"
@@ -28,7 +29,7 @@ struct worker {
     int epfd;
     sigset_t wait_mask;   /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
     bool master_gone;
-    int64_t last_accept_warn;
+    struct pf_episode accept_fail; /* accept() starved of descriptors or memory */
 };
 
 /* One epoll set for the two things an idle worker waits for. EPOLLEXCLUSIVE
@@ -110,6 +111,29 @@ static void worker_pause(struct worker *w, int ms)
         w->master_gone = true;
 }
 
+/* accept() starved of descriptors or memory: one line when it begins, or
+ * its reason changes, and once a minute while it lasts; never a line per
+ * try (ten a second per worker). */
+static void worker_accept_failed(struct worker *w, int err)
+{
+    struct pf_episode *e = &w->accept_fail;
+
+    switch (pf_episode_fail(e, err, pf_time_now_ms(), PF_EPISODE_PERIOD_MS)) {
+    case PF_EPISODE_BEGAN:
+    case PF_EPISODE_CHANGED:
+        pf_log_warn("accept failed: %s; retrying every %d ms (logged again once a minute "
+                    "while it lasts)", strerror(err), WORKER_ACCEPT_BACKOFF_MS);
+        break;
+    case PF_EPISODE_LASTS:
+        pf_log_warn("accept still failing: %s; %llu failures in %lld s", strerror(err),
+                    (unsigned long long)e->failures,
+                    (long long)((pf_time_now_ms() - e->since_ms) / 1000));
+        break;
+    default:
+        break;
+    }
+}
+
 /* Accept one connection and serve it. Returns 1 if a client was served,
  * 0 if there was none to take (another worker won it, or a transient
  * error), -1 if accept() is starved of resources (after backing off). */
@@ -123,17 +147,15 @@ static int worker_accept_one(struct worker *w)
     fd = accept4(w->a->listen_fd, (struct sockaddr *)&c.peer, &c.peer_len,
                  SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
+        if (pf_episode_ok(&w->accept_fail) == PF_EPISODE_ENDED)
+            pf_log_notice("accept works again after %llu failures in %.1f s",
+                          (unsigned long long)w->accept_fail.failures,
+                          (double)(pf_time_now_ms() - w->accept_fail.since_ms) / 1000.0);
         worker_serve(w, fd, &c);
         return 1;
     }
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        int64_t now = pf_time_now_ms();
-
-        if (now - w->last_accept_warn >= 1000) { /* one line a second at most */
-            pf_log_warn("accept failed: %s; backing off %d ms", strerror(errno),
-                        WORKER_ACCEPT_BACKOFF_MS);
-            w->last_accept_warn = now;
-        }
+        worker_accept_failed(w, errno);
         worker_pause(w, WORKER_ACCEPT_BACKOFF_MS);
         return -1;
     }
@@ -231,7 +253,7 @@ static void worker_loop(struct worker *w)
 
 void pf_worker_run(const struct pf_worker_args *args)
 {
-    struct worker w = {.a = args, .epfd = -1, .last_accept_warn = -1000000};
+    struct worker w = {.a = args, .epfd = -1};
 
     worker_self = &w;
     worker_setup(&w);

@@ -940,17 +940,20 @@ static int h_wait_listening(struct pf_server *s)
     }
 }
 
-/* argv for the server: PF_TEST_WRAPPER (e.g. "valgrind --leak-check=full
- * --error-exitcode=99"), split at spaces, then the binary and its config.
- * The wrapper lets CI run the same tests with the master and every worker
- * under valgrind; with --error-exitcode a leak or memory error turns into
- * a non-zero exit status that the tests already check. */
+/* argv for the server: s->launcher and PF_TEST_WRAPPER (e.g. "valgrind
+ * --leak-check=full --error-exitcode=99"), split at spaces, then the
+ * binary and its config. The wrapper lets CI run the same tests with the
+ * master and every worker under valgrind; with --error-exitcode a leak or
+ * memory error turns into a non-zero exit status that the tests already
+ * check. The launcher comes first, so that what it sets up (another user,
+ * a limit) holds for the wrapper and the server alike. words holds
+ * 2 * PATH_MAX bytes. */
 static void h_server_argv(struct pf_server *s, char *words, char **argv, size_t max)
 {
     const char *wrapper = getenv("PF_TEST_WRAPPER");
     size_t n = 0;
 
-    snprintf(words, PATH_MAX, "%s", wrapper ? wrapper : "");
+    snprintf(words, 2 * PATH_MAX, "%s %s", s->launcher, wrapper ? wrapper : "");
     for (char *save, *w = strtok_r(words, " ", &save); w && n + 4 < max;
          w = strtok_r(NULL, " ", &save))
         argv[n++] = w;
@@ -962,7 +965,7 @@ static void h_server_argv(struct pf_server *s, char *words, char **argv, size_t 
 
 int pf_h_start(struct pf_server *s, const char *config_body)
 {
-    char words[PATH_MAX], *argv[H_MAX_ARGS];
+    char words[2 * PATH_MAX], *argv[H_MAX_ARGS];
 
     h_server_argv(s, words, argv, H_MAX_ARGS);
 

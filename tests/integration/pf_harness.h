@@ -65,6 +65,10 @@ struct pf_server {
     pid_t seen[PF_H_MAX_PIDS];   /* every worker pid observed, for teardown */
     int nseen;
     bool passed;                 /* set by PF_H_TEST when the body returned */
+    char launcher[PATH_MAX];     /* "" or words (split at spaces) that pf_h_start
+                                    runs before PF_TEST_WRAPPER and the binary:
+                                    a program that changes the user or limits
+                                    of the master, then execs the rest */
 };
 
 /* Declare a test whose body gets the fixture's server as `s`. The wrapper

@@ -542,12 +542,13 @@ bench_check_files() {
     rm -f "$BENCH_TMP/check.out"
 }
 
-# bench_write_doc NAME REPORT [SCRIPT]: (SCRIPT: the script named in the
-# markers, default NAME.sh) put REPORT (a markdown file) into
-# docs/benchmarks.md between the markers of block NAME, replacing what was
-# there (or appending the block with its markers the first time).
+# bench_write_doc NAME REPORT [SCRIPT [DOC]]: (SCRIPT: the script named in
+# the markers, default NAME.sh; DOC: the document, relative to the tree,
+# default docs/benchmarks.md) put REPORT (a markdown file) into DOC between
+# the markers of block NAME, replacing what was there (or appending the
+# block with its markers the first time).
 bench_write_doc() {
-    local name=$1 report=$2 script=${3:-$1.sh} doc=$BENCH_REPO/docs/benchmarks.md
+    local name=$1 report=$2 script=${3:-$1.sh} doc=$BENCH_REPO/${4:-docs/benchmarks.md}
     local begin="<!-- BEGIN $name results (written by tests/load/$script) -->"
     local end="<!-- END $name results -->"
 

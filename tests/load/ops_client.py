@@ -21,6 +21,12 @@ Subcommands (every one bounded in time; results as JSON on stdout):
                            they hold), count its connections, kill it
   ctl ADDR TOKENFILE CMD   one control-channel command, its JSON reply
   workers MASTERPID        the worker pids of a master, with what each waits in
+  ctlflood ADDR TOKENFILE  N status requests to the control channel (half on
+                           one connection, half on a new one each), the
+                           master's memory before and after
+  respawns HOST PORT       N echo clients of a server with max_requests = 1
+                           (each worker replaced after one), the master's
+                           memory before and after
 
 Times come from time.monotonic() (CLOCK_MONOTONIC, nanosecond resolution
 on Linux); the figures are printed in milliseconds with 3 decimals.
@@ -35,6 +41,7 @@ import selectors
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -481,6 +488,119 @@ def cmd_ctl(a):
         s.close()
 
 
+# ------------------------------------------------------------- exhaustion
+
+def proc_mem(pid):
+    """The master's memory as an operator reads it, in KiB: VmRSS
+    (/proc/PID/status) and Private_Dirty (/proc/PID/smaps_rollup)."""
+    m = {}
+    for path, key, name in (("/proc/%d/status" % pid, "VmRSS:", "rss_kib"),
+                            ("/proc/%d/smaps_rollup" % pid, "Private_Dirty:",
+                             "private_dirty_kib")):
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key):
+                    m[name] = int(line.split()[1])
+    return m
+
+
+def reset_close(s, f=None):
+    """Close with a reset: many thousand clients leave no TIME_WAIT."""
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    if f is not None:
+        f.close()
+    s.close()
+
+
+def growth(before, after):
+    return {k: after[k] - before[k] for k in before}
+
+
+def cmd_ctlflood(a):
+    with open(a.token_file) as t:
+        token = t.readline().strip()
+    deadline = now() + a.timeout
+
+    def status(f):
+        f.write(b"status\n")
+        f.flush()
+        if not f.readline().startswith(b'{"ok":true'):
+            raise RuntimeError("status refused")
+
+    def run(n):
+        s, f = ctl_connect(a.addr, token)
+        for i in range(n // 2):
+            status(f)
+            if i % 1000 == 0 and now() > deadline:
+                raise RuntimeError("control requests: past --timeout")
+        reset_close(s, f)
+        for i in range(n - n // 2):
+            s, f = ctl_connect(a.addr, token)
+            status(f)
+            reset_close(s, f)
+            if i % 1000 == 0 and now() > deadline:
+                raise RuntimeError("control requests: past --timeout")
+
+    warm = max(2, a.requests // 10)
+    run(warm)
+    m0 = proc_mem(a.master)
+    t0 = now()
+    run(a.requests)
+    t1 = now()
+    m1 = proc_mem(a.master)
+    out({"requests": a.requests, "persistent": a.requests // 2,
+         "new_connections": a.requests - a.requests // 2, "warmup": warm,
+         "seconds": round(t1 - t0, 3), "rate_per_s": round(a.requests / (t1 - t0)),
+         "before": m0, "after": m1, "growth": growth(m0, m1)})
+
+
+def cmd_respawns(a):
+    with open(a.token_file) as t:
+        token = t.readline().strip()
+    cs, cf = ctl_connect(a.ctl, token)
+    deadline = now() + a.timeout
+
+    def totals():
+        return ctl_cmd(cf, "status")
+
+    def run(n):
+        want = totals()["totals"]["respawns"] + n
+        for i in range(n):
+            c = socket.create_connection((a.host, a.port), timeout=10)
+            c.sendall(b"x\n")
+            got = b""
+            while not got.endswith(b"\n"):
+                chunk = c.recv(16)
+                if not chunk:
+                    raise RuntimeError("respawns: connection closed without the echo")
+                got += chunk
+            reset_close(c)
+            if i % 500 == 0 and now() > deadline:
+                raise RuntimeError("respawns: past --timeout")
+        while totals()["totals"]["respawns"] < want:
+            if now() > deadline:
+                raise RuntimeError("respawns: status never counted them")
+            time.sleep(0.01)
+
+    warm = max(1, a.count // 10)
+    run(warm)
+    before = totals()
+    m0 = proc_mem(a.master)
+    t0 = now()
+    run(a.count)
+    t1 = now()
+    m1 = proc_mem(a.master)
+    after = totals()
+    cf.close()
+    cs.close()
+    out({"count": a.count, "warmup": warm,
+         "respawns": after["totals"]["respawns"] - before["totals"]["respawns"],
+         "abnormal_exits": after["totals"]["abnormal_exits"],
+         "respawn_backoff_ms": after["respawn_backoff_ms"],
+         "seconds": round(t1 - t0, 3), "rate_per_s": round(a.count / (t1 - t0)),
+         "before": m0, "after": m1, "growth": growth(m0, m1)})
+
+
 def http_get_text(port, path, timeout=1.0):
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -810,6 +930,24 @@ def main():
     p = sub.add_parser("workers")
     p.add_argument("master", type=int)
     p.set_defaults(fn=cmd_workers)
+
+    p = sub.add_parser("ctlflood")
+    p.add_argument("addr")
+    p.add_argument("token_file")
+    p.add_argument("--master", type=int, required=True)
+    p.add_argument("--requests", type=int, default=100000)
+    p.add_argument("--timeout", type=float, default=600.0)
+    p.set_defaults(fn=cmd_ctlflood)
+
+    p = sub.add_parser("respawns")
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("--ctl", required=True)
+    p.add_argument("--token-file", required=True)
+    p.add_argument("--master", type=int, required=True)
+    p.add_argument("--count", type=int, default=10000)
+    p.add_argument("--timeout", type=float, default=600.0)
+    p.set_defaults(fn=cmd_respawns)
 
     a = ap.parse_args()
     if a.sub == "startup":

@@ -43,6 +43,7 @@ static void fixed_status(struct pf_ctl_status *st)
     st->auth_failures = 7;
     st->exits_abnormal = 4;
     st->hung_killed = 6;
+    st->fork_failures = 13;
     st->exits_by_signal[9] = 2;
     st->exits_by_signal[11] = 1;
     st->listen_queue = 3;
@@ -169,18 +170,18 @@ static void test_status_totals(void **state)
 {
     struct pf_ctl_status st;
     json_t *j, *sig;
-    json_int_t v[11], qlen, qmax, backlog;
-    static const json_int_t want[11] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6, 6};
+    json_int_t v[12], qlen, qmax, backlog;
+    static const json_int_t want[12] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6, 6, 13};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_ctl_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I !}}", "totals",
+    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I !}}", "totals",
            "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
            "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
-           "max_workers_reached", &v[10]);
-    for (int i = 0; i < 11; i++)
+           "max_workers_reached", &v[10], "fork_failures", &v[11]);
+    for (int i = 0; i < 12; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -654,6 +655,7 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_respawns_total", "", "5"},
     {"preforkd_worker_abnormal_exits_total", "", "4"},
     {"preforkd_worker_hung_killed_total", "", "6"},
+    {"preforkd_worker_fork_failures_total", "", "13"},
     {"preforkd_worker_signal_exits_total", "{signal=\"9\"}", "2"},
     {"preforkd_worker_signal_exits_total", "{signal=\"11\"}", "1"},
     {"preforkd_reloads_total", "", "2"},

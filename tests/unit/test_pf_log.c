@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -546,6 +548,89 @@ static void test_log_preserves_errno(void **state)
     assert_int_equal(errno, EPIPE);
 }
 
+/* A line of n bytes: n - 1 times ch, then '\n'. */
+static void make_line(char *buf, size_t n, char ch)
+{
+    memset(buf, ch, n - 1);
+    buf[n - 1] = '\n';
+}
+
+/* Open path (in the fixture's folder) as every log is opened. */
+static int open_append(void **state, const char *name)
+{
+    char path[PATH_MAX + 32], err[PATH_MAX + 256];
+    int fd;
+
+    tmp_path(*state, name, path, sizeof(path));
+    fd = pf_log_open_append("test log", path, err, sizeof(err));
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* The file fills up in the middle of a line (RLIMIT_FSIZE stands for a
+ * full disk: writes past it are cut short, then fail). The fragment is
+ * ended by the next line written once there is room again, whoever
+ * writes it (fd2 stands for another process appending to the same file,
+ * which also saw a write fail meanwhile); a line that could not be
+ * written at all is dropped; once a line ends the file again, nothing is
+ * added. */
+static void test_write_line_cut(void **state)
+{
+    char path[PATH_MAX + 32], a[100], b[100], c[100], d[100], e[100], want[500], got[500];
+    struct rlimit saved, small;
+    bool failed = false, failed2 = false;
+    void (*old)(int);
+    int fd = open_append(state, "full.log"), fd2 = open_append(state, "full.log");
+
+    tmp_path(*state, "full.log", path, sizeof(path));
+    make_line(a, sizeof(a), 'a');
+    make_line(b, sizeof(b), 'b');
+    make_line(c, sizeof(c), 'c');
+    make_line(d, sizeof(d), 'd');
+    make_line(e, sizeof(e), 'e');
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    small = (struct rlimit){150, saved.rlim_max};
+    old = signal(SIGXFSZ, SIG_IGN); /* past the limit: EFBIG rather than the signal */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    pf_log_write_line(fd, a, sizeof(a), &failed); /* whole */
+    assert_false(failed);
+    pf_log_write_line(fd, b, sizeof(b), &failed); /* 50 bytes of it */
+    assert_true(failed);
+    pf_log_write_line(fd2, c, sizeof(c), &failed2); /* none: dropped */
+    assert_true(failed2);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old);
+    pf_log_write_line(fd2, d, sizeof(d), &failed2); /* "\n" ends b's fragment, then d */
+    assert_false(failed2);
+    pf_log_write_line(fd, e, sizeof(e), &failed); /* the file ends a line: e alone */
+    assert_false(failed);
+    close(fd);
+    close(fd2);
+    memcpy(want, a, 100);
+    memcpy(want + 100, b, 50);
+    want[150] = '\n';
+    memcpy(want + 151, d, 100);
+    memcpy(want + 251, e, 100);
+    assert_int_equal(slurp(path, got, sizeof(got)), 351);
+    assert_memory_equal(got, want, 351);
+}
+
+/* Nothing can be written at all (/dev/full: ENOSPC): every line is
+ * dropped, and the caller goes on. */
+static void test_write_line_full_device(void **state)
+{
+    bool failed = false;
+    int fd = open("/dev/full", O_RDWR | O_APPEND | O_CLOEXEC);
+
+    (void)state;
+    if (fd < 0)
+        skip(); /* no /dev/full here */
+    for (int i = 0; i < 100; i++)
+        pf_log_write_line(fd, "dropped\n", 8, &failed);
+    assert_true(failed);
+    close(fd);
+}
+
 #define TMP_TEST(f) cmocka_unit_test_setup_teardown(f, setup_tmpdir, teardown_tmpdir)
 
 int main(void)
@@ -573,6 +658,8 @@ int main(void)
         TMP_TEST(test_reopen_stderr_noop),
         TMP_TEST(test_close_falls_back_to_stderr),
         TMP_TEST(test_log_preserves_errno),
+        TMP_TEST(test_write_line_cut),
+        cmocka_unit_test(test_write_line_full_device),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);

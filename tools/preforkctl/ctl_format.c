@@ -305,6 +305,8 @@ static void fmt_status_totals(struct fmt_report *r, const json_t *st)
     if (sig[0] != '\0')
         fmt_add(r, "exits by signal", "%s", sig);
     fmt_add(r, "hung killed", "%s", fmt_num(st, "totals.hung_killed", a, sizeof(a)));
+    if (json_is_integer(fmt_get(st, "totals.fork_failures"))) /* a server that counts them */
+        fmt_add(r, "failed forks", "%s", fmt_num(st, "totals.fork_failures", a, sizeof(a)));
     fmt_add(r, "reloads", "%s", fmt_num(st, "totals.reloads", a, sizeof(a)));
     fmt_add(r, "auth failures", "%s", fmt_num(st, "totals.auth_failures", a, sizeof(a)));
     fmt_add(r, "listen queue", "%s (max %s, backlog %s)",

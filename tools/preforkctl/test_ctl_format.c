@@ -132,6 +132,7 @@ static void test_status(void **state)
     assert_non_null(strstr(t, "spawned:         4 (1 respawns, 1 abnormal exits)\n"));
     assert_non_null(strstr(t, "exits by signal: 9: 1\n"));
     assert_non_null(strstr(t, "hung killed:     2\n"));
+    assert_null(strstr(t, "failed forks")); /* not sent by this server */
     assert_non_null(strstr(t, "listen queue:    0 (max 5, backlog 511)\n"));
     free(c.text);
     json_decref(j);
@@ -168,6 +169,23 @@ static void test_status_supervision(void **state)
         free(c.text);
         json_decref(j);
     }
+}
+
+/* A server that counts failed forks: the count has its own line. */
+static void test_status_fork_failures(void **state)
+{
+    struct capture c;
+    json_t *j = parse("{\"ok\":true,\"totals\":{\"fork_failures\":5}}");
+    const char *t;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_status(c.f, j);
+    t = cap_close(&c);
+    if (!strstr(t, "failed forks:  5\n"))
+        fail_msg("no \"failed forks:  5\" in:\n%s", t);
+    free(c.text);
+    json_decref(j);
 }
 
 /* Fields a server does not send print as "?"; nothing crashes. */
@@ -323,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_duration),      cmocka_unit_test(test_running_and_bytes),
         cmocka_unit_test(test_safe),          cmocka_unit_test(test_status),
         cmocka_unit_test(test_status_supervision),
+        cmocka_unit_test(test_status_fork_failures),
         cmocka_unit_test(test_status_missing_fields), cmocka_unit_test(test_workers),
         cmocka_unit_test(test_workers_cut_to_width), cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),
