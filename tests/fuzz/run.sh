@@ -99,11 +99,13 @@ for h in $harnesses; do
         exit 2
     fi
 done
+total=0
 for h in $harnesses; do
+    total=$((total + 1))
     run_one "$h" "$bindir/$h" || failed=$((failed + 1))
 done
 if [ "$failed" -ne 0 ]; then
-    echo "fuzz: $failed of $(echo $harnesses | wc -w) harness(es) failed" >&2
+    echo "fuzz: $failed of $total harness(es) failed" >&2
     exit 1
 fi
-echo "fuzz: all $(echo $harnesses | wc -w) harness(es) ok"
+echo "fuzz: all $total harness(es) ok"
