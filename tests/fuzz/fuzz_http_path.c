@@ -223,12 +223,13 @@ static void check_decode(const uint8_t *data, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    size_t nsizes = sizeof(out_sizes) / sizeof(out_sizes[0]);
     char *path;
 
     if (size < 1 || size > 8000)
         return 0;
     path = fuzz_dup(data + 1, size - 1);
-    check_normalize(path, size - 1, out_sizes[data[0] % (sizeof(out_sizes) / sizeof(out_sizes[0]))]);
+    check_normalize(path, size - 1, out_sizes[data[0] % nsizes]);
     free(path);
     check_decode(data + 1, size - 1);
     return 0;
