@@ -62,7 +62,9 @@ run_one() {
     log="$tmp/fuzz.log"
     # The outer timeout only guards against the fuzzer itself hanging
     # (-max_total_time is checked between inputs, -timeout bounds one).
-    ASAN_OPTIONS="detect_leaks=1" \
+    # TMPDIR: what a harness makes there (fuzz_config's folder) goes with
+    # this run's folder, even when the harness dies without cleaning up.
+    TMPDIR="$tmp" ASAN_OPTIONS="detect_leaks=1" \
     LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
         timeout --kill-after=10 $((seconds + 120)) "$bin" \
