@@ -564,11 +564,13 @@ static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
 static int cfg_set_mode(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
+    char quoted[128];
 
     if (!text)
         return -1;
     if (strcmp(text, "static") != 0 && strcmp(text, "dynamic") != 0)
-        return cfg_fail(x, s, "unknown mode \"%s\" (expected \"static\" or \"dynamic\")", text);
+        return cfg_fail(x, s, "unknown mode %s (expected \"static\" or \"dynamic\")",
+                        cfg_quote(text, quoted, sizeof quoted));
     return cfg_store_string(x, s, it, text);
 }
 
@@ -598,17 +600,18 @@ static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
                                   const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
-    char why[256];
+    char why[256], quoted[128];
 
     if (!text || cfg_store_string(x, s, it, text) < 0)
         return -1;
     if (text[0] == '\0')
         return 0;
+    cfg_quote(text, quoted, sizeof quoted);
     if (pf_addr_parse(text, &x->c->control.listen_addr, why, sizeof why) < 0)
-        return cfg_fail(x, s, "invalid address \"%s\": %s", text, why);
+        return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
     if (!pf_addr_is_loopback((const struct sockaddr *)&x->c->control.listen_addr.ss))
-        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not \"%s\"",
-                        text);
+        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not %s",
+                        quoted);
     return 0;
 }
 
@@ -676,6 +679,7 @@ static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const stru
 {
     const char *text = cfg_string(x, s);
     struct passwd *pw;
+    char quoted[128];
 
     if (!text || cfg_store_string(x, s, it, text) < 0)
         return -1;
@@ -684,8 +688,8 @@ static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const stru
     errno = 0;
     pw = getpwnam(text);
     if (pw == NULL)
-        return cfg_fail(x, s, "no such user \"%s\"%s%s", text, errno ? ": " : "",
-                        errno ? strerror(errno) : "");
+        return cfg_fail(x, s, "no such user %s%s%s", cfg_quote(text, quoted, sizeof quoted),
+                        errno ? ": " : "", errno ? strerror(errno) : "");
     x->c->daemon.uid = pw->pw_uid;
     x->c->daemon.user_gid = pw->pw_gid;
     return 0;
@@ -696,6 +700,7 @@ static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const str
 {
     const char *text = cfg_string(x, s);
     struct group *gr;
+    char quoted[128];
 
     if (!text || cfg_store_string(x, s, it, text) < 0)
         return -1;
@@ -704,8 +709,8 @@ static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const str
     errno = 0;
     gr = getgrnam(text);
     if (gr == NULL)
-        return cfg_fail(x, s, "no such group \"%s\"%s%s", text, errno ? ": " : "",
-                        errno ? strerror(errno) : "");
+        return cfg_fail(x, s, "no such group %s%s%s", cfg_quote(text, quoted, sizeof quoted),
+                        errno ? ": " : "", errno ? strerror(errno) : "");
     x->c->daemon.group_gid = gr->gr_gid;
     return 0;
 }
@@ -715,6 +720,7 @@ static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s,
                           const struct cfg_item *it)
 {
     const char *dir = (const char *)x->c + it->offset;
+    char quoted[PATH_MAX + 8];
     struct stat st;
 
     if (cfg_set_path(x, s, it) < 0)
@@ -722,9 +728,9 @@ static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s,
     if (dir[0] == '\0')
         return 0;
     if (stat(dir, &st) < 0)
-        return cfg_fail(x, s, "%s: %s", dir, strerror(errno));
+        return cfg_fail(x, s, "%s: %s", cfg_quote(dir, quoted, sizeof quoted), strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return cfg_fail(x, s, "%s: not a folder", dir);
+        return cfg_fail(x, s, "%s: not a folder", cfg_quote(dir, quoted, sizeof quoted));
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #
 #   sh tools/deps.sh            build and test dependencies
 #   PF_DEPS_EXTRA="clang" sh tools/deps.sh   ...plus extra packages
+#   (.ci/run: "valgrind"; "clang libclang-rt-14-dev" for tests/fuzz)
 set -eu
 
 # logrotate and groff-base: the system tests (tests/system) run logrotate on the

@@ -812,6 +812,38 @@ static void test_invalid_settings(void **state)
                      invalid_cases[i].reason);
 }
 
+/* A value quoted back in a message has its control bytes written as \xNN,
+ * whichever setting it belongs to, so the message stays one line of text.
+ * Found by tests/fuzz/fuzz_config: control.listen = "0crash_window9.<0x11>.&.1:9"
+ * put the raw 0x11 into the message (as mode, user, group and chroot did). */
+static void test_values_quoted_in_messages(void **state)
+{
+    static const struct {
+        const char *text, *setting, *reason;
+    } cases[] = {
+        {"control = { listen = \"0crash_window9.\x11.&.1:9\"; };\n", "control.listen",
+         "invalid address \"0crash_window9.\\x11.&.1:9\": "},
+        {"control = { listen = \"a\\nb:1\"; };\n", "control.listen",
+         "invalid address \"a\\x0ab:1\": "},
+        {"control = { listen = \"0.0.0.0:1\\r\"; };\n", "control.listen", "invalid address"},
+        {"workers = { mode = \"dyn\\namic\"; };\n", "workers.mode",
+         "unknown mode \"dyn\\x0aamic\" (expected"},
+        {"daemon = { user = \"no\\nuser\"; };\n", "daemon.user", "no such user \"no\\x0auser\""},
+        {"daemon = { group = \"no\x1bgroup\"; };\n", "daemon.group",
+         "no such group \"no\\x1bgroup\""},
+        {"daemon = { chroot = \"/no\\nfolder\"; };\n", "daemon.chroot",
+         "\"/no\\x0afolder\": No such file or directory"},
+    };
+    struct fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        expect_error(f, cases[i].text, 1, cases[i].setting, cases[i].reason);
+        for (const char *p = f->err; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                fail_msg("control byte 0x%02x in: %s", (unsigned char)*p, f->err);
+    }
+}
+
 /* Parse errors come from libconfig: "FILE:LINE: REASON". */
 static void test_syntax_errors(void **state)
 {
@@ -1047,6 +1079,7 @@ int main(void)
         T(test_listen_port_zero),
         T(test_log_levels),
         T(test_invalid_settings),
+        T(test_values_quoted_in_messages),
         T(test_syntax_errors),
         T(test_missing_file),
         T(test_directory_is_not_a_file),

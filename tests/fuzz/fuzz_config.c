@@ -1,0 +1,142 @@
+/* fuzz_config: the configuration loader (common/pf_config.c, on top of
+ * libconfig), on a real file: each input is written to preforkd.conf in a
+ * temporary folder made once per process, then pf_config_load reads it.
+ *
+ * Inputs that contain "@include" are skipped: an include names any file
+ * of the machine (a FIFO, /dev/stdin, a huge log), which is the
+ * administrator's business, not a parser bug; the loader's include
+ * handling has its unit test (test_pf_config.c, test_include).
+ *
+ * Invariants, abort() on any violation (crashes and leaks are reported by
+ * the sanitizers themselves):
+ *  - pf_config_load returns 0 or -1;
+ *  - on -1, the message is not empty, is one line (no control byte at
+ *    all: a value quoted in it cannot break the line) and starts with the
+ *    file's path followed by ':';
+ *  - on 0, what the loader validates holds: workers 1 <= start <= max,
+ *    min_spare <= max_spare, a known protocol and pool mode, the resolved
+ *    path is the file's, the document root and the token file are
+ *    absolute, every string field is NUL-terminated within its array.
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz_check.h"
+#include "pf_config.h"
+
+/* The temporary folder and the file in it, made on the first input. */
+static char fuzz_dir[PATH_MAX];
+static char fuzz_file[PATH_MAX];
+static char fuzz_real[PATH_MAX];
+
+/* Remove the file and the folder when the fuzzer exits normally. */
+static void fuzz_cleanup(void)
+{
+    unlink(fuzz_file);
+    rmdir(fuzz_dir);
+}
+
+/* Make the temporary folder once, under $TMPDIR or /tmp. */
+static void fuzz_setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    FILE *f;
+
+    if (fuzz_dir[0] != '\0')
+        return;
+    snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/pf_fuzz_config_XXXXXX",
+             tmp && tmp[0] ? tmp : "/tmp");
+    FUZZ_CHECK(mkdtemp(fuzz_dir) != NULL, "cannot make the temporary folder");
+    snprintf(fuzz_file, sizeof(fuzz_file), "%s/preforkd.conf", fuzz_dir);
+    f = fopen(fuzz_file, "w");
+    FUZZ_CHECK(f != NULL && fclose(f) == 0, "cannot write the configuration file");
+    FUZZ_CHECK(realpath(fuzz_file, fuzz_real) != NULL, "cannot resolve the file's path");
+    atexit(fuzz_cleanup);
+}
+
+/* Replace the file's contents with data[0..size). */
+static void write_input(const uint8_t *data, size_t size)
+{
+    FILE *f = fopen(fuzz_file, "w");
+
+    FUZZ_CHECK(f != NULL, "cannot open the configuration file");
+    FUZZ_CHECK(fwrite(data, 1, size, f) == size, "cannot write the configuration file");
+    FUZZ_CHECK(fclose(f) == 0, "cannot close the configuration file");
+}
+
+/* Does data[0..size) contain text? */
+static bool input_has(const uint8_t *data, size_t size, const char *text)
+{
+    size_t n = strlen(text);
+
+    for (size_t i = 0; n <= size && i <= size - n; i++)
+        if (memcmp(data + i, text, n) == 0)
+            return true;
+    return false;
+}
+
+/* A failed load's message: one line, starting with "PATH:". */
+static void check_message(const char *err)
+{
+    size_t plen = strlen(fuzz_file);
+
+    FUZZ_CHECK(err[0] != '\0', "empty message");
+    FUZZ_CHECK(strncmp(err, fuzz_file, plen) == 0 && err[plen] == ':',
+               "message does not start with the file's path");
+    for (const char *p = err; *p; p++)
+        FUZZ_CHECK((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f,
+                   "message is not one line of text");
+}
+
+/* A char array field is a string: a NUL within its size. */
+#define FIELD_IS_STRING(f) (memchr((f), '\0', sizeof(f)) != NULL)
+
+/* What a successful load promises about the configuration. */
+static void check_config(const struct pf_config *c)
+{
+    FUZZ_CHECK(FIELD_IS_STRING(c->path) && FIELD_IS_STRING(c->dir) &&
+                   FIELD_IS_STRING(c->listen) && FIELD_IS_STRING(c->protocol) &&
+                   FIELD_IS_STRING(c->workers.mode) && FIELD_IS_STRING(c->http.root) &&
+                   FIELD_IS_STRING(c->http.index) && FIELD_IS_STRING(c->http.server_name) &&
+                   FIELD_IS_STRING(c->http.access_log) && FIELD_IS_STRING(c->http.mime_types) &&
+                   FIELD_IS_STRING(c->control.listen) && FIELD_IS_STRING(c->control.token_file) &&
+                   FIELD_IS_STRING(c->daemon.error_log) && FIELD_IS_STRING(c->daemon.pidfile) &&
+                   FIELD_IS_STRING(c->daemon.user) && FIELD_IS_STRING(c->daemon.group) &&
+                   FIELD_IS_STRING(c->daemon.chroot),
+               "string field not terminated");
+    FUZZ_CHECK(strcmp(c->path, fuzz_real) == 0, "path is not the file's");
+    FUZZ_CHECK(c->workers.start >= 1 && c->workers.start <= c->workers.max &&
+                   c->workers.max <= PF_WORKERS_HARD_MAX,
+               "workers.start/max out of range");
+    FUZZ_CHECK(c->workers.min_spare <= c->workers.max_spare, "min_spare above max_spare");
+    FUZZ_CHECK(strcmp(c->protocol, "http") == 0 || strcmp(c->protocol, "echo") == 0 ||
+                   strcmp(c->protocol, "msg") == 0,
+               "unknown protocol accepted");
+    FUZZ_CHECK(strcmp(c->workers.mode, "static") == 0 || strcmp(c->workers.mode, "dynamic") == 0,
+               "unknown mode accepted");
+    FUZZ_CHECK(c->http.root[0] == '/' && c->control.token_file[0] == '/',
+               "root or token file not absolute");
+    FUZZ_CHECK(c->backlog >= 1 && c->backlog <= PF_BACKLOG_MAX, "backlog out of range");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct pf_config cfg;
+    static char err[PF_CONFIG_ERR_MAX];
+    int rc;
+
+    if (size > 16384 || input_has(data, size, "@include"))
+        return 0;
+    fuzz_setup();
+    write_input(data, size);
+    memset(err, 0, sizeof(err));
+    rc = pf_config_load(&cfg, fuzz_file, err, sizeof(err));
+    FUZZ_CHECK(rc == 0 || rc == -1, "result out of range");
+    if (rc == 0)
+        check_config(&cfg);
+    else
+        check_message(err);
+    return 0;
+}
