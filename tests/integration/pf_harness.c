@@ -1074,6 +1074,31 @@ char *pf_h_read(const struct pf_server *s, const char *name)
     return pf_h_path(path, s, name) == 0 ? h_read_file(path) : NULL;
 }
 
+pid_t pf_h_read_pid(const struct pf_server *s, const char *name)
+{
+    char *text = pf_h_read(s, name);
+    long pid = text ? strtol(text, NULL, 10) : 0;
+
+    free(text);
+    return (pid_t)pid;
+}
+
+int pf_h_stop_detached(struct pf_server *s, pid_t master)
+{
+    pid_t workers[64], saved = s->pid;
+    int n;
+
+    s->pid = master; /* pf_h_worker_pids lists the children of s->pid */
+    n = pf_h_worker_pids(s, workers, 64);
+    s->pid = saved;
+    if (kill(master, SIGTERM) < 0 || pf_h_wait_pid_gone(master, PF_H_STOP_MS) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (pf_h_wait_pid_gone(workers[i], PF_H_WAIT_MS) < 0)
+            return -1;
+    return 0;
+}
+
 /* Occurrences of needle in text. */
 static int h_count(const char *text, const char *needle)
 {

@@ -245,6 +245,15 @@ char *pf_h_log_read(const struct pf_server *s);
 /* The whole file dir/name as a string (free it), or NULL. */
 char *pf_h_read(const struct pf_server *s, const char *name);
 
+/* The pid written in the file dir/name (a pidfile), or 0 when there is
+ * no such file. */
+pid_t pf_h_read_pid(const struct pf_server *s, const char *name);
+
+/* Stop a master that is not the harness's child (detached with -d, or
+ * the new master of a binary upgrade) with SIGTERM, and wait until it
+ * and its workers are gone. 0 or -1. */
+int pf_h_stop_detached(struct pf_server *s, pid_t master);
+
 /* Occurrences of needle in the log. */
 int pf_h_log_count(const struct pf_server *s, const char *needle);
 

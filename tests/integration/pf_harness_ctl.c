@@ -101,7 +101,7 @@ long long pf_h_ctl_status_int(struct pf_server *s, const char *path)
     return value;
 }
 
-/* ------------------------------------------- load and detached masters */
+/* ---------------------------------------------------------------- load */
 
 #define BENCH_RUN_MS 20000 /* bound on preforkbench's whole run */
 
@@ -146,20 +146,4 @@ int pf_h_bench_finish(struct pf_server *s, pid_t pid, long long *ok, long long *
     *failed = pf_h_json_int(j, NULL, "failed");
     json_decref(j);
     return *ok >= 0 && *failed >= 0 ? 0 : -1;
-}
-
-int pf_h_stop_detached(struct pf_server *s, pid_t master)
-{
-    pid_t workers[64], saved = s->pid;
-    int n;
-
-    s->pid = master; /* pf_h_worker_pids lists the children of s->pid */
-    n = pf_h_worker_pids(s, workers, 64);
-    s->pid = saved;
-    if (kill(master, SIGTERM) < 0 || pf_h_wait_pid_gone(master, PF_H_STOP_MS) < 0)
-        return -1;
-    for (int i = 0; i < n; i++)
-        if (pf_h_wait_pid_gone(workers[i], PF_H_WAIT_MS) < 0)
-            return -1;
-    return 0;
 }

@@ -36,7 +36,7 @@ long long pf_h_json_int(const json_t *j, const char *group, const char *key);
  * ("totals.hung_killed", "workers.total"), or -1. */
 long long pf_h_ctl_status_int(struct pf_server *s, const char *path);
 
-/* ---- load and detached masters ---- */
+/* ---- load ---- */
 
 /* Start preforkbench on the server: GET path from 8 connections (a new
  * connection per request with close_mode) for up to 15 s, its summary
@@ -48,9 +48,5 @@ pid_t pf_h_bench_start(struct pf_server *s, const char *path, bool close_mode);
  * requests ok and failed. 0, or -1 (said why). */
 int pf_h_bench_finish(struct pf_server *s, pid_t pid, long long *ok, long long *failed);
 
-/* Stop a master that is not the harness's child (detached with -d, or
- * the new master of a binary upgrade) with SIGTERM, and wait until it
- * and its workers are gone. 0 or -1. */
-int pf_h_stop_detached(struct pf_server *s, pid_t master);
 
 #endif

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "pf_harness.h"
-#include "pf_harness_ctl.h"
 #include "pf_time.h"
 
 /* The harness's config with an error log at s->log_path (so the log
@@ -36,16 +35,6 @@ static void write_config(struct pf_server *s, const char *listen)
     c.daemon_extra = "pidfile = \"preforkd.pid\";";
     assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
-}
-
-/* The pid written in the pidfile, or 0 when there is none. */
-static pid_t pidfile_pid(struct pf_server *s)
-{
-    char *text = pf_h_read(s, "preforkd.pid");
-    long pid = text ? strtol(text, NULL, 10) : 0;
-
-    free(text);
-    return (pid_t)pid;
 }
 
 /* Field n (1-based, after the command name) of /proc/pid/stat. */
@@ -84,7 +73,7 @@ PF_H_TEST(test_daemon_mode_reports_ready)
     RUN(s, &o, "-d", "-c", "preforkd.conf");
     if (!pf_h_exited_with(o.status, 0))
         fail_msg("launcher: status %#x, stderr: %s", (unsigned)o.status, o.err);
-    pid = pidfile_pid(s);
+    pid = pf_h_read_pid(s, "preforkd.pid");
     assert_true(pid > 0);
     s->pid = 0; /* not the harness's child: stopped below */
     snprintf(want, sizeof(want), "preforkd: running as pid %ld, listening on 127.0.0.1:", (long)pid);
@@ -159,7 +148,7 @@ static void start_foreground(struct pf_server *s)
     pf_h_config_defaults(&c);
     c.daemon_extra = "pidfile = \"preforkd.pid\";";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
-    assert_int_equal(pidfile_pid(s), s->pid);
+    assert_int_equal(pf_h_read_pid(s, "preforkd.pid"), s->pid);
 }
 
 /* A second master on the same pidfile refuses, naming the first; the
@@ -176,7 +165,7 @@ PF_H_TEST(test_pidfile_refuses_second_instance)
     if (strstr(o.err, want) == NULL)
         fail_msg("stderr: %s", o.err);
     pf_h_output_free(&o);
-    assert_int_equal(pidfile_pid(s), s->pid);
+    assert_int_equal(pf_h_read_pid(s, "preforkd.pid"), s->pid);
     assert_int_equal(pf_h_check_serves(s), 0);
 }
 

@@ -55,16 +55,6 @@ static void start(struct pf_server *s, int workers)
     assert_int_equal(pf_h_wait_workers(s, workers, PF_H_WAIT_MS), 0);
 }
 
-/* The pid in a file of the test folder, or 0 when there is none. */
-static pid_t pid_in(struct pf_server *s, const char *name)
-{
-    char *text = pf_h_read(s, name);
-    long pid = text ? strtol(text, NULL, 10) : 0;
-
-    free(text);
-    return (pid_t)pid;
-}
-
 /* The pid the control channel reports (whichever master answers). */
 static pid_t status_pid(struct pf_server *s)
 {
@@ -111,11 +101,11 @@ static pid_t expect_taken_over(struct pf_server *s, pid_t old)
 
     assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, &status), 0);
     assert_true(pf_h_exited_with(status, 0));
-    new = pid_in(s, "preforkd.pid");
+    new = pf_h_read_pid(s, "preforkd.pid");
     assert_true(new > 0);
     assert_int_not_equal(new, old);
     assert_true(pf_h_pid_alive(new));
-    assert_int_equal(pid_in(s, "preforkd.pid.oldbin"), 0); /* removed by the old master */
+    assert_int_equal(pf_h_read_pid(s, "preforkd.pid.oldbin"), 0); /* removed by the old master */
     snprintf(want, sizeof(want), "is ready; this master's workers finish");
     assert_true(pf_h_log_contains(s, want));
     snprintf(want, sizeof(want), "the new master (running as pid %ld", (long)new);
@@ -174,8 +164,8 @@ PF_H_TEST(test_failed_upgrade_rolls_back)
     assert_int_equal(pf_h_wait_log(s, "upgrade failed: new master", PF_H_WAIT_MS), 0);
     assert_true(pf_h_log_contains(s, "workers.start"));
     assert_true(pf_h_log_contains(s, "this master keeps serving"));
-    assert_int_equal(pid_in(s, "preforkd.pid"), old);
-    assert_int_equal(pid_in(s, "preforkd.pid.oldbin"), 0);
+    assert_int_equal(pf_h_read_pid(s, "preforkd.pid"), old);
+    assert_int_equal(pf_h_read_pid(s, "preforkd.pid.oldbin"), 0);
     assert_true(pf_h_running(s));
     expect_hello(s);
     assert_int_equal(status_pid(s), old);
