@@ -17,14 +17,11 @@
 #include "pf_privs.h"
 #include "pf_upgrade.h"
 
-/* A failure before the master runs: to whoever waits for the start-up
- * report, else to stderr. Returns the exit status. */
+/* A failure before the master runs (pf_daemon_fail_start says it).
+ * Returns the exit status. */
 static int main_fail(const char *what)
 {
-    if (pf_daemon_reporting())
-        pf_daemon_failed(what);
-    else
-        fprintf(stderr, "preforkd: %s\n", what);
+    pf_daemon_fail_start(what);
     return PF_EXIT_FAILURE;
 }
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "pf_inherit.h"
 
 /* Write end of the report pipe; -1 when nobody waits. */
 static int daemon_report_fd = -1;
@@ -145,21 +146,19 @@ int pf_daemon_null_stdio(char *err, size_t errlen)
 int pf_daemon_take_ready_env(char *err, size_t errlen)
 {
     const char *v = getenv(PF_DAEMON_READY_ENV);
-    char *end;
-    long fd;
+    int fd, rc = 0;
 
     if (v == NULL)
         return 0;
-    errno = 0;
-    fd = strtol(v, &end, 10);
-    unsetenv(PF_DAEMON_READY_ENV);
-    if (errno || end == v || *end || fd < 3 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0) {
-        snprintf(err, errlen, "%s: \"%s\" is not an open descriptor", PF_DAEMON_READY_ENV, v);
-        return -1;
+    if (pf_inherit_fd_number(v, strlen(v), &fd) < 0 || fcntl(fd, F_GETFD) < 0) {
+        snprintf(err, errlen, "%s: \"%.64s\" is not an open descriptor", PF_DAEMON_READY_ENV, v);
+        rc = -1;
+    } else {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        daemon_report_fd = fd;
     }
-    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-    daemon_report_fd = (int)fd;
-    return 0;
+    unsetenv(PF_DAEMON_READY_ENV); /* after the last use of v, which points into it */
+    return rc;
 }
 
 bool pf_daemon_reporting(void)
@@ -204,4 +203,12 @@ void pf_daemon_ready(const char *text)
 void pf_daemon_failed(const char *reason)
 {
     daemon_report("ERR", reason);
+}
+
+void pf_daemon_fail_start(const char *reason)
+{
+    if (pf_daemon_reporting())
+        pf_daemon_failed(reason);
+    else
+        fprintf(stderr, "preforkd: %s\n", reason);
 }

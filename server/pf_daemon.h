@@ -56,6 +56,11 @@ bool pf_daemon_reporting(void);
 void pf_daemon_ready(const char *text);
 void pf_daemon_failed(const char *reason);
 
+/* A start-up failure, said where the operator sees it: reported to
+ * whoever waits (a -d launcher prints it; an old master logs it), else
+ * on stderr as "preforkd: REASON" (the terminal, or the journal). */
+void pf_daemon_fail_start(const char *reason);
+
 /* Parse what was read from a report pipe so far (pure): the outcome,
  * with the text after "OK " or "ERR " copied into text. A line that is
  * neither counts as a failure quoting it. */

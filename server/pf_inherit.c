@@ -29,6 +29,16 @@ static int inherit_number(const char *s, size_t len, long max, long *out)
     return 0;
 }
 
+int pf_inherit_fd_number(const char *s, size_t len, int *fd)
+{
+    long v;
+
+    if (inherit_number(s, len, INT_MAX, &v) < 0 || v < 3)
+        return -1;
+    *fd = (int)v;
+    return 0;
+}
+
 /* sd_listen_fds(3)'s rules, strictly: LISTEN_PID unset or naming another
  * process means the variables are not ours (a parent's, leaked); when
  * they are, LISTEN_FDS must be a count of at least one. */
@@ -70,7 +80,6 @@ static int inherit_item(const char *value, const char *item, size_t len, int *li
     const char *eq = memchr(item, '=', len);
     int klen = eq ? (int)(eq - item) : 0;
     int *slot = NULL;
-    long fd;
 
     if (eq && klen == 6 && memcmp(item, "listen", 6) == 0)
         slot = listen_fd;
@@ -85,13 +94,11 @@ static int inherit_item(const char *value, const char *item, size_t len, int *li
     else if (*slot >= 0)
         snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %.*s is given twice", value, klen,
                  item);
-    else if (inherit_number(eq + 1, len - (size_t)klen - 1, INT_MAX, &fd) < 0 || fd < 3)
+    else if (pf_inherit_fd_number(eq + 1, len - (size_t)klen - 1, slot) == 0)
+        return 0;
+    else
         snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %.*s must be a descriptor number "
                  "of 3 or more", value, klen, item);
-    else {
-        *slot = (int)fd;
-        return 0;
-    }
     return -1;
 }
 

@@ -39,6 +39,12 @@ int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid
 int pf_inherit_parse_fds(const char *value, int *listen_fd, int *control_fd, char *err,
                          size_t errlen);
 
+/* A descriptor number handed over in the environment (PREFORKD_FDS's
+ * values, PREFORKD_READY_FD), the len characters at s: decimal digits
+ * only (no sign, no space, nothing after), 3 or more (0 to 2 are stdio),
+ * at most INT_MAX. 0 with *fd set, or -1. */
+int pf_inherit_fd_number(const char *s, size_t len, int *fd);
+
 /* Format PREFORKD_FDS's value (control_fd -1: none). Returns the length,
  * or -1 if size is too small. */
 int pf_inherit_format_fds(char *buf, size_t size, int listen_fd, int control_fd);

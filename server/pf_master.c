@@ -63,16 +63,11 @@ struct master {
     int exit_status;        /* 1 when start-up failed */
 };
 
-/* Tell a start-up failure to the operator: to whoever waits for the
- * report (a -d launcher prints it; an old master logs it), else on
- * stderr (the terminal, or the init system's journal); and to the log
- * when it is a file. */
+/* Tell a start-up failure to the operator (pf_daemon_fail_start), and to
+ * the log when it is a file. */
 static int master_fail(const char *what)
 {
-    if (pf_daemon_reporting())
-        pf_daemon_failed(what);
-    else
-        fprintf(stderr, "preforkd: %s\n", what);
+    pf_daemon_fail_start(what);
     if (pf_log_fd() != 2)
         pf_log_error("%s", what);
     return 1;
