@@ -101,12 +101,6 @@ static void __attribute__((noreturn)) upgrade_exec(const struct pf_upgrade_exec 
     _exit(127);
 }
 
-/* The pidfile's name while the old master retires. */
-static void upgrade_oldbin(const struct pf_pidfile *pf, char *out, size_t size)
-{
-    snprintf(out, size, "%s.oldbin", pf->path);
-}
-
 /* Rename the pidfile back after a failed upgrade (the new master, if it
  * wrote one, removed it or died: a rename replaces what is left). */
 static void upgrade_restore_pidfile(struct pf_pidfile *pf, const char *path)
@@ -120,15 +114,17 @@ static void upgrade_restore_pidfile(struct pf_pidfile *pf, const char *path)
 int pf_upgrade_start(struct pf_upgrade *u, const struct pf_upgrade_exec *x, char *err,
                      size_t errlen)
 {
-    char path[PATH_MAX], oldbin[PATH_MAX + 8];
+    char oldbin[PATH_MAX + 8]; /* the pidfile's name while the old master retires */
     int sp[2];
 
     if (pf_upgrade_pending(u)) {
         snprintf(err, errlen, "upgrade: already in progress (new master %ld)", (long)u->pid);
         return -1;
     }
-    snprintf(path, sizeof(path), "%s", x->pidfile->path);
-    upgrade_oldbin(x->pidfile, oldbin, sizeof(oldbin));
+    pf_upgrade_init(u);
+    if (x->pidfile->fd >= 0)
+        snprintf(u->pidfile, sizeof(u->pidfile), "%s", x->pidfile->path);
+    snprintf(oldbin, sizeof(oldbin), "%s.oldbin", x->pidfile->path);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
         snprintf(err, errlen, "upgrade: socketpair: %s", strerror(errno));
         return -1;
@@ -138,7 +134,6 @@ int pf_upgrade_start(struct pf_upgrade *u, const struct pf_upgrade_exec *x, char
         close(sp[1]);
         return -1;
     }
-    pf_upgrade_init(u);
     u->pid = fork();
     if (u->pid == 0)
         upgrade_exec(x, sp[1]);
@@ -147,7 +142,7 @@ int pf_upgrade_start(struct pf_upgrade *u, const struct pf_upgrade_exec *x, char
         snprintf(err, errlen, "upgrade: fork: %s", strerror(errno));
         close(sp[0]);
         u->pid = 0;
-        upgrade_restore_pidfile(x->pidfile, path);
+        upgrade_restore_pidfile(x->pidfile, u->pidfile);
         return -1;
     }
     fcntl(sp[0], F_SETFL, O_NONBLOCK);
@@ -202,17 +197,11 @@ static void upgrade_silence(const struct pf_upgrade *u, bool eof, char *text, si
  * its workers too), close the channel, rename the pidfile back. */
 static void upgrade_roll_back(struct pf_upgrade *u, struct pf_pidfile *pidfile)
 {
-    char path[PATH_MAX];
-    size_t n = pidfile->fd >= 0 ? strlen(pidfile->path) : 0;
-
     if (!u->exited)
         kill(u->pid, SIGTERM);
     close(u->fd);
     u->fd = -1;
-    if (n > strlen(".oldbin")) {
-        snprintf(path, sizeof(path), "%.*s", (int)(n - strlen(".oldbin")), pidfile->path);
-        upgrade_restore_pidfile(pidfile, path);
-    }
+    upgrade_restore_pidfile(pidfile, u->pidfile);
     u->pid = 0; /* a live one is reaped later like any unknown child */
 }
 

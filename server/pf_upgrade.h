@@ -41,6 +41,8 @@ struct pf_upgrade {
     bool done;               /* the new master took over: we retire */
     bool exited;             /* the new master was reaped while pending */
     int status;              /* ...with this wait status */
+    char pidfile[PATH_MAX];  /* where the pidfile goes back on a roll-back
+                                ("" when the master has none) */
 };
 
 /* What the new master is started with. */
