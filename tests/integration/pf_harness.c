@@ -92,14 +92,13 @@ static char *h_read_file(const char *path)
 
 /* ---------------------------------------------------------------- /proc */
 
-/* State letter and parent of pid from /proc/PID/stat. 0 or -1 (no such
- * process). The command name may hold spaces and ')': parse after the last. */
-static int h_proc_stat(pid_t pid, char *state, pid_t *ppid)
+int pf_h_proc_stat(pid_t pid, struct pf_h_stat *out)
 {
     char path[64], buf[1024];
     FILE *f;
     size_t n;
-    int pp;
+    int pp, sid, tty;
+    char *p;
 
     snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
     f = fopen(path, "r");
@@ -108,10 +107,28 @@ static int h_proc_stat(pid_t pid, char *state, pid_t *ppid)
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (p == NULL || sscanf(p + 1, " %c %d", state, &pp) != 2)
+    /* the command name may hold spaces and ')': parse after the last;
+     * then state, ppid, pgrp, session, tty_nr, tpgid, flags, four fault
+     * counts, utime, stime */
+    p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 1, " %c %d %*d %d %d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            &out->state, &pp, &sid, &tty, &out->utime, &out->stime) != 6)
         return -1;
-    *ppid = pp;
+    out->ppid = pp;
+    out->session = sid;
+    out->tty_nr = tty;
+    return 0;
+}
+
+/* State letter and parent of pid. 0 or -1 (no such process). */
+static int h_proc_stat(pid_t pid, char *state, pid_t *ppid)
+{
+    struct pf_h_stat st;
+
+    if (pf_h_proc_stat(pid, &st) < 0)
+        return -1;
+    *state = st.state;
+    *ppid = st.ppid;
     return 0;
 }
 

@@ -189,6 +189,19 @@ int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms);
 /* Wait until pid is no longer a live process (gone, or a zombie). 0 or -1. */
 int pf_h_wait_pid_gone(pid_t pid, int timeout_ms);
 
+/* What /proc/PID/stat says of a process (the fields tests read). */
+struct pf_h_stat {
+    char state;               /* 'R', 'S', 'Z', ... */
+    pid_t ppid;
+    pid_t session;            /* the session's id (its leader's pid) */
+    int tty_nr;               /* controlling terminal; 0: none */
+    unsigned long long utime; /* CPU time in clock ticks, user... */
+    unsigned long long stime; /* ...and system */
+};
+
+/* Read it. 0, or -1 when there is no such process. */
+int pf_h_proc_stat(pid_t pid, struct pf_h_stat *out);
+
 /* True if pid is a live (non-zombie) process. */
 bool pf_h_pid_alive(pid_t pid);
 

@@ -37,35 +37,13 @@ static void write_config(struct pf_server *s, const char *listen)
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
 }
 
-/* Field n (1-based, after the command name) of /proc/pid/stat. */
-static long proc_stat_field(pid_t pid, int n)
-{
-    char path[64], buf[1024];
-    FILE *f;
-    char *p;
-    long v = -1;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL) {
-        p += 2; /* field 3, the state */
-        for (int i = 3; i < n && p; i++)
-            p = strchr(p + 1, ' ');
-        if (p)
-            v = strtol(p, NULL, 10);
-    }
-    fclose(f);
-    return v;
-}
-
 /* Run preforkd ARGS with the test config; the output is o's. */
 #define RUN(s, o, ...) assert_int_equal(pf_h_run(s, o, __VA_ARGS__, (char *)NULL), 0)
 
 PF_H_TEST(test_daemon_mode_reports_ready)
 {
     struct pf_h_output o;
+    struct pf_h_stat st;
     char want[128];
     pid_t pid;
 
@@ -83,8 +61,9 @@ PF_H_TEST(test_daemon_mode_reports_ready)
     pf_h_output_free(&o);
 
     assert_true(pf_h_pid_alive(pid));
-    assert_int_not_equal(proc_stat_field(pid, 6), pid); /* session: not its leader */
-    assert_int_equal(proc_stat_field(pid, 7), 0);       /* no controlling terminal */
+    assert_int_equal(pf_h_proc_stat(pid, &st), 0);
+    assert_int_not_equal(st.session, pid); /* not its session's leader */
+    assert_int_equal(st.tty_nr, 0);        /* no controlling terminal */
     assert_int_equal(pf_h_find_listening(s), 0);
     assert_int_equal(pf_h_check_serves(s), 0); /* ready means serving */
     assert_int_equal(pf_h_stop_detached(s, pid), 0);
