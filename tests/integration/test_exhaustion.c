@@ -88,27 +88,9 @@ static void skip_because(struct pf_server *s, const char *why)
 /* utime + stime of pid in clock ticks (/proc/pid/stat), or -1. */
 static long long cpu_ticks(pid_t pid)
 {
-    char path[64], buf[1024];
-    unsigned long long ut, st;
-    const char *p;
-    ssize_t n;
-    int fd;
+    struct pf_h_stat st;
 
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    /* after "pid (comm) ": state, then fields 4..13, then utime and stime */
-    p = strrchr(buf, ')');
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                            &st) != 2)
-        return -1;
-    return (long long)(ut + st);
+    return pf_h_proc_stat(pid, &st) == 0 ? (long long)(st.utime + st.stime) : -1;
 }
 
 /* The CPU time the n processes use over CPU_WINDOW_MS, as a share of one
@@ -467,7 +449,14 @@ PF_H_TEST(test_workers_out_of_descriptors)
         assert_memory_equal(back, line, (size_t)n);
         close(fds[i]);
     }
-    assert_int_equal(pf_h_wait_log_count(s, "accept works again after", 2, PF_H_WAIT_MS), 0);
+    /* A worker says accept works again when it next accepts a client.
+     * The listen socket wakes one waiting worker per connection
+     * (EPOLLEXCLUSIVE), so one of the two may have taken every queued
+     * client: new clients, each served, until the other has had one. */
+    for (int64_t end = pf_time_now_ms() + PF_H_WAIT_MS;
+         pf_h_log_count(s, "accept works again after") < 2 && pf_time_now_ms() < end;)
+        assert_int_equal(pf_h_check_serves(s), 0);
+    assert_int_equal(pf_h_log_count(s, "accept works again after"), 2);
     assert_int_equal(pf_h_check_serves(s), 0);
     assert_int_equal(pf_h_log_abnormal_exits(s), 0);
 }
