@@ -25,6 +25,16 @@
 #define PF_CONFIG_ERR_MAX 1024
 #define PF_PROTO_NAME_MAX 16
 
+/* Settings named "group.name" (or "name" at the top level), in the order
+ * of the settings table: what a reload changed, for the log and the
+ * control reply. */
+#define PF_CONFIG_NAMES_MAX 64 /* more than the settings there are */
+#define PF_CONFIG_NAME_LEN 40  /* "group.name" */
+struct pf_config_names {
+    size_t n;
+    char name[PF_CONFIG_NAMES_MAX][PF_CONFIG_NAME_LEN];
+};
+
 /* Bounds used by validation (and quoted in its messages). */
 #define PF_WORKERS_HARD_MAX 4096
 #define PF_BACKLOG_MAX 65535

@@ -16,6 +16,7 @@
 #include "pf_pidfile.h"
 #include "pf_privs.h"
 #include "pf_upgrade.h"
+#include "pf_version.h"
 
 /* A failure before the master runs (pf_daemon_fail_start says it).
  * Returns the exit status. */

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pf_control_render.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_time.h"
@@ -168,7 +169,7 @@ static void ctl_auth(struct pf_control *c, struct pf_control_client *cl, const c
 /* ----------------------------------------------------------- snapshots */
 
 /* The master's status, with the control channel's own failure count. */
-static void ctl_snapshot(struct pf_control *c, struct pf_ctl_status *st)
+static void ctl_snapshot(struct pf_control *c, struct pf_status *st)
 {
     c->ops.status(c->ops.ctx, st);
     st->auth_failures = c->auth_failures;
@@ -176,9 +177,9 @@ static void ctl_snapshot(struct pf_control *c, struct pf_ctl_status *st)
 
 /* Every live worker, in an array the caller frees; NULL when out of
  * memory. */
-static struct pf_ctl_worker *ctl_worker_list(struct pf_control *c, size_t *n)
+static struct pf_status_worker *ctl_worker_list(struct pf_control *c, size_t *n)
 {
-    struct pf_ctl_worker *w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
+    struct pf_status_worker *w = calloc((size_t)c->cfg->workers.max, sizeof(*w));
 
     *n = w ? c->ops.workers(c->ops.ctx, w, (size_t)c->cfg->workers.max) : 0;
     return w;
@@ -202,8 +203,8 @@ static void ctl_http_status(struct pf_control *c, struct pf_control_client *cl,
 /* Answer the metrics request whose head is complete. */
 static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
 {
-    struct pf_ctl_status st;
-    struct pf_ctl_worker *w;
+    struct pf_status st;
+    struct pf_status_worker *w;
     char head[256];
     size_t n, len = 0;
     char *body;
@@ -276,7 +277,7 @@ static json_t *ctl_help(void)
 static json_t *ctl_workers(struct pf_control *c)
 {
     size_t n;
-    struct pf_ctl_worker *w = ctl_worker_list(c, &n);
+    struct pf_status_worker *w = ctl_worker_list(c, &n);
     json_t *j;
 
     if (w == NULL)
@@ -287,7 +288,7 @@ static json_t *ctl_workers(struct pf_control *c)
 }
 static json_t *ctl_status(struct pf_control *c)
 {
-    struct pf_ctl_status st;
+    struct pf_status st;
 
     ctl_snapshot(c, &st);
     return pf_ctl_render_status(&st);
@@ -297,7 +298,7 @@ static json_t *ctl_status(struct pf_control *c)
  * nothing changed (a configuration error can be long: it names a path). */
 static json_t *ctl_reload(struct pf_control *c)
 {
-    struct pf_reload_report rep;
+    struct pf_status_reload rep;
     char err[PF_CONFIG_ERR_MAX];
 
     if (c->ops.reload(c->ops.ctx, &rep, err, sizeof(err)) < 0)

@@ -22,19 +22,18 @@
 
 #include "pf_config.h"
 #include "pf_control_cmd.h"
-#include "pf_control_render.h"
+#include "pf_status.h"
 #include "pf_episode.h"
-#include "pf_reload.h"
 
 /* What the master does for commands (ctx is the master). Functions that
  * can fail write a reason into err and return -1. */
 struct pf_control_ops {
     void *ctx;
-    void (*status)(void *ctx, struct pf_ctl_status *st);
-    size_t (*workers)(void *ctx, struct pf_ctl_worker *out, size_t max);
+    void (*status)(void *ctx, struct pf_status *st);
+    size_t (*workers)(void *ctx, struct pf_status_worker *out, size_t max);
     int (*scale)(void *ctx, bool relative, long value, int *from, int *to, char *err,
                  size_t errlen);
-    int (*reload)(void *ctx, struct pf_reload_report *rep, char *err, size_t errlen);
+    int (*reload)(void *ctx, struct pf_status_reload *rep, char *err, size_t errlen);
     void (*reopen)(void *ctx);
     void (*stop)(void *ctx, bool fast);
     int (*kill_worker)(void *ctx, pid_t pid, char *err, size_t errlen);

@@ -26,7 +26,7 @@ enum ctl_kind { CTL_INT, CTL_UINT, CTL_LONG, CTL_I64, CTL_U64, CTL_SIZE };
 /* The object of the status reply a number goes into. */
 enum ctl_group { CTL_TOP, CTL_WORKERS, CTL_TOTALS, CTL_QUEUE, CTL_GROUPS };
 
-/* One number of struct pf_ctl_status: its status key and, unless NULL, the
+/* One number of struct pf_status: its status key and, unless NULL, the
  * metric it is exported as. */
 struct ctl_stat {
     enum ctl_group group;
@@ -37,7 +37,7 @@ struct ctl_stat {
 };
 
 #define CTL_STAT(g, k, m, t, h, member, kind) \
-    {g, k, m, t, h, offsetof(struct pf_ctl_status, member), kind}
+    {g, k, m, t, h, offsetof(struct pf_status, member), kind}
 
 static const struct ctl_stat ctl_stats[] = {
     CTL_STAT(CTL_TOP, "pid", NULL, NULL, NULL, pid, CTL_INT),
@@ -156,7 +156,7 @@ static json_t *ctl_text(const char *s, size_t max)
 }
 
 /* The live workers: every slot state but free. */
-static int ctl_live(const struct pf_ctl_status *st)
+static int ctl_live(const struct pf_status *st)
 {
     int total = 0;
 
@@ -166,14 +166,14 @@ static int ctl_live(const struct pf_ctl_status *st)
 }
 
 /* Workers serving a client right now. */
-static int ctl_busy(const struct pf_ctl_status *st)
+static int ctl_busy(const struct pf_status *st)
 {
     return st->by_state[PF_SLOT_READING] + st->by_state[PF_SLOT_WRITING] +
            st->by_state[PF_SLOT_CLOSING];
 }
 
 /* Into the status "workers" object: total, busy and one count per state. */
-static void ctl_status_states(json_t *o, const struct pf_ctl_status *st, bool *bad)
+static void ctl_status_states(json_t *o, const struct pf_status *st, bool *bad)
 {
     ctl_put(o, "total", json_integer(ctl_live(st)), bad);
     ctl_put(o, "busy", json_integer(ctl_busy(st)), bad);
@@ -182,13 +182,13 @@ static void ctl_status_states(json_t *o, const struct pf_ctl_status *st, bool *b
 }
 
 /* {"9":2,...}: exits per signal number, only those that happened. */
-static json_t *ctl_signal_exits(const struct pf_ctl_status *st)
+static json_t *ctl_signal_exits(const struct pf_status *st)
 {
     json_t *o = json_object();
     bool bad = false;
     char key[16];
 
-    for (int sig = 1; sig < PF_CTL_SIGNAL_MAX; sig++) {
+    for (int sig = 1; sig < PF_SIGNALS_MAX; sig++) {
         if (!st->exits_by_signal[sig])
             continue;
         snprintf(key, sizeof(key), "%d", sig);
@@ -197,7 +197,7 @@ static json_t *ctl_signal_exits(const struct pf_ctl_status *st)
     return ctl_done(o, bad);
 }
 
-json_t *pf_ctl_render_status(const struct pf_ctl_status *st)
+json_t *pf_ctl_render_status(const struct pf_status *st)
 {
     json_t *g[CTL_GROUPS] = {json_object(), json_object(), json_object(), json_object()};
     bool bad = false;
@@ -226,7 +226,7 @@ static json_t *ctl_int_or_null(int64_t v, bool present)
 }
 
 /* One element of the workers reply; "" and -1/0 markers become null. */
-static json_t *ctl_worker(const struct pf_ctl_worker *w)
+static json_t *ctl_worker(const struct pf_status_worker *w)
 {
     json_t *o = json_object();
     bool bad = false;
@@ -249,7 +249,7 @@ static json_t *ctl_worker(const struct pf_ctl_worker *w)
     return ctl_done(o, bad);
 }
 
-json_t *pf_ctl_render_workers(const struct pf_ctl_worker *w, size_t n)
+json_t *pf_ctl_render_workers(const struct pf_status_worker *w, size_t n)
 {
     json_t *o = json_object();
     json_t *list = json_array();
@@ -474,8 +474,8 @@ static void metrics_head(struct metrics_buf *b, const char *name, const char *ty
 
 /* What the labelled families are rendered from. */
 struct metrics_src {
-    const struct pf_ctl_status *st;
-    const struct pf_ctl_worker *w;
+    const struct pf_status *st;
+    const struct pf_status_worker *w;
     size_t n;
 };
 
@@ -504,7 +504,7 @@ static void metrics_signals(struct metrics_buf *b, const char *name, const struc
 {
     char sig[16];
 
-    for (int s = 1; s < PF_CTL_SIGNAL_MAX; s++) {
+    for (int s = 1; s < PF_SIGNALS_MAX; s++) {
         const struct metrics_label l = {"signal", sig};
 
         if (!x->st->exits_by_signal[s])
@@ -560,7 +560,7 @@ static const struct metrics_family metrics_families[] = {
      metrics_backoff},
 };
 
-char *pf_metrics_render(const struct pf_ctl_status *st, const struct pf_ctl_worker *w, size_t n,
+char *pf_metrics_render(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
                         size_t *len)
 {
     struct metrics_buf b = {NULL, 0, 0, false};
@@ -590,7 +590,7 @@ char *pf_metrics_render(const struct pf_ctl_status *st, const struct pf_ctl_work
 }
 
 /* A JSON array of the names in l. */
-static json_t *ctl_names(const struct pf_reload_names *l, bool *bad)
+static json_t *ctl_names(const struct pf_config_names *l, bool *bad)
 {
     json_t *a = json_array();
 
@@ -603,14 +603,14 @@ static json_t *ctl_names(const struct pf_reload_names *l, bool *bad)
 }
 
 /* NULL when out of memory, like every builder here. */
-json_t *pf_ctl_render_reload(const struct pf_reload_report *rep)
+json_t *pf_ctl_render_reload(const struct pf_status_reload *rep)
 {
     json_t *o = json_object();
     bool bad = false;
 
     ctl_put(o, "generation", json_integer(rep->generation), &bad);
-    ctl_put(o, "changed", ctl_names(&rep->diff.applied, &bad), &bad);
-    ctl_put(o, "restart_required", ctl_names(&rep->diff.restart, &bad), &bad);
+    ctl_put(o, "changed", ctl_names(&rep->applied, &bad), &bad);
+    ctl_put(o, "restart_required", ctl_names(&rep->restart, &bad), &bad);
     o = ctl_done(o, bad);
     return o ? pf_ctl_render_ok(o) : NULL;
 }

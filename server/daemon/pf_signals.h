@@ -12,6 +12,10 @@
 
 #include <signal.h>
 
+/* Tables indexed by signal number (exits counted per signal): 1..64, the
+ * standard and the real-time signals of Linux. */
+#define PF_SIGNALS_MAX 65
+
 /* Flags set by the master's handlers (cleared by the master loop). */
 extern volatile sig_atomic_t pf_sig_child;     /* SIGCHLD */
 extern volatile sig_atomic_t pf_sig_terminate; /* SIGTERM, SIGINT: fast stop */

@@ -1,5 +1,5 @@
 /* pf_proto_framed: read a frame, send it back, repeat (echo and msg). */
-#include "pf_proto_framed.h"
+#include "pf_framed.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -17,4 +17,8 @@ void pf_framed_serve(void *state, struct pf_conn *conn);
 
 void pf_framed_exit(void *state);
 
+/* The handlers built on it. */
+extern const struct pf_proto pf_proto_echo;
+extern const struct pf_proto pf_proto_msg;
+
 #endif

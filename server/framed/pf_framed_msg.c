@@ -2,7 +2,7 @@
  * network byte order, then the payload) is sent back framed the same way
  * (docs/protocols.md). */
 #include "pf_proto.h"
-#include "pf_proto_framed.h"
+#include "pf_framed.h"
 
 static int msg_init(void **state, const struct pf_config *cfg, char *err, size_t errlen)
 {

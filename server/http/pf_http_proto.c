@@ -27,7 +27,7 @@
 #include "pf_http_response.h"
 #include "pf_log.h"
 #include "pf_net.h"
-#include "pf_proto.h"
+#include "pf_http_proto.h"
 #include "pf_signals.h"
 #include "pf_time.h"
 

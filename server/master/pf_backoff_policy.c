@@ -1,5 +1,5 @@
 /* pf_backoff: exponential respawn delay after too many crashes (pure). */
-#include "pf_backoff.h"
+#include "pf_backoff_policy.h"
 
 #include <stdlib.h>
 

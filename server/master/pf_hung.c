@@ -1,10 +1,10 @@
 /* pf_pool_hung: snapshot, log and signal hung workers (master side). */
-#include "pf_pool_hung.h"
+#include "pf_hung.h"
 
 #include <signal.h>
 
 #include "pf_addr.h"
-#include "pf_hung.h"
+#include "pf_hung_policy.h"
 #include "pf_log.h"
 
 /* The settings the decision needs, read on every pass (a reload may

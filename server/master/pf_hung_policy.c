@@ -1,5 +1,5 @@
 /* pf_hung: the hung-worker decision (pure; see pf_hung.h). */
-#include "pf_hung.h"
+#include "pf_hung_policy.h"
 
 #include "pf_scoreboard.h"
 

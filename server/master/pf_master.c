@@ -18,15 +18,17 @@
 #include "pf_notify.h"
 #include "pf_pidfile.h"
 #include "pf_pool.h"
-#include "pf_pool_hung.h"
+#include "pf_proto_table.h"
+#include "pf_hung.h"
 #include "pf_privs.h"
 #include "pf_proto.h"
-#include "pf_reload_run.h"
+#include "pf_reload.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
 #include "pf_supervise.h"
 #include "pf_time.h"
 #include "pf_upgrade.h"
+#include "pf_version.h"
 
 /* The supervision tick: how often the master wakes without a signal. */
 #define MASTER_TICK_MS 1000
@@ -239,7 +241,7 @@ static void master_reopen(struct master *m)
 /* SIGHUP and "reload": read the file again and roll the pool over to it
  * (pf_reload_run.c); a failure leaves everything as it was. Either way
  * the outcome is logged, and told to a control client through rep/err. */
-static int master_reload(struct master *m, struct pf_reload_report *rep, char *err,
+static int master_reload(struct master *m, struct pf_status_reload *rep, char *err,
                          size_t errlen)
 {
     int rc;
@@ -411,7 +413,7 @@ static int master_queue_len(struct master *m)
 
 /* ------------------------------------------------ control operations */
 
-static void master_op_status(void *ctx, struct pf_ctl_status *st)
+static void master_op_status(void *ctx, struct pf_status *st)
 {
     struct master *m = ctx;
 
@@ -431,7 +433,7 @@ static void master_op_status(void *ctx, struct pf_ctl_status *st)
     pf_supervise_status(&m->sv, &m->pool, st, pf_time_now_ms());
 }
 
-static size_t master_op_workers(void *ctx, struct pf_ctl_worker *out, size_t max)
+static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)
 {
     return pf_stats_workers(&((struct master *)ctx)->pool, out, max);
 }
@@ -465,7 +467,7 @@ static int master_op_scale(void *ctx, bool relative, long value, int *from, int 
     return 0;
 }
 
-static int master_op_reload(void *ctx, struct pf_reload_report *rep, char *err, size_t errlen)
+static int master_op_reload(void *ctx, struct pf_status_reload *rep, char *err, size_t errlen)
 {
     return master_reload(ctx, rep, err, errlen);
 }
@@ -565,7 +567,7 @@ static bool master_handle(struct master *m)
         master_begin_stop(m, STOP_GRACEFUL);
     }
     if (pf_sig_reconfigure) {
-        struct pf_reload_report rep; /* the log says it all */
+        struct pf_status_reload rep; /* the log says it all */
         char err[PF_CONFIG_ERR_MAX];
 
         pf_sig_reconfigure = 0;

@@ -193,7 +193,7 @@ static void pool_account_exit(struct pf_pool *p, int slot, int status)
     pool_describe_exit(status, how, sizeof(how));
     if (abnormal)
         p->exits_abnormal++;
-    if (WIFSIGNALED(status) && WTERMSIG(status) < 65)
+    if (WIFSIGNALED(status) && WTERMSIG(status) < PF_SIGNALS_MAX)
         p->exits_by_signal[WTERMSIG(status)]++;
     if (c->hung_term_ms > 0)
         pf_log_info("worker %ld killed as hung (%s)", (long)c->pid, how);

@@ -12,13 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "pf_backoff.h"
+#include "pf_backoff_policy.h"
 #include "pf_config.h"
 #include "pf_episode.h"
 #include "pf_privs.h"
 #include "pf_proto.h"
-#include "pf_recycle.h"
+#include "pf_recycle_policy.h"
 #include "pf_scoreboard.h"
+#include "pf_signals.h"
 
 struct pf_child {
     pid_t pid;             /* 0: slot unused */
@@ -55,7 +56,7 @@ struct pf_pool {
     uint64_t spawned;
     uint64_t respawns;          /* spawned to replace a worker that exited */
     uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
-    uint64_t exits_by_signal[65];
+    uint64_t exits_by_signal[PF_SIGNALS_MAX];
     uint64_t hung_killed;       /* workers killed as hung (workers.request_timeout) */
     uint64_t broken;            /* workers that could not start, or died of a fault
                                    signal (SIGSEGV...) young: the binary's or the

@@ -1,5 +1,5 @@
 /* pf_policy: the pool's size, decided once a tick (pure). */
-#include "pf_policy.h"
+#include "pf_pool_policy.h"
 
 /* The smaller of two counts. */
 static int policy_min(int a, int b)

@@ -1,5 +1,5 @@
 /* pf_recycle: per-worker request and lifetime limits (pure). */
-#include "pf_recycle.h"
+#include "pf_recycle_policy.h"
 
 #include <limits.h>
 

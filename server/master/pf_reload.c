@@ -1,5 +1,5 @@
 /* pf_reload_run: reload the configuration and roll the pool over (master). */
-#include "pf_reload_run.h"
+#include "pf_reload.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include "pf_listener.h"
 #include "pf_log.h"
+#include "pf_proto_table.h"
 #include "pf_scoreboard.h"
 #include "pf_time.h"
 
@@ -92,24 +93,24 @@ static void reload_move_listener(struct pf_reloader *r, struct reload_prep *p)
 
 /* Log what the reload did: the generation, the settings applied, and
  * (as a warning) those that wait for a restart. */
-static void reload_log(const struct pf_reload_report *rep)
+static void reload_log(const struct pf_status_reload *rep)
 {
-    char list[PF_RELOAD_NAMES_MAX * PF_RELOAD_NAME_LEN];
+    char list[PF_CONFIG_NAMES_MAX * PF_CONFIG_NAME_LEN];
 
     pf_log_notice("reload: generation %u (%s%s)", rep->generation,
-                  rep->diff.applied.n ? "changed: " : "no setting changed",
-                  pf_reload_join(&rep->diff.applied, list, sizeof(list)));
-    if (rep->diff.restart.n)
+                  rep->applied.n ? "changed: " : "no setting changed",
+                  pf_reload_join(&rep->applied, list, sizeof(list)));
+    if (rep->restart.n)
         pf_log_warn("reload: not applied until restart: %s",
-                    pf_reload_join(&rep->diff.restart, list, sizeof(list)));
+                    pf_reload_join(&rep->restart, list, sizeof(list)));
 }
 
 /* Apply next: nothing here can fail. */
 static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
-                          struct reload_prep *p, struct pf_reload_report *rep)
+                          struct reload_prep *p, const struct pf_reload_diff *d,
+                          struct pf_status_reload *rep)
 {
     struct pf_pool *pool = r->pool;
-    const struct pf_reload_diff *d = &rep->diff;
 
     if (d->error_log_moved && p->log_fd >= 0)
         pf_log_use(p->log_fd, next->daemon.error_log);
@@ -129,6 +130,8 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
         pool->target = r->cfg->workers.start;
     }
     rep->generation = ++pool->generation;
+    rep->applied = d->applied;
+    rep->restart = d->restart;
     r->rolling = true;
     reload_log(rep);
 }
@@ -141,17 +144,18 @@ void pf_reload_roll(struct pf_reloader *r, const char *why)
                   r->pool->generation);
 }
 
-int pf_reload_run(struct pf_reloader *r, struct pf_reload_report *rep, char *err, size_t errlen)
+int pf_reload_run(struct pf_reloader *r, struct pf_status_reload *rep, char *err, size_t errlen)
 {
     struct reload_prep p = {.listen_fd = -1, .log_fd = -1};
     struct pf_config *next = malloc(sizeof(*next)); /* tens of KiB: not on the stack */
+    struct pf_reload_diff d;
     int rc = -1;
 
     memset(rep, 0, sizeof(*rep));
     if (next == NULL)
         snprintf(err, errlen, "reload: out of memory");
-    else if (reload_prepare(r, next, &p, &rep->diff, err, errlen) == 0) {
-        reload_commit(r, next, &p, rep);
+    else if (reload_prepare(r, next, &p, &d, err, errlen) == 0) {
+        reload_commit(r, next, &p, &d, rep);
         rc = 0;
     }
     free(next);

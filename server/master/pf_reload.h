@@ -24,7 +24,8 @@
 #include "pf_config.h"
 #include "pf_pool.h"
 #include "pf_proto.h"
-#include "pf_reload.h"
+#include "pf_reload_policy.h"
+#include "pf_status.h"
 
 #define PF_RELOAD_OLD_LISTENERS 8 /* listen addresses still draining at once */
 #define PF_RELOAD_POLL_MS 20      /* master's wake-up step while rolling over */
@@ -51,7 +52,7 @@ struct pf_reloader {
 
 /* Reload. 0 with the report filled, or -1 with the reason in err (the
  * running configuration, workers and sockets untouched). Logs either. */
-int pf_reload_run(struct pf_reloader *r, struct pf_reload_report *rep, char *err,
+int pf_reload_run(struct pf_reloader *r, struct pf_status_reload *rep, char *err,
                   size_t errlen);
 
 /* Replace every worker by a new generation on the same configuration,

@@ -1,5 +1,5 @@
 /* pf_reload: what a reload changes, and the steps of a roll-over (pure). */
-#include "pf_reload.h"
+#include "pf_reload_policy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -60,11 +60,11 @@ static bool reload_same_addr(const struct pf_addr *a, const struct pf_addr *b)
 }
 
 /* Append "group.name" of s to l. */
-static void reload_add(struct pf_reload_names *l, const struct pf_config_setting *s)
+static void reload_add(struct pf_config_names *l, const struct pf_config_setting *s)
 {
-    if (l->n >= PF_RELOAD_NAMES_MAX)
+    if (l->n >= PF_CONFIG_NAMES_MAX)
         return;
-    snprintf(l->name[l->n++], PF_RELOAD_NAME_LEN, "%s%s%s", s->group ? s->group : "",
+    snprintf(l->name[l->n++], PF_CONFIG_NAME_LEN, "%s%s%s", s->group ? s->group : "",
              s->group ? "." : "", s->name);
 }
 
@@ -147,7 +147,7 @@ int pf_reload_check(const struct pf_config *next, const char *file, char *err, s
     return 0;
 }
 
-const char *pf_reload_join(const struct pf_reload_names *l, char *buf, size_t size)
+const char *pf_reload_join(const struct pf_config_names *l, char *buf, size_t size)
 {
     size_t used = 0;
 

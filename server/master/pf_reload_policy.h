@@ -18,30 +18,14 @@
 
 #include "pf_config.h"
 
-#define PF_RELOAD_NAMES_MAX 64 /* more than the settings there are */
-#define PF_RELOAD_NAME_LEN 40  /* "group.name" */
-
-/* Settings by name, "group.name" (or "name" at the top level), in the
- * order of the settings table. */
-struct pf_reload_names {
-    size_t n;
-    char name[PF_RELOAD_NAMES_MAX][PF_RELOAD_NAME_LEN];
-};
-
 /* What differs between the running configuration and the next one. */
 struct pf_reload_diff {
-    struct pf_reload_names applied; /* changed, and applied by the reload */
-    struct pf_reload_names restart; /* changed, but only a restart applies them */
+    struct pf_config_names applied; /* changed, and applied by the reload */
+    struct pf_config_names restart; /* changed, but only a restart applies them */
     bool listen_moved;    /* another listen address: a new socket is bound */
     bool listen_tuned;    /* same address, another backlog or defer_accept */
     bool start_changed;   /* workers.start: the pool's target follows it */
     bool error_log_moved; /* daemon.error_log names another file */
-};
-
-/* What a reload that succeeded reports (control reply, log). */
-struct pf_reload_report {
-    unsigned generation; /* the generation now in force */
-    struct pf_reload_diff diff;
 };
 
 /* True for the settings a reload cannot apply: workers.max (the size of
@@ -67,7 +51,7 @@ void pf_reload_keep_restart_only(const struct pf_config *cur, struct pf_config *
 int pf_reload_check(const struct pf_config *next, const char *file, char *err, size_t errlen);
 
 /* "a, b, c" (or "" when empty) into buf; returns buf. */
-const char *pf_reload_join(const struct pf_reload_names *l, char *buf, size_t size);
+const char *pf_reload_join(const struct pf_config_names *l, char *buf, size_t size);
 
 /* The pool during a roll-over, counted by the master. */
 struct pf_rollover_counts {

@@ -9,7 +9,7 @@
 
 #define LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
-void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st)
+void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
 {
     st->target = p->target;
     st->max = (int)p->sb.nslots;
@@ -44,7 +44,7 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st)
 
 /* One live slot into a worker entry. A worker told to stop is reported
  * "stopping" whatever its slot says: it finishes its client first. */
-static void stats_worker(const struct pf_pool *p, size_t i, struct pf_ctl_worker *w,
+static void stats_worker(const struct pf_pool *p, size_t i, struct pf_status_worker *w,
                          int64_t now_s, int64_t now_ms)
 {
     const struct pf_slot *s = &p->sb.slots[i];
@@ -67,7 +67,7 @@ static void stats_worker(const struct pf_pool *p, size_t i, struct pf_ctl_worker
     w->last_status = LOAD(s->last_status);
 }
 
-size_t pf_stats_workers(const struct pf_pool *p, struct pf_ctl_worker *out, size_t max)
+size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max)
 {
     int64_t now_s = (int64_t)time(NULL), now_ms = pf_time_now_ms();
     size_t n = 0;

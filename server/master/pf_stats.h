@@ -10,15 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pf_control_render.h"
+#include "pf_status.h"
 #include "pf_pool.h"
 
 /* The pool's part of a status: workers per state, target and max,
  * totals (live slots plus the workers already gone). The master fills
  * the rest (pid, times, listen queue...). */
-void pf_stats_pool(const struct pf_pool *p, struct pf_ctl_status *st);
+void pf_stats_pool(const struct pf_pool *p, struct pf_status *st);
 
 /* One entry per live worker, at most max; returns the count. */
-size_t pf_stats_workers(const struct pf_pool *p, struct pf_ctl_worker *out, size_t max);
+size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max);
 
 #endif

@@ -243,7 +243,7 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
 
 /* The fields pf_stats does not know: they live in the policy's state. */
 void pf_supervise_status(const struct pf_supervise *sv, const struct pf_pool *p,
-                         struct pf_ctl_status *st, int64_t now_ms)
+                         struct pf_status *st, int64_t now_ms)
 {
     st->mode = sv->cfg->workers.mode;
     st->max_workers_reached = sv->max_reached;

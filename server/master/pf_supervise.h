@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pf_control_render.h"
-#include "pf_policy.h"
+#include "pf_status.h"
+#include "pf_pool_policy.h"
 #include "pf_pool.h"
 
 /* Log "every worker busy at workers.max" at most this often. */
@@ -59,7 +59,7 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
 
 /* The supervision part of a status: mode, backoff, crashes, max reached. */
 void pf_supervise_status(const struct pf_supervise *sv, const struct pf_pool *p,
-                         struct pf_ctl_status *st, int64_t now_ms);
+                         struct pf_status *st, int64_t now_ms);
 
 /* A seed for the recycling generator: from getrandom(), else the clock
  * and the pid. */

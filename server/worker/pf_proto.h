@@ -1,9 +1,9 @@
 /* pf_proto: the protocol handler interface.
  *
  * The server core knows nothing about protocols. A handler is a name plus
- * three functions; `protocol = "..."` in the config picks one. A worker
- * calls worker_init once after fork, serve once per accepted connection,
- * and worker_exit before it exits.
+ * three functions; `protocol = "..."` in the config picks one
+ * (master/pf_proto_table.c). A worker calls worker_init once after fork,
+ * serve once per accepted connection, and worker_exit before it exits.
  *
  * serve() owns the connection until it returns (the worker closes the fd
  * afterwards). It must never exit the process and never let one client's
@@ -53,12 +53,6 @@ struct pf_proto {
     const char *url_scheme;
 };
 
-/* The handler named name, or NULL. */
-const struct pf_proto *pf_proto_find(const char *name);
-
-/* "echo, msg": the names known, for error messages. */
-const char *pf_proto_names(void);
-
 /* Reopen the error log and the protocol's logs now, as the worker does on
  * SIGUSR1 between connections: for a handler that takes the signal while a
  * connection waits between requests. */
@@ -67,9 +61,5 @@ void pf_worker_reopen_logs(void);
 /* True once the master ordered this worker to stop: reads the flag the
  * master writes in the slot, so it is free to ask on every request. */
 bool pf_conn_stop_requested(const struct pf_conn *c);
-
-extern const struct pf_proto pf_proto_http;
-extern const struct pf_proto pf_proto_echo;
-extern const struct pf_proto pf_proto_msg;
 
 #endif

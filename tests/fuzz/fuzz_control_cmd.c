@@ -1,5 +1,5 @@
 /* fuzz_control_cmd: the control channel's command parser and its token
- * comparison (server/pf_control_cmd.c).
+ * comparison (server/control/pf_control_cmd.c).
  *
  * Input: byte 0 picks the size of the error buffer (none, tiny, normal);
  * the rest is one command line as a client sends it (without its "\n").

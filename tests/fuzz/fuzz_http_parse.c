@@ -1,5 +1,5 @@
 /* fuzz_http_parse: the HTTP request head scanner and parser
- * (server/pf_http_parse.c), fed the way a worker feeds them: bytes in a
+ * (server/http/pf_http_parse.c), fed the way a worker feeds them: bytes in a
  * buffer, scanned for the end of the head as they arrive, then the
  * complete head parsed; pipelined requests one after the other.
  *

@@ -1,5 +1,5 @@
 /* fuzz_http_path: percent-decoding and request path normalisation
- * (server/pf_http_path.c), checked against a naive model and against the
+ * (server/http/pf_http_path.c), checked against a naive model and against the
  * property that matters: an accepted name can never leave the root.
  *
  * Input: byte 0 picks the size of the output buffer (so that 414 and the

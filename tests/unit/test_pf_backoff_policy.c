@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "pf_backoff.h"
+#include "pf_backoff_policy.h"
 
 enum op {
     CRASH, /* a worker crashed at t */

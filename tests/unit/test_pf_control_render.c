@@ -15,7 +15,7 @@
 #include "pf_control_render.h"
 
 /* The master's state every status and metrics test renders. */
-static void fixed_status(struct pf_ctl_status *st)
+static void fixed_status(struct pf_status *st)
 {
     memset(st, 0, sizeof(*st));
     st->pid = 4242;
@@ -56,16 +56,16 @@ static void fixed_status(struct pf_ctl_status *st)
 }
 
 /* Two workers: one busy with every field set, one idle with none. */
-static void fixed_workers(struct pf_ctl_worker w[2])
+static void fixed_workers(struct pf_status_worker w[2])
 {
     memset(w, 0, 2 * sizeof(*w));
-    w[0] = (struct pf_ctl_worker){.slot = 0, .pid = 1001, .generation = 3,
+    w[0] = (struct pf_status_worker){.slot = 0, .pid = 1001, .generation = 3,
                                   .state = PF_SLOT_WRITING, .age_s = 120, .connections = 10,
                                   .requests = 20, .bytes_in = 300, .bytes_out = 4000,
                                   .request_ms = 1500, .last_status = 200};
     snprintf(w[0].client, sizeof(w[0].client), "%s", "127.0.0.1:5555");
     snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /x");
-    w[1] = (struct pf_ctl_worker){.slot = 5, .pid = 1002, .generation = 2,
+    w[1] = (struct pf_status_worker){.slot = 5, .pid = 1002, .generation = 2,
                                   .state = PF_SLOT_IDLE, .age_s = 7, .request_ms = -1};
 }
 
@@ -106,7 +106,7 @@ static void unpack(json_t *j, const char *fmt, ...)
 /* The top level of the status reply: exactly these keys ('!'). */
 static void test_status_top(void **state)
 {
-    struct pf_ctl_status st;
+    struct pf_status st;
     json_t *j, *wk, *tot, *q;
     int ok, stopping;
     json_int_t pid, start, up, gen, backoff, crashes;
@@ -137,7 +137,7 @@ static void test_status_top(void **state)
 /* status.workers: target, max, total, busy and one count per state. */
 static void test_status_workers(void **state)
 {
-    struct pf_ctl_status st;
+    struct pf_status st;
     json_t *j;
     json_int_t target, max, total, idle, busy, starting, keepalive, stopping, reading, writing,
         closing;
@@ -168,7 +168,7 @@ static void test_status_workers(void **state)
 /* status.totals (a uint64 past INT64_MAX clamped) and listen_queue. */
 static void test_status_totals(void **state)
 {
-    struct pf_ctl_status st;
+    struct pf_status st;
     json_t *j, *sig;
     json_int_t v[12], qlen, qmax, backlog;
     static const json_int_t want[12] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6, 6, 13};
@@ -199,7 +199,7 @@ static void test_status_totals(void **state)
 /* Strings are escaped by jansson, and a NULL one becomes null. */
 static void test_status_strings(void **state)
 {
-    struct pf_ctl_status st;
+    struct pf_status st;
     json_t *j;
 
     (void)state;
@@ -220,7 +220,7 @@ static void test_status_strings(void **state)
 /* The busy worker's fields, every one with its value. */
 static void test_workers_busy(void **state)
 {
-    struct pf_ctl_worker w[2];
+    struct pf_status_worker w[2];
     json_t *j, *list;
     json_int_t slot, pid, gen, age, conns, reqs, in, out, ms, status;
     const char *st, *client, *request;
@@ -256,7 +256,7 @@ static void test_workers_busy(void **state)
 /* The idle worker: no client, request, duration or status: all null. */
 static void test_workers_nulls(void **state)
 {
-    struct pf_ctl_worker w[2];
+    struct pf_status_worker w[2];
     json_t *j, *idle;
     static const char *const nulls[] = {"client", "request", "request_ms", "last_status"};
 
@@ -276,7 +276,7 @@ static void test_workers_nulls(void **state)
 /* No workers: an empty array; a request in another encoding still renders. */
 static void test_workers_edge(void **state)
 {
-    struct pf_ctl_worker w[2];
+    struct pf_status_worker w[2];
     json_t *j;
 
     (void)state;
@@ -445,21 +445,21 @@ static void test_ok(void **state)
  * wire exactly as docs/control-protocol.md shows it. */
 static void test_reload(void **state)
 {
-    static struct pf_reload_report rep;
+    static struct pf_status_reload rep;
     size_t len = 0;
     char *line;
 
     (void)state;
     rep.generation = 3;
-    snprintf(rep.diff.applied.name[rep.diff.applied.n++], PF_RELOAD_NAME_LEN, "listen");
-    snprintf(rep.diff.applied.name[rep.diff.applied.n++], PF_RELOAD_NAME_LEN, "http.root");
-    snprintf(rep.diff.restart.name[rep.diff.restart.n++], PF_RELOAD_NAME_LEN, "workers.max");
+    snprintf(rep.applied.name[rep.applied.n++], PF_CONFIG_NAME_LEN, "listen");
+    snprintf(rep.applied.name[rep.applied.n++], PF_CONFIG_NAME_LEN, "http.root");
+    snprintf(rep.restart.name[rep.restart.n++], PF_CONFIG_NAME_LEN, "workers.max");
     line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
     assert_non_null(line);
     assert_string_equal(line, "{\"ok\":true,\"generation\":3,\"changed\":[\"listen\","
                               "\"http.root\"],\"restart_required\":[\"workers.max\"]}\n");
     free(line);
-    rep = (struct pf_reload_report){.generation = 2};
+    rep = (struct pf_status_reload){.generation = 2};
     line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
     assert_string_equal(line, "{\"ok\":true,\"generation\":2,\"changed\":[],"
                               "\"restart_required\":[]}\n");
@@ -616,9 +616,9 @@ static const char *value_of(const struct exposition *x, const char *name, const 
 }
 
 /* Render the fixed snapshot and its two workers, and read it back. */
-static void render_fixed(struct exposition *x, struct pf_ctl_status *st)
+static void render_fixed(struct exposition *x, struct pf_status *st)
 {
-    struct pf_ctl_worker w[2];
+    struct pf_status_worker w[2];
     size_t len = 0;
     char *text;
 
@@ -673,7 +673,7 @@ static const struct metric_case metric_cases[] = {
 static void test_metrics_values(void **state)
 {
     static struct exposition x;
-    struct pf_ctl_status st;
+    struct pf_status st;
     size_t n = sizeof(metric_cases) / sizeof(metric_cases[0]);
 
     (void)state;
@@ -696,7 +696,7 @@ static void test_metrics_values(void **state)
 static void test_metrics_empty(void **state)
 {
     static struct exposition x;
-    struct pf_ctl_status st;
+    struct pf_status st;
     size_t len = 0;
     char *text;
 
@@ -718,7 +718,7 @@ static void test_metrics_empty(void **state)
 static void test_metrics_label_escaping(void **state)
 {
     static struct exposition x;
-    struct pf_ctl_status st;
+    struct pf_status st;
     const char *v;
 
     (void)state;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "pf_hung.h"
+#include "pf_hung_policy.h"
 #include "pf_scoreboard.h"
 
 #define T0 1000000   /* a monotonic "now" at which the tests' requests begin */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "pf_config.h"
-#include "pf_policy.h"
+#include "pf_pool_policy.h"
 
 #define S 0 /* static */
 #define D 1 /* dynamic */

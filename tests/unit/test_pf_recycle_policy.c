@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "pf_config.h"
-#include "pf_recycle.h"
+#include "pf_recycle_policy.h"
 
 #define DRAWS 6000
 

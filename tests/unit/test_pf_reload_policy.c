@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pf_reload.h"
+#include "pf_reload_policy.h"
 
 /* Two configurations at their defaults: the running one and the next. */
 struct pair {
@@ -30,9 +30,9 @@ static int setup_pair(void **state)
 }
 
 /* The names of l joined, for comparisons. */
-static const char *joined(const struct pf_reload_names *l)
+static const char *joined(const struct pf_config_names *l)
 {
-    static char buf[PF_RELOAD_NAMES_MAX * PF_RELOAD_NAME_LEN];
+    static char buf[PF_CONFIG_NAMES_MAX * PF_CONFIG_NAME_LEN];
 
     return pf_reload_join(l, buf, sizeof(buf));
 }
@@ -221,14 +221,14 @@ static void test_check_against_kept_max(void **state)
 
 static void test_join(void **state)
 {
-    struct pf_reload_names l = {0};
+    struct pf_config_names l = {0};
     char small[8];
 
     (void)state;
     assert_string_equal(joined(&l), "");
-    snprintf(l.name[l.n++], PF_RELOAD_NAME_LEN, "listen");
+    snprintf(l.name[l.n++], PF_CONFIG_NAME_LEN, "listen");
     assert_string_equal(joined(&l), "listen");
-    snprintf(l.name[l.n++], PF_RELOAD_NAME_LEN, "http.root");
+    snprintf(l.name[l.n++], PF_CONFIG_NAME_LEN, "http.root");
     assert_string_equal(joined(&l), "listen, http.root");
     assert_string_equal(pf_reload_join(&l, small, sizeof(small)), "listen,"); /* cut, ended */
 }

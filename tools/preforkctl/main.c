@@ -12,6 +12,7 @@
 #include "ctl_conn.h"
 #include "ctl_target.h"
 #include "ctl_top.h"
+#include "pf_version.h"
 
 #define OPT_TIMEOUT 256           /* --timeout has no short form */
 #define OPT_TIMEOUT_MAX_S 3600.0
