@@ -167,7 +167,7 @@ void pf_log_write_line(int fd, const char *line, size_t len, bool *failed)
     *failed = n < 0 || (size_t)n < len + (size_t)(1 - skip);
 }
 
-void pf_vlog(int level, const char *fmt, va_list ap)
+void pf_log_v(int level, const char *fmt, va_list ap)
 {
     char line[PF_LOG_LINE_MAX];
     struct timespec now;
@@ -187,6 +187,6 @@ void pf_log(int level, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    pf_vlog(level, fmt, ap);
+    pf_log_v(level, fmt, ap);
     va_end(ap);
 }

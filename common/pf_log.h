@@ -71,7 +71,7 @@ void pf_log_close(void);
 void pf_log_write_line(int fd, const char *line, size_t len, bool *failed);
 
 void pf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void pf_vlog(int level, const char *fmt, va_list ap);
+void pf_log_v(int level, const char *fmt, va_list ap);
 
 /* Pure formatter behind pf_log, exposed for tests: formats one line
  * (terminated by '\n') into buf and returns its length (< size). */

@@ -14,7 +14,7 @@
 
 #include "pf_time.h"
 
-const char *pf_io_name(enum pf_io r)
+const char *pf_net_io_name(enum pf_io r)
 {
     switch (r) {
     case PF_IO_OK: return "ok";

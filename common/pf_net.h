@@ -24,7 +24,7 @@ enum pf_io {
     PF_IO_ERROR,    /* a socket error; errno says which (ECONNRESET, EPIPE...) */
 };
 
-const char *pf_io_name(enum pf_io r);
+const char *pf_net_io_name(enum pf_io r);
 
 /* Create a TCP listening socket on addr: SO_REUSEADDR, close-on-exec,
  * non-blocking (workers wait for readiness, then accept), IPV6_V6ONLY for

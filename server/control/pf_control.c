@@ -28,7 +28,7 @@ enum ctl_pending { CTL_PENDING_NONE = 0, CTL_PENDING_AUTH, CTL_PENDING_HTTP };
 struct pf_control_client {
     int fd;                        /* -1: free entry */
     char peer[PF_ADDR_STRLEN];
-    char in[PF_CTL_LINE_MAX];
+    char in[PF_CONTROL_CMD_LINE_MAX];
     size_t in_len;
     char *out;
     size_t out_len, out_off, out_cap;
@@ -39,7 +39,7 @@ struct pf_control_client {
     size_t http_bytes;
     char http_path[256];
     enum ctl_pending pending;      /* waiting for the auth throttle */
-    char pending_token[PF_CTL_TOKEN_MAX + 1];
+    char pending_token[PF_TOKEN_MAX + 1];
     int64_t last_active;
 };
 
@@ -112,7 +112,7 @@ static void ctl_queue(struct pf_control *c, struct pf_control_client *cl, const 
 static void ctl_reply(struct pf_control *c, struct pf_control_client *cl, json_t *j)
 {
     size_t len;
-    char *line = pf_ctl_dump_line(j, &len);
+    char *line = pf_control_render_line(j, &len);
 
     if (line == NULL) {
         ctl_drop(c, cl);
@@ -142,14 +142,14 @@ static void ctl_auth_failed(struct pf_control *c, struct pf_control_client *cl, 
 {
     ctl_auth_penalize(c, cl, why);
     cl->closing = true;
-    ctl_reply(c, cl, pf_ctl_render_error(why));
+    ctl_reply(c, cl, pf_control_render_error(why));
 }
 
 static void ctl_auth_ok(struct pf_control *c, struct pf_control_client *cl)
 {
     c->auth_penalty_ms = 0;
     cl->authed = true;
-    ctl_reply(c, cl, pf_ctl_render_ok(NULL));
+    ctl_reply(c, cl, pf_control_render_ok(NULL));
 }
 
 /* Check a token now, or park it until the throttle allows. */
@@ -160,7 +160,7 @@ static void ctl_auth(struct pf_control *c, struct pf_control_client *cl, const c
         snprintf(cl->pending_token, sizeof(cl->pending_token), "%s", token);
         return;
     }
-    if (pf_ctl_token_equal(c->token, token))
+    if (pf_token_equal(c->token, token))
         ctl_auth_ok(c, cl);
     else
         ctl_auth_failed(c, cl, "authentication failed");
@@ -221,7 +221,7 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
     }
     ctl_snapshot(c, &st);
     w = ctl_worker_list(c, &n);
-    body = pf_metrics_render(&st, w, n, &len);
+    body = pf_control_render_metrics(&st, w, n, &len);
     free(w);
     hl = snprintf(head, sizeof(head),
                   "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
@@ -241,7 +241,7 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl,
                             const char *line, size_t len)
 {
     static const char auth[] = "authorization:";
-    char copy[PF_CTL_LINE_MAX], scheme[16], token[PF_CTL_TOKEN_MAX + 1];
+    char copy[PF_CONTROL_CMD_LINE_MAX], scheme[16], token[PF_TOKEN_MAX + 1];
 
     if (len == 0) {
         if (pf_time_now_ms() < c->auth_not_before)
@@ -257,7 +257,7 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl,
     copy[len] = '\0';
     if (sscanf(copy + sizeof(auth) - 1, " %15s %128s", scheme, token) == 2 &&
         strcasecmp(scheme, "Bearer") == 0)
-        cl->bearer_ok = pf_ctl_token_equal(c->token, token);
+        cl->bearer_ok = pf_token_equal(c->token, token);
 }
 
 /* ----------------------------------------------------------- commands */
@@ -268,7 +268,7 @@ static json_t *ctl_help(void)
     char words[256], *save = NULL;
     json_t *list = json_array();
 
-    snprintf(words, sizeof(words), "%s", pf_ctl_help_text());
+    snprintf(words, sizeof(words), "%s", pf_control_cmd_help());
     for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
         json_array_append_new(list, json_string(w));
     return json_pack("{s:o}", "commands", list);
@@ -281,8 +281,8 @@ static json_t *ctl_workers(struct pf_control *c)
     json_t *j;
 
     if (w == NULL)
-        return pf_ctl_render_error("out of memory");
-    j = pf_ctl_render_workers(w, n);
+        return pf_control_render_error("out of memory");
+    j = pf_control_render_workers(w, n);
     free(w);
     return j;
 }
@@ -291,7 +291,7 @@ static json_t *ctl_status(struct pf_control *c)
     struct pf_status st;
 
     ctl_snapshot(c, &st);
-    return pf_ctl_render_status(&st);
+    return pf_control_render_status(&st);
 }
 
 /* reload: the generation now in force and the settings changed, or why
@@ -302,8 +302,8 @@ static json_t *ctl_reload(struct pf_control *c)
     char err[PF_CONFIG_ERR_MAX];
 
     if (c->ops.reload(c->ops.ctx, &rep, err, sizeof(err)) < 0)
-        return pf_ctl_render_error(err);
-    return pf_ctl_render_reload(&rep);
+        return pf_control_render_error(err);
+    return pf_control_render_reload(&rep);
 }
 
 /* "upgrade": the reply says the new master was started; whether it took
@@ -314,49 +314,49 @@ static json_t *ctl_upgrade(struct pf_control *c)
     pid_t pid = c->ops.upgrade(c->ops.ctx, err, sizeof(err));
 
     if (pid < 0)
-        return pf_ctl_render_error(err);
-    return pf_ctl_render_ok(json_pack("{s:I,s:I}", "master", (json_int_t)getpid(), "new_master",
+        return pf_control_render_error(err);
+    return pf_control_render_ok(json_pack("{s:I,s:I}", "master", (json_int_t)getpid(), "new_master",
                                       (json_int_t)pid));
 }
 
 /* The reply to an authenticated command. */
-static json_t *ctl_command(struct pf_control *c, const struct pf_ctl_cmd *cmd)
+static json_t *ctl_command(struct pf_control *c, const struct pf_control_cmd *cmd)
 {
     char err[256] = "";
     int from, to;
 
     switch (cmd->verb) {
-    case PF_CTL_AUTH: return pf_ctl_render_ok(NULL);
-    case PF_CTL_STATUS: return ctl_status(c);
-    case PF_CTL_WORKERS: return ctl_workers(c);
-    case PF_CTL_CONFIG: return pf_ctl_render_config(c->cfg);
-    case PF_CTL_HELP: return pf_ctl_render_ok(ctl_help());
-    case PF_CTL_REOPEN: c->ops.reopen(c->ops.ctx); return pf_ctl_render_ok(NULL);
-    case PF_CTL_STOP:
-    case PF_CTL_STOP_FAST:
-        c->ops.stop(c->ops.ctx, cmd->verb == PF_CTL_STOP_FAST);
-        return pf_ctl_render_ok(json_pack("{s:s}", "stopping",
-                                          cmd->verb == PF_CTL_STOP_FAST ? "fast" : "graceful"));
-    case PF_CTL_SCALE:
+    case PF_CONTROL_CMD_AUTH: return pf_control_render_ok(NULL);
+    case PF_CONTROL_CMD_STATUS: return ctl_status(c);
+    case PF_CONTROL_CMD_WORKERS: return ctl_workers(c);
+    case PF_CONTROL_CMD_CONFIG: return pf_control_render_config(c->cfg);
+    case PF_CONTROL_CMD_HELP: return pf_control_render_ok(ctl_help());
+    case PF_CONTROL_CMD_REOPEN: c->ops.reopen(c->ops.ctx); return pf_control_render_ok(NULL);
+    case PF_CONTROL_CMD_STOP:
+    case PF_CONTROL_CMD_STOP_FAST:
+        c->ops.stop(c->ops.ctx, cmd->verb == PF_CONTROL_CMD_STOP_FAST);
+        return pf_control_render_ok(json_pack("{s:s}", "stopping",
+                                          cmd->verb == PF_CONTROL_CMD_STOP_FAST ? "fast" : "graceful"));
+    case PF_CONTROL_CMD_SCALE:
         if (c->ops.scale(c->ops.ctx, cmd->relative, cmd->value, &from, &to, err, sizeof(err)) < 0)
-            return pf_ctl_render_error(err);
-        return pf_ctl_render_ok(json_pack("{s:i,s:i}", "previous", from, "target", to));
-    case PF_CTL_RELOAD: return ctl_reload(c);
-    case PF_CTL_UPGRADE: return ctl_upgrade(c);
-    case PF_CTL_KILL:
+            return pf_control_render_error(err);
+        return pf_control_render_ok(json_pack("{s:i,s:i}", "previous", from, "target", to));
+    case PF_CONTROL_CMD_RELOAD: return ctl_reload(c);
+    case PF_CONTROL_CMD_UPGRADE: return ctl_upgrade(c);
+    case PF_CONTROL_CMD_KILL:
         if (c->ops.kill_worker(c->ops.ctx, cmd->pid, err, sizeof(err)) < 0)
-            return pf_ctl_render_error(err);
-        return pf_ctl_render_ok(json_pack("{s:i}", "pid", (int)cmd->pid));
-    case PF_CTL_HTTP_GET: break;
+            return pf_control_render_error(err);
+        return pf_control_render_ok(json_pack("{s:i}", "pid", (int)cmd->pid));
+    case PF_CONTROL_CMD_HTTP_GET: break;
     }
-    return pf_ctl_render_error("GET is for HTTP clients: send it as the first line");
+    return pf_control_render_error("GET is for HTTP clients: send it as the first line");
 }
 
 /* One complete line from a client. */
 static void ctl_line(struct pf_control *c, struct pf_control_client *cl, const char *line,
                      size_t len)
 {
-    struct pf_ctl_cmd cmd;
+    struct pf_control_cmd cmd;
     char err[256];
 
     if (len > 0 && line[len - 1] == '\r' && cl->http)
@@ -365,17 +365,17 @@ static void ctl_line(struct pf_control *c, struct pf_control_client *cl, const c
         ctl_http_header(c, cl, line, len);
         return;
     }
-    if (pf_ctl_parse(line, len, &cmd, err, sizeof(err)) < 0) {
+    if (pf_control_cmd_parse(line, len, &cmd, err, sizeof(err)) < 0) {
         if (cl->authed)
-            ctl_reply(c, cl, pf_ctl_render_error(err));
+            ctl_reply(c, cl, pf_control_render_error(err));
         else
             ctl_auth_failed(c, cl, "authenticate first: auth TOKEN");
         return;
     }
-    if (!cl->authed && cmd.verb == PF_CTL_HTTP_GET) {
+    if (!cl->authed && cmd.verb == PF_CONTROL_CMD_HTTP_GET) {
         cl->http = true;
         snprintf(cl->http_path, sizeof(cl->http_path), "%s", cmd.path);
-    } else if (!cl->authed && cmd.verb == PF_CTL_AUTH) {
+    } else if (!cl->authed && cmd.verb == PF_CONTROL_CMD_AUTH) {
         ctl_auth(c, cl, cmd.token);
     } else if (!cl->authed) {
         ctl_auth_failed(c, cl, "authenticate first: auth TOKEN");
@@ -428,7 +428,7 @@ static void ctl_read(struct pf_control *c, struct pf_control_client *cl)
             return;
         }
         cl->closing = true;
-        ctl_reply(c, cl, pf_ctl_render_error("line too long (at most 1023 bytes)"));
+        ctl_reply(c, cl, pf_control_render_error("line too long (at most 1023 bytes)"));
     }
 }
 

@@ -47,7 +47,7 @@ struct pf_control {
     const struct pf_config *cfg;
     struct pf_control_ops ops;
     int listen_fd;                     /* -1: channel off */
-    char token[PF_CTL_TOKEN_MAX + 1];
+    char token[PF_TOKEN_MAX + 1];
     struct pf_control_client *clients; /* cfg->control.max_clients entries */
     int nclients;
     int64_t auth_not_before;           /* monotonic ms: next auth is handled then */

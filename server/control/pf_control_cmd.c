@@ -27,11 +27,11 @@ struct ctl_word {
 #define CTL_ARGS_MAX 1
 
 typedef int (*ctl_args_fn)(const char *name, const struct ctl_word *args, size_t nargs,
-                           struct pf_ctl_cmd *cmd, char *err, size_t errlen);
+                           struct pf_control_cmd *cmd, char *err, size_t errlen);
 
 struct ctl_verb_def {
     const char *name;
-    enum pf_ctl_verb verb;
+    enum pf_control_cmd_verb verb;
     ctl_args_fn args;
 };
 
@@ -112,7 +112,7 @@ static enum ctl_num ctl_number(const struct ctl_word *w, long max, long *out)
 
 /* The verbs that take nothing (status, workers, config, ...). */
 static int ctl_args_none(const char *name, const struct ctl_word *args, size_t nargs,
-                         struct pf_ctl_cmd *cmd, char *err, size_t errlen)
+                         struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     (void)args;
     (void)cmd;
@@ -121,17 +121,17 @@ static int ctl_args_none(const char *name, const struct ctl_word *args, size_t n
     return 0;
 }
 
-/* auth TOKEN: 1..PF_CTL_TOKEN_MAX printable bytes; a second word means the
+/* auth TOKEN: 1..PF_TOKEN_MAX printable bytes; a second word means the
  * token had a space in it. */
 static int ctl_args_auth(const char *name, const struct ctl_word *args, size_t nargs,
-                         struct pf_ctl_cmd *cmd, char *err, size_t errlen)
+                         struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     if (nargs == 0)
         return ctl_fail(err, errlen, "%s: expected a token", name);
     if (nargs > 1)
         return ctl_fail(err, errlen, "%s: token must not contain spaces", name);
-    if (args[0].len > PF_CTL_TOKEN_MAX)
-        return ctl_fail(err, errlen, "%s: token longer than %d bytes", name, PF_CTL_TOKEN_MAX);
+    if (args[0].len > PF_TOKEN_MAX)
+        return ctl_fail(err, errlen, "%s: token longer than %d bytes", name, PF_TOKEN_MAX);
     for (size_t i = 0; i < args[0].len; i++)
         if (args[0].p[i] < 0x21 || args[0].p[i] > 0x7e)
             return ctl_fail(err, errlen, "%s: token must be printable ASCII", name);
@@ -170,7 +170,7 @@ static int ctl_num_arg(const char *name, size_t nargs, const struct ctl_word *un
 
 /* scale N | +N | -N: an absolute pool target or a signed change to it. */
 static int ctl_args_scale(const char *name, const struct ctl_word *args, size_t nargs,
-                          struct pf_ctl_cmd *cmd, char *err, size_t errlen)
+                          struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     static const struct ctl_num_msgs msgs = {"expected N, +N or -N", "expected N, +N or -N",
                                              "N"};
@@ -191,7 +191,7 @@ static int ctl_args_scale(const char *name, const struct ctl_word *args, size_t 
 
 /* kill PID: a positive decimal process id that fits a pid_t. */
 static int ctl_args_kill(const char *name, const struct ctl_word *args, size_t nargs,
-                         struct pf_ctl_cmd *cmd, char *err, size_t errlen)
+                         struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     static const struct ctl_num_msgs msgs = {"expected a PID", "PID must be a decimal number",
                                              "PID"};
@@ -205,33 +205,33 @@ static int ctl_args_kill(const char *name, const struct ctl_word *args, size_t n
 
 /* stop [fast]: graceful unless the one allowed argument says otherwise. */
 static int ctl_args_stop(const char *name, const struct ctl_word *args, size_t nargs,
-                         struct pf_ctl_cmd *cmd, char *err, size_t errlen)
+                         struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     if (nargs > 1)
         return ctl_fail(err, errlen, "%s: takes at most one argument", name);
     if (nargs == 1 && !ctl_word_is(&args[0], "fast"))
         return ctl_fail(err, errlen, "%s: expected nothing or \"fast\"", name);
     if (nargs == 1)
-        cmd->verb = PF_CTL_STOP_FAST;
+        cmd->verb = PF_CONTROL_CMD_STOP_FAST;
     return 0;
 }
 
 /* Every verb, in the order "help" lists them. */
 static const struct ctl_verb_def ctl_verbs[] = {
-    {"auth", PF_CTL_AUTH, ctl_args_auth},
-    {"status", PF_CTL_STATUS, ctl_args_none},
-    {"workers", PF_CTL_WORKERS, ctl_args_none},
-    {"config", PF_CTL_CONFIG, ctl_args_none},
-    {"scale", PF_CTL_SCALE, ctl_args_scale},
-    {"reload", PF_CTL_RELOAD, ctl_args_none},
-    {"reopen", PF_CTL_REOPEN, ctl_args_none},
-    {"stop", PF_CTL_STOP, ctl_args_stop},
-    {"kill", PF_CTL_KILL, ctl_args_kill},
-    {"upgrade", PF_CTL_UPGRADE, ctl_args_none},
-    {"help", PF_CTL_HELP, ctl_args_none},
+    {"auth", PF_CONTROL_CMD_AUTH, ctl_args_auth},
+    {"status", PF_CONTROL_CMD_STATUS, ctl_args_none},
+    {"workers", PF_CONTROL_CMD_WORKERS, ctl_args_none},
+    {"config", PF_CONTROL_CMD_CONFIG, ctl_args_none},
+    {"scale", PF_CONTROL_CMD_SCALE, ctl_args_scale},
+    {"reload", PF_CONTROL_CMD_RELOAD, ctl_args_none},
+    {"reopen", PF_CONTROL_CMD_REOPEN, ctl_args_none},
+    {"stop", PF_CONTROL_CMD_STOP, ctl_args_stop},
+    {"kill", PF_CONTROL_CMD_KILL, ctl_args_kill},
+    {"upgrade", PF_CONTROL_CMD_UPGRADE, ctl_args_none},
+    {"help", PF_CONTROL_CMD_HELP, ctl_args_none},
 };
 
-const char *pf_ctl_help_text(void)
+const char *pf_control_cmd_help(void)
 {
     return "auth status workers config scale reload reopen stop kill upgrade help";
 }
@@ -262,7 +262,7 @@ static int ctl_unknown(const struct ctl_word *w, char *err, size_t errlen)
 /* "GET <target> HTTP/1.x", minimally: the target runs to the next space,
  * starts with '/', holds no control byte and fits cmd->path; the version
  * is HTTP/1 with any minor digit. Anything else is one error. */
-static int ctl_parse_get(const char *s, size_t len, struct pf_ctl_cmd *cmd, char *err,
+static int ctl_parse_get(const char *s, size_t len, struct pf_control_cmd *cmd, char *err,
                          size_t errlen)
 {
     static const char version[] = " HTTP/1.";
@@ -277,13 +277,13 @@ static int ctl_parse_get(const char *s, size_t len, struct pf_ctl_cmd *cmd, char
         return ctl_fail(err, errlen, "bad HTTP request line");
     memcpy(cmd->path, s + t, end - t);
     cmd->path[end - t] = '\0';
-    cmd->verb = PF_CTL_HTTP_GET;
+    cmd->verb = PF_CONTROL_CMD_HTTP_GET;
     return 0;
 }
 
 /* The verb and its arguments of a line already checked for NUL bytes and
  * length: split, look the verb up, let its table entry read the rest. */
-static int ctl_parse_words(const char *s, size_t len, struct pf_ctl_cmd *cmd, char *err,
+static int ctl_parse_words(const char *s, size_t len, struct pf_control_cmd *cmd, char *err,
                            size_t errlen)
 {
     struct ctl_word w[1 + CTL_ARGS_MAX];
@@ -299,7 +299,7 @@ static int ctl_parse_words(const char *s, size_t len, struct pf_ctl_cmd *cmd, ch
     return d->args(d->name, w + 1, n - 1, cmd, err, errlen);
 }
 
-int pf_ctl_parse(const char *line, size_t len, struct pf_ctl_cmd *cmd, char *err,
+int pf_control_cmd_parse(const char *line, size_t len, struct pf_control_cmd *cmd, char *err,
                  size_t errlen)
 {
     memset(cmd, 0, sizeof(*cmd));
@@ -307,36 +307,11 @@ int pf_ctl_parse(const char *line, size_t len, struct pf_ctl_cmd *cmd, char *err
         len--;
     if (len == 0)
         return ctl_fail(err, errlen, "empty command");
-    if (len >= PF_CTL_LINE_MAX)
-        return ctl_fail(err, errlen, "command longer than %d bytes", PF_CTL_LINE_MAX - 1);
+    if (len >= PF_CONTROL_CMD_LINE_MAX)
+        return ctl_fail(err, errlen, "command longer than %d bytes", PF_CONTROL_CMD_LINE_MAX - 1);
     if (memchr(line, '\0', len))
         return ctl_fail(err, errlen, "NUL byte in command");
     if (len >= 4 && memcmp(line, "GET ", 4) == 0)
         return ctl_parse_get(line, len, cmd, err, errlen);
     return ctl_parse_words(line, len, cmd, err, errlen);
-}
-
-/* Equal tokens, in time that depends only on the expected token's length.
- * Why: the expected token is the secret; a comparison that stopped at the
- * first differing byte would let a client find it byte by byte by timing.
- * So the loop always runs over every byte of expected plus its terminating
- * NUL, ORs the differences together and never exits early. The given token
- * is read through an index that stops advancing on its NUL, so it is never
- * read past its end; when it is shorter, its NUL meets a byte of expected,
- * and when it is longer, expected's NUL meets a byte of it: either way the
- * length difference is folded into diff without a branch and without
- * scanning the rest of given (its strlen would take time in its length). */
-bool pf_ctl_token_equal(const char *expected, const char *given)
-{
-    size_t elen = strlen(expected);
-    size_t j = 0;
-    volatile unsigned diff = 0;
-
-    for (size_t i = 0; i <= elen; i++) {
-        unsigned char g = (unsigned char)given[j];
-
-        diff |= (unsigned)((unsigned char)expected[i] ^ g);
-        j += (size_t)(g != 0);
-    }
-    return diff == 0;
 }

@@ -18,7 +18,7 @@
  * "unknown command \"foo\" (try help)", "scale: expected N, +N or -N",
  * "status: takes no argument".
  * A line beginning with "GET " is recognised as an HTTP request line
- * (PF_CTL_HTTP_GET) so the same port can answer a Prometheus scrape.
+ * (PF_CONTROL_CMD_HTTP_GET) so the same port can answer a Prometheus scrape.
  */
 #ifndef PF_CONTROL_CMD_H
 #define PF_CONTROL_CMD_H
@@ -27,43 +27,40 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define PF_CTL_TOKEN_MAX 128
-#define PF_CTL_LINE_MAX 1024   /* longest command line, "\n" included */
+#include "pf_token.h"
 
-enum pf_ctl_verb {
-    PF_CTL_AUTH = 0,
-    PF_CTL_STATUS,
-    PF_CTL_WORKERS,
-    PF_CTL_CONFIG,
-    PF_CTL_SCALE,
-    PF_CTL_RELOAD,
-    PF_CTL_REOPEN,
-    PF_CTL_STOP,
-    PF_CTL_STOP_FAST,
-    PF_CTL_KILL,
-    PF_CTL_UPGRADE,
-    PF_CTL_HELP,
-    PF_CTL_HTTP_GET,   /* "GET /path HTTP/1.x": the metrics endpoint */
+#define PF_CONTROL_CMD_LINE_MAX 1024   /* longest command line, "\n" included */
+
+enum pf_control_cmd_verb {
+    PF_CONTROL_CMD_AUTH = 0,
+    PF_CONTROL_CMD_STATUS,
+    PF_CONTROL_CMD_WORKERS,
+    PF_CONTROL_CMD_CONFIG,
+    PF_CONTROL_CMD_SCALE,
+    PF_CONTROL_CMD_RELOAD,
+    PF_CONTROL_CMD_REOPEN,
+    PF_CONTROL_CMD_STOP,
+    PF_CONTROL_CMD_STOP_FAST,
+    PF_CONTROL_CMD_KILL,
+    PF_CONTROL_CMD_UPGRADE,
+    PF_CONTROL_CMD_HELP,
+    PF_CONTROL_CMD_HTTP_GET,   /* "GET /path HTTP/1.x": the metrics endpoint */
 };
 
-struct pf_ctl_cmd {
-    enum pf_ctl_verb verb;
+struct pf_control_cmd {
+    enum pf_control_cmd_verb verb;
     bool relative;               /* scale +N / -N */
     long value;                  /* scale: target, or signed delta when relative */
     pid_t pid;                   /* kill */
-    char token[PF_CTL_TOKEN_MAX + 1]; /* auth */
+    char token[PF_TOKEN_MAX + 1]; /* auth */
     char path[256];              /* HTTP GET: the request target */
 };
 
 /* Parse line[0..len) (without its "\n"). 0, or -1 with the reason in err. */
-int pf_ctl_parse(const char *line, size_t len, struct pf_ctl_cmd *cmd, char *err,
+int pf_control_cmd_parse(const char *line, size_t len, struct pf_control_cmd *cmd, char *err,
                  size_t errlen);
 
 /* The verbs, space-separated in the order of "help". */
-const char *pf_ctl_help_text(void);
-
-/* Compare two tokens in time independent of where they differ (and of the
- * given token's length beyond the expected one's). */
-bool pf_ctl_token_equal(const char *expected, const char *given);
+const char *pf_control_cmd_help(void);
 
 #endif

@@ -197,7 +197,7 @@ static json_t *ctl_signal_exits(const struct pf_status *st)
     return ctl_done(o, bad);
 }
 
-json_t *pf_ctl_render_status(const struct pf_status *st)
+json_t *pf_control_render_status(const struct pf_status *st)
 {
     json_t *g[CTL_GROUPS] = {json_object(), json_object(), json_object(), json_object()};
     bool bad = false;
@@ -249,7 +249,7 @@ static json_t *ctl_worker(const struct pf_status_worker *w)
     return ctl_done(o, bad);
 }
 
-json_t *pf_ctl_render_workers(const struct pf_status_worker *w, size_t n)
+json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n)
 {
     json_t *o = json_object();
     json_t *list = json_array();
@@ -305,7 +305,7 @@ static json_t *ctl_cfg_group(json_t *root, const char *name)
     return g;
 }
 
-json_t *pf_ctl_render_config(const struct pf_config *cfg)
+json_t *pf_control_render_config(const struct pf_config *cfg)
 {
     json_t *o = json_object();
     json_t *c = json_object();
@@ -320,7 +320,7 @@ json_t *pf_ctl_render_config(const struct pf_config *cfg)
     return ctl_done(o, bad);
 }
 
-json_t *pf_ctl_render_error(const char *message)
+json_t *pf_control_render_error(const char *message)
 {
     json_t *o = json_object();
     bool bad = false;
@@ -331,7 +331,7 @@ json_t *pf_ctl_render_error(const char *message)
 }
 
 /* extra must be an object (or NULL); its "ok" cannot override ours. */
-json_t *pf_ctl_render_ok(json_t *extra)
+json_t *pf_control_render_ok(json_t *extra)
 {
     json_t *o = json_object();
     bool bad = false;
@@ -345,7 +345,7 @@ json_t *pf_ctl_render_ok(json_t *extra)
 
 /* Dumped twice with json_dumpb (size, then text) so the buffer is ours
  * from malloc, with room for the "\n" and a terminating NUL. */
-char *pf_ctl_dump_line(json_t *j, size_t *len)
+char *pf_control_render_line(json_t *j, size_t *len)
 {
     size_t n = j ? json_dumpb(j, NULL, 0, CTL_DUMP_FLAGS) : 0;
     char *s = n ? malloc(n + 2) : NULL;
@@ -560,7 +560,7 @@ static const struct metrics_family metrics_families[] = {
      metrics_backoff},
 };
 
-char *pf_metrics_render(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
+char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
                         size_t *len)
 {
     struct metrics_buf b = {NULL, 0, 0, false};
@@ -603,7 +603,7 @@ static json_t *ctl_names(const struct pf_config_names *l, bool *bad)
 }
 
 /* NULL when out of memory, like every builder here. */
-json_t *pf_ctl_render_reload(const struct pf_status_reload *rep)
+json_t *pf_control_render_reload(const struct pf_status_reload *rep)
 {
     json_t *o = json_object();
     bool bad = false;
@@ -612,5 +612,5 @@ json_t *pf_ctl_render_reload(const struct pf_status_reload *rep)
     ctl_put(o, "changed", ctl_names(&rep->applied, &bad), &bad);
     ctl_put(o, "restart_required", ctl_names(&rep->restart, &bad), &bad);
     o = ctl_done(o, bad);
-    return o ? pf_ctl_render_ok(o) : NULL;
+    return o ? pf_control_render_ok(o) : NULL;
 }

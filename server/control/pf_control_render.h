@@ -18,33 +18,33 @@
 #include "pf_status.h"
 
 /* {"ok":true, ...status fields...} (fields listed in docs/control-protocol.md). */
-json_t *pf_ctl_render_status(const struct pf_status *st);
+json_t *pf_control_render_status(const struct pf_status *st);
 
 /* {"ok":true,"workers":[{...}, ...]} */
-json_t *pf_ctl_render_workers(const struct pf_status_worker *w, size_t n);
+json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n);
 
 /* {"ok":true,"config":{...every setting, grouped as in the file...}} */
-json_t *pf_ctl_render_config(const struct pf_config *cfg);
+json_t *pf_control_render_config(const struct pf_config *cfg);
 
 /* {"ok":true,"generation":N,"changed":[...],"restart_required":[...]}:
  * a reload's outcome (settings named "group.name"). */
-json_t *pf_ctl_render_reload(const struct pf_status_reload *rep);
+json_t *pf_control_render_reload(const struct pf_status_reload *rep);
 
 /* {"ok":false,"error":message} */
-json_t *pf_ctl_render_error(const char *message);
+json_t *pf_control_render_error(const char *message);
 
 /* {"ok":true} plus fields of extra (may be NULL; its reference is stolen). */
-json_t *pf_ctl_render_ok(json_t *extra);
+json_t *pf_control_render_ok(json_t *extra);
 
 /* One compact JSON line ending in "\n", malloc'd (caller frees); the
  * reference to j is released. NULL on allocation failure. */
-char *pf_ctl_dump_line(json_t *j, size_t *len);
+char *pf_control_render_line(json_t *j, size_t *len);
 
 /* The Prometheus text exposition (version 0.0.4) of st and the workers
  * into a malloc'd buffer (caller frees); *len gets its length. Every
  * metric has # HELP and # TYPE lines; names follow the conventions
  * (preforkd_ prefix, _total for counters, base units). */
-char *pf_metrics_render(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
+char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
                         size_t *len);
 
 #endif

@@ -112,3 +112,28 @@ int pf_token_load(const char *path, char *token, size_t size, char *err, size_t 
     close(fd);
     return rc;
 }
+
+/* Equal tokens, in time that depends only on the expected token's length.
+ * Why: the expected token is the secret; a comparison that stopped at the
+ * first differing byte would let a client find it byte by byte by timing.
+ * So the loop always runs over every byte of expected plus its terminating
+ * NUL, ORs the differences together and never exits early. The given token
+ * is read through an index that stops advancing on its NUL, so it is never
+ * read past its end; when it is shorter, its NUL meets a byte of expected,
+ * and when it is longer, expected's NUL meets a byte of it: either way the
+ * length difference is folded into diff without a branch and without
+ * scanning the rest of given (its strlen would take time in its length). */
+bool pf_token_equal(const char *expected, const char *given)
+{
+    size_t elen = strlen(expected);
+    size_t j = 0;
+    volatile unsigned diff = 0;
+
+    for (size_t i = 0; i <= elen; i++) {
+        unsigned char g = (unsigned char)given[j];
+
+        diff |= (unsigned)((unsigned char)expected[i] ^ g);
+        j += (size_t)(g != 0);
+    }
+    return diff == 0;
+}

@@ -11,9 +11,11 @@
 #ifndef PF_TOKEN_H
 #define PF_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PF_TOKEN_HEX_LEN 64
+#define PF_TOKEN_MAX 128 /* longest token accepted, in the file and from a client */
 
 /* Load (or create) the token in path into token (size >= 129 bytes; the
  * file's first line, whitespace trimmed, 1..128 bytes). 0 or -1 with
@@ -22,5 +24,9 @@ int pf_token_load(const char *path, char *token, size_t size, char *err, size_t 
 
 /* Write a new random token (hex) into token (size > PF_TOKEN_HEX_LEN). */
 int pf_token_generate(char *token, size_t size);
+
+/* Compare two tokens in time independent of where they differ (and of the
+ * given token's length beyond the expected one's). */
+bool pf_token_equal(const char *expected, const char *given);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define NOTIFY_ENV "NOTIFY_SOCKET"
-#define NOTIFY_MAX 4096 /* pf_notifyf's longest state */
+#define NOTIFY_MAX 4096 /* pf_notify_printf's longest state */
 
 bool pf_notify_enabled(void)
 {
@@ -81,7 +81,7 @@ int pf_notify(const char *state)
 }
 
 /* Formatted only when there is somewhere to send it. */
-int pf_notifyf(const char *fmt, ...)
+int pf_notify_printf(const char *fmt, ...)
 {
     char state[NOTIFY_MAX + 1];
     va_list ap;

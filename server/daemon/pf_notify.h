@@ -30,7 +30,7 @@ bool pf_notify_enabled(void);
 int pf_notify(const char *state);
 
 /* pf_notify with a printf format; a state longer than 4 KiB is cut. */
-int pf_notifyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int pf_notify_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* CLOCK_MONOTONIC in microseconds, as RELOADING=1 wants with it. */
 unsigned long long pf_notify_monotonic_usec(void);

@@ -4,15 +4,15 @@
 #include <errno.h>
 #include <string.h>
 
-volatile sig_atomic_t pf_sig_child;
-volatile sig_atomic_t pf_sig_terminate;
-volatile sig_atomic_t pf_sig_quit;
-volatile sig_atomic_t pf_sig_reconfigure;
-volatile sig_atomic_t pf_sig_reopen;
-volatile sig_atomic_t pf_sig_upgrade;
-volatile sig_atomic_t pf_sig_incr;
-volatile sig_atomic_t pf_sig_decr;
-volatile sig_atomic_t pf_sig_worker_stop;
+volatile sig_atomic_t pf_signals_child;
+volatile sig_atomic_t pf_signals_terminate;
+volatile sig_atomic_t pf_signals_quit;
+volatile sig_atomic_t pf_signals_reconfigure;
+volatile sig_atomic_t pf_signals_reopen;
+volatile sig_atomic_t pf_signals_upgrade;
+volatile sig_atomic_t pf_signals_incr;
+volatile sig_atomic_t pf_signals_decr;
+volatile sig_atomic_t pf_signals_worker_stop;
 
 /* The master's only handler: record which signal came. Async-signal-safe:
  * it touches nothing but sig_atomic_t flags (no call, no errno). The
@@ -21,15 +21,15 @@ volatile sig_atomic_t pf_sig_worker_stop;
 static void master_handler(int signo)
 {
     switch (signo) {
-    case SIGCHLD: pf_sig_child = 1; break;
+    case SIGCHLD: pf_signals_child = 1; break;
     case SIGTERM:
-    case SIGINT: pf_sig_terminate = 1; break;
-    case SIGQUIT: pf_sig_quit = 1; break;
-    case SIGHUP: pf_sig_reconfigure = 1; break;
-    case SIGUSR1: pf_sig_reopen = 1; break;
-    case SIGUSR2: pf_sig_upgrade = 1; break;
-    case SIGTTIN: pf_sig_incr++; break;
-    case SIGTTOU: pf_sig_decr++; break;
+    case SIGINT: pf_signals_terminate = 1; break;
+    case SIGQUIT: pf_signals_quit = 1; break;
+    case SIGHUP: pf_signals_reconfigure = 1; break;
+    case SIGUSR1: pf_signals_reopen = 1; break;
+    case SIGUSR2: pf_signals_upgrade = 1; break;
+    case SIGTTIN: pf_signals_incr++; break;
+    case SIGTTOU: pf_signals_decr++; break;
     default: break;
     }
 }
@@ -83,9 +83,9 @@ void pf_signals_restore(const sigset_t *saved)
 static void worker_handler(int signo)
 {
     if (signo == SIGQUIT)
-        pf_sig_worker_stop = 1;
+        pf_signals_worker_stop = 1;
     else if (signo == SIGUSR1)
-        pf_sig_reopen = 1;
+        pf_signals_reopen = 1;
 }
 
 /* Signals a worker ignores: the master alone decides how the pool stops or
@@ -113,8 +113,8 @@ int pf_signals_worker(sigset_t *wait_mask)
     for (int s = 1; s < NSIG; s++)
         if (s != SIGKILL && s != SIGSTOP)
             sigaction(s, &sa, NULL); /* EINVAL for the RT signals glibc owns */
-    pf_sig_child = pf_sig_terminate = pf_sig_quit = pf_sig_reconfigure = 0;
-    pf_sig_reopen = pf_sig_incr = pf_sig_decr = pf_sig_worker_stop = 0;
+    pf_signals_child = pf_signals_terminate = pf_signals_quit = pf_signals_reconfigure = 0;
+    pf_signals_reopen = pf_signals_incr = pf_signals_decr = pf_signals_worker_stop = 0;
     sa.sa_handler = SIG_IGN;
     for (size_t i = 0; i < sizeof(worker_ignored) / sizeof(worker_ignored[0]); i++)
         sigaction(worker_ignored[i], &sa, NULL);

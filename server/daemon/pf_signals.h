@@ -17,17 +17,17 @@
 #define PF_SIGNALS_MAX 65
 
 /* Flags set by the master's handlers (cleared by the master loop). */
-extern volatile sig_atomic_t pf_sig_child;     /* SIGCHLD */
-extern volatile sig_atomic_t pf_sig_terminate; /* SIGTERM, SIGINT: fast stop */
-extern volatile sig_atomic_t pf_sig_quit;      /* SIGQUIT: graceful stop */
-extern volatile sig_atomic_t pf_sig_reconfigure; /* SIGHUP */
-extern volatile sig_atomic_t pf_sig_reopen;    /* SIGUSR1 (master and worker) */
-extern volatile sig_atomic_t pf_sig_upgrade;   /* SIGUSR2: binary upgrade */
-extern volatile sig_atomic_t pf_sig_incr;      /* SIGTTIN deliveries */
-extern volatile sig_atomic_t pf_sig_decr;      /* SIGTTOU deliveries */
+extern volatile sig_atomic_t pf_signals_child;     /* SIGCHLD */
+extern volatile sig_atomic_t pf_signals_terminate; /* SIGTERM, SIGINT: fast stop */
+extern volatile sig_atomic_t pf_signals_quit;      /* SIGQUIT: graceful stop */
+extern volatile sig_atomic_t pf_signals_reconfigure; /* SIGHUP */
+extern volatile sig_atomic_t pf_signals_reopen;    /* SIGUSR1 (master and worker) */
+extern volatile sig_atomic_t pf_signals_upgrade;   /* SIGUSR2: binary upgrade */
+extern volatile sig_atomic_t pf_signals_incr;      /* SIGTTIN deliveries */
+extern volatile sig_atomic_t pf_signals_decr;      /* SIGTTOU deliveries */
 
 /* Flags set by the worker's handlers. */
-extern volatile sig_atomic_t pf_sig_worker_stop;   /* SIGQUIT: finish and exit */
+extern volatile sig_atomic_t pf_signals_worker_stop;   /* SIGQUIT: finish and exit */
 
 /* Install the master's handlers and block them; *wait_mask gets the mask to
  * hand to ppoll() (everything unblocked). 0 or -1 with errno. */

@@ -134,7 +134,7 @@ void pf_framed_serve(void *state, struct pf_conn *c)
         io = pf_net_send_all(c->fd, frame, len, c->cfg->client.write_timeout_ms);
         if (io != PF_IO_OK) {
             pf_log_info("client %s: reply not sent (%s%s%s), closing", c->peer_text,
-                        pf_io_name(io), io == PF_IO_ERROR ? ": " : "",
+                        pf_net_io_name(io), io == PF_IO_ERROR ? ": " : "",
                         io == PF_IO_ERROR ? strerror(errno) : "");
             return;
         }

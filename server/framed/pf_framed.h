@@ -2,8 +2,8 @@
  *
  * Both protocols read one frame and send it back unchanged, framing
  * included; they differ only in how a frame is delimited (pf_frame). */
-#ifndef PF_PROTO_FRAMED_H
-#define PF_PROTO_FRAMED_H
+#ifndef PF_FRAMED_H
+#define PF_FRAMED_H
 
 #include "pf_frame.h"
 #include "pf_proto.h"
@@ -18,7 +18,7 @@ void pf_framed_serve(void *state, struct pf_conn *conn);
 void pf_framed_exit(void *state);
 
 /* The handlers built on it. */
-extern const struct pf_proto pf_proto_echo;
-extern const struct pf_proto pf_proto_msg;
+extern const struct pf_proto pf_framed_echo;
+extern const struct pf_proto pf_framed_msg;
 
 #endif

@@ -1,4 +1,4 @@
-/* pf_proto_echo: line-delimited echo. Each line, '\n' included, is sent
+/* pf_framed_echo: line-delimited echo. Each line, '\n' included, is sent
  * back unchanged (docs/protocols.md). */
 #include "pf_proto.h"
 #include "pf_framed.h"
@@ -8,7 +8,7 @@ static int echo_init(void **state, const struct pf_config *cfg, char *err, size_
     return pf_framed_init(state, PF_FRAME_LINE, cfg->echo.max_line, err, errlen);
 }
 
-const struct pf_proto pf_proto_echo = {
+const struct pf_proto pf_framed_echo = {
     .name = "echo",
     .worker_init = echo_init,
     .serve = pf_framed_serve,

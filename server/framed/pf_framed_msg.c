@@ -1,4 +1,4 @@
-/* pf_proto_msg: length-prefixed messages. Each message (4-byte length in
+/* pf_framed_msg: length-prefixed messages. Each message (4-byte length in
  * network byte order, then the payload) is sent back framed the same way
  * (docs/protocols.md). */
 #include "pf_proto.h"
@@ -9,7 +9,7 @@ static int msg_init(void **state, const struct pf_config *cfg, char *err, size_t
     return pf_framed_init(state, PF_FRAME_LENGTH, cfg->msg.max_message, err, errlen);
 }
 
-const struct pf_proto pf_proto_msg = {
+const struct pf_proto pf_framed_msg = {
     .name = "msg",
     .worker_init = msg_init,
     .serve = pf_framed_serve,

@@ -67,7 +67,7 @@ static const char *access_time(void)
 }
 
 /* Append client bytes, escaping what could break or forge a line. */
-static void access_escaped(struct pf_hbuf *b, const char *p, size_t len)
+static void access_escaped(struct pf_http_response *b, const char *p, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
 
@@ -77,38 +77,38 @@ static void access_escaped(struct pf_hbuf *b, const char *p, size_t len)
         unsigned char ch = (unsigned char)p[i];
 
         if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
-            pf_hbuf_add(b, &p[i], 1);
+            pf_http_response_add(b, &p[i], 1);
         } else {
             char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-            pf_hbuf_add(b, esc, 4);
+            pf_http_response_add(b, esc, 4);
         }
     }
 }
 
 /* "value" or "-" for a header slice. */
-static void access_quoted(struct pf_hbuf *b, const char *buf, struct pf_http_slice s)
+static void access_quoted(struct pf_http_response *b, const char *buf, struct pf_http_slice s)
 {
-    pf_hbuf_add(b, "\"", 1);
+    pf_http_response_add(b, "\"", 1);
     if (s.len == 0)
-        pf_hbuf_add(b, "-", 1);
+        pf_http_response_add(b, "-", 1);
     else
         access_escaped(b, buf + s.off, s.len);
-    pf_hbuf_add(b, "\"", 1);
+    pf_http_response_add(b, "\"", 1);
 }
 
-static void access_request_line(struct pf_hbuf *b, const char *buf,
+static void access_request_line(struct pf_http_response *b, const char *buf,
                                 const struct pf_http_request *req)
 {
-    pf_hbuf_add(b, "\"", 1);
+    pf_http_response_add(b, "\"", 1);
     if (req == NULL) {
-        pf_hbuf_add(b, "-", 1);
+        pf_http_response_add(b, "-", 1);
     } else {
         access_escaped(b, buf + req->method_text.off, req->method_text.len);
-        pf_hbuf_add(b, " ", 1);
+        pf_http_response_add(b, " ", 1);
         access_escaped(b, buf + req->target.off, req->target.len);
-        pf_hbuf_str(b, req->version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+        pf_http_response_str(b, req->version == 10 ? " HTTP/1.0" : " HTTP/1.1");
     }
-    pf_hbuf_add(b, "\" ", 2);
+    pf_http_response_add(b, "\" ", 2);
 }
 
 void pf_http_access_write(struct pf_http_access *a, const char *client_ip, const char *buf,
@@ -116,25 +116,25 @@ void pf_http_access_write(struct pf_http_access *a, const char *client_ip, const
 {
     static const struct pf_http_slice none = {0, 0};
     char line[4 * 4 * ACCESS_FIELD_MAX + 512]; /* four fields, each escaped at worst 4x */
-    struct pf_hbuf b;
+    struct pf_http_response b;
 
     if (a->fd < 0)
         return;
-    pf_hbuf_init(&b, line, sizeof(line) - 1);
-    pf_hbuf_str(&b, client_ip);
-    pf_hbuf_str(&b, " - - ");
-    pf_hbuf_str(&b, access_time());
-    pf_hbuf_add(&b, " ", 1);
+    pf_http_response_init(&b, line, sizeof(line) - 1);
+    pf_http_response_str(&b, client_ip);
+    pf_http_response_str(&b, " - - ");
+    pf_http_response_str(&b, access_time());
+    pf_http_response_add(&b, " ", 1);
     access_request_line(&b, buf, req);
-    pf_hbuf_u64(&b, (uint64_t)status);
-    pf_hbuf_add(&b, " ", 1);
+    pf_http_response_u64(&b, (uint64_t)status);
+    pf_http_response_add(&b, " ", 1);
     if (body_bytes == 0)
-        pf_hbuf_add(&b, "-", 1);
+        pf_http_response_add(&b, "-", 1);
     else
-        pf_hbuf_u64(&b, body_bytes);
-    pf_hbuf_add(&b, " ", 1);
+        pf_http_response_u64(&b, body_bytes);
+    pf_http_response_add(&b, " ", 1);
     access_quoted(&b, buf, req ? req->referer : none);
-    pf_hbuf_add(&b, " ", 1);
+    pf_http_response_add(&b, " ", 1);
     access_quoted(&b, buf, req ? req->user_agent : none);
     line[b.len++] = '\n'; /* room kept by cap - 1 */
     /* A full disk must not stop serving: the line is dropped (or cut). */

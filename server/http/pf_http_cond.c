@@ -73,7 +73,7 @@ static void cond_gmtime(time_t t, struct tm *tm)
         *tm = highest;
 }
 
-void pf_http_date_format(time_t t, char out[PF_HTTP_DATE_LEN + 1])
+void pf_http_cond_date_format(time_t t, char out[PF_HTTP_DATE_LEN + 1])
 {
     struct tm tm;
 
@@ -219,7 +219,7 @@ static int cond_parse_rfc850(const char *s, size_t len, time_t *t)
 /* The three forms are told apart by length and by the byte after the day
  * name: IMF-fixdate is 29 bytes with ',' at 3, asctime 24 bytes with ' '
  * at 3; anything else can only be RFC 850. */
-int pf_http_date_parse(const char *s, size_t len, time_t *t)
+int pf_http_cond_date_parse(const char *s, size_t len, time_t *t)
 {
     if (len == 0)
         return -1;
@@ -245,7 +245,7 @@ static size_t cond_hex(char *out, uint64_t v)
     return n;
 }
 
-size_t pf_http_etag(char *out, size_t size, off_t file_size, const struct timespec *mtime)
+size_t pf_http_cond_etag(char *out, size_t size, off_t file_size, const struct timespec *mtime)
 {
     char tag[PF_HTTP_ETAG_MAX];
     uint64_t ns = (uint64_t)mtime->tv_sec * COND_NSEC + (uint64_t)mtime->tv_nsec;
@@ -330,14 +330,14 @@ static bool cond_inm_match(const char *s, size_t len, const char *etag, size_t e
     return match;
 }
 
-bool pf_http_not_modified(const char *inm, size_t inm_len, const char *ims, size_t ims_len,
+bool pf_http_cond_not_modified(const char *inm, size_t inm_len, const char *ims, size_t ims_len,
                           const char *etag, time_t mtime)
 {
     time_t since;
 
     if (inm_len > 0)
         return cond_inm_match(inm, inm_len, etag, etag ? strlen(etag) : 0);
-    if (ims_len == 0 || pf_http_date_parse(ims, ims_len, &since) != 0)
+    if (ims_len == 0 || pf_http_cond_date_parse(ims, ims_len, &since) != 0)
         return false;
     return mtime <= since;
 }
@@ -351,7 +351,7 @@ static bool cond_if_range_match(const char *s, size_t len, const char *etag, tim
 
     if (s[0] == '"')
         return etag && strlen(etag) == len && memcmp(s, etag, len) == 0;
-    return pf_http_date_parse(s, len, &date) == 0 && date == mtime;
+    return pf_http_cond_date_parse(s, len, &date) == 0 && date == mtime;
 }
 
 /* 1*DIGIT at s[*i..len) into *v, saturating at COND_OFF_MAX; false when
@@ -425,7 +425,7 @@ static enum pf_http_range cond_range_resolve(off_t a, off_t b, off_t size, off_t
     return PF_HTTP_RANGE_OK;
 }
 
-enum pf_http_range pf_http_range_eval(const char *range, size_t range_len, const char *if_range,
+enum pf_http_range pf_http_cond_range(const char *range, size_t range_len, const char *if_range,
                                       size_t if_range_len, const char *etag, time_t mtime,
                                       off_t size, off_t *first, off_t *last)
 {

@@ -94,7 +94,7 @@ static int files_nslots(const struct pf_http_files *f)
     return f->cap > 0 ? f->cap : 1;
 }
 
-int pf_http_files_init(struct pf_http_files *f, const char *root, const char *index, int cap,
+int pf_http_file_init(struct pf_http_files *f, const char *root, const char *index, int cap,
                        int valid_ms, char *err, size_t errlen)
 {
     memset(f, 0, sizeof(*f));
@@ -125,7 +125,7 @@ static void file_drop(struct pf_http_file *e)
     e->key[0] = '\0';
 }
 
-void pf_http_files_free(struct pf_http_files *f)
+void pf_http_file_free(struct pf_http_files *f)
 {
     for (int i = 0; i < files_nslots(f) && f->slots; i++) {
         if (f->slots[i]) {
@@ -163,16 +163,16 @@ static int file_errno_status(int e)
 /* The constant lines of every response for this file, built once. */
 static void file_build_tail(struct pf_http_file *e, const char *name)
 {
-    struct pf_hbuf b;
+    struct pf_http_response b;
 
-    pf_hbuf_init(&b, e->head_tail, sizeof(e->head_tail));
-    pf_hbuf_str(&b, "Content-Type: ");
-    pf_hbuf_str(&b, pf_http_mime_type(name));
-    pf_hbuf_str(&b, "\r\nLast-Modified: ");
-    pf_hbuf_str(&b, e->last_modified);
-    pf_hbuf_str(&b, "\r\nETag: ");
-    pf_hbuf_str(&b, e->etag);
-    pf_hbuf_str(&b, "\r\nAccept-Ranges: bytes\r\n");
+    pf_http_response_init(&b, e->head_tail, sizeof(e->head_tail));
+    pf_http_response_str(&b, "Content-Type: ");
+    pf_http_response_str(&b, pf_http_mime_type(name));
+    pf_http_response_str(&b, "\r\nLast-Modified: ");
+    pf_http_response_str(&b, e->last_modified);
+    pf_http_response_str(&b, "\r\nETag: ");
+    pf_http_response_str(&b, e->etag);
+    pf_http_response_str(&b, "\r\nAccept-Ranges: bytes\r\n");
     e->head_tail_len = b.overflow ? 0 : b.len;
 }
 
@@ -197,8 +197,8 @@ static int file_fill(struct pf_http_file *e, int fd, const struct stat *st, cons
     e->fd = fd;
     e->size = st->st_size;
     e->mtime = st->st_mtim.tv_sec;
-    pf_http_etag(e->etag, sizeof(e->etag), st->st_size, &st->st_mtim);
-    pf_http_date_format(e->mtime, e->last_modified);
+    pf_http_cond_etag(e->etag, sizeof(e->etag), st->st_size, &st->st_mtim);
+    pf_http_cond_date_format(e->mtime, e->last_modified);
     file_build_tail(e, name);
     e->opened_ms = pf_time_now_ms();
     return file_load_body(e);
@@ -304,7 +304,7 @@ static struct pf_http_file *file_victim(struct pf_http_files *f)
     return *v;
 }
 
-int pf_http_files_get(struct pf_http_files *f, const char *name, bool dir_slash,
+int pf_http_file_get(struct pf_http_files *f, const char *name, bool dir_slash,
                       const struct pf_http_file **out)
 {
     char key[PF_HTTP_NAME_MAX + 2], final[PF_HTTP_NAME_MAX + 256];

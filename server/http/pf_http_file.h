@@ -58,9 +58,9 @@ struct pf_http_files {
 
 /* Open the root (a directory) and allocate the cache. 0, or -1 with
  * "http.root PATH: REASON" in err. */
-int pf_http_files_init(struct pf_http_files *f, const char *root, const char *index, int cap,
+int pf_http_file_init(struct pf_http_files *f, const char *root, const char *index, int cap,
                        int valid_ms, char *err, size_t errlen);
-void pf_http_files_free(struct pf_http_files *f);
+void pf_http_file_free(struct pf_http_files *f);
 
 /* The file for a normalised name (pf_http_path_normalize's output; "" is
  * the root). A directory asked with a trailing slash yields its index
@@ -68,7 +68,7 @@ void pf_http_files_free(struct pf_http_files *f);
  * call), or the status to answer: 301 (a directory asked without the
  * slash), 403 (outside the root, unreadable, not a regular file), 404,
  * 500, 503 (out of file descriptors). */
-int pf_http_files_get(struct pf_http_files *f, const char *name, bool dir_slash,
+int pf_http_file_get(struct pf_http_files *f, const char *name, bool dir_slash,
                       const struct pf_http_file **out);
 
 #endif

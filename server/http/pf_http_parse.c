@@ -1,7 +1,7 @@
 /* pf_http_parse: strict HTTP/1.x request heads (see pf_http_parse.h).
  *
  * Choices the header leaves open, made here:
- *  - pf_http_head_scan() reports a bare LF as soon as it sees one (400), so
+ *  - pf_http_parse_head_scan() reports a bare LF as soon as it sees one (400), so
  *    a client ending lines with LF alone gets its answer at once instead of
  *    waiting for a "\r\n\r\n" that never comes; a bare CR is left to
  *    pf_http_parse() (the scan only looks at LF bytes, with memchr).
@@ -179,7 +179,7 @@ static struct pf_http_slice http_slice(size_t off, size_t end)
 /* ---- scan ---------------------------------------------------------- */
 
 /* Start a scan over a buffer whose front is a new request. */
-void pf_http_scan_init(struct pf_http_scan *s)
+void pf_http_parse_scan_init(struct pf_http_scan *s)
 {
     s->scanned = 0;
     s->line_end = 0;
@@ -215,7 +215,7 @@ static bool http_line_overflow(const char *buf, size_t seen, size_t max)
 
 /* Look for the end of the head in the new bytes only: memchr from LF to LF
  * (each byte looked at once over all calls), limits checked on the way. */
-enum pf_http_scan_result pf_http_head_scan(struct pf_http_scan *s, const char *buf, size_t len,
+enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf, size_t len,
                                            const struct pf_http_limits *lim, size_t *head_len,
                                            int *status)
 {
@@ -658,13 +658,13 @@ int pf_http_parse(const char *buf, size_t head_len, const struct pf_http_limits 
 /* ---- small public helpers ----------------------------------------- */
 
 /* The method's name; "UNKNOWN" for a value outside the enum. */
-const char *pf_http_method_name(enum pf_http_method m)
+const char *pf_http_parse_method_name(enum pf_http_method m)
 {
     return (unsigned)m < PF_HTTP_METHOD_COUNT ? http_methods[m].name : "UNKNOWN";
 }
 
 /* ASCII case-insensitive equality; text is read only up to its NUL. */
-bool pf_http_slice_eq(const char *buf, struct pf_http_slice s, const char *text)
+bool pf_http_parse_slice_eq(const char *buf, struct pf_http_slice s, const char *text)
 {
     for (size_t i = 0; i < s.len; i++)
         if (text[i] == '\0' ||

@@ -8,7 +8,7 @@
  * announcing one is refused too (the handler answers 413 or 501 and closes).
  *
  * Two steps, so that a client trickling bytes costs a scan, not a reparse:
- *   1. pf_http_head_scan() on every arrival: finds the end of the head
+ *   1. pf_http_parse_head_scan() on every arrival: finds the end of the head
  *      ("\r\n\r\n") incrementally and enforces the size limits early
  *      (414 for a request line, 431 for the head) before the end is seen;
  *   2. pf_http_parse() once on the complete head.
@@ -110,11 +110,11 @@ enum pf_http_scan_result {
 };
 
 /* Reset a scan for the next request (the buffer front is a new request). */
-void pf_http_scan_init(struct pf_http_scan *s);
+void pf_http_parse_scan_init(struct pf_http_scan *s);
 
 /* Look at buf[0..len) (which extends what earlier calls saw) for the end of
  * the head. Linear overall: each byte is examined a bounded number of times. */
-enum pf_http_scan_result pf_http_head_scan(struct pf_http_scan *s, const char *buf, size_t len,
+enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf, size_t len,
                                            const struct pf_http_limits *lim, size_t *head_len,
                                            int *status);
 
@@ -125,9 +125,9 @@ int pf_http_parse(const char *buf, size_t head_len, const struct pf_http_limits 
                   struct pf_http_request *req, const char **reason);
 
 /* "GET", "HEAD", ... for a method. */
-const char *pf_http_method_name(enum pf_http_method m);
+const char *pf_http_parse_method_name(enum pf_http_method m);
 
 /* Case-insensitive comparison of a slice with a NUL-terminated string. */
-bool pf_http_slice_eq(const char *buf, struct pf_http_slice s, const char *text);
+bool pf_http_parse_slice_eq(const char *buf, struct pf_http_slice s, const char *text);
 
 #endif

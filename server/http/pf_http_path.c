@@ -75,7 +75,7 @@ static size_t path_decode_at(const char *src, size_t len, size_t i, char *c)
 
 /* The caller's dst is written at most one byte per decoded byte, which is
  * never ahead of the read position: that is what makes dst == src safe. */
-int pf_http_percent_decode(const char *src, size_t len, char *dst, size_t *out_len)
+int pf_http_path_percent_decode(const char *src, size_t len, char *dst, size_t *out_len)
 {
     size_t i = 0;
     size_t o = 0;

@@ -27,6 +27,6 @@ int pf_http_path_normalize(const char *path, size_t len, char *out, size_t size,
 /* Percent-decode src[0..len) into dst (at most len bytes written, no NUL
  * added); *out_len gets the length. -1 on a malformed escape or a decoded
  * NUL. dst may equal src. */
-int pf_http_percent_decode(const char *src, size_t len, char *dst, size_t *out_len);
+int pf_http_path_percent_decode(const char *src, size_t len, char *dst, size_t *out_len);
 
 #endif

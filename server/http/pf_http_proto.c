@@ -1,4 +1,4 @@
-/* pf_proto_http: HTTP/1.1 static files (docs/http.md).
+/* pf_http_proto: HTTP/1.1 static files (docs/http.md).
  *
  * One connection at a time: read a request head (pipelined requests are
  * kept in the buffer), parse it strictly, answer from the document root,
@@ -78,9 +78,9 @@ static int http_master_init(const struct pf_config *cfg, char *err, size_t errle
     struct pf_http_files probe;
     struct pf_http_access log;
 
-    if (pf_http_files_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
+    if (pf_http_file_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
         return -1;
-    pf_http_files_free(&probe);
+    pf_http_file_free(&probe);
     if (pf_http_access_open(&log, cfg->http.access_log, err, errlen) < 0)
         return -1;
     pf_http_access_close(&log);
@@ -106,13 +106,13 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
     h->in_cap = cfg->http.max_header_bytes < 16384 ? 16384 : cfg->http.max_header_bytes;
     h->in = malloc(h->in_cap);
     if (h->in == NULL ||
-        pf_http_files_init(&h->files, cfg->http.root, cfg->http.index, cfg->http.open_file_cache,
+        pf_http_file_init(&h->files, cfg->http.root, cfg->http.index, cfg->http.open_file_cache,
                            cfg->http.open_file_cache_valid_ms, err, errlen) < 0 ||
         pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
         if (h->in == NULL)
             snprintf(err, errlen, "http: %s", strerror(ENOMEM));
         if (h->files.slots != NULL) /* set up before the access log failed */
-            pf_http_files_free(&h->files);
+            pf_http_file_free(&h->files);
         free(h->in);
         free(h);
         return -1;
@@ -125,7 +125,7 @@ static void http_worker_exit(void *state)
 {
     struct http_state *h = state;
 
-    pf_http_files_free(&h->files);
+    pf_http_file_free(&h->files);
     pf_http_access_close(&h->access);
     free(h->in);
     free(h);
@@ -144,7 +144,7 @@ static void http_reopen(void *state)
  * races with a client sending its next request at that moment, which
  * would then fail. So a stopping worker keeps waiting, as long as it
  * normally would, and answers that request with "Connection: close"
- * (http_one_request asks pf_conn_stop_requested). True when bytes are
+ * (http_one_request asks pf_proto_stop_requested). True when bytes are
  * ready. */
 static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
 {
@@ -160,7 +160,7 @@ static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
             return true;
         if (n == 0 || errno != EINTR)
             return false;
-        if (pf_sig_reopen)
+        if (pf_signals_reopen)
             pf_worker_reopen_logs();
     }
 }
@@ -201,7 +201,7 @@ static int http_read_head(struct http_conn *hc, size_t *head_len)
     struct pf_http_scan scan;
     int64_t deadline = hc->requests == 0 ? pf_time_deadline(cfg->http.header_timeout_ms) : -1;
 
-    pf_http_scan_init(&scan);
+    pf_http_parse_scan_init(&scan);
     if (h->in_len == 0) {
         int r = http_recv_idle(hc, deadline >= 0 ? deadline
                                                  : pf_time_deadline(cfg->http.keepalive_timeout_ms));
@@ -217,7 +217,7 @@ static int http_read_head(struct http_conn *hc, size_t *head_len)
         int status;
         enum pf_io io;
 
-        switch (pf_http_head_scan(&scan, h->in, h->in_len, &h->lim, head_len, &status)) {
+        switch (pf_http_parse_head_scan(&scan, h->in, h->in_len, &h->lim, head_len, &status)) {
         case PF_HTTP_SCAN_DONE: return 0;
         case PF_HTTP_SCAN_ERROR: return status;
         case PF_HTTP_SCAN_MORE: break;
@@ -250,7 +250,7 @@ static bool http_send(struct http_conn *hc, const char *buf, size_t len, int fla
     enum pf_io io = pf_net_send_flags_until(hc->c->fd, buf, len, flags, deadline);
 
     if (io != PF_IO_OK)
-        pf_log_info("client %s: response not sent (%s)", hc->c->peer_text, pf_io_name(io));
+        pf_log_info("client %s: response not sent (%s)", hc->c->peer_text, pf_net_io_name(io));
     return io == PF_IO_OK;
 }
 
@@ -258,11 +258,11 @@ static bool http_send(struct http_conn *hc, const char *buf, size_t len, int fla
 static struct http_result http_error(struct http_conn *hc, int status, const char *extra,
                                      bool keep_alive, int version, bool head_only)
 {
-    struct pf_hbuf b;
+    struct pf_http_response b;
     size_t body;
 
-    pf_hbuf_init(&b, hc->h->out, sizeof(hc->h->out));
-    body = pf_http_error_response(&b, status, extra, keep_alive, version, head_only);
+    pf_http_response_init(&b, hc->h->out, sizeof(hc->h->out));
+    body = pf_http_response_error(&b, status, extra, keep_alive, version, head_only);
     if (!http_send(hc, b.p, b.len, 0))
         keep_alive = false;
     return (struct http_result){status, head_only ? 0 : body, keep_alive};
@@ -285,20 +285,20 @@ static struct http_result http_redirect_dir(struct http_conn *hc,
 
 /* The body part of a file response: [first, first+len) of the file, from
  * the cached copy (one send with the head) or with sendfile. */
-static bool http_send_body(struct http_conn *hc, struct pf_hbuf *b,
+static bool http_send_body(struct http_conn *hc, struct pf_http_response *b,
                            const struct pf_http_file *f, off_t first, off_t len)
 {
     enum pf_io io;
 
     if (f->body && (size_t)len <= b->cap - b->len) {
-        pf_hbuf_add(b, f->body + first, (size_t)len);
+        pf_http_response_add(b, f->body + first, (size_t)len);
         return http_send(hc, b->p, b->len, 0);
     }
     if (!http_send(hc, b->p, b->len, MSG_MORE))
         return false;
     io = pf_net_sendfile(hc->c->fd, f->fd, first, len, hc->h->cfg->client.write_timeout_ms);
     if (io != PF_IO_OK)
-        pf_log_info("client %s: file not sent (%s)", hc->c->peer_text, pf_io_name(io));
+        pf_log_info("client %s: file not sent (%s)", hc->c->peer_text, pf_net_io_name(io));
     return io == PF_IO_OK;
 }
 
@@ -310,15 +310,15 @@ static struct http_result http_send_file(struct http_conn *hc, const struct pf_h
     bool head_only = req->method == PF_HTTP_HEAD;
     off_t first = 0, last = f->size - 1;
     int status = 200;
-    struct pf_hbuf b;
+    struct pf_http_response b;
 
-    if (pf_http_not_modified(in + req->if_none_match.off, req->if_none_match.len,
+    if (pf_http_cond_not_modified(in + req->if_none_match.off, req->if_none_match.len,
                              in + req->if_modified_since.off, req->if_modified_since.len, f->etag,
                              f->mtime)) {
         status = 304;
         head_only = true;
     } else {
-        switch (pf_http_range_eval(in + req->range.off, req->range.len, in + req->if_range.off,
+        switch (pf_http_cond_range(in + req->range.off, req->range.len, in + req->if_range.off,
                                    req->if_range.len, f->etag, f->mtime, f->size, &first, &last)) {
         case PF_HTTP_RANGE_OK: status = 206; break;
         case PF_HTTP_RANGE_NONE: break;
@@ -330,20 +330,20 @@ static struct http_result http_send_file(struct http_conn *hc, const struct pf_h
         }
         }
     }
-    pf_hbuf_init(&b, hc->h->out, sizeof(hc->h->out));
-    pf_http_head_begin(&b, status);
-    pf_hbuf_add(&b, f->head_tail, f->head_tail_len);
+    pf_http_response_init(&b, hc->h->out, sizeof(hc->h->out));
+    pf_http_response_begin(&b, status);
+    pf_http_response_add(&b, f->head_tail, f->head_tail_len);
     if (status == 206) {
-        pf_hbuf_str(&b, "Content-Range: bytes ");
-        pf_hbuf_u64(&b, (uint64_t)first);
-        pf_hbuf_add(&b, "-", 1);
-        pf_hbuf_u64(&b, (uint64_t)last);
-        pf_hbuf_add(&b, "/", 1);
-        pf_hbuf_u64(&b, (uint64_t)f->size);
-        pf_hbuf_add(&b, "\r\n", 2);
+        pf_http_response_str(&b, "Content-Range: bytes ");
+        pf_http_response_u64(&b, (uint64_t)first);
+        pf_http_response_add(&b, "-", 1);
+        pf_http_response_u64(&b, (uint64_t)last);
+        pf_http_response_add(&b, "/", 1);
+        pf_http_response_u64(&b, (uint64_t)f->size);
+        pf_http_response_add(&b, "\r\n", 2);
     }
     off_t len = f->size == 0 ? 0 : last - first + 1;
-    pf_http_head_end(&b, status == 304 ? PF_HTTP_NO_LENGTH : (uint64_t)len, keep, req->version);
+    pf_http_response_end(&b, status == 304 ? PF_HTTP_NO_LENGTH : (uint64_t)len, keep, req->version);
     if (head_only || len == 0) {
         if (!http_send(hc, b.p, b.len, 0))
             keep = false;
@@ -387,7 +387,7 @@ static struct http_result http_answer(struct http_conn *hc, const struct pf_http
     status = pf_http_path_normalize(hc->h->in + req->path.off, req->path.len, name, sizeof(name),
                                     &dir_slash);
     if (status == 0)
-        status = pf_http_files_get(&hc->h->files, name, dir_slash, &f);
+        status = pf_http_file_get(&hc->h->files, name, dir_slash, &f);
     if (status == 301)
         return http_redirect_dir(hc, req, keep);
     if (status != 0)
@@ -447,7 +447,7 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
         r = http_error(hc, status, NULL, false, 11, false);
     } else {
         bool keep = req.keep_alive && hc->requests < h->cfg->http.keepalive_requests &&
-                    !pf_conn_stop_requested(hc->c);
+                    !pf_proto_stop_requested(hc->c);
 
         http_begin_request(hc, &req);
         r = http_answer(hc, &req, keep);
@@ -502,7 +502,7 @@ static void http_serve(void *state, struct pf_conn *c)
     }
 }
 
-const struct pf_proto pf_proto_http = {
+const struct pf_proto pf_http_proto = {
     .name = "http",
     .master_init = http_master_init,
     .worker_init = http_worker_init,

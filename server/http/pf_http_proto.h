@@ -6,6 +6,6 @@
 
 #include "pf_proto.h"
 
-extern const struct pf_proto pf_proto_http;
+extern const struct pf_proto pf_http_proto;
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-void pf_hbuf_init(struct pf_hbuf *b, char *mem, size_t cap)
+void pf_http_response_init(struct pf_http_response *b, char *mem, size_t cap)
 {
     b->p = mem;
     b->len = 0;
@@ -11,7 +11,7 @@ void pf_hbuf_init(struct pf_hbuf *b, char *mem, size_t cap)
     b->overflow = false;
 }
 
-void pf_hbuf_add(struct pf_hbuf *b, const void *data, size_t len)
+void pf_http_response_add(struct pf_http_response *b, const void *data, size_t len)
 {
     if (b->overflow || len > b->cap - b->len) {
         b->overflow = true;
@@ -21,12 +21,12 @@ void pf_hbuf_add(struct pf_hbuf *b, const void *data, size_t len)
     b->len += len;
 }
 
-void pf_hbuf_str(struct pf_hbuf *b, const char *s)
+void pf_http_response_str(struct pf_http_response *b, const char *s)
 {
-    pf_hbuf_add(b, s, strlen(s));
+    pf_http_response_add(b, s, strlen(s));
 }
 
-void pf_hbuf_u64(struct pf_hbuf *b, uint64_t v)
+void pf_http_response_u64(struct pf_http_response *b, uint64_t v)
 {
     char tmp[24];
     size_t i = sizeof(tmp);
@@ -35,10 +35,10 @@ void pf_hbuf_u64(struct pf_hbuf *b, uint64_t v)
         tmp[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    pf_hbuf_add(b, tmp + i, sizeof(tmp) - i);
+    pf_http_response_add(b, tmp + i, sizeof(tmp) - i);
 }
 
-const char *pf_http_reason(int status)
+const char *pf_http_response_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
@@ -63,71 +63,71 @@ const char *pf_http_reason(int status)
 }
 
 /* time() is a vDSO call on Linux: no system call per request. */
-const char *pf_http_now_date(void)
+const char *pf_http_response_date(void)
 {
     static char date[PF_HTTP_DATE_LEN + 1];
     static time_t at = -1;
     time_t now = time(NULL);
 
     if (now != at) {
-        pf_http_date_format(now, date);
+        pf_http_cond_date_format(now, date);
         at = now;
     }
     return date;
 }
 
 /* "404 Not Found": the status line's end, and the error page's title. */
-static void resp_status_text(struct pf_hbuf *b, int status)
+static void resp_status_text(struct pf_http_response *b, int status)
 {
-    pf_hbuf_u64(b, (uint64_t)status);
-    pf_hbuf_add(b, " ", 1);
-    pf_hbuf_str(b, pf_http_reason(status));
+    pf_http_response_u64(b, (uint64_t)status);
+    pf_http_response_add(b, " ", 1);
+    pf_http_response_str(b, pf_http_response_reason(status));
 }
 
-void pf_http_head_begin(struct pf_hbuf *b, int status)
+void pf_http_response_begin(struct pf_http_response *b, int status)
 {
-    pf_hbuf_str(b, "HTTP/1.1 ");
+    pf_http_response_str(b, "HTTP/1.1 ");
     resp_status_text(b, status);
-    pf_hbuf_str(b, "\r\nServer: preforkd\r\nDate: ");
-    pf_hbuf_add(b, pf_http_now_date(), PF_HTTP_DATE_LEN);
-    pf_hbuf_add(b, "\r\n", 2);
+    pf_http_response_str(b, "\r\nServer: preforkd\r\nDate: ");
+    pf_http_response_add(b, pf_http_response_date(), PF_HTTP_DATE_LEN);
+    pf_http_response_add(b, "\r\n", 2);
 }
 
 /* HTTP/1.1 keeps connections open by default, so only closing is said;
  * a 1.0 client must be told the connection stays open. */
-void pf_http_head_end(struct pf_hbuf *b, uint64_t content_length, bool keep_alive, int version)
+void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive, int version)
 {
     if (content_length != PF_HTTP_NO_LENGTH) {
-        pf_hbuf_str(b, "Content-Length: ");
-        pf_hbuf_u64(b, content_length);
-        pf_hbuf_add(b, "\r\n", 2);
+        pf_http_response_str(b, "Content-Length: ");
+        pf_http_response_u64(b, content_length);
+        pf_http_response_add(b, "\r\n", 2);
     }
     if (!keep_alive)
-        pf_hbuf_str(b, "Connection: close\r\n");
+        pf_http_response_str(b, "Connection: close\r\n");
     else if (version == 10)
-        pf_hbuf_str(b, "Connection: keep-alive\r\n");
-    pf_hbuf_add(b, "\r\n", 2);
+        pf_http_response_str(b, "Connection: keep-alive\r\n");
+    pf_http_response_add(b, "\r\n", 2);
 }
 
 /* A tiny HTML page; it never contains anything the client sent. */
-size_t pf_http_error_response(struct pf_hbuf *b, int status, const char *extra, bool keep_alive,
+size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra, bool keep_alive,
                               int version, bool head_only)
 {
     char body[256];
-    struct pf_hbuf bb;
+    struct pf_http_response bb;
 
-    pf_hbuf_init(&bb, body, sizeof(body));
-    pf_hbuf_str(&bb, "<!DOCTYPE html>\n<html><head><title>");
+    pf_http_response_init(&bb, body, sizeof(body));
+    pf_http_response_str(&bb, "<!DOCTYPE html>\n<html><head><title>");
     resp_status_text(&bb, status);
-    pf_hbuf_str(&bb, "</title></head>\n<body><h1>");
+    pf_http_response_str(&bb, "</title></head>\n<body><h1>");
     resp_status_text(&bb, status);
-    pf_hbuf_str(&bb, "</h1><hr><p>preforkd</p></body></html>\n");
-    pf_http_head_begin(b, status);
-    pf_hbuf_str(b, "Content-Type: text/html; charset=utf-8\r\n");
+    pf_http_response_str(&bb, "</h1><hr><p>preforkd</p></body></html>\n");
+    pf_http_response_begin(b, status);
+    pf_http_response_str(b, "Content-Type: text/html; charset=utf-8\r\n");
     if (extra)
-        pf_hbuf_str(b, extra);
-    pf_http_head_end(b, bb.len, keep_alive, version);
+        pf_http_response_str(b, extra);
+    pf_http_response_end(b, bb.len, keep_alive, version);
     if (!head_only)
-        pf_hbuf_add(b, body, bb.len);
+        pf_http_response_add(b, body, bb.len);
     return bb.len;
 }

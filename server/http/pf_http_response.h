@@ -15,38 +15,38 @@
 #include "pf_http_cond.h"
 
 /* An append-only byte buffer over caller memory; overflow is sticky. */
-struct pf_hbuf {
+struct pf_http_response {
     char *p;
     size_t len;
     size_t cap;
     bool overflow;
 };
 
-void pf_hbuf_init(struct pf_hbuf *b, char *mem, size_t cap);
-void pf_hbuf_add(struct pf_hbuf *b, const void *data, size_t len);
-void pf_hbuf_str(struct pf_hbuf *b, const char *s);
-void pf_hbuf_u64(struct pf_hbuf *b, uint64_t v);
+void pf_http_response_init(struct pf_http_response *b, char *mem, size_t cap);
+void pf_http_response_add(struct pf_http_response *b, const void *data, size_t len);
+void pf_http_response_str(struct pf_http_response *b, const char *s);
+void pf_http_response_u64(struct pf_http_response *b, uint64_t v);
 
 /* "404 Not Found" style reason phrase; "Unknown" for others. */
-const char *pf_http_reason(int status);
+const char *pf_http_response_reason(int status);
 
 /* The current IMF-fixdate, reformatted only when the second changes. */
-const char *pf_http_now_date(void);
+const char *pf_http_response_date(void);
 
 /* Start a head: "HTTP/1.1 <status> <reason>\r\nServer: preforkd\r\nDate: ...\r\n". */
-void pf_http_head_begin(struct pf_hbuf *b, int status);
+void pf_http_response_begin(struct pf_http_response *b, int status);
 
 /* Content length meaning "send no Content-Length" (304 Not Modified). */
 #define PF_HTTP_NO_LENGTH UINT64_MAX
 
 /* End a head: Content-Length (unless PF_HTTP_NO_LENGTH), Connection (close, keep-alive for HTTP/1.0,
  * nothing for 1.1 keep-alive), blank line. */
-void pf_http_head_end(struct pf_hbuf *b, uint64_t content_length, bool keep_alive, int version);
+void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive, int version);
 
 /* A whole error response (head and a small HTML body unless head_only)
  * for status; extra is inserted as header lines (may be NULL, each line
  * ending in CRLF), e.g. "Allow: GET, HEAD\r\n". Returns the body length. */
-size_t pf_http_error_response(struct pf_hbuf *b, int status, const char *extra, bool keep_alive,
+size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra, bool keep_alive,
                               int version, bool head_only);
 
 #endif

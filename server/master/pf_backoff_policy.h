@@ -11,16 +11,16 @@
  * caller logs each once. No clock, no I/O: every time is an argument
  * (monotonic milliseconds).
  */
-#ifndef PF_BACKOFF_H
-#define PF_BACKOFF_H
+#ifndef PF_BACKOFF_POLICY_H
+#define PF_BACKOFF_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 /* The first delay once crashes pass the limit (capped by max). */
-#define PF_BACKOFF_FIRST_MS 1000
+#define PF_BACKOFF_POLICY_FIRST_MS 1000
 
-struct pf_backoff {
+struct pf_backoff_policy {
     int limit;            /* crashes allowed within the window */
     int64_t window_ms;
     int64_t max_ms;       /* cap of the delay */
@@ -33,40 +33,40 @@ struct pf_backoff {
 };
 
 /* What a call changed, for the caller to log once. */
-enum pf_backoff_change {
-    PF_BACKOFF_SAME = 0,   /* nothing to report */
-    PF_BACKOFF_STARTED,    /* crashes passed the limit: delay_ms is the first delay */
-    PF_BACKOFF_LONGER,     /* a further crash doubled the delay */
-    PF_BACKOFF_RECOVERED,  /* a whole window without a crash: no delay any more */
+enum pf_backoff_policy_change {
+    PF_BACKOFF_POLICY_SAME = 0,   /* nothing to report */
+    PF_BACKOFF_POLICY_STARTED,    /* crashes passed the limit: delay_ms is the first delay */
+    PF_BACKOFF_POLICY_LONGER,     /* a further crash doubled the delay */
+    PF_BACKOFF_POLICY_RECOVERED,  /* a whole window without a crash: no delay any more */
 };
 
 /* Set up with crash_limit, crash_window and backoff_max. 0, or -1 when the
  * ring cannot be allocated. */
-int pf_backoff_init(struct pf_backoff *b, int limit, int64_t window_ms, int64_t max_ms);
-void pf_backoff_free(struct pf_backoff *b);
+int pf_backoff_policy_init(struct pf_backoff_policy *b, int limit, int64_t window_ms, int64_t max_ms);
+void pf_backoff_policy_free(struct pf_backoff_policy *b);
 
 /* A worker crashed at now. */
-enum pf_backoff_change pf_backoff_crash(struct pf_backoff *b, int64_t now);
+enum pf_backoff_policy_change pf_backoff_policy_crash(struct pf_backoff_policy *b, int64_t now);
 
 /* Time passes: recovery once a delay and a whole window have gone by
  * since the last crash. */
-enum pf_backoff_change pf_backoff_tick(struct pf_backoff *b, int64_t now);
+enum pf_backoff_policy_change pf_backoff_policy_tick(struct pf_backoff_policy *b, int64_t now);
 
 /* Is a delay in force (crashes passed the limit, no recovery yet)? */
-bool pf_backoff_running(const struct pf_backoff *b);
+bool pf_backoff_policy_running(const struct pf_backoff_policy *b);
 
 /* May a worker be forked at now? */
-bool pf_backoff_may_fork(const struct pf_backoff *b, int64_t now);
+bool pf_backoff_policy_may_fork(const struct pf_backoff_policy *b, int64_t now);
 
 /* A worker was forked at now: while backing off, the next waits a delay. */
-void pf_backoff_forked(struct pf_backoff *b, int64_t now);
+void pf_backoff_policy_forked(struct pf_backoff_policy *b, int64_t now);
 
 /* Milliseconds until a fork is allowed again, or -1 when one is allowed
  * now or no backoff is running (nothing to wake up for). */
-int64_t pf_backoff_wait_ms(const struct pf_backoff *b, int64_t now);
+int64_t pf_backoff_policy_wait_ms(const struct pf_backoff_policy *b, int64_t now);
 
 /* Crashes within the window ending at now (at most limit + 1: the ring
  * keeps no more, and more would not change the decision). */
-int pf_backoff_recent(const struct pf_backoff *b, int64_t now);
+int pf_backoff_policy_recent(const struct pf_backoff_policy *b, int64_t now);
 
 #endif

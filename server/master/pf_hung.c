@@ -9,9 +9,9 @@
 
 /* The settings the decision needs, read on every pass (a reload may
  * change them). */
-static struct pf_hung_limits hung_limits(const struct pf_pool *p)
+static struct pf_hung_policy_limits hung_limits(const struct pf_pool *p)
 {
-    return (struct pf_hung_limits){
+    return (struct pf_hung_policy_limits){
         .request_timeout_ms = p->cfg->workers.request_timeout_ms,
         .stop_timeout_ms = p->cfg->workers.stop_timeout_ms,
     };
@@ -22,7 +22,7 @@ static struct pf_hung_limits hung_limits(const struct pf_pool *p)
  * state and dropped when the two reads differ: the worker moved on to
  * another request meanwhile, and is judged on the next pass rather than
  * on a mix of two requests. */
-static void hung_view(const struct pf_pool *p, size_t i, struct pf_hung_view *v)
+static void hung_view(const struct pf_pool *p, size_t i, struct pf_hung_policy_view *v)
 {
     const struct pf_slot *s = &p->sb.slots[i];
     const struct pf_child *c = &p->children[i];
@@ -40,7 +40,7 @@ static void hung_view(const struct pf_pool *p, size_t i, struct pf_hung_view *v)
 
 /* Busy past request_timeout: say who, on what and for how long (from the
  * scoreboard), count it, and send SIGTERM. */
-static void hung_terminate(struct pf_pool *p, size_t i, const struct pf_hung_view *v,
+static void hung_terminate(struct pf_pool *p, size_t i, const struct pf_hung_policy_view *v,
                            int64_t now_ms)
 {
     const struct pf_slot *s = &p->sb.slots[i];
@@ -70,37 +70,37 @@ static void hung_kill(struct pf_pool *p, size_t i, int64_t now_ms)
     kill(c->pid, SIGKILL);
 }
 
-void pf_pool_hung_check(struct pf_pool *p, int64_t now_ms)
+void pf_hung_check(struct pf_pool *p, int64_t now_ms)
 {
-    struct pf_hung_limits lim = hung_limits(p);
+    struct pf_hung_policy_limits lim = hung_limits(p);
 
     for (size_t i = 0; i < p->sb.nslots; i++) {
-        struct pf_hung_view v;
+        struct pf_hung_policy_view v;
 
         if (p->children[i].pid <= 0)
             continue;
         hung_view(p, i, &v);
-        switch (pf_hung_decide(&v, now_ms, &lim)) {
-        case PF_HUNG_TERM: hung_terminate(p, i, &v, now_ms); break;
-        case PF_HUNG_KILL: hung_kill(p, i, now_ms); break;
-        case PF_HUNG_NONE: break;
+        switch (pf_hung_policy_decide(&v, now_ms, &lim)) {
+        case PF_HUNG_POLICY_TERM: hung_terminate(p, i, &v, now_ms); break;
+        case PF_HUNG_POLICY_KILL: hung_kill(p, i, now_ms); break;
+        case PF_HUNG_POLICY_NONE: break;
         }
     }
 }
 
-int64_t pf_pool_hung_due(const struct pf_pool *p)
+int64_t pf_hung_due(const struct pf_pool *p)
 {
-    struct pf_hung_limits lim = hung_limits(p);
+    struct pf_hung_policy_limits lim = hung_limits(p);
     int64_t first = -1;
 
     for (size_t i = 0; i < p->sb.nslots; i++) {
-        struct pf_hung_view v;
+        struct pf_hung_policy_view v;
         int64_t due;
 
         if (p->children[i].pid <= 0)
             continue;
         hung_view(p, i, &v);
-        due = pf_hung_due_ms(&v, &lim);
+        due = pf_hung_policy_due_ms(&v, &lim);
         if (due >= 0 && (first < 0 || due < first))
             first = due;
     }

@@ -21,20 +21,20 @@
  * machine is suspended, so neither a clock step nor a suspend and resume
  * makes requests look older than the time they really ran.
  */
-#ifndef PF_HUNG_H
-#define PF_HUNG_H
+#ifndef PF_HUNG_POLICY_H
+#define PF_HUNG_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-enum pf_hung_action {
-    PF_HUNG_NONE = 0, /* nothing to do */
-    PF_HUNG_TERM,     /* busy on one request for request_timeout: SIGTERM */
-    PF_HUNG_KILL,     /* SIGTERM sent stop_timeout ago, still there: SIGKILL */
+enum pf_hung_policy_action {
+    PF_HUNG_POLICY_NONE = 0, /* nothing to do */
+    PF_HUNG_POLICY_TERM,     /* busy on one request for request_timeout: SIGTERM */
+    PF_HUNG_POLICY_KILL,     /* SIGTERM sent stop_timeout ago, still there: SIGKILL */
 };
 
 /* One worker as the decision sees it. */
-struct pf_hung_view {
+struct pf_hung_policy_view {
     int state;          /* enum pf_slot_state, from the scoreboard */
     int64_t request_ms; /* monotonic start of the request in progress; 0 none */
     bool stop_ordered;  /* the master told it to stop (retiring or stop_requested) */
@@ -43,7 +43,7 @@ struct pf_hung_view {
 };
 
 /* The two settings involved (workers.request_timeout, workers.stop_timeout). */
-struct pf_hung_limits {
+struct pf_hung_policy_limits {
     int request_timeout_ms; /* 0: never take a worker as hung */
     int stop_timeout_ms;    /* from SIGTERM to SIGKILL */
 };
@@ -52,12 +52,12 @@ struct pf_hung_limits {
  * ms at which the request in progress reaches request_timeout, or at which
  * the SIGTERM sent reaches stop_timeout; -1 when nothing is pending. The
  * master sleeps no longer than the earliest of these. */
-int64_t pf_hung_due_ms(const struct pf_hung_view *v, const struct pf_hung_limits *lim);
+int64_t pf_hung_policy_due_ms(const struct pf_hung_policy_view *v, const struct pf_hung_policy_limits *lim);
 
-/* What to do about v at now_ms: PF_HUNG_NONE before pf_hung_due_ms (or
+/* What to do about v at now_ms: PF_HUNG_POLICY_NONE before pf_hung_policy_due_ms (or
  * when nothing is due), else TERM for a request past its time, or KILL
  * for a worker that outlived its SIGTERM by stop_timeout. */
-enum pf_hung_action pf_hung_decide(const struct pf_hung_view *v, int64_t now_ms,
-                                   const struct pf_hung_limits *lim);
+enum pf_hung_policy_action pf_hung_policy_decide(const struct pf_hung_policy_view *v, int64_t now_ms,
+                                   const struct pf_hung_policy_limits *lim);
 
 #endif

@@ -201,10 +201,10 @@ static void master_set_target(struct master *m, int target)
  * A dynamic pool sizes itself: the signals are logged and ignored. */
 static void master_scale(struct master *m)
 {
-    int delta = (int)pf_sig_incr - (int)pf_sig_decr;
+    int delta = (int)pf_signals_incr - (int)pf_signals_decr;
     int target = m->pool.target + delta;
 
-    pf_sig_incr = pf_sig_decr = 0;
+    pf_signals_incr = pf_signals_decr = 0;
     if (m->stopping || delta == 0)
         return;
     if (pf_config_dynamic(m->cfg)) {
@@ -239,7 +239,7 @@ static void master_reopen(struct master *m)
 }
 
 /* SIGHUP and "reload": read the file again and roll the pool over to it
- * (pf_reload_run.c); a failure leaves everything as it was. Either way
+ * (pf_reload_apply.c); a failure leaves everything as it was. Either way
  * the outcome is logged, and told to a control client through rep/err. */
 static int master_reload(struct master *m, struct pf_status_reload *rep, char *err,
                          size_t errlen)
@@ -251,11 +251,11 @@ static int master_reload(struct master *m, struct pf_status_reload *rep, char *e
         pf_log_warn("%s", err);
         return -1;
     }
-    pf_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu", pf_notify_monotonic_usec());
-    rc = pf_reload_run(&m->reload, rep, err, errlen);
+    pf_notify_printf("RELOADING=1\nMONOTONIC_USEC=%llu", pf_notify_monotonic_usec());
+    rc = pf_reload_apply(&m->reload, rep, err, errlen);
     if (rc == 0)
         m->reloads++;
-    pf_notifyf("READY=1\nSTATUS=%s", rc == 0 ? "reloaded" : "reload failed: see the log");
+    pf_notify_printf("READY=1\nSTATUS=%s", rc == 0 ? "reloaded" : "reload failed: see the log");
     return rc;
 }
 
@@ -333,7 +333,7 @@ static void master_check_started(struct master *m)
     snprintf(text, sizeof(text), "running as pid %ld, listening on %s", (long)getpid(),
              m->listen_text);
     pf_daemon_ready(text); /* after the log line: whoever hears it may read the log */
-    pf_notifyf("READY=1\nMAINPID=%ld\nSTATUS=serving on %s with %d workers", (long)getpid(),
+    pf_notify_printf("READY=1\nMAINPID=%ld\nSTATUS=serving on %s with %d workers", (long)getpid(),
                m->listen_text, m->pool.target);
 }
 
@@ -385,7 +385,7 @@ static void master_wait(struct master *m)
     int up = pf_upgrade_wait_ms(&m->upgrade, pf_time_now_ms());
     if (up >= 0 && up < ms)
         ms = up;
-    int hung = pf_time_left_ms(pf_pool_hung_due(&m->pool));
+    int hung = pf_time_left_ms(pf_hung_due(&m->pool));
     if (hung >= 0 && hung < ms)
         ms = hung; /* a hung worker's SIGTERM or SIGKILL is due before the tick */
     ts.tv_sec = ms / 1000;
@@ -554,40 +554,40 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
 static bool master_handle(struct master *m)
 {
     pf_control_handle(&m->ctl, m->fds, m->nctl);
-    if (pf_sig_child) {
-        pf_sig_child = 0;
+    if (pf_signals_child) {
+        pf_signals_child = 0;
         pf_pool_reap(&m->pool);
     }
-    if (pf_sig_terminate) {
-        pf_sig_terminate = 0;
+    if (pf_signals_terminate) {
+        pf_signals_terminate = 0;
         master_begin_stop(m, STOP_FAST);
     }
-    if (pf_sig_quit) {
-        pf_sig_quit = 0;
+    if (pf_signals_quit) {
+        pf_signals_quit = 0;
         master_begin_stop(m, STOP_GRACEFUL);
     }
-    if (pf_sig_reconfigure) {
+    if (pf_signals_reconfigure) {
         struct pf_status_reload rep; /* the log says it all */
         char err[PF_CONFIG_ERR_MAX];
 
-        pf_sig_reconfigure = 0;
+        pf_signals_reconfigure = 0;
         master_reload(m, &rep, err, sizeof(err));
     }
-    if (pf_sig_reopen) {
-        pf_sig_reopen = 0;
+    if (pf_signals_reopen) {
+        pf_signals_reopen = 0;
         master_reopen(m);
     }
-    if (pf_sig_upgrade && !m->starting) { /* asked during start-up: done once ready */
+    if (pf_signals_upgrade && !m->starting) { /* asked during start-up: done once ready */
         char err[PF_CONFIG_ERR_MAX];           /* logged */
 
-        pf_sig_upgrade = 0;
+        pf_signals_upgrade = 0;
         master_upgrade(m, err, sizeof(err));
     }
     if (pf_upgrade_pending(&m->upgrade))
         master_upgrade_check(m);
-    if (pf_sig_incr || pf_sig_decr)
+    if (pf_signals_incr || pf_signals_decr)
         master_scale(m);
-    pf_pool_hung_check(&m->pool, pf_time_now_ms()); /* while stopping too: escalations */
+    pf_hung_check(&m->pool, pf_time_now_ms()); /* while stopping too: escalations */
     master_queue_len(m);
     pf_reload_tick(&m->reload, m->stopping != STOP_NONE);
     if (m->stopping)
@@ -622,7 +622,7 @@ static int master_start(struct master *m)
 
     if (m->proto == NULL) {
         snprintf(err, sizeof(err), "unknown protocol \"%s\" (known: %s)", m->cfg->protocol,
-                 pf_proto_names());
+                 pf_proto_table_names());
         return master_fail(err), -1;
     }
     if (master_privs_init(m->cfg, &privs) < 0)
@@ -650,7 +650,7 @@ static int master_start(struct master *m)
 
 int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
 {
-    struct master m = {.cfg = cfg, .opts = opts, .proto = pf_proto_find(cfg->protocol)};
+    struct master m = {.cfg = cfg, .opts = opts, .proto = pf_proto_table_find(cfg->protocol)};
 
     m.ctl.listen_fd = -1;
     pf_pidfile_init(&m.pidfile);

@@ -31,7 +31,7 @@ int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf
     p->children = calloc(p->sb.nslots, sizeof(*p->children));
     pf_rng_seed(&p->rng, pf_supervise_seed());
     if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0 ||
-        pf_backoff_init(&p->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
+        pf_backoff_policy_init(&p->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
                         cfg->workers.backoff_max_ms) < 0) {
         snprintf(err, errlen, "cannot set up the worker table: %s", strerror(errno));
         pf_pool_destroy(p);
@@ -48,7 +48,7 @@ void pf_pool_destroy(struct pf_pool *p)
     pf_pool_close_listener(p);
     free(p->children);
     p->children = NULL;
-    pf_backoff_free(&p->backoff);
+    pf_backoff_policy_free(&p->backoff);
     pf_scoreboard_destroy(&p->sb);
 }
 
@@ -81,7 +81,7 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
     if (p->child_cleanup)
         p->child_cleanup(p->child_ctx);
     free(p->children);
-    pf_backoff_free(&p->backoff);
+    pf_backoff_policy_free(&p->backoff);
     pf_worker_run(&a);
 }
 
@@ -137,8 +137,8 @@ int pf_pool_spawn(struct pf_pool *p)
         pf_log_warn("cannot start a worker: all %zu slots (workers.max) in use", p->sb.nslots);
         return -1;
     }
-    max_requests = pf_recycle_max_requests(p->cfg, &p->rng);
-    lifetime_ms = pf_recycle_lifetime_ms(p->cfg, &p->rng);
+    max_requests = pf_recycle_policy_max_requests(p->cfg, &p->rng);
+    lifetime_ms = pf_recycle_policy_lifetime_ms(p->cfg, &p->rng);
     pf_signals_block_all(&saved);
     pid = fork();
     if (pid == 0)
@@ -241,9 +241,9 @@ int pf_pool_reap(struct pf_pool *p)
 
 int pf_pool_spawn_paced(struct pf_pool *p)
 {
-    if (!pf_backoff_may_fork(&p->backoff, pf_time_now_ms()) || pf_pool_spawn(p) < 0)
+    if (!pf_backoff_policy_may_fork(&p->backoff, pf_time_now_ms()) || pf_pool_spawn(p) < 0)
         return -1;
-    pf_backoff_forked(&p->backoff, pf_time_now_ms());
+    pf_backoff_policy_forked(&p->backoff, pf_time_now_ms());
     return 0;
 }
 

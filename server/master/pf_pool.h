@@ -42,7 +42,7 @@ struct pf_pool {
     int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
     int target;                 /* workers wanted (not counting retiring ones) */
     unsigned generation;
-    struct pf_backoff backoff;  /* crash loop guard: gates the forks of refill */
+    struct pf_backoff_policy backoff;  /* crash loop guard: gates the forks of refill */
     struct pf_rng rng;          /* draws each worker's own recycling limits */
     int vacancies;              /* active workers that exited, not yet replaced */
     struct pf_privs_plan privs; /* who workers become once set up; decided by

@@ -17,8 +17,8 @@
  * be idle), as Apache counts them, so workers forked at the last tick are
  * not forked again. No clock, no I/O: times are arguments.
  */
-#ifndef PF_POLICY_H
-#define PF_POLICY_H
+#ifndef PF_POOL_POLICY_H
+#define PF_POOL_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,44 +26,44 @@
 #include "pf_config.h"
 
 /* The supervision tick's period. */
-#define PF_POLICY_TICK_MS 1000
+#define PF_POOL_POLICY_TICK_MS 1000
 
 /* The pool as the scoreboard shows it at a tick. */
-struct pf_policy_counts {
+struct pf_pool_policy_counts {
     int alive;   /* live workers, those told to stop included (they hold slots) */
     int active;  /* live workers not told to stop */
     int spare;   /* active workers idle or starting */
 };
 
 /* What the policy remembers from tick to tick. */
-struct pf_policy_state {
+struct pf_pool_policy_state {
     int spawn_rate;        /* forks allowed at the next short tick */
     int64_t next_tick_ms;  /* monotonic time of the next tick */
 };
 
 /* What to do now. */
-struct pf_policy_decision {
+struct pf_pool_policy_decision {
     int spawn;        /* fork this many workers more than are active */
     int retire;       /* retire this many active workers (idle ones first) */
     bool max_reached; /* no spare worker, and workers.max are alive */
 };
 
 /* Start with a spawn rate of 1 and the first tick one period after now. */
-void pf_policy_init(struct pf_policy_state *st, int64_t now_ms);
+void pf_pool_policy_init(struct pf_pool_policy_state *st, int64_t now_ms);
 
 /* Is a tick due at now? If so, schedule the next one a period after the
  * one due (ticks missed while the master was stalled are not replayed),
  * and say true: the caller runs the tick exactly once. */
-bool pf_policy_tick_due(struct pf_policy_state *st, int64_t now_ms);
+bool pf_pool_policy_tick_due(struct pf_pool_policy_state *st, int64_t now_ms);
 
 /* Milliseconds from now until the next tick (0 when one is due). */
-int pf_policy_tick_left_ms(const struct pf_policy_state *st, int64_t now_ms);
+int pf_pool_policy_tick_left_ms(const struct pf_pool_policy_state *st, int64_t now_ms);
 
 /* The decision for this tick in the mode cfg->workers says, with target
  * the operator's pool size (static mode) and n the counts; updates the
  * spawn rate in st. */
-struct pf_policy_decision pf_policy_decide(const struct pf_config *cfg, int target,
-                                           const struct pf_policy_counts *n,
-                                           struct pf_policy_state *st);
+struct pf_pool_policy_decision pf_pool_policy_decide(const struct pf_config *cfg, int target,
+                                           const struct pf_pool_policy_counts *n,
+                                           struct pf_pool_policy_state *st);
 
 #endif

@@ -10,9 +10,9 @@
 #include "pf_proto.h"
 
 /* The handler named name, or NULL. */
-const struct pf_proto *pf_proto_find(const char *name);
+const struct pf_proto *pf_proto_table_find(const char *name);
 
 /* "http, echo, msg": the names known, for error messages. */
-const char *pf_proto_names(void);
+const char *pf_proto_table_names(void);
 
 #endif

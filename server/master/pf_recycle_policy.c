@@ -35,7 +35,7 @@ uint64_t pf_rng_upto(struct pf_rng *r, uint64_t max)
 }
 
 /* max_requests + 0..jitter, saturated at LONG_MAX rather than wrapped. */
-long pf_recycle_max_requests(const struct pf_config *cfg, struct pf_rng *r)
+long pf_recycle_policy_max_requests(const struct pf_config *cfg, struct pf_rng *r)
 {
     long base = cfg->workers.max_requests;
     uint64_t extra;
@@ -49,7 +49,7 @@ long pf_recycle_max_requests(const struct pf_config *cfg, struct pf_rng *r)
 }
 
 /* max_lifetime + 0..10 % (integer ms; under 10 ms, no extra). */
-int64_t pf_recycle_lifetime_ms(const struct pf_config *cfg, struct pf_rng *r)
+int64_t pf_recycle_policy_lifetime_ms(const struct pf_config *cfg, struct pf_rng *r)
 {
     int64_t base = cfg->workers.max_lifetime_ms;
 
@@ -59,7 +59,7 @@ int64_t pf_recycle_lifetime_ms(const struct pf_config *cfg, struct pf_rng *r)
 }
 
 /* Monotonic times: a clock step neither retires nor spares a worker. */
-bool pf_recycle_expired(int64_t started_ms, int64_t lifetime_ms, int64_t now_ms)
+bool pf_recycle_policy_expired(int64_t started_ms, int64_t lifetime_ms, int64_t now_ms)
 {
     return lifetime_ms > 0 && now_ms - started_ms >= lifetime_ms;
 }

@@ -9,8 +9,8 @@
  * restarts (it is not for secrets). No clock, no I/O: the seed comes from
  * the caller.
  */
-#ifndef PF_RECYCLE_H
-#define PF_RECYCLE_H
+#ifndef PF_RECYCLE_POLICY_H
+#define PF_RECYCLE_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,14 +31,14 @@ uint64_t pf_rng_upto(struct pf_rng *r, uint64_t max);
 
 /* A new worker's request limit: 0 (never) when workers.max_requests is 0,
  * else max_requests + 0..max_requests_jitter, at most LONG_MAX. */
-long pf_recycle_max_requests(const struct pf_config *cfg, struct pf_rng *r);
+long pf_recycle_policy_max_requests(const struct pf_config *cfg, struct pf_rng *r);
 
 /* A new worker's lifetime in ms: 0 (never) when workers.max_lifetime is 0,
  * else max_lifetime + 0..10 % of it. */
-int64_t pf_recycle_lifetime_ms(const struct pf_config *cfg, struct pf_rng *r);
+int64_t pf_recycle_policy_lifetime_ms(const struct pf_config *cfg, struct pf_rng *r);
 
 /* Has a worker started at started_ms with this lifetime (0: none) run
  * out of it at now? */
-bool pf_recycle_expired(int64_t started_ms, int64_t lifetime_ms, int64_t now_ms);
+bool pf_recycle_policy_expired(int64_t started_ms, int64_t lifetime_ms, int64_t now_ms);
 
 #endif

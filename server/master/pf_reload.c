@@ -1,4 +1,4 @@
-/* pf_reload_run: reload the configuration and roll the pool over (master). */
+/* pf_reload_apply: reload the configuration and roll the pool over (master). */
 #include "pf_reload.h"
 
 #include <limits.h>
@@ -36,10 +36,10 @@ static void reload_unprepare(struct reload_prep *p)
  * master's tables once it has checked everything. 0, or -1 with err
  * (everything opened is closed again). */
 static int reload_open(struct pf_reloader *r, const struct pf_config *next,
-                       const struct pf_reload_diff *d, struct reload_prep *p, char *err,
+                       const struct pf_reload_policy_diff *d, struct reload_prep *p, char *err,
                        size_t errlen)
 {
-    p->proto = pf_proto_find(next->protocol);
+    p->proto = pf_proto_table_find(next->protocol);
     if (p->proto == NULL) {
         snprintf(err, errlen, "unknown protocol \"%s\"", next->protocol);
         return -1;
@@ -66,13 +66,13 @@ static int reload_open(struct pf_reloader *r, const struct pf_config *next,
 
 /* Load the file into next and prepare it. 0, or -1 with err. */
 static int reload_prepare(struct pf_reloader *r, struct pf_config *next, struct reload_prep *p,
-                          struct pf_reload_diff *d, char *err, size_t errlen)
+                          struct pf_reload_policy_diff *d, char *err, size_t errlen)
 {
     if (pf_config_load(next, r->path, err, errlen) < 0)
         return -1;
-    pf_reload_diff(r->cfg, next, d);
-    pf_reload_keep_restart_only(r->cfg, next);
-    if (pf_reload_check(next, r->path, err, errlen) < 0)
+    pf_reload_policy_diff(r->cfg, next, d);
+    pf_reload_policy_keep_restart_only(r->cfg, next);
+    if (pf_reload_policy_check(next, r->path, err, errlen) < 0)
         return -1;
     return reload_open(r, next, d, p, err, errlen);
 }
@@ -99,15 +99,15 @@ static void reload_log(const struct pf_status_reload *rep)
 
     pf_log_notice("reload: generation %u (%s%s)", rep->generation,
                   rep->applied.n ? "changed: " : "no setting changed",
-                  pf_reload_join(&rep->applied, list, sizeof(list)));
+                  pf_reload_policy_join(&rep->applied, list, sizeof(list)));
     if (rep->restart.n)
         pf_log_warn("reload: not applied until restart: %s",
-                    pf_reload_join(&rep->restart, list, sizeof(list)));
+                    pf_reload_policy_join(&rep->restart, list, sizeof(list)));
 }
 
 /* Apply next: nothing here can fail. */
 static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
-                          struct reload_prep *p, const struct pf_reload_diff *d,
+                          struct reload_prep *p, const struct pf_reload_policy_diff *d,
                           struct pf_status_reload *rep)
 {
     struct pf_pool *pool = r->pool;
@@ -144,11 +144,11 @@ void pf_reload_roll(struct pf_reloader *r, const char *why)
                   r->pool->generation);
 }
 
-int pf_reload_run(struct pf_reloader *r, struct pf_status_reload *rep, char *err, size_t errlen)
+int pf_reload_apply(struct pf_reloader *r, struct pf_status_reload *rep, char *err, size_t errlen)
 {
     struct reload_prep p = {.listen_fd = -1, .log_fd = -1};
     struct pf_config *next = malloc(sizeof(*next)); /* tens of KiB: not on the stack */
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
     int rc = -1;
 
     memset(rep, 0, sizeof(*rep));
@@ -164,8 +164,8 @@ int pf_reload_run(struct pf_reloader *r, struct pf_status_reload *rep, char *err
     return rc;
 }
 
-/* The pool counted for pf_rollover_plan. */
-static void reload_count(const struct pf_pool *p, struct pf_rollover_counts *c)
+/* The pool counted for pf_reload_policy_rollover. */
+static void reload_count(const struct pf_pool *p, struct pf_reload_policy_rollover_counts *c)
 {
     memset(c, 0, sizeof(*c));
     c->target = p->target;
@@ -217,11 +217,11 @@ static void reload_close_drained(struct pf_reloader *r)
 /* Fork and retire as the plan says; true while older workers remain. */
 static bool reload_roll(struct pf_reloader *r)
 {
-    struct pf_rollover_counts c;
-    struct pf_rollover_step st;
+    struct pf_reload_policy_rollover_counts c;
+    struct pf_reload_policy_rollover_step st;
 
     reload_count(r->pool, &c);
-    st = pf_rollover_plan(&c);
+    st = pf_reload_policy_rollover(&c);
     /* New workers failing at start: the crash backoff paces them. */
     for (int i = 0; i < st.spawn && pf_pool_spawn_paced(r->pool) == 0; i++) {
     }

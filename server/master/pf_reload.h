@@ -1,4 +1,4 @@
-/* pf_reload_run: the master's side of a reload (SIGHUP, "reload").
+/* pf_reload_apply: the master's side of a reload (SIGHUP, "reload").
  *
  * 1. Read the configuration file again into a temporary; a bad file
  *    changes nothing (the error names FILE:LINE: SETTING).
@@ -15,8 +15,8 @@
  *    An old listening socket is closed once the last worker of its
  *    generations is gone.
  */
-#ifndef PF_RELOAD_RUN_H
-#define PF_RELOAD_RUN_H
+#ifndef PF_RELOAD_H
+#define PF_RELOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,7 +52,7 @@ struct pf_reloader {
 
 /* Reload. 0 with the report filled, or -1 with the reason in err (the
  * running configuration, workers and sockets untouched). Logs either. */
-int pf_reload_run(struct pf_reloader *r, struct pf_status_reload *rep, char *err,
+int pf_reload_apply(struct pf_reloader *r, struct pf_status_reload *rep, char *err,
                   size_t errlen);
 
 /* Replace every worker by a new generation on the same configuration,
@@ -62,7 +62,7 @@ int pf_reload_run(struct pf_reloader *r, struct pf_status_reload *rep, char *err
 void pf_reload_roll(struct pf_reloader *r, const char *why);
 
 /* One pass of the roll-over, after reaping: close the old sockets nobody
- * uses any more; unless stopping, fork and retire as pf_rollover_plan
+ * uses any more; unless stopping, fork and retire as pf_reload_policy_rollover
  * says. */
 void pf_reload_tick(struct pf_reloader *r, bool stopping);
 

@@ -21,7 +21,7 @@ static const struct {
 
 #define RELOAD_NRESTART (sizeof(reload_restart_only) / sizeof(reload_restart_only[0]))
 
-bool pf_reload_restart_only(const char *group, const char *name)
+bool pf_reload_policy_restart_only(const char *group, const char *name)
 {
     for (size_t i = 0; i < RELOAD_NRESTART; i++)
         if (group && strcmp(group, reload_restart_only[i].group) == 0 &&
@@ -75,8 +75,8 @@ static bool reload_is(const struct pf_config_setting *s, const char *group, cons
            strcmp(s->name, name) == 0;
 }
 
-void pf_reload_diff(const struct pf_config *cur, const struct pf_config *next,
-                    struct pf_reload_diff *d)
+void pf_reload_policy_diff(const struct pf_config *cur, const struct pf_config *next,
+                    struct pf_reload_policy_diff *d)
 {
     struct pf_config_setting s;
 
@@ -88,7 +88,7 @@ void pf_reload_diff(const struct pf_config *cur, const struct pf_config *next,
 
         if (same)
             continue;
-        reload_add(pf_reload_restart_only(s.group, s.name) ? &d->restart : &d->applied, &s);
+        reload_add(pf_reload_policy_restart_only(s.group, s.name) ? &d->restart : &d->applied, &s);
         if (reload_is(&s, NULL, "listen"))
             d->listen_moved = true;
         else if (reload_is(&s, NULL, "backlog") || reload_is(&s, NULL, "defer_accept"))
@@ -116,12 +116,12 @@ static size_t reload_field_size(const struct pf_config_setting *s)
     return sizeof(int);
 }
 
-void pf_reload_keep_restart_only(const struct pf_config *cur, struct pf_config *next)
+void pf_reload_policy_keep_restart_only(const struct pf_config *cur, struct pf_config *next)
 {
     struct pf_config_setting s;
 
     for (size_t i = 0; pf_config_setting_at(i, &s); i++)
-        if (pf_reload_restart_only(s.group, s.name))
+        if (pf_reload_policy_restart_only(s.group, s.name))
             memcpy((char *)next + s.offset, reload_field(cur, &s), reload_field_size(&s));
     next->control.listen_addr = cur->control.listen_addr; /* parsed from control.listen */
     next->daemon.uid = cur->daemon.uid;                   /* looked up from user, group */
@@ -129,7 +129,7 @@ void pf_reload_keep_restart_only(const struct pf_config *cur, struct pf_config *
     next->daemon.group_gid = cur->daemon.group_gid;
 }
 
-int pf_reload_check(const struct pf_config *next, const char *file, char *err, size_t errlen)
+int pf_reload_policy_check(const struct pf_config *next, const char *file, char *err, size_t errlen)
 {
     int max = next->workers.max;
 
@@ -147,7 +147,7 @@ int pf_reload_check(const struct pf_config *next, const char *file, char *err, s
     return 0;
 }
 
-const char *pf_reload_join(const struct pf_config_names *l, char *buf, size_t size)
+const char *pf_reload_policy_join(const struct pf_config_names *l, char *buf, size_t size)
 {
     size_t used = 0;
 
@@ -165,9 +165,9 @@ const char *pf_reload_join(const struct pf_config_names *l, char *buf, size_t si
 static int reload_max(int a, int b) { return a > b ? a : b; }
 static int reload_min(int a, int b) { return a < b ? a : b; }
 
-struct pf_rollover_step pf_rollover_plan(const struct pf_rollover_counts *c)
+struct pf_reload_policy_rollover_step pf_reload_policy_rollover(const struct pf_reload_policy_rollover_counts *c)
 {
-    struct pf_rollover_step st;
+    struct pf_reload_policy_rollover_step st;
     bool settling = c->new_active > c->new_ready || c->retiring > 0;
 
     st.spawn = reload_max(0, reload_min(c->target - c->new_active, c->free_slots));

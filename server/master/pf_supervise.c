@@ -17,7 +17,7 @@
 void pf_supervise_init(struct pf_supervise *sv, const struct pf_config *cfg, int64_t now_ms)
 {
     *sv = (struct pf_supervise){.cfg = cfg, .max_logged_ms = -1};
-    pf_policy_init(&sv->policy, now_ms);
+    pf_pool_policy_init(&sv->policy, now_ms);
 }
 
 /* getrandom() without blocking (early boot may not have entropy yet);
@@ -35,9 +35,9 @@ uint64_t pf_supervise_seed(void)
 
 /* The pool as the policy sees it: slots held, active workers, and those
  * of them idle or starting (ready for a client now or in a moment). */
-static struct pf_policy_counts supervise_counts(const struct pf_pool *p)
+static struct pf_pool_policy_counts supervise_counts(const struct pf_pool *p)
 {
-    struct pf_policy_counts n = {0, 0, 0};
+    struct pf_pool_policy_counts n = {0, 0, 0};
 
     for (size_t i = 0; i < p->sb.nslots; i++) {
         int state;
@@ -63,7 +63,7 @@ static void supervise_lifetimes(struct pf_pool *p, int64_t now_ms)
         const struct pf_child *c = &p->children[i];
 
         if (c->pid <= 0 || c->retiring ||
-            !pf_recycle_expired(c->started_ms, c->lifetime_ms, now_ms))
+            !pf_recycle_policy_expired(c->started_ms, c->lifetime_ms, now_ms))
             continue;
         pf_log_info("recycling worker %ld: ran %lld ms, its lifetime %lld ms (max_lifetime %d "
                     "+ jitter %lld)",
@@ -101,15 +101,15 @@ static void supervise_max(struct pf_supervise *sv, const struct pf_pool *p, bool
 static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
                            bool rolling)
 {
-    struct pf_policy_counts n = supervise_counts(p);
+    struct pf_pool_policy_counts n = supervise_counts(p);
     bool dynamic = pf_config_dynamic(sv->cfg);
-    struct pf_policy_decision d;
+    struct pf_pool_policy_decision d;
 
-    if (dynamic && (pf_backoff_running(&p->backoff) || rolling)) {
+    if (dynamic && (pf_backoff_policy_running(&p->backoff) || rolling)) {
         sv->policy.spawn_rate = 1;
         return;
     }
-    d = pf_policy_decide(sv->cfg, p->target, &n, &sv->policy);
+    d = pf_pool_policy_decide(sv->cfg, p->target, &n, &sv->policy);
     if (dynamic && d.spawn > 0)
         pf_log_info("pool growing from %d to %d workers: %d spare (min_spare %d)", n.active,
                     n.active + d.spawn, n.spare, sv->cfg->workers.min_spare);
@@ -129,7 +129,7 @@ static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t n
 /* The backoff's end, logged once. */
 static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms)
 {
-    if (pf_backoff_tick(&p->backoff, now_ms) == PF_BACKOFF_RECOVERED)
+    if (pf_backoff_policy_tick(&p->backoff, now_ms) == PF_BACKOFF_POLICY_RECOVERED)
         pf_log_notice("workers stopped failing: those forked since the last abnormal exit "
                       "ran %g s (crash_window) without one; respawn backoff over",
                       sv->cfg->workers.crash_window_ms / 1000.0);
@@ -140,7 +140,7 @@ static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p,
 void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
                        bool rolling)
 {
-    if (!pf_policy_tick_due(&sv->policy, now_ms))
+    if (!pf_pool_policy_tick_due(&sv->policy, now_ms))
         return;
     supervise_recovery(sv, p, now_ms);
     supervise_size(sv, p, now_ms, rolling);
@@ -154,8 +154,8 @@ void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_m
 int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
                          int64_t now_ms)
 {
-    int ms = pf_policy_tick_left_ms(&sv->policy, now_ms);
-    int64_t fork_ms = pf_backoff_wait_ms(&p->backoff, now_ms);
+    int ms = pf_pool_policy_tick_left_ms(&sv->policy, now_ms);
+    int64_t fork_ms = pf_backoff_policy_wait_ms(&p->backoff, now_ms);
     int64_t retry_ms = pf_pool_fork_wait_ms(p, now_ms);
 
     if (retry_ms > fork_ms)
@@ -186,18 +186,18 @@ static void supervise_cause(const struct pf_pool *p, int slot, int status, const
 }
 
 /* One error line per change of the backoff (begun, or a longer delay). */
-static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_change change,
+static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_policy_change change,
                                   const char *cause)
 {
     const struct pf_config *cfg = p->cfg;
 
-    if (change == PF_BACKOFF_STARTED)
+    if (change == PF_BACKOFF_POLICY_STARTED)
         pf_log_error("workers keep failing (more than crash_limit %d abnormal exits within "
                      "%g s): respawn delay %lld ms, one fork per delay, doubling after each "
                      "failure up to %g s; last: %s",
                      cfg->workers.crash_limit, cfg->workers.crash_window_ms / 1000.0,
                      (long long)p->backoff.delay_ms, cfg->workers.backoff_max_ms / 1000.0, cause);
-    else if (change == PF_BACKOFF_LONGER)
+    else if (change == PF_BACKOFF_POLICY_LONGER)
         pf_log_error("workers still failing: respawn delay %lld ms; last: %s",
                      (long long)p->backoff.delay_ms, cause);
 }
@@ -223,7 +223,7 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
     bool init_failed = WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT;
     bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     bool young = now_ms - c->started_ms < PF_SUPERVISE_YOUNG_MS;
-    enum pf_backoff_change change;
+    enum pf_backoff_policy_change change;
     char cause[PF_SLOT_REASON_MAX + 128];
 
     /* Workers the master stopped or killed (retired, hung) did not crash. */
@@ -236,8 +236,8 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
         p->broken++;
         snprintf(p->last_broken, sizeof(p->last_broken), "%s", cause);
     }
-    change = pf_backoff_crash(&p->backoff, now_ms);
-    if (change != PF_BACKOFF_SAME)
+    change = pf_backoff_policy_crash(&p->backoff, now_ms);
+    if (change != PF_BACKOFF_POLICY_SAME)
         supervise_log_backoff(p, change, cause);
 }
 
@@ -248,5 +248,5 @@ void pf_supervise_status(const struct pf_supervise *sv, const struct pf_pool *p,
     st->mode = sv->cfg->workers.mode;
     st->max_workers_reached = sv->max_reached;
     st->respawn_backoff_ms = p->backoff.delay_ms;
-    st->crash_exits_recent = pf_backoff_recent(&p->backoff, now_ms);
+    st->crash_exits_recent = pf_backoff_policy_recent(&p->backoff, now_ms);
 }

@@ -27,7 +27,7 @@
 
 struct pf_supervise {
     const struct pf_config *cfg;
-    struct pf_policy_state policy;
+    struct pf_pool_policy_state policy;
     bool at_max;              /* the last tick found every worker busy at max */
     int64_t max_logged_ms;    /* when that was last logged; -1 never */
     uint64_t max_reached;     /* times the pool came to that state */

@@ -3,8 +3,8 @@
 
 #include "pf_signals.h"
 
-bool pf_conn_stop_requested(const struct pf_conn *c)
+bool pf_proto_stop_requested(const struct pf_conn *c)
 {
-    return pf_sig_worker_stop ||
+    return pf_signals_worker_stop ||
            atomic_load_explicit(&c->slot->stop_requested, memory_order_acquire) != 0;
 }

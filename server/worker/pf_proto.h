@@ -32,7 +32,7 @@ struct pf_conn {
     /* Signal mask for waits where the connection is idle between requests
      * (a keep-alive wait): it lets in the signals that stay blocked while
      * a request is in flight (SIGUSR1: reopen the logs now; SIGQUIT only
-     * records the stop order, which pf_conn_stop_requested reports). */
+     * records the stop order, which pf_proto_stop_requested reports). */
     const sigset_t *idle_mask;
 };
 
@@ -60,6 +60,6 @@ void pf_worker_reopen_logs(void);
 
 /* True once the master ordered this worker to stop: reads the flag the
  * master writes in the slot, so it is free to ask on every request. */
-bool pf_conn_stop_requested(const struct pf_conn *c);
+bool pf_proto_stop_requested(const struct pf_conn *c);
 
 #endif

@@ -10,55 +10,9 @@
 #ifndef PF_SCOREBOARD_H
 #define PF_SCOREBOARD_H
 
-#include <stdatomic.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/socket.h>
-#include <sys/types.h>
 
-enum pf_slot_state {
-    PF_SLOT_FREE = 0,  /* no worker */
-    PF_SLOT_STARTING,  /* forked, not yet waiting for clients */
-    PF_SLOT_IDLE,      /* waiting in accept */
-    PF_SLOT_READING,   /* receiving a request */
-    PF_SLOT_WRITING,   /* sending a response */
-    PF_SLOT_KEEPALIVE, /* connection open, waiting for its next request */
-    PF_SLOT_CLOSING,   /* lingering after an error before closing */
-    PF_SLOT_STOPPING,  /* told to stop: finishing gracefully */
-    PF_SLOT_STATE_COUNT
-};
-
-/* Longest request summary kept ("GET /path", protocol-specific). */
-#define PF_SLOT_SUMMARY_MAX 96
-/* Longest reason kept of a worker that could not start. */
-#define PF_SLOT_REASON_MAX 200
-
-const char *pf_slot_state_name(int state);
-
-struct pf_slot {
-    _Atomic int state;            /* enum pf_slot_state */
-    _Atomic pid_t pid;
-    _Atomic unsigned generation;
-    _Atomic int64_t started_ms;   /* wall clock, for humans */
-    _Atomic int64_t busy_since_ms;/* monotonic, start of the current connection */
-    _Atomic uint64_t connections; /* connections served */
-    _Atomic uint64_t requests;    /* messages (echo lines, msg frames) served */
-    _Atomic uint64_t bytes_in;
-    _Atomic uint64_t bytes_out;
-    struct sockaddr_storage client; /* current client, written before BUSY */
-    _Atomic int64_t request_ms;     /* monotonic start of the current request; 0 none */
-    _Atomic int last_status;        /* status of the last response (HTTP); 0 none */
-    /* What the current request is; written by the worker without a lock,
-     * so a reader may see it half-updated: readers copy and terminate it. */
-    char summary[PF_SLOT_SUMMARY_MAX];
-    /* Written by the master (the one field it writes) before it sends
-     * SIGQUIT: lets a busy worker see the stop order without a system
-     * call, while the signal itself stays blocked until it is idle. */
-    _Atomic int stop_requested;
-    /* Why the worker could not start, written just before it exits with
-     * PF_WORKER_EXIT_INIT, so the master can quote it ("" otherwise). */
-    char exit_reason[PF_SLOT_REASON_MAX];
-};
+#include "pf_slot.h"
 
 struct pf_scoreboard {
     struct pf_slot *slots;
@@ -74,33 +28,5 @@ int pf_scoreboard_claim(struct pf_scoreboard *sb);
 
 /* Return a slot to FREE and zero it (master, after reaping its worker). */
 void pf_scoreboard_release(struct pf_scoreboard *sb, int index);
-
-/* Single-writer updates from the worker owning the slot. */
-void pf_slot_set_state(struct pf_slot *s, enum pf_slot_state st);
-void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
-void pf_slot_end_client(struct pf_slot *s);
-void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
-
-/* A request began: its summary (len bytes, cut to fit) and start time. */
-void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len);
-
-/* The request ended with status (0 when the protocol has none). */
-void pf_slot_end_request(struct pf_slot *s, int status);
-
-/* Copy of the summary, NUL-terminated whatever a concurrent writer did. */
-void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX]);
-
-/* The current client as "host:port", "" when the slot serves none (copied
- * first: the worker may be writing it). */
-void pf_slot_read_client(const struct pf_slot *s, char *out, size_t size);
-
-/* The worker could not start, for this reason (cut to fit). */
-void pf_slot_set_exit_reason(struct pf_slot *s, const char *reason);
-
-/* Copy of the exit reason, NUL-terminated (master, after reaping). */
-void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_MAX]);
-
-/* Relaxed read of a slot's state (master side). */
-int pf_slot_get_state(const struct pf_slot *s);
 
 #endif

@@ -207,7 +207,7 @@ static void worker_reopen_log(struct worker *w)
 {
     char err[256];
 
-    pf_sig_reopen = 0;
+    pf_signals_reopen = 0;
     if (pf_log_reopen(err, sizeof(err)) < 0)
         pf_log_error("%s", err);
     if (w->a->proto->reopen)
@@ -226,9 +226,9 @@ static void worker_loop(struct worker *w)
     struct epoll_event ev[2];
 
     for (;;) {
-        if (pf_sig_reopen)
+        if (pf_signals_reopen)
             worker_reopen_log(w);
-        if (pf_sig_worker_stop || w->master_gone) {
+        if (pf_signals_worker_stop || w->master_gone) {
             if (!w->master_gone)
                 worker_drain(w);
             return;

@@ -4,10 +4,10 @@
  * Input: byte 0 picks the size of the error buffer (none, tiny, normal);
  * the rest is one command line as a client sends it (without its "\n").
  * The same rest, cut at its first NUL byte, is also two tokens for
- * pf_ctl_token_equal: the expected one before the NUL, the given one after.
+ * pf_token_equal: the expected one before the NUL, the given one after.
  *
  * Invariants, abort() on any violation:
- *  - pf_ctl_parse returns 0 or -1; on -1 the message is NUL-terminated
+ *  - pf_control_cmd_parse returns 0 or -1; on -1 the message is NUL-terminated
  *    within the buffer, not empty (given room), and one line of printable
  *    text; a line is never read past its length;
  *  - on 0, the command is what docs/control-protocol.md allows: a known
@@ -17,7 +17,7 @@
  *    bytes or spaces, that the line contains;
  *  - a trailing "\r" changes nothing: the line with one added parses to
  *    the same command or the same message;
- *  - pf_ctl_token_equal(expected, given) is strcmp(...) == 0, and never
+ *  - pf_token_equal(expected, given) is strcmp(...) == 0, and never
  *    reads given past its NUL (each token is a heap block of exactly its
  *    size, NUL included).
  */
@@ -52,28 +52,28 @@ static bool line_has(const char *line, size_t len, const char *text)
 }
 
 /* What a successful parse promises about the command. */
-static void check_command(const char *line, size_t len, const struct pf_ctl_cmd *c)
+static void check_command(const char *line, size_t len, const struct pf_control_cmd *c)
 {
     size_t n;
 
-    FUZZ_CHECK((unsigned)c->verb <= PF_CTL_HTTP_GET, "verb out of range");
+    FUZZ_CHECK((unsigned)c->verb <= PF_CONTROL_CMD_HTTP_GET, "verb out of range");
     switch (c->verb) {
-    case PF_CTL_AUTH:
+    case PF_CONTROL_CMD_AUTH:
         n = strnlen(c->token, sizeof(c->token));
-        FUZZ_CHECK(n >= 1 && n <= PF_CTL_TOKEN_MAX, "token length out of range");
+        FUZZ_CHECK(n >= 1 && n <= PF_TOKEN_MAX, "token length out of range");
         FUZZ_CHECK(printable_line(c->token) && !strchr(c->token, ' '), "token not printable");
         FUZZ_CHECK(line_has(line, len, c->token), "token not from the line");
         break;
-    case PF_CTL_SCALE:
+    case PF_CONTROL_CMD_SCALE:
         FUZZ_CHECK(c->relative ? (c->value != 0 && c->value >= -PF_WORKERS_HARD_MAX &&
                                   c->value <= PF_WORKERS_HARD_MAX)
                                : (c->value >= 1 && c->value <= PF_WORKERS_HARD_MAX),
                    "scale value out of range");
         break;
-    case PF_CTL_KILL:
+    case PF_CONTROL_CMD_KILL:
         FUZZ_CHECK(c->pid >= 1, "pid out of range");
         break;
-    case PF_CTL_HTTP_GET:
+    case PF_CONTROL_CMD_HTTP_GET:
         n = strnlen(c->path, sizeof(c->path));
         FUZZ_CHECK(n >= 1 && n < sizeof(c->path) && c->path[0] == '/', "GET path malformed");
         FUZZ_CHECK(printable_line(c->path) && !strchr(c->path, ' '), "GET path not printable");
@@ -87,7 +87,7 @@ static void check_command(const char *line, size_t len, const struct pf_ctl_cmd 
 /* Parse line[0..len) with an error buffer of errlen bytes (exact heap
  * block, NULL for 0) and check the outcome. Returns the result and leaves
  * the command and message in cmd and msg (msg gets "" when none). */
-static int parse_checked(const char *line, size_t len, size_t errlen, struct pf_ctl_cmd *cmd,
+static int parse_checked(const char *line, size_t len, size_t errlen, struct pf_control_cmd *cmd,
                          char *msg, size_t msgsize)
 {
     char *err = errlen ? malloc(errlen) : NULL;
@@ -96,7 +96,7 @@ static int parse_checked(const char *line, size_t len, size_t errlen, struct pf_
     FUZZ_CHECK(errlen == 0 || err != NULL, "out of memory");
     if (err)
         memset(err, 'x', errlen);
-    rc = pf_ctl_parse(line, len, cmd, err, errlen);
+    rc = pf_control_cmd_parse(line, len, cmd, err, errlen);
     FUZZ_CHECK(rc == 0 || rc == -1, "result out of range");
     msg[0] = '\0';
     if (rc == 0)
@@ -114,7 +114,7 @@ static int parse_checked(const char *line, size_t len, size_t errlen, struct pf_
 /* The line, and the line with a "\r" added, give the same outcome. */
 static void check_parse(const uint8_t *data, size_t len, size_t errlen)
 {
-    static struct pf_ctl_cmd a, b;
+    static struct pf_control_cmd a, b;
     static char ma[256], mb[256];
     char *line = fuzz_dup(data, len), *cr = malloc(len + 1);
     int ra, rb;
@@ -133,7 +133,7 @@ static void check_parse(const uint8_t *data, size_t len, size_t errlen)
     free(cr);
 }
 
-/* pf_ctl_token_equal against strcmp, the tokens cut at the first NUL. */
+/* pf_token_equal against strcmp, the tokens cut at the first NUL. */
 static void check_token_equal(const uint8_t *data, size_t len)
 {
     const uint8_t *nul = memchr(data, '\0', len);
@@ -147,9 +147,9 @@ static void check_token_equal(const uint8_t *data, size_t len)
     if (glen)
         memcpy(given, nul + 1, glen);
     given[glen] = '\0';
-    FUZZ_CHECK(pf_ctl_token_equal(expected, given) == (strcmp(expected, given) == 0),
+    FUZZ_CHECK(pf_token_equal(expected, given) == (strcmp(expected, given) == 0),
                "token comparison differs from strcmp");
-    FUZZ_CHECK(pf_ctl_token_equal(expected, expected), "a token differs from itself");
+    FUZZ_CHECK(pf_token_equal(expected, expected), "a token differs from itself");
     free(expected);
     free(given);
 }

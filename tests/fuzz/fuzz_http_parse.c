@@ -62,9 +62,9 @@ static struct scan_answer scan_fed(const char *buf, size_t len, size_t cut, bool
     struct pf_http_scan s;
     size_t have = step ? (len ? 1 : 0) : (cut > 0 && cut < len ? cut : len);
 
-    pf_http_scan_init(&s);
+    pf_http_parse_scan_init(&s);
     for (;;) {
-        a.res = pf_http_head_scan(&s, buf, have, lim, &a.head_len, &a.status);
+        a.res = pf_http_parse_head_scan(&s, buf, have, lim, &a.head_len, &a.status);
         if (a.res != PF_HTTP_SCAN_MORE || have == len)
             break;
         have = step ? have + 1 : len;
@@ -176,7 +176,7 @@ static void check_request(const char *buf, size_t head_len, const struct pf_http
     FUZZ_CHECK(r->head_len == head_len, "head_len not the one given");
     FUZZ_CHECK(r->version == 10 || r->version == 11, "version out of range");
     FUZZ_CHECK((unsigned)r->method < PF_HTTP_METHOD_COUNT, "method out of range");
-    FUZZ_CHECK(pf_http_slice_eq(buf, r->method_text, pf_http_method_name(r->method)),
+    FUZZ_CHECK(pf_http_parse_slice_eq(buf, r->method_text, pf_http_parse_method_name(r->method)),
                "method text is not the method's name");
     FUZZ_CHECK(r->header_count <= l->max_headers, "more header fields than allowed");
     FUZZ_CHECK(r->version == 10 || r->has_host, "HTTP/1.1 without Host accepted");

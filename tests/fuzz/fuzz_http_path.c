@@ -13,7 +13,7 @@
  *    and walking it segment by segment from a root never climbs above it;
  *  - status, name and dir_slash equal those of the model below, a segment
  *    stack written for clarity rather than speed;
- *  - pf_http_percent_decode equals the model's decoder, and decoding in
+ *  - pf_http_path_percent_decode equals the model's decoder, and decoding in
  *    place (dst == src) gives the same bytes.
  * The output buffer is a heap block of exactly the size passed, so any
  * write past it is an AddressSanitizer report.
@@ -193,7 +193,7 @@ static void check_normalize(const char *path, size_t len, size_t out_size)
     free(out);
 }
 
-/* pf_http_percent_decode against the model's decoder, out of place and
+/* pf_http_path_percent_decode against the model's decoder, out of place and
  * in place. */
 static void check_decode(const uint8_t *data, size_t len)
 {
@@ -206,12 +206,12 @@ static void check_decode(const uint8_t *data, size_t len)
         if (!model_decode_one(src, len, &i, &model[mlen++]))
             mrc = -1;
     }
-    rc = pf_http_percent_decode(src, len, dst, &out_len);
+    rc = pf_http_path_percent_decode(src, len, dst, &out_len);
     FUZZ_CHECK(rc == mrc, "decode status differs from the model");
     if (rc == 0)
         FUZZ_CHECK(out_len == mlen && memcmp(dst, model, mlen) == 0,
                    "decoded bytes differ from the model");
-    rc_in = pf_http_percent_decode(src, len, src, &in_len);
+    rc_in = pf_http_path_percent_decode(src, len, src, &in_len);
     FUZZ_CHECK(rc_in == rc, "in-place decode status differs");
     if (rc == 0)
         FUZZ_CHECK(in_len == out_len && memcmp(src, dst, in_len) == 0,

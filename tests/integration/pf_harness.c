@@ -1303,7 +1303,7 @@ int pf_h_send(int fd, const void *buf, size_t len)
     enum pf_io io = pf_net_send_all(fd, buf, len, PF_H_IO_MS);
 
     if (io != PF_IO_OK) {
-        pf_h_note("send of %zu bytes: %s (%s)", len, pf_io_name(io), strerror(errno));
+        pf_h_note("send of %zu bytes: %s (%s)", len, pf_net_io_name(io), strerror(errno));
         return -1;
     }
     return 0;
@@ -1315,7 +1315,7 @@ int pf_h_recv(int fd, void *buf, size_t len)
     enum pf_io io = pf_net_recv_exact(fd, buf, len, PF_H_IO_MS, &got);
 
     if (io != PF_IO_OK) {
-        pf_h_note("receive: got %zu of %zu bytes: %s (%s)", got, len, pf_io_name(io),
+        pf_h_note("receive: got %zu of %zu bytes: %s (%s)", got, len, pf_net_io_name(io),
                   io == PF_IO_ERROR ? strerror(errno) : "-");
         return -1;
     }
@@ -1577,7 +1577,7 @@ static int h_http_read_head(int fd, struct pf_h_http *r, int64_t deadline)
         io = pf_net_recv_exact_until(fd, r->head + r->head_len, 1, deadline, &got);
         if (io != PF_IO_OK) {
             r->head[r->head_len] = '\0';
-            pf_h_note("response head: %s after %zu bytes: \"%s\"", pf_io_name(io), r->head_len,
+            pf_h_note("response head: %s after %zu bytes: \"%s\"", pf_net_io_name(io), r->head_len,
                       r->head);
             return -1;
         }
@@ -1602,7 +1602,7 @@ static int h_http_read_to_eof(int fd, struct pf_h_http *r, int64_t deadline)
         if (io == PF_IO_EOF)
             return 0;
         if (io != PF_IO_OK || r->body_len > PF_H_HTTP_BODY_MAX) {
-            pf_h_note("body to EOF: %s after %zu bytes", pf_io_name(io), r->body_len);
+            pf_h_note("body to EOF: %s after %zu bytes", pf_net_io_name(io), r->body_len);
             return -1;
         }
         if (r->body_len == cap) {
@@ -1638,7 +1638,7 @@ static int h_http_read_body(int fd, bool no_body, struct pf_h_http *r, int64_t d
     io = pf_net_recv_exact_until(fd, r->body, (size_t)r->content_length, deadline, &got);
     r->body_len = got;
     if (io != PF_IO_OK) {
-        pf_h_note("body: %s after %zu of %lld bytes", pf_io_name(io), got, r->content_length);
+        pf_h_note("body: %s after %zu of %lld bytes", pf_net_io_name(io), got, r->content_length);
         return -1;
     }
     return 0;

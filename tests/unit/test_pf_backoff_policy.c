@@ -23,10 +23,10 @@ enum op {
 struct step {
     int64_t t;
     enum op op;
-    enum pf_backoff_change change; /* reported by CRASH or TICK */
+    enum pf_backoff_policy_change change; /* reported by CRASH or TICK */
     int64_t delay;                 /* delay in force after the step */
     int may_fork;                  /* at t, after the step: 1, 0, or ANY */
-    int64_t wait;                  /* pf_backoff_wait_ms at t (-1: none), or ANY */
+    int64_t wait;                  /* pf_backoff_policy_wait_ms at t (-1: none), or ANY */
     int recent;                    /* crashes within the window at t, or ANY */
 };
 
@@ -38,10 +38,10 @@ struct sequence {
     size_t n;
 };
 
-#define SAME PF_BACKOFF_SAME
-#define STARTED PF_BACKOFF_STARTED
-#define LONGER PF_BACKOFF_LONGER
-#define RECOVERED PF_BACKOFF_RECOVERED
+#define SAME PF_BACKOFF_POLICY_SAME
+#define STARTED PF_BACKOFF_POLICY_STARTED
+#define LONGER PF_BACKOFF_POLICY_LONGER
+#define RECOVERED PF_BACKOFF_POLICY_RECOVERED
 
 /* limit 3 in 10 s, max 8 s: a crash loop, its doubling, its cap, its end. */
 static const struct step crash_loop[] = {
@@ -115,14 +115,14 @@ static const struct sequence sequences[] = {
 };
 
 /* Run one step; the change it reported. */
-static enum pf_backoff_change run_step(struct pf_backoff *b, const struct step *s)
+static enum pf_backoff_policy_change run_step(struct pf_backoff_policy *b, const struct step *s)
 {
     switch (s->op) {
-    case CRASH: return pf_backoff_crash(b, s->t);
-    case TICK: return pf_backoff_tick(b, s->t);
+    case CRASH: return pf_backoff_policy_crash(b, s->t);
+    case TICK: return pf_backoff_policy_tick(b, s->t);
     case FORK:
-        assert_true(pf_backoff_may_fork(b, s->t));
-        pf_backoff_forked(b, s->t);
+        assert_true(pf_backoff_policy_may_fork(b, s->t));
+        pf_backoff_policy_forked(b, s->t);
         return SAME;
     case LOOK: break;
     }
@@ -130,16 +130,16 @@ static enum pf_backoff_change run_step(struct pf_backoff *b, const struct step *
 }
 
 /* The state after a step against the table; a message on mismatch. */
-static void check_step(const struct sequence *q, size_t i, const struct pf_backoff *b,
-                       enum pf_backoff_change change)
+static void check_step(const struct sequence *q, size_t i, const struct pf_backoff_policy *b,
+                       enum pf_backoff_policy_change change)
 {
     const struct step *s = &q->steps[i];
-    int may = pf_backoff_may_fork(b, s->t);
-    int64_t wait = pf_backoff_wait_ms(b, s->t);
-    int recent = pf_backoff_recent(b, s->t);
+    int may = pf_backoff_policy_may_fork(b, s->t);
+    int64_t wait = pf_backoff_policy_wait_ms(b, s->t);
+    int recent = pf_backoff_policy_recent(b, s->t);
 
     if (change != s->change || b->delay_ms != s->delay ||
-        pf_backoff_running(b) != (s->delay > 0) || (s->may_fork != ANY && may != s->may_fork) ||
+        pf_backoff_policy_running(b) != (s->delay > 0) || (s->may_fork != ANY && may != s->may_fork) ||
         (s->wait != ANY && wait != s->wait) || (s->recent != ANY && recent != s->recent))
         fail_msg("%s, step %zu (t=%lld): change %d delay %lld may_fork %d wait %lld recent %d; "
                  "expected %d %lld %d %lld %d",
@@ -153,12 +153,12 @@ static void test_sequences(void **state)
     (void)state;
     for (size_t k = 0; k < sizeof(sequences) / sizeof(sequences[0]); k++) {
         const struct sequence *q = &sequences[k];
-        struct pf_backoff b;
+        struct pf_backoff_policy b;
 
-        assert_int_equal(pf_backoff_init(&b, q->limit, q->window, q->max), 0);
+        assert_int_equal(pf_backoff_policy_init(&b, q->limit, q->window, q->max), 0);
         for (size_t i = 0; i < q->n; i++)
             check_step(q, i, &b, run_step(&b, &q->steps[i]));
-        pf_backoff_free(&b);
+        pf_backoff_policy_free(&b);
     }
 }
 
@@ -167,22 +167,22 @@ static void test_sequences(void **state)
  * the fork count stays small, and the delay stops at the cap. */
 static void test_fork_rate_bounded(void **state)
 {
-    struct pf_backoff b;
+    struct pf_backoff_policy b;
     int forks = 0;
 
     (void)state;
-    assert_int_equal(pf_backoff_init(&b, 5, 10000, 4000), 0);
+    assert_int_equal(pf_backoff_policy_init(&b, 5, 10000, 4000), 0);
     for (int64_t t = 0; t < 60000; t += 10) {
-        if (!pf_backoff_may_fork(&b, t))
+        if (!pf_backoff_policy_may_fork(&b, t))
             continue;
-        pf_backoff_forked(&b, t);
+        pf_backoff_policy_forked(&b, t);
         forks++;
-        pf_backoff_crash(&b, t + 5); /* it dies at once */
+        pf_backoff_policy_crash(&b, t + 5); /* it dies at once */
     }
     /* 6 before the backoff starts, then 1 s, 2 s, 4 s, and 4 s apart. */
     assert_true(forks <= 6 + 3 + 60 / 4);
     assert_int_equal(b.delay_ms, 4000);
-    pf_backoff_free(&b);
+    pf_backoff_policy_free(&b);
 }
 
 int main(void)

@@ -74,7 +74,7 @@ static void fixed_workers(struct pf_status_worker w[2])
 static json_t *round_trip(json_t *j)
 {
     size_t len = 0;
-    char *line = pf_ctl_dump_line(j, &len);
+    char *line = pf_control_render_line(j, &len);
     json_error_t e;
     json_t *back;
 
@@ -114,7 +114,7 @@ static void test_status_top(void **state)
 
     (void)state;
     fixed_status(&st);
-    j = round_trip(pf_ctl_render_status(&st));
+    j = round_trip(pf_control_render_status(&st));
     unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o !}", "ok",
            &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
            "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping",
@@ -145,7 +145,7 @@ static void test_status_workers(void **state)
 
     (void)state;
     fixed_status(&st);
-    j = round_trip(pf_ctl_render_status(&st));
+    j = round_trip(pf_control_render_status(&st));
     unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
            "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle, "busy",
            &busy, "starting", &starting, "keepalive", &keepalive, "stopping", &stopping,
@@ -175,7 +175,7 @@ static void test_status_totals(void **state)
 
     (void)state;
     fixed_status(&st);
-    j = round_trip(pf_ctl_render_status(&st));
+    j = round_trip(pf_control_render_status(&st));
     unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I !}}", "totals",
            "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
@@ -207,7 +207,7 @@ static void test_status_strings(void **state)
     st.version = "1.0 \"beta\"\n\\";
     st.protocol = NULL;
     st.stopping = true;
-    j = round_trip(pf_ctl_render_status(&st));
+    j = round_trip(pf_control_render_status(&st));
     assert_string_equal(json_string_value(json_object_get(j, "version")), "1.0 \"beta\"\n\\");
     assert_true(json_is_null(json_object_get(j, "protocol")));
     assert_true(json_is_true(json_object_get(j, "stopping")));
@@ -228,7 +228,7 @@ static void test_workers_busy(void **state)
 
     (void)state;
     fixed_workers(w);
-    j = round_trip(pf_ctl_render_workers(w, 2));
+    j = round_trip(pf_control_render_workers(w, 2));
     unpack(j, "{s:b, s:o !}", "ok", &ok, "workers", &list);
     assert_true(ok);
     assert_int_equal(json_array_size(list), 2);
@@ -262,7 +262,7 @@ static void test_workers_nulls(void **state)
 
     (void)state;
     fixed_workers(w);
-    j = round_trip(pf_ctl_render_workers(w, 2));
+    j = round_trip(pf_control_render_workers(w, 2));
     idle = json_array_get(json_object_get(j, "workers"), 1);
     assert_int_equal(json_integer_value(json_object_get(idle, "slot")), 5);
     assert_string_equal(json_string_value(json_object_get(idle, "state")), "idle");
@@ -280,12 +280,12 @@ static void test_workers_edge(void **state)
     json_t *j;
 
     (void)state;
-    j = round_trip(pf_ctl_render_workers(NULL, 0));
+    j = round_trip(pf_control_render_workers(NULL, 0));
     assert_int_equal(json_array_size(json_object_get(j, "workers")), 0);
     json_decref(j);
     fixed_workers(w);
     snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /caf\xe9");
-    j = round_trip(pf_ctl_render_workers(w, 1));
+    j = round_trip(pf_control_render_workers(w, 1));
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(json_object_get(j, "workers"), 0),
                                           "request")),
@@ -301,7 +301,7 @@ static json_t *config_reply(void)
     pf_config_defaults(&c);
     c.workers.graceful_timeout_ms = 500;
     c.http.keepalive_timeout_ms = 100;
-    return round_trip(pf_ctl_render_config(&c));
+    return round_trip(pf_control_render_config(&c));
 }
 
 /* Numbers as integers, durations in seconds, the log level by name. */
@@ -396,7 +396,7 @@ static void test_config_text(void **state)
     (void)state;
     pf_config_defaults(&c);
     c.http.keepalive_timeout_ms = 100;
-    line = pf_ctl_dump_line(pf_ctl_render_config(&c), NULL);
+    line = pf_control_render_line(pf_control_render_config(&c), NULL);
     assert_non_null(line);
     assert_non_null(strstr(line, "\"keepalive_timeout\":0.1,"));
     assert_non_null(strstr(line, "\"graceful_timeout\":30.0,"));
@@ -411,7 +411,7 @@ static void test_error(void **state)
     int ok;
 
     (void)state;
-    j = round_trip(pf_ctl_render_error("scale: \"x\"\nbad"));
+    j = round_trip(pf_control_render_error("scale: \"x\"\nbad"));
     unpack(j, "{s:b, s:s !}", "ok", &ok, "error", &msg);
     assert_false(ok);
     assert_string_equal(msg, "scale: \"x\"\nbad");
@@ -427,18 +427,18 @@ static void test_ok(void **state)
     int ok;
 
     (void)state;
-    j = round_trip(pf_ctl_render_ok(NULL));
+    j = round_trip(pf_control_render_ok(NULL));
     unpack(j, "{s:b !}", "ok", &ok);
     assert_true(ok);
     json_decref(j);
-    j = round_trip(pf_ctl_render_ok(json_pack("{s:i, s:s, s:b}", "target", 6, "note", "é",
+    j = round_trip(pf_control_render_ok(json_pack("{s:i, s:s, s:b}", "target", 6, "note", "é",
                                               "ok", 0)));
     unpack(j, "{s:b, s:I, s:s !}", "ok", &ok, "target", &target, "note", &note);
     assert_true(ok);
     assert_int_equal(target, 6);
     assert_string_equal(note, "é");
     json_decref(j);
-    assert_null(pf_ctl_render_ok(json_integer(1)));
+    assert_null(pf_control_render_ok(json_integer(1)));
 }
 
 /* A reload's reply: the generation and both lists, in this order, on the
@@ -454,13 +454,13 @@ static void test_reload(void **state)
     snprintf(rep.applied.name[rep.applied.n++], PF_CONFIG_NAME_LEN, "listen");
     snprintf(rep.applied.name[rep.applied.n++], PF_CONFIG_NAME_LEN, "http.root");
     snprintf(rep.restart.name[rep.restart.n++], PF_CONFIG_NAME_LEN, "workers.max");
-    line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
+    line = pf_control_render_line(pf_control_render_reload(&rep), &len);
     assert_non_null(line);
     assert_string_equal(line, "{\"ok\":true,\"generation\":3,\"changed\":[\"listen\","
                               "\"http.root\"],\"restart_required\":[\"workers.max\"]}\n");
     free(line);
     rep = (struct pf_status_reload){.generation = 2};
-    line = pf_ctl_dump_line(pf_ctl_render_reload(&rep), &len);
+    line = pf_control_render_line(pf_control_render_reload(&rep), &len);
     assert_string_equal(line, "{\"ok\":true,\"generation\":2,\"changed\":[],"
                               "\"restart_required\":[]}\n");
     free(line);
@@ -473,12 +473,12 @@ static void test_dump_line(void **state)
     char *line;
 
     (void)state;
-    line = pf_ctl_dump_line(json_pack("{s:s, s:[i,i]}", "a", "x\ny", "b", 1, 2), &len);
+    line = pf_control_render_line(json_pack("{s:s, s:[i,i]}", "a", "x\ny", "b", 1, 2), &len);
     assert_non_null(line);
     assert_string_equal(line, "{\"a\":\"x\\ny\",\"b\":[1,2]}\n");
     assert_int_equal(len, strlen(line));
     free(line);
-    assert_null(pf_ctl_dump_line(NULL, &len));
+    assert_null(pf_control_render_line(NULL, &len));
 }
 
 /* One sample of the exposition: name, labels as written, value text. */
@@ -623,7 +623,7 @@ static void render_fixed(struct exposition *x, struct pf_status *st)
     char *text;
 
     fixed_workers(w);
-    text = pf_metrics_render(st, w, 2, &len);
+    text = pf_control_render_metrics(st, w, 2, &len);
     assert_non_null(text);
     parse_exposition(x, text, len);
     free(text);
@@ -703,7 +703,7 @@ static void test_metrics_empty(void **state)
     (void)state;
     fixed_status(&st);
     memset(st.exits_by_signal, 0, sizeof(st.exits_by_signal));
-    text = pf_metrics_render(&st, NULL, 0, &len);
+    text = pf_control_render_metrics(&st, NULL, 0, &len);
     assert_non_null(text);
     parse_exposition(&x, text, len);
     free(text);

@@ -25,7 +25,7 @@ static int parse_exact(const char *s, time_t *t)
 
     assert_non_null(copy);
     memcpy(copy, s, len);
-    rc = pf_http_date_parse(copy, len, t);
+    rc = pf_http_cond_date_parse(copy, len, t);
     free(copy);
     return rc;
 }
@@ -67,7 +67,7 @@ static void test_date_round_trip(void **state)
         char out[PF_HTTP_DATE_LEN + 1];
         time_t t = 12345;
 
-        pf_http_date_format(c->t, out);
+        pf_http_cond_date_format(c->t, out);
         assert_string_equal(out, c->imf);
         assert_int_equal(parse_exact(c->imf, &t), 0);
         assert_int_equal(t, c->t);
@@ -180,7 +180,7 @@ static void test_date_embedded_nul(void **state)
     time_t t;
 
     (void)state;
-    assert_int_equal(pf_http_date_parse(s, sizeof(s) - 1, &t), -1);
+    assert_int_equal(pf_http_cond_date_parse(s, sizeof(s) - 1, &t), -1);
 }
 
 /* Years outside 0000-9999 are clamped when formatting. */
@@ -189,17 +189,17 @@ static void test_date_format_clamp(void **state)
     char out[PF_HTTP_DATE_LEN + 1];
 
     (void)state;
-    pf_http_date_format((time_t)253402300799, out);
+    pf_http_cond_date_format((time_t)253402300799, out);
     assert_string_equal(out, "Fri, 31 Dec 9999 23:59:59 GMT");
-    pf_http_date_format((time_t)253402300800, out);
+    pf_http_cond_date_format((time_t)253402300800, out);
     assert_string_equal(out, "Fri, 31 Dec 9999 23:59:59 GMT");
-    pf_http_date_format((time_t)INT64_MAX, out);
+    pf_http_cond_date_format((time_t)INT64_MAX, out);
     assert_string_equal(out, "Fri, 31 Dec 9999 23:59:59 GMT");
-    pf_http_date_format((time_t)-62167219200, out);
+    pf_http_cond_date_format((time_t)-62167219200, out);
     assert_string_equal(out, "Sat, 01 Jan 0000 00:00:00 GMT");
-    pf_http_date_format((time_t)-62167219201, out);
+    pf_http_cond_date_format((time_t)-62167219201, out);
     assert_string_equal(out, "Sat, 01 Jan 0000 00:00:00 GMT");
-    pf_http_date_format((time_t)INT64_MIN, out);
+    pf_http_cond_date_format((time_t)INT64_MIN, out);
     assert_string_equal(out, "Sat, 01 Jan 0000 00:00:00 GMT");
 }
 
@@ -225,7 +225,7 @@ static void test_date_round_trip_random(void **state)
         char out[PF_HTTP_DATE_LEN + 1];
         time_t back;
 
-        pf_http_date_format(t, out);
+        pf_http_cond_date_format(t, out);
         assert_int_equal(strlen(out), PF_HTTP_DATE_LEN);
         assert_int_equal(parse_exact(out, &back), 0);
         assert_int_equal(back, t);
@@ -239,19 +239,19 @@ static void test_etag(void **state)
     char out[PF_HTTP_ETAG_MAX];
 
     (void)state;
-    assert_int_equal(pf_http_etag(out, sizeof(out), 0x5f3a, &ts), 23);
+    assert_int_equal(pf_http_cond_etag(out, sizeof(out), 0x5f3a, &ts), 23);
     assert_string_equal(out, "\"5f3a-17c3b2a9e1c4d2a0\"");
     ts.tv_nsec++;
-    assert_int_equal(pf_http_etag(out, sizeof(out), 0x5f3a, &ts), 23);
+    assert_int_equal(pf_http_cond_etag(out, sizeof(out), 0x5f3a, &ts), 23);
     assert_string_equal(out, "\"5f3a-17c3b2a9e1c4d2a1\"");
     ts = (struct timespec){.tv_sec = 0, .tv_nsec = 0};
-    assert_int_equal(pf_http_etag(out, sizeof(out), 0, &ts), 5);
+    assert_int_equal(pf_http_cond_etag(out, sizeof(out), 0, &ts), 5);
     assert_string_equal(out, "\"0-0\"");
     ts = (struct timespec){.tv_sec = 1, .tv_nsec = 1};
-    assert_int_equal(pf_http_etag(out, sizeof(out), 255, &ts), 13);
+    assert_int_equal(pf_http_cond_etag(out, sizeof(out), 255, &ts), 13);
     assert_string_equal(out, "\"ff-3b9aca01\"");
     ts = (struct timespec){.tv_sec = 9223372036, .tv_nsec = 854775807};
-    assert_int_equal(pf_http_etag(out, sizeof(out), OFF_MAX, &ts), 35);
+    assert_int_equal(pf_http_cond_etag(out, sizeof(out), OFF_MAX, &ts), 35);
     assert_string_equal(out, "\"7fffffffffffffff-7fffffffffffffff\"");
 }
 
@@ -263,11 +263,11 @@ static void test_etag_small_buffer(void **state)
 
     (void)state;
     memset(out, 'x', sizeof(out));
-    assert_int_equal(pf_http_etag(out, 13, 255, &ts), 0);
+    assert_int_equal(pf_http_cond_etag(out, 13, 255, &ts), 0);
     assert_string_equal(out, "");
-    assert_int_equal(pf_http_etag(out, 14, 255, &ts), 13);
+    assert_int_equal(pf_http_cond_etag(out, 14, 255, &ts), 13);
     assert_string_equal(out, "\"ff-3b9aca01\"");
-    assert_int_equal(pf_http_etag(out, 0, 255, &ts), 0);
+    assert_int_equal(pf_http_cond_etag(out, 0, 255, &ts), 0);
 }
 
 /* A conditional request and whether it must be answered 304. */
@@ -338,7 +338,7 @@ static void test_not_modified(void **state)
         assert_non_null(ims);
         memcpy(inm, c->inm, inm_len);
         memcpy(ims, c->ims, ims_len);
-        got = pf_http_not_modified(inm, inm_len, ims, ims_len, c->etag, c->mtime);
+        got = pf_http_cond_not_modified(inm, inm_len, ims, ims_len, c->etag, c->mtime);
         free(inm);
         free(ims);
         if (got != c->expect)
@@ -447,7 +447,7 @@ static enum pf_http_range eval_case(const struct range_case *c, const char *etag
     assert_non_null(if_range);
     memcpy(range, c->range, rlen);
     memcpy(if_range, c->if_range, ilen);
-    got = pf_http_range_eval(range, rlen, if_range, ilen, etag, M_1994, c->size, first, last);
+    got = pf_http_cond_range(range, rlen, if_range, ilen, etag, M_1994, c->size, first, last);
     free(range);
     free(if_range);
     return got;
@@ -509,12 +509,12 @@ static void test_random_inputs(void **state)
             s[k] = alphabet[rand_next(&seed) % (sizeof(alphabet) - 1)];
         if (len > 6 && rand_next(&seed) % 2)
             memcpy(s, "bytes=", 6);
-        if (pf_http_range_eval(s, len, NULL, 0, ETAG, M_1994, size, &first, &last) == OK)
+        if (pf_http_cond_range(s, len, NULL, 0, ETAG, M_1994, size, &first, &last) == OK)
             assert_true(first >= 0 && first <= last && last < size);
-        (void)pf_http_range_eval(s, len, s, len, ETAG, M_1994, size, &first, &last);
-        (void)pf_http_date_parse(s, len, &t);
-        (void)pf_http_not_modified(s, len, s, len, ETAG, M_1994);
-        (void)pf_http_not_modified(NULL, 0, s, len, ETAG, M_1994);
+        (void)pf_http_cond_range(s, len, s, len, ETAG, M_1994, size, &first, &last);
+        (void)pf_http_cond_date_parse(s, len, &t);
+        (void)pf_http_cond_not_modified(s, len, s, len, ETAG, M_1994);
+        (void)pf_http_cond_not_modified(NULL, 0, s, len, ETAG, M_1994);
         free(s);
     }
 }

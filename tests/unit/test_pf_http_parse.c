@@ -52,8 +52,8 @@ static int run_head(const char *buf, size_t len, const struct pf_http_limits *li
     char *copy = dup_exact(buf, len);
     enum pf_http_scan_result r;
 
-    pf_http_scan_init(&s);
-    r = pf_http_head_scan(&s, copy, len, lim, head_len, &status);
+    pf_http_parse_scan_init(&s);
+    r = pf_http_parse_head_scan(&s, copy, len, lim, head_len, &status);
     if (r == PF_HTTP_SCAN_DONE) {
         assert_true(*head_len <= len);
         status = pf_http_parse(copy, *head_len, lim, req, reason);
@@ -189,7 +189,7 @@ static void test_valid_cases(void **state)
         assert_int_equal(req.head_len, c->len);
         assert_int_equal(req.method, c->method);
         assert_int_equal(req.version, c->version);
-        expect_slice(c->raw, req.method_text, pf_http_method_name(c->method));
+        expect_slice(c->raw, req.method_text, pf_http_parse_method_name(c->method));
         expect_slice(c->raw, req.path, c->path);
         expect_slice(c->raw, req.query, c->query);
         expect_slice(c->raw, req.host, c->host);
@@ -555,11 +555,11 @@ static enum pf_http_scan_result trickle(const char *buf, size_t len,
     struct pf_http_scan s;
     enum pf_http_scan_result r = PF_HTTP_SCAN_MORE;
 
-    pf_http_scan_init(&s);
+    pf_http_parse_scan_init(&s);
     for (*at = 1; *at <= len; (*at)++) {
         char *copy = dup_exact(buf, *at);
 
-        r = pf_http_head_scan(&s, copy, *at, lim, head_len, status);
+        r = pf_http_parse_head_scan(&s, copy, *at, lim, head_len, status);
         free(copy);
         if (r != PF_HTTP_SCAN_MORE)
             return r;
@@ -650,10 +650,10 @@ static void test_scan_byte_by_byte(void **state)
                          PF_HTTP_SCAN_DONE);
         assert_int_equal(at, c->len);
         assert_int_equal(head_len, c->len);
-        pf_http_scan_init(&s);
-        assert_int_equal(pf_http_head_scan(&s, c->raw, c->len, &LIM, &head_len, &status),
+        pf_http_parse_scan_init(&s);
+        assert_int_equal(pf_http_parse_head_scan(&s, c->raw, c->len, &LIM, &head_len, &status),
                          PF_HTTP_SCAN_DONE);
-        assert_int_equal(pf_http_head_scan(&s, c->raw, c->len, &LIM, &again, &status),
+        assert_int_equal(pf_http_parse_head_scan(&s, c->raw, c->len, &LIM, &again, &status),
                          PF_HTTP_SCAN_DONE);
         assert_int_equal(again, head_len);
     }
@@ -944,8 +944,8 @@ static void fuzz_one(uint64_t *rng, const char *buf, size_t len, bool pieces)
     int status = 0, status2 = 0, st;
     enum pf_http_scan_result r, r2 = PF_HTTP_SCAN_MORE;
 
-    pf_http_scan_init(&s);
-    r = pf_http_head_scan(&s, buf, len, &lim, &head_len, &status);
+    pf_http_parse_scan_init(&s);
+    r = pf_http_parse_head_scan(&s, buf, len, &lim, &head_len, &status);
     if (r == PF_HTTP_SCAN_DONE) {
         assert_true(head_len <= len && head_len >= 4);
         st = pf_http_parse(buf, head_len, &lim, &req, &reason);
@@ -957,11 +957,11 @@ static void fuzz_one(uint64_t *rng, const char *buf, size_t len, bool pieces)
                 st == 505);
     if (!pieces)
         return;
-    pf_http_scan_init(&s);
+    pf_http_parse_scan_init(&s);
     while (r2 == PF_HTTP_SCAN_MORE && at < len) {
         at += 1 + rng_next(rng) % 7;
         at = at > len ? len : at;
-        r2 = pf_http_head_scan(&s, buf, at, &lim, &head2, &status2);
+        r2 = pf_http_parse_head_scan(&s, buf, at, &lim, &head2, &status2);
     }
     assert_int_equal(r2, r);
     assert_int_equal(r == PF_HTTP_SCAN_DONE ? head2 : (size_t)status2,
@@ -1005,16 +1005,16 @@ static void test_helpers(void **state)
     struct pf_http_slice s = {1, 10};
 
     (void)state;
-    assert_string_equal(pf_http_method_name(PF_HTTP_GET), "GET");
-    assert_string_equal(pf_http_method_name(PF_HTTP_PATCH), "PATCH");
-    assert_string_equal(pf_http_method_name(PF_HTTP_METHOD_COUNT), "UNKNOWN");
-    assert_true(pf_http_slice_eq(buf, s, "keep-alive"));
-    assert_true(pf_http_slice_eq(buf, s, "KEEP-ALIVE"));
-    assert_false(pf_http_slice_eq(buf, s, "keep-aliv"));
-    assert_false(pf_http_slice_eq(buf, s, "keep-alivey"));
+    assert_string_equal(pf_http_parse_method_name(PF_HTTP_GET), "GET");
+    assert_string_equal(pf_http_parse_method_name(PF_HTTP_PATCH), "PATCH");
+    assert_string_equal(pf_http_parse_method_name(PF_HTTP_METHOD_COUNT), "UNKNOWN");
+    assert_true(pf_http_parse_slice_eq(buf, s, "keep-alive"));
+    assert_true(pf_http_parse_slice_eq(buf, s, "KEEP-ALIVE"));
+    assert_false(pf_http_parse_slice_eq(buf, s, "keep-aliv"));
+    assert_false(pf_http_parse_slice_eq(buf, s, "keep-alivey"));
     s.len = 0;
-    assert_true(pf_http_slice_eq(buf, s, ""));
-    assert_false(pf_http_slice_eq(buf, s, "k"));
+    assert_true(pf_http_parse_slice_eq(buf, s, ""));
+    assert_false(pf_http_parse_slice_eq(buf, s, "k"));
 }
 
 int main(void)

@@ -203,22 +203,22 @@ static void test_percent_decode(void **state)
     size_t n = 99;
 
     (void)state;
-    assert_int_equal(pf_http_percent_decode("a%41%7a%7E", 10, buf, &n), 0);
+    assert_int_equal(pf_http_path_percent_decode("a%41%7a%7E", 10, buf, &n), 0);
     assert_int_equal(n, 4);
     assert_memory_equal(buf, "aAz~", 4);
     strcpy(buf, "%2f%2F/x%20");
-    assert_int_equal(pf_http_percent_decode(buf, strlen(buf), buf, &n), 0);
+    assert_int_equal(pf_http_path_percent_decode(buf, strlen(buf), buf, &n), 0);
     assert_int_equal(n, 5);
     assert_memory_equal(buf, "///x ", 5);
-    assert_int_equal(pf_http_percent_decode("", 0, buf, &n), 0);
+    assert_int_equal(pf_http_path_percent_decode("", 0, buf, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(pf_http_percent_decode("%00", 3, buf, &n), -1);
-    assert_int_equal(pf_http_percent_decode("a\0", 2, buf, &n), -1);
-    assert_int_equal(pf_http_percent_decode("%4", 2, buf, &n), -1);
-    assert_int_equal(pf_http_percent_decode("%41", 2, buf, &n), -1);
-    assert_int_equal(pf_http_percent_decode("%g1", 3, buf, &n), -1);
-    assert_int_equal(pf_http_percent_decode("%1g", 3, buf, &n), -1);
-    assert_int_equal(pf_http_percent_decode("%", 1, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("%00", 3, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("a\0", 2, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("%4", 2, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("%41", 2, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("%g1", 3, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("%1g", 3, buf, &n), -1);
+    assert_int_equal(pf_http_path_percent_decode("%", 1, buf, &n), -1);
 }
 
 /* Pieces the random paths are made of: separators, dots, escapes of

@@ -110,11 +110,11 @@ static void test_unset_or_empty_does_nothing(void **state)
     unsetenv("NOTIFY_SOCKET");
     assert_false(pf_notify_enabled());
     assert_int_equal(pf_notify("READY=1"), 0);
-    assert_int_equal(pf_notifyf("STATUS=%d", 1), 0);
+    assert_int_equal(pf_notify_printf("STATUS=%d", 1), 0);
     assert_int_equal(setenv("NOTIFY_SOCKET", "", 1), 0);
     assert_false(pf_notify_enabled());
     assert_int_equal(pf_notify("READY=1"), 0);
-    assert_int_equal(pf_notifyf("STATUS=%d", 2), 0);
+    assert_int_equal(pf_notify_printf("STATUS=%d", 2), 0);
     expect_nothing(f);
 }
 
@@ -172,7 +172,7 @@ static void test_malformed_or_absent(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
-/* pf_notifyf formats, and cuts a state beyond 4 KiB to 4 KiB. */
+/* pf_notify_printf formats, and cuts a state beyond 4 KiB to 4 KiB. */
 static void test_notifyf(void **state)
 {
     struct fixture *f = *state;
@@ -183,10 +183,10 @@ static void test_notifyf(void **state)
     snprintf(f->path, sizeof(f->path), "%s/notify", f->dir);
     listen_at(f);
     assert_int_equal(setsockopt(f->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)), 0);
-    assert_int_equal(pf_notifyf("MAINPID=%d\nSTATUS=%s, %u workers", 42, "ready", 4u), 1);
+    assert_int_equal(pf_notify_printf("MAINPID=%d\nSTATUS=%s, %u workers", 42, "ready", 4u), 1);
     expect_datagram(f, short_text, strlen(short_text));
     memset(big, 'x', sizeof(big) - 1);
-    assert_int_equal(pf_notifyf("STATUS=%s", big), 1);
+    assert_int_equal(pf_notify_printf("STATUS=%s", big), 1);
     memcpy(want, "STATUS=", 7);
     memcpy(want + 7, big, 4096 - 7);
     expect_datagram(f, want, 4096);

@@ -37,7 +37,7 @@ struct tick_case {
     struct policy_cfg cfg;
     int target;                  /* the operator's (static mode) */
     int rate_in;                 /* the spawn rate before the tick */
-    struct pf_policy_counts n;   /* alive, active, spare */
+    struct pf_pool_policy_counts n;   /* alive, active, spare */
     int spawn, retire;
     bool max_reached;
     int rate_out;
@@ -76,11 +76,11 @@ static void test_tick_table(void **state)
     for (size_t i = 0; i < sizeof(tick_cases) / sizeof(tick_cases[0]); i++) {
         const struct tick_case *t = &tick_cases[i];
         struct pf_config c;
-        struct pf_policy_state st = {.spawn_rate = t->rate_in, .next_tick_ms = 0};
-        struct pf_policy_decision d;
+        struct pf_pool_policy_state st = {.spawn_rate = t->rate_in, .next_tick_ms = 0};
+        struct pf_pool_policy_decision d;
 
         make_config(&c, &t->cfg);
-        d = pf_policy_decide(&c, t->target, &t->n, &st);
+        d = pf_pool_policy_decide(&c, t->target, &t->n, &st);
         if (d.spawn != t->spawn || d.retire != t->retire || d.max_reached != t->max_reached ||
             st.spawn_rate != t->rate_out)
             fail_msg("%s: spawn %d retire %d max %d rate %d; expected %d %d %d %d", t->what,
@@ -104,14 +104,14 @@ static void test_spawn_rate_over_ticks(void **state)
     };
     const struct policy_cfg pc = {D, 40, 2, 64, 8};
     struct pf_config c;
-    struct pf_policy_state st;
+    struct pf_pool_policy_state st;
 
     (void)state;
     make_config(&c, &pc);
-    pf_policy_init(&st, 0);
+    pf_pool_policy_init(&st, 0);
     for (size_t i = 0; i < sizeof(ticks) / sizeof(ticks[0]); i++) {
-        struct pf_policy_counts n = {ticks[i].active, ticks[i].active, ticks[i].spare};
-        struct pf_policy_decision d = pf_policy_decide(&c, 0, &n, &st);
+        struct pf_pool_policy_counts n = {ticks[i].active, ticks[i].active, ticks[i].spare};
+        struct pf_pool_policy_decision d = pf_pool_policy_decide(&c, 0, &n, &st);
 
         if (d.spawn != ticks[i].spawn || d.retire != 0)
             fail_msg("tick %zu (%d active, %d spare): spawn %d retire %d, expected %d", i,
@@ -124,15 +124,15 @@ static void test_shrink_one_per_tick(void **state)
 {
     const struct policy_cfg pc = {D, 64, 1, 2, 32};
     struct pf_config c;
-    struct pf_policy_state st;
+    struct pf_pool_policy_state st;
     int active = 10, ticks = 0;
 
     (void)state;
     make_config(&c, &pc);
-    pf_policy_init(&st, 0);
+    pf_pool_policy_init(&st, 0);
     for (;;) {
-        struct pf_policy_counts n = {active, active, active}; /* every worker idle */
-        struct pf_policy_decision d = pf_policy_decide(&c, 0, &n, &st);
+        struct pf_pool_policy_counts n = {active, active, active}; /* every worker idle */
+        struct pf_pool_policy_decision d = pf_pool_policy_decide(&c, 0, &n, &st);
 
         assert_int_equal(d.spawn, 0);
         assert_true(d.retire == 0 || d.retire == 1);
@@ -152,20 +152,20 @@ static void test_tick_schedule(void **state)
     static const struct {
         int64_t now;
         bool due;
-        int left; /* pf_policy_tick_left_ms after the call */
+        int left; /* pf_pool_policy_tick_left_ms after the call */
     } wakes[] = {
         {0, false, 1000},    {10, false, 990},    {999, false, 1},     {1000, true, 1000},
         {1000, false, 1000}, {1001, false, 999},  {1500, false, 500},  {2003, true, 997},
         {2004, false, 996},  {2999, false, 1},    {3000, true, 1000},  {7400, true, 1000},
         {7401, false, 999},  {8399, false, 1},    {8400, true, 1000},  {8400, false, 1000},
     };
-    struct pf_policy_state st;
+    struct pf_pool_policy_state st;
 
     (void)state;
-    pf_policy_init(&st, 0);
+    pf_pool_policy_init(&st, 0);
     for (size_t i = 0; i < sizeof(wakes) / sizeof(wakes[0]); i++) {
-        bool due = pf_policy_tick_due(&st, wakes[i].now);
-        int left = pf_policy_tick_left_ms(&st, wakes[i].now);
+        bool due = pf_pool_policy_tick_due(&st, wakes[i].now);
+        int left = pf_pool_policy_tick_left_ms(&st, wakes[i].now);
 
         if (due != wakes[i].due || left != wakes[i].left)
             fail_msg("wake at %lld: due %d left %d, expected %d %d", (long long)wakes[i].now, due,
@@ -176,13 +176,13 @@ static void test_tick_schedule(void **state)
 /* A hundred wake-ups a second for ten seconds: ten ticks, not a thousand. */
 static void test_ticks_per_second_not_per_wakeup(void **state)
 {
-    struct pf_policy_state st;
+    struct pf_pool_policy_state st;
     int ticks = 0;
 
     (void)state;
-    pf_policy_init(&st, 5000);
+    pf_pool_policy_init(&st, 5000);
     for (int64_t now = 5000; now < 15000; now += 10)
-        ticks += pf_policy_tick_due(&st, now);
+        ticks += pf_pool_policy_tick_due(&st, now);
     assert_int_equal(ticks, 9); /* at 6000, 7000, ..., 14000 */
 }
 

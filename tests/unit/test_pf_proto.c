@@ -70,7 +70,7 @@ static int proto_open(struct proto_fixture *fx, const char *name, size_t max)
     if (pf_scoreboard_claim(&fx->sb) != 0)
         return -1;
     fx->slot = &fx->sb.slots[0];
-    fx->proto = pf_proto_find(name);
+    fx->proto = pf_proto_table_find(name);
     if (fx->proto == NULL)
         return -1;
     if (fx->proto->worker_init(&fx->proto_state, &fx->cfg, err, sizeof(err)) != 0)
@@ -264,29 +264,29 @@ static size_t put_msg(unsigned char *out, const void *payload, uint32_t n)
 /* Both handlers are found by name and carry it; unknown names are NULL. */
 static void test_find(void **state)
 {
-    const struct pf_proto *echo = pf_proto_find("echo");
-    const struct pf_proto *msg = pf_proto_find("msg");
+    const struct pf_proto *echo = pf_proto_table_find("echo");
+    const struct pf_proto *msg = pf_proto_table_find("msg");
 
     (void)state;
-    assert_ptr_equal(echo, &pf_proto_echo);
-    assert_ptr_equal(msg, &pf_proto_msg);
+    assert_ptr_equal(echo, &pf_framed_echo);
+    assert_ptr_equal(msg, &pf_framed_msg);
     assert_string_equal(echo->name, "echo");
     assert_string_equal(msg->name, "msg");
     assert_non_null(echo->worker_init);
     assert_non_null(msg->serve);
-    assert_ptr_equal(pf_proto_find("http"), &pf_proto_http);
-    assert_string_equal(pf_proto_http.url_scheme, "http");
-    assert_null(pf_proto_find("HTTP"));
-    assert_null(pf_proto_find(""));
-    assert_null(pf_proto_find("ECHO"));
-    assert_null(pf_proto_find("echo "));
+    assert_ptr_equal(pf_proto_table_find("http"), &pf_http_proto);
+    assert_string_equal(pf_http_proto.url_scheme, "http");
+    assert_null(pf_proto_table_find("HTTP"));
+    assert_null(pf_proto_table_find(""));
+    assert_null(pf_proto_table_find("ECHO"));
+    assert_null(pf_proto_table_find("echo "));
 }
 
 /* The names list, for error messages, names every handler. */
 static void test_names(void **state)
 {
     (void)state;
-    assert_string_equal(pf_proto_names(), "http, echo, msg");
+    assert_string_equal(pf_proto_table_names(), "http, echo, msg");
 }
 
 /* Stop is requested by the recorded flag (SIGQUIT taken) or by the stop
@@ -297,14 +297,14 @@ static void test_stop_requested(void **state)
     struct pf_conn c = {.slot = &slot};
 
     (void)state;
-    assert_false(pf_conn_stop_requested(&c));
-    pf_sig_worker_stop = 1;
-    assert_true(pf_conn_stop_requested(&c));
-    pf_sig_worker_stop = 0;
+    assert_false(pf_proto_stop_requested(&c));
+    pf_signals_worker_stop = 1;
+    assert_true(pf_proto_stop_requested(&c));
+    pf_signals_worker_stop = 0;
     atomic_store(&slot.stop_requested, 1);
-    assert_true(pf_conn_stop_requested(&c));
+    assert_true(pf_proto_stop_requested(&c));
     atomic_store(&slot.stop_requested, 0);
-    assert_false(pf_conn_stop_requested(&c));
+    assert_false(pf_proto_stop_requested(&c));
 }
 
 /* Lines come back unchanged, one at a time and pipelined; a close at a

@@ -99,7 +99,7 @@ static void test_max_requests_table(void **state)
         c.workers.max_requests_jitter = t->jitter;
         pf_rng_seed(&r, 1000 + k);
         for (int i = 0; i < DRAWS; i++) {
-            long v = pf_recycle_max_requests(&c, &r);
+            long v = pf_recycle_policy_max_requests(&c, &r);
 
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
@@ -123,10 +123,10 @@ static void test_lifetime(void **state)
     (void)state;
     pf_config_defaults(&c);
     pf_rng_seed(&r, 99);
-    assert_true(pf_recycle_lifetime_ms(&c, &r) == 0);
+    assert_true(pf_recycle_policy_lifetime_ms(&c, &r) == 0);
     c.workers.max_lifetime_ms = 1000;
     for (int i = 0; i < DRAWS; i++) {
-        int64_t v = pf_recycle_lifetime_ms(&c, &r);
+        int64_t v = pf_recycle_policy_lifetime_ms(&c, &r);
 
         assert_true(v >= 1000 && v <= 1100);
         lo = v < lo ? v : lo;
@@ -152,7 +152,7 @@ static void test_expired_table(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        if (pf_recycle_expired(rows[i].started, rows[i].lifetime, rows[i].now) != rows[i].expired)
+        if (pf_recycle_policy_expired(rows[i].started, rows[i].lifetime, rows[i].now) != rows[i].expired)
             fail_msg("row %zu: expected %d", i, rows[i].expired);
 }
 

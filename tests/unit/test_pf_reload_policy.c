@@ -34,13 +34,13 @@ static const char *joined(const struct pf_config_names *l)
 {
     static char buf[PF_CONFIG_NAMES_MAX * PF_CONFIG_NAME_LEN];
 
-    return pf_reload_join(l, buf, sizeof(buf));
+    return pf_reload_policy_join(l, buf, sizeof(buf));
 }
 
 /* Diff pair.cur against pair.next into d. */
-static void diff(struct pf_reload_diff *d)
+static void diff(struct pf_reload_policy_diff *d)
 {
-    pf_reload_diff(&pair.cur, &pair.next, d);
+    pf_reload_policy_diff(&pair.cur, &pair.next, d);
 }
 
 /* Set next's listen address (text and parsed). */
@@ -53,22 +53,22 @@ static void set_listen(struct pf_config *c, const char *text)
 static void test_restart_only_names(void **state)
 {
     (void)state;
-    assert_true(pf_reload_restart_only("workers", "max"));
-    assert_true(pf_reload_restart_only("control", "listen"));
-    assert_true(pf_reload_restart_only("control", "max_clients"));
-    assert_true(pf_reload_restart_only("control", "token_file"));
-    assert_false(pf_reload_restart_only("control", "idle_timeout"));
-    assert_false(pf_reload_restart_only(NULL, "listen")); /* the service's: applied */
-    assert_false(pf_reload_restart_only("workers", "start"));
-    assert_false(pf_reload_restart_only("http", "root"));
-    assert_false(pf_reload_restart_only("daemon", "error_log"));
-    assert_false(pf_reload_restart_only("daemon", "log_level"));
+    assert_true(pf_reload_policy_restart_only("workers", "max"));
+    assert_true(pf_reload_policy_restart_only("control", "listen"));
+    assert_true(pf_reload_policy_restart_only("control", "max_clients"));
+    assert_true(pf_reload_policy_restart_only("control", "token_file"));
+    assert_false(pf_reload_policy_restart_only("control", "idle_timeout"));
+    assert_false(pf_reload_policy_restart_only(NULL, "listen")); /* the service's: applied */
+    assert_false(pf_reload_policy_restart_only("workers", "start"));
+    assert_false(pf_reload_policy_restart_only("http", "root"));
+    assert_false(pf_reload_policy_restart_only("daemon", "error_log"));
+    assert_false(pf_reload_policy_restart_only("daemon", "log_level"));
 }
 
 /* The same file twice: nothing to report, nothing to do. */
 static void test_diff_nothing(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     diff(&d);
@@ -81,7 +81,7 @@ static void test_diff_nothing(void **state)
 /* Every kind of field: string, int, long, size_t, duration, log level. */
 static void test_diff_applied_in_table_order(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     snprintf(pair.next.http.root, sizeof(pair.next.http.root), "/srv/other");
@@ -100,7 +100,7 @@ static void test_diff_applied_in_table_order(void **state)
 
 static void test_diff_restart_only(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     pair.next.workers.max = 8;
@@ -116,7 +116,7 @@ static void test_diff_restart_only(void **state)
 /* The address, not its spelling, decides whether a new socket is bound. */
 static void test_diff_listen_same_address(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     set_listen(&pair.cur, "127.0.0.1:8080");
@@ -129,7 +129,7 @@ static void test_diff_listen_same_address(void **state)
 /* A new port with a new backlog: one new socket has both. */
 static void test_diff_listen_moved(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     set_listen(&pair.next, "127.0.0.1:8081");
@@ -144,7 +144,7 @@ static void test_diff_listen_moved(void **state)
  * adjusted. */
 static void test_diff_listen_tuned(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     pair.next.backlog = 16;
@@ -160,7 +160,7 @@ static void test_diff_listen_tuned(void **state)
 
 static void test_diff_start_and_error_log(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     pair.next.workers.start = 6;
@@ -175,7 +175,7 @@ static void test_diff_start_and_error_log(void **state)
  * others stay as loaded. */
 static void test_keep_restart_only(void **state)
 {
-    struct pf_reload_diff d;
+    struct pf_reload_policy_diff d;
 
     (void)state;
     snprintf(pair.cur.control.listen, sizeof(pair.cur.control.listen), "127.0.0.1:8099");
@@ -185,7 +185,7 @@ static void test_keep_restart_only(void **state)
     snprintf(pair.next.control.listen, sizeof(pair.next.control.listen), "127.0.0.1:9000");
     assert_int_equal(pf_addr_parse("127.0.0.1:9000", &pair.next.control.listen_addr, NULL, 0), 0);
     pair.next.workers.start = 3;
-    pf_reload_keep_restart_only(&pair.cur, &pair.next);
+    pf_reload_policy_keep_restart_only(&pair.cur, &pair.next);
     assert_int_equal(pair.next.workers.max, pair.cur.workers.max);
     assert_int_equal(pair.next.control.max_clients, pair.cur.control.max_clients);
     assert_string_equal(pair.next.control.listen, "127.0.0.1:8099");
@@ -206,16 +206,16 @@ static void test_check_against_kept_max(void **state)
     (void)state;
     pair.next.workers.max = 4;
     pair.next.workers.start = 4;
-    assert_int_equal(pf_reload_check(&pair.next, "/etc/p.conf", err, sizeof(err)), 0);
+    assert_int_equal(pf_reload_policy_check(&pair.next, "/etc/p.conf", err, sizeof(err)), 0);
     pair.next.workers.start = 6;
-    assert_int_equal(pf_reload_check(&pair.next, "/etc/p.conf", err, sizeof(err)), -1);
+    assert_int_equal(pf_reload_policy_check(&pair.next, "/etc/p.conf", err, sizeof(err)), -1);
     assert_string_equal(err, "/etc/p.conf: workers.start: 6 is above workers.max (4 until a "
                              "restart)");
     pair.next.workers.start = 2;
     pair.next.workers.max_spare = 8; /* ignored by the static mode */
-    assert_int_equal(pf_reload_check(&pair.next, "/etc/p.conf", err, sizeof(err)), 0);
+    assert_int_equal(pf_reload_policy_check(&pair.next, "/etc/p.conf", err, sizeof(err)), 0);
     snprintf(pair.next.workers.mode, sizeof(pair.next.workers.mode), "dynamic");
-    assert_int_equal(pf_reload_check(&pair.next, "/etc/p.conf", err, sizeof(err)), -1);
+    assert_int_equal(pf_reload_policy_check(&pair.next, "/etc/p.conf", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "workers.max_spare: 8 is above workers.max (4"));
 }
 
@@ -230,22 +230,22 @@ static void test_join(void **state)
     assert_string_equal(joined(&l), "listen");
     snprintf(l.name[l.n++], PF_CONFIG_NAME_LEN, "http.root");
     assert_string_equal(joined(&l), "listen, http.root");
-    assert_string_equal(pf_reload_join(&l, small, sizeof(small)), "listen,"); /* cut, ended */
+    assert_string_equal(pf_reload_policy_join(&l, small, sizeof(small)), "listen,"); /* cut, ended */
 }
 
 /* ------------------------------------------------------------ roll-over */
 
 /* The plan for one set of counts. */
-static struct pf_rollover_step plan(int target, int new_active, int new_ready, int old_active,
+static struct pf_reload_policy_rollover_step plan(int target, int new_active, int new_ready, int old_active,
                                     int free_slots, int retiring)
 {
-    struct pf_rollover_counts c = {target, new_active, new_ready, old_active, free_slots,
+    struct pf_reload_policy_rollover_counts c = {target, new_active, new_ready, old_active, free_slots,
                                    retiring};
 
-    return pf_rollover_plan(&c);
+    return pf_reload_policy_rollover(&c);
 }
 
-static void assert_step(struct pf_rollover_step st, int spawn, int retire)
+static void assert_step(struct pf_reload_policy_rollover_step st, int spawn, int retire)
 {
     if (st.spawn != spawn || st.retire != retire)
         fail_msg("plan: spawn %d retire %d; expected spawn %d retire %d", st.spawn, st.retire,
@@ -308,7 +308,7 @@ struct sim {
 /* One step; returns the workers accepting clients after the plan ran. */
 static int sim_step(struct sim *s)
 {
-    struct pf_rollover_counts c = {
+    struct pf_reload_policy_rollover_counts c = {
         .target = s->target,
         .new_active = s->new_starting + s->new_ready,
         .new_ready = s->new_ready,
@@ -316,7 +316,7 @@ static int sim_step(struct sim *s)
         .free_slots = s->nslots - s->old_ready - s->new_starting - s->new_ready - s->leaving,
         .retiring = s->leaving,
     };
-    struct pf_rollover_step st = pf_rollover_plan(&c);
+    struct pf_reload_policy_rollover_step st = pf_reload_policy_rollover(&c);
     int serving;
 
     assert_true(st.spawn <= c.free_slots);

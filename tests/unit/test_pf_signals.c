@@ -80,7 +80,7 @@ static int master_child(void)
     raise(SIGHUP);
     raise(SIGCHLD);
     sigpending(&pending);
-    if (pf_sig_incr || pf_sig_reconfigure || pf_sig_child || !sigismember(&pending, SIGTTIN))
+    if (pf_signals_incr || pf_signals_reconfigure || pf_signals_child || !sigismember(&pending, SIGTTIN))
         return 2;
     /* One signal per wait: a handler blocks the master's other signals,
      * and the mask it returns to is the blocked one. Three pending kinds,
@@ -88,7 +88,7 @@ static int master_child(void)
     for (int i = 0; i < 3; i++)
         sigsuspend(&wait_mask);
     sigpending(&pending);
-    if (pf_sig_incr != 1 || pf_sig_reconfigure != 1 || pf_sig_child != 1 ||
+    if (pf_signals_incr != 1 || pf_signals_reconfigure != 1 || pf_signals_child != 1 ||
         !sigisemptyset(&pending))
         return 3;
     if (sigismember(&wait_mask, SIGTERM) || sigismember(&wait_mask, SIGTTIN))
@@ -114,11 +114,11 @@ static int worker_child(void)
 
     if (pf_signals_master(&wait_mask) < 0)
         return 1;
-    pf_sig_child = pf_sig_incr = 1;
+    pf_signals_child = pf_signals_incr = 1;
     pf_signals_block_all(&saved);
     if (pf_signals_worker(&wait_mask) < 0)
         return 2;
-    if (pf_sig_child || pf_sig_incr)
+    if (pf_signals_child || pf_signals_incr)
         return 3;
     sigprocmask(SIG_SETMASK, NULL, &now);
     if (!sigismember(&now, SIGQUIT) || !sigismember(&now, SIGUSR1) ||

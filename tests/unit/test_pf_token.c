@@ -1,6 +1,7 @@
 /* Unit tests for pf_token: creating, loading and refusing token files. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,6 +138,57 @@ static void test_refuses_links_and_dirs(void **state)
     expect_refused(f, "not a regular file");
 }
 
+/* An expected token, a given one, and whether they must match. */
+struct token_case {
+    const char *expected, *given;
+    bool equal;
+};
+
+#define T128 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static const struct token_case token_cases[] = {
+    {"s3cret", "s3cret", true},
+    {"s3cret", "x3cret", false},  /* first byte */
+    {"s3cret", "s3crex", false},  /* last byte */
+    {"s3cret", "s3cre", false},   /* a prefix */
+    {"s3cret", "s3crett", false}, /* longer */
+    {"s3cret", "s3cret\x01", false},
+    {"s3cret", "", false},
+    {"", "", true},
+    {"", "a", false},
+    {"a", "A", false},
+    {T128, T128, true},
+    {T128, T128 "0", false},
+    {T128, "0123456789abcdef", false},
+};
+
+/* Equal only when every byte and the length match. */
+static void test_token_equal(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(token_cases) / sizeof(token_cases[0]); i++) {
+        const struct token_case *c = &token_cases[i];
+
+        if (pf_token_equal(c->expected, c->given) != c->equal)
+            fail_msg("case %zu: \"%s\" vs \"%s\": expected %s", i, c->expected, c->given,
+                     c->equal ? "equal" : "different");
+    }
+}
+
+/* A given token shorter than the expected one is not read past its end:
+ * its exact-size heap copy would make that an AddressSanitizer error. */
+static void test_token_equal_short_given(void **state)
+{
+    char *given = malloc(2);
+
+    (void)state;
+    assert_non_null(given);
+    memcpy(given, "s", 2);
+    assert_false(pf_token_equal("s3cret", given));
+    free(given);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +197,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_group_or_other_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_bad_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_links_and_dirs, setup, teardown),
+        cmocka_unit_test(test_token_equal),
+        cmocka_unit_test(test_token_equal_short_given),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,108 @@
+/* pf_slot: a worker's slot: its single-writer updates and the readers' copies. */
+#include "pf_slot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pf_addr.h"
+#include "pf_time.h"
+
+static const char *const state_names[PF_SLOT_STATE_COUNT] = {
+    "free", "starting", "idle", "reading", "writing", "keepalive", "closing", "stopping",
+};
+
+const char *pf_slot_state_name(int state)
+{
+    if (state < 0 || state >= (int)(sizeof(state_names) / sizeof(state_names[0])))
+        return "?";
+    return state_names[state];
+}
+
+void pf_slot_set_state(struct pf_slot *s, enum pf_slot_state st)
+{
+    atomic_store_explicit(&s->state, st, memory_order_release);
+}
+
+int pf_slot_get_state(const struct pf_slot *s)
+{
+    return atomic_load_explicit(&s->state, memory_order_acquire);
+}
+
+/* Record the client first, then flip to BUSY, so a reader that sees BUSY
+ * sees this client's address. */
+void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
+{
+    if (len > sizeof(s->client))
+        len = sizeof(s->client);
+    memcpy(&s->client, peer, len);
+    atomic_store_explicit(&s->busy_since_ms, pf_time_now_ms(), memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->connections, 1, memory_order_relaxed);
+    pf_slot_set_state(s, PF_SLOT_READING);
+}
+
+void pf_slot_end_client(struct pf_slot *s)
+{
+    atomic_store_explicit(&s->busy_since_ms, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
+    s->summary[0] = '\0';
+    pf_slot_set_state(s, PF_SLOT_IDLE);
+}
+
+void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out)
+{
+    atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->bytes_in, in, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->bytes_out, out, memory_order_relaxed);
+}
+
+void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
+{
+    if (len >= sizeof(s->summary))
+        len = sizeof(s->summary) - 1;
+    memcpy(s->summary, summary, len);
+    s->summary[len] = '\0';
+    atomic_store_explicit(&s->request_ms, pf_time_now_ms(), memory_order_relaxed);
+}
+
+/* The summary is cleared too: a report shows a request only while it runs. */
+void pf_slot_end_request(struct pf_slot *s, int status)
+{
+    atomic_store_explicit(&s->last_status, status, memory_order_relaxed);
+    atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
+    s->summary[0] = '\0';
+}
+
+void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX])
+{
+    memcpy(out, s->summary, PF_SLOT_SUMMARY_MAX);
+    out[PF_SLOT_SUMMARY_MAX - 1] = '\0';
+}
+
+/* Copied before formatting: a worker taking its next client may be
+ * rewriting the address (the text is then that client's or a mix, which
+ * a report tolerates; it is never read out of bounds). */
+void pf_slot_read_client(const struct pf_slot *s, char *out, size_t size)
+{
+    struct sockaddr_storage ss;
+
+    memcpy(&ss, &s->client, sizeof(ss));
+    if (atomic_load_explicit(&s->busy_since_ms, memory_order_relaxed) == 0 || ss.ss_family == 0)
+        out[0] = '\0';
+    else
+        pf_addr_format((struct sockaddr *)&ss, out, size);
+}
+
+/* Written by the worker once, just before it exits: nobody reads it
+ * concurrently (the master reads after reaping). */
+void pf_slot_set_exit_reason(struct pf_slot *s, const char *reason)
+{
+    snprintf(s->exit_reason, sizeof(s->exit_reason), "%s", reason);
+}
+
+/* Read after the worker is gone, but terminated anyway: the slot is
+ * shared memory, and the master trusts nothing in it to be well formed. */
+void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_MAX])
+{
+    memcpy(out, s->exit_reason, PF_SLOT_REASON_MAX);
+    out[PF_SLOT_REASON_MAX - 1] = '\0';
+}
