@@ -33,3 +33,19 @@ int64_t pf_time_deadline(int timeout_ms)
         return -1;
     return pf_time_now_ms() + timeout_ms;
 }
+
+int pf_time_sooner_ms(int a, int b)
+{
+    if (a < 0)
+        return b < 0 ? -1 : b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
+struct timespec pf_time_timespec(int64_t ms)
+{
+    if (ms < 0)
+        ms = 0;
+    return (struct timespec){.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+}

@@ -9,6 +9,7 @@
 #define PF_TIME_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t pf_time_now_ms(void);
@@ -20,5 +21,14 @@ int pf_time_left_ms(int64_t deadline_ms);
 
 /* The deadline timeout_ms from now; a negative timeout means none (-1). */
 int64_t pf_time_deadline(int timeout_ms);
+
+/* The sooner of two waits in milliseconds, where a negative wait means
+ * none: the other one, or -1 (poll's infinity) when neither is set. Folded
+ * over every deadline, it gives how long a loop may sleep. */
+int pf_time_sooner_ms(int a, int b);
+
+/* A wait of ms milliseconds (negative: none, taken as 0) as a timespec,
+ * for ppoll(). */
+struct timespec pf_time_timespec(int64_t ms);
 
 #endif

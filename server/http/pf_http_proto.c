@@ -153,7 +153,7 @@ static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
     pf_slot_set_state(hc->c->slot, PF_SLOT_KEEPALIVE);
     for (;;) {
         int left = pf_time_left_ms(deadline);
-        struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
+        struct timespec ts = pf_time_timespec(left);
         int n = ppoll(&p, 1, &ts, hc->c->idle_mask);
 
         if (n > 0)

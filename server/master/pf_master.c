@@ -18,6 +18,7 @@
 #include "pf_notify.h"
 #include "pf_pidfile.h"
 #include "pf_pool.h"
+#include "pf_pool_policy.h"
 #include "pf_proto_table.h"
 #include "pf_hung.h"
 #include "pf_privs.h"
@@ -29,9 +30,8 @@
 #include "pf_time.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
+#include "pf_wake_policy.h"
 
-/* The supervision tick: how often the master wakes without a signal. */
-#define MASTER_TICK_MS 1000
 /* After SIGKILL, how long to wait for the last workers before exiting. */
 #define MASTER_KILL_WAIT_MS 3000
 
@@ -202,7 +202,6 @@ static void master_set_target(struct master *m, int target)
 static void master_scale(struct master *m)
 {
     int delta = (int)pf_signals_incr - (int)pf_signals_decr;
-    int target = m->pool.target + delta;
 
     pf_signals_incr = pf_signals_decr = 0;
     if (m->stopping || delta == 0)
@@ -212,11 +211,7 @@ static void master_scale(struct master *m)
                     "follows the load between workers.min_spare and max_spare idle workers");
         return;
     }
-    if (target < 1)
-        target = 1;
-    if (target > m->cfg->workers.max)
-        target = m->cfg->workers.max;
-    master_set_target(m, target);
+    master_set_target(m, pf_pool_policy_scale(m->pool.target, delta, m->cfg->workers.max));
 }
 
 /* SIGUSR1 and "reopen": reopen our log file, and tell the workers. A
@@ -361,35 +356,23 @@ static bool master_stop_progress(struct master *m)
     return false;
 }
 
-/* Sleep until a signal or the next tick (or the stop deadline, or the
- * next fork the crash backoff allows). While stopping there is no tick
- * to run: a tick overdue must not make the wait zero. */
+/* Sleep until a signal, a control client, or the soonest deadline of
+ * every part (pf_wake_policy folds them). */
 static void master_wait(struct master *m)
 {
-    int ms = m->stopping ? MASTER_TICK_MS
-                         : pf_supervise_wait_ms(&m->sv, &m->pool, pf_time_now_ms());
-    int ctl = pf_control_timeout_ms(&m->ctl);
-    int reload = pf_reload_wait_ms(&m->reload);
-    struct timespec ts;
+    int64_t now = pf_time_now_ms();
+    const struct pf_wake_policy_waits waits = {
+        .stopping = m->stopping != STOP_NONE,
+        .starting = m->starting,
+        .supervise_ms = m->stopping ? -1 : pf_supervise_wait_ms(&m->sv, &m->pool, now),
+        .stop_ms = m->stopping ? pf_time_left_ms(m->stop_deadline) : -1,
+        .control_ms = pf_control_timeout_ms(&m->ctl),
+        .reload_ms = pf_reload_wait_ms(&m->reload),
+        .upgrade_ms = pf_upgrade_wait_ms(&m->upgrade, now),
+        .hung_ms = pf_time_left_ms(pf_hung_due(&m->pool)),
+    };
+    struct timespec ts = pf_time_timespec(pf_wake_policy_ms(&waits));
 
-    if (m->stopping) {
-        int left = pf_time_left_ms(m->stop_deadline);
-        ms = left < ms ? left : ms;
-    }
-    if (ctl >= 0 && ctl < ms)
-        ms = ctl;
-    if (reload >= 0 && reload < ms)
-        ms = reload; /* a roll-over watches the scoreboard */
-    if (m->starting && ms > PF_RELOAD_POLL_MS)
-        ms = PF_RELOAD_POLL_MS; /* so does start-up, for the first workers' readiness */
-    int up = pf_upgrade_wait_ms(&m->upgrade, pf_time_now_ms());
-    if (up >= 0 && up < ms)
-        ms = up;
-    int hung = pf_time_left_ms(pf_hung_due(&m->pool));
-    if (hung >= 0 && hung < ms)
-        ms = hung; /* a hung worker's SIGTERM or SIGKILL is due before the tick */
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     m->nctl = m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
     if (m->upgrade.fd >= 0)
         m->fds[m->nfds++] = (struct pollfd){.fd = m->upgrade.fd, .events = POLLIN};
@@ -548,16 +531,22 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
     return pf_control_init(&m->ctl, m->cfg, &ops, m->opts->inherited.control_fd, err, errlen);
 }
 
-/* One pass over what happened, always in this order: reap first (so the
- * counts below are true), then stop requests, then configuration and log
- * requests, then pool size. Returns true when the master should exit. */
+/* One pass over what happened, always in this order:
+ * 1. reap, so that everything after it (a control client's status, scale
+ *    or kill included) sees the pool as it is;
+ * 2. the control clients, whose poll results belong to the wait just
+ *    ended: they are used before any step below can close the channel
+ *    (a binary upgrade's success retires this master's channel);
+ * 3. stop requests, then configuration and log requests, the upgrade,
+ *    pool size, hung workers, the roll-over, and supervision.
+ * Returns true when the master should exit. */
 static bool master_handle(struct master *m)
 {
-    pf_control_handle(&m->ctl, m->fds, m->nctl);
     if (pf_signals_child) {
         pf_signals_child = 0;
         pf_pool_reap(&m->pool);
     }
+    pf_control_handle(&m->ctl, m->fds, m->nctl);
     if (pf_signals_terminate) {
         pf_signals_terminate = 0;
         master_begin_stop(m, STOP_FAST);
@@ -659,6 +648,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
         return master_abort(&m);
     m.pool.child_cleanup = master_child_cleanup;
     m.pool.other_exit = master_other_exit;
+    m.pool.on_exit = pf_supervise_exit;
     m.pool.child_ctx = &m;
     m.reload = (struct pf_reloader){.cfg = cfg, .path = opts->config, .proto = &m.proto,
                                     .pool = &m.pool, .listen_text = m.listen_text};

@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pf_crash_policy.h"
 #include "pf_log.h"
 #include "pf_signals.h"
-#include "pf_supervise.h"
 #include "pf_time.h"
 #include "pf_worker.h"
 
@@ -29,7 +29,7 @@ int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf
     if (pf_scoreboard_create(&p->sb, (size_t)cfg->workers.max, err, errlen) < 0)
         return -1;
     p->children = calloc(p->sb.nslots, sizeof(*p->children));
-    pf_rng_seed(&p->rng, pf_supervise_seed());
+    pf_rng_seed(&p->rng, pf_rng_entropy());
     if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0 ||
         pf_backoff_policy_init(&p->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
                         cfg->workers.backoff_max_ms) < 0) {
@@ -183,12 +183,12 @@ static void pool_describe_exit(int status, char *buf, size_t size)
         snprintf(buf, size, "ended with wait status %#x", (unsigned)status);
 }
 
-/* Log one reaped worker and let the crash backoff know how it ended. */
+/* Log one reaped worker and let supervision know how it ended. */
 static void pool_account_exit(struct pf_pool *p, int slot, int status)
 {
     const struct pf_child *c = &p->children[slot];
     char how[128];
-    bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    bool abnormal = pf_crash_policy_abnormal(status);
 
     pool_describe_exit(status, how, sizeof(how));
     if (abnormal)
@@ -201,7 +201,8 @@ static void pool_account_exit(struct pf_pool *p, int slot, int status)
         pf_log_warn("worker %ld %s", (long)c->pid, how);
     else
         pf_log_info("worker %ld %s", (long)c->pid, how);
-    pf_supervise_exit(p, slot, status, how, pf_time_now_ms());
+    if (p->on_exit)
+        p->on_exit(p, slot, status, how, pf_time_now_ms());
 }
 
 /* A reaped worker's counters join the totals before its slot is reused. */

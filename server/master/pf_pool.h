@@ -72,6 +72,10 @@ struct pf_pool {
     /* Called (with child_ctx) for a reaped child that is not a worker:
      * the new master of a binary upgrade. */
     void (*other_exit)(void *ctx, pid_t pid, int status);
+    /* Called for each reaped worker, before its slot is freed, with its
+     * wait status and that status as logged (how): supervision's view of
+     * the exit (pf_supervise_exit, set by the master). */
+    void (*on_exit)(struct pf_pool *p, int slot, int status, const char *how, int64_t now_ms);
 };
 
 /* Set up the table, scoreboard and lifeline pipe. 0 or -1 (reason in err). */

@@ -103,3 +103,12 @@ struct pf_pool_policy_decision pf_pool_policy_decide(const struct pf_config *cfg
     d.max_reached = n->spare == 0 && n->alive >= cfg->workers.max;
     return d;
 }
+
+int pf_pool_policy_scale(int target, int delta, int max)
+{
+    long t = (long)target + delta;
+
+    if (t > max)
+        t = max;
+    return t < 1 ? 1 : (int)t;
+}

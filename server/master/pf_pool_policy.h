@@ -66,4 +66,8 @@ struct pf_pool_policy_decision pf_pool_policy_decide(const struct pf_config *cfg
                                            const struct pf_pool_policy_counts *n,
                                            struct pf_pool_policy_state *st);
 
+/* SIGTTIN / SIGTTOU: the static pool's target after delta workers more
+ * (or fewer), kept within [1, max]: a signal asks, it cannot refuse. */
+int pf_pool_policy_scale(int target, int delta, int max);
+
 #endif

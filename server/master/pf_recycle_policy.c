@@ -1,38 +1,7 @@
-/* pf_recycle: per-worker request and lifetime limits (pure). */
+/* pf_recycle_policy: per-worker request and lifetime limits (pure). */
 #include "pf_recycle_policy.h"
 
 #include <limits.h>
-
-/* splitmix64's state is the seed itself: any value, 0 included, is fine. */
-void pf_rng_seed(struct pf_rng *r, uint64_t seed)
-{
-    r->state = seed;
-}
-
-/* splitmix64 (Steele, Lea and Flood; public domain reference by Vigna). */
-uint64_t pf_rng_next(struct pf_rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Rejection sampling: draws below 2^64 mod n would favour small results
- * (the last partial run of n), so they are drawn again. */
-uint64_t pf_rng_upto(struct pf_rng *r, uint64_t max)
-{
-    uint64_t n = max + 1, floor, x;
-
-    if (n == 0)
-        return pf_rng_next(r); /* max is UINT64_MAX: every value is fine */
-    floor = (0 - n) % n;
-    do
-        x = pf_rng_next(r);
-    while (x < floor);
-    return x % n;
-}
 
 /* max_requests + 0..jitter, saturated at LONG_MAX rather than wrapped. */
 long pf_recycle_policy_max_requests(const struct pf_config *cfg, struct pf_rng *r)

@@ -1,13 +1,12 @@
-/* pf_recycle: each worker's own recycling limits, drawn at fork (pure).
+/* pf_recycle_policy: each worker's own recycling limits, drawn at fork (pure).
  *
  * Workers started together (at start-up, after a reload, after a burst)
  * would otherwise all reach max_requests or max_lifetime together and be
  * replaced in one wave. So each worker gets its own limits, drawn by the
  * master before the fork from a seeded generator: max_requests plus a
  * uniform 0..max_requests_jitter, and max_lifetime plus a uniform 0..10 %.
- * The generator is splitmix64: tiny, fast, and good enough for spreading
- * restarts (it is not for secrets). No clock, no I/O: the seed comes from
- * the caller.
+ * The generator is common/pf_rng.c. No clock, no I/O: the generator
+ * comes seeded from the caller.
  */
 #ifndef PF_RECYCLE_POLICY_H
 #define PF_RECYCLE_POLICY_H
@@ -16,18 +15,7 @@
 #include <stdint.h>
 
 #include "pf_config.h"
-
-struct pf_rng {
-    uint64_t state;
-};
-
-void pf_rng_seed(struct pf_rng *r, uint64_t seed);
-
-/* The next 64 random bits. */
-uint64_t pf_rng_next(struct pf_rng *r);
-
-/* A uniform number from 0 to max, both included (no modulo bias). */
-uint64_t pf_rng_upto(struct pf_rng *r, uint64_t max);
+#include "pf_rng.h"
 
 /* A new worker's request limit: 0 (never) when workers.max_requests is 0,
  * else max_requests + 0..max_requests_jitter, at most LONG_MAX. */

@@ -12,6 +12,7 @@
 #include "pf_proto_table.h"
 #include "pf_scoreboard.h"
 #include "pf_time.h"
+#include "pf_wake_policy.h"
 
 /* What a reload has opened before it knows it will succeed. */
 struct reload_prep {
@@ -250,7 +251,7 @@ void pf_reload_tick(struct pf_reloader *r, bool stopping)
 
 int pf_reload_wait_ms(const struct pf_reloader *r)
 {
-    return r->rolling ? PF_RELOAD_POLL_MS : -1;
+    return r->rolling ? PF_WAKE_POLICY_SCOREBOARD_MS : -1;
 }
 
 void pf_reload_close(struct pf_reloader *r)

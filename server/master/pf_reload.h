@@ -28,7 +28,6 @@
 #include "pf_status.h"
 
 #define PF_RELOAD_OLD_LISTENERS 8 /* listen addresses still draining at once */
-#define PF_RELOAD_POLL_MS 20      /* master's wake-up step while rolling over */
 
 /* A listening socket replaced by a reload, kept until the workers of the
  * generations that used it (up to generation) are gone. */
@@ -66,7 +65,7 @@ void pf_reload_roll(struct pf_reloader *r, const char *why);
  * says. */
 void pf_reload_tick(struct pf_reloader *r, bool stopping);
 
-/* How soon the master must look again (PF_RELOAD_POLL_MS while rolling
+/* How soon the master must look again (PF_WAKE_POLICY_SCOREBOARD_MS while rolling
  * over: a new worker's readiness is seen in the scoreboard, which sends
  * no signal), or -1. */
 int pf_reload_wait_ms(const struct pf_reloader *r);

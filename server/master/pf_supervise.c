@@ -3,12 +3,12 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_crash_policy.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_worker.h"
@@ -18,19 +18,6 @@ void pf_supervise_init(struct pf_supervise *sv, const struct pf_config *cfg, int
 {
     *sv = (struct pf_supervise){.cfg = cfg, .max_logged_ms = -1};
     pf_pool_policy_init(&sv->policy, now_ms);
-}
-
-/* getrandom() without blocking (early boot may not have entropy yet);
- * the clock and pid otherwise: spreading restarts needs no secret. */
-uint64_t pf_supervise_seed(void)
-{
-    uint64_t seed;
-    struct timespec ts;
-
-    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-        return seed;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
 }
 
 /* The pool as the policy sees it: slots held, active workers, and those
@@ -202,37 +189,26 @@ static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_polic
                      (long long)p->backoff.delay_ms, cause);
 }
 
-/* Signals a process gets for its own fault (a bad memory access, an
- * abort, an illegal instruction), as opposed to a kill from outside. */
-static bool supervise_fault_signal(int sig)
-{
-    return sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT || sig == SIGILL || sig == SIGFPE ||
-           sig == SIGSYS;
-}
-
-/* A crash is an abnormal end the master did not cause, of a worker that
- * could not start or died within PF_SUPERVISE_YOUNG_MS of its fork. A
- * worker that could not start counts even if it had been told to stop
- * meanwhile. Older workers killed one by one (kill -9 by an operator, the
- * OOM killer) are replaced at once: backing off would only shrink the
- * pool under the same load. */
+/* A crash (pf_crash_policy) feeds the backoff, and its changes are
+ * logged with the cause; a broken worker is counted and remembered. */
 void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
                        int64_t now_ms)
 {
     const struct pf_child *c = &p->children[slot];
-    bool init_failed = WIFEXITED(status) && WEXITSTATUS(status) == PF_WORKER_EXIT_INIT;
-    bool abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-    bool young = now_ms - c->started_ms < PF_SUPERVISE_YOUNG_MS;
+    const struct pf_crash_policy_exit e = {
+        .status = status,
+        .age_ms = now_ms - c->started_ms,
+        .retiring = c->retiring,
+        .hung_killed = c->hung_term_ms > 0,
+    };
+    enum pf_crash_policy_kind kind = pf_crash_policy_classify(&e);
     enum pf_backoff_policy_change change;
     char cause[PF_SLOT_REASON_MAX + 128];
 
-    /* Workers the master stopped or killed (retired, hung) did not crash. */
-    if (!abnormal || c->hung_term_ms > 0 || (c->retiring && !init_failed))
-        return;
-    if (!init_failed && !young)
+    if (kind == PF_CRASH_POLICY_NONE)
         return;
     supervise_cause(p, slot, status, how, cause, sizeof(cause));
-    if (init_failed || (WIFSIGNALED(status) && supervise_fault_signal(WTERMSIG(status)))) {
+    if (kind == PF_CRASH_POLICY_BROKEN) {
         p->broken++;
         snprintf(p->last_broken, sizeof(p->last_broken), "%s", cause);
     }

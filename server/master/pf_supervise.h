@@ -20,11 +20,6 @@
 
 /* Log "every worker busy at workers.max" at most this often. */
 #define PF_SUPERVISE_MAX_LOG_MS 60000
-/* A worker ending abnormally this soon after its fork counts as a crash
- * (one that could not start always does): a crash loop is workers that
- * cannot stay up, not an operator or the OOM killer ending old ones. */
-#define PF_SUPERVISE_YOUNG_MS 1000
-
 struct pf_supervise {
     const struct pf_config *cfg;
     struct pf_pool_policy_state policy;
@@ -53,16 +48,13 @@ int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
 /* A worker in slot was reaped with this wait status (how: its text, as
  * logged): feed a crash to the backoff, and log the backoff's changes
  * with the cause (the worker's own reason when it could not start).
- * Called by pf_pool_reap before the slot is freed. */
+ * The pool's on_exit (set by the master), called by pf_pool_reap before
+ * the slot is freed. */
 void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
                        int64_t now_ms);
 
 /* The supervision part of a status: mode, backoff, crashes, max reached. */
 void pf_supervise_status(const struct pf_supervise *sv, const struct pf_pool *p,
                          struct pf_status *st, int64_t now_ms);
-
-/* A seed for the recycling generator: from getrandom(), else the clock
- * and the pid. */
-uint64_t pf_supervise_seed(void);
 
 #endif

@@ -105,7 +105,7 @@ static void worker_serve(struct worker *w, int fd, struct pf_conn *c)
 static void worker_pause(struct worker *w, int ms)
 {
     struct pollfd p = {.fd = w->a->lifeline_fd, .events = POLLIN};
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    struct timespec ts = pf_time_timespec(ms);
 
     if (ppoll(&p, 1, &ts, &w->wait_mask) > 0)
         w->master_gone = true;

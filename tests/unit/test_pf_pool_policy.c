@@ -186,6 +186,28 @@ static void test_ticks_per_second_not_per_wakeup(void **state)
     assert_int_equal(ticks, 9); /* at 6000, 7000, ..., 14000 */
 }
 
+/* SIGTTIN/SIGTTOU: one more or fewer, within [1, workers.max]; a burst
+ * beyond either end is clamped, never refused. */
+static void test_scale_table(void **state)
+{
+    static const struct {
+        int target, delta, max, want;
+    } cases[] = {
+        {4, 1, 8, 5},   {4, -1, 8, 3}, {4, 0, 8, 4},     {8, 1, 8, 8},     {1, -1, 8, 1},
+        {4, 10, 8, 8},  {4, -10, 8, 1}, {1, 0, 1, 1},    {1, 1, 1, 1},     {3, 2, 5, 5},
+        {2, -3, 64, 1}, {64, 2, 64, 64}, {4, 2147483647, 4096, 4096},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int got = pf_pool_policy_scale(cases[i].target, cases[i].delta, cases[i].max);
+
+        if (got != cases[i].want)
+            fail_msg("target %d %+d within [1, %d]: got %d, want %d", cases[i].target,
+                     cases[i].delta, cases[i].max, got, cases[i].want);
+    }
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -194,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_shrink_one_per_tick),
         cmocka_unit_test(test_tick_schedule),
         cmocka_unit_test(test_ticks_per_second_not_per_wakeup),
+        cmocka_unit_test(test_scale_table),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

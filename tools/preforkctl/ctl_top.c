@@ -55,7 +55,7 @@ static void top_wait(int64_t deadline, const sigset_t *waitmask)
 {
     while (!top_stop) {
         int ms = pf_time_left_ms(deadline);
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+        struct timespec ts = pf_time_timespec(ms);
 
         if (ms <= 0)
             return;
