@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "pf_frame.h"
+#include "pf_harness_internal.h"
 #include "pf_net.h"
 #include "pf_time.h"
 
@@ -60,34 +61,6 @@ static void h_pause(void)
     struct timespec ts = {.tv_sec = 0, .tv_nsec = PF_H_POLL_MS * 1000000L};
 
     nanosleep(&ts, NULL);
-}
-
-/* Whole file as a NUL-terminated string (free it), or NULL. */
-static char *h_read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - len < 4096) {
-            char *nb = realloc(buf, cap + 65536);
-            if (nb == NULL)
-                break;
-            buf = nb;
-            cap += 65536;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    if (buf != NULL)
-        buf[len] = '\0';
-    return buf;
 }
 
 /* ---------------------------------------------------------------- /proc */
@@ -677,17 +650,6 @@ static void h_process_setup(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-int pf_h_path(char out[PATH_MAX], const struct pf_server *s, const char *name)
-{
-    int n = snprintf(out, PATH_MAX, "%s/%s", s->dir, name);
-
-    if (n < 0 || n >= PATH_MAX) {
-        pf_h_note("path %s/%s too long", s->dir, name);
-        return -1;
-    }
-    return 0;
-}
-
 int pf_h_init(struct pf_server *s)
 {
     const char *tmp = getenv("TMPDIR");
@@ -873,27 +835,6 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      c->daemon_extra ? c->daemon_extra : "", c->extra ? c->extra : "");
 
     return n > 0 && (size_t)n < size ? 0 : -1;
-}
-
-int pf_h_write_file(struct pf_server *s, const char *name, const char *body, char *path)
-{
-    char full[PATH_MAX];
-    FILE *f;
-    int rc;
-
-    if (pf_h_path(full, s, name) < 0)
-        return -1;
-    f = fopen(full, "w");
-    if (f == NULL) {
-        pf_h_note("cannot write %s: %s", full, strerror(errno));
-        return -1;
-    }
-    rc = fputs(body, f) < 0 ? -1 : 0;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (path != NULL)
-        memcpy(path, full, sizeof(full));
-    return rc;
 }
 
 /* ---------------------------------------------------------------- daemon */
@@ -1082,22 +1023,6 @@ int pf_h_signal(struct pf_server *s, int sig)
 char *pf_h_log_read(const struct pf_server *s)
 {
     return h_read_file(s->log_path);
-}
-
-char *pf_h_read(const struct pf_server *s, const char *name)
-{
-    char path[PATH_MAX];
-
-    return pf_h_path(path, s, name) == 0 ? h_read_file(path) : NULL;
-}
-
-pid_t pf_h_read_pid(const struct pf_server *s, const char *name)
-{
-    char *text = pf_h_read(s, name);
-    long pid = text ? strtol(text, NULL, 10) : 0;
-
-    free(text);
-    return (pid_t)pid;
 }
 
 int pf_h_stop_detached(struct pf_server *s, pid_t master)
@@ -1515,38 +1440,6 @@ int pf_h_run_clients(int n, int (*fn)(int index, void *arg), void *arg)
 /* ================================================================
  * HTTP helpers (see pf_harness.h)
  * ================================================================ */
-
-int pf_h_mkdir(struct pf_server *s, const char *name)
-{
-    char full[PATH_MAX];
-
-    if (pf_h_path(full, s, name) < 0)
-        return -1;
-    if (mkdir(full, 0755) < 0 && errno != EEXIST) {
-        pf_h_note("mkdir %s: %s", full, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-int pf_h_write_bytes(struct pf_server *s, const char *name, const void *buf, size_t len)
-{
-    char full[PATH_MAX];
-    FILE *f;
-    int rc;
-
-    if (pf_h_path(full, s, name) < 0)
-        return -1;
-    f = fopen(full, "wb");
-    if (f == NULL) {
-        pf_h_note("cannot write %s: %s", full, strerror(errno));
-        return -1;
-    }
-    rc = len > 0 && fwrite(buf, 1, len, f) != len ? -1 : 0;
-    if (fclose(f) != 0)
-        rc = -1;
-    return rc;
-}
 
 int pf_h_start_http(struct pf_server *s, struct pf_h_config *c, const char *settings)
 {

@@ -28,6 +28,12 @@
  *     }
  *     static const struct CMUnitTest tests[] = { PF_H_CASE(test_something) };
  *     int main(void) { return cmocka_run_group_tests(tests, NULL, NULL); }
+ *
+ * The harness comes in parts, one concern each, all declared through this
+ * header (which includes theirs):
+ *   pf_harness.c         the fixture, configuration, the master's life cycle
+ *   pf_harness_files.c   files in the test's temp dir
+ * pf_harness_ctl.h (preforkctl and preforkbench) is included on its own.
  */
 #ifndef PF_HARNESS_H
 #define PF_HARNESS_H
@@ -133,12 +139,6 @@ void pf_h_config_defaults(struct pf_h_config *c);
 
 /* Render c as a libconfig file body into buf. 0, or -1 if it does not fit. */
 int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size);
-
-/* out = s->dir/name (out has PATH_MAX bytes). 0, or -1 if too long. */
-int pf_h_path(char out[PATH_MAX], const struct pf_server *s, const char *name);
-
-/* Write body as dir/NAME; *path (PATH_MAX bytes, may be NULL) gets its path. */
-int pf_h_write_file(struct pf_server *s, const char *name, const char *body, char *path);
 
 /* ---- the daemon ---- */
 
@@ -254,13 +254,6 @@ int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
 
 /* The whole log as a string (free it), or NULL. */
 char *pf_h_log_read(const struct pf_server *s);
-
-/* The whole file dir/name as a string (free it), or NULL. */
-char *pf_h_read(const struct pf_server *s, const char *name);
-
-/* The pid written in the file dir/name (a pidfile), or 0 when there is
- * no such file. */
-pid_t pf_h_read_pid(const struct pf_server *s, const char *name);
 
 /* Stop a master that is not the harness's child (detached with -d, or
  * the new master of a binary upgrade) with SIGTERM, and wait until it
@@ -390,12 +383,6 @@ struct pf_h_http {
     size_t body_len;
 };
 
-/* Make the folder dir/name (mode 0755). 0 or -1. */
-int pf_h_mkdir(struct pf_server *s, const char *name);
-
-/* Write len bytes (any bytes, NULs included) as dir/NAME. 0 or -1. */
-int pf_h_write_bytes(struct pf_server *s, const char *name, const void *buf, size_t len);
-
 /* Start an http server on the folder dir/www (created if missing) with
  * c's settings and "http = { root = "www"; <settings> };" (settings may
  * be NULL or "": more http settings, each ending in ';'), and wait for
@@ -446,5 +433,8 @@ int pf_h_finish_cmd(struct pf_server *s, const char *name, pid_t pid, int timeou
 
 /* True if an executable called name is found in PATH. */
 bool pf_h_have_program(const char *name);
+
+/* The parts (see above). */
+#include "pf_harness_files.h"
 
 #endif
