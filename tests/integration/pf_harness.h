@@ -33,6 +33,7 @@
  * header (which includes theirs):
  *   pf_harness.c         the fixture, configuration, the master's life cycle
  *   pf_harness_files.c   files in the test's temp dir
+ *   pf_harness_log.c     the daemon's log
  * pf_harness_ctl.h (preforkctl and preforkbench) is included on its own.
  */
 #ifndef PF_HARNESS_H
@@ -165,6 +166,11 @@ bool pf_h_running(struct pf_server *s);
  * the waitpid status. On timeout: SIGKILL, reap, and return -1. */
 int pf_h_wait_exit(struct pf_server *s, int timeout_ms, int *status);
 
+/* Stop a master that is not the harness's child (detached with -d, or
+ * the new master of a binary upgrade) with SIGTERM, and wait until it
+ * and its workers are gone. 0 or -1. */
+int pf_h_stop_detached(struct pf_server *s, pid_t master);
+
 /* True if a waitpid status says "exited with code". */
 bool pf_h_exited_with(int status, int code);
 
@@ -249,39 +255,6 @@ int pf_h_orphans(struct pf_server *s);
  * not exit with status 0. 0, or -1 if
  * some are still alive at the bound. */
 int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
-
-/* ---- the log ---- */
-
-/* The whole log as a string (free it), or NULL. */
-char *pf_h_log_read(const struct pf_server *s);
-
-/* Stop a master that is not the harness's child (detached with -d, or
- * the new master of a binary upgrade) with SIGTERM, and wait until it
- * and its workers are gone. 0 or -1. */
-int pf_h_stop_detached(struct pf_server *s, pid_t master);
-
-/* Occurrences of needle in the log. */
-int pf_h_log_count(const struct pf_server *s, const char *needle);
-
-bool pf_h_log_contains(const struct pf_server *s, const char *needle);
-
-/* Wait until the log holds needle at least n times. 0 or -1. */
-int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, int timeout_ms);
-
-int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms);
-
-/* The word (up to a blank or the line's end) after the first, or with
- * last the last, occurrence of needle in the log, into out (size bytes).
- * 0, or -1 when there is none yet. */
-int pf_h_log_word_after(const struct pf_server *s, const char *needle, bool last, char *out,
-                        size_t size);
-
-/* Log lines saying a worker ended abnormally: "killed by signal" or
- * "exited with status N" with N != 0. */
-int pf_h_log_abnormal_exits(const struct pf_server *s);
-
-/* Print the last nlines lines of the log on stderr (for failures). */
-void pf_h_log_dump(const struct pf_server *s, int nlines);
 
 /* ---- running the binary as a command ---- */
 
@@ -436,5 +409,6 @@ bool pf_h_have_program(const char *name);
 
 /* The parts (see above). */
 #include "pf_harness_files.h"
+#include "pf_harness_log.h"
 
 #endif

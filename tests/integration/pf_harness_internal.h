@@ -6,7 +6,13 @@
 
 #include "pf_harness.h"
 
+/* pf_harness.c */
+void h_pause(void);
+
 /* pf_harness_files.c */
 char *h_read_file(const char *path);
+
+/* pf_harness_log.c */
+int h_count(const char *text, const char *needle);
 
 #endif
