@@ -34,6 +34,7 @@
  *   pf_harness.c         the fixture, configuration, the master's life cycle
  *   pf_harness_files.c   files in the test's temp dir
  *   pf_harness_log.c     the daemon's log
+ *   pf_harness_cmd.c     programs run as children: preforkd as a command, others
  * pf_harness_ctl.h (preforkctl and preforkbench) is included on its own.
  */
 #ifndef PF_HARNESS_H
@@ -171,9 +172,6 @@ int pf_h_wait_exit(struct pf_server *s, int timeout_ms, int *status);
  * and its workers are gone. 0 or -1. */
 int pf_h_stop_detached(struct pf_server *s, pid_t master);
 
-/* True if a waitpid status says "exited with code". */
-bool pf_h_exited_with(int status, int code);
-
 /* ---- workers ---- */
 
 /* Point s (address, port, protocol) at the first "listening on ADDR
@@ -255,24 +253,6 @@ int pf_h_orphans(struct pf_server *s);
  * not exit with status 0. 0, or -1 if
  * some are still alive at the bound. */
 int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
-
-/* ---- running the binary as a command ---- */
-
-struct pf_h_output {
-    int status;  /* waitpid status; -1 if it had to be killed */
-    char *out;   /* everything on stdout (NUL-terminated, never NULL after run) */
-    char *err;   /* everything on stderr */
-};
-
-/* Run `preforkd ARGS...` (NULL-terminated) to completion within
- * PF_H_WAIT_MS, in s->dir (relative paths name files there), stdout and
- * stderr captured in files of s->dir. 0 or -1. */
-int pf_h_run(struct pf_server *s, struct pf_h_output *o, ...) __attribute__((sentinel));
-
-void pf_h_output_free(struct pf_h_output *o);
-
-/* Number of '\n'-terminated lines in text (a last unterminated one counts). */
-int pf_h_count_lines(const char *text);
 
 /* ---- clients ---- */
 
@@ -390,25 +370,9 @@ int pf_h_http_get(int fd, const char *path, struct pf_h_http *r);
 /* A new connection, one exchange of request, closed. 0 or -1. */
 int pf_h_http_once(const struct pf_server *s, const char *request, struct pf_h_http *r);
 
-/* Run argv (argv[0] looked up in PATH) to completion within PF_H_WAIT_MS,
- * in s->dir, stdout and stderr captured like pf_h_run. 0 or -1. */
-int pf_h_run_cmd(struct pf_server *s, struct pf_h_output *o, char *const argv[]);
-
-/* Start argv (argv[0] looked up in PATH) in s->dir without waiting, its
- * stdout and stderr going to s->dir/NAME.out and NAME.err (a command that
- * runs beside others, e.g. a load generator). The pid, or -1. */
-pid_t pf_h_spawn_cmd(struct pf_server *s, const char *name, char *const argv[]);
-
-/* Wait up to timeout_ms for the command pf_h_spawn_cmd(s, name, ...)
- * started as pid (SIGKILL after), then capture its outputs. 0 or -1. */
-int pf_h_finish_cmd(struct pf_server *s, const char *name, pid_t pid, int timeout_ms,
-                    struct pf_h_output *o);
-
-/* True if an executable called name is found in PATH. */
-bool pf_h_have_program(const char *name);
-
 /* The parts (see above). */
 #include "pf_harness_files.h"
 #include "pf_harness_log.h"
+#include "pf_harness_cmd.h"
 
 #endif

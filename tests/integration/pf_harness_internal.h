@@ -6,6 +6,8 @@
 
 #include "pf_harness.h"
 
+#define H_MAX_ARGS 32 /* most words of an argv the harness builds */
+
 /* pf_harness.c */
 void h_pause(void);
 
@@ -14,5 +16,10 @@ char *h_read_file(const char *path);
 
 /* pf_harness_log.c */
 int h_count(const char *text, const char *needle);
+
+/* pf_harness_cmd.c */
+pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path,
+              const char *err_path);
+int h_wait_child(pid_t pid, int timeout_ms, int *status);
 
 #endif
