@@ -22,4 +22,8 @@ pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path,
               const char *err_path);
 int h_wait_child(pid_t pid, int timeout_ms, int *status);
 
+/* pf_harness_proc.c */
+int h_proc_stat(pid_t pid, char *state, pid_t *ppid);
+int h_our_children(struct pf_server *s, pid_t *pids, int max);
+
 #endif
