@@ -205,6 +205,15 @@ int pf_h_stop(struct pf_server *s)
     return rc;
 }
 
+void pf_h_skip_unless_root(struct pf_server *s)
+{
+    if (geteuid() == 0)
+        return;
+    pf_h_note("not running as root: test skipped");
+    s->passed = true;
+    skip();
+}
+
 /* ---------------------------------------------------------------- config */
 
 void pf_h_config_defaults(struct pf_h_config *c)

@@ -115,6 +115,10 @@ int pf_h_init(struct pf_server *s);
  * and print its path and the end of the log. 0 when everything was clean. */
 int pf_h_stop(struct pf_server *s);
 
+/* Skip the test unless it runs as root (a skipped test passed: its temp
+ * folder is removed). */
+void pf_h_skip_unless_root(struct pf_server *s);
+
 /* ---- configuration ---- */
 
 /* The settings tests vary, with test-friendly defaults (short timeouts). */
