@@ -28,6 +28,17 @@
  *     }
  *     static const struct CMUnitTest tests[] = { PF_H_CASE(test_something) };
  *     int main(void) { return cmocka_run_group_tests(tests, NULL, NULL); }
+ *
+ * The harness comes in parts, one concern each, all declared through this
+ * header (which includes theirs):
+ *   pf_harness.c         the fixture, configuration, the master's life cycle
+ *   pf_harness_files.c   files in the test's temp dir
+ *   pf_harness_log.c     the daemon's log
+ *   pf_harness_cmd.c     programs run as children: preforkd as a command, others
+ *   pf_harness_proc.c    processes and sockets as /proc and the kernel show them
+ *   pf_harness_client.c  raw TCP clients (echo, msg)
+ *   pf_harness_http.c    HTTP clients
+ * pf_harness_ctl.h (preforkctl and preforkbench) is included on its own.
  */
 #ifndef PF_HARNESS_H
 #define PF_HARNESS_H
@@ -104,6 +115,10 @@ int pf_h_init(struct pf_server *s);
  * and print its path and the end of the log. 0 when everything was clean. */
 int pf_h_stop(struct pf_server *s);
 
+/* Skip the test unless it runs as root (a skipped test passed: its temp
+ * folder is removed). */
+void pf_h_skip_unless_root(struct pf_server *s);
+
 /* ---- configuration ---- */
 
 /* The settings tests vary, with test-friendly defaults (short timeouts). */
@@ -134,12 +149,6 @@ void pf_h_config_defaults(struct pf_h_config *c);
 /* Render c as a libconfig file body into buf. 0, or -1 if it does not fit. */
 int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size);
 
-/* out = s->dir/name (out has PATH_MAX bytes). 0, or -1 if too long. */
-int pf_h_path(char out[PATH_MAX], const struct pf_server *s, const char *name);
-
-/* Write body as dir/NAME; *path (PATH_MAX bytes, may be NULL) gets its path. */
-int pf_h_write_file(struct pf_server *s, const char *name, const char *body, char *path);
-
 /* ---- the daemon ---- */
 
 /* Write body as the config file, spawn `preforkd -c CONFIG` in s->dir
@@ -165,202 +174,17 @@ bool pf_h_running(struct pf_server *s);
  * the waitpid status. On timeout: SIGKILL, reap, and return -1. */
 int pf_h_wait_exit(struct pf_server *s, int timeout_ms, int *status);
 
-/* True if a waitpid status says "exited with code". */
-bool pf_h_exited_with(int status, int code);
-
-/* ---- workers ---- */
+/* Stop a master that is not the harness's child (detached with -d, or
+ * the new master of a binary upgrade) with SIGTERM, and wait until it
+ * and its workers are gone. 0 or -1. */
+int pf_h_stop_detached(struct pf_server *s, pid_t master);
 
 /* Point s (address, port, protocol) at the first "listening on ADDR
  * (protocol P" line of its log: for a server the harness did not start
  * (a daemon, one started as systemd would). 0, or -1 when there is none. */
 int pf_h_find_listening(struct pf_server *s);
 
-/* Live (non-zombie) children of the master into pids (sorted, at most max);
- * returns how many exist. Every pid found is remembered for teardown. */
-int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);
-
-/* Zombie children of the master now: workers that exited and were not
- * reaped (yet). */
-int pf_h_zombies(struct pf_server *s);
-
-/* Wait until exactly n live workers exist. 0 or -1. */
-int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms);
-
-/* Wait until pid is no longer a live process (gone, or a zombie). 0 or -1. */
-int pf_h_wait_pid_gone(pid_t pid, int timeout_ms);
-
-/* What /proc/PID/stat says of a process (the fields tests read). */
-struct pf_h_stat {
-    char state;               /* 'R', 'S', 'Z', ... */
-    pid_t ppid;
-    pid_t session;            /* the session's id (its leader's pid) */
-    int tty_nr;               /* controlling terminal; 0: none */
-    unsigned long long utime; /* CPU time in clock ticks, user... */
-    unsigned long long stime; /* ...and system */
-};
-
-/* Read it. 0, or -1 when there is no such process. */
-int pf_h_proc_stat(pid_t pid, struct pf_h_stat *out);
-
-/* True if pid is a live (non-zombie) process. */
-bool pf_h_pid_alive(pid_t pid);
-
-/* The state letter of pid in /proc ('S' sleeping, 'T' stopped, 'Z'...),
- * or 0 if there is no such process. */
-char pf_h_pid_state(pid_t pid);
-
-/* Wait until pid is in state st (e.g. 'T' after SIGSTOP). 0 or -1. */
-int pf_h_wait_pid_state(pid_t pid, char st, int timeout_ms);
-
-/* True if sig is pending (blocked or not yet taken) for process pid. */
-bool pf_h_signal_pending(pid_t pid, int sig);
-
-/* Wait until sig is pending for pid (e.g. SIGQUIT held by a busy worker). */
-int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
-
-/* The worker that accepted the connection of the client socket fd (found
- * through /proc/net/tcp and the workers' fd tables); waits up to
- * timeout_ms for the accept. Returns the pid, or -1. */
-pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms);
-
-/* Wait until the server has read every byte sent so far on the client
- * connection fd: its side of the connection (accepted; asked of the
- * kernel with sock_diag) has an empty receive queue, or is gone. Lets a test make the server see a request
- * in two reads (send a part, wait, send the rest) without sleeping. 0 or
- * -1. */
-int pf_h_wait_consumed(const struct pf_server *s, int fd, int timeout_ms);
-
-/* Connections waiting in the server's accept queue (what `ss -lnt`
- * shows as Recv-Q), from /proc/net/tcp{,6}; -1 if its listening socket
- * is not found. */
-int pf_h_listen_queue(const struct pf_server *s);
-
-/* Wait until exactly n connections wait in the accept queue. 0 or -1. */
-int pf_h_wait_listen_queue(const struct pf_server *s, int n, int timeout_ms);
-
-/* Workers of this server that are now children of the test process (live
- * or zombie): left behind by a master that exited. Zombies found are
- * reaped (other children too: sanitizer helper tasks); live ones are left
- * alone. Returns how many workers were found. */
-int pf_h_orphans(struct pf_server *s);
-
-/* Wait until every child of ours but a running master has exited, reaping
- * them; *clean (may be NULL) is set to false if a worker among them did
- * not exit with status 0. 0, or -1 if
- * some are still alive at the bound. */
-int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
-
-/* ---- the log ---- */
-
-/* The whole log as a string (free it), or NULL. */
-char *pf_h_log_read(const struct pf_server *s);
-
-/* The whole file dir/name as a string (free it), or NULL. */
-char *pf_h_read(const struct pf_server *s, const char *name);
-
-/* The pid written in the file dir/name (a pidfile), or 0 when there is
- * no such file. */
-pid_t pf_h_read_pid(const struct pf_server *s, const char *name);
-
-/* Stop a master that is not the harness's child (detached with -d, or
- * the new master of a binary upgrade) with SIGTERM, and wait until it
- * and its workers are gone. 0 or -1. */
-int pf_h_stop_detached(struct pf_server *s, pid_t master);
-
-/* Occurrences of needle in the log. */
-int pf_h_log_count(const struct pf_server *s, const char *needle);
-
-bool pf_h_log_contains(const struct pf_server *s, const char *needle);
-
-/* Wait until the log holds needle at least n times. 0 or -1. */
-int pf_h_wait_log_count(const struct pf_server *s, const char *needle, int n, int timeout_ms);
-
-int pf_h_wait_log(const struct pf_server *s, const char *needle, int timeout_ms);
-
-/* The word (up to a blank or the line's end) after the first, or with
- * last the last, occurrence of needle in the log, into out (size bytes).
- * 0, or -1 when there is none yet. */
-int pf_h_log_word_after(const struct pf_server *s, const char *needle, bool last, char *out,
-                        size_t size);
-
-/* Log lines saying a worker ended abnormally: "killed by signal" or
- * "exited with status N" with N != 0. */
-int pf_h_log_abnormal_exits(const struct pf_server *s);
-
-/* Print the last nlines lines of the log on stderr (for failures). */
-void pf_h_log_dump(const struct pf_server *s, int nlines);
-
-/* ---- running the binary as a command ---- */
-
-struct pf_h_output {
-    int status;  /* waitpid status; -1 if it had to be killed */
-    char *out;   /* everything on stdout (NUL-terminated, never NULL after run) */
-    char *err;   /* everything on stderr */
-};
-
-/* Run `preforkd ARGS...` (NULL-terminated) to completion within
- * PF_H_WAIT_MS, in s->dir (relative paths name files there), stdout and
- * stderr captured in files of s->dir. 0 or -1. */
-int pf_h_run(struct pf_server *s, struct pf_h_output *o, ...) __attribute__((sentinel));
-
-void pf_h_output_free(struct pf_h_output *o);
-
-/* Number of '\n'-terminated lines in text (a last unterminated one counts). */
-int pf_h_count_lines(const char *text);
-
-/* ---- clients ---- */
-
-/* A blocking TCP client connected to the server, with SO_RCVTIMEO,
- * SO_SNDTIMEO and TCP_NODELAY (each send leaves at once) set; -1 on failure (errno kept, e.g. ECONNREFUSED). */
-int pf_h_connect(const struct pf_server *s);
-
-/* Send all len bytes (no SIGPIPE) within PF_H_IO_MS. 0 or -1. */
-int pf_h_send(int fd, const void *buf, size_t len);
-
-/* Receive exactly len bytes within PF_H_IO_MS. 0 or -1. */
-int pf_h_recv(int fd, void *buf, size_t len);
-
-/* Send len bytes and expect exactly them back (echo of a line, or of a
- * whole msg frame). 0, or -1 with the first difference printed. */
-int pf_h_roundtrip(int fd, const void *buf, size_t len);
-
-/* Send a line (which must end in '\n') and expect it back byte-exact. */
-int pf_h_echo_roundtrip(int fd, const char *line);
-
-/* A msg frame for payload into *frame (malloc'd; free it), *len its size. */
-int pf_h_msg_frame(const void *payload, uint32_t plen, unsigned char **frame, size_t *len);
-
-/* Send payload as a msg frame and expect the same frame back. 0 or -1. */
-int pf_h_msg_roundtrip(int fd, const void *payload, uint32_t plen);
-
-/* One request/reply in the server's protocol carrying text: a line
- * "text\n" for echo, a frame of text for msg. 0 or -1. */
-int pf_h_exchange(const struct pf_server *s, int fd, const char *text);
-
-/* A client that the server has served once (pf_h_exchange): a worker now
- * holds its connection. The fd, or -1. */
-int pf_h_connect_served(const struct pf_server *s);
-
-/* A new connection, one exchange, closed: "the server still serves". */
-int pf_h_check_serves(const struct pf_server *s);
-
-/* A new connection on which buf comes back byte-exact, then closed. */
-int pf_h_roundtrip_once(const struct pf_server *s, const void *buf, size_t len);
-
-/* Fill buf with bytes that depend on seed and position (distinct payloads
- * per client and exchange, so a crossed reply cannot pass). */
-void pf_h_fill(void *buf, size_t len, unsigned seed);
-
-/* Expect the server to close the connection within timeout_ms without
- * sending a byte first: EOF or a reset. 0, or -1 (data, or still open). */
-int pf_h_expect_closed(int fd, int timeout_ms);
-
-/* Close with SO_LINGER {1, 0}: the peer gets a reset, not a FIN. */
-void pf_h_close_reset(int fd);
-
-/* Run fn(index, arg) in n threads at once and join them; returns how many
- * returned non-zero (or could not start). */
-int pf_h_run_clients(int n, int (*fn)(int index, void *arg), void *arg);
+/* ---- notes and bounds ---- */
 
 /* A bound of ms for how fast the server reacts, made 10 times as long when
  * the server runs under a wrapper (PF_TEST_WRAPPER: valgrind), which slows
@@ -370,81 +194,12 @@ int pf_h_scaled_ms(int ms);
 /* Print a harness diagnostic ("harness: ...") on stderr. */
 void pf_h_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ================================================================
- * HTTP helpers (protocol "http": test_http, test_http_clients).
- * Like the client helpers above they return 0 / -1 and print why,
- * so they are safe in client threads.
- * ================================================================ */
-
-#define PF_H_HTTP_HEAD_MAX 16384        /* longest response head read */
-#define PF_H_HTTP_BODY_MAX (64u << 20)  /* longest body read to EOF */
-
-/* One HTTP response as received. */
-struct pf_h_http {
-    int status;                         /* from "HTTP/1.1 NNN ..." */
-    char head[PF_H_HTTP_HEAD_MAX + 1];  /* status line and fields, final CRLF CRLF
-                                         * included, NUL-terminated */
-    size_t head_len;
-    long long content_length;           /* -1 when the head has none */
-    char *body;                         /* malloc'd, NUL-terminated; NULL if none read */
-    size_t body_len;
-};
-
-/* Make the folder dir/name (mode 0755). 0 or -1. */
-int pf_h_mkdir(struct pf_server *s, const char *name);
-
-/* Write len bytes (any bytes, NULs included) as dir/NAME. 0 or -1. */
-int pf_h_write_bytes(struct pf_server *s, const char *name, const void *buf, size_t len);
-
-/* Start an http server on the folder dir/www (created if missing) with
- * c's settings and "http = { root = "www"; <settings> };" (settings may
- * be NULL or "": more http settings, each ending in ';'), and wait for
- * its workers. c->protocol and c->extra are overwritten. 0 or -1. */
-int pf_h_start_http(struct pf_server *s, struct pf_h_config *c, const char *settings);
-
-/* Read one response from fd: the head byte by byte (a pipelined next
- * response stays in the socket), then the body: none if no_body (the
- * answer to HEAD) or the status is 304, else Content-Length bytes, else
- * everything up to EOF. 0 (free r with pf_h_http_free), or -1. */
-int pf_h_http_read(int fd, bool no_body, struct pf_h_http *r);
-
-void pf_h_http_free(struct pf_h_http *r);
-
-/* The value of the first header field called name (any case), without
- * surrounding blanks, into value. True if the field is there. */
-bool pf_h_http_header(const struct pf_h_http *r, const char *name, char *value, size_t size);
-
-/* How many header fields are called name (any case). */
-int pf_h_http_header_count(const struct pf_h_http *r, const char *name);
-
-/* Send request (len bytes) on fd and read the response (no body if the
- * request starts with "HEAD "). 0 or -1. */
-int pf_h_http_exchange_len(int fd, const char *request, size_t len, struct pf_h_http *r);
-
-/* pf_h_http_exchange_len of a NUL-terminated request. */
-int pf_h_http_exchange(int fd, const char *request, struct pf_h_http *r);
-
-/* "GET path HTTP/1.1" with "Host: test" on fd (keep-alive). 0 or -1. */
-int pf_h_http_get(int fd, const char *path, struct pf_h_http *r);
-
-/* A new connection, one exchange of request, closed. 0 or -1. */
-int pf_h_http_once(const struct pf_server *s, const char *request, struct pf_h_http *r);
-
-/* Run argv (argv[0] looked up in PATH) to completion within PF_H_WAIT_MS,
- * in s->dir, stdout and stderr captured like pf_h_run. 0 or -1. */
-int pf_h_run_cmd(struct pf_server *s, struct pf_h_output *o, char *const argv[]);
-
-/* Start argv (argv[0] looked up in PATH) in s->dir without waiting, its
- * stdout and stderr going to s->dir/NAME.out and NAME.err (a command that
- * runs beside others, e.g. a load generator). The pid, or -1. */
-pid_t pf_h_spawn_cmd(struct pf_server *s, const char *name, char *const argv[]);
-
-/* Wait up to timeout_ms for the command pf_h_spawn_cmd(s, name, ...)
- * started as pid (SIGKILL after), then capture its outputs. 0 or -1. */
-int pf_h_finish_cmd(struct pf_server *s, const char *name, pid_t pid, int timeout_ms,
-                    struct pf_h_output *o);
-
-/* True if an executable called name is found in PATH. */
-bool pf_h_have_program(const char *name);
+/* The parts (see above). */
+#include "pf_harness_files.h"
+#include "pf_harness_log.h"
+#include "pf_harness_cmd.h"
+#include "pf_harness_proc.h"
+#include "pf_harness_client.h"
+#include "pf_harness_http.h"
 
 #endif

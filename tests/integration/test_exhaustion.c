@@ -64,17 +64,6 @@ static bool under_valgrind(void)
     return w != NULL && strstr(w, "valgrind") != NULL;
 }
 
-/* Skip the test unless it runs as root (a skipped test passed: its temp
- * folder is removed). */
-static void skip_unless_root(struct pf_server *s)
-{
-    if (geteuid() == 0)
-        return;
-    pf_h_note("not running as root: test skipped");
-    s->passed = true;
-    skip();
-}
-
 /* Skip, saying why (the temp folder is removed). */
 static void skip_because(struct pf_server *s, const char *why)
 {
@@ -660,7 +649,7 @@ PF_H_TEST(test_fork_fails)
     uid_t uid;
     int n;
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     uid = unused_uid();
     if (!uid_can_exec(uid, PF_TEST_BINARY))
         skip_because(s, "the build folder is not reachable by other users");
@@ -900,7 +889,7 @@ PF_H_TEST(test_logs_on_a_disk_that_fills)
     pid_t before[2], now[2];
     int64_t deadline;
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         skip_because(s, "no private mount namespace (unshare, mount)");
     assert_int_equal(pf_h_path(small, s, "small"), 0);

@@ -18,17 +18,6 @@
 #define HELLO_BODY "hello from a worker without privileges\n"
 #define NOBODY_IDS "user = \"nobody\"; group = \"nogroup\";"
 
-/* Skip the test unless it runs as root (a skipped test passed: its temp
- * folder is removed). */
-static void skip_unless_root(struct pf_server *s)
-{
-    if (geteuid() == 0)
-        return;
-    pf_h_note("not running as root: test skipped");
-    s->passed = true;
-    skip();
-}
-
 /* The value of the field "name:" in /proc/pid/status into out, blanks
  * squeezed to one space ("65534 65534 65534 65534"). 0 or -1. */
 static int proc_status_field(pid_t pid, const char *name, char *out, size_t size)
@@ -165,7 +154,7 @@ PF_H_TEST(test_workers_switch_user)
 {
     struct pf_h_config c;
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     world_readable_site(s);
     pf_h_config_defaults(&c);
     c.daemon_extra = NOBODY_IDS;
@@ -190,7 +179,7 @@ PF_H_TEST(test_reopen_replaces_workers_without_root)
     pid_t before[2], after[2];
     char *text;
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     world_readable_site(s);
     pf_h_config_defaults(&c);
     c.workers_start = 2;
@@ -237,7 +226,7 @@ PF_H_TEST(test_workers_chroot)
     pid_t pids[8];
     ssize_t len;
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     world_readable_site(s);
     assert_non_null(realpath(s->dir, real));
     snprintf(extra, sizeof(extra), NOBODY_IDS " chroot = \"%s\";", real);
@@ -268,7 +257,7 @@ PF_H_TEST(test_root_without_user_refused)
     struct pf_h_output o;
     char body[4096];
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     pf_h_config_defaults(&c);
     c.daemon_user_set = true; /* and none is set */
     assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
@@ -288,7 +277,7 @@ PF_H_TEST(test_max_files)
     pid_t pids[8];
     long soft = 0, hard = 0;
 
-    skip_unless_root(s);
+    pf_h_skip_unless_root(s);
     /* valgrind keeps descriptors of its own above the limit and refuses
      * any change to RLIMIT_NOFILE (EPERM): nothing to check under it */
     if (getenv("PF_TEST_WRAPPER") && strstr(getenv("PF_TEST_WRAPPER"), "valgrind"))
