@@ -272,7 +272,7 @@ __attribute__((format(printf, 3, 4))) static int cfg_fail(struct cfg_ctx *x,
                                                           const char *fmt, ...)
 {
     const config_setting_t *parent = config_setting_parent(s);
-    char reason[PF_CONFIG_ERR_MAX];
+    char reason[PF_ERR_MAX];
     va_list ap;
 
     va_start(ap, fmt);
@@ -517,7 +517,7 @@ static int cfg_store_string(struct cfg_ctx *x, const config_setting_t *s,
 static int cfg_set_listen(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
-    char why[256], quoted[128];
+    char why[PF_ERR_MAX], quoted[128];
 
     if (!text)
         return -1;
@@ -600,7 +600,7 @@ static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
                                   const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
-    char why[256], quoted[128];
+    char why[PF_ERR_MAX], quoted[128];
 
     if (!text || cfg_store_string(x, s, it, text) < 0)
         return -1;

@@ -21,8 +21,8 @@
 #include <sys/types.h>
 
 #include "pf_addr.h"
+#include "pf_err.h"
 
-#define PF_CONFIG_ERR_MAX 1024
 #define PF_PROTO_NAME_MAX 16
 
 /* Settings named "group.name" (or "name" at the top level), in the order

@@ -17,6 +17,7 @@
 #include "pf_privs.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
+#include "pf_err.h"
 
 /* A failure before the master runs (pf_daemon_fail_start says it).
  * Returns the exit status. */
@@ -31,7 +32,7 @@ static int main_fail(const char *what)
 static int main_test(const struct pf_config *cfg)
 {
     struct pf_privs_plan plan;
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
 
     if (pf_privs_plan(cfg, geteuid(), &plan, err, sizeof(err)) < 0) {
         fprintf(stderr, "preforkd: %s: %s\n", cfg->path, err);
@@ -87,7 +88,7 @@ static int main_run(struct pf_config *cfg, const struct pf_cli *cli, const char 
 {
     static char exe[PATH_MAX];
     struct pf_master_opts o = {.config = cfg->path, .exe = exe};
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
     bool detach;
     int rc;
 
@@ -118,7 +119,7 @@ int main(int argc, char **argv)
 {
     static struct pf_config cfg;
     struct pf_cli cli;
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
 
     pf_cli_parse(&cli, argc, argv);
     switch (cli.action) {

@@ -14,6 +14,7 @@
 #include "pf_net.h"
 #include "pf_time.h"
 #include "pf_token.h"
+#include "pf_err.h"
 
 #define CTL_OUT_MAX (4u << 20)          /* output buffered per client */
 #define CTL_HTTP_HEAD_MAX 8192          /* metrics request head */
@@ -299,7 +300,7 @@ static json_t *ctl_status(struct pf_control *c)
 static json_t *ctl_reload(struct pf_control *c)
 {
     struct pf_status_reload rep;
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
 
     if (c->ops.reload(c->ops.ctx, &rep, err, sizeof(err)) < 0)
         return pf_control_render_error(err);
@@ -310,7 +311,7 @@ static json_t *ctl_reload(struct pf_control *c)
  * over shows in status (the pid) and in the log. */
 static json_t *ctl_upgrade(struct pf_control *c)
 {
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
     pid_t pid = c->ops.upgrade(c->ops.ctx, err, sizeof(err));
 
     if (pid < 0)
@@ -322,7 +323,7 @@ static json_t *ctl_upgrade(struct pf_control *c)
 /* The reply to an authenticated command. */
 static json_t *ctl_command(struct pf_control *c, const struct pf_control_cmd *cmd)
 {
-    char err[256] = "";
+    char err[PF_ERR_MAX] = "";
     int from, to;
 
     switch (cmd->verb) {
@@ -357,7 +358,7 @@ static void ctl_line(struct pf_control *c, struct pf_control_client *cl, const c
                      size_t len)
 {
     struct pf_control_cmd cmd;
-    char err[256];
+    char err[PF_ERR_MAX];
 
     if (len > 0 && line[len - 1] == '\r' && cl->http)
         len--;

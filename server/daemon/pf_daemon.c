@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pf_inherit.h"
+#include "pf_err.h"
 
 /* Write end of the report pipe; -1 when nobody waits. */
 static int daemon_report_fd = -1;
@@ -71,7 +72,7 @@ static void __attribute__((noreturn)) daemon_launcher_wait(int fd)
  * child exits at once; a failure here is reported through the pipe. */
 static void daemon_second_fork(int report)
 {
-    char msg[256];
+    char msg[PF_ERR_MAX];
     pid_t pid;
 
     daemon_report_fd = report;

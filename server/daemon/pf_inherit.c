@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pf_err.h"
+
 /* A decimal number spelt by the len characters at s: digits only (no
  * sign, no space, nothing after), at most max. 0 or -1. */
 static int inherit_number(const char *s, size_t len, long max, long *out)
@@ -195,7 +197,7 @@ int pf_inherit_check_listener(int fd, char *err, size_t errlen)
  * came from. */
 static int inherit_check(int fd, const char *from, char *err, size_t errlen)
 {
-    char why[160];
+    char why[PF_ERR_MAX];
 
     if (pf_inherit_check_listener(fd, why, sizeof(why)) == 0)
         return 0;

@@ -10,6 +10,7 @@
 
 #include "pf_http_response.h"
 #include "pf_log.h"
+#include "pf_err.h"
 
 /* Longest part of one client-sent field that is logged. */
 #define ACCESS_FIELD_MAX 512
@@ -28,7 +29,7 @@ int pf_http_access_open(struct pf_http_access *a, const char *path, char *err, s
 /* After logrotate moved the file: new lines go to a new file by the name. */
 void pf_http_access_reopen(struct pf_http_access *a)
 {
-    char err[256];
+    char err[PF_ERR_MAX];
     int old = a->fd;
     bool failed = a->failed;
 
@@ -106,7 +107,7 @@ static void access_request_line(struct pf_http_response *b, const char *buf,
         access_escaped(b, buf + req->method_text.off, req->method_text.len);
         pf_http_response_add(b, " ", 1);
         access_escaped(b, buf + req->target.off, req->target.len);
-        pf_http_response_str(b, req->version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+        pf_http_response_str(b, req->version == PF_HTTP_VERSION_10 ? " HTTP/1.0" : " HTTP/1.1");
     }
     pf_http_response_add(b, "\" ", 2);
 }

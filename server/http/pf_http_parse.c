@@ -378,7 +378,7 @@ static int http_parse_version(struct http_parser *p)
         return http_fail(p, 414, "request line too long");
     if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
         return http_fail(p, 505, "HTTP version not supported");
-    p->req->version = v[7] == '1' ? 11 : 10;
+    p->req->version = v[7] == '1' ? PF_HTTP_VERSION_11 : PF_HTTP_VERSION_10;
     p->pos += 10;
     return 0;
 }
@@ -605,11 +605,11 @@ static int http_finish(struct http_parser *p)
 {
     struct pf_http_request *r = p->req;
 
-    if (r->version == 11 && !r->has_host)
+    if (r->version == PF_HTTP_VERSION_11 && !r->has_host)
         return http_fail(p, 400, "missing Host");
     if (p->has_te && p->has_cl)
         return http_fail(p, 400, "Transfer-Encoding with Content-Length");
-    if (p->has_te && r->version == 10)
+    if (p->has_te && r->version == PF_HTTP_VERSION_10)
         return http_fail(p, 400, "Transfer-Encoding in HTTP/1.0");
     if (!p->method_known)
         return http_fail(p, 501, "unknown method");
@@ -617,7 +617,7 @@ static int http_finish(struct http_parser *p)
         return http_fail(p, 501, "Transfer-Encoding not implemented");
     if (p->has_body)
         return http_fail(p, 413, "request body not accepted");
-    r->keep_alive = r->version == 11 ? !r->conn_close : (r->conn_keep_alive && !r->conn_close);
+    r->keep_alive = r->version == PF_HTTP_VERSION_11 ? !r->conn_close : (r->conn_keep_alive && !r->conn_close);
     return 0;
 }
 

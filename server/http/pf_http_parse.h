@@ -47,6 +47,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The two versions served, as struct pf_http_request.version holds them. */
+#define PF_HTTP_VERSION_10 10 /* HTTP/1.0 */
+#define PF_HTTP_VERSION_11 11 /* HTTP/1.1 */
+
 enum pf_http_method {
     PF_HTTP_GET = 0,
     PF_HTTP_HEAD,
@@ -74,7 +78,7 @@ struct pf_http_limits {
 
 struct pf_http_request {
     enum pf_http_method method;
-    int version;                       /* 10 or 11 */
+    int version;                       /* PF_HTTP_VERSION_10 or _11 */
     struct pf_http_slice method_text;  /* as sent, for the access log */
     struct pf_http_slice target;       /* request-target as sent */
     struct pf_http_slice path;         /* path part, still percent-encoded */

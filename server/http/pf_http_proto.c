@@ -444,7 +444,7 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
     if (status != 0) {
         pf_log_info("client %s: bad request (%d %s)", hc->c->peer_text, status,
                     reason ? reason : "");
-        r = http_error(hc, status, NULL, false, 11, false);
+        r = http_error(hc, status, NULL, false, PF_HTTP_VERSION_11, false);
     } else {
         bool keep = req.keep_alive && hc->requests < h->cfg->http.keepalive_requests &&
                     !pf_proto_stop_requested(hc->c);
@@ -489,7 +489,7 @@ static void http_serve(void *state, struct pf_conn *c)
         if (status < 0)
             return;
         if (status > 0) {
-            struct http_result r = http_error(&hc, status, NULL, false, 11, false);
+            struct http_result r = http_error(&hc, status, NULL, false, PF_HTTP_VERSION_11, false);
 
             pf_log_info("client %s: request head refused (%d)", c->peer_text, status);
             pf_http_access_write(&hc.h->access, hc.client_ip, hc.h->in, NULL, r.status,

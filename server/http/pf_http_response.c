@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "pf_http_parse.h"
+
 void pf_http_response_init(struct pf_http_response *b, char *mem, size_t cap)
 {
     b->p = mem;
@@ -104,7 +106,7 @@ void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, b
     }
     if (!keep_alive)
         pf_http_response_str(b, "Connection: close\r\n");
-    else if (version == 10)
+    else if (version == PF_HTTP_VERSION_10)
         pf_http_response_str(b, "Connection: keep-alive\r\n");
     pf_http_response_add(b, "\r\n", 2);
 }

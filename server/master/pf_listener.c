@@ -7,13 +7,14 @@
 
 #include "pf_log.h"
 #include "pf_net.h"
+#include "pf_err.h"
 
 /* TCP_DEFER_ACCEPT as configured (whole seconds, rounded up; 0 = off).
  * Only an optimisation: if the kernel refuses, connections are simply
  * handed over as they arrive. */
 static void listener_defer(int fd, int ms)
 {
-    char err[256];
+    char err[PF_ERR_MAX];
 
     if (pf_net_defer_accept(fd, (ms + 999) / 1000, err, sizeof(err)) < 0)
         pf_log_warn("%s; connections are handed to workers as they arrive", err);

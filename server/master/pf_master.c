@@ -31,6 +31,7 @@
 #include "pf_upgrade.h"
 #include "pf_version.h"
 #include "pf_wake_policy.h"
+#include "pf_err.h"
 
 /* After SIGKILL, how long to wait for the last workers before exiting. */
 #define MASTER_KILL_WAIT_MS 3000
@@ -102,7 +103,7 @@ static int master_adopt(struct master *m, int fd)
 /* Bind and listen before any fork: every worker inherits the one socket. */
 static int master_listen(struct master *m)
 {
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
     int fd = m->opts->inherited.listen_fd;
 
     if (fd >= 0)
@@ -137,7 +138,7 @@ static int master_pidfile(struct master *m)
  * the master and its workers. 0, or -1 after master_fail. */
 static int master_privs_init(const struct pf_config *cfg, struct pf_privs_plan *plan)
 {
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
 
     if (pf_privs_plan(cfg, geteuid(), plan, err, sizeof(err)) < 0 ||
         pf_privs_set_nofile(cfg->daemon.max_files, err, sizeof(err)) < 0)
@@ -150,7 +151,7 @@ static int master_privs_init(const struct pf_config *cfg, struct pf_privs_plan *
  * workers run as. */
 static void master_privs_use(struct master *m, const struct pf_privs_plan *plan)
 {
-    char who[PF_CONFIG_ERR_MAX];
+    char who[PF_ERR_MAX];
 
     m->pool.privs = *plan;
     if (plan->ignored[0])
@@ -221,7 +222,7 @@ static void master_scale(struct master *m)
  * it drops its privileges. */
 static void master_reopen(struct master *m)
 {
-    char err[256];
+    char err[PF_ERR_MAX];
 
     if (pf_log_reopen(err, sizeof(err)) < 0)
         pf_log_error("%s", err);
@@ -557,7 +558,7 @@ static bool master_handle(struct master *m)
     }
     if (pf_signals_reconfigure) {
         struct pf_status_reload rep; /* the log says it all */
-        char err[PF_CONFIG_ERR_MAX];
+        char err[PF_ERR_MAX];
 
         pf_signals_reconfigure = 0;
         master_reload(m, &rep, err, sizeof(err));
@@ -567,7 +568,7 @@ static bool master_handle(struct master *m)
         master_reopen(m);
     }
     if (pf_signals_upgrade && !m->starting) { /* asked during start-up: done once ready */
-        char err[PF_CONFIG_ERR_MAX];           /* logged */
+        char err[PF_ERR_MAX];           /* logged */
 
         pf_signals_upgrade = 0;
         master_upgrade(m, err, sizeof(err));
@@ -606,7 +607,7 @@ static int master_abort(struct master *m)
 static int master_start(struct master *m)
 {
     struct pf_privs_plan privs;
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
     int fd;
 
     if (m->proto == NULL) {

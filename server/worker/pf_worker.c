@@ -18,6 +18,7 @@
 #include "pf_net.h"
 #include "pf_signals.h"
 #include "pf_time.h"
+#include "pf_err.h"
 
 /* Pause after accept() failed for lack of descriptors or memory: retrying
  * at once would spin on a listening socket that stays readable. */
@@ -70,7 +71,7 @@ static int worker_prepare(struct worker *w, char *err, size_t errlen)
  * exits with PF_WORKER_EXIT_INIT so the master knows not to respawn fast. */
 static void worker_setup(struct worker *w)
 {
-    char err[256] = "";
+    char err[PF_ERR_MAX] = "";
     struct pf_slot *s = w->a->slot;
 
     pf_log_set_role("worker");
@@ -205,7 +206,7 @@ static struct worker *worker_self;
 /* SIGUSR1: reopen the error log, then the protocol's own logs. */
 static void worker_reopen_log(struct worker *w)
 {
-    char err[256];
+    char err[PF_ERR_MAX];
 
     pf_signals_reopen = 0;
     if (pf_log_reopen(err, sizeof(err)) < 0)

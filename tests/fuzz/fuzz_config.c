@@ -124,7 +124,7 @@ static void check_config(const struct pf_config *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct pf_config cfg;
-    static char err[PF_CONFIG_ERR_MAX];
+    static char err[PF_ERR_MAX];
     int rc;
 
     if (size > 16384 || input_has(data, size, "@include"))

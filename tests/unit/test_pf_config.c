@@ -28,7 +28,7 @@ struct fixture {
     char dir[64];        /* temporary folder, as created */
     char real[PATH_MAX]; /* the same, symlinks resolved (what dir fields hold) */
     char path[PATH_MAX]; /* dir/preforkd.conf */
-    char err[PF_CONFIG_ERR_MAX];
+    char err[PF_ERR_MAX];
     struct pf_config cfg;
 };
 

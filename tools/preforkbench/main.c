@@ -11,6 +11,7 @@
 #include "pb_opts.h"
 #include "pb_report.h"
 #include "pf_version.h"
+#include "pf_err.h"
 
 #define PB_EXIT_USAGE 2             /* bad options, or the run could not be made */
 #define PB_PROGRESS_AUTO_S 3.0      /* --progress by default for runs longer than this */
@@ -141,7 +142,7 @@ int main(int argc, char **argv)
     struct pb_opts o;
     struct pb_outputs out = {0};
     struct pb_result r;
-    char err[512];
+    char err[PF_ERR_MAX];
     int rc;
 
     switch (pb_opts_parse(argc, argv, &o, err, sizeof(err))) {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pf_err.h"
+
 /* Long-only options. */
 enum {
     PB_OPT_CLOSE = 256,
@@ -269,7 +271,7 @@ static pb_opts_action_t pb_opt_one(int c, const char *arg, struct pb_opts *o,
 static pb_opts_action_t pb_opt_target(const char *text, struct pb_opts *o, char *err,
                                       size_t errlen)
 {
-    char why[128];
+    char why[PF_ERR_MAX];
 
     if (pf_addr_parse(text, &o->addr, why, sizeof(why)) < 0)
         return pb_opt_fail(err, errlen, "HOST:PORT \"%.60s\": %s", text, why);

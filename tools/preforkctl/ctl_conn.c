@@ -9,6 +9,7 @@
 
 #include "pf_net.h"
 #include "pf_time.h"
+#include "pf_err.h"
 
 #define CONN_LINE_MAX 1023 /* longest command line the server takes, "\n" excluded */
 
@@ -145,7 +146,7 @@ static int conn_exchange(struct ctl_conn *c, const char *line, int64_t deadline,
 int ctl_conn_open(struct ctl_conn *c, const struct ctl_target *t, int timeout_ms, char *err,
                   size_t errlen)
 {
-    char why[256], line[CTL_TOKEN_MAX + 8];
+    char why[PF_ERR_MAX], line[CTL_TOKEN_MAX + 8];
     const char *text;
     json_t *reply;
     int rc;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pf_config.h"
+#include "pf_err.h"
 
 /* The first line of buf[0..n) without its leading and trailing blanks:
  * its offset in *start, its length returned. */
@@ -67,7 +68,7 @@ static int target_from_config(struct ctl_target *t, const char *config, bool nee
                               bool need_token, char *err, size_t errlen)
 {
     struct pf_config *cfg = malloc(sizeof(*cfg));
-    char why[PF_CONFIG_ERR_MAX];
+    char why[PF_ERR_MAX];
     int rc = CTL_EXIT_UNREACHABLE;
 
     if (cfg == NULL) {
@@ -96,7 +97,7 @@ static int target_from_config(struct ctl_target *t, const char *config, bool nee
 int ctl_target_resolve(struct ctl_target *t, const char *config, const char *address,
                        const char *token_file, char *err, size_t errlen)
 {
-    char why[256];
+    char why[PF_ERR_MAX];
     int rc;
 
     memset(t, 0, sizeof(*t));

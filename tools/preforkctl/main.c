@@ -13,6 +13,7 @@
 #include "ctl_target.h"
 #include "ctl_top.h"
 #include "pf_version.h"
+#include "pf_err.h"
 
 #define OPT_TIMEOUT 256           /* --timeout has no short form */
 #define OPT_TIMEOUT_MAX_S 3600.0
@@ -93,7 +94,7 @@ static int opt_timeout(const char *text, int *ms)
  * or the exit status (help, version, bad option). */
 static int opt_getopt(int argc, char **argv, struct ctl_options *o)
 {
-    char why[128];
+    char why[PF_ERR_MAX];
     int c;
 
     optind = 0; /* glibc: full reset, a second pass starts afresh */
@@ -192,7 +193,7 @@ static int run(const struct ctl_options *o, const struct ctl_command *cmd)
 {
     struct ctl_target t;
     struct ctl_conn c = {.fd = -1};
-    char err[1024];
+    char err[PF_ERR_MAX];
     int rc = ctl_target_resolve(&t, o->config ? o->config : PF_DEFAULT_CONFIG, o->address,
                                 o->token_file, err, sizeof(err));
 
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
     struct ctl_options o = {.timeout_ms = CTL_TIMEOUT_DEFAULT_MS};
     struct ctl_command cmd;
     char **opts = calloc((size_t)argc + 1, sizeof(*opts));
-    char err[256];
+    char err[PF_ERR_MAX];
     int rc;
 
     o.words = calloc((size_t)argc + 1, sizeof(*o.words));
