@@ -1,4 +1,4 @@
-/* pf_proto_framed: read a frame, send it back, repeat (echo and msg). */
+/* pf_framed: read a frame, send it back, repeat (echo and msg). */
 #include "pf_framed.h"
 
 #include <errno.h>

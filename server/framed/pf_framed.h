@@ -1,4 +1,4 @@
-/* pf_proto_framed: the serve loop shared by the echo and msg handlers.
+/* pf_framed: the serve loop shared by the echo and msg handlers.
  *
  * Both protocols read one frame and send it back unchanged, framing
  * included; they differ only in how a frame is delimited (pf_frame). */

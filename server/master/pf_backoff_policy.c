@@ -1,4 +1,4 @@
-/* pf_backoff: exponential respawn delay after too many crashes (pure). */
+/* pf_backoff_policy: exponential respawn delay after too many crashes (pure). */
 #include "pf_backoff_policy.h"
 
 #include <stdlib.h>

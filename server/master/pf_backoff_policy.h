@@ -1,4 +1,4 @@
-/* pf_backoff: the respawn backoff after a crash loop (pure).
+/* pf_backoff_policy: the respawn backoff after a crash loop (pure).
  *
  * The master feeds it every worker end that counts as a crash (killed by a
  * signal or a non-zero exit status, not counting workers the master itself

@@ -1,4 +1,4 @@
-/* pf_pool_hung: snapshot, log and signal hung workers (master side). */
+/* pf_hung: snapshot, log and signal hung workers (master side). */
 #include "pf_hung.h"
 
 #include <signal.h>

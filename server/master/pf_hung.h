@@ -1,7 +1,7 @@
-/* pf_pool_hung: where the master kills hung workers (workers.request_timeout).
+/* pf_hung: where the master kills hung workers (workers.request_timeout).
  *
  * On every pass of its loop the master reads each live worker's slot,
- * asks pf_hung_policy_decide (pure, pf_hung.c) and acts: a worker busy on one
+ * asks pf_hung_policy_decide (pure, pf_hung_policy.c) and acts: a worker busy on one
  * request for request_timeout is logged (pid, client, request, how long)
  * at warn, counted (hung_killed) and sent SIGTERM; one still alive
  * stop_timeout later (a stopped process keeps SIGTERM pending) gets

@@ -1,4 +1,4 @@
-/* pf_hung: the hung-worker decision (pure; see pf_hung.h). */
+/* pf_hung_policy: the hung-worker decision (pure; see pf_hung.h). */
 #include "pf_hung_policy.h"
 
 #include "pf_scoreboard.h"

@@ -1,9 +1,9 @@
-/* pf_hung: is a worker hung, and what should the master do about it?
+/* pf_hung_policy: is a worker hung, and what should the master do about it?
  *
  * The decision alone, pure: a copy of what the scoreboard and the master's
  * table say about one worker, the time now and the timeouts in; "leave
  * it", "SIGTERM" or "SIGKILL" out. No clock, no signals, no logging: the
- * master side (pf_pool_hung.c) takes the snapshot and acts.
+ * master side (pf_hung.c) takes the snapshot and acts.
  *
  * "Busy on one request" is precise: the worker is serving a client
  * (scoreboard state reading, writing or closing: what status counts as

@@ -235,7 +235,7 @@ static void master_reopen(struct master *m)
 }
 
 /* SIGHUP and "reload": read the file again and roll the pool over to it
- * (pf_reload_apply.c); a failure leaves everything as it was. Either way
+ * (pf_reload.c); a failure leaves everything as it was. Either way
  * the outcome is logged, and told to a control client through rep/err. */
 static int master_reload(struct master *m, struct pf_status_reload *rep, char *err,
                          size_t errlen)

@@ -27,7 +27,7 @@ struct pf_child {
     int64_t started_ms;    /* monotonic */
     bool retiring;         /* told to stop; does not count toward the target */
     int64_t hung_term_ms;  /* monotonic: when the master sent SIGTERM because it
-                              hung (pf_pool_hung.c); 0 never. Set: killed by the
+                              hung (pf_hung.c); 0 never. Set: killed by the
                               master, so its end is not a crash */
     bool hung_kill_sent;   /* ...and the SIGKILL after stop_timeout */
     int64_t lifetime_ms;   /* its own max_lifetime (drawn at fork); 0 = none */

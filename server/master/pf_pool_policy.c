@@ -1,4 +1,4 @@
-/* pf_policy: the pool's size, decided once a tick (pure). */
+/* pf_pool_policy: the pool's size, decided once a tick (pure). */
 #include "pf_pool_policy.h"
 
 /* The smaller of two counts. */

@@ -1,4 +1,4 @@
-/* pf_policy: how many workers to fork or retire at a supervision tick (pure).
+/* pf_pool_policy: how many workers to fork or retire at a supervision tick (pure).
  *
  * Once a second (the tick, scheduled on the monotonic clock however often
  * the master wakes) the master counts its workers from the scoreboard and

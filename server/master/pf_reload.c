@@ -1,4 +1,4 @@
-/* pf_reload_apply: reload the configuration and roll the pool over (master). */
+/* pf_reload: reload the configuration and roll the pool over (master). */
 #include "pf_reload.h"
 
 #include <limits.h>

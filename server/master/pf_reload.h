@@ -1,4 +1,4 @@
-/* pf_reload_apply: the master's side of a reload (SIGHUP, "reload").
+/* pf_reload: the master's side of a reload (SIGHUP, "reload").
  *
  * 1. Read the configuration file again into a temporary; a bad file
  *    changes nothing (the error names FILE:LINE: SETTING).

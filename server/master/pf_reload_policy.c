@@ -1,4 +1,4 @@
-/* pf_reload: what a reload changes, and the steps of a roll-over (pure). */
+/* pf_reload_policy: what a reload changes, and the steps of a roll-over (pure). */
 #include "pf_reload_policy.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* pf_reload: the pure decisions of a configuration reload.
+/* pf_reload_policy: the pure decisions of a configuration reload.
  *
  * A reload compares the running configuration with the one just loaded
  * (pf_reload_policy_diff): which settings changed, which of those cannot change
@@ -8,7 +8,7 @@
  * a new workers.start). While the pool rolls over to the new generation,
  * pf_reload_policy_rollover says, from counts of workers, how many new ones to fork
  * and how many old ones to retire. No I/O here: the master side is
- * pf_reload_apply.c.
+ * pf_reload.c.
  */
 #ifndef PF_RELOAD_POLICY_H
 #define PF_RELOAD_POLICY_H

@@ -1,8 +1,9 @@
 /* pf_supervise: the master's supervision policy applied to the pool.
  *
  * The decisions are pure and live elsewhere: the pool's size in
- * pf_policy, the crash backoff in pf_backoff, each worker's recycling
- * limits in pf_recycle. This module is their glue on the master's side:
+ * pf_pool_policy, crashes told apart in pf_crash_policy, the crash backoff
+ * in pf_backoff_policy, each worker's recycling limits in
+ * pf_recycle_policy. This module is their glue on the master's side:
  * it reads the clock and the scoreboard, runs the once-a-second tick,
  * applies what was decided to the pool (forks through the target and
  * pf_pool_refill, retirements through pf_pool_retire_*), logs every

@@ -1,4 +1,4 @@
-/* Unit tests for pf_backoff: tables of crash sequences with their times,
+/* Unit tests for pf_backoff_policy: tables of crash sequences with their times,
  * each step with the change it must report, the delay in force, and
  * whether a fork is allowed. */
 #include <stdarg.h>

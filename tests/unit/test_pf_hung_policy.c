@@ -1,4 +1,4 @@
-/* Unit tests for pf_hung: the hung-worker decision on a table of
+/* Unit tests for pf_hung_policy: the hung-worker decision on a table of
  * situations (idle, keep-alive, starting, busy before and after
  * request_timeout, told to stop, SIGTERM pending, SIGKILL sent, check off),
  * and the wake-up time agreeing with the decision for each of them. */

@@ -1,4 +1,4 @@
-/* Unit tests for pf_policy: the pool size decision, from tables of
+/* Unit tests for pf_pool_policy: the pool size decision, from tables of
  * situations (one tick each), of tick sequences (the spawn rate over
  * time), and of wake-up times (the tick schedule). */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for pf_reload: which settings a reload applies and which wait
+/* Unit tests for pf_reload_policy: which settings a reload applies and which wait
  * for a restart, what it must do about the listening socket, the checks
  * against the settings kept, and the roll-over plan (step by step, and
  * simulated to the end on pools with plenty and with too few slots). */
