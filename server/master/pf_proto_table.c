@@ -1,6 +1,7 @@
 /* pf_proto_table: the table of protocol handlers, looked up by name. */
 #include "pf_proto_table.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "pf_framed.h"
@@ -17,7 +18,15 @@ const struct pf_proto *pf_proto_table_find(const char *name)
     return NULL;
 }
 
+/* Joined from the table once, so that a new handler is named in the
+ * messages by being in the table. */
 const char *pf_proto_table_names(void)
 {
-    return "http, echo, msg";
+    static char names[PROTO_COUNT * (PF_PROTO_NAME_MAX + 2)];
+
+    if (names[0] == '\0')
+        for (size_t i = 0; i < PROTO_COUNT; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                     i ? ", " : "", protos[i]->name);
+    return names;
 }

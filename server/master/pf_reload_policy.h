@@ -29,9 +29,10 @@ struct pf_reload_policy_diff {
 };
 
 /* True for the settings a reload cannot apply: workers.max (the size of
- * the scoreboard, mapped before the first fork) and the control
- * channel's listen, max_clients and token_file (bound, allocated and
- * read once at start). */
+ * the scoreboard, mapped before the first fork), the control channel's
+ * listen, max_clients and token_file (bound, allocated and read once at
+ * start), and daemon.pidfile, user, group, chroot and max_files (taken,
+ * looked up and set once, as root, at start). */
 bool pf_reload_policy_restart_only(const char *group, const char *name);
 
 /* Compare cur (running) and next (just loaded) into d. The listen address
