@@ -31,24 +31,15 @@
 # chaos.sh and costs.sh take their own time on top; each step's time is
 # printed at the end. Exits non-zero when a step failed (the later steps
 # still run; the plots only after peers.sh worked).
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 
 quick=0
 write_doc=""
 peers_args=()
 while (($#)); do
     case $1 in
-    --quick) quick=1 ;;
-    --no-doc) write_doc=0 ;;
-    --write-doc) write_doc=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) peers_args+=("$1") ;;
+    *) bench_common_arg "$1" || peers_args+=("$1") ;;
     esac
     shift
 done
