@@ -148,6 +148,7 @@ bench_spawn() {
     [[ -n $cpus ]] && pincmd=(taskset -c "$cpus")
     # With a CPU cap, the server enters the cgroup before it execs, so
     # every process it forks is in it from the start.
+    # shellcheck disable=SC2016 # expanded by that sh, not here
     [[ -n $BENCH_CGROUP ]] &&
         capcmd=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$BENCH_CGROUP")
     "${pincmd[@]}" setsid "${capcmd[@]}" "$@" </dev/null >"$log" 2>&1 &
@@ -176,6 +177,7 @@ bench_cpu_cap() {
     elif [[ -d /sys/fs/cgroup/cpu ]]; then
         BENCH_CGROUP=/sys/fs/cgroup/cpu/preforkd-bench-$$
         mkdir "$BENCH_CGROUP" || bench_die "--server-cpu: cannot create $BENCH_CGROUP"
+        # shellcheck disable=SC2015 # dies when either write fails
         echo "$period" >"$BENCH_CGROUP/cpu.cfs_period_us" &&
             echo "$((period * pct / 100))" >"$BENCH_CGROUP/cpu.cfs_quota_us" ||
             bench_die "--server-cpu: cannot set the CPU quota"

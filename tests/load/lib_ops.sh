@@ -38,6 +38,7 @@ OPS_SEQ=0
 OPS_PF_GRACEFUL=10
 OPS_PF_HEADER_TIMEOUT=10
 # Apache's MinSpareServers, as lib.sh's bench_apache_conf writes it (for reports).
+# shellcheck disable=SC2034 # used by the scripts that source this file
 OPS_AP_MINSPARE=1
 # Files holding the pid (= process group) of a server that ops_client.py
 # spawned, and background clients of ours, stopped by ops_cleanup.
@@ -181,6 +182,7 @@ ops_ctl() {
 # preamble.sh's bench_common_arg (--write-doc, --no-install...); exit 1
 # with the usage when ARG is none of these. Sets OPS_SHIFT to the words
 # used (1 or 2).
+# shellcheck disable=SC2034 # OPS_SHIFT is for the caller
 ops_common_arg() {
     OPS_SHIFT=1
     case $1 in

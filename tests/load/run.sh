@@ -84,6 +84,7 @@ peers_ok=1
 step peers.sh "$here/peers.sh" "${common[@]}" "${tsv_arg[@]+"${tsv_arg[@]}"}" \
     "${peers_args[@]+"${peers_args[@]}"}" || peers_ok=0
 # Close mode with the servers capped: only the peers that serve HTTP.
+# shellcheck disable=SC2054 # the commas belong to peers.sh's lists
 capped_args=(--servers preforkd,nginx,apache,fork --files 1k --modes close --protocols http
     --conc 16,64 --server-cpu 40)
 ((write_doc)) || capped_args+=(--tsv "$outdir/peers-capped.tsv")
