@@ -40,15 +40,10 @@
 # done. preforkd and Apache run 8 workers (preforkd up to 16 in scale),
 # nginx 2. Exits non-zero if a server fails to start or preforkbench fails
 # to run; failed requests are results, not errors.
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 # shellcheck source=tests/load/lib_ops.sh
 . "$here/lib_ops.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 servers=preforkd,nginx,apache
 scenarios=reload,kill-idle,kill-busy,scale,quit-queue,slowloris,upgrade
@@ -58,7 +53,6 @@ actions=""
 write_doc=""
 install=1
 BENCH_KEEP=0
-orig_args=("$@")
 
 while (($#)); do
     case $1 in
@@ -66,35 +60,22 @@ while (($#)); do
     --servers=*) servers=${1#*=} ;;
     --scenarios) scenarios=${2:?--scenarios needs a list}; shift ;;
     --scenarios=*) scenarios=${1#*=} ;;
-    --quick) quick=1 ;;
     --duration) duration=${2:?--duration needs seconds}; shift ;;
     --duration=*) duration=${1#*=} ;;
     --actions) actions=${2:?--actions needs a number}; shift ;;
     --actions=*) actions=${1#*=} ;;
-    -h | --help) usage; exit 0 ;;
-    *)
-        ops_common_arg "$@"
-        ((OPS_SHIFT)) || { usage >&2; bench_die "unknown argument: $1"; }
-        shift $((OPS_SHIFT - 1))
-        ;;
+    *) ops_common_arg "$@"; shift $((OPS_SHIFT - 1)) ;;
     esac
     shift
 done
 [[ -z $duration ]] && duration=$((quick ? 5 : 12))
 [[ -z $actions ]] && actions=$((quick ? 3 : 10))
 [[ -z $write_doc ]] && write_doc=$((quick ? 0 : 1))
-[[ $duration =~ ^[1-9][0-9]*$ ]] || bench_die "--duration: a whole number of seconds, not '$duration'"
-[[ $actions =~ ^[1-9][0-9]*$ ]] || bench_die "--actions: a positive number, not '$actions'"
+bench_check_count --duration "$duration" "a whole number of seconds"
+bench_check_count --actions "$actions"
 ((duration >= 3)) || bench_die "--duration: at least 3 s"
 
-IFS=, read -r -a server_list <<<"$servers"
-((${#server_list[@]})) || bench_die "--servers: empty list"
-for s in "${server_list[@]}"; do
-    case $s in
-    preforkd | nginx | apache) ;;
-    *) bench_die "--servers: unknown server '$s' (preforkd, nginx, apache)" ;;
-    esac
-done
+bench_server_list "$servers"
 IFS=, read -r -a scen_in <<<"$scenarios"
 scen_list=()
 for x in "${scen_in[@]}"; do
@@ -112,13 +93,8 @@ done
 ((${#scen_list[@]})) || bench_die "--scenarios: empty list"
 
 need=(python3:python3 curl:curl setsid:util-linux pgrep:procps ss:iproute2 timeout:coreutils)
-for s in "${server_list[@]}"; do
-    case $s in
-    nginx) need+=(nginx:nginx) ;;
-    apache) need+=(apache2:apache2 /usr/lib/apache2/modules/mod_mpm_prefork.so:apache2) ;;
-    esac
-done
-ops_check_tools "$install" "${need[@]}"
+bench_server_tools need "${server_list[@]}"
+bench_check_tools "$install" "${need[@]}"
 ((EUID == 0)) || bench_log "warning: not root: nginx's and Apache's workers (other users') cannot be inspected or killed"
 
 commit=$(bench_commit)

@@ -32,15 +32,10 @@
 # replace). startup: from exec to every worker ready, by the server's own
 # count and by /proc (ops_client.py startup). syscalls: runs
 # tests/load/syscalls.sh --no-doc and takes its totals.
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 # shellcheck source=tests/load/lib_ops.sh
 . "$here/lib_ops.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 servers=preforkd,nginx,apache
 parts=memory,replace,startup,syscalls
@@ -49,7 +44,6 @@ runs=""
 write_doc=""
 install=1
 BENCH_KEEP=0
-orig_args=("$@")
 
 while (($#)); do
     case $1 in
@@ -57,30 +51,17 @@ while (($#)); do
     --servers=*) servers=${1#*=} ;;
     --parts) parts=${2:?--parts needs a list}; shift ;;
     --parts=*) parts=${1#*=} ;;
-    --quick) quick=1 ;;
     --runs) runs=${2:?--runs needs a number}; shift ;;
     --runs=*) runs=${1#*=} ;;
-    -h | --help) usage; exit 0 ;;
-    *)
-        ops_common_arg "$@"
-        ((OPS_SHIFT)) || { usage >&2; bench_die "unknown argument: $1"; }
-        shift $((OPS_SHIFT - 1))
-        ;;
+    *) ops_common_arg "$@"; shift $((OPS_SHIFT - 1)) ;;
     esac
     shift
 done
 [[ -z $runs ]] && runs=$((quick ? 5 : 20))
 [[ -z $write_doc ]] && write_doc=$((quick ? 0 : 1))
-[[ $runs =~ ^[1-9][0-9]*$ ]] || bench_die "--runs: a positive number, not '$runs'"
+bench_check_count --runs "$runs"
 
-IFS=, read -r -a server_list <<<"$servers"
-((${#server_list[@]})) || bench_die "--servers: empty list"
-for s in "${server_list[@]}"; do
-    case $s in
-    preforkd | nginx | apache) ;;
-    *) bench_die "--servers: unknown server '$s' (preforkd, nginx, apache)" ;;
-    esac
-done
+bench_server_list "$servers"
 IFS=, read -r -a part_list <<<"$parts"
 for p in "${part_list[@]}"; do
     case $p in
@@ -94,7 +75,7 @@ has() { [[ ,$servers, == *,$1,* ]]; }
 need=(python3:python3 curl:curl setsid:util-linux pgrep:procps timeout:coreutils)
 has apache && need+=(apache2:apache2 /usr/lib/apache2/modules/mod_mpm_prefork.so:apache2)
 has nginx && need+=(nginx:nginx)
-ops_check_tools "$install" "${need[@]}"
+bench_check_tools "$install" "${need[@]}"
 
 commit=$(bench_commit)
 ops_start costs

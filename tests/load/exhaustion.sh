@@ -29,15 +29,10 @@
 # reads the master's /proc/PID/status (VmRSS) and /proc/PID/smaps_rollup
 # (Private_Dirty), runs the count, and reads them again (ops_client.py
 # ctlflood and respawns). Goal: growth under 256 KiB in both.
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 # shellcheck source=tests/load/lib_ops.sh
 . "$here/lib_ops.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 control=""
 respawns=""
@@ -46,7 +41,6 @@ timeout=600
 write_doc=""
 install=1
 BENCH_KEEP=0
-orig_args=("$@")
 
 while (($#)); do
     case $1 in
@@ -56,13 +50,7 @@ while (($#)); do
     --respawns=*) respawns=${1#*=} ;;
     --timeout) timeout=${2:?--timeout needs seconds}; shift ;;
     --timeout=*) timeout=${1#*=} ;;
-    --quick) quick=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *)
-        ops_common_arg "$@"
-        ((OPS_SHIFT)) || { usage >&2; bench_die "unknown argument: $1"; }
-        shift $((OPS_SHIFT - 1))
-        ;;
+    *) ops_common_arg "$@"; shift $((OPS_SHIFT - 1)) ;;
     esac
     shift
 done
@@ -70,10 +58,10 @@ done
 [[ -z $respawns ]] && respawns=$((quick ? 1000 : 10000))
 [[ -z $write_doc ]] && write_doc=$((quick ? 0 : 1))
 for v in "$control" "$respawns" "$timeout"; do
-    [[ $v =~ ^[1-9][0-9]*$ ]] || bench_die "--control, --respawns, --timeout: positive numbers, not '$v'"
+    bench_check_count "--control, --respawns, --timeout" "$v" "positive numbers"
 done
 
-ops_check_tools "$install" python3:python3 setsid:util-linux timeout:coreutils
+bench_check_tools "$install" python3:python3 setsid:util-linux timeout:coreutils
 
 GOAL_GROWTH_KIB=256
 commit=$(bench_commit)

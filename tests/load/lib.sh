@@ -7,8 +7,9 @@
 # temp dir, loopback only, never the system service); the servers' CPU
 # time, how busy the machine is, medians.
 #
-# Sourced, not run. The caller sets `set -euo pipefail`, BENCH_TMP (the temp
-# dir), and calls bench_cleanup from its EXIT trap.
+# Sourced, not run: by preamble.sh, which every script sources first (and
+# which sets `set -euo pipefail`). bench_start makes the temp dir BENCH_TMP
+# and traps EXIT with bench_cleanup.
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -61,6 +62,37 @@ bench_ensure_tools() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends "${missing[@]}" >/dev/null ||
         bench_die "apt-get install ${missing[*]} failed"
+}
+
+# bench_check_tools INSTALL CMD:PACKAGE...: bench_ensure_tools, or (INSTALL
+# = 0, --no-install) exit 1 naming the first command missing.
+bench_check_tools() {
+    local install=$1 spec c
+    shift
+    if ((install)); then
+        bench_ensure_tools "$@"
+        return
+    fi
+    for spec in "$@"; do
+        c=${spec%%:*}
+        if [[ $c == /* ]]; then [[ -e $c ]]; else command -v "$c" >/dev/null; fi ||
+            bench_die "missing $c (package ${spec#*:}); run without --no-install"
+    done
+}
+
+# bench_server_tools ARRAY SERVER...: append to ARRAY (a variable's name)
+# the CMD:PACKAGE specs of what the SERVERs need: nginx, and Apache httpd
+# with its prefork MPM (preforkd: nothing, it is built here).
+bench_server_tools() {
+    local -n specs=$1
+    local s
+    shift
+    for s in "$@"; do
+        case $s in
+        nginx) specs+=(nginx:nginx) ;;
+        apache) specs+=(apache2:apache2 /usr/lib/apache2/modules/mod_mpm_prefork.so:apache2) ;;
+        esac
+    done
 }
 
 # bench_free_port: print a TCP port free on 127.0.0.1 now (the kernel picks
@@ -116,6 +148,7 @@ bench_spawn() {
     [[ -n $cpus ]] && pincmd=(taskset -c "$cpus")
     # With a CPU cap, the server enters the cgroup before it execs, so
     # every process it forks is in it from the start.
+    # shellcheck disable=SC2016 # expanded by that sh, not here
     [[ -n $BENCH_CGROUP ]] &&
         capcmd=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$BENCH_CGROUP")
     "${pincmd[@]}" setsid "${capcmd[@]}" "$@" </dev/null >"$log" 2>&1 &
@@ -144,6 +177,7 @@ bench_cpu_cap() {
     elif [[ -d /sys/fs/cgroup/cpu ]]; then
         BENCH_CGROUP=/sys/fs/cgroup/cpu/preforkd-bench-$$
         mkdir "$BENCH_CGROUP" || bench_die "--server-cpu: cannot create $BENCH_CGROUP"
+        # shellcheck disable=SC2015 # dies when either write fails
         echo "$period" >"$BENCH_CGROUP/cpu.cfs_period_us" &&
             echo "$((period * pct / 100))" >"$BENCH_CGROUP/cpu.cfs_quota_us" ||
             bench_die "--server-cpu: cannot set the CPU quota"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Helpers of tests/load/chaos.sh and tests/load/costs.sh, sourced after
-# lib.sh (whose helpers they use: bench_spawn, bench_wait_http, bench_stop,
-# bench_free_port, bench_apache_modules, bench_start, bench_cleanup...).
+# Helpers of tests/load/chaos.sh, costs.sh and exhaustion.sh, sourced after
+# preamble.sh (and so lib.sh, whose helpers they use: bench_spawn,
+# bench_wait_http, bench_stop, bench_free_port, bench_apache_modules,
+# bench_start, bench_cleanup...).
 #
 # What lib.sh does not have: servers with a worker count and the settings
 # these scripts vary (preforkd with its control channel on, nginx with N
@@ -37,6 +38,7 @@ OPS_SEQ=0
 OPS_PF_GRACEFUL=10
 OPS_PF_HEADER_TIMEOUT=10
 # Apache's MinSpareServers, as lib.sh's bench_apache_conf writes it (for reports).
+# shellcheck disable=SC2034 # used by the scripts that source this file
 OPS_AP_MINSPARE=1
 # Files holding the pid (= process group) of a server that ops_client.py
 # spawned, and background clients of ours, stopped by ops_cleanup.
@@ -176,10 +178,11 @@ ops_ctl() {
 }
 
 # ops_common_arg ARG [NEXT]: an option every ops script takes: the
-# binaries (--preforkd, --preforkctl, --preforkbench PATH, or =PATH),
-# --write-doc / --no-doc (sets write_doc), --no-install (install=0),
-# --keep. Sets OPS_SHIFT to the words used (1 or 2), 0 when ARG is none
-# of these (the caller reports it).
+# binaries (--preforkd, --preforkctl, --preforkbench PATH, or =PATH), else
+# preamble.sh's bench_common_arg (--write-doc, --no-install...); exit 1
+# with the usage when ARG is none of these. Sets OPS_SHIFT to the words
+# used (1 or 2).
+# shellcheck disable=SC2034 # OPS_SHIFT is for the caller
 ops_common_arg() {
     OPS_SHIFT=1
     case $1 in
@@ -189,12 +192,7 @@ ops_common_arg() {
     --preforkctl=*) OPS_PREFORKCTL=${1#*=} ;;
     --preforkbench) OPS_PREFORKBENCH=${2:?--preforkbench needs a path}; OPS_SHIFT=2 ;;
     --preforkbench=*) OPS_PREFORKBENCH=${1#*=} ;;
-    # shellcheck disable=SC2034 # write_doc and install belong to the caller
-    --write-doc) write_doc=1 ;;
-    --no-doc) write_doc=0 ;;
-    --no-install) install=0 ;;
-    --keep) BENCH_KEEP=1 ;;
-    *) OPS_SHIFT=0 ;;
+    *) bench_common_arg "$1" || bench_bad_arg "$1" ;;
     esac
 }
 
@@ -402,20 +400,4 @@ ops_median() {
     (($#)) || return 0
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
         if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# ops_check_tools INSTALL SPEC...: lib.sh's bench_ensure_tools, or (INSTALL
-# = 0) fail naming what is missing.
-ops_check_tools() {
-    local install=$1 spec c
-    shift
-    if ((install)); then
-        bench_ensure_tools "$@"
-        return
-    fi
-    for spec in "$@"; do
-        c=${spec%%:*}
-        if [[ $c == /* ]]; then [[ -e $c ]]; else command -v "$c" >/dev/null; fi ||
-            bench_die "missing $c (package ${spec#*:}); run without --no-install"
-    done
 }

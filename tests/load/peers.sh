@@ -61,13 +61,8 @@
 # them between marker comments in docs/benchmarks.md and the figures to the
 # TSV. The estimated run time is printed first. Exits non-zero if a server
 # fails to start or dies, or a client fails to run.
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 
 servers=preforkd,nginx,apache,fork,fixed
 clients=wrk,preforkbench
@@ -88,7 +83,6 @@ server_cpu=""
 estimate_only=0
 install=1
 BENCH_KEEP=0
-orig_args=("$@")
 
 while (($#)); do
     case $1 in
@@ -106,7 +100,6 @@ while (($#)); do
     --protocols=*) protocols=${1#*=} ;;
     --duration) duration=${2:?--duration needs seconds}; shift ;;
     --duration=*) duration=${1#*=} ;;
-    --quick) quick=1 ;;
     --repeat) repeat=${2:?--repeat needs a number}; shift ;;
     --repeat=*) repeat=${1#*=} ;;
     --pin) pin=${2:?--pin needs split or none}; shift ;;
@@ -121,20 +114,15 @@ while (($#)); do
     --preforkd=*) preforkd=${1#*=} ;;
     --tsv) tsv=${2:?--tsv needs a file}; shift ;;
     --tsv=*) tsv=${1#*=} ;;
-    --write-doc) write_doc=1 ;;
-    --no-doc) write_doc=0 ;;
     --estimate) estimate_only=1 ;;
-    --no-install) install=0 ;;
-    --keep) BENCH_KEEP=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; bench_die "unknown argument: $1" ;;
+    *) bench_common_arg "$1" || bench_bad_arg "$1" ;;
     esac
     shift
 done
 ((quick)) && duration=1
-[[ $duration =~ ^[1-9][0-9]*$ ]] || bench_die "--duration: a whole number of seconds, not '$duration'"
-[[ $repeat =~ ^[1-9][0-9]*$ ]] || bench_die "--repeat: a positive number, not '$repeat'"
-[[ $min_workers =~ ^[1-9][0-9]*$ ]] || bench_die "--workers: a positive number, not '$min_workers'"
+bench_check_count --duration "$duration" "a whole number of seconds"
+bench_check_count --repeat "$repeat"
+bench_check_count --workers "$min_workers"
 [[ -z $write_doc ]] && write_doc=$((quick ? 0 : 1))
 block=peers
 if [[ -n $server_cpu ]]; then
@@ -164,7 +152,7 @@ check_list() {
     ((${#items[@]})) || bench_die "--$what: empty list"
     for item in "${items[@]}"; do
         if (($# == 0)); then
-            [[ $item =~ ^[1-9][0-9]*$ ]] || bench_die "--$what: a positive number, not '$item'"
+            bench_check_count "--$what" "$item"
         elif [[ " $* " != *" $item "* ]]; then
             bench_die "--$what: unknown '$item' (one of: $*)"
         fi
@@ -259,15 +247,7 @@ in_list preforkbench "${client_list[@]}" && need+=(jq:jq)
 in_list nginx "${server_list[@]}" && need+=(nginx:nginx)
 in_list apache "${server_list[@]}" &&
     need+=(apache2:apache2 /usr/lib/apache2/modules/mod_mpm_prefork.so:apache2)
-if ((install)); then
-    bench_ensure_tools "${need[@]}"
-else
-    for spec in "${need[@]}"; do
-        c=${spec%%:*}
-        if [[ $c == /* ]]; then [[ -e $c ]]; else command -v "$c" >/dev/null; fi ||
-            bench_die "missing $c (package ${spec#*:}); run without --no-install"
-    done
-fi
+bench_check_tools "$install" "${need[@]}"
 need_bin() { # need_bin PATH: a binary of this project, built
     [[ -x $1 ]] || bench_die "$1 is not an executable: build the project first (cmake --build ${build#"$BENCH_REPO"/})"
 }

@@ -26,13 +26,8 @@
 #     close dashed
 #   echo-msg.png: echo and msg requests/s by concurrency (preforkd,
 #     pf_fork_server)
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 
 tsv=$BENCH_REPO/docs/data/peers.tsv
 out=$BENCH_REPO/docs/img
@@ -51,11 +46,7 @@ while (($#)); do
     --client=*) client=${1#*=} ;;
     --conc) lat_conc=${2:?--conc needs a number}; shift ;;
     --conc=*) lat_conc=${1#*=} ;;
-    --write-doc) write_doc=1 ;;
-    --no-doc) write_doc=0 ;;
-    --no-install) install=0 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; bench_die "unknown argument: $1" ;;
+    *) bench_common_arg "$1" || bench_bad_arg "$1" ;;
     esac
     shift
 done
@@ -69,11 +60,7 @@ if [[ -z $write_doc ]]; then
 fi
 ((write_doc)) && [[ $out != "$BENCH_REPO/docs/img" ]] &&
     bench_die "--write-doc: the doc links img/*.png, so --out must be docs/img"
-if ((install)); then
-    bench_ensure_tools gnuplot:gnuplot-nox
-else
-    command -v gnuplot >/dev/null || bench_die "missing gnuplot (package gnuplot-nox); run without --no-install"
-fi
+bench_check_tools "$install" gnuplot:gnuplot-nox
 
 # The client drawn: preforkbench when measured, else wrk.
 if [[ -z $client ]]; then
@@ -91,7 +78,7 @@ if [[ -z $lat_conc ]]; then
     lat_conc=$(awk '{ print $NF }' <<<"$concs")
     [[ " $concs " == *" 64 "* ]] && lat_conc=64
 fi
-[[ $lat_conc =~ ^[1-9][0-9]*$ ]] || bench_die "--conc: a positive number, not '$lat_conc'"
+bench_check_count --conc "$lat_conc"
 # The x axis: one tic per concurrency measured, log scale.
 xtics=$(awk '{ for (i = 1; i <= NF; i++) printf "%s\"%s\" %s", (i > 1 ? ", " : ""), $i, $i }' <<<"$concs")
 measured=$(sed -n '1s/^# tests\/load\/peers.sh, \(measured [^,]*\),.*/\1/p' "$tsv")

@@ -31,24 +31,15 @@
 # chaos.sh and costs.sh take their own time on top; each step's time is
 # printed at the end. Exits non-zero when a step failed (the later steps
 # still run; the plots only after peers.sh worked).
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 
 quick=0
 write_doc=""
 peers_args=()
 while (($#)); do
     case $1 in
-    --quick) quick=1 ;;
-    --no-doc) write_doc=0 ;;
-    --write-doc) write_doc=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) peers_args+=("$1") ;;
+    *) bench_common_arg "$1" || peers_args+=("$1") ;;
     esac
     shift
 done
@@ -93,6 +84,7 @@ peers_ok=1
 step peers.sh "$here/peers.sh" "${common[@]}" "${tsv_arg[@]+"${tsv_arg[@]}"}" \
     "${peers_args[@]+"${peers_args[@]}"}" || peers_ok=0
 # Close mode with the servers capped: only the peers that serve HTTP.
+# shellcheck disable=SC2054 # the commas belong to peers.sh's lists
 capped_args=(--servers preforkd,nginx,apache,fork --files 1k --modes close --protocols http
     --conc 16,64 --server-cpu 40)
 ((write_doc)) || capped_args+=(--tsv "$outdir/peers-capped.tsv")

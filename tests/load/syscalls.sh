@@ -19,13 +19,8 @@
 # the workers while the requests run is counted (the master is not traced:
 # it takes no part in a request); the table gives calls / N per system call.
 # Servers run with 2 workers (Apache: 2 prefork processes), not pinned.
-set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/load/lib.sh
-. "$here/lib.sh"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+# shellcheck source=tests/load/preamble.sh
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 
 servers=preforkd
 requests=1000
@@ -33,7 +28,6 @@ preforkd=${PREFORKD:-$BENCH_REPO/build/server/preforkd}
 write_doc=1
 install=1
 BENCH_KEEP=0
-orig_args=("$@")
 
 while (($#)); do
     case $1 in
@@ -43,36 +37,15 @@ while (($#)); do
     --requests=*) requests=${1#*=} ;;
     --preforkd) preforkd=${2:?--preforkd needs a path}; shift ;;
     --preforkd=*) preforkd=${1#*=} ;;
-    --write-doc) write_doc=1 ;;
-    --no-doc) write_doc=0 ;;
-    --no-install) install=0 ;;
-    --keep) BENCH_KEEP=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; bench_die "unknown argument: $1" ;;
+    *) bench_common_arg "$1" || bench_bad_arg "$1" ;;
     esac
     shift
 done
-[[ $requests =~ ^[1-9][0-9]*$ ]] || bench_die "--requests: a positive number, not '$requests'"
-IFS=, read -r -a server_list <<<"$servers"
-((${#server_list[@]})) || bench_die "--servers: empty list"
+bench_check_count --requests "$requests"
+bench_server_list "$servers"
 need=(strace:strace curl:curl setsid:util-linux pgrep:procps)
-for s in "${server_list[@]}"; do
-    case $s in
-    preforkd) ;;
-    nginx) need+=(nginx:nginx) ;;
-    apache) need+=(apache2:apache2 /usr/lib/apache2/modules/mod_mpm_prefork.so:apache2) ;;
-    *) bench_die "--servers: unknown server '$s' (preforkd, nginx, apache)" ;;
-    esac
-done
-if ((install)); then
-    bench_ensure_tools "${need[@]}"
-else
-    for spec in "${need[@]}"; do
-        c=${spec%%:*}
-        if [[ $c == /* ]]; then [[ -e $c ]]; else command -v "$c" >/dev/null; fi ||
-            bench_die "missing $c (package ${spec#*:}); run without --no-install"
-    done
-fi
+bench_server_tools need "${server_list[@]}"
+bench_check_tools "$install" "${need[@]}"
 
 BENCH_CLIENT_SIG=INT # strace detaches and prints its counts on SIGINT
 bench_start syscalls
