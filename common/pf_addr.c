@@ -67,8 +67,7 @@ static int addr_parse_port(const char *s, size_t n, unsigned *port, char *err, s
 
 /* Split "[v6]:port": the host is between the brackets, and ':' followed by
  * the port must come right after ']'. */
-static int addr_split_bracketed(const char *text, struct addr_parts *p, char *err,
-                                size_t errlen)
+static int addr_split_bracketed(const char *text, struct addr_parts *p, char *err, size_t errlen)
 {
     const char *close = strchr(text, ']');
 

@@ -39,8 +39,7 @@ struct cfg_ctx {
 enum cfg_store { CFG_C_INT, CFG_C_LONG, CFG_C_SIZE };
 
 struct cfg_item;
-typedef int (*cfg_handler)(struct cfg_ctx *x, const config_setting_t *s,
-                           const struct cfg_item *it);
+typedef int (*cfg_handler)(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 
 /* One setting: group (NULL = top level) and name, the handler that checks
  * and stores it, the field's offset and C type, and its bounds. */
@@ -64,8 +63,7 @@ static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
 static int cfg_set_mode(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_level(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
-static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
-                          const struct cfg_item *it);
+static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
                                   const struct cfg_item *it);
@@ -73,8 +71,7 @@ static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
 static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
-static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s,
-                          const struct cfg_item *it);
+static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 
 #define CFG_AT(field) offsetof(struct pf_config, field)
 /* Longest string a char array field holds (its size less the NUL). */
@@ -90,12 +87,10 @@ static const struct cfg_item cfg_items[] = {
     {NULL, "protocol", cfg_set_protocol, CFG_AT(protocol), CFG_C_INT, 0, CFG_LEN(protocol)},
     {"workers", "start", cfg_set_int, CFG_AT(workers.start), CFG_C_INT, 1, PF_WORKERS_HARD_MAX},
     {"workers", "max", cfg_set_int, CFG_AT(workers.max), CFG_C_INT, 1, PF_WORKERS_HARD_MAX},
-    {"workers", "max_requests", cfg_set_int, CFG_AT(workers.max_requests), CFG_C_LONG, 0,
-     LONG_MAX},
+    {"workers", "max_requests", cfg_set_int, CFG_AT(workers.max_requests), CFG_C_LONG, 0, LONG_MAX},
     {"workers", "graceful_timeout", cfg_set_duration, CFG_AT(workers.graceful_timeout_ms),
      CFG_C_INT, 0, 0},
-    {"workers", "stop_timeout", cfg_set_duration, CFG_AT(workers.stop_timeout_ms), CFG_C_INT, 0,
-     0},
+    {"workers", "stop_timeout", cfg_set_duration, CFG_AT(workers.stop_timeout_ms), CFG_C_INT, 0, 0},
     {"workers", "mode", cfg_set_mode, CFG_AT(workers.mode), CFG_C_INT, 0, CFG_LEN(workers.mode)},
     {"workers", "min_spare", cfg_set_int, CFG_AT(workers.min_spare), CFG_C_INT, 0,
      PF_WORKERS_HARD_MAX},
@@ -103,20 +98,17 @@ static const struct cfg_item cfg_items[] = {
      PF_WORKERS_HARD_MAX},
     {"workers", "max_spawn_rate", cfg_set_int, CFG_AT(workers.max_spawn_rate), CFG_C_INT, 1,
      PF_WORKERS_HARD_MAX},
-    {"workers", "max_requests_jitter", cfg_set_int, CFG_AT(workers.max_requests_jitter),
-     CFG_C_LONG, 0, LONG_MAX},
-    {"workers", "max_lifetime", cfg_set_duration_or_off, CFG_AT(workers.max_lifetime_ms),
-     CFG_C_INT, 0, 0},
+    {"workers", "max_requests_jitter", cfg_set_int, CFG_AT(workers.max_requests_jitter), CFG_C_LONG,
+     0, LONG_MAX},
+    {"workers", "max_lifetime", cfg_set_duration_or_off, CFG_AT(workers.max_lifetime_ms), CFG_C_INT,
+     0, 0},
     {"workers", "request_timeout", cfg_set_duration_or_off, CFG_AT(workers.request_timeout_ms),
      CFG_C_INT, 0, 0},
     {"workers", "crash_limit", cfg_set_int, CFG_AT(workers.crash_limit), CFG_C_INT, 1, 1000000},
-    {"workers", "crash_window", cfg_set_duration, CFG_AT(workers.crash_window_ms), CFG_C_INT, 0,
-     0},
-    {"workers", "backoff_max", cfg_set_duration, CFG_AT(workers.backoff_max_ms), CFG_C_INT, 0,
-     0},
+    {"workers", "crash_window", cfg_set_duration, CFG_AT(workers.crash_window_ms), CFG_C_INT, 0, 0},
+    {"workers", "backoff_max", cfg_set_duration, CFG_AT(workers.backoff_max_ms), CFG_C_INT, 0, 0},
     {"client", "read_timeout", cfg_set_duration, CFG_AT(client.read_timeout_ms), CFG_C_INT, 0, 0},
-    {"client", "write_timeout", cfg_set_duration, CFG_AT(client.write_timeout_ms), CFG_C_INT, 0,
-     0},
+    {"client", "write_timeout", cfg_set_duration, CFG_AT(client.write_timeout_ms), CFG_C_INT, 0, 0},
     {"client", "idle_timeout", cfg_set_duration, CFG_AT(client.idle_timeout_ms), CFG_C_INT, 0, 0},
     {"echo", "max_line", cfg_set_int, CFG_AT(echo.max_line), CFG_C_SIZE, 2, 16777216},
     {"msg", "max_message", cfg_set_int, CFG_AT(msg.max_message), CFG_C_SIZE, 0, 268435456},
@@ -124,14 +116,12 @@ static const struct cfg_item cfg_items[] = {
     {"http", "index", cfg_set_filename, CFG_AT(http.index), CFG_C_INT, 0, CFG_LEN(http.index)},
     {"http", "server_name", cfg_set_string, CFG_AT(http.server_name), CFG_C_INT, 0,
      CFG_LEN(http.server_name)},
-    {"http", "keepalive_timeout", cfg_set_duration, CFG_AT(http.keepalive_timeout_ms),
-     CFG_C_INT, 0, 0},
+    {"http", "keepalive_timeout", cfg_set_duration, CFG_AT(http.keepalive_timeout_ms), CFG_C_INT, 0,
+     0},
     {"http", "keepalive_requests", cfg_set_int, CFG_AT(http.keepalive_requests), CFG_C_LONG, 1,
      LONG_MAX},
-    {"http", "header_timeout", cfg_set_duration, CFG_AT(http.header_timeout_ms), CFG_C_INT, 0,
-     0},
-    {"http", "max_request_line", cfg_set_int, CFG_AT(http.max_request_line), CFG_C_SIZE, 64,
-     65536},
+    {"http", "header_timeout", cfg_set_duration, CFG_AT(http.header_timeout_ms), CFG_C_INT, 0, 0},
+    {"http", "max_request_line", cfg_set_int, CFG_AT(http.max_request_line), CFG_C_SIZE, 64, 65536},
     {"http", "max_header_bytes", cfg_set_int, CFG_AT(http.max_header_bytes), CFG_C_SIZE, 256,
      1048576},
     {"http", "max_headers", cfg_set_int, CFG_AT(http.max_headers), CFG_C_INT, 1, 10000},
@@ -146,8 +136,7 @@ static const struct cfg_item cfg_items[] = {
      CFG_LEN(control.listen)},
     {"control", "token_file", cfg_set_dir, CFG_AT(control.token_file), CFG_C_INT, 0,
      CFG_LEN(control.token_file)},
-    {"control", "idle_timeout", cfg_set_duration, CFG_AT(control.idle_timeout_ms), CFG_C_INT, 0,
-     0},
+    {"control", "idle_timeout", cfg_set_duration, CFG_AT(control.idle_timeout_ms), CFG_C_INT, 0, 0},
     {"control", "max_clients", cfg_set_int, CFG_AT(control.max_clients), CFG_C_INT, 1, 1024},
     {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
      CFG_LEN(daemon.error_log)},
@@ -155,8 +144,7 @@ static const struct cfg_item cfg_items[] = {
     {"daemon", "pidfile", cfg_set_path, CFG_AT(daemon.pidfile), CFG_C_INT, 0,
      CFG_LEN(daemon.pidfile)},
     {"daemon", "user", cfg_set_user, CFG_AT(daemon.user), CFG_C_INT, 0, CFG_LEN(daemon.user)},
-    {"daemon", "group", cfg_set_group, CFG_AT(daemon.group), CFG_C_INT, 0,
-     CFG_LEN(daemon.group)},
+    {"daemon", "group", cfg_set_group, CFG_AT(daemon.group), CFG_C_INT, 0, CFG_LEN(daemon.group)},
     {"daemon", "chroot", cfg_set_chroot, CFG_AT(daemon.chroot), CFG_C_INT, 0,
      CFG_LEN(daemon.chroot)},
     {"daemon", "max_files", cfg_set_int, CFG_AT(daemon.max_files), CFG_C_LONG, 0, 1048576},
@@ -244,8 +232,7 @@ void pf_config_defaults(struct pf_config *c)
 
 /* Format the reason into err and return -1, so that every failure path is
  * one "return cfg_...(...)" statement. */
-__attribute__((format(printf, 2, 3))) static int cfg_errorf(struct cfg_ctx *x, const char *fmt,
-                                                            ...)
+__attribute__((format(printf, 2, 3))) static int cfg_errorf(struct cfg_ctx *x, const char *fmt, ...)
 {
     va_list ap;
 
@@ -282,8 +269,8 @@ __attribute__((format(printf, 3, 4))) static int cfg_fail(struct cfg_ctx *x,
         return cfg_errorf(x, "%s:%u: %s.%s: %s", cfg_source(x, s),
                           (unsigned)config_setting_source_line(s), config_setting_name(parent),
                           config_setting_name(s), reason);
-    return cfg_errorf(x, "%s:%u: %s: %s", cfg_source(x, s),
-                      (unsigned)config_setting_source_line(s), config_setting_name(s), reason);
+    return cfg_errorf(x, "%s:%u: %s: %s", cfg_source(x, s), (unsigned)config_setting_source_line(s),
+                      config_setting_name(s), reason);
 }
 
 /* Article and name of a libconfig type, for "(got a string)" messages. */
@@ -457,8 +444,7 @@ static int cfg_set_int(struct cfg_ctx *x, const config_setting_t *s, const struc
 
 /* A duration: seconds as an integer or a decimal, 0 < d <= one day,
  * stored as milliseconds rounded to nearest (at least 1 ms). */
-static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s,
-                            const struct cfg_item *it)
+static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     char got[64];
     long double sec;
@@ -480,8 +466,7 @@ static int cfg_set_duration_or_off(struct cfg_ctx *x, const config_setting_t *s,
     char got[64];
     long double sec;
 
-    if (cfg_number(x, s, true, &sec, got, sizeof got) != 0 || sec < 0 ||
-        sec > CFG_DURATION_MAX_S)
+    if (cfg_number(x, s, true, &sec, got, sizeof got) != 0 || sec < 0 || sec > CFG_DURATION_MAX_S)
         return cfg_fail(x, s, "must be 0 (off) or a number of seconds up to %d (got %s)",
                         CFG_DURATION_MAX_S, got);
     if (sec == 0) {
@@ -502,8 +487,8 @@ static const char *cfg_string(struct cfg_ctx *x, const config_setting_t *s)
 
 /* Copy text into the char array field of it, whose capacity is
  * it->max + 1 bytes. */
-static int cfg_store_string(struct cfg_ctx *x, const config_setting_t *s,
-                            const struct cfg_item *it, const char *text)
+static int cfg_store_string(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it,
+                            const char *text)
 {
     size_t len = strlen(text);
 
@@ -543,8 +528,7 @@ static const char *cfg_join(const char *const *names, size_t n, char *buf, size_
 }
 
 /* protocol: one of cfg_protocols. */
-static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
-                            const struct cfg_item *it)
+static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
     char list[128], quoted[128];
@@ -610,14 +594,12 @@ static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
     if (pf_addr_parse(text, &x->c->control.listen_addr, why, sizeof why) < 0)
         return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
     if (!pf_addr_is_loopback((const struct sockaddr *)&x->c->control.listen_addr.ss))
-        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not %s",
-                        quoted);
+        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not %s", quoted);
     return 0;
 }
 
 /* A plain string (no path resolution), bounded by its field. */
-static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s,
-                          const struct cfg_item *it)
+static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
 
@@ -636,15 +618,13 @@ static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struc
 }
 
 /* A single file name (http.index): no '/', not "." or "..", not empty. */
-static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
-                            const struct cfg_item *it)
+static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     const char *text = cfg_string(x, s);
 
     if (!text)
         return -1;
-    if (text[0] == '\0' || strchr(text, '/') || strcmp(text, ".") == 0 ||
-        strcmp(text, "..") == 0)
+    if (text[0] == '\0' || strchr(text, '/') || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
         return cfg_fail(x, s, "must be a file name (no '/', not empty, not . or ..)");
     return cfg_store_string(x, s, it, text);
 }
@@ -716,8 +696,7 @@ static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const str
 }
 
 /* daemon.chroot: "" or an existing folder (a path, resolved like any). */
-static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s,
-                          const struct cfg_item *it)
+static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
     const char *dir = (const char *)x->c + it->offset;
     char quoted[PATH_MAX + 8];
@@ -840,8 +819,7 @@ static int cfg_check_workers(struct cfg_ctx *x, const config_t *cfg)
     if (start)
         return cfg_fail(x, start, "must be an integer between 1 and %d (workers.max)",
                         x->c->workers.max);
-    return cfg_fail(x, max, "must be at least %d (workers.start, by default)",
-                    x->c->workers.start);
+    return cfg_fail(x, max, "must be at least %d (workers.start, by default)", x->c->workers.start);
 }
 
 /* Fill path and dir: the file's absolute path (symlinks resolved) and its

@@ -40,8 +40,8 @@ struct pf_config_names {
 #define PF_BACKLOG_MAX 65535
 
 struct pf_config {
-    char path[PATH_MAX];      /* absolute path of the file loaded ("" = defaults only) */
-    char dir[PATH_MAX];       /* its folder: base for relative paths */
+    char path[PATH_MAX]; /* absolute path of the file loaded ("" = defaults only) */
+    char dir[PATH_MAX];  /* its folder: base for relative paths */
 
     char listen[PF_ADDR_STRLEN + 64]; /* as written, for messages */
     struct pf_addr listen_addr;       /* parsed */
@@ -52,23 +52,23 @@ struct pf_config {
     char protocol[PF_PROTO_NAME_MAX]; /* "http" | "echo" | "msg"; default "http" */
 
     struct {
-        int start;               /* workers forked at start (pool target); default 4 */
-        int max;                 /* scoreboard slots, cap for scale up; default 64 */
-        long max_requests;       /* recycle a worker after N requests, 0 = never; default 0 */
-        int graceful_timeout_ms; /* SIGQUIT: bound on finishing clients; default 30 s */
-        int stop_timeout_ms;     /* SIGTERM: wait before SIGKILL; default 5 s */
-        char mode[16];           /* "static" (keep start, scaled by signals) or
+        int start;                /* workers forked at start (pool target); default 4 */
+        int max;                  /* scoreboard slots, cap for scale up; default 64 */
+        long max_requests;        /* recycle a worker after N requests, 0 = never; default 0 */
+        int graceful_timeout_ms;  /* SIGQUIT: bound on finishing clients; default 30 s */
+        int stop_timeout_ms;      /* SIGTERM: wait before SIGKILL; default 5 s */
+        char mode[16];            /* "static" (keep start, scaled by signals) or
                                     "dynamic" (keep min..max_spare idle); default static */
-        int min_spare;           /* dynamic: fewest idle workers; default 2 */
-        int max_spare;           /* dynamic: most idle workers; default 8 */
-        int max_spawn_rate;      /* dynamic: cap on forks per tick (doubling); default 32 */
-        long max_requests_jitter;/* each worker's limit is max_requests + 0..this; default 0 */
-        int max_lifetime_ms;     /* recycle a worker this old (+0..10 %); 0 = never; default 0 */
-        int request_timeout_ms;  /* kill a worker busy on one request this long; 0 = off;
+        int min_spare;            /* dynamic: fewest idle workers; default 2 */
+        int max_spare;            /* dynamic: most idle workers; default 8 */
+        int max_spawn_rate;       /* dynamic: cap on forks per tick (doubling); default 32 */
+        long max_requests_jitter; /* each worker's limit is max_requests + 0..this; default 0 */
+        int max_lifetime_ms;      /* recycle a worker this old (+0..10 %); 0 = never; default 0 */
+        int request_timeout_ms;   /* kill a worker busy on one request this long; 0 = off;
                                     default 0 */
-        int crash_limit;         /* this many abnormal exits within crash_window... */
-        int crash_window_ms;     /* ...start the respawn backoff; defaults 5 in 10 s */
-        int backoff_max_ms;      /* cap of the exponential respawn delay; default 30 s */
+        int crash_limit;          /* this many abnormal exits within crash_window... */
+        int crash_window_ms;      /* ...start the respawn backoff; defaults 5 in 10 s */
+        int backoff_max_ms;       /* cap of the exponential respawn delay; default 30 s */
     } workers;
 
     struct {
@@ -86,27 +86,27 @@ struct pf_config {
     } msg;
 
     struct {
-        char root[PATH_MAX];         /* document root; absolute after loading; default "www" */
-        char index[256];             /* file served for a directory; default "index.html" */
-        char server_name[256];       /* host accepted in absolute-form targets; "" = any */
-        int keepalive_timeout_ms;    /* idle wait for the next request; default 5 s */
-        long keepalive_requests;     /* requests per connection; default 1000 */
-        int header_timeout_ms;       /* whole request head must arrive in this; default 10 s */
-        size_t max_request_line;     /* bytes; default 8192 (414 beyond) */
-        size_t max_header_bytes;     /* bytes of the head; default 8192 (431 beyond) */
-        int max_headers;             /* header fields; default 100 (431 beyond) */
-        char access_log[PATH_MAX];   /* Combined Log Format file; "" = off */
-        char mime_types[PATH_MAX];   /* extra types; default "/etc/mime.types"; "" = none */
-        int open_file_cache;         /* open files kept per worker; default 64, 0 = off */
-        int open_file_cache_valid_ms;/* trust a cached file this long; default 1 s */
+        char root[PATH_MAX];          /* document root; absolute after loading; default "www" */
+        char index[256];              /* file served for a directory; default "index.html" */
+        char server_name[256];        /* host accepted in absolute-form targets; "" = any */
+        int keepalive_timeout_ms;     /* idle wait for the next request; default 5 s */
+        long keepalive_requests;      /* requests per connection; default 1000 */
+        int header_timeout_ms;        /* whole request head must arrive in this; default 10 s */
+        size_t max_request_line;      /* bytes; default 8192 (414 beyond) */
+        size_t max_header_bytes;      /* bytes of the head; default 8192 (431 beyond) */
+        int max_headers;              /* header fields; default 100 (431 beyond) */
+        char access_log[PATH_MAX];    /* Combined Log Format file; "" = off */
+        char mime_types[PATH_MAX];    /* extra types; default "/etc/mime.types"; "" = none */
+        int open_file_cache;          /* open files kept per worker; default 64, 0 = off */
+        int open_file_cache_valid_ms; /* trust a cached file this long; default 1 s */
     } http;
 
     struct {
         char listen[PF_ADDR_STRLEN + 64]; /* loopback address; "" = no control channel */
         struct pf_addr listen_addr;
-        char token_file[PATH_MAX];   /* default "preforkd.token" beside the config */
-        int idle_timeout_ms;         /* an idle control client is closed; default 60 s */
-        int max_clients;             /* simultaneous control clients; default 16 */
+        char token_file[PATH_MAX]; /* default "preforkd.token" beside the config */
+        int idle_timeout_ms;       /* an idle control client is closed; default 60 s */
+        int max_clients;           /* simultaneous control clients; default 16 */
     } control;
 
     struct {
@@ -120,9 +120,9 @@ struct pf_config {
         long max_files;           /* RLIMIT_NOFILE for master and workers;
                                      0 = leave as inherited */
         /* Resolved while loading (getpwnam, getgrnam), not settings: */
-        uid_t uid;                /* of user */
-        gid_t user_gid;           /* user's primary group */
-        gid_t group_gid;          /* of group, when set */
+        uid_t uid;       /* of user */
+        gid_t user_gid;  /* user's primary group */
+        gid_t group_gid; /* of group, when set */
     } daemon;
 };
 
@@ -139,11 +139,11 @@ enum pf_config_type {
 };
 
 struct pf_config_setting {
-    const char *group;   /* NULL: top level */
+    const char *group; /* NULL: top level */
     const char *name;
     enum pf_config_type type;
-    size_t offset;       /* of the field in struct pf_config */
-    size_t size;         /* of the field, for PF_CONFIG_STRING */
+    size_t offset; /* of the field in struct pf_config */
+    size_t size;   /* of the field, for PF_CONFIG_STRING */
 };
 
 /* The i-th setting there is (i from 0), into out; false past the last. */

@@ -262,6 +262,5 @@ void pf_frame_put_length(unsigned char out[PF_FRAME_HEADER_LEN], uint32_t len)
 /* Inverse of pf_frame_put_length. */
 uint32_t pf_frame_get_length(const unsigned char in[PF_FRAME_HEADER_LEN])
 {
-    return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 |
-           (uint32_t)in[3];
+    return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | (uint32_t)in[3];
 }

@@ -38,12 +38,12 @@ enum pf_frame_status {
 
 struct pf_frame_reader {
     enum pf_frame_kind kind;
-    size_t max;        /* line: whole line; length: payload */
+    size_t max; /* line: whole line; length: payload */
     unsigned char *buf;
-    size_t cap;        /* allocated bytes; grows on demand up to the bound */
-    size_t len;        /* bytes buffered */
-    size_t scanned;    /* line: bytes already searched for '\n' */
-    size_t frame_len;  /* length of the ready frame, 0 when none */
+    size_t cap;       /* allocated bytes; grows on demand up to the bound */
+    size_t len;       /* bytes buffered */
+    size_t scanned;   /* line: bytes already searched for '\n' */
+    size_t frame_len; /* length of the ready frame, 0 when none */
 };
 
 /* Largest buffer a reader may grow to: a whole frame. */

@@ -14,10 +14,10 @@ static const char *const level_names[] = {"debug", "info", "notice", "warn", "er
 #define LEVEL_COUNT ((int)(sizeof(level_names) / sizeof(level_names[0])))
 
 static struct {
-    int fd;            /* -1: stderr */
+    int fd; /* -1: stderr */
     int level;
     const char *role;
-    bool failed;       /* the last line could not be written whole */
+    bool failed; /* the last line could not be written whole */
     char path[4096];
 } log_state = {-1, PF_LOG_INFO, "master", false, ""};
 
@@ -35,10 +35,22 @@ const char *pf_log_level_name(int level)
     return level >= 0 && level < LEVEL_COUNT ? level_names[level] : "?";
 }
 
-void pf_log_set_role(const char *role) { log_state.role = role; }
-void pf_log_set_level(int level) { log_state.level = level; }
-int pf_log_get_level(void) { return log_state.level; }
-int pf_log_fd(void) { return log_state.fd >= 0 ? log_state.fd : STDERR_FILENO; }
+void pf_log_set_role(const char *role)
+{
+    log_state.role = role;
+}
+void pf_log_set_level(int level)
+{
+    log_state.level = level;
+}
+int pf_log_get_level(void)
+{
+    return log_state.level;
+}
+int pf_log_fd(void)
+{
+    return log_state.fd >= 0 ? log_state.fd : STDERR_FILENO;
+}
 
 /* Open path for appending without following a symlink an attacker could
  * have planted where the log file should be. */

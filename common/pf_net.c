@@ -26,8 +26,7 @@ const char *pf_net_io_name(enum pf_io r)
 }
 
 /* Print "cannot listen on ADDR: what: strerror" into err, keep errno. */
-static int net_fail(int fd, const struct pf_addr *addr, const char *what, char *err,
-                    size_t errlen)
+static int net_fail(int fd, const struct pf_addr *addr, const char *what, char *err, size_t errlen)
 {
     char text[PF_ADDR_STRLEN];
     int saved = errno;
@@ -177,8 +176,7 @@ enum pf_io pf_net_send_flags_until(int fd, const void *buf, size_t len, int flag
     return PF_IO_OK;
 }
 
-enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadline_ms,
-                                  size_t *got)
+enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got)
 {
     *got = 0;
     for (;;) {
@@ -202,8 +200,7 @@ enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadlin
     }
 }
 
-enum pf_io pf_net_recv_exact_until(int fd, void *buf, size_t len, int64_t deadline_ms,
-                                   size_t *got)
+enum pf_io pf_net_recv_exact_until(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got)
 {
     size_t total = 0;
     enum pf_io r = PF_IO_OK;

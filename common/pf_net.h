@@ -18,10 +18,10 @@
 
 /* Outcome of an I/O helper. */
 enum pf_io {
-    PF_IO_OK = 0,   /* everything asked for was moved */
-    PF_IO_EOF,      /* the peer closed before everything was received */
-    PF_IO_TIMEOUT,  /* the deadline passed first */
-    PF_IO_ERROR,    /* a socket error; errno says which (ECONNRESET, EPIPE...) */
+    PF_IO_OK = 0,  /* everything asked for was moved */
+    PF_IO_EOF,     /* the peer closed before everything was received */
+    PF_IO_TIMEOUT, /* the deadline passed first */
+    PF_IO_ERROR,   /* a socket error; errno says which (ECONNRESET, EPIPE...) */
 };
 
 const char *pf_net_io_name(enum pf_io r);
@@ -58,13 +58,11 @@ enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_t
 
 /* Receive exactly len bytes before deadline_ms; *got (may be NULL) says how
  * many arrived, also on EOF/timeout/error. */
-enum pf_io pf_net_recv_exact_until(int fd, void *buf, size_t len, int64_t deadline_ms,
-                                   size_t *got);
+enum pf_io pf_net_recv_exact_until(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got);
 
 /* Receive what is available, at least one byte, at most len, before
  * deadline_ms. *got is set to the count. */
-enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadline_ms,
-                                  size_t *got);
+enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got);
 
 /* Timeout forms of the above: timeout_ms from now, negative = no timeout. */
 enum pf_io pf_net_send_all(int fd, const void *buf, size_t len, int timeout_ms);

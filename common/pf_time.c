@@ -47,5 +47,6 @@ struct timespec pf_time_timespec(int64_t ms)
 {
     if (ms < 0)
         ms = 0;
-    return (struct timespec){.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    return (struct timespec){.tv_sec = (time_t)(ms / 1000),
+                             .tv_nsec = (long)(ms % 1000) * 1000000L};
 }

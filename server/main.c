@@ -50,8 +50,10 @@ static int main_signal(const struct pf_config *cfg, const struct pf_cli *cli)
     int rc;
 
     if (cfg->daemon.pidfile[0] == '\0') {
-        fprintf(stderr, "preforkd: -s %s: %s sets no daemon.pidfile, so the master cannot be "
-                "found\n", cli->signame, cfg->path);
+        fprintf(stderr,
+                "preforkd: -s %s: %s sets no daemon.pidfile, so the master cannot be "
+                "found\n",
+                cli->signame, cfg->path);
         return PF_EXIT_FAILURE;
     }
     rc = pf_pidfile_probe(cfg->daemon.pidfile, &pid, err, sizeof(err));
@@ -60,8 +62,8 @@ static int main_signal(const struct pf_config *cfg, const struct pf_cli *cli)
         return PF_EXIT_FAILURE;
     }
     if (kill(pid, cli->signo) < 0) {
-        fprintf(stderr, "preforkd: -s %s: cannot signal the master, pid %ld: %s\n",
-                cli->signame, (long)pid, strerror(errno));
+        fprintf(stderr, "preforkd: -s %s: cannot signal the master, pid %ld: %s\n", cli->signame,
+                (long)pid, strerror(errno));
         return PF_EXIT_FAILURE;
     }
     printf("preforkd: %s: sent SIG%s to the master, pid %ld\n", cli->signame,
@@ -77,7 +79,7 @@ static bool main_detach(const struct pf_cli *cli, const struct pf_master_opts *o
         return false;
     if (pf_notify_enabled()) {
         fprintf(stderr, "preforkd: -d ignored: systemd supervises this process "
-                "(NOTIFY_SOCKET is set)\n");
+                        "(NOTIFY_SOCKET is set)\n");
         return false;
     }
     return !(o->inherited.listen_fd >= 0 && !o->inherited.from_systemd);

@@ -16,8 +16,8 @@
 #include "pf_token.h"
 #include "pf_err.h"
 
-#define CTL_OUT_MAX (4u << 20)          /* output buffered per client */
-#define CTL_HTTP_HEAD_MAX 8192          /* metrics request head */
+#define CTL_OUT_MAX (4u << 20) /* output buffered per client */
+#define CTL_HTTP_HEAD_MAX 8192 /* metrics request head */
 #define CTL_PENALTY_MIN_MS 100
 #define CTL_PENALTY_MAX_MS 5000
 /* Pause after accept() failed for lack of descriptors or memory: the
@@ -27,19 +27,19 @@
 enum ctl_pending { CTL_PENDING_NONE = 0, CTL_PENDING_AUTH, CTL_PENDING_HTTP };
 
 struct pf_control_client {
-    int fd;                        /* -1: free entry */
+    int fd; /* -1: free entry */
     char peer[PF_ADDR_STRLEN];
     char in[PF_CONTROL_CMD_LINE_MAX];
     size_t in_len;
     char *out;
     size_t out_len, out_off, out_cap;
     bool authed;
-    bool closing;                  /* close once the output is flushed */
-    bool http;                     /* reading a metrics request's headers */
+    bool closing; /* close once the output is flushed */
+    bool http;    /* reading a metrics request's headers */
     bool bearer_ok;
     size_t http_bytes;
     char http_path[256];
-    enum ctl_pending pending;      /* waiting for the auth throttle */
+    enum ctl_pending pending; /* waiting for the auth throttle */
     char pending_token[PF_TOKEN_MAX + 1];
     int64_t last_active;
 };
@@ -189,8 +189,8 @@ static struct pf_status_worker *ctl_worker_list(struct pf_control *c, size_t *n)
 /* ------------------------------------------------------------ metrics */
 
 /* An HTTP answer without a body, then close. */
-static void ctl_http_status(struct pf_control *c, struct pf_control_client *cl,
-                            const char *status, const char *extra)
+static void ctl_http_status(struct pf_control *c, struct pf_control_client *cl, const char *status,
+                            const char *extra)
 {
     char head[256];
     int n = snprintf(head, sizeof(head),
@@ -226,7 +226,8 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
     free(w);
     hl = snprintf(head, sizeof(head),
                   "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                  "Content-Length: %zu\r\nConnection: close\r\n\r\n", body ? len : 0);
+                  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                  body ? len : 0);
     ctl_queue(c, cl, head, (size_t)hl);
     if (body && cl->fd >= 0)
         ctl_queue(c, cl, body, len);
@@ -238,8 +239,8 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
 }
 
 /* One header line of a metrics request; the empty line ends the head. */
-static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl,
-                            const char *line, size_t len)
+static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl, const char *line,
+                            size_t len)
 {
     static const char auth[] = "authorization:";
     char copy[PF_CONTROL_CMD_LINE_MAX], scheme[16], token[PF_TOKEN_MAX + 1];
@@ -317,7 +318,7 @@ static json_t *ctl_upgrade(struct pf_control *c)
     if (pid < 0)
         return pf_control_render_error(err);
     return pf_control_render_ok(json_pack("{s:I,s:I}", "master", (json_int_t)getpid(), "new_master",
-                                      (json_int_t)pid));
+                                          (json_int_t)pid));
 }
 
 /* The reply to an authenticated command. */
@@ -337,7 +338,8 @@ static json_t *ctl_command(struct pf_control *c, const struct pf_control_cmd *cm
     case PF_CONTROL_CMD_STOP_FAST:
         c->ops.stop(c->ops.ctx, cmd->verb == PF_CONTROL_CMD_STOP_FAST);
         return pf_control_render_ok(json_pack("{s:s}", "stopping",
-                                          cmd->verb == PF_CONTROL_CMD_STOP_FAST ? "fast" : "graceful"));
+                                              cmd->verb == PF_CONTROL_CMD_STOP_FAST ? "fast"
+                                                                                    : "graceful"));
     case PF_CONTROL_CMD_SCALE:
         if (c->ops.scale(c->ops.ctx, cmd->relative, cmd->value, &from, &to, err, sizeof(err)) < 0)
             return pf_control_render_error(err);
@@ -436,8 +438,7 @@ static void ctl_read(struct pf_control *c, struct pf_control_client *cl)
 /* --------------------------------------------------------- the server */
 
 int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
-                    const struct pf_control_ops *ops, int inherited_fd, char *err,
-                    size_t errlen)
+                    const struct pf_control_ops *ops, int inherited_fd, char *err, size_t errlen)
 {
     struct pf_addr bound;
 
@@ -501,12 +502,10 @@ static void ctl_accept_failed(struct pf_control *c, int err)
                     strerror(err), c->nclients, CTL_ACCEPT_PAUSE_MS);
         break;
     case PF_EPISODE_LASTS:
-        pf_log_warn("control: accept still failing: %s; %llu failures in %lld s",
-                    strerror(err), (unsigned long long)e->failures,
-                    (long long)((now - e->since_ms) / 1000));
+        pf_log_warn("control: accept still failing: %s; %llu failures in %lld s", strerror(err),
+                    (unsigned long long)e->failures, (long long)((now - e->since_ms) / 1000));
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

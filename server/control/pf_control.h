@@ -46,16 +46,16 @@ struct pf_control_client;
 struct pf_control {
     const struct pf_config *cfg;
     struct pf_control_ops ops;
-    int listen_fd;                     /* -1: channel off */
+    int listen_fd; /* -1: channel off */
     char token[PF_TOKEN_MAX + 1];
     struct pf_control_client *clients; /* cfg->control.max_clients entries */
     int nclients;
-    int64_t auth_not_before;           /* monotonic ms: next auth is handled then */
+    int64_t auth_not_before; /* monotonic ms: next auth is handled then */
     int auth_penalty_ms;
     uint64_t auth_failures;
-    char bound[PF_ADDR_STRLEN];        /* the address really bound */
-    struct pf_episode accept_fail;     /* accept() without a descriptor or memory */
-    int64_t accept_resume_ms;          /* monotonic ms: the listener is not polled
+    char bound[PF_ADDR_STRLEN];    /* the address really bound */
+    struct pf_episode accept_fail; /* accept() without a descriptor or memory */
+    int64_t accept_resume_ms;      /* monotonic ms: the listener is not polled
                                           before then (after such a failure) */
 };
 
@@ -65,8 +65,7 @@ struct pf_control {
  * -1 with the reason in err (start-up fails with it). The address bound
  * is in c->bound for the caller to announce. */
 int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
-                    const struct pf_control_ops *ops, int inherited_fd, char *err,
-                    size_t errlen);
+                    const struct pf_control_ops *ops, int inherited_fd, char *err, size_t errlen);
 
 /* Close the channel, listener and clients: at exit, in each new worker,
  * and in a master retiring after an upgrade (its successor answers on

@@ -39,8 +39,8 @@ struct ctl_verb_def {
 enum ctl_num { CTL_NUM_OK, CTL_NUM_SYNTAX, CTL_NUM_RANGE };
 
 /* Write the reason into err and return -1, so every failure is one line. */
-__attribute__((format(printf, 3, 4))) static int ctl_fail(char *err, size_t errlen,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int ctl_fail(char *err, size_t errlen, const char *fmt,
+                                                          ...)
 {
     va_list ap;
 
@@ -150,20 +150,17 @@ struct ctl_num_msgs {
 /* The one numeric argument of a verb into *v (1..max), or -1 with the
  * message for what was wrong. unsigned_arg is that word, a sign removed. */
 static int ctl_num_arg(const char *name, size_t nargs, const struct ctl_word *unsigned_arg,
-                       long max, const struct ctl_num_msgs *m, long *v, char *err,
-                       size_t errlen)
+                       long max, const struct ctl_num_msgs *m, long *v, char *err, size_t errlen)
 {
     if (nargs > 1)
         return ctl_fail(err, errlen, "%s: takes one argument", name);
     if (nargs == 0)
         return ctl_fail(err, errlen, "%s: %s", name, m->missing);
     switch (ctl_number(unsigned_arg, max, v)) {
-    case CTL_NUM_SYNTAX:
-        return ctl_fail(err, errlen, "%s: %s", name, m->syntax);
+    case CTL_NUM_SYNTAX: return ctl_fail(err, errlen, "%s: %s", name, m->syntax);
     case CTL_NUM_RANGE:
         return ctl_fail(err, errlen, "%s: %s must be between 1 and %ld", name, m->what, max);
-    case CTL_NUM_OK:
-        break;
+    case CTL_NUM_OK: break;
     }
     return 0;
 }
@@ -172,8 +169,7 @@ static int ctl_num_arg(const char *name, size_t nargs, const struct ctl_word *un
 static int ctl_args_scale(const char *name, const struct ctl_word *args, size_t nargs,
                           struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
-    static const struct ctl_num_msgs msgs = {"expected N, +N or -N", "expected N, +N or -N",
-                                             "N"};
+    static const struct ctl_num_msgs msgs = {"expected N, +N or -N", "expected N, +N or -N", "N"};
     struct ctl_word num = nargs ? args[0] : (struct ctl_word){"", 0};
     char sign = num.len ? num.p[0] : '\0';
     long v;
@@ -300,7 +296,7 @@ static int ctl_parse_words(const char *s, size_t len, struct pf_control_cmd *cmd
 }
 
 int pf_control_cmd_parse(const char *line, size_t len, struct pf_control_cmd *cmd, char *err,
-                 size_t errlen)
+                         size_t errlen)
 {
     memset(cmd, 0, sizeof(*cmd));
     if (len && line[len - 1] == '\r')

@@ -29,7 +29,7 @@
 
 #include "pf_token.h"
 
-#define PF_CONTROL_CMD_LINE_MAX 1024   /* longest command line, "\n" included */
+#define PF_CONTROL_CMD_LINE_MAX 1024 /* longest command line, "\n" included */
 
 enum pf_control_cmd_verb {
     PF_CONTROL_CMD_AUTH = 0,
@@ -44,21 +44,21 @@ enum pf_control_cmd_verb {
     PF_CONTROL_CMD_KILL,
     PF_CONTROL_CMD_UPGRADE,
     PF_CONTROL_CMD_HELP,
-    PF_CONTROL_CMD_HTTP_GET,   /* "GET /path HTTP/1.x": the metrics endpoint */
+    PF_CONTROL_CMD_HTTP_GET, /* "GET /path HTTP/1.x": the metrics endpoint */
 };
 
 struct pf_control_cmd {
     enum pf_control_cmd_verb verb;
-    bool relative;               /* scale +N / -N */
-    long value;                  /* scale: target, or signed delta when relative */
-    pid_t pid;                   /* kill */
+    bool relative;                /* scale +N / -N */
+    long value;                   /* scale: target, or signed delta when relative */
+    pid_t pid;                    /* kill */
     char token[PF_TOKEN_MAX + 1]; /* auth */
-    char path[256];              /* HTTP GET: the request target */
+    char path[256];               /* HTTP GET: the request target */
 };
 
 /* Parse line[0..len) (without its "\n"). 0, or -1 with the reason in err. */
 int pf_control_cmd_parse(const char *line, size_t len, struct pf_control_cmd *cmd, char *err,
-                 size_t errlen);
+                         size_t errlen);
 
 /* The verbs, space-separated in the order of "help". */
 const char *pf_control_cmd_help(void);

@@ -37,7 +37,9 @@ struct ctl_stat {
 };
 
 #define CTL_STAT(g, k, m, t, h, member, kind) \
-    {g, k, m, t, h, offsetof(struct pf_status, member), kind}
+    { \
+        g, k, m, t, h, offsetof(struct pf_status, member), kind \
+    }
 
 static const struct ctl_stat ctl_stats[] = {
     CTL_STAT(CTL_TOP, "pid", NULL, NULL, NULL, pid, CTL_INT),
@@ -59,27 +61,26 @@ static const struct ctl_stat ctl_stats[] = {
              "Bytes received from clients.", bytes_in, CTL_U64),
     CTL_STAT(CTL_TOTALS, "bytes_out", "preforkd_sent_bytes_total", "counter",
              "Bytes sent to clients.", bytes_out, CTL_U64),
-    CTL_STAT(CTL_TOTALS, "spawned", "preforkd_worker_spawns_total", "counter",
-             "Workers forked.", spawned, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "spawned", "preforkd_worker_spawns_total", "counter", "Workers forked.",
+             spawned, CTL_U64),
     CTL_STAT(CTL_TOTALS, "respawns", "preforkd_worker_respawns_total", "counter",
              "Workers forked to replace one that exited.", respawns, CTL_U64),
     CTL_STAT(CTL_TOTALS, "max_workers_reached", "preforkd_max_workers_reached_total", "counter",
-             "Times every worker was busy with workers.max running.", max_workers_reached,
-             CTL_U64),
+             "Times every worker was busy with workers.max running.", max_workers_reached, CTL_U64),
     CTL_STAT(CTL_TOP, "respawn_backoff_ms", NULL, NULL, NULL, respawn_backoff_ms, CTL_I64),
     CTL_STAT(CTL_TOP, "crash_exits_recent", "preforkd_worker_crash_exits_recent", "gauge",
              "Workers that crashed within workers.crash_window.", crash_exits_recent, CTL_INT),
-    CTL_STAT(CTL_TOTALS, "reloads", "preforkd_reloads_total", "counter",
-             "Configuration reloads.", reloads, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "reloads", "preforkd_reloads_total", "counter", "Configuration reloads.",
+             reloads, CTL_U64),
     CTL_STAT(CTL_TOTALS, "abnormal_exits", "preforkd_worker_abnormal_exits_total", "counter",
-             "Workers that exited by a signal or with a non-zero status.", exits_abnormal,
-             CTL_U64),
+             "Workers that exited by a signal or with a non-zero status.", exits_abnormal, CTL_U64),
     CTL_STAT(CTL_TOTALS, "hung_killed", "preforkd_worker_hung_killed_total", "counter",
              "Workers killed as hung: busy on one request past workers.request_timeout.",
              hung_killed, CTL_U64),
     CTL_STAT(CTL_TOTALS, "fork_failures", "preforkd_worker_fork_failures_total", "counter",
              "Forks of a worker that failed (RLIMIT_NPROC, the system's process limit, "
-             "memory).", fork_failures, CTL_U64),
+             "memory).",
+             fork_failures, CTL_U64),
     CTL_STAT(CTL_TOTALS, "auth_failures", "preforkd_control_auth_failures_total", "counter",
              "Control channel authentications refused.", auth_failures, CTL_U64),
     CTL_STAT(CTL_QUEUE, "length", "preforkd_listen_queue_length", "gauge",
@@ -240,10 +241,9 @@ static json_t *ctl_worker(const struct pf_status_worker *w)
     ctl_put(o, "requests", json_integer(ctl_clamp(w->requests)), &bad);
     ctl_put(o, "bytes_in", json_integer(ctl_clamp(w->bytes_in)), &bad);
     ctl_put(o, "bytes_out", json_integer(ctl_clamp(w->bytes_out)), &bad);
-    ctl_put(o, "client", w->client[0] ? ctl_text(w->client, sizeof(w->client)) : json_null(),
+    ctl_put(o, "client", w->client[0] ? ctl_text(w->client, sizeof(w->client)) : json_null(), &bad);
+    ctl_put(o, "request", w->request[0] ? ctl_text(w->request, sizeof(w->request)) : json_null(),
             &bad);
-    ctl_put(o, "request",
-            w->request[0] ? ctl_text(w->request, sizeof(w->request)) : json_null(), &bad);
     ctl_put(o, "request_ms", ctl_int_or_null(w->request_ms, w->request_ms >= 0), &bad);
     ctl_put(o, "last_status", ctl_int_or_null(w->last_status, w->last_status != 0), &bad);
     return ctl_done(o, bad);
@@ -271,12 +271,9 @@ json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n)
  * appears here without a second list to keep. */
 static json_t *ctl_cfg_value(const struct pf_config *c, const struct pf_config_setting *f)
 {
-    static const enum ctl_kind ints[] = {[PF_CONFIG_INT] = CTL_INT,
-                                         [PF_CONFIG_LONG] = CTL_LONG,
-                                         [PF_CONFIG_SIZE] = CTL_SIZE,
-                                         [PF_CONFIG_MS] = CTL_INT,
-                                         [PF_CONFIG_STRING] = CTL_INT,
-                                         [PF_CONFIG_LOG_LEVEL] = CTL_INT};
+    static const enum ctl_kind ints[] = {
+        [PF_CONFIG_INT] = CTL_INT, [PF_CONFIG_LONG] = CTL_LONG,  [PF_CONFIG_SIZE] = CTL_SIZE,
+        [PF_CONFIG_MS] = CTL_INT,  [PF_CONFIG_STRING] = CTL_INT, [PF_CONFIG_LOG_LEVEL] = CTL_INT};
     const char *p = (const char *)c + f->offset;
 
     switch (f->type) {
@@ -443,8 +440,8 @@ struct metrics_label {
 };
 
 /* One sample line, "name value" or "name{a="x",b="y"} value". */
-static void metrics_sample(struct metrics_buf *b, const char *name,
-                           const struct metrics_label *l, size_t nl, const char *value)
+static void metrics_sample(struct metrics_buf *b, const char *name, const struct metrics_label *l,
+                           size_t nl, const char *value)
 {
     metrics_printf(b, "%s", name);
     for (size_t i = 0; i < nl; i++) {
@@ -548,20 +545,18 @@ struct metrics_family {
 };
 
 static const struct metrics_family metrics_families[] = {
-    {"preforkd_info", "gauge", "Version, protocol and listen address of the server.",
-     metrics_info},
+    {"preforkd_info", "gauge", "Version, protocol and listen address of the server.", metrics_info},
     {"preforkd_workers", "gauge", "Live workers by slot state.", metrics_states},
     {"preforkd_worker_signal_exits_total", "counter", "Workers killed by a signal, by signal.",
      metrics_signals},
     {"preforkd_worker_busy_seconds_max", "gauge",
      "Longest request running now in any worker, in seconds.", metrics_busy_max},
     {"preforkd_respawn_backoff_seconds", "gauge",
-     "Delay between forks while workers keep crashing, in seconds (0 when none).",
-     metrics_backoff},
+     "Delay between forks while workers keep crashing, in seconds (0 when none).", metrics_backoff},
 };
 
-char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
-                        size_t *len)
+char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w,
+                                size_t n, size_t *len)
 {
     struct metrics_buf b = {NULL, 0, 0, false};
     const struct metrics_src x = {st, w, n};

@@ -44,7 +44,7 @@ char *pf_control_render_line(json_t *j, size_t *len);
  * into a malloc'd buffer (caller frees); *len gets its length. Every
  * metric has # HELP and # TYPE lines; names follow the conventions
  * (preforkd_ prefix, _total for counters, base units). */
-char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w, size_t n,
-                        size_t *len);
+char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w,
+                                size_t n, size_t *len);
 
 #endif

@@ -66,8 +66,7 @@ static int token_create(const char *path, char *token, size_t size, char *err, s
 }
 
 /* The first line of an open token file, trimmed, into token. */
-static int token_read(int fd, const char *path, char *token, size_t size, char *err,
-                      size_t errlen)
+static int token_read(int fd, const char *path, char *token, size_t size, char *err, size_t errlen)
 {
     char buf[TOKEN_MAX + 64];
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -82,8 +81,10 @@ static int token_read(int fd, const char *path, char *token, size_t size, char *
         len--;
     if (len == 0 || len > TOKEN_MAX || len >= size || memchr(buf + start, ' ', len) ||
         memchr(buf + start, '\t', len))
-        return token_fail(path, "the first line must be one token of 1 to 128 characters, "
-                                "without spaces", err, errlen);
+        return token_fail(path,
+                          "the first line must be one token of 1 to 128 characters, "
+                          "without spaces",
+                          err, errlen);
     memcpy(token, buf + start, len);
     token[len] = '\0';
     return 0;

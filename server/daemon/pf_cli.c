@@ -9,8 +9,8 @@ static const struct {
     const char *name;
     int signo;
 } cli_signals[] = {
-    {"stop", SIGTERM}, {"quit", SIGQUIT}, {"reload", SIGHUP}, {"reopen", SIGUSR1},
-    {"upgrade", SIGUSR2},
+    {"stop", SIGTERM},   {"quit", SIGQUIT},    {"reload", SIGHUP},
+    {"reopen", SIGUSR1}, {"upgrade", SIGUSR2},
 };
 
 int pf_cli_signal(const char *name)
@@ -55,8 +55,8 @@ void pf_cli_usage(FILE *out, const char *default_config)
 static void cli_refuse(struct pf_cli *cli, const char *what, const char *arg)
 {
     cli->action = PF_CLI_USAGE;
-    snprintf(cli->message, sizeof(cli->message), "%s%s%s%s", what, arg ? " \"" : "",
-             arg ? arg : "", arg ? "\"" : "");
+    snprintf(cli->message, sizeof(cli->message), "%s%s%s%s", what, arg ? " \"" : "", arg ? arg : "",
+             arg ? "\"" : "");
 }
 
 /* -s NAME: the signal, or a usage error naming the known ones. */

@@ -32,11 +32,11 @@ enum pf_cli_action {
 
 struct pf_cli {
     enum pf_cli_action action;
-    const char *config;   /* -c; NULL: the built-in default */
-    bool daemon;          /* -d (the last of -d and -f wins) */
-    int signo;            /* -s: the signal */
-    const char *signame;  /* -s: its name as given (stop, quit, ...) */
-    char message[160];    /* PF_CLI_USAGE: what is wrong */
+    const char *config;  /* -c; NULL: the built-in default */
+    bool daemon;         /* -d (the last of -d and -f wins) */
+    int signo;           /* -s: the signal */
+    const char *signame; /* -s: its name as given (stop, quit, ...) */
+    char message[160];   /* PF_CLI_USAGE: what is wrong */
 };
 
 /* Parse argv (getopt_long, so it resets optind itself). */

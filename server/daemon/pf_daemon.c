@@ -61,7 +61,8 @@ static void __attribute__((noreturn)) daemon_launcher_wait(int fd)
         exit(EXIT_SUCCESS);
     }
     if (out == PF_DAEMON_PENDING)
-        snprintf(text, sizeof(text), "the daemon exited during start-up without a reason "
+        snprintf(text, sizeof(text),
+                 "the daemon exited during start-up without a reason "
                  "(see daemon.error_log)");
     fprintf(stderr, "preforkd: %s\n", text);
     exit(EXIT_FAILURE);

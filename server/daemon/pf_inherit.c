@@ -44,8 +44,8 @@ int pf_inherit_fd_number(const char *s, size_t len, int *fd)
 /* sd_listen_fds(3)'s rules, strictly: LISTEN_PID unset or naming another
  * process means the variables are not ours (a parent's, leaked); when
  * they are, LISTEN_FDS must be a count of at least one. */
-int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid_t self,
-                             int *count, char *err, size_t errlen)
+int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid_t self, int *count,
+                             char *err, size_t errlen)
 {
     long pid, n;
 
@@ -60,14 +60,17 @@ int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid
     if (pid != (long)self)
         return 0;
     if (listen_fds == NULL) {
-        snprintf(err, errlen, "socket activation: LISTEN_PID names this process but "
-                              "LISTEN_FDS is not set");
+        snprintf(err, errlen,
+                 "socket activation: LISTEN_PID names this process but "
+                 "LISTEN_FDS is not set");
         return -1;
     }
-    if (inherit_number(listen_fds, strlen(listen_fds), INT_MAX - PF_INHERIT_SD_FIRST_FD,
-                       &n) < 0 || n == 0) {
-        snprintf(err, errlen, "socket activation: LISTEN_FDS=\"%.32s\" is not a number of "
-                              "descriptors (1 or more)", listen_fds);
+    if (inherit_number(listen_fds, strlen(listen_fds), INT_MAX - PF_INHERIT_SD_FIRST_FD, &n) < 0 ||
+        n == 0) {
+        snprintf(err, errlen,
+                 "socket activation: LISTEN_FDS=\"%.32s\" is not a number of "
+                 "descriptors (1 or more)",
+                 listen_fds);
         return -1;
     }
     *count = (int)n;
@@ -88,19 +91,22 @@ static int inherit_item(const char *value, const char *item, size_t len, int *li
     else if (eq && klen == 7 && memcmp(item, "control", 7) == 0)
         slot = control_fd;
     if (eq == NULL)
-        snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": \"%.*s\" is not KEY=N", value,
-                 (int)len, item);
-    else if (slot == NULL)
-        snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": unknown key \"%.*s\" (listen and "
-                 "control are known)", value, klen, item);
-    else if (*slot >= 0)
-        snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %.*s is given twice", value, klen,
+        snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": \"%.*s\" is not KEY=N", value, (int)len,
                  item);
+    else if (slot == NULL)
+        snprintf(err, errlen,
+                 PF_INHERIT_ENV "=\"%.64s\": unknown key \"%.*s\" (listen and "
+                                "control are known)",
+                 value, klen, item);
+    else if (*slot >= 0)
+        snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %.*s is given twice", value, klen, item);
     else if (pf_inherit_fd_number(eq + 1, len - (size_t)klen - 1, slot) == 0)
         return 0;
     else
-        snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %.*s must be a descriptor number "
-                 "of 3 or more", value, klen, item);
+        snprintf(err, errlen,
+                 PF_INHERIT_ENV "=\"%.64s\": %.*s must be a descriptor number "
+                                "of 3 or more",
+                 value, klen, item);
     return -1;
 }
 
@@ -186,8 +192,8 @@ int pf_inherit_check_listener(int fd, char *err, size_t errlen)
     flflags = fcntl(fd, F_GETFL);
     if (fcntl(fd, F_SETFD, fdflags | FD_CLOEXEC) < 0 || flflags < 0 ||
         fcntl(fd, F_SETFL, flflags | O_NONBLOCK) < 0) {
-        snprintf(err, errlen, "descriptor %d: cannot set close-on-exec and non-blocking: %s",
-                 fd, strerror(errno));
+        snprintf(err, errlen, "descriptor %d: cannot set close-on-exec and non-blocking: %s", fd,
+                 strerror(errno));
         return -1;
     }
     return 0;
@@ -214,8 +220,7 @@ static int inherit_take_upgrade(struct pf_inherited *in, const char *value, char
     if (pf_inherit_parse_fds(value, &listen_fd, &control_fd, err, errlen) < 0)
         return -1;
     if (inherit_check(listen_fd, PF_INHERIT_ENV " listen", err, errlen) < 0 ||
-        (control_fd >= 0 && inherit_check(control_fd, PF_INHERIT_ENV " control", err,
-                                          errlen) < 0))
+        (control_fd >= 0 && inherit_check(control_fd, PF_INHERIT_ENV " control", err, errlen) < 0))
         return -1;
     in->listen_fd = listen_fd;
     in->control_fd = control_fd;
@@ -226,14 +231,16 @@ static int inherit_take_upgrade(struct pf_inherited *in, const char *value, char
 static int inherit_take_systemd(struct pf_inherited *in, char *err, size_t errlen)
 {
     int count;
-    int rc = pf_inherit_parse_systemd(getenv("LISTEN_PID"), getenv("LISTEN_FDS"), getpid(),
-                                      &count, err, errlen);
+    int rc = pf_inherit_parse_systemd(getenv("LISTEN_PID"), getenv("LISTEN_FDS"), getpid(), &count,
+                                      err, errlen);
 
     if (rc <= 0)
         return rc;
     if (count != 1) {
-        snprintf(err, errlen, "socket activation: preforkd takes one listening socket, "
-                              "LISTEN_FDS gives %d", count);
+        snprintf(err, errlen,
+                 "socket activation: preforkd takes one listening socket, "
+                 "LISTEN_FDS gives %d",
+                 count);
         return -1;
     }
     if (inherit_check(PF_INHERIT_SD_FIRST_FD, "socket activation", err, errlen) < 0)

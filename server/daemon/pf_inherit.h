@@ -21,17 +21,17 @@
 #define PF_INHERIT_SD_FIRST_FD 3 /* SD_LISTEN_FDS_START */
 
 struct pf_inherited {
-    int listen_fd;      /* the service's listening socket, or -1 */
-    int control_fd;     /* the control channel's (upgrade only), or -1 */
-    bool from_systemd;  /* listen_fd came from socket activation */
+    int listen_fd;     /* the service's listening socket, or -1 */
+    int control_fd;    /* the control channel's (upgrade only), or -1 */
+    bool from_systemd; /* listen_fd came from socket activation */
 };
 
 /* Socket activation's variables (either may be NULL: unset). 1 with
  * *count sockets from PF_INHERIT_SD_FIRST_FD when they are meant for self;
  * 0 when unset or meant for another process (LISTEN_PID differs: a
  * parent's variables leaked to us); -1 malformed, reason in err. */
-int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid_t self,
-                             int *count, char *err, size_t errlen);
+int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid_t self, int *count,
+                             char *err, size_t errlen);
 
 /* PREFORKD_FDS's value: "listen=N" with an optional ";control=M", fds
  * >= 3, each key at most once, nothing else. 0 (control_fd -1 when

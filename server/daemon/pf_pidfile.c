@@ -92,8 +92,8 @@ static pid_t pidfile_read_pid(int fd)
  * never waiting (O_NONBLOCK: a FIFO planted there must not hang us), then
  * say whether a process holds its lock. The descriptor is closed before
  * returning: it is never one of our own pidfile (see pf_pidfile.h). */
-static enum pidfile_state pidfile_inspect(const char *path, struct pidfile_seen *seen,
-                                          char *err, size_t errlen)
+static enum pidfile_state pidfile_inspect(const char *path, struct pidfile_seen *seen, char *err,
+                                          size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
@@ -104,8 +104,10 @@ static enum pidfile_state pidfile_inspect(const char *path, struct pidfile_seen 
         return PIDFILE_NONE;
     if (fd < 0) {
         if (errno == ELOOP)
-            pidfile_fail(path, "is a symbolic link; a pidfile is never followed through one "
-                               "(remove the link)", err, errlen);
+            pidfile_fail(path,
+                         "is a symbolic link; a pidfile is never followed through one "
+                         "(remove the link)",
+                         err, errlen);
         else
             pidfile_fail_errno(path, "cannot open it", NULL, err, errlen);
         return PIDFILE_ERROR;
@@ -193,8 +195,8 @@ static int pidfile_claim(const char *path, const struct pidfile_seen *seen)
 /* Put the locked temporary in place: link() when there is no file (EEXIST:
  * someone was faster, start over), rename() over a stale one. The
  * temporary is gone afterwards, whatever happened. 0, PIDFILE_AGAIN or -1. */
-static int pidfile_place(const char *path, const char *tmp, enum pidfile_state state,
-                         char *err, size_t errlen)
+static int pidfile_place(const char *path, const char *tmp, enum pidfile_state state, char *err,
+                         size_t errlen)
 {
     if (state == PIDFILE_NONE) {
         int rc = link(tmp, path) < 0 ? -1 : 0;
@@ -246,8 +248,10 @@ static int pidfile_try(struct pf_pidfile *pf, const char *path, const char *tmp,
     }
     if (fstat(fd, &st) < 0 || !pidfile_same(path, st.st_dev, st.st_ino)) {
         close(fd);
-        return pidfile_fail(path, "replaced by another process while being created "
-                                  "(another preforkd starting at the same time?)", err, errlen);
+        return pidfile_fail(path,
+                            "replaced by another process while being created "
+                            "(another preforkd starting at the same time?)",
+                            err, errlen);
     }
     if (stale && state == PIDFILE_STALE)
         *stale = seen.written;
@@ -257,8 +261,8 @@ static int pidfile_try(struct pf_pidfile *pf, const char *path, const char *tmp,
     return 0;
 }
 
-int pf_pidfile_create(struct pf_pidfile *pf, const char *path, pid_t pid, pid_t *stale,
-                      char *err, size_t errlen)
+int pf_pidfile_create(struct pf_pidfile *pf, const char *path, pid_t pid, pid_t *stale, char *err,
+                      size_t errlen)
 {
     char tmp[PATH_MAX];
     int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)pid);
@@ -276,8 +280,10 @@ int pf_pidfile_create(struct pf_pidfile *pf, const char *path, pid_t pid, pid_t 
         if (rc != PIDFILE_AGAIN)
             return rc;
     }
-    return pidfile_fail(path, "kept changing while being created (other processes writing "
-                              "it?); giving up", err, errlen);
+    return pidfile_fail(path,
+                        "kept changing while being created (other processes writing "
+                        "it?); giving up",
+                        err, errlen);
 }
 
 /* Before renaming onto newpath: refuse to replace a live master's pidfile
@@ -305,18 +311,18 @@ int pf_pidfile_rename(struct pf_pidfile *pf, const char *newpath, char *err, siz
     size_t len = strlen(newpath);
 
     if (pf->fd < 0)
-        return pidfile_fail(newpath, "cannot rename the pidfile to it: there is none", err,
-                            errlen);
+        return pidfile_fail(newpath, "cannot rename the pidfile to it: there is none", err, errlen);
     if (len >= sizeof(pf->path))
         return pidfile_fail(newpath, "path too long", err, errlen);
     if (!pidfile_same(pf->path, pf->dev, pf->ino))
-        return pidfile_fail(pf->path, "no longer our pidfile (removed or replaced); not "
-                                      "renaming it", err, errlen);
+        return pidfile_fail(pf->path,
+                            "no longer our pidfile (removed or replaced); not "
+                            "renaming it",
+                            err, errlen);
     if (pidfile_rename_target(pf, newpath, err, errlen) < 0)
         return -1;
     if (rename(pf->path, newpath) < 0) {
-        snprintf(err, errlen, "%s: cannot rename it to %s: %s", pf->path, newpath,
-                 strerror(errno));
+        snprintf(err, errlen, "%s: cannot rename it to %s: %s", pf->path, newpath, strerror(errno));
         return -1;
     }
     memcpy(pf->path, newpath, len + 1);
@@ -354,8 +360,10 @@ int pf_pidfile_probe(const char *path, pid_t *pid, char *err, size_t errlen)
     if (state == PIDFILE_NONE)
         snprintf(err, errlen, "%s: no such file: preforkd is not running", path);
     else if (state == PIDFILE_STALE)
-        snprintf(err, errlen, "%s: stale pidfile: pid %ld is not running (no process holds "
-                              "its lock)", path, (long)seen.written);
+        snprintf(err, errlen,
+                 "%s: stale pidfile: pid %ld is not running (no process holds "
+                 "its lock)",
+                 path, (long)seen.written);
     if (state == PIDFILE_ERROR)
         return -1;
     return state == PIDFILE_RUNNING ? 1 : 0;

@@ -45,8 +45,8 @@ void pf_pidfile_init(struct pf_pidfile *pf);
  * I/O error (the folder missing, no permission: "PATH: REASON"). A stale
  * file is replaced; its pid goes to *stale (0 when there was none) so the
  * caller can log it. 0 or -1. */
-int pf_pidfile_create(struct pf_pidfile *pf, const char *path, pid_t pid, pid_t *stale,
-                      char *err, size_t errlen);
+int pf_pidfile_create(struct pf_pidfile *pf, const char *path, pid_t pid, pid_t *stale, char *err,
+                      size_t errlen);
 
 /* Rename the pidfile to newpath, keeping the lock (it follows the file).
  * Binary upgrade: PATH -> PATH.oldbin, and back if the new master fails.

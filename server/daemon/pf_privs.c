@@ -61,8 +61,8 @@ static void privs_plan_unprivileged(const struct pf_config *cfg, uid_t euid,
                  list, (unsigned long)euid);
 }
 
-int pf_privs_plan(const struct pf_config *cfg, uid_t euid, struct pf_privs_plan *plan,
-                  char *err, size_t errlen)
+int pf_privs_plan(const struct pf_config *cfg, uid_t euid, struct pf_privs_plan *plan, char *err,
+                  size_t errlen)
 {
     memset(plan, 0, sizeof(*plan));
     if (euid != 0) {
@@ -70,7 +70,8 @@ int pf_privs_plan(const struct pf_config *cfg, uid_t euid, struct pf_privs_plan 
         return 0;
     }
     if (cfg->daemon.user[0] == '\0') {
-        snprintf(err, errlen, "daemon.user is not set: preforkd will not run its workers as "
+        snprintf(err, errlen,
+                 "daemon.user is not set: preforkd will not run its workers as "
                  "root unless daemon.user = \"root\" says so");
         return -1;
     }
@@ -87,8 +88,8 @@ bool pf_privs_dropped(const struct pf_privs_plan *plan)
     return plan->switch_ids || plan->chroot;
 }
 
-void pf_privs_describe(const struct pf_privs_plan *plan, const struct pf_config *cfg,
-                       uid_t euid, char *buf, size_t len)
+void pf_privs_describe(const struct pf_privs_plan *plan, const struct pf_config *cfg, uid_t euid,
+                       char *buf, size_t len)
 {
     int n;
 
@@ -117,8 +118,7 @@ int pf_privs_set_nofile(long max_files, char *err, size_t errlen)
     if (max_files <= 0)
         return 0;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        snprintf(err, errlen, "daemon.max_files: cannot read RLIMIT_NOFILE: %s",
-                 strerror(errno));
+        snprintf(err, errlen, "daemon.max_files: cannot read RLIMIT_NOFILE: %s", strerror(errno));
         return -1;
     }
     if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){(rlim_t)max_files, (rlim_t)max_files}) == 0)
@@ -128,8 +128,8 @@ int pf_privs_set_nofile(long max_files, char *err, size_t errlen)
                  "daemon.max_files: %ld is above the hard limit %llu (only root may raise it)",
                  max_files, (unsigned long long)rl.rlim_max);
     else
-        snprintf(err, errlen, "daemon.max_files: cannot set RLIMIT_NOFILE to %ld: %s",
-                 max_files, strerror(errno));
+        snprintf(err, errlen, "daemon.max_files: cannot set RLIMIT_NOFILE to %ld: %s", max_files,
+                 strerror(errno));
     return -1;
 }
 
@@ -191,8 +191,10 @@ static int privs_verify_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
         return -1;
     }
     if (ngroups != 1 || groups[0] != gid) {
-        snprintf(err, errlen, "supplementary groups after switching are not just gid %lu: "
-                 "refusing to serve", (unsigned long)gid);
+        snprintf(err, errlen,
+                 "supplementary groups after switching are not just gid %lu: "
+                 "refusing to serve",
+                 (unsigned long)gid);
         return -1;
     }
     return 0;

@@ -35,12 +35,12 @@
 /* The identity workers switch to, decided from the configuration and the
  * master's effective uid (pure). A plain value: the pool keeps a copy. */
 struct pf_privs_plan {
-    bool switch_ids;   /* setgroups/setgid/setuid in each worker; false for
+    bool switch_ids; /* setgroups/setgid/setuid in each worker; false for
                           user "root" without a group (uid 0, gid 0: nothing
                           to switch) */
     uid_t uid;
     gid_t gid;
-    bool chroot;       /* chroot to cfg->daemon.chroot first */
+    bool chroot;                    /* chroot to cfg->daemon.chroot first */
     char ignored[PF_PRIVS_MSG_MAX]; /* "" or a warning to log: settings that
                                        need root, set while not root */
 };
@@ -48,8 +48,8 @@ struct pf_privs_plan {
 /* Decide (pure): -1 with the reason in err when started as root and
  * daemon.user is "" ("daemon.user is not set: preforkd will not run its
  * workers as root unless daemon.user = \"root\" says so"). */
-int pf_privs_plan(const struct pf_config *cfg, uid_t euid, struct pf_privs_plan *plan,
-                  char *err, size_t errlen);
+int pf_privs_plan(const struct pf_config *cfg, uid_t euid, struct pf_privs_plan *plan, char *err,
+                  size_t errlen);
 
 /* Master, before binding: set RLIMIT_NOFILE's soft and hard limits to
  * max_files (0: leave them). Only root may raise the hard limit: a value
@@ -70,7 +70,7 @@ bool pf_privs_dropped(const struct pf_privs_plan *plan);
 /* The identity workers take, for the master's start-up notice (pure):
  * "workers run as user www-data (uid 33), group www-data (gid 33),
  * chrooted to /srv", or "workers run as root: daemon.user = \"root\"". */
-void pf_privs_describe(const struct pf_privs_plan *plan, const struct pf_config *cfg,
-                       uid_t euid, char *buf, size_t len);
+void pf_privs_describe(const struct pf_privs_plan *plan, const struct pf_config *cfg, uid_t euid,
+                       char *buf, size_t len);
 
 #endif

@@ -17,17 +17,17 @@
 #define PF_SIGNALS_MAX 65
 
 /* Flags set by the master's handlers (cleared by the master loop). */
-extern volatile sig_atomic_t pf_signals_child;     /* SIGCHLD */
-extern volatile sig_atomic_t pf_signals_terminate; /* SIGTERM, SIGINT: fast stop */
-extern volatile sig_atomic_t pf_signals_quit;      /* SIGQUIT: graceful stop */
+extern volatile sig_atomic_t pf_signals_child;       /* SIGCHLD */
+extern volatile sig_atomic_t pf_signals_terminate;   /* SIGTERM, SIGINT: fast stop */
+extern volatile sig_atomic_t pf_signals_quit;        /* SIGQUIT: graceful stop */
 extern volatile sig_atomic_t pf_signals_reconfigure; /* SIGHUP */
-extern volatile sig_atomic_t pf_signals_reopen;    /* SIGUSR1 (master and worker) */
-extern volatile sig_atomic_t pf_signals_upgrade;   /* SIGUSR2: binary upgrade */
-extern volatile sig_atomic_t pf_signals_incr;      /* SIGTTIN deliveries */
-extern volatile sig_atomic_t pf_signals_decr;      /* SIGTTOU deliveries */
+extern volatile sig_atomic_t pf_signals_reopen;      /* SIGUSR1 (master and worker) */
+extern volatile sig_atomic_t pf_signals_upgrade;     /* SIGUSR2: binary upgrade */
+extern volatile sig_atomic_t pf_signals_incr;        /* SIGTTIN deliveries */
+extern volatile sig_atomic_t pf_signals_decr;        /* SIGTTOU deliveries */
 
 /* Flags set by the worker's handlers. */
-extern volatile sig_atomic_t pf_signals_worker_stop;   /* SIGQUIT: finish and exit */
+extern volatile sig_atomic_t pf_signals_worker_stop; /* SIGQUIT: finish and exit */
 
 /* Install the master's handlers and block them; *wait_mask gets the mask to
  * hand to ppoll() (everything unblocked). 0 or -1 with errno. */
@@ -42,6 +42,5 @@ void pf_signals_restore(const sigset_t *saved);
  * and SIGUSR1 (reopen) handlers, keep those two blocked outside waits and
  * unblock everything else. *wait_mask is the mask for epoll_pwait/ppoll. */
 int pf_signals_worker(sigset_t *wait_mask);
-
 
 #endif

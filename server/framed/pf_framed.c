@@ -47,8 +47,8 @@ static void framed_log_recv_end(const struct pf_conn *c, enum pf_io io, size_t p
     if (io == PF_IO_EOF && pending == 0)
         pf_log_debug("client %s closed the connection", c->peer_text);
     else if (io == PF_IO_EOF)
-        pf_log_info("client %s closed the connection mid-message (%zu bytes pending)",
-                    c->peer_text, pending);
+        pf_log_info("client %s closed the connection mid-message (%zu bytes pending)", c->peer_text,
+                    pending);
     else if (io == PF_IO_TIMEOUT && pending == 0)
         pf_log_info("client %s idle for %d ms, closing", c->peer_text,
                     c->cfg->client.idle_timeout_ms);
@@ -74,8 +74,7 @@ static int framed_read(struct pf_conn *c, struct pf_frame_reader *r, int64_t *ms
             pf_log_error("client %s: out of memory for a frame, closing", c->peer_text);
             return -1;
         }
-        io = pf_net_recv_some_until(c->fd, space, room, framed_deadline(c, *msg_deadline, r),
-                                    &got);
+        io = pf_net_recv_some_until(c->fd, space, room, framed_deadline(c, *msg_deadline, r), &got);
         if (io != PF_IO_OK) {
             framed_log_recv_end(c, io, pf_frame_pending(r));
             return -1;
@@ -93,8 +92,8 @@ static int framed_read(struct pf_conn *c, struct pf_frame_reader *r, int64_t *ms
 static void framed_log_too_long(const struct pf_conn *c, const struct pf_frame_reader *r)
 {
     if (r->kind == PF_FRAME_LINE)
-        pf_log_warn("client %s: line longer than echo.max_line (%zu bytes), closing",
-                    c->peer_text, r->max);
+        pf_log_warn("client %s: line longer than echo.max_line (%zu bytes), closing", c->peer_text,
+                    r->max);
     else
         pf_log_warn("client %s: message length %u above msg.max_message (%zu), closing",
                     c->peer_text, pf_frame_get_length(r->buf), r->max);

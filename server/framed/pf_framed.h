@@ -9,8 +9,7 @@
 #include "pf_proto.h"
 
 /* Allocate a frame reader of the given framing as the handler's state. */
-int pf_framed_init(void **state, enum pf_frame_kind kind, size_t max, char *err,
-                   size_t errlen);
+int pf_framed_init(void **state, enum pf_frame_kind kind, size_t max, char *err, size_t errlen);
 
 /* Echo frames back until the client closes, errs, stalls or oversteps max. */
 void pf_framed_serve(void *state, struct pf_conn *conn);

@@ -17,9 +17,9 @@
 #include "pf_http_parse.h"
 
 struct pf_http_access {
-    int fd;            /* -1: off */
-    const char *path;  /* owned by the configuration */
-    bool failed;       /* the last line was not written whole (pf_log_write_line) */
+    int fd;           /* -1: off */
+    const char *path; /* owned by the configuration */
+    bool failed;      /* the last line was not written whole (pf_log_write_line) */
 };
 
 /* Open path for appending ("" = off). 0, or -1 with the reason in err. */

@@ -61,8 +61,12 @@ static void cond_put_digits(char *out, int v, int width)
 static void cond_gmtime(time_t t, struct tm *tm)
 {
     static const struct tm lowest = {.tm_mday = 1, .tm_year = -1900, .tm_wday = 6};
-    static const struct tm highest = {.tm_sec = 59, .tm_min = 59, .tm_hour = 23,
-                                      .tm_mday = 31, .tm_mon = 11, .tm_year = 9999 - 1900,
+    static const struct tm highest = {.tm_sec = 59,
+                                      .tm_min = 59,
+                                      .tm_hour = 23,
+                                      .tm_mday = 31,
+                                      .tm_mon = 11,
+                                      .tm_year = 9999 - 1900,
                                       .tm_wday = 5};
 
     if (!gmtime_r(&t, tm))
@@ -157,8 +161,8 @@ static int cond_date_make(const struct cond_date *d, time_t *t)
 {
     struct tm tm = {0};
 
-    if (d->month < 0 || d->day < 1 || d->day > cond_month_days(d->year, d->month) ||
-        d->hour > 23 || d->min > 59 || d->sec > 60)
+    if (d->month < 0 || d->day < 1 || d->day > cond_month_days(d->year, d->month) || d->hour > 23 ||
+        d->min > 59 || d->sec > 60)
         return -1;
     tm.tm_year = d->year - 1900;
     tm.tm_mon = d->month;
@@ -190,9 +194,9 @@ static int cond_parse_asctime(const char *s, time_t *t)
     struct cond_date d;
     bool day_ok = s[8] == ' ' ? cond_digits(s + 9, 1, &d.day) : cond_digits(s + 8, 2, &d.day);
 
-    if (!cond_day_short(s) || s[3] != ' ' || (d.month = cond_month(s + 4)) < 0 ||
-        s[7] != ' ' || !day_ok || s[10] != ' ' || !cond_time_of_day(s + 11, &d) ||
-        s[19] != ' ' || !cond_digits(s + 20, 4, &d.year))
+    if (!cond_day_short(s) || s[3] != ' ' || (d.month = cond_month(s + 4)) < 0 || s[7] != ' ' ||
+        !day_ok || s[10] != ' ' || !cond_time_of_day(s + 11, &d) || s[19] != ' ' ||
+        !cond_digits(s + 20, 4, &d.year))
         return -1;
     return cond_date_make(&d, t);
 }
@@ -331,7 +335,7 @@ static bool cond_inm_match(const char *s, size_t len, const char *etag, size_t e
 }
 
 bool pf_http_cond_not_modified(const char *inm, size_t inm_len, const char *ims, size_t ims_len,
-                          const char *etag, time_t mtime)
+                               const char *etag, time_t mtime)
 {
     time_t since;
 

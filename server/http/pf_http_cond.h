@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#define PF_HTTP_DATE_LEN 29   /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+#define PF_HTTP_DATE_LEN 29 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 #define PF_HTTP_ETAG_MAX 48
 
 /* IMF-fixdate of t into out (PF_HTTP_DATE_LEN + 1 bytes). */
@@ -28,11 +28,11 @@ size_t pf_http_cond_etag(char *out, size_t size, off_t file_size, const struct t
  * only when it is absent is If-Modified-Since compared with mtime (an
  * invalid date is ignored). Absent headers have len 0. */
 bool pf_http_cond_not_modified(const char *inm, size_t inm_len, const char *ims, size_t ims_len,
-                          const char *etag, time_t mtime);
+                               const char *etag, time_t mtime);
 
 enum pf_http_range {
-    PF_HTTP_RANGE_NONE = 0,   /* no usable Range: answer 200 with the whole file */
-    PF_HTTP_RANGE_OK,         /* one satisfiable range: 206, [*first, *last] */
+    PF_HTTP_RANGE_NONE = 0,      /* no usable Range: answer 200 with the whole file */
+    PF_HTTP_RANGE_OK,            /* one satisfiable range: 206, [*first, *last] */
     PF_HTTP_RANGE_UNSATISFIABLE, /* 416 with Content-Range: bytes star/size */
 };
 

@@ -95,7 +95,7 @@ static int files_nslots(const struct pf_http_files *f)
 }
 
 int pf_http_file_init(struct pf_http_files *f, const char *root, const char *index, int cap,
-                       int valid_ms, char *err, size_t errlen)
+                      int valid_ms, char *err, size_t errlen)
 {
     memset(f, 0, sizeof(*f));
     f->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -152,7 +152,7 @@ static int file_errno_status(int e)
     case EPERM:
     case EXDEV:
     case ELOOP:
-    case ENXIO:  /* a socket file */
+    case ENXIO: /* a socket file */
     case ENODEV: return 403;
     case EMFILE:
     case ENFILE: return 503;
@@ -233,8 +233,8 @@ static int file_check_regular(int fd, const struct stat *st)
 /* Open name beneath the root; a directory asked with a slash becomes its
  * index file (whose name goes to final, for its Content-Type). Returns the
  * fd of a readable regular file, or -status. */
-static int file_resolve(struct pf_http_files *f, const char *name, bool dir_slash,
-                        struct stat *st, char *final, size_t size)
+static int file_resolve(struct pf_http_files *f, const char *name, bool dir_slash, struct stat *st,
+                        char *final, size_t size)
 {
     int fd = file_open_stat(f, name, st);
 
@@ -305,7 +305,7 @@ static struct pf_http_file *file_victim(struct pf_http_files *f)
 }
 
 int pf_http_file_get(struct pf_http_files *f, const char *name, bool dir_slash,
-                      const struct pf_http_file **out)
+                     const struct pf_http_file **out)
 {
     char key[PF_HTTP_NAME_MAX + 2], final[PF_HTTP_NAME_MAX + 256];
     struct pf_http_file *e;

@@ -31,15 +31,15 @@
 #define PF_HTTP_NAME_MAX 1024
 
 struct pf_http_file {
-    char key[PF_HTTP_NAME_MAX + 2];  /* name as asked ("about/" for a directory) */
-    int fd;                          /* -1: entry unused */
+    char key[PF_HTTP_NAME_MAX + 2]; /* name as asked ("about/" for a directory) */
+    int fd;                         /* -1: entry unused */
     off_t size;
     time_t mtime;
     char etag[PF_HTTP_ETAG_MAX];
     char last_modified[PF_HTTP_DATE_LEN + 1];
-    char head_tail[512];             /* Content-Type, Last-Modified, ETag, Accept-Ranges lines */
+    char head_tail[512]; /* Content-Type, Last-Modified, ETag, Accept-Ranges lines */
     size_t head_tail_len;
-    unsigned char *body;             /* whole content when size <= PF_HTTP_SMALL_FILE */
+    unsigned char *body; /* whole content when size <= PF_HTTP_SMALL_FILE */
     int64_t opened_ms;
     uint64_t used;
 };
@@ -59,7 +59,7 @@ struct pf_http_files {
 /* Open the root (a directory) and allocate the cache. 0, or -1 with
  * "http.root PATH: REASON" in err. */
 int pf_http_file_init(struct pf_http_files *f, const char *root, const char *index, int cap,
-                       int valid_ms, char *err, size_t errlen);
+                      int valid_ms, char *err, size_t errlen);
 void pf_http_file_free(struct pf_http_files *f);
 
 /* The file for a normalised name (pf_http_path_normalize's output; "" is
@@ -69,6 +69,6 @@ void pf_http_file_free(struct pf_http_files *f);
  * slash), 403 (outside the root, unreadable, not a regular file), 404,
  * 500, 503 (out of file descriptors). */
 int pf_http_file_get(struct pf_http_files *f, const char *name, bool dir_slash,
-                      const struct pf_http_file **out);
+                     const struct pf_http_file **out);
 
 #endif

@@ -219,7 +219,10 @@ static bool mime_ends_with(const char *s, size_t n, const char *suffix)
 static bool mime_textual(const char *t, size_t n)
 {
     static const char *const exact[] = {
-        "application/javascript", "application/json", "application/xml", "image/svg+xml",
+        "application/javascript",
+        "application/json",
+        "application/xml",
+        "image/svg+xml",
     };
 
     if (n > 5 && memcmp(t, "text/", 5) == 0)
@@ -251,8 +254,7 @@ static void *mime_grow(void *items, size_t *cap, size_t count, size_t item, size
  * recorded in mime_types so that reset frees it. NULL on failure. */
 static const char *mime_store_type(const char *t, size_t n)
 {
-    char **types = mime_grow(mime_types, &mime_type_cap, mime_type_count,
-                             sizeof(*mime_types), 64);
+    char **types = mime_grow(mime_types, &mime_type_cap, mime_type_count, sizeof(*mime_types), 64);
     char *copy;
     size_t extra;
 

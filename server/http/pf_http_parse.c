@@ -57,19 +57,19 @@
 #define HTTP_HEX(c) (HTTP_DIGIT(c) || ((c) >= 'A' && (c) <= 'F') || ((c) >= 'a' && (c) <= 'f'))
 #define HTTP_VCHAR(c) ((c) >= 0x21 && (c) <= 0x7E)
 #define HTTP_WS(c) ((c) == ' ' || (c) == '\t')
-#define HTTP_TSYM(c)                                                                     \
+#define HTTP_TSYM(c) \
     ((c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || (c) == '\'' || \
-     (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' || (c) == '_' ||  \
+     (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' || (c) == '_' || \
      (c) == '`' || (c) == '|' || (c) == '~')
-#define HTTP_HSYM(c)                                                                     \
-    ((c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == '!' || (c) == '$' ||  \
+#define HTTP_HSYM(c) \
+    ((c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == '!' || (c) == '$' || \
      (c) == '&' || (c) == '\'' || (c) == '(' || (c) == ')' || (c) == '*' || (c) == '+' || \
      (c) == ';' || (c) == '=' || (c) == '%')
-#define HTTP_CLASS(c)                                                              \
-    (((HTTP_ALPHA(c) || HTTP_DIGIT(c) || HTTP_TSYM(c)) ? C_TCHAR : 0) |            \
-     ((HTTP_VCHAR(c) && (c) != '#') ? C_TARGET : 0) |                              \
-     ((HTTP_VCHAR(c) || (c) >= 0x80 || HTTP_WS(c)) ? C_VALUE : 0) |                \
-     ((HTTP_ALPHA(c) || HTTP_DIGIT(c) || HTTP_HSYM(c)) ? C_HOST : 0) |             \
+#define HTTP_CLASS(c) \
+    (((HTTP_ALPHA(c) || HTTP_DIGIT(c) || HTTP_TSYM(c)) ? C_TCHAR : 0) | \
+     ((HTTP_VCHAR(c) && (c) != '#') ? C_TARGET : 0) | \
+     ((HTTP_VCHAR(c) || (c) >= 0x80 || HTTP_WS(c)) ? C_VALUE : 0) | \
+     ((HTTP_ALPHA(c) || HTTP_DIGIT(c) || HTTP_HSYM(c)) ? C_HOST : 0) | \
      (HTTP_DIGIT(c) ? C_DIGIT : 0) | (HTTP_HEX(c) ? C_HEX : 0) | (HTTP_WS(c) ? C_OWS : 0))
 #define HTTP_R4(c) HTTP_CLASS(c), HTTP_CLASS((c) + 1), HTTP_CLASS((c) + 2), HTTP_CLASS((c) + 3)
 #define HTTP_R16(c) HTTP_R4(c), HTTP_R4((c) + 4), HTTP_R4((c) + 8), HTTP_R4((c) + 12)
@@ -86,10 +86,10 @@ static const struct {
     const char *name;
     size_t len;
 } http_methods[PF_HTTP_METHOD_COUNT] = {
-    [PF_HTTP_GET] = {HTTP_LIT("GET")},         [PF_HTTP_HEAD] = {HTTP_LIT("HEAD")},
-    [PF_HTTP_POST] = {HTTP_LIT("POST")},       [PF_HTTP_PUT] = {HTTP_LIT("PUT")},
-    [PF_HTTP_DELETE] = {HTTP_LIT("DELETE")},   [PF_HTTP_OPTIONS] = {HTTP_LIT("OPTIONS")},
-    [PF_HTTP_TRACE] = {HTTP_LIT("TRACE")},     [PF_HTTP_CONNECT] = {HTTP_LIT("CONNECT")},
+    [PF_HTTP_GET] = {HTTP_LIT("GET")},       [PF_HTTP_HEAD] = {HTTP_LIT("HEAD")},
+    [PF_HTTP_POST] = {HTTP_LIT("POST")},     [PF_HTTP_PUT] = {HTTP_LIT("PUT")},
+    [PF_HTTP_DELETE] = {HTTP_LIT("DELETE")}, [PF_HTTP_OPTIONS] = {HTTP_LIT("OPTIONS")},
+    [PF_HTTP_TRACE] = {HTTP_LIT("TRACE")},   [PF_HTTP_CONNECT] = {HTTP_LIT("CONNECT")},
     [PF_HTTP_PATCH] = {HTTP_LIT("PATCH")},
 };
 
@@ -104,7 +104,10 @@ enum http_field_kind {
 
 /* Known fields: lowercase name, its length (compared first), kind, and
  * for HF_SLICE the offset of its slice in struct pf_http_request. */
-#define HTTP_FIELD(name, kind, slot) {HTTP_LIT(name), kind, slot}
+#define HTTP_FIELD(name, kind, slot) \
+    { \
+        HTTP_LIT(name), kind, slot \
+    }
 #define HTTP_SLOT(member) offsetof(struct pf_http_request, member)
 static const struct http_field {
     const char *name;
@@ -215,9 +218,9 @@ static bool http_line_overflow(const char *buf, size_t seen, size_t max)
 
 /* Look for the end of the head in the new bytes only: memchr from LF to LF
  * (each byte looked at once over all calls), limits checked on the way. */
-enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf, size_t len,
-                                           const struct pf_http_limits *lim, size_t *head_len,
-                                           int *status)
+enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf,
+                                                 size_t len, const struct pf_http_limits *lim,
+                                                 size_t *head_len, int *status)
 {
     const struct pf_http_limits *l = http_limits(lim);
     size_t stop = len < l->max_header_bytes ? len : l->max_header_bytes;
@@ -233,7 +236,7 @@ enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const c
         i++;
     }
     if (r == 0)
-        i = stop; /* no LF left before stop */
+        i = stop;   /* no LF left before stop */
     s->scanned = i; /* on DONE or ERROR: the LF, so a repeated call agrees */
     if (r == 1) {
         *head_len = i + 1;
@@ -527,17 +530,13 @@ static int http_on_slice(struct http_parser *p, size_t k, struct pf_http_slice v
 static int http_on_field(struct http_parser *p, size_t k, struct pf_http_slice v)
 {
     switch (http_fields[k].kind) {
-    case HF_HOST:
-        return http_on_host(p, v);
-    case HF_CONTENT_LENGTH:
-        return http_on_content_length(p, v);
+    case HF_HOST: return http_on_host(p, v);
+    case HF_CONTENT_LENGTH: return http_on_content_length(p, v);
     case HF_TRANSFER_ENCODING:
         p->has_te = true; /* its value does not matter: see http_finish() */
         return 0;
-    case HF_CONNECTION:
-        return http_on_connection(p, v);
-    case HF_SLICE:
-        break;
+    case HF_CONNECTION: return http_on_connection(p, v);
+    case HF_SLICE: break;
     }
     return http_on_slice(p, k, v);
 }
@@ -617,7 +616,8 @@ static int http_finish(struct http_parser *p)
         return http_fail(p, 501, "Transfer-Encoding not implemented");
     if (p->has_body)
         return http_fail(p, 413, "request body not accepted");
-    r->keep_alive = r->version == PF_HTTP_VERSION_11 ? !r->conn_close : (r->conn_keep_alive && !r->conn_close);
+    r->keep_alive = r->version == PF_HTTP_VERSION_11 ? !r->conn_close
+                                                     : (r->conn_keep_alive && !r->conn_close);
     return 0;
 }
 

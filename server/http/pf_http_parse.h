@@ -71,21 +71,21 @@ struct pf_http_slice {
 };
 
 struct pf_http_limits {
-    size_t max_request_line;  /* default 8192 */
-    size_t max_header_bytes;  /* default 8192 */
-    unsigned max_headers;     /* default 100 */
+    size_t max_request_line; /* default 8192 */
+    size_t max_header_bytes; /* default 8192 */
+    unsigned max_headers;    /* default 100 */
 };
 
 struct pf_http_request {
     enum pf_http_method method;
-    int version;                       /* PF_HTTP_VERSION_10 or _11 */
-    struct pf_http_slice method_text;  /* as sent, for the access log */
-    struct pf_http_slice target;       /* request-target as sent */
-    struct pf_http_slice path;         /* path part, still percent-encoded */
-    struct pf_http_slice query;        /* after '?', without it */
-    struct pf_http_slice target_host;  /* absolute-form authority, else len 0 */
+    int version;                      /* PF_HTTP_VERSION_10 or _11 */
+    struct pf_http_slice method_text; /* as sent, for the access log */
+    struct pf_http_slice target;      /* request-target as sent */
+    struct pf_http_slice path;        /* path part, still percent-encoded */
+    struct pf_http_slice query;       /* after '?', without it */
+    struct pf_http_slice target_host; /* absolute-form authority, else len 0 */
     bool absolute_form;
-    struct pf_http_slice host;         /* Host header value */
+    struct pf_http_slice host; /* Host header value */
     bool has_host;
     /* Headers the static file handler and the access log use. */
     struct pf_http_slice if_none_match;
@@ -94,23 +94,23 @@ struct pf_http_request {
     struct pf_http_slice if_range;
     struct pf_http_slice user_agent;
     struct pf_http_slice referer;
-    bool conn_close;                   /* Connection: close */
-    bool conn_keep_alive;              /* Connection: keep-alive */
-    bool keep_alive;                   /* what the client asked for, per version */
+    bool conn_close;      /* Connection: close */
+    bool conn_keep_alive; /* Connection: keep-alive */
+    bool keep_alive;      /* what the client asked for, per version */
     unsigned header_count;
-    size_t head_len;                   /* bytes of the whole head, final CRLF included */
+    size_t head_len; /* bytes of the whole head, final CRLF included */
 };
 
 /* State of the incremental end-of-head scan over a growing buffer. */
 struct pf_http_scan {
-    size_t scanned;        /* bytes already looked at */
-    size_t line_end;       /* end of the request line once found, else 0 */
+    size_t scanned;  /* bytes already looked at */
+    size_t line_end; /* end of the request line once found, else 0 */
 };
 
 enum pf_http_scan_result {
-    PF_HTTP_SCAN_MORE = 0,   /* head not complete yet, limits not exceeded */
-    PF_HTTP_SCAN_DONE,       /* head complete: *head_len bytes */
-    PF_HTTP_SCAN_ERROR,      /* *status: 414 or 431 (or 400 for a bare CR/LF) */
+    PF_HTTP_SCAN_MORE = 0, /* head not complete yet, limits not exceeded */
+    PF_HTTP_SCAN_DONE,     /* head complete: *head_len bytes */
+    PF_HTTP_SCAN_ERROR,    /* *status: 414 or 431 (or 400 for a bare CR/LF) */
 };
 
 /* Reset a scan for the next request (the buffer front is a new request). */
@@ -118,9 +118,9 @@ void pf_http_parse_scan_init(struct pf_http_scan *s);
 
 /* Look at buf[0..len) (which extends what earlier calls saw) for the end of
  * the head. Linear overall: each byte is examined a bounded number of times. */
-enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf, size_t len,
-                                           const struct pf_http_limits *lim, size_t *head_len,
-                                           int *status);
+enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf,
+                                                 size_t len, const struct pf_http_limits *lim,
+                                                 size_t *head_len, int *status);
 
 /* Parse a complete head buf[0..head_len). Returns 0 with req filled, or
  * the HTTP status of the error (400, 413, 414, 431, 501, 505) with a short

@@ -188,8 +188,7 @@ static int path_walk(struct path_builder *b, const char *path, size_t len, bool 
     return path_seg_end(b);
 }
 
-int pf_http_path_normalize(const char *path, size_t len, char *out, size_t size,
-                           bool *dir_slash)
+int pf_http_path_normalize(const char *path, size_t len, char *out, size_t size, bool *dir_slash)
 {
     struct path_builder b = {.out = out, .size = size};
     bool last_dir = false;

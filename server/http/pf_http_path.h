@@ -21,8 +21,7 @@
  * size-1 bytes). *dir_slash is set when the path ends in '/' (a directory
  * was asked for). Returns 0, or the HTTP status to answer (400, 404, or
  * 414 when out is too small). */
-int pf_http_path_normalize(const char *path, size_t len, char *out, size_t size,
-                           bool *dir_slash);
+int pf_http_path_normalize(const char *path, size_t len, char *out, size_t size, bool *dir_slash);
 
 /* Percent-decode src[0..len) into dst (at most len bytes written, no NUL
  * added); *out_len gets the length. -1 on a malformed escape or a decoded

@@ -46,7 +46,7 @@ struct http_state {
     struct pf_http_limits lim;
     struct pf_http_files files;
     struct pf_http_access access;
-    char *in;          /* request bytes; a head never exceeds max_header_bytes */
+    char *in; /* request bytes; a head never exceeds max_header_bytes */
     size_t in_cap;
     size_t in_len;
     char out[HTTP_OUT_SIZE];
@@ -64,7 +64,7 @@ struct http_conn {
 struct http_result {
     int status;
     uint64_t body_bytes;
-    bool keep_alive;   /* the connection may serve another request */
+    bool keep_alive; /* the connection may serve another request */
 };
 
 /* Master side, at start and on every reload: the root and the access log
@@ -91,8 +91,7 @@ static int http_master_init(const struct pf_config *cfg, char *err, size_t errle
     return 0;
 }
 
-static int http_worker_init(void **state, const struct pf_config *cfg, char *err,
-                            size_t errlen)
+static int http_worker_init(void **state, const struct pf_config *cfg, char *err, size_t errlen)
 {
     struct http_state *h = calloc(1, sizeof(*h));
 
@@ -107,7 +106,7 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
     h->in = malloc(h->in_cap);
     if (h->in == NULL ||
         pf_http_file_init(&h->files, cfg->http.root, cfg->http.index, cfg->http.open_file_cache,
-                           cfg->http.open_file_cache_valid_ms, err, errlen) < 0 ||
+                          cfg->http.open_file_cache_valid_ms, err, errlen) < 0 ||
         pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
         if (h->in == NULL)
             snprintf(err, errlen, "http: %s", strerror(ENOMEM));
@@ -203,8 +202,9 @@ static int http_read_head(struct http_conn *hc, size_t *head_len)
 
     pf_http_parse_scan_init(&scan);
     if (h->in_len == 0) {
-        int r = http_recv_idle(hc, deadline >= 0 ? deadline
-                                                 : pf_time_deadline(cfg->http.keepalive_timeout_ms));
+        int r = http_recv_idle(hc, deadline >= 0
+                                       ? deadline
+                                       : pf_time_deadline(cfg->http.keepalive_timeout_ms));
         if (r < 0)
             return -1;
         h->in_len = (size_t)r;
@@ -224,8 +224,8 @@ static int http_read_head(struct http_conn *hc, size_t *head_len)
         }
         if (h->in_len == h->in_cap)
             return 431;
-        io = pf_net_recv_some_until(hc->c->fd, h->in + h->in_len, h->in_cap - h->in_len,
-                                    deadline, &got);
+        io = pf_net_recv_some_until(hc->c->fd, h->in + h->in_len, h->in_cap - h->in_len, deadline,
+                                    &got);
         if (io == PF_IO_TIMEOUT)
             return h->in_len > 0 ? 408 : -1;
         if (io != PF_IO_OK)
@@ -269,8 +269,8 @@ static struct http_result http_error(struct http_conn *hc, int status, const cha
 }
 
 /* 301 to the same path with a slash added (a directory asked without). */
-static struct http_result http_redirect_dir(struct http_conn *hc,
-                                            const struct pf_http_request *req, bool keep)
+static struct http_result http_redirect_dir(struct http_conn *hc, const struct pf_http_request *req,
+                                            bool keep)
 {
     char extra[PF_HTTP_NAME_MAX + 64];
     const char *buf = hc->h->in;
@@ -313,8 +313,8 @@ static struct http_result http_send_file(struct http_conn *hc, const struct pf_h
     struct pf_http_response b;
 
     if (pf_http_cond_not_modified(in + req->if_none_match.off, req->if_none_match.len,
-                             in + req->if_modified_since.off, req->if_modified_since.len, f->etag,
-                             f->mtime)) {
+                                  in + req->if_modified_since.off, req->if_modified_since.len,
+                                  f->etag, f->mtime)) {
         status = 304;
         head_only = true;
     } else {

@@ -97,7 +97,8 @@ void pf_http_response_begin(struct pf_http_response *b, int status)
 
 /* HTTP/1.1 keeps connections open by default, so only closing is said;
  * a 1.0 client must be told the connection stays open. */
-void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive, int version)
+void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive,
+                          int version)
 {
     if (content_length != PF_HTTP_NO_LENGTH) {
         pf_http_response_str(b, "Content-Length: ");
@@ -112,8 +113,8 @@ void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, b
 }
 
 /* A tiny HTML page; it never contains anything the client sent. */
-size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra, bool keep_alive,
-                              int version, bool head_only)
+size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra,
+                              bool keep_alive, int version, bool head_only)
 {
     char body[256];
     struct pf_http_response bb;

@@ -41,12 +41,13 @@ void pf_http_response_begin(struct pf_http_response *b, int status);
 
 /* End a head: Content-Length (unless PF_HTTP_NO_LENGTH), Connection (close, keep-alive for HTTP/1.0,
  * nothing for 1.1 keep-alive), blank line. */
-void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive, int version);
+void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive,
+                          int version);
 
 /* A whole error response (head and a small HTML body unless head_only)
  * for status; extra is inserted as header lines (may be NULL, each line
  * ending in CRLF), e.g. "Allow: GET, HEAD\r\n". Returns the body length. */
-size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra, bool keep_alive,
-                              int version, bool head_only);
+size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra,
+                              bool keep_alive, int version, bool head_only);
 
 #endif

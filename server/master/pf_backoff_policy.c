@@ -5,7 +5,8 @@
 
 /* The ring holds limit + 1 times: the crash that passes the limit and the
  * limit ones before it, which is all the window test needs. */
-int pf_backoff_policy_init(struct pf_backoff_policy *b, int limit, int64_t window_ms, int64_t max_ms)
+int pf_backoff_policy_init(struct pf_backoff_policy *b, int limit, int64_t window_ms,
+                           int64_t max_ms)
 {
     *b = (struct pf_backoff_policy){.limit = limit, .window_ms = window_ms, .max_ms = max_ms};
     b->times = calloc((size_t)limit + 1, sizeof(*b->times));
@@ -46,7 +47,8 @@ enum pf_backoff_policy_change pf_backoff_policy_crash(struct pf_backoff_policy *
     if (before == 0 && !backoff_over_limit(b, now))
         return PF_BACKOFF_POLICY_SAME;
     if (before == 0)
-        b->delay_ms = PF_BACKOFF_POLICY_FIRST_MS < b->max_ms ? PF_BACKOFF_POLICY_FIRST_MS : b->max_ms;
+        b->delay_ms = PF_BACKOFF_POLICY_FIRST_MS < b->max_ms ? PF_BACKOFF_POLICY_FIRST_MS
+                                                             : b->max_ms;
     else
         b->delay_ms = before > b->max_ms / 2 ? b->max_ms : before * 2;
     b->not_before_ms = now + b->delay_ms;

@@ -21,28 +21,29 @@
 #define PF_BACKOFF_POLICY_FIRST_MS 1000
 
 struct pf_backoff_policy {
-    int limit;            /* crashes allowed within the window */
+    int limit; /* crashes allowed within the window */
     int64_t window_ms;
-    int64_t max_ms;       /* cap of the delay */
-    int64_t *times;       /* ring of the last limit + 1 crash times */
-    int filled;           /* entries of the ring in use */
-    int head;             /* the next entry to write (the oldest once full) */
-    int64_t last_ms;      /* the latest crash (when filled > 0) */
-    int64_t delay_ms;     /* 0: not backing off */
-    int64_t not_before_ms;/* while backing off: no fork before this */
+    int64_t max_ms;        /* cap of the delay */
+    int64_t *times;        /* ring of the last limit + 1 crash times */
+    int filled;            /* entries of the ring in use */
+    int head;              /* the next entry to write (the oldest once full) */
+    int64_t last_ms;       /* the latest crash (when filled > 0) */
+    int64_t delay_ms;      /* 0: not backing off */
+    int64_t not_before_ms; /* while backing off: no fork before this */
 };
 
 /* What a call changed, for the caller to log once. */
 enum pf_backoff_policy_change {
-    PF_BACKOFF_POLICY_SAME = 0,   /* nothing to report */
-    PF_BACKOFF_POLICY_STARTED,    /* crashes passed the limit: delay_ms is the first delay */
-    PF_BACKOFF_POLICY_LONGER,     /* a further crash doubled the delay */
-    PF_BACKOFF_POLICY_RECOVERED,  /* a whole window without a crash: no delay any more */
+    PF_BACKOFF_POLICY_SAME = 0,  /* nothing to report */
+    PF_BACKOFF_POLICY_STARTED,   /* crashes passed the limit: delay_ms is the first delay */
+    PF_BACKOFF_POLICY_LONGER,    /* a further crash doubled the delay */
+    PF_BACKOFF_POLICY_RECOVERED, /* a whole window without a crash: no delay any more */
 };
 
 /* Set up with crash_limit, crash_window and backoff_max. 0, or -1 when the
  * ring cannot be allocated. */
-int pf_backoff_policy_init(struct pf_backoff_policy *b, int limit, int64_t window_ms, int64_t max_ms);
+int pf_backoff_policy_init(struct pf_backoff_policy *b, int limit, int64_t window_ms,
+                           int64_t max_ms);
 void pf_backoff_policy_free(struct pf_backoff_policy *b);
 
 /* A worker crashed at now. */

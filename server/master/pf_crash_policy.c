@@ -27,7 +27,8 @@ enum pf_crash_policy_kind pf_crash_policy_classify(const struct pf_crash_policy_
         return PF_CRASH_POLICY_NONE;
     if (!init_failed && !young)
         return PF_CRASH_POLICY_NONE;
-    if (init_failed || (WIFSIGNALED(e->status) && pf_crash_policy_fault_signal(WTERMSIG(e->status))))
+    if (init_failed ||
+        (WIFSIGNALED(e->status) && pf_crash_policy_fault_signal(WTERMSIG(e->status))))
         return PF_CRASH_POLICY_BROKEN;
     return PF_CRASH_POLICY_CRASH;
 }

@@ -32,8 +32,8 @@ static void hung_view(const struct pf_pool *p, size_t i, struct pf_hung_policy_v
     v->request_ms = atomic_load_explicit(&s->request_ms, memory_order_acquire);
     if (v->request_ms != before)
         v->request_ms = 0;
-    v->stop_ordered =
-        c->retiring || atomic_load_explicit(&s->stop_requested, memory_order_relaxed) != 0;
+    v->stop_ordered = c->retiring ||
+                      atomic_load_explicit(&s->stop_requested, memory_order_relaxed) != 0;
     v->term_ms = c->hung_term_ms;
     v->kill_sent = c->hung_kill_sent;
 }

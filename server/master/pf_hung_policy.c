@@ -13,7 +13,8 @@ static bool hung_serving(int state)
 /* A SIGTERM already sent is followed through whatever the slot says now
  * (a stopped process cannot update it); otherwise only a request in
  * progress in a worker nobody told to stop has a deadline. */
-int64_t pf_hung_policy_due_ms(const struct pf_hung_policy_view *v, const struct pf_hung_policy_limits *lim)
+int64_t pf_hung_policy_due_ms(const struct pf_hung_policy_view *v,
+                              const struct pf_hung_policy_limits *lim)
 {
     if (v->kill_sent)
         return -1;
@@ -27,8 +28,9 @@ int64_t pf_hung_policy_due_ms(const struct pf_hung_policy_view *v, const struct 
 
 /* Defined through pf_hung_policy_due_ms, so the master's wake-up time and its
  * decision can never disagree (no early wake that finds nothing to do). */
-enum pf_hung_policy_action pf_hung_policy_decide(const struct pf_hung_policy_view *v, int64_t now_ms,
-                                   const struct pf_hung_policy_limits *lim)
+enum pf_hung_policy_action pf_hung_policy_decide(const struct pf_hung_policy_view *v,
+                                                 int64_t now_ms,
+                                                 const struct pf_hung_policy_limits *lim)
 {
     int64_t due = pf_hung_policy_due_ms(v, lim);
 

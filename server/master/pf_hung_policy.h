@@ -52,12 +52,14 @@ struct pf_hung_policy_limits {
  * ms at which the request in progress reaches request_timeout, or at which
  * the SIGTERM sent reaches stop_timeout; -1 when nothing is pending. The
  * master sleeps no longer than the earliest of these. */
-int64_t pf_hung_policy_due_ms(const struct pf_hung_policy_view *v, const struct pf_hung_policy_limits *lim);
+int64_t pf_hung_policy_due_ms(const struct pf_hung_policy_view *v,
+                              const struct pf_hung_policy_limits *lim);
 
 /* What to do about v at now_ms: PF_HUNG_POLICY_NONE before pf_hung_policy_due_ms (or
  * when nothing is due), else TERM for a request past its time, or KILL
  * for a worker that outlived its SIGTERM by stop_timeout. */
-enum pf_hung_policy_action pf_hung_policy_decide(const struct pf_hung_policy_view *v, int64_t now_ms,
-                                   const struct pf_hung_policy_limits *lim);
+enum pf_hung_policy_action pf_hung_policy_decide(const struct pf_hung_policy_view *v,
+                                                 int64_t now_ms,
+                                                 const struct pf_hung_policy_limits *lim);
 
 #endif

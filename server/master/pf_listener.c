@@ -37,8 +37,7 @@ int pf_listener_open(const struct pf_config *cfg, char text[PF_ADDR_STRLEN], cha
 
 void pf_listener_announce(const struct pf_config *cfg, const char *scheme, const char *text)
 {
-    pf_log_notice("listening on %s (protocol %s, backlog %d)", text, cfg->protocol,
-                  cfg->backlog);
+    pf_log_notice("listening on %s (protocol %s, backlog %d)", text, cfg->protocol, cfg->backlog);
     if (scheme)
         pf_log_notice("serving %s://%s/", scheme, text);
 }

@@ -45,25 +45,25 @@ struct master {
     struct pf_pool pool;
     struct pf_supervise sv; /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
-    struct pollfd *fds;     /* control descriptors, then the upgrade's report
+    struct pollfd *fds; /* control descriptors, then the upgrade's report
                                channel, rebuilt before each wait */
     int nfds;
-    int nctl;               /* how many of fds are the control channel's */
+    int nctl; /* how many of fds are the control channel's */
     sigset_t wait_mask;
     enum master_stop stopping;
-    int64_t stop_deadline;  /* monotonic ms: escalate to SIGKILL then */
-    bool killed;            /* SIGKILL already sent */
-    int64_t started_s;      /* wall clock */
-    int64_t started_ms;     /* monotonic */
+    int64_t stop_deadline; /* monotonic ms: escalate to SIGKILL then */
+    bool killed;           /* SIGKILL already sent */
+    int64_t started_s;     /* wall clock */
+    int64_t started_ms;    /* monotonic */
     char listen_text[PF_ADDR_STRLEN];
-    int queue_max;          /* longest accept queue seen */
+    int queue_max; /* longest accept queue seen */
     uint64_t reloads;
     struct pf_reloader reload;
     struct pf_pidfile pidfile;
     struct pf_upgrade upgrade;
-    bool starting;          /* not yet reported ready */
-    bool upgraded;          /* a new master took over: this one retires */
-    int exit_status;        /* 1 when start-up failed */
+    bool starting;   /* not yet reported ready */
+    bool upgraded;   /* a new master took over: this one retires */
+    int exit_status; /* 1 when start-up failed */
 };
 
 /* Tell a start-up failure to the operator (pf_daemon_fail_start), and to
@@ -83,7 +83,7 @@ static int master_fail(const char *what)
 static int master_adopt(struct master *m, int fd)
 {
     const char *from = m->opts->inherited.from_systemd ? "systemd (socket activation)"
-                                                        : "the old master (binary upgrade)";
+                                                       : "the old master (binary upgrade)";
     struct pf_addr bound;
     char want[PF_ADDR_STRLEN];
 
@@ -94,7 +94,8 @@ static int master_adopt(struct master *m, int fd)
     if (pf_addr_port((const struct sockaddr *)&m->cfg->listen_addr.ss) != 0 &&
         strcmp(want, m->listen_text) != 0)
         pf_log_warn("listen = \"%s\", but the socket handed over by %s is bound to %s: "
-                    "serving there", m->cfg->listen, from, m->listen_text);
+                    "serving there",
+                    m->cfg->listen, from, m->listen_text);
     else
         pf_log_notice("using the listening socket handed over by %s", from);
     return fd;
@@ -124,8 +125,8 @@ static int master_pidfile(struct master *m)
     pf_pidfile_init(&m->pidfile);
     if (m->cfg->daemon.pidfile[0] == '\0')
         return 0;
-    if (pf_pidfile_create(&m->pidfile, m->cfg->daemon.pidfile, getpid(), &stale, err,
-                          sizeof(err)) < 0)
+    if (pf_pidfile_create(&m->pidfile, m->cfg->daemon.pidfile, getpid(), &stale, err, sizeof(err)) <
+        0)
         return master_fail(err), -1;
     if (stale > 0)
         pf_log_warn("%s was stale (pid %ld was not running): replaced", m->cfg->daemon.pidfile,
@@ -237,8 +238,7 @@ static void master_reopen(struct master *m)
 /* SIGHUP and "reload": read the file again and roll the pool over to it
  * (pf_reload.c); a failure leaves everything as it was. Either way
  * the outcome is logged, and told to a control client through rep/err. */
-static int master_reload(struct master *m, struct pf_status_reload *rep, char *err,
-                         size_t errlen)
+static int master_reload(struct master *m, struct pf_status_reload *rep, char *err, size_t errlen)
 {
     int rc;
 
@@ -274,7 +274,8 @@ static pid_t master_upgrade(struct master *m, char *err, size_t errlen)
                                : "the path of the running binary is unknown");
     else if (pf_upgrade_start(&m->upgrade, &x, err, errlen) == 0) {
         pf_log_notice("upgrade: started %s as the new master, pid %ld; this master retires "
-                      "once it is ready", x.exe, (long)m->upgrade.pid);
+                      "once it is ready",
+                      x.exe, (long)m->upgrade.pid);
         return m->upgrade.pid;
     }
     pf_log_error("%s", err);
@@ -292,14 +293,15 @@ static void master_upgrade_check(struct master *m)
     switch (pf_upgrade_check(&m->upgrade, &m->pidfile, pf_time_now_ms(), text, sizeof(text))) {
     case PF_DAEMON_READY:
         pf_log_notice("upgrade: the new master (%s) is ready; this master's workers finish "
-                      "their clients and it exits", text);
+                      "their clients and it exits",
+                      text);
         m->upgraded = true;
         pf_control_close(&m->ctl);
         master_begin_stop(m, STOP_GRACEFUL);
         break;
     case PF_DAEMON_FAILED:
-        pf_log_error("upgrade failed: new master %ld: %s; this master keeps serving",
-                     (long)pid, text);
+        pf_log_error("upgrade failed: new master %ld: %s; this master keeps serving", (long)pid,
+                     text);
         break;
     case PF_DAEMON_PENDING: break;
     }
@@ -330,7 +332,7 @@ static void master_check_started(struct master *m)
              m->listen_text);
     pf_daemon_ready(text); /* after the log line: whoever hears it may read the log */
     pf_notify_printf("READY=1\nMAINPID=%ld\nSTATUS=serving on %s with %d workers", (long)getpid(),
-               m->listen_text, m->pool.target);
+                     m->listen_text, m->pool.target);
 }
 
 /* While stopping: past the deadline, kill what is left; once SIGKILL had
@@ -437,7 +439,8 @@ static int master_op_scale(void *ctx, bool relative, long value, int *from, int 
         return -1;
     }
     if (pf_config_dynamic(m->cfg)) {
-        snprintf(err, errlen, "scale: the pool is dynamic (workers.mode): its size follows "
+        snprintf(err, errlen,
+                 "scale: the pool is dynamic (workers.mode): its size follows "
                  "the load; change workers.min_spare, max_spare or max instead");
         return -1;
     }
@@ -568,7 +571,7 @@ static bool master_handle(struct master *m)
         master_reopen(m);
     }
     if (pf_signals_upgrade && !m->starting) { /* asked during start-up: done once ready */
-        char err[PF_ERR_MAX];           /* logged */
+        char err[PF_ERR_MAX];                 /* logged */
 
         pf_signals_upgrade = 0;
         master_upgrade(m, err, sizeof(err));
@@ -651,8 +654,11 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     m.pool.other_exit = master_other_exit;
     m.pool.on_exit = pf_supervise_exit;
     m.pool.child_ctx = &m;
-    m.reload = (struct pf_reloader){.cfg = cfg, .path = opts->config, .proto = &m.proto,
-                                    .pool = &m.pool, .listen_text = m.listen_text};
+    m.reload = (struct pf_reloader){.cfg = cfg,
+                                    .path = opts->config,
+                                    .proto = &m.proto,
+                                    .pool = &m.pool,
+                                    .listen_text = m.listen_text};
     if (m.ctl.listen_fd >= 0)
         pf_log_notice("control channel listening on %s", m.ctl.bound);
     m.started_s = (int64_t)time(NULL);

@@ -32,7 +32,7 @@ int pf_pool_init(struct pf_pool *p, const struct pf_config *cfg, const struct pf
     pf_rng_seed(&p->rng, pf_rng_entropy());
     if (p->children == NULL || pipe2(p->lifeline, O_CLOEXEC) < 0 ||
         pf_backoff_policy_init(&p->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
-                        cfg->workers.backoff_max_ms) < 0) {
+                               cfg->workers.backoff_max_ms) < 0) {
         snprintf(err, errlen, "cannot set up the worker table: %s", strerror(errno));
         pf_pool_destroy(p);
         return -1;
@@ -106,8 +106,7 @@ static void pool_fork_failed(struct pf_pool *p, int err)
                      strerror(err), (unsigned long long)e->failures,
                      (long long)((now - e->since_ms) / 1000), pf_pool_active(p), p->target);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -150,7 +149,8 @@ int pf_pool_spawn(struct pf_pool *p)
         pool_fork_failed(p, err);
         return -1;
     }
-    p->children[slot] = (struct pf_child){.pid = pid, .generation = p->generation,
+    p->children[slot] = (struct pf_child){.pid = pid,
+                                          .generation = p->generation,
                                           .started_ms = pf_time_now_ms(),
                                           .lifetime_ms = lifetime_ms};
     atomic_store_explicit(&p->sb.slots[slot].pid, pid, memory_order_relaxed);
@@ -280,8 +280,7 @@ static void pool_send(struct pf_pool *p, int slot, int sig)
 /* Whether slot i holds an active worker of a generation below `below`. */
 static bool pool_retirable(const struct pf_pool *p, size_t i, unsigned below)
 {
-    return p->children[i].pid > 0 && !p->children[i].retiring &&
-           p->children[i].generation < below;
+    return p->children[i].pid > 0 && !p->children[i].retiring && p->children[i].generation < below;
 }
 
 /* Pick the worker to let go among the active ones of a generation below
@@ -295,8 +294,7 @@ static int pool_pick_retiree(const struct pf_pool *p, unsigned below)
 
     for (size_t k = 0; k < sizeof(preference) / sizeof(preference[0]); k++)
         for (size_t i = p->sb.nslots; i-- > 0;)
-            if (pool_retirable(p, i, below) &&
-                pf_slot_get_state(&p->sb.slots[i]) == preference[k])
+            if (pool_retirable(p, i, below) && pf_slot_get_state(&p->sb.slots[i]) == preference[k])
                 return (int)i;
     for (size_t i = p->sb.nslots; i-- > 0;)
         if (pool_retirable(p, i, below))
@@ -349,8 +347,14 @@ static int pool_count(const struct pf_pool *p, bool only_active)
     return n;
 }
 
-int pf_pool_alive(const struct pf_pool *p) { return pool_count(p, false); }
-int pf_pool_active(const struct pf_pool *p) { return pool_count(p, true); }
+int pf_pool_alive(const struct pf_pool *p)
+{
+    return pool_count(p, false);
+}
+int pf_pool_active(const struct pf_pool *p)
+{
+    return pool_count(p, true);
+}
 
 int pf_pool_ready(const struct pf_pool *p)
 {

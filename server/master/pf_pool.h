@@ -22,43 +22,43 @@
 #include "pf_signals.h"
 
 struct pf_child {
-    pid_t pid;             /* 0: slot unused */
+    pid_t pid; /* 0: slot unused */
     unsigned generation;
-    int64_t started_ms;    /* monotonic */
-    bool retiring;         /* told to stop; does not count toward the target */
-    int64_t hung_term_ms;  /* monotonic: when the master sent SIGTERM because it
+    int64_t started_ms;   /* monotonic */
+    bool retiring;        /* told to stop; does not count toward the target */
+    int64_t hung_term_ms; /* monotonic: when the master sent SIGTERM because it
                               hung (pf_hung.c); 0 never. Set: killed by the
                               master, so its end is not a crash */
-    bool hung_kill_sent;   /* ...and the SIGKILL after stop_timeout */
-    int64_t lifetime_ms;   /* its own max_lifetime (drawn at fork); 0 = none */
+    bool hung_kill_sent;  /* ...and the SIGKILL after stop_timeout */
+    int64_t lifetime_ms;  /* its own max_lifetime (drawn at fork); 0 = none */
 };
 
 struct pf_pool {
     const struct pf_config *cfg;
     const struct pf_proto *proto;
     struct pf_scoreboard sb;
-    struct pf_child *children;  /* sb.nslots entries, indexed like the slots */
+    struct pf_child *children; /* sb.nslots entries, indexed like the slots */
     int listen_fd;
-    int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
-    int target;                 /* workers wanted (not counting retiring ones) */
+    int lifeline[2]; /* [0] workers watch for EOF, [1] master holds */
+    int target;      /* workers wanted (not counting retiring ones) */
     unsigned generation;
-    struct pf_backoff_policy backoff;  /* crash loop guard: gates the forks of refill */
-    struct pf_rng rng;          /* draws each worker's own recycling limits */
-    int vacancies;              /* active workers that exited, not yet replaced */
-    struct pf_privs_plan privs; /* who workers become once set up; decided by
+    struct pf_backoff_policy backoff; /* crash loop guard: gates the forks of refill */
+    struct pf_rng rng;                /* draws each worker's own recycling limits */
+    int vacancies;                    /* active workers that exited, not yet replaced */
+    struct pf_privs_plan privs;       /* who workers become once set up; decided by
                                    the master at start (zero: stay as is) */
-    struct pf_episode fork_fail; /* fork() refused (EAGAIN: RLIMIT_NPROC or the
+    struct pf_episode fork_fail;      /* fork() refused (EAGAIN: RLIMIT_NPROC or the
                                     system's process limit; ENOMEM); its total
                                     counts every failed fork since start */
-    int64_t fork_retry_ms;      /* monotonic: after a failed fork, none before */
+    int64_t fork_retry_ms;            /* monotonic: after a failed fork, none before */
 
     /* Totals since start. */
     uint64_t spawned;
-    uint64_t respawns;          /* spawned to replace a worker that exited */
-    uint64_t exits_abnormal;    /* killed by a signal or non-zero status */
+    uint64_t respawns;       /* spawned to replace a worker that exited */
+    uint64_t exits_abnormal; /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[PF_SIGNALS_MAX];
-    uint64_t hung_killed;       /* workers killed as hung (workers.request_timeout) */
-    uint64_t broken;            /* workers that could not start, or died of a fault
+    uint64_t hung_killed; /* workers killed as hung (workers.request_timeout) */
+    uint64_t broken;      /* workers that could not start, or died of a fault
                                    signal (SIGSEGV...) young: the binary's or the
                                    set-up's fault, not a kill from outside */
     char last_broken[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
@@ -131,8 +131,8 @@ void pf_pool_close_listener(struct pf_pool *p);
 /* The live worker with this pid: its slot index, or -1. */
 int pf_pool_find(const struct pf_pool *p, pid_t pid);
 
-int pf_pool_alive(const struct pf_pool *p);   /* live workers, retiring included */
-int pf_pool_active(const struct pf_pool *p);  /* live and not retiring */
-int pf_pool_ready(const struct pf_pool *p);   /* ...and past set-up: accepting or serving */
+int pf_pool_alive(const struct pf_pool *p);  /* live workers, retiring included */
+int pf_pool_active(const struct pf_pool *p); /* live and not retiring */
+int pf_pool_ready(const struct pf_pool *p);  /* ...and past set-up: accepting or serving */
 
 #endif

@@ -42,7 +42,8 @@ int pf_pool_policy_tick_left_ms(const struct pf_pool_policy_state *st, int64_t n
 }
 
 /* Static mode: exactly towards the target; the rate is not used. */
-static struct pf_pool_policy_decision policy_static(int target, const struct pf_pool_policy_counts *n)
+static struct pf_pool_policy_decision policy_static(int target,
+                                                    const struct pf_pool_policy_counts *n)
 {
     struct pf_pool_policy_decision d = {0, 0, false};
 
@@ -76,8 +77,8 @@ static int policy_grow(const struct pf_config *cfg, const struct pf_pool_policy_
  * max_spare (never below one worker), otherwise hold; the rate is back
  * to 1 whenever the pool is not short. */
 static struct pf_pool_policy_decision policy_dynamic(const struct pf_config *cfg,
-                                                const struct pf_pool_policy_counts *n,
-                                                struct pf_pool_policy_state *st)
+                                                     const struct pf_pool_policy_counts *n,
+                                                     struct pf_pool_policy_state *st)
 {
     struct pf_pool_policy_decision d = {0, 0, false};
 
@@ -94,11 +95,11 @@ static struct pf_pool_policy_decision policy_dynamic(const struct pf_config *cfg
 /* The mode's decision, then "max reached", which both modes report: no
  * spare worker and every slot held. */
 struct pf_pool_policy_decision pf_pool_policy_decide(const struct pf_config *cfg, int target,
-                                           const struct pf_pool_policy_counts *n,
-                                           struct pf_pool_policy_state *st)
+                                                     const struct pf_pool_policy_counts *n,
+                                                     struct pf_pool_policy_state *st)
 {
-    struct pf_pool_policy_decision d =
-        pf_config_dynamic(cfg) ? policy_dynamic(cfg, n, st) : policy_static(target, n);
+    struct pf_pool_policy_decision d = pf_config_dynamic(cfg) ? policy_dynamic(cfg, n, st)
+                                                              : policy_static(target, n);
 
     d.max_reached = n->spare == 0 && n->alive >= cfg->workers.max;
     return d;

@@ -30,15 +30,15 @@
 
 /* The pool as the scoreboard shows it at a tick. */
 struct pf_pool_policy_counts {
-    int alive;   /* live workers, those told to stop included (they hold slots) */
-    int active;  /* live workers not told to stop */
-    int spare;   /* active workers idle or starting */
+    int alive;  /* live workers, those told to stop included (they hold slots) */
+    int active; /* live workers not told to stop */
+    int spare;  /* active workers idle or starting */
 };
 
 /* What the policy remembers from tick to tick. */
 struct pf_pool_policy_state {
-    int spawn_rate;        /* forks allowed at the next short tick */
-    int64_t next_tick_ms;  /* monotonic time of the next tick */
+    int spawn_rate;       /* forks allowed at the next short tick */
+    int64_t next_tick_ms; /* monotonic time of the next tick */
 };
 
 /* What to do now. */
@@ -63,8 +63,8 @@ int pf_pool_policy_tick_left_ms(const struct pf_pool_policy_state *st, int64_t n
  * the operator's pool size (static mode) and n the counts; updates the
  * spawn rate in st. */
 struct pf_pool_policy_decision pf_pool_policy_decide(const struct pf_config *cfg, int target,
-                                           const struct pf_pool_policy_counts *n,
-                                           struct pf_pool_policy_state *st);
+                                                     const struct pf_pool_policy_counts *n,
+                                                     struct pf_pool_policy_state *st);
 
 /* SIGTTIN / SIGTTOU: the static pool's target after delta workers more
  * (or fewer), kept within [1, max]: a signal asks, it cannot refuse. */

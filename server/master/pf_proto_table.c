@@ -26,7 +26,7 @@ const char *pf_proto_table_names(void)
 
     if (names[0] == '\0')
         for (size_t i = 0; i < PROTO_COUNT; i++)
-            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-                     i ? ", " : "", protos[i]->name);
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+                     protos[i]->name);
     return names;
 }

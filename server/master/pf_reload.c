@@ -17,8 +17,8 @@
 /* What a reload has opened before it knows it will succeed. */
 struct reload_prep {
     const struct pf_proto *proto;
-    int listen_fd;                 /* -1: the socket in use stays */
-    int log_fd;                    /* -1: no new error log file */
+    int listen_fd; /* -1: the socket in use stays */
+    int log_fd;    /* -1: no new error log file */
     char listen_text[PF_ADDR_STRLEN];
 };
 
@@ -46,12 +46,13 @@ static int reload_open(struct pf_reloader *r, const struct pf_config *next,
         return -1;
     }
     if (d->listen_moved && r->nold == PF_RELOAD_OLD_LISTENERS) {
-        snprintf(err, errlen, "listen: %d older listening sockets still serve their last "
-                 "clients; reload again once their workers are gone", r->nold);
+        snprintf(err, errlen,
+                 "listen: %d older listening sockets still serve their last "
+                 "clients; reload again once their workers are gone",
+                 r->nold);
         return -1;
     }
-    if (d->listen_moved &&
-        (p->listen_fd = pf_listener_open(next, p->listen_text, err, errlen)) < 0)
+    if (d->listen_moved && (p->listen_fd = pf_listener_open(next, p->listen_text, err, errlen)) < 0)
         return -1;
     if (d->error_log_moved && next->daemon.error_log[0] &&
         (p->log_fd = pf_log_open_append("log file", next->daemon.error_log, err, errlen)) < 0) {
@@ -126,8 +127,8 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
     else if (d->listen_tuned)
         pf_listener_tune(pool->listen_fd, r->cfg);
     if (d->start_changed && pool->target != r->cfg->workers.start) {
-        pf_log_notice("reload: the pool's target follows workers.start: %d -> %d",
-                      pool->target, r->cfg->workers.start);
+        pf_log_notice("reload: the pool's target follows workers.start: %d -> %d", pool->target,
+                      r->cfg->workers.start);
         pool->target = r->cfg->workers.start;
     }
     rep->generation = ++pool->generation;
@@ -207,7 +208,8 @@ static void reload_close_drained(struct pf_reloader *r)
         if (r->old[i].generation < oldest) {
             close(r->old[i].fd);
             pf_log_notice("reload: closed %s, the listening socket of generation %u (its "
-                          "last worker is gone)", r->old[i].text, r->old[i].generation);
+                          "last worker is gone)",
+                          r->old[i].text, r->old[i].generation);
             r->old[i] = r->old[--r->nold];
         } else {
             i++;
@@ -226,8 +228,7 @@ static bool reload_roll(struct pf_reloader *r)
     /* New workers failing at start: the crash backoff paces them. */
     for (int i = 0; i < st.spawn && pf_pool_spawn_paced(r->pool) == 0; i++) {
     }
-    for (int i = 0; i < st.retire && pf_pool_retire_older(r->pool, r->pool->generation) > 0;
-         i++) {
+    for (int i = 0; i < st.retire && pf_pool_retire_older(r->pool, r->pool->generation) > 0; i++) {
     }
     return c.old_active > st.retire;
 }

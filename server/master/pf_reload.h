@@ -43,16 +43,15 @@ struct pf_reloader {
     const char *path;              /* the file to read again: -c as given */
     const struct pf_proto **proto; /* the master's protocol */
     struct pf_pool *pool;
-    char *listen_text;             /* PF_ADDR_STRLEN bytes: the bound address */
+    char *listen_text; /* PF_ADDR_STRLEN bytes: the bound address */
     struct pf_old_listener old[PF_RELOAD_OLD_LISTENERS];
     int nold;
-    bool rolling;                  /* older workers not yet told to stop */
+    bool rolling; /* older workers not yet told to stop */
 };
 
 /* Reload. 0 with the report filled, or -1 with the reason in err (the
  * running configuration, workers and sockets untouched). Logs either. */
-int pf_reload_apply(struct pf_reloader *r, struct pf_status_reload *rep, char *err,
-                  size_t errlen);
+int pf_reload_apply(struct pf_reloader *r, struct pf_status_reload *rep, char *err, size_t errlen);
 
 /* Replace every worker by a new generation on the same configuration,
  * the way a reload does (new ones first, old ones finish their clients).

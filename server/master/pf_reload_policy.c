@@ -8,15 +8,9 @@
 static const struct {
     const char *group, *name;
 } reload_restart_only[] = {
-    {"workers", "max"},
-    {"control", "listen"},
-    {"control", "max_clients"},
-    {"control", "token_file"},
-    {"daemon", "pidfile"},
-    {"daemon", "user"},
-    {"daemon", "group"},
-    {"daemon", "chroot"},
-    {"daemon", "max_files"},
+    {"workers", "max"},        {"control", "listen"}, {"control", "max_clients"},
+    {"control", "token_file"}, {"daemon", "pidfile"}, {"daemon", "user"},
+    {"daemon", "group"},       {"daemon", "chroot"},  {"daemon", "max_files"},
 };
 
 #define RELOAD_NRESTART (sizeof(reload_restart_only) / sizeof(reload_restart_only[0]))
@@ -76,7 +70,7 @@ static bool reload_is(const struct pf_config_setting *s, const char *group, cons
 }
 
 void pf_reload_policy_diff(const struct pf_config *cur, const struct pf_config *next,
-                    struct pf_reload_policy_diff *d)
+                           struct pf_reload_policy_diff *d)
 {
     struct pf_config_setting s;
 
@@ -139,9 +133,8 @@ int pf_reload_policy_check(const struct pf_config *next, const char *file, char 
         return -1;
     }
     if (pf_config_dynamic(next) && next->workers.max_spare > max) {
-        snprintf(err, errlen,
-                 "%s: workers.max_spare: %d is above workers.max (%d until a restart)", file,
-                 next->workers.max_spare, max);
+        snprintf(err, errlen, "%s: workers.max_spare: %d is above workers.max (%d until a restart)",
+                 file, next->workers.max_spare, max);
         return -1;
     }
     return 0;
@@ -162,10 +155,17 @@ const char *pf_reload_policy_join(const struct pf_config_names *l, char *buf, si
     return buf;
 }
 
-static int reload_max(int a, int b) { return a > b ? a : b; }
-static int reload_min(int a, int b) { return a < b ? a : b; }
+static int reload_max(int a, int b)
+{
+    return a > b ? a : b;
+}
+static int reload_min(int a, int b)
+{
+    return a < b ? a : b;
+}
 
-struct pf_reload_policy_rollover_step pf_reload_policy_rollover(const struct pf_reload_policy_rollover_counts *c)
+struct pf_reload_policy_rollover_step pf_reload_policy_rollover(
+    const struct pf_reload_policy_rollover_counts *c)
 {
     struct pf_reload_policy_rollover_step st;
     bool settling = c->new_active > c->new_ready || c->retiring > 0;

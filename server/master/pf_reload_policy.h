@@ -22,10 +22,10 @@
 struct pf_reload_policy_diff {
     struct pf_config_names applied; /* changed, and applied by the reload */
     struct pf_config_names restart; /* changed, but only a restart applies them */
-    bool listen_moved;    /* another listen address: a new socket is bound */
-    bool listen_tuned;    /* same address, another backlog or defer_accept */
-    bool start_changed;   /* workers.start: the pool's target follows it */
-    bool error_log_moved; /* daemon.error_log names another file */
+    bool listen_moved;              /* another listen address: a new socket is bound */
+    bool listen_tuned;              /* same address, another backlog or defer_accept */
+    bool start_changed;             /* workers.start: the pool's target follows it */
+    bool error_log_moved;           /* daemon.error_log names another file */
 };
 
 /* True for the settings a reload cannot apply: workers.max (the size of
@@ -39,7 +39,7 @@ bool pf_reload_policy_restart_only(const char *group, const char *name);
  * counts as changed when the parsed addresses differ, not the text
  * ("localhost:80" and "127.0.0.1:80" are the same socket). */
 void pf_reload_policy_diff(const struct pf_config *cur, const struct pf_config *next,
-                    struct pf_reload_policy_diff *d);
+                           struct pf_reload_policy_diff *d);
 
 /* Copy into next the running values of every restart-only setting, so
  * that applying next leaves them as they are. */
@@ -49,7 +49,8 @@ void pf_reload_policy_keep_restart_only(const struct pf_config *cur, struct pf_c
  * what stays in force: workers.start, and in the dynamic mode
  * workers.max_spare, within the running workers.max. 0, or -1 with
  * "FILE: SETTING: REASON" in err (file: the path to name). */
-int pf_reload_policy_check(const struct pf_config *next, const char *file, char *err, size_t errlen);
+int pf_reload_policy_check(const struct pf_config *next, const char *file, char *err,
+                           size_t errlen);
 
 /* "a, b, c" (or "" when empty) into buf; returns buf. */
 const char *pf_reload_policy_join(const struct pf_config_names *l, char *buf, size_t size);
@@ -75,6 +76,7 @@ struct pf_reload_policy_rollover_step {
  * capacity never drops below the target because of the reload). When no
  * slot is free and none is about to be, one old worker is retired to make
  * room (the roll-over then goes one for one). */
-struct pf_reload_policy_rollover_step pf_reload_policy_rollover(const struct pf_reload_policy_rollover_counts *c);
+struct pf_reload_policy_rollover_step pf_reload_policy_rollover(
+    const struct pf_reload_policy_rollover_counts *c);
 
 #endif

@@ -85,8 +85,7 @@ static void supervise_max(struct pf_supervise *sv, const struct pf_pool *p, bool
  * target again). While the crash backoff runs, or a reload rolls the pool
  * over, a dynamic pool holds its target: growing it then would only
  * queue forks the backoff refuses, or race the roll-over. */
-static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
-                           bool rolling)
+static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling)
 {
     struct pf_pool_policy_counts n = supervise_counts(p);
     bool dynamic = pf_config_dynamic(sv->cfg);
@@ -124,8 +123,7 @@ static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p,
 
 /* Size before lifetimes: a worker retired for its age is then replaced
  * (its place stays in the target), not taken as the pool shrinking. */
-void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
-                       bool rolling)
+void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling)
 {
     if (!pf_pool_policy_tick_due(&sv->policy, now_ms))
         return;
@@ -138,8 +136,7 @@ void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_m
 /* The backoff's deadline, and the retry after a failed fork, count only
  * when the pool is short: otherwise there is no fork to wait for, and the
  * tick bounds the sleep. */
-int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
-                         int64_t now_ms)
+int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p, int64_t now_ms)
 {
     int ms = pf_pool_policy_tick_left_ms(&sv->policy, now_ms);
     int64_t fork_ms = pf_backoff_policy_wait_ms(&p->backoff, now_ms);
@@ -191,8 +188,7 @@ static void supervise_log_backoff(const struct pf_pool *p, enum pf_backoff_polic
 
 /* A crash (pf_crash_policy) feeds the backoff, and its changes are
  * logged with the cause; a broken worker is counted and remembered. */
-void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
-                       int64_t now_ms)
+void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how, int64_t now_ms)
 {
     const struct pf_child *c = &p->children[slot];
     const struct pf_crash_policy_exit e = {

@@ -24,9 +24,9 @@
 struct pf_supervise {
     const struct pf_config *cfg;
     struct pf_pool_policy_state policy;
-    bool at_max;              /* the last tick found every worker busy at max */
-    int64_t max_logged_ms;    /* when that was last logged; -1 never */
-    uint64_t max_reached;     /* times the pool came to that state */
+    bool at_max;           /* the last tick found every worker busy at max */
+    int64_t max_logged_ms; /* when that was last logged; -1 never */
+    uint64_t max_reached;  /* times the pool came to that state */
 };
 
 /* Ready to tick, the first tick a period after now. */
@@ -37,22 +37,19 @@ void pf_supervise_init(struct pf_supervise *sv, const struct pf_config *cfg, int
  * apply the pool size policy, note a pool busy at its maximum. rolling: a
  * reload is replacing an older generation (pf_reloader.rolling), during
  * which a dynamic pool holds its size. Not called while stopping. */
-void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms,
-                       bool rolling);
+void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling);
 
 /* Milliseconds the master may sleep before supervision has work: until
  * the next tick, or sooner when the pool waits for the crash backoff to
  * allow its next fork, or to retry a fork that failed. */
-int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
-                         int64_t now_ms);
+int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p, int64_t now_ms);
 
 /* A worker in slot was reaped with this wait status (how: its text, as
  * logged): feed a crash to the backoff, and log the backoff's changes
  * with the cause (the worker's own reason when it could not start).
  * The pool's on_exit (set by the master), called by pf_pool_reap before
  * the slot is freed. */
-void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
-                       int64_t now_ms);
+void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how, int64_t now_ms);
 
 /* The supervision part of a status: mode, backoff, crashes, max reached. */
 void pf_supervise_status(const struct pf_supervise *sv, const struct pf_pool *p,

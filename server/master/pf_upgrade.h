@@ -33,24 +33,24 @@
 #define PF_UPGRADE_TIMEOUT_MS 60000
 
 struct pf_upgrade {
-    pid_t pid;               /* the new master while it starts; 0: none */
-    int fd;                  /* our end of its report channel; -1: none */
-    int64_t deadline_ms;     /* monotonic: give up waiting then */
+    pid_t pid;           /* the new master while it starts; 0: none */
+    int fd;              /* our end of its report channel; -1: none */
+    int64_t deadline_ms; /* monotonic: give up waiting then */
     char buf[PF_DAEMON_REPORT_MAX];
     size_t len;
-    bool done;               /* the new master took over: we retire */
-    bool exited;             /* the new master was reaped while pending */
-    int status;              /* ...with this wait status */
-    char pidfile[PATH_MAX];  /* where the pidfile goes back on a roll-back
+    bool done;              /* the new master took over: we retire */
+    bool exited;            /* the new master was reaped while pending */
+    int status;             /* ...with this wait status */
+    char pidfile[PATH_MAX]; /* where the pidfile goes back on a roll-back
                                 ("" when the master has none) */
 };
 
 /* What the new master is started with. */
 struct pf_upgrade_exec {
-    const char *exe;         /* the binary (as the master started) */
-    const char *config;      /* absolute path of the configuration */
+    const char *exe;    /* the binary (as the master started) */
+    const char *config; /* absolute path of the configuration */
     int listen_fd;
-    int control_fd;          /* -1: no control channel */
+    int control_fd; /* -1: no control channel */
     struct pf_pidfile *pidfile;
 };
 

@@ -6,8 +6,7 @@
 
 int pf_wake_policy_ms(const struct pf_wake_policy_waits *w)
 {
-    int ms = w->stopping ? pf_time_sooner_ms(PF_POOL_POLICY_TICK_MS, w->stop_ms)
-                         : w->supervise_ms;
+    int ms = w->stopping ? pf_time_sooner_ms(PF_POOL_POLICY_TICK_MS, w->stop_ms) : w->supervise_ms;
 
     ms = pf_time_sooner_ms(ms, w->control_ms);
     ms = pf_time_sooner_ms(ms, w->reload_ms);

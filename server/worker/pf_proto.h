@@ -23,11 +23,11 @@
 
 /* One accepted connection, as a handler sees it. */
 struct pf_conn {
-    int fd;                          /* non-blocking, close-on-exec */
+    int fd; /* non-blocking, close-on-exec */
     struct sockaddr_storage peer;
     socklen_t peer_len;
-    char peer_text[PF_ADDR_STRLEN];  /* for log lines */
-    struct pf_slot *slot;            /* the worker's scoreboard slot */
+    char peer_text[PF_ADDR_STRLEN]; /* for log lines */
+    struct pf_slot *slot;           /* the worker's scoreboard slot */
     const struct pf_config *cfg;
     /* Signal mask for waits where the connection is idle between requests
      * (a keep-alive wait): it lets in the signals that stay blocked while

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-
 /* Anonymous shared mapping: inherited by every fork, gone with the last
  * process, nothing in the file system to clean up after a crash. */
 int pf_scoreboard_create(struct pf_scoreboard *sb, size_t nslots, char *err, size_t errlen)
@@ -15,8 +14,7 @@ int pf_scoreboard_create(struct pf_scoreboard *sb, size_t nslots, char *err, siz
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
     if (m == MAP_FAILED) {
-        snprintf(err, errlen, "cannot map the scoreboard (%zu slots): %s", nslots,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot map the scoreboard (%zu slots): %s", nslots, strerror(errno));
         return -1;
     }
     sb->slots = m;

@@ -35,13 +35,13 @@ enum pf_slot_state {
 const char *pf_slot_state_name(int state);
 
 struct pf_slot {
-    _Atomic int state;            /* enum pf_slot_state */
+    _Atomic int state; /* enum pf_slot_state */
     _Atomic pid_t pid;
     _Atomic unsigned generation;
-    _Atomic int64_t started_ms;   /* wall clock, for humans */
-    _Atomic int64_t busy_since_ms;/* monotonic, start of the current connection */
-    _Atomic uint64_t connections; /* connections served */
-    _Atomic uint64_t requests;    /* messages (echo lines, msg frames) served */
+    _Atomic int64_t started_ms;    /* wall clock, for humans */
+    _Atomic int64_t busy_since_ms; /* monotonic, start of the current connection */
+    _Atomic uint64_t connections;  /* connections served */
+    _Atomic uint64_t requests;     /* messages (echo lines, msg frames) served */
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
     struct sockaddr_storage client; /* current client, written before BUSY */

@@ -28,7 +28,7 @@ struct worker {
     const struct pf_worker_args *a;
     void *proto_state;
     int epfd;
-    sigset_t wait_mask;   /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
+    sigset_t wait_mask; /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
     bool master_gone;
     struct pf_episode accept_fail; /* accept() starved of descriptors or memory */
 };
@@ -123,15 +123,15 @@ static void worker_accept_failed(struct worker *w, int err)
     case PF_EPISODE_BEGAN:
     case PF_EPISODE_CHANGED:
         pf_log_warn("accept failed: %s; retrying every %d ms (logged again once a minute "
-                    "while it lasts)", strerror(err), WORKER_ACCEPT_BACKOFF_MS);
+                    "while it lasts)",
+                    strerror(err), WORKER_ACCEPT_BACKOFF_MS);
         break;
     case PF_EPISODE_LASTS:
         pf_log_warn("accept still failing: %s; %llu failures in %lld s", strerror(err),
                     (unsigned long long)e->failures,
                     (long long)((pf_time_now_ms() - e->since_ms) / 1000));
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -19,11 +19,11 @@ struct pf_worker_args {
     const struct pf_config *cfg;
     const struct pf_proto *proto;
     int listen_fd;
-    int lifeline_fd;          /* read end of the master's pipe */
+    int lifeline_fd; /* read end of the master's pipe */
     struct pf_slot *slot;
     int slot_index;
     unsigned generation;
-    long max_requests;        /* 0 = no limit; else workers.max_requests plus this
+    long max_requests;                 /* 0 = no limit; else workers.max_requests plus this
                                  worker's jitter, drawn by the master */
     const struct pf_privs_plan *privs; /* applied once set up (chroot to
                                           cfg->daemon.chroot, switch ids) */
@@ -31,8 +31,8 @@ struct pf_worker_args {
 
 /* Exit codes of a worker, read by the master when it reaps one. */
 enum pf_worker_exit {
-    PF_WORKER_EXIT_OK = 0,       /* stopped as told, recycled, or orphaned */
-    PF_WORKER_EXIT_INIT = 3,     /* could not set itself up: do not respawn fast */
+    PF_WORKER_EXIT_OK = 0,   /* stopped as told, recycled, or orphaned */
+    PF_WORKER_EXIT_INIT = 3, /* could not set itself up: do not respawn fast */
 };
 
 /* Run the worker; never returns (calls exit()). */

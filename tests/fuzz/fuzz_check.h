@@ -16,13 +16,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Abort with "invariant broken: WHAT (COND at FILE:LINE)" unless cond. */
-#define FUZZ_CHECK(cond, what)                                                            \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "invariant broken: %s (%s at %s:%d)\n", (what), #cond,        \
-                    __FILE__, __LINE__);                                                  \
-            abort();                                                                      \
-        }                                                                                 \
+#define FUZZ_CHECK(cond, what) \
+    do { \
+        if (!(cond)) { \
+            fprintf(stderr, "invariant broken: %s (%s at %s:%d)\n", (what), #cond, __FILE__, \
+                    __LINE__); \
+            abort(); \
+        } \
     } while (0)
 
 /* A heap copy of data[0..size) with nothing after it (malloc(0) avoided),

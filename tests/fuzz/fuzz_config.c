@@ -46,8 +46,7 @@ static void fuzz_setup(void)
 
     if (fuzz_dir[0] != '\0')
         return;
-    snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/pf_fuzz_config_XXXXXX",
-             tmp && tmp[0] ? tmp : "/tmp");
+    snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/pf_fuzz_config_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     FUZZ_CHECK(mkdtemp(fuzz_dir) != NULL, "cannot make the temporary folder");
     snprintf(fuzz_file, sizeof(fuzz_file), "%s/preforkd.conf", fuzz_dir);
     f = fopen(fuzz_file, "w");
@@ -96,15 +95,14 @@ static void check_message(const char *err)
 /* What a successful load promises about the configuration. */
 static void check_config(const struct pf_config *c)
 {
-    FUZZ_CHECK(FIELD_IS_STRING(c->path) && FIELD_IS_STRING(c->dir) &&
-                   FIELD_IS_STRING(c->listen) && FIELD_IS_STRING(c->protocol) &&
-                   FIELD_IS_STRING(c->workers.mode) && FIELD_IS_STRING(c->http.root) &&
-                   FIELD_IS_STRING(c->http.index) && FIELD_IS_STRING(c->http.server_name) &&
-                   FIELD_IS_STRING(c->http.access_log) && FIELD_IS_STRING(c->http.mime_types) &&
-                   FIELD_IS_STRING(c->control.listen) && FIELD_IS_STRING(c->control.token_file) &&
-                   FIELD_IS_STRING(c->daemon.error_log) && FIELD_IS_STRING(c->daemon.pidfile) &&
-                   FIELD_IS_STRING(c->daemon.user) && FIELD_IS_STRING(c->daemon.group) &&
-                   FIELD_IS_STRING(c->daemon.chroot),
+    FUZZ_CHECK(FIELD_IS_STRING(c->path) && FIELD_IS_STRING(c->dir) && FIELD_IS_STRING(c->listen) &&
+                   FIELD_IS_STRING(c->protocol) && FIELD_IS_STRING(c->workers.mode) &&
+                   FIELD_IS_STRING(c->http.root) && FIELD_IS_STRING(c->http.index) &&
+                   FIELD_IS_STRING(c->http.server_name) && FIELD_IS_STRING(c->http.access_log) &&
+                   FIELD_IS_STRING(c->http.mime_types) && FIELD_IS_STRING(c->control.listen) &&
+                   FIELD_IS_STRING(c->control.token_file) && FIELD_IS_STRING(c->daemon.error_log) &&
+                   FIELD_IS_STRING(c->daemon.pidfile) && FIELD_IS_STRING(c->daemon.user) &&
+                   FIELD_IS_STRING(c->daemon.group) && FIELD_IS_STRING(c->daemon.chroot),
                "string field not terminated");
     FUZZ_CHECK(strcmp(c->path, fuzz_real) == 0, "path is not the file's");
     FUZZ_CHECK(c->workers.start >= 1 && c->workers.start <= c->workers.max &&

@@ -70,17 +70,14 @@ static void check_command(const char *line, size_t len, const struct pf_control_
                                : (c->value >= 1 && c->value <= PF_WORKERS_HARD_MAX),
                    "scale value out of range");
         break;
-    case PF_CONTROL_CMD_KILL:
-        FUZZ_CHECK(c->pid >= 1, "pid out of range");
-        break;
+    case PF_CONTROL_CMD_KILL: FUZZ_CHECK(c->pid >= 1, "pid out of range"); break;
     case PF_CONTROL_CMD_HTTP_GET:
         n = strnlen(c->path, sizeof(c->path));
         FUZZ_CHECK(n >= 1 && n < sizeof(c->path) && c->path[0] == '/', "GET path malformed");
         FUZZ_CHECK(printable_line(c->path) && !strchr(c->path, ' '), "GET path not printable");
         FUZZ_CHECK(line_has(line, len, c->path), "GET path not from the line");
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -126,8 +123,7 @@ static void check_parse(const uint8_t *data, size_t len, size_t errlen)
     rb = parse_checked(cr, len + 1, errlen, &b, mb, sizeof(mb));
     if (len == 0 || line[len - 1] != '\r') {
         FUZZ_CHECK(ra == rb && strcmp(ma, mb) == 0, "a trailing CR changes the outcome");
-        FUZZ_CHECK(ra != 0 || memcmp(&a, &b, sizeof(a)) == 0,
-                   "a trailing CR changes the command");
+        FUZZ_CHECK(ra != 0 || memcmp(&a, &b, sizeof(a)) == 0, "a trailing CR changes the command");
     }
     free(line);
     free(cr);

@@ -56,8 +56,8 @@ static enum model_kind model_at(enum pf_frame_kind kind, size_t max, const uint8
     }
     if (left < 4)
         return MODEL_UNFINISHED;
-    payload = (uint64_t)s[pos] << 24 | (uint64_t)s[pos + 1] << 16 |
-                       (uint64_t)s[pos + 2] << 8 | s[pos + 3];
+    payload = (uint64_t)s[pos] << 24 | (uint64_t)s[pos + 1] << 16 | (uint64_t)s[pos + 2] << 8 |
+              s[pos + 3];
     if (payload > (uint64_t)max)
         return MODEL_TOO_LONG;
     if (left - 4 < payload)
@@ -77,8 +77,7 @@ static void check_reader(const struct pf_frame_reader *r, size_t pending)
 }
 
 /* A READY frame: the model's next one, byte for byte, and well formed. */
-static void check_frame(const struct pf_frame_reader *r, const uint8_t *s, size_t n,
-                        size_t pos)
+static void check_frame(const struct pf_frame_reader *r, const uint8_t *s, size_t n, size_t pos)
 {
     size_t len = 0, want = 0;
     const unsigned char *f = pf_frame_data(r, &len);

@@ -132,9 +132,9 @@ static bool slice_within(struct pf_http_slice b, struct pf_http_slice a)
 static size_t request_slices(const struct pf_http_request *r, struct pf_http_slice *out)
 {
     const struct pf_http_slice all[] = {
-        r->method_text, r->target,         r->path,          r->query,
-        r->target_host, r->host,           r->if_none_match, r->if_modified_since,
-        r->range,       r->if_range,       r->user_agent,    r->referer,
+        r->method_text, r->target,   r->path,          r->query,
+        r->target_host, r->host,     r->if_none_match, r->if_modified_since,
+        r->range,       r->if_range, r->user_agent,    r->referer,
     };
 
     memcpy(out, all, sizeof(all));
@@ -180,8 +180,8 @@ static void check_request(const char *buf, size_t head_len, const struct pf_http
                "method text is not the method's name");
     FUZZ_CHECK(r->header_count <= l->max_headers, "more header fields than allowed");
     FUZZ_CHECK(r->version == 10 || r->has_host, "HTTP/1.1 without Host accepted");
-    FUZZ_CHECK(r->keep_alive == (r->version == 11 ? !r->conn_close
-                                                  : r->conn_keep_alive && !r->conn_close),
+    FUZZ_CHECK(r->keep_alive ==
+                   (r->version == 11 ? !r->conn_close : r->conn_keep_alive && !r->conn_close),
                "keep_alive not what version and Connection say");
     check_target(buf, r);
     FUZZ_CHECK(value_trimmed(buf, r->host) && value_trimmed(buf, r->user_agent) &&

@@ -214,8 +214,7 @@ static void check_decode(const uint8_t *data, size_t len)
     rc_in = pf_http_path_percent_decode(src, len, src, &in_len);
     FUZZ_CHECK(rc_in == rc, "in-place decode status differs");
     if (rc == 0)
-        FUZZ_CHECK(in_len == out_len && memcmp(src, dst, in_len) == 0,
-                   "in-place decode differs");
+        FUZZ_CHECK(in_len == out_len && memcmp(src, dst, in_len) == 0, "in-place decode differs");
     free(src);
     free(dst);
     free(model);

@@ -21,7 +21,7 @@
 #include "pf_harness_internal.h"
 #include "pf_time.h"
 
-#define H_LEFTOVER_MS 3000   /* grace for workers still exiting at teardown */
+#define H_LEFTOVER_MS 3000 /* grace for workers still exiting at teardown */
 
 void pf_h_note(const char *fmt, ...)
 {
@@ -79,7 +79,8 @@ int pf_h_init(struct pf_server *s)
         s->dir[0] = '\0';
         return -1;
     }
-    if (pf_h_path(s->config_path, s, "preforkd.conf") < 0 || pf_h_path(s->log_path, s, "preforkd.log") < 0)
+    if (pf_h_path(s->config_path, s, "preforkd.conf") < 0 ||
+        pf_h_path(s->log_path, s, "preforkd.log") < 0)
         return -1;
     return 0;
 }
@@ -170,8 +171,8 @@ static int h_check_leftovers(struct pf_server *s)
 /* A sanitizer report anywhere in the log fails the test. */
 static int h_check_sanitizers(const struct pf_server *s)
 {
-    static const char *const reports[] = {"AddressSanitizer", "LeakSanitizer",
-                                          "runtime error", "UndefinedBehaviorSanitizer"};
+    static const char *const reports[] = {"AddressSanitizer", "LeakSanitizer", "runtime error",
+                                          "UndefinedBehaviorSanitizer"};
     int rc = 0;
 
     for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
@@ -251,10 +252,9 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      "daemon = { error_log = \"%s\"; log_level = \"%s\"; %s%s };\n"
                      "%s\n",
                      c->listen, c->protocol, c->workers_start, c->workers_max, c->max_requests,
-                     c->graceful_timeout, c->stop_timeout,
-                     c->workers_extra ? c->workers_extra : "", c->read_timeout, c->write_timeout,
-                     c->idle_timeout, c->max_line, c->max_message,
-                     c->error_log ? c->error_log : "", c->log_level,
+                     c->graceful_timeout, c->stop_timeout, c->workers_extra ? c->workers_extra : "",
+                     c->read_timeout, c->write_timeout, c->idle_timeout, c->max_line,
+                     c->max_message, c->error_log ? c->error_log : "", c->log_level,
                      /* preforkd refuses to leave workers root unless told */
                      geteuid() == 0 && !c->daemon_user_set ? "user = \"root\"; " : "",
                      c->daemon_extra ? c->daemon_extra : "", c->extra ? c->extra : "");

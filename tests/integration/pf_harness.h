@@ -55,28 +55,28 @@
 
 #include "pf_addr.h"
 
-#define PF_H_POLL_MS 10       /* step of every polling loop */
-#define PF_H_START_MS 10000   /* bound on "listening on" after spawn */
-#define PF_H_WAIT_MS 10000    /* default bound of the wait helpers */
-#define PF_H_IO_MS 10000      /* deadline of one client send or receive */
-#define PF_H_STOP_MS 20000    /* bound on the master's exit in teardown */
-#define PF_H_MAX_PIDS 512     /* worker pids remembered per server */
+#define PF_H_POLL_MS 10     /* step of every polling loop */
+#define PF_H_START_MS 10000 /* bound on "listening on" after spawn */
+#define PF_H_WAIT_MS 10000  /* default bound of the wait helpers */
+#define PF_H_IO_MS 10000    /* deadline of one client send or receive */
+#define PF_H_STOP_MS 20000  /* bound on the master's exit in teardown */
+#define PF_H_MAX_PIDS 512   /* worker pids remembered per server */
 
 struct pf_server {
-    pid_t pid;                   /* master; 0 if never started */
-    bool reaped;                 /* the master exited and we reaped it */
-    int wait_status;             /* its waitpid status once reaped, -1 before */
-    char dir[PATH_MAX];          /* private temp dir (mkdtemp) */
-    char config_path[PATH_MAX];  /* dir/preforkd.conf */
-    char log_path[PATH_MAX];     /* dir/preforkd.log: the daemon's stdout+stderr */
-    struct pf_addr addr;         /* bound address, from the "listening on" line */
+    pid_t pid;                  /* master; 0 if never started */
+    bool reaped;                /* the master exited and we reaped it */
+    int wait_status;            /* its waitpid status once reaped, -1 before */
+    char dir[PATH_MAX];         /* private temp dir (mkdtemp) */
+    char config_path[PATH_MAX]; /* dir/preforkd.conf */
+    char log_path[PATH_MAX];    /* dir/preforkd.log: the daemon's stdout+stderr */
+    struct pf_addr addr;        /* bound address, from the "listening on" line */
     char addr_text[PF_ADDR_STRLEN];
     unsigned port;
-    char protocol[16];           /* as the listening line names it: "echo", "msg" */
-    pid_t seen[PF_H_MAX_PIDS];   /* every worker pid observed, for teardown */
+    char protocol[16];         /* as the listening line names it: "echo", "msg" */
+    pid_t seen[PF_H_MAX_PIDS]; /* every worker pid observed, for teardown */
     int nseen;
-    bool passed;                 /* set by PF_H_TEST when the body returned */
-    char launcher[PATH_MAX];     /* "" or words (split at spaces) that pf_h_start
+    bool passed;             /* set by PF_H_TEST when the body returned */
+    char launcher[PATH_MAX]; /* "" or words (split at spaces) that pf_h_start
                                     runs before PF_TEST_WRAPPER and the binary:
                                     a program that changes the user or limits
                                     of the master, then execs the rest */
@@ -85,14 +85,14 @@ struct pf_server {
 /* Declare a test whose body gets the fixture's server as `s`. The wrapper
  * marks the test passed only when the body returned, so teardown keeps the
  * temp dir (and prints the log) of a failed test for debugging. */
-#define PF_H_TEST(name)                                                                \
-    static void name##_body(struct pf_server *s);                                      \
-    static void name(void **state)                                                     \
-    {                                                                                  \
-        struct pf_server *srv_ = *state;                                               \
-        name##_body(srv_);                                                             \
-        srv_->passed = true;                                                           \
-    }                                                                                  \
+#define PF_H_TEST(name) \
+    static void name##_body(struct pf_server *s); \
+    static void name(void **state) \
+    { \
+        struct pf_server *srv_ = *state; \
+        name##_body(srv_); \
+        srv_->passed = true; \
+    } \
     static void name##_body(struct pf_server *s)
 
 /* The cmocka table entry for a PF_H_TEST with the harness fixture. */
@@ -123,21 +123,21 @@ void pf_h_skip_unless_root(struct pf_server *s);
 
 /* The settings tests vary, with test-friendly defaults (short timeouts). */
 struct pf_h_config {
-    const char *listen;      /* "127.0.0.1:0" */
-    const char *protocol;    /* "echo" */
-    int workers_start;       /* 2 */
-    int workers_max;         /* 16 */
-    long max_requests;       /* 0 */
-    double graceful_timeout; /* seconds; 10 */
-    double stop_timeout;     /* 5 */
-    double read_timeout;     /* 5 */
-    double write_timeout;    /* 5 */
-    double idle_timeout;     /* 10 */
-    long max_line;           /* 8192 */
-    long max_message;        /* 1048576 */
-    const char *log_level;   /* "info" */
-    const char *error_log;   /* "": the daemon's stderr, which is the test's log */
-    const char *extra;       /* appended verbatim: groups added by later features */
+    const char *listen;        /* "127.0.0.1:0" */
+    const char *protocol;      /* "echo" */
+    int workers_start;         /* 2 */
+    int workers_max;           /* 16 */
+    long max_requests;         /* 0 */
+    double graceful_timeout;   /* seconds; 10 */
+    double stop_timeout;       /* 5 */
+    double read_timeout;       /* 5 */
+    double write_timeout;      /* 5 */
+    double idle_timeout;       /* 10 */
+    long max_line;             /* 8192 */
+    long max_message;          /* 1048576 */
+    const char *log_level;     /* "info" */
+    const char *error_log;     /* "": the daemon's stderr, which is the test's log */
+    const char *extra;         /* appended verbatim: groups added by later features */
     const char *workers_extra; /* appended inside workers = { }: "request_timeout = 1;" */
     const char *daemon_extra;  /* appended inside daemon = { }: "pidfile = \"x.pid\";" */
     bool daemon_user_set;      /* daemon_extra sets user: the harness adds no

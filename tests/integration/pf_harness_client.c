@@ -74,8 +74,8 @@ int pf_h_roundtrip(int fd, const void *buf, size_t len)
         rc = 0;
         for (size_t i = 0; i < len; i++) {
             if (reply[i] != ((const unsigned char *)buf)[i]) {
-                pf_h_note("reply differs at byte %zu of %zu: %#x instead of %#x", i, len,
-                          reply[i], ((const unsigned char *)buf)[i]);
+                pf_h_note("reply differs at byte %zu of %zu: %#x instead of %#x", i, len, reply[i],
+                          ((const unsigned char *)buf)[i]);
                 rc = -1;
                 break;
             }

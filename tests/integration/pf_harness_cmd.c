@@ -24,8 +24,7 @@ extern char **environ;
 /* Spawn argv in directory cwd with stdin from /dev/null, stdout to
  * out_path and stderr to err_path (NULL: the same file as stdout), default
  * signal dispositions and an empty signal mask. Returns the pid or -1. */
-pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path,
-              const char *err_path)
+pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path, const char *err_path)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;

@@ -8,9 +8,9 @@
 #include "pf_harness.h"
 
 struct pf_h_output {
-    int status;  /* waitpid status; -1 if it had to be killed */
-    char *out;   /* everything on stdout (NUL-terminated, never NULL after run) */
-    char *err;   /* everything on stderr */
+    int status; /* waitpid status; -1 if it had to be killed */
+    char *out;  /* everything on stdout (NUL-terminated, never NULL after run) */
+    char *err;  /* everything on stderr */
 };
 
 /* True if a waitpid status says "exited with code". */

@@ -108,9 +108,22 @@ long long pf_h_ctl_status_int(struct pf_server *s, const char *path)
 pid_t pf_h_bench_start(struct pf_server *s, const char *path, bool close_mode)
 {
 #ifdef PF_BENCH_BINARY
-    char *argv[] = {PF_BENCH_BINARY, "--no-progress", "-q", "--json", "bench.json", "-c", "8",
-                    "-d", "15", "-T", "5", "-u", (char *)path, s->addr_text,
-                    close_mode ? "--close" : NULL, NULL};
+    char *argv[] = {PF_BENCH_BINARY,
+                    "--no-progress",
+                    "-q",
+                    "--json",
+                    "bench.json",
+                    "-c",
+                    "8",
+                    "-d",
+                    "15",
+                    "-T",
+                    "5",
+                    "-u",
+                    (char *)path,
+                    s->addr_text,
+                    close_mode ? "--close" : NULL,
+                    NULL};
 
     return pf_h_spawn_cmd(s, "bench", argv);
 #else

@@ -48,5 +48,4 @@ pid_t pf_h_bench_start(struct pf_server *s, const char *path, bool close_mode);
  * requests ok and failed. 0, or -1 (said why). */
 int pf_h_bench_finish(struct pf_server *s, pid_t pid, long long *ok, long long *failed);
 
-
 #endif

@@ -7,17 +7,17 @@
 
 #include "pf_harness.h"
 
-#define PF_H_HTTP_HEAD_MAX 16384        /* longest response head read */
-#define PF_H_HTTP_BODY_MAX (64u << 20)  /* longest body read to EOF */
+#define PF_H_HTTP_HEAD_MAX 16384       /* longest response head read */
+#define PF_H_HTTP_BODY_MAX (64u << 20) /* longest body read to EOF */
 
 /* One HTTP response as received. */
 struct pf_h_http {
-    int status;                         /* from "HTTP/1.1 NNN ..." */
-    char head[PF_H_HTTP_HEAD_MAX + 1];  /* status line and fields, final CRLF CRLF
+    int status;                        /* from "HTTP/1.1 NNN ..." */
+    char head[PF_H_HTTP_HEAD_MAX + 1]; /* status line and fields, final CRLF CRLF
                                          * included, NUL-terminated */
     size_t head_len;
-    long long content_length;           /* -1 when the head has none */
-    char *body;                         /* malloc'd, NUL-terminated; NULL if none read */
+    long long content_length; /* -1 when the head has none */
+    char *body;               /* malloc'd, NUL-terminated; NULL if none read */
     size_t body_len;
 };
 

@@ -18,8 +18,7 @@ char *h_read_file(const char *path);
 int h_count(const char *text, const char *needle);
 
 /* pf_harness_cmd.c */
-pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path,
-              const char *err_path);
+pid_t h_spawn(char *const argv[], const char *cwd, const char *out_path, const char *err_path);
 int h_wait_child(pid_t pid, int timeout_ms, int *status);
 
 /* pf_harness_proc.c */

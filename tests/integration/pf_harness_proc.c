@@ -182,8 +182,8 @@ struct h_collect {
     struct pf_server *s;
     pid_t *pids;
     int max, n;
-    bool zombies;   /* count zombies too */
-    bool remember;  /* they are the master's children: remember them as workers */
+    bool zombies;  /* count zombies too */
+    bool remember; /* they are the master's children: remember them as workers */
 };
 
 /* h_each_child callback: remember and collect one child. */
@@ -397,7 +397,8 @@ static int h_diag_rx_queue(int fd, unsigned *state, unsigned *rxq)
         struct nlmsghdr nlh;
         struct inet_diag_req_v2 r;
     } req = {
-        .nlh = {.nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+        .nlh = {.nlmsg_len = sizeof(req),
+                .nlmsg_type = SOCK_DIAG_BY_FAMILY,
                 .nlmsg_flags = NLM_F_REQUEST},
         .r = {.sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u},
     };

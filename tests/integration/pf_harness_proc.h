@@ -10,7 +10,7 @@
 
 /* What /proc/PID/stat says of a process (the fields tests read). */
 struct pf_h_stat {
-    char state;               /* 'R', 'S', 'Z', ... */
+    char state; /* 'R', 'S', 'Z', ... */
     pid_t ppid;
     pid_t session;            /* the session's id (its leader's pid) */
     int tty_nr;               /* controlling terminal; 0: none */

@@ -21,7 +21,7 @@ _Static_assert(MAX_MESSAGE <= MAX_LINE, "case_no_reader frames a line buffer");
 #define IDLE_TIMEOUT_MS 1000
 #define WRITE_TIMEOUT_MS 500
 #define FLOOD_MAX (256u << 20) /* bound on what a non-reading client sends */
-#define CLOSE_BOUND_MS 5000  /* generous bound on any expected close */
+#define CLOSE_BOUND_MS 5000    /* generous bound on any expected close */
 
 typedef void (*bad_case)(struct pf_server *s);
 
@@ -58,8 +58,7 @@ static int send_raw(struct pf_server *s, const void *buf, size_t len)
 
 /* Expect the server to close fd with no reply, not before min_ms after
  * since; then wait for its log line saying why. */
-static void assert_closed(struct pf_server *s, int fd, int64_t since, int min_ms,
-                          const char *why)
+static void assert_closed(struct pf_server *s, int fd, int64_t since, int min_ms, const char *why)
 {
     assert_int_equal(pf_h_expect_closed(fd, CLOSE_BOUND_MS), 0);
     if (pf_time_now_ms() - since < min_ms)
@@ -153,8 +152,8 @@ static void case_trickle(struct pf_server *s)
     took = pf_time_now_ms() - t0;
     close(fd);
     if (took < READ_TIMEOUT_MS - 50 || took > READ_TIMEOUT_MS + 1000)
-        fail_msg("trickling client closed after %lld ms, read_timeout is %d ms",
-                 (long long)took, READ_TIMEOUT_MS);
+        fail_msg("trickling client closed after %lld ms, read_timeout is %d ms", (long long)took,
+                 READ_TIMEOUT_MS);
     assert_int_equal(pf_h_wait_log_count(s, "stalled mid-message", stalls + 1, PF_H_WAIT_MS), 0);
 }
 
@@ -241,11 +240,11 @@ static void run_cases(struct pf_server *s, const char *protocol, const bad_case 
     assert_int_equal(pf_h_check_serves(s), 0);
 }
 
-#define ONE_CASE(name, protocol, fn)                                                     \
-    PF_H_TEST(name)                                                                      \
-    {                                                                                    \
-        static const bad_case one[] = {fn};                                              \
-        run_cases(s, protocol, one, 1);                                                  \
+#define ONE_CASE(name, protocol, fn) \
+    PF_H_TEST(name) \
+    { \
+        static const bad_case one[] = {fn}; \
+        run_cases(s, protocol, one, 1); \
     }
 
 ONE_CASE(test_echo_long_line, "echo", case_long_line)
@@ -329,14 +328,22 @@ PF_H_TEST(test_silent_client_not_deferred)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        PF_H_CASE(test_echo_long_line), PF_H_CASE(test_echo_stall),
-        PF_H_CASE(test_echo_reset),     PF_H_CASE(test_echo_idle),
-        PF_H_CASE(test_msg_over_max),   PF_H_CASE(test_msg_huge_length),
-        PF_H_CASE(test_msg_stall),      PF_H_CASE(test_msg_reset),
-        PF_H_CASE(test_msg_idle),       PF_H_CASE(test_echo_no_reader),
-        PF_H_CASE(test_msg_no_reader),  PF_H_CASE(test_echo_trickle),
-        PF_H_CASE(test_msg_trickle),    PF_H_CASE(test_echo_catalogue),
-        PF_H_CASE(test_msg_catalogue),  PF_H_CASE(test_silent_client_deferred),
+        PF_H_CASE(test_echo_long_line),
+        PF_H_CASE(test_echo_stall),
+        PF_H_CASE(test_echo_reset),
+        PF_H_CASE(test_echo_idle),
+        PF_H_CASE(test_msg_over_max),
+        PF_H_CASE(test_msg_huge_length),
+        PF_H_CASE(test_msg_stall),
+        PF_H_CASE(test_msg_reset),
+        PF_H_CASE(test_msg_idle),
+        PF_H_CASE(test_echo_no_reader),
+        PF_H_CASE(test_msg_no_reader),
+        PF_H_CASE(test_echo_trickle),
+        PF_H_CASE(test_msg_trickle),
+        PF_H_CASE(test_echo_catalogue),
+        PF_H_CASE(test_msg_catalogue),
+        PF_H_CASE(test_silent_client_deferred),
         PF_H_CASE(test_silent_client_not_deferred),
     };
 

@@ -250,11 +250,16 @@ PF_H_TEST(test_shipped_config)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        PF_H_CASE(test_version),          PF_H_CASE(test_help),
-        PF_H_CASE(test_unknown_option),   PF_H_CASE(test_check_good_config),
-        PF_H_CASE(test_check_bad_config), PF_H_CASE(test_missing_config),
-        PF_H_CASE(test_unknown_setting),  PF_H_CASE(test_address_in_use),
-        PF_H_CASE(test_start_reports_port), PF_H_CASE(test_shipped_config),
+        PF_H_CASE(test_version),
+        PF_H_CASE(test_help),
+        PF_H_CASE(test_unknown_option),
+        PF_H_CASE(test_check_good_config),
+        PF_H_CASE(test_check_bad_config),
+        PF_H_CASE(test_missing_config),
+        PF_H_CASE(test_unknown_setting),
+        PF_H_CASE(test_address_in_use),
+        PF_H_CASE(test_start_reports_port),
+        PF_H_CASE(test_shipped_config),
         PF_H_CASE(test_check_relative_path),
     };
 

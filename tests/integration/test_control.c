@@ -32,8 +32,8 @@
 #include "pf_net.h"
 #include "pf_time.h"
 
-#define CTL_REPLY_MAX (1 << 20)   /* longest reply line read */
-#define CTL_REPLY_MS 5000         /* bound on one reply */
+#define CTL_REPLY_MAX (1 << 20) /* longest reply line read */
+#define CTL_REPLY_MS 5000       /* bound on one reply */
 #define CTL_TOKEN_MAX 160
 
 /* The control channel of one server under test. */
@@ -123,9 +123,8 @@ static void ctl_config(struct pf_h_config *c, char *extra, size_t size, int work
 {
     pf_h_config_defaults(c);
     c->workers_start = workers;
-    snprintf(extra, size,
-             "control = { listen = \"%s\"; idle_timeout = %g; max_clients = %d; };", listen,
-             idle_s, max_clients);
+    snprintf(extra, size, "control = { listen = \"%s\"; idle_timeout = %g; max_clients = %d; };",
+             listen, idle_s, max_clients);
     c->extra = extra;
 }
 
@@ -403,8 +402,8 @@ static void ctl_wait_idle(int fd, int n)
         if (total == n && idle == n)
             return;
         if (pf_time_now_ms() >= deadline) {
-            pf_h_note("status: %lld workers, %lld idle; expected %d idle",
-                      (long long)total, (long long)idle, n);
+            pf_h_note("status: %lld workers, %lld idle; expected %d idle", (long long)total,
+                      (long long)idle, n);
             fail();
         }
         usleep(PF_H_POLL_MS * 1000);
@@ -485,7 +484,8 @@ PF_H_TEST(test_workers)
     list = json_object_get(j, "workers");
     assert_true(json_is_array(list));
     assert_int_equal(json_array_size(list), (size_t)n);
-    json_array_foreach(list, i, w) {
+    json_array_foreach(list, i, w)
+    {
         json_int_t slot = jint(w, "slot");
 
         assert_true(pid_in((pid_t)jint(w, "pid"), pids, n));
@@ -503,8 +503,8 @@ PF_H_TEST(test_workers)
 
 PF_H_TEST(test_config_help_and_bad_commands)
 {
-    static const char *const verbs[] = {"auth", "status", "workers", "config", "scale",
-                                        "reload", "reopen", "stop", "kill", "help"};
+    static const char *const verbs[] = {"auth",   "status", "workers", "config", "scale",
+                                        "reload", "reopen", "stop",    "kill",   "help"};
     struct ctl ctl;
     char *raw = malloc(CTL_REPLY_MAX);
     int fd;
@@ -729,7 +729,7 @@ PF_H_TEST(test_auth_wrong_token)
     close(fd);
     assert_int_equal(pf_h_log_count(s, "control: authentication failed from"), 3);
     assert_false(pf_h_log_contains(s, ctl.token + 1)); /* neither the secret */
-    assert_false(pf_h_log_contains(s, "not-the-"));     /* nor what was tried */
+    assert_false(pf_h_log_contains(s, "not-the-"));    /* nor what was tried */
 }
 
 PF_H_TEST(test_auth_command_first)
@@ -1113,7 +1113,8 @@ PF_H_TEST(test_commands_while_stopping)
         size_t i;
 
         j = ctl_ok(fd, "workers");
-        json_array_foreach(json_object_get(j, "workers"), i, w) {
+        json_array_foreach(json_object_get(j, "workers"), i, w)
+        {
             json_t *cl = json_object_get(w, "client");
 
             if (jint(w, "pid") == busy && strcmp(jstr(w, "state"), "reading") == 0 &&
@@ -1241,8 +1242,7 @@ PF_H_TEST(test_workers_hold_no_control_socket)
 
 /* Run preforkd on body to completion; expect exit 1 and stderr holding
  * every string of want (NULL-terminated). */
-static void ctl_expect_start_refused(struct pf_server *s, const char *body,
-                                     const char *const *want)
+static void ctl_expect_start_refused(struct pf_server *s, const char *body, const char *const *want)
 {
     struct pf_h_output o;
 
@@ -1295,7 +1295,8 @@ PF_H_TEST(test_token_file_given)
     int fd;
 
     assert_int_equal(pf_h_write_file(s, "preforkd.token", "s3cret-Token_for.tests \t\n",
-                                     token_path), 0);
+                                     token_path),
+                     0);
     assert_int_equal(chmod(token_path, 0600), 0);
     ctl_config(&c, extra, sizeof(extra), 2, "127.0.0.1:0", 10, 16);
     assert_int_equal(pf_h_start_pool(s, &c), 0);

@@ -54,7 +54,8 @@ PF_H_TEST(test_daemon_mode_reports_ready)
     pid = pf_h_read_pid(s, "preforkd.pid");
     assert_true(pid > 0);
     s->pid = 0; /* not the harness's child: stopped below */
-    snprintf(want, sizeof(want), "preforkd: running as pid %ld, listening on 127.0.0.1:", (long)pid);
+    snprintf(want, sizeof(want),
+             "preforkd: running as pid %ld, listening on 127.0.0.1:", (long)pid);
     if (strncmp(o.out, want, strlen(want)) != 0)
         fail_msg("launcher said \"%s\", expected \"%s...\"", o.out, want);
     assert_string_equal(o.err, "");

@@ -42,16 +42,16 @@
 #include "pf_harness_ctl.h"
 #include "pf_time.h"
 
-#define MAX_FILES 32          /* daemon.max_files of the descriptor tests */
-#define CPU_WINDOW_MS 1000    /* how long CPU time is measured */
-#define CPU_MAX_SHARE 0.20    /* of one CPU: backing off, not spinning */
-#define QUEUED_CLIENTS 8      /* clients waiting while workers have no descriptor */
-#define NPROC_LIMIT 4         /* RLIMIT_NPROC of the unprivileged master: itself and 3 workers */
-#define NPROC_SCALE 6         /* the target it is asked for */
-#define NPROC_RAISED 64       /* its hard limit, and the soft one once raised */
-#define MEM_SLACK_KIB 256     /* allowed growth of the master's memory */
-#define CTL_REQUESTS 20000    /* control requests of the memory test */
-#define RESPAWNS 2000         /* worker respawns of the memory test */
+#define MAX_FILES 32       /* daemon.max_files of the descriptor tests */
+#define CPU_WINDOW_MS 1000 /* how long CPU time is measured */
+#define CPU_MAX_SHARE 0.20 /* of one CPU: backing off, not spinning */
+#define QUEUED_CLIENTS 8   /* clients waiting while workers have no descriptor */
+#define NPROC_LIMIT 4      /* RLIMIT_NPROC of the unprivileged master: itself and 3 workers */
+#define NPROC_SCALE 6      /* the target it is asked for */
+#define NPROC_RAISED 64    /* its hard limit, and the soft one once raised */
+#define MEM_SLACK_KIB 256  /* allowed growth of the master's memory */
+#define CTL_REQUESTS 20000 /* control requests of the memory test */
+#define RESPAWNS 2000      /* worker respawns of the memory test */
 #define LAUNCHER_FLAG "--exec-limited" /* argv[1] of this binary run as the launcher */
 #define HELLO "hello\n"
 
@@ -307,8 +307,7 @@ static long long status_int(struct ctl *c, const char *group, const char *key)
 /* Poll status until group.key is at least want (a worker counts a
  * request once it is done with it, a moment after the client has the
  * answer). Asserts it comes within PF_H_WAIT_MS. */
-static void wait_status_at_least(struct ctl *c, const char *group, const char *key,
-                                 long long want)
+static void wait_status_at_least(struct ctl *c, const char *group, const char *key, long long want)
 {
     int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
     long long v;
@@ -416,8 +415,8 @@ PF_H_TEST(test_workers_out_of_descriptors)
         assert_true(fds[i] >= 0);
         assert_int_equal(pf_h_send(fds[i], line, (size_t)n), 0);
     }
-    assert_int_equal(pf_h_wait_log_count(s, "accept failed: Too many open files", 2,
-                                         PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log_count(s, "accept failed: Too many open files", 2, PF_H_WAIT_MS),
+                     0);
     share = cpu_share(pids, 2);
     pf_h_note("workers without descriptors: %.1f%% of a CPU over %d ms", share * 100,
               CPU_WINDOW_MS);
@@ -425,7 +424,8 @@ PF_H_TEST(test_workers_out_of_descriptors)
     assert_true(cpu_share(&s->pid, 1) < CPU_MAX_SHARE);
     /* a second of tries every 100 ms: still one line per worker */
     assert_int_equal(pf_h_log_count(s, "accept failed: Too many open files; retrying every "
-                                       "100 ms"), 2);
+                                       "100 ms"),
+                     2);
     assert_int_equal(pf_h_log_count(s, "accept still failing"), 0);
     assert_int_equal(pf_h_listen_queue(s), QUEUED_CLIENTS);
 
@@ -490,16 +490,14 @@ PF_H_TEST(test_control_out_of_descriptors)
             usleep(PF_H_POLL_MS * 1000);
         assert_true(pf_time_now_ms() < deadline);
     }
-    accepted = n - 1; /* the last one waits in the queue */
+    accepted = n - 1;           /* the last one waits in the queue */
     for (int i = 0; i < 2; i++) /* and two more */
         assert_true((fds[n++] = ctl_connect(&addr)) >= 0);
-    pf_h_note("the master took %d control clients before it ran out of descriptors",
-              accepted);
+    pf_h_note("the master took %d control clients before it ran out of descriptors", accepted);
     assert_true(accepted > 0 && accepted < MAX_FILES);
 
     share = cpu_share(&s->pid, 1);
-    pf_h_note("master without descriptors: %.1f%% of a CPU over %d ms", share * 100,
-              CPU_WINDOW_MS);
+    pf_h_note("master without descriptors: %.1f%% of a CPU over %d ms", share * 100, CPU_WINDOW_MS);
     assert_true(share < CPU_MAX_SHARE);
     assert_int_equal(pf_h_log_count(s, "control: accept failed: Too many open files"), 1);
     assert_int_equal(pf_h_check_serves(s), 0); /* the workers have descriptors */
@@ -570,8 +568,7 @@ static bool uid_can_exec(uid_t uid, const char *path)
     int status;
 
     if (pid == 0) {
-        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-            setresuid(uid, uid, uid) < 0)
+        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
             _exit(2);
         _exit(access(path, X_OK) == 0 ? 0 : 1);
     }
@@ -616,8 +613,7 @@ static void raise_nproc(pid_t pid, uid_t uid)
     assert_int_equal(errno, EPERM);
     child = fork();
     if (child == 0) {
-        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-            setresuid(uid, uid, uid) < 0)
+        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
             _exit(2);
         _exit(prlimit(pid, RLIMIT_NPROC, &rl, NULL) == 0 ? 0 : 1);
     }
@@ -677,14 +673,17 @@ PF_H_TEST(test_fork_fails)
     cl = ctl_open(&addr, token);
     assert_non_null(cl);
 
-    json_decref(ctl_json(cl, "scale " "6"));
-    assert_int_equal(pf_h_wait_log(s, "cannot start a worker: fork failed: Resource "
-                                      "temporarily unavailable", PF_H_WAIT_MS), 0);
+    json_decref(ctl_json(cl, "scale "
+                             "6"));
+    assert_int_equal(pf_h_wait_log(s,
+                                   "cannot start a worker: fork failed: Resource "
+                                   "temporarily unavailable",
+                                   PF_H_WAIT_MS),
+                     0);
     failing_since = pf_time_now_ms();
     assert_int_equal(pf_h_wait_workers(s, NPROC_LIMIT - 1, PF_H_WAIT_MS), 0);
     share = cpu_share(&s->pid, 1);
-    pf_h_note("master that cannot fork: %.1f%% of a CPU over %d ms", share * 100,
-              CPU_WINDOW_MS);
+    pf_h_note("master that cannot fork: %.1f%% of a CPU over %d ms", share * 100, CPU_WINDOW_MS);
     assert_true(share < CPU_MAX_SHARE);
     for (int i = 0; i < 500; i++) /* each wakes the master */
         assert_int_equal(status_int(cl, "workers", "target"), NPROC_SCALE);
@@ -727,8 +726,8 @@ static void reload_logs(struct pf_server *s, struct ctl *cl, const char *error_l
     pf_h_config_defaults(&c);
     c.protocol = "http";
     c.error_log = error_log;
-    snprintf(http, sizeof(http), "http = { root = \"www\"; access_log = \"%s\"; };\n%s",
-             access_log, PF_H_CTL_CONFIG);
+    snprintf(http, sizeof(http), "http = { root = \"www\"; access_log = \"%s\"; };\n%s", access_log,
+             PF_H_CTL_CONFIG);
     c.extra = http;
     assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
@@ -927,8 +926,7 @@ PF_H_TEST(test_logs_on_a_disk_that_fills)
     assert_non_null(text);
     check_access_lines(text, &cut, &after);
     free(text);
-    pf_h_note("access log: %d line(s) cut by the full disk, %d of 50 lines after it", cut,
-              after);
+    pf_h_note("access log: %d line(s) cut by the full disk, %d of 50 lines after it", cut, after);
     assert_true(cut <= 1);
     assert_int_equal(after, 50);
 

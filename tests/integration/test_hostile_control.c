@@ -29,11 +29,11 @@
 #include "pf_net.h"
 #include "pf_time.h"
 
-#define IDLE_MS 1000        /* control.idle_timeout in these tests */
-#define REPLY_MS 8000       /* bound on one reply: the longest penalty and some */
-#define PENALTY_MIN_MS 100  /* docs/control-protocol.md, Authentication */
+#define IDLE_MS 1000       /* control.idle_timeout in these tests */
+#define REPLY_MS 8000      /* bound on one reply: the longest penalty and some */
+#define PENALTY_MIN_MS 100 /* docs/control-protocol.md, Authentication */
 #define PENALTY_MAX_MS 5000
-#define SLACK_MS 60         /* the client's own steps between two guesses */
+#define SLACK_MS 60 /* the client's own steps between two guesses */
 #define FAILED "{\"ok\":false,\"error\":\"authentication failed\"}"
 #define AUTH_FIRST "{\"ok\":false,\"error\":\"authenticate first: auth TOKEN\"}"
 #define TOO_LONG "{\"ok\":false,\"error\":\"line too long (at most 1023 bytes)\"}"
@@ -58,7 +58,8 @@ static void start(struct pf_server *s, struct ctl *ctl)
     c.extra = extra;
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     assert_int_equal(pf_h_log_word_after(s, "control channel listening on ", false, text,
-                                         sizeof(text)), 0);
+                                         sizeof(text)),
+                     0);
     if (pf_addr_parse(text, &ctl->addr, err, sizeof(err)) < 0)
         fail_msg("control address \"%s\": %s", text, err);
     t = pf_h_read(s, "ctl.token");
@@ -229,7 +230,8 @@ PF_H_TEST(test_ctl_token_brute_force)
                   k, (long long)took, (long long)since, (long long)want);
         if (since < want - SLACK_MS || took > want + pf_h_scaled_ms(1000))
             fail_msg("guess %d answered after %lld ms, %lld ms after the one before; the "
-                     "penalty is %lld ms", k, (long long)took, (long long)since, (long long)want);
+                     "penalty is %lld ms",
+                     k, (long long)took, (long long)since, (long long)want);
     }
     assert_int_equal(pf_h_log_count(s, "control: authentication failed from 127.0.0.1:"), GUESSES);
     assert_false(pf_h_log_contains(s, "guess-")); /* what was tried is not logged */
@@ -293,8 +295,8 @@ PF_H_TEST(test_ctl_parallel_guessers)
         }
     for (int k = 0; k < PARALLEL; k++) {
         want += penalty_after(k);
-        pf_h_note("parallel guess %d refused at %lld ms (at least %lld)", k + 1,
-                  (long long)at[k], (long long)want);
+        pf_h_note("parallel guess %d refused at %lld ms (at least %lld)", k + 1, (long long)at[k],
+                  (long long)want);
         if (at[k] < want - SLACK_MS)
             fail_msg("guess %d refused at %lld ms, before the %lld ms the penalties add up to",
                      k + 1, (long long)at[k], (long long)want);
@@ -528,12 +530,9 @@ PF_H_TEST(test_ctl_supervision_under_hostile_clients)
 }
 
 static const struct CMUnitTest tests[] = {
-    PF_H_CASE(test_ctl_token_brute_force),
-    PF_H_CASE(test_ctl_parallel_guessers),
-    PF_H_CASE(test_ctl_oversized_lines),
-    PF_H_CASE(test_ctl_binary_garbage),
-    PF_H_CASE(test_ctl_quiet_clients),
-    PF_H_CASE(test_ctl_supervision_under_hostile_clients),
+    PF_H_CASE(test_ctl_token_brute_force), PF_H_CASE(test_ctl_parallel_guessers),
+    PF_H_CASE(test_ctl_oversized_lines),   PF_H_CASE(test_ctl_binary_garbage),
+    PF_H_CASE(test_ctl_quiet_clients),     PF_H_CASE(test_ctl_supervision_under_hostile_clients),
 };
 
 int main(void)

@@ -28,8 +28,8 @@
 #define MAX_LINE 1024
 #define MAX_MESSAGE 1024
 #define READ_TIMEOUT_MS 500
-#define CLOSE_MS 5000     /* bound on any expected close */
-#define CONSUMED_MS 5000  /* bound on the server reading a first part */
+#define CLOSE_MS 5000    /* bound on any expected close */
+#define CONSUMED_MS 5000 /* bound on the server reading a first part */
 
 /* protocol with small bounds, a short read_timeout and the control
  * channel (for status). */
@@ -121,8 +121,8 @@ static void send_parts(struct pf_server *s, int fd, const void *buf, const size_
 PF_H_TEST(test_msg_zero_length)
 {
     static const unsigned char zero[4] = {0, 0, 0, 0};
-    static const unsigned char mix[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 'a', 'b', 'c',
-                                        0, 0, 0, 0};
+    static const unsigned char mix[] = {0, 0, 0,   0,   0,   0, 0, 0, 0, 0,
+                                        0, 3, 'a', 'b', 'c', 0, 0, 0, 0};
     int fd;
 
     start(s, "msg");
@@ -156,7 +156,8 @@ PF_H_TEST(test_msg_huge_lengths)
     expect_closed_from(fd, false, 0, "length 2^32-1 a byte at a time");
     close(fd);
     assert_int_equal(pf_h_wait_log(s, "message length 4294967295 above msg.max_message",
-                                   PF_H_WAIT_MS), 0);
+                                   PF_H_WAIT_MS),
+                     0);
     assert_unharmed(s, "length 2^32-1 a byte at a time");
 
     fd = connect_ok(s);
@@ -164,7 +165,8 @@ PF_H_TEST(test_msg_huge_lengths)
     expect_closed_from(fd, false, 0, "length 2^31");
     close(fd);
     assert_int_equal(pf_h_wait_log(s, "message length 2147483648 above msg.max_message",
-                                   PF_H_WAIT_MS), 0);
+                                   PF_H_WAIT_MS),
+                     0);
     assert_unharmed(s, "length 2^31");
 
     memcpy(flood, max32, 4);

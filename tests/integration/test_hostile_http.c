@@ -166,10 +166,13 @@ struct row {
 };
 
 #define H "Host: a\r\n"
-#define ROW(name, text, status, open) {name, text, sizeof(text) - 1, status, 0, open}
+#define ROW(name, text, status, open) \
+    { \
+        name, text, sizeof(text) - 1, status, 0, open \
+    }
 #define CLOSES false
 #define STAYS true
-#define LONG_NAME                                                                          \
+#define LONG_NAME \
     "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
@@ -243,15 +246,13 @@ static const struct row rows[] = {
         CLOSES),
     ROW("two Range", "GET / HTTP/1.1\r\n" H "Range: bytes=0-1\r\nRange: bytes=0-1\r\n\r\n", 400,
         CLOSES),
-    ROW("bad Connection list", "GET / HTTP/1.1\r\n" H "Connection: close;x\r\n\r\n", 400,
-        CLOSES),
+    ROW("bad Connection list", "GET / HTTP/1.1\r\n" H "Connection: close;x\r\n\r\n", 400, CLOSES),
     /* bodies */
     ROW("Content-Length not digits", "GET / HTTP/1.1\r\n" H "Content-Length: 5a\r\n\r\n", 400,
         CLOSES),
     ROW("Content-Length negative", "GET / HTTP/1.1\r\n" H "Content-Length: -1\r\n\r\n", 400,
         CLOSES),
-    ROW("Content-Length list", "GET / HTTP/1.1\r\n" H "Content-Length: 1, 1\r\n\r\n", 400,
-        CLOSES),
+    ROW("Content-Length list", "GET / HTTP/1.1\r\n" H "Content-Length: 1, 1\r\n\r\n", 400, CLOSES),
     ROW("Content-Length empty", "GET / HTTP/1.1\r\n" H "Content-Length:\r\n\r\n", 400, CLOSES),
     ROW("two Content-Length",
         "GET / HTTP/1.1\r\n" H "Content-Length: 0\r\nContent-Length: 0\r\n\r\n", 400, CLOSES),
@@ -384,8 +385,8 @@ PF_H_TEST(test_http_malformed_split)
             close(kept);
         assert_unharmed(s, w->name);
     }
-    pf_h_note("%zu malformed requests split at every boundary (%zu splits): %lld ms", NROWS,
-              splits, (long long)(pf_time_now_ms() - t0));
+    pf_h_note("%zu malformed requests split at every boundary (%zu splits): %lld ms", NROWS, splits,
+              (long long)(pf_time_now_ms() - t0));
 }
 
 /* ------------------------------------------------------------- limits */
@@ -439,8 +440,8 @@ static size_t send_rest(int fd, const char *buf, size_t len, size_t sent, int no
  * With not_all, buf is too large for the socket buffers between the two
  * (about 200 KB here): the server must have taken less than all of it,
  * which it could not have without reading it. */
-static void expect_refused_early(struct pf_server *s, const char *what, const char *buf,
-                                 size_t len, int status, bool not_all)
+static void expect_refused_early(struct pf_server *s, const char *what, const char *buf, size_t len,
+                                 int status, bool not_all)
 {
     int small = 16384, fd = connect_ok(s);
     struct pf_h_http r;
@@ -570,11 +571,11 @@ PF_H_TEST(test_http_1gib_content_length)
 PF_H_TEST(test_http_tls_client_hello)
 {
     static const unsigned char hello[] = {
-        0x16, 0x03, 0x01, 0x00, 0x3a, 0x01, 0x00, 0x00, 0x36, 0x03, 0x03, 0x5e, 0x11, 0x9c,
-        0x27, 0xb3, 0x40, 0xe8, 0x21, 0x07, 0x66, 0xc2, 0x91, 0x3d, 0x58, 0xaf, 0x02, 0x44,
-        0x19, 0xde, 0x73, 0x6b, 0x0e, 0x85, 0x2f, 0x90, 0xcc, 0x31, 0x4d, 0xb8, 0xe2, 0x5a,
-        0x00, 0x00, 0x04, 0x13, 0x01, 0x13, 0x02, 0x01, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00,
-        0x05, 0x00, 0x03, 0x00, 0x00, 0x01};
+        0x16, 0x03, 0x01, 0x00, 0x3a, 0x01, 0x00, 0x00, 0x36, 0x03, 0x03, 0x5e, 0x11,
+        0x9c, 0x27, 0xb3, 0x40, 0xe8, 0x21, 0x07, 0x66, 0xc2, 0x91, 0x3d, 0x58, 0xaf,
+        0x02, 0x44, 0x19, 0xde, 0x73, 0x6b, 0x0e, 0x85, 0x2f, 0x90, 0xcc, 0x31, 0x4d,
+        0xb8, 0xe2, 0x5a, 0x00, 0x00, 0x04, 0x13, 0x01, 0x13, 0x02, 0x01, 0x00, 0x00,
+        0x09, 0x00, 0x00, 0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x01};
     unsigned char with_lf[sizeof(hello)];
     struct pf_h_http r;
     int64_t t0, took;
@@ -658,8 +659,7 @@ PF_H_TEST(test_http_silent_flood_deferred)
     start_workers_top(s, FLOOD_WORKERS, "defer_accept = 10;", "header_timeout = 1;");
     n = open_flood(s, fds);
     took = timed_get(s);
-    pf_h_note("%d silent connections (defer_accept): a GET served in %lld ms", n,
-              (long long)took);
+    pf_h_note("%d silent connections (defer_accept): a GET served in %lld ms", n, (long long)took);
     assert_true(took < pf_h_scaled_ms(HEADER_TIMEOUT_MS / 2));
     assert_int_equal(pf_h_listen_queue(s), 0); /* none handed over */
     wait_status(s, "workers.busy", 0);
@@ -684,8 +684,8 @@ static int64_t wait_flood_closed(int *fds, int n, int want, int64_t t0, int time
             p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
         ready = poll(p, (nfds_t)n, pf_time_left_ms(deadline));
         if (ready <= 0)
-            fail_msg("only %d of %d silent connections closed by the server in %d ms", closed,
-                     want, timeout_ms);
+            fail_msg("only %d of %d silent connections closed by the server in %d ms", closed, want,
+                     timeout_ms);
         for (int i = 0; i < n; i++) {
             char c;
 

@@ -22,10 +22,10 @@
 #define NOTES_BODY "notes: plain text\n"
 #define WELL_KNOWN_BODY "well known\n"
 #define OUTSIDE_BODY "outside the root: never served\n"
-#define SMALL_SIZE 100      /* data.bin: kept in memory by the file cache */
-#define LARGE_SIZE 40000    /* big.bin: above the in-memory size, sent with sendfile */
+#define SMALL_SIZE 100        /* data.bin: kept in memory by the file cache */
+#define LARGE_SIZE 40000      /* big.bin: above the in-memory size, sent with sendfile */
 #define HUGE_SIZE (64L << 20) /* huge.bin, sparse: more than any socket buffers hold */
-#define CLOSE_MS 5000       /* bound on any expected close */
+#define CLOSE_MS 5000         /* bound on any expected close */
 #define OLD_DATE "Sun, 06 Nov 1994 08:49:37 GMT"
 #define NOTES NOTES_BODY, strlen(NOTES_BODY) /* body, length */
 #define REQ(path) "GET " path " HTTP/1.1\r\nHost: test\r\n\r\n"
@@ -572,14 +572,14 @@ PF_H_TEST(test_ranges)
     expect_get_on(fd, "/empty.txt", 200, "", 0);
     expect_416(fd, "/empty.txt", "bytes=0-0", 0);
     get_validators(fd, "/data.bin", etag, lm);
-    expect_range(fd, "/data.bin", "Range: bytes=0-9\r\nIf-Range: \"stale\"\r\n", d, SMALL_SIZE,
-                 -1, 0);
+    expect_range(fd, "/data.bin", "Range: bytes=0-9\r\nIf-Range: \"stale\"\r\n", d, SMALL_SIZE, -1,
+                 0);
     snprintf(f, sizeof(f), "Range: bytes=0-9\r\nIf-Range: %s\r\n", etag);
     expect_range(fd, "/data.bin", f, d, SMALL_SIZE, 0, 9);
     snprintf(f, sizeof(f), "Range: bytes=0-9\r\nIf-Range: %s\r\n", lm);
     expect_range(fd, "/data.bin", f, d, SMALL_SIZE, 0, 9);
-    expect_range(fd, "/data.bin", "Range: bytes=0-9\r\nIf-Range: " OLD_DATE "\r\n", d,
-                 SMALL_SIZE, -1, 0);
+    expect_range(fd, "/data.bin", "Range: bytes=0-9\r\nIf-Range: " OLD_DATE "\r\n", d, SMALL_SIZE,
+                 -1, 0);
     close(fd);
 }
 
@@ -662,8 +662,8 @@ PF_H_TEST(test_limits)
     size_t n;
 
     snprintf(settings, sizeof(settings),
-             "max_request_line = %d; max_header_bytes = %d; max_headers = %d;", MAX_LINE,
-             MAX_HEAD, MAX_FIELDS);
+             "max_request_line = %d; max_header_bytes = %d; max_headers = %d;", MAX_LINE, MAX_HEAD,
+             MAX_FIELDS);
     start(s, 2, settings);
     long_line(buf, sizeof(buf), MAX_LINE); /* at the limit: served */
     struct pf_h_http r;
@@ -694,7 +694,10 @@ struct bad_request {
     int status;
 };
 
-#define BAD(name, text, status) {name, text, sizeof(text) - 1, status}
+#define BAD(name, text, status) \
+    { \
+        name, text, sizeof(text) - 1, status \
+    }
 
 static const struct bad_request bad_requests[] = {
     BAD("no version", "GET /\r\nHost: test\r\n\r\n", 400),
@@ -705,8 +708,8 @@ static const struct bad_request bad_requests[] = {
     BAD("no Host in 1.1", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
     BAD("two Host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     BAD("space before colon", "GET / HTTP/1.1\r\nHost : test\r\n\r\n", 400),
-    BAD("Content-Length with a body", "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello",
-        413),
+    BAD("Content-Length with a body",
+        "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello", 413),
     BAD("chunked", "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         501),
     BAD("Content-Length and Transfer-Encoding",
@@ -751,9 +754,9 @@ static void expect_traversal_refused(struct pf_server *s, const char *path)
 PF_H_TEST(test_traversal)
 {
     static const char *const paths[] = {
-        "/../etc/passwd",           "/%2e%2e/%2e%2e/etc/passwd", "/a/../../x",
-        "/%00",                     "/..%2f..%2fetc/passwd",     "/dir/../../outside.txt",
-        "/%2E%2E/outside.txt",      "/x%zz",                     "/.%2e/outside.txt",
+        "/../etc/passwd",        "/%2e%2e/%2e%2e/etc/passwd", "/a/../../x",          "/%00",
+        "/..%2f..%2fetc/passwd", "/dir/../../outside.txt",    "/%2E%2E/outside.txt", "/x%zz",
+        "/.%2e/outside.txt",
     };
     static const struct get_case inside[] = {
         {"/dir/../notes.txt", 200, NOTES_BODY}, /* stays inside: fine */
@@ -775,11 +778,15 @@ PF_H_TEST(test_symlinks)
     static const struct {
         const char *name, *target;
     } links[] = {
-        {"abs_out", "/etc/hostname"}, {"rel_out", "../outside.txt"}, {"etc", "/etc"},
-        {"link.txt", "notes.txt"},    {"linkdir", "dir"},            {"deep", "dir/../notes.txt"},
+        {"abs_out", "/etc/hostname"},
+        {"rel_out", "../outside.txt"},
+        {"etc", "/etc"},
+        {"link.txt", "notes.txt"},
+        {"linkdir", "dir"},
+        {"deep", "dir/../notes.txt"},
     };
     static const struct get_case outside[] = {
-        {"/abs_out", 403, NULL},   /* outside: refused, whatever the target */
+        {"/abs_out", 403, NULL}, /* outside: refused, whatever the target */
         {"/rel_out", 403, NULL},
         {"/etc/passwd", 403, NULL},
         {"/etc/", 403, NULL},
@@ -858,8 +865,11 @@ PF_H_TEST(test_http10)
     expect_notes_then_close(connect_ok(s), "GET /notes.txt HTTP/1.0\r\n\r\n");
     fd = connect_ok(s);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(pf_h_http_exchange(fd, "GET /notes.txt HTTP/1.0\r\n"
-                                                "Connection: keep-alive\r\n\r\n", &r), 0);
+        assert_int_equal(pf_h_http_exchange(fd,
+                                            "GET /notes.txt HTTP/1.0\r\n"
+                                            "Connection: keep-alive\r\n\r\n",
+                                            &r),
+                         0);
         assert_response(&r, 200, NOTES);
         assert_header(&r, "Connection", "keep-alive");
         pf_h_http_free(&r);
@@ -870,8 +880,9 @@ PF_H_TEST(test_http10)
 
 PF_H_TEST(test_pipelining)
 {
-    static const char reqs[] = REQ("/notes.txt") "HEAD /index.html HTTP/1.1\r\nHost: test\r\n\r\n"
-        REQ("/dir/") REQ("/big.bin");
+    static const char reqs[] =
+        REQ("/notes.txt") "HEAD /index.html HTTP/1.1\r\nHost: test\r\n\r\n" REQ("/dir/")
+            REQ("/big.bin");
     struct pf_h_http r;
     int fd;
 
@@ -1136,9 +1147,11 @@ static void assert_access_line(const char *text, int index, const char *rest)
 
 PF_H_TEST(test_access_log)
 {
-    static const char evil[] = "GET /a\"b HTTP/1.1\r\nHost: test\r\nReferer: http://r/\r\n"
-                               "User-Agent: ev\"il\t\xff\" 200 1 \"-\" \"x\r\nConnection: close\r\n\r\n";
-    static const char head_req[] = "HEAD /notes.txt HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+    static const char evil[] =
+        "GET /a\"b HTTP/1.1\r\nHost: test\r\nReferer: http://r/\r\n"
+        "User-Agent: ev\"il\t\xff\" 200 1 \"-\" \"x\r\nConnection: close\r\n\r\n";
+    static const char head_req[] =
+        "HEAD /notes.txt HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
     static const char notes_req[] = "GET /notes.txt HTTP/1.0\r\nUser-Agent: t/1\r\n\r\n";
     struct pf_h_http r;
     char want[512];
@@ -1196,7 +1209,8 @@ static void wait_access_reopened(struct pf_server *s, const char *name)
 PF_H_TEST(test_access_log_reopen)
 {
     static const char req_one[] = "GET /one HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
-    static const char req_after[] = "GET /after HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+    static const char req_after[] =
+        "GET /after HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
     char from[PATH_MAX], to[PATH_MAX];
     struct pf_h_http r;
 
@@ -1240,8 +1254,8 @@ static int conc_client(int index, void *arg)
         struct pf_h_http r;
         if (pf_h_http_get(fd, paths[k], &r) < 0 || r.status != 200 || r.body_len != lens[k] ||
             memcmp(r.body, bodies[k], lens[k]) != 0) {
-            pf_h_note("client %d request %d (%s): wrong response (status %d)", index, i,
-                      paths[k], r.status);
+            pf_h_note("client %d request %d (%s): wrong response (status %d)", index, i, paths[k],
+                      r.status);
             rc = -1;
         }
         pf_h_http_free(&r);
@@ -1295,12 +1309,18 @@ PF_H_TEST(test_server_name)
     struct pf_h_http r;
 
     start(s, 2, "server_name = \"example.com\";");
-    assert_int_equal(pf_h_http_once(s, "GET http://example.com/notes.txt HTTP/1.1\r\n"
-                                       "Host: example.com\r\n\r\n", &r), 0);
+    assert_int_equal(pf_h_http_once(s,
+                                    "GET http://example.com/notes.txt HTTP/1.1\r\n"
+                                    "Host: example.com\r\n\r\n",
+                                    &r),
+                     0);
     assert_response(&r, 200, NOTES);
     pf_h_http_free(&r);
-    assert_int_equal(pf_h_http_once(s, "GET http://EXAMPLE.com:8080/notes.txt HTTP/1.1\r\n"
-                                       "Host: example.com\r\n\r\n", &r), 0);
+    assert_int_equal(pf_h_http_once(s,
+                                    "GET http://EXAMPLE.com:8080/notes.txt HTTP/1.1\r\n"
+                                    "Host: example.com\r\n\r\n",
+                                    &r),
+                     0);
     assert_response(&r, 200, NOTES);
     pf_h_http_free(&r);
     expect_refused(s, "another host",

@@ -170,8 +170,9 @@ PF_H_TEST(test_curl_http10)
 PF_H_TEST(test_curl_reuses_connection)
 {
     char u1[512], u2[512];
-    char *argv[] = {"curl", "-sS", "--max-time", CURL_TIME, "-o", "/dev/null", "-o", "/dev/null",
-                    "-w", "%{http_code} %{num_connects}\\n", u1, u2, NULL};
+    char *argv[] = {"curl",      "-sS", "--max-time", CURL_TIME, "-o",
+                    "/dev/null", "-o",  "/dev/null",  "-w",      "%{http_code} %{num_connects}\\n",
+                    u1,          u2,    NULL};
     struct pf_h_output o;
 
     need_program(s, "curl");
@@ -193,8 +194,8 @@ static void hex(const char *text, size_t len, char *out, size_t size)
 }
 
 /* The line http_client.py prints for a GET. */
-static void get_line(const char *path, int status, const char *reason, const char *body,
-                     size_t len, char *out, size_t size)
+static void get_line(const char *path, int status, const char *reason, const char *body, size_t len,
+                     char *out, size_t size)
 {
     char h[2048];
     int n;

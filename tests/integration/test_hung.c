@@ -89,7 +89,8 @@ static bool shown_busy_on(struct pf_server *s, pid_t pid, const char *request)
     bool busy = false;
     size_t i;
 
-    json_array_foreach(json_object_get(reply, "workers"), i, w) {
+    json_array_foreach(json_object_get(reply, "workers"), i, w)
+    {
         const char *state = json_string_value(json_object_get(w, "state"));
         const char *req = json_string_value(json_object_get(w, "request"));
 
@@ -332,8 +333,9 @@ PF_H_TEST(test_graceful_stop_is_not_cut_short)
     assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
     if (pf_time_now_ms() - h.t0 >= 3000)
         fail_msg("SIGQUIT came after request_timeout: the machine is too slow for this test");
-    assert_int_equal(
-        pf_h_wait_log(s, "still running at the stop deadline; sending SIGKILL", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "still running at the stop deadline; sending SIGKILL",
+                                   PF_H_WAIT_MS),
+                     0);
     assert_true(pf_time_now_ms() - h.t0 >= 5000);
     assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, &status), 0);
     assert_true(pf_h_exited_with(status, 0));

@@ -26,9 +26,9 @@
 #include "pf_harness_ctl.h"
 #include "pf_time.h"
 
-#define BURST 6            /* clients holding a worker each */
-#define STATUS_STEP_MS 50  /* between two status polls (each runs preforkctl) */
-#define MAX_LINES 64       /* log lines examined per pattern */
+#define BURST 6           /* clients holding a worker each */
+#define STATUS_STEP_MS 50 /* between two status polls (each runs preforkctl) */
+#define MAX_LINES 64      /* log lines examined per pattern */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -283,8 +283,9 @@ PF_H_TEST(test_max_requests_with_jitter)
     for (int i = 0; i < n; i++) {
         long served, limit, base, jitter;
 
-        assert_int_equal(sscanf(at[i], "recycling: served %ld requests, its limit %ld "
-                                       "(max_requests %ld + jitter %ld)",
+        assert_int_equal(sscanf(at[i],
+                                "recycling: served %ld requests, its limit %ld "
+                                "(max_requests %ld + jitter %ld)",
                                 &served, &limit, &base, &jitter),
                          4);
         assert_true(served == limit && base == 5 && jitter == limit - 5);
@@ -469,8 +470,9 @@ PF_H_TEST(test_crash_loop_backs_off_and_recovers)
     assert_int_equal(pf_h_wait_log(s, "respawn backoff over", 15000), 0);
     assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
     assert_int_equal(status_int(s, NULL, "respawn_backoff_ms"), 0);
-    assert_int_equal(
-        pf_h_http_once(s, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r), 0);
+    assert_int_equal(pf_h_http_once(s, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                                    &r),
+                     0);
     assert_int_equal(r.status, 200);
     pf_h_http_free(&r);
 }

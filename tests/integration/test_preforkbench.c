@@ -21,11 +21,11 @@
 #include "pf_net.h"
 #include "pf_time.h"
 
-#define FILE_SIZE 10000          /* the file preforkd serves */
+#define FILE_SIZE 10000 /* the file preforkd serves */
 #define FAKE_MAX_CLIENTS 32
-#define FAKE_STALL_AFTER 50      /* FAKE_STALL: the request it stalls on */
+#define FAKE_STALL_AFTER 50 /* FAKE_STALL: the request it stalls on */
 #define FAKE_STALL_MS 500
-#define SIGINT_WAIT_MS 5000      /* bound on traffic before, and on the exit after, SIGINT */
+#define SIGINT_WAIT_MS 5000 /* bound on traffic before, and on the exit after, SIGINT */
 
 extern char **environ;
 
@@ -151,13 +151,13 @@ static void start_proto(struct pf_server *s, const char *protocol)
  * line; the request is always read first, so the close is a FIN and not
  * the reset of unread data). */
 enum fake_mode {
-    FAKE_OK,       /* a 200 with a 2-byte body, keep-alive */
-    FAKE_CLOSE,    /* close without a byte */
-    FAKE_HALF,     /* half a reply, then close */
-    FAKE_RESET,    /* close with SO_LINGER 0: a reset */
-    FAKE_SILENT,   /* never answer */
-    FAKE_GARBAGE,  /* a reply that is not HTTP */
-    FAKE_STALL,    /* FAKE_OK, but stall FAKE_STALL_MS once, at request FAKE_STALL_AFTER */
+    FAKE_OK,      /* a 200 with a 2-byte body, keep-alive */
+    FAKE_CLOSE,   /* close without a byte */
+    FAKE_HALF,    /* half a reply, then close */
+    FAKE_RESET,   /* close with SO_LINGER 0: a reset */
+    FAKE_SILENT,  /* never answer */
+    FAKE_GARBAGE, /* a reply that is not HTTP */
+    FAKE_STALL,   /* FAKE_OK, but stall FAKE_STALL_MS once, at request FAKE_STALL_AFTER */
 };
 
 struct fake_client {
@@ -172,7 +172,7 @@ struct fake_server {
     char addr[PF_ADDR_STRLEN];
     pthread_t tid;
     atomic_bool stop;
-    atomic_int served;          /* requests answered or refused */
+    atomic_int served; /* requests answered or refused */
     struct fake_client clients[FAKE_MAX_CLIENTS];
     int nclients;
 };
@@ -206,7 +206,10 @@ static bool fake_answer(struct fake_server *f, struct fake_client *c)
         /* fall through */
     case FAKE_OK: fake_send(c->fd, ok); return true;
     case FAKE_HALF: fake_send(c->fd, half); return false;
-    case FAKE_RESET: pf_h_close_reset(c->fd); c->fd = -1; return false;
+    case FAKE_RESET:
+        pf_h_close_reset(c->fd);
+        c->fd = -1;
+        return false;
     case FAKE_SILENT: return true;
     case FAKE_GARBAGE: fake_send(c->fd, "this is not http\r\n\r\n"); return true;
     case FAKE_CLOSE: return false;
@@ -326,12 +329,11 @@ PF_H_TEST(test_http_keepalive)
     struct bench b;
 
     start_http(s, 4, "keepalive_requests = 300;");
-    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "-c", "4", "-t", "2", "-n", "2000",
-              NULL);
+    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "-c", "4", "-t", "2", "-n", "2000", NULL);
     expect_all_ok(&b, 2000);
     assert_true(jnum(&b, "status_codes", "200") == 2000);
     assert_true(jnum(&b, NULL, "bytes_in") >= 2000.0 * FILE_SIZE);
-    assert_true(jnum(&b, NULL, "connects") > 4);  /* reconnected after each 300th */
+    assert_true(jnum(&b, NULL, "connects") > 4); /* reconnected after each 300th */
     assert_true(jnum(&b, NULL, "connects") < 40);
     assert_non_null(strstr(b.out.out, "ok 2000   failed 0"));
     bench_free(&b);
@@ -343,8 +345,7 @@ PF_H_TEST(test_http_close)
     struct bench b;
 
     start_http(s, 2, NULL);
-    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "--close", "-c", "2", "-n", "300",
-              NULL);
+    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "--close", "-c", "2", "-n", "300", NULL);
     expect_all_ok(&b, 300);
     assert_true(jnum(&b, NULL, "connects") == 300);
     assert_true(json_is_false(json_object_get(b.json, "keepalive")));
@@ -357,8 +358,8 @@ PF_H_TEST(test_http_head)
     struct bench b;
 
     start_http(s, 2, NULL);
-    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "-m", "HEAD", "-c", "2", "-n", "200",
-              "-H", "X-Test: 1", NULL);
+    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "-m", "HEAD", "-c", "2", "-n", "200", "-H",
+              "X-Test: 1", NULL);
     expect_all_ok(&b, 200);
     assert_true(jnum(&b, NULL, "bytes_in") < 200.0 * FILE_SIZE);
     bench_free(&b);
@@ -539,8 +540,10 @@ PF_H_TEST(test_csv_series)
     bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "--rate", "300", "-c", "2", "-d", "2",
               "--csv", "series.csv", NULL);
     csv = read_text(s, "series.csv");
-    assert_true(strncmp(csv, "second,ok,failed,connect,reset,closed,short,timeout,malformed,"
-                             "status,p50_us,p99_us,max_us\n", 86) == 0);
+    assert_true(strncmp(csv,
+                        "second,ok,failed,connect,reset,closed,short,timeout,malformed,"
+                        "status,p50_us,p99_us,max_us\n",
+                        86) == 0);
     assert_true(csv_sum(csv, 1, &rows) == jnum(&b, NULL, "ok"));
     assert_int_equal(rows, 2);
     assert_true(csv_sum(csv, 2, &rows) == 0);
@@ -555,8 +558,8 @@ PF_H_TEST(test_warmup)
     struct bench b;
 
     start_http(s, 2, NULL);
-    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "--rate", "200", "-c", "2", "-w",
-              "0.5", "-d", "0.5", NULL);
+    bench_run(s, &b, 0, s->addr_text, "-u", "/file.bin", "--rate", "200", "-c", "2", "-w", "0.5",
+              "-d", "0.5", NULL);
     assert_true(jnum(&b, NULL, "ok") >= 50 && jnum(&b, NULL, "ok") <= 101);
     assert_true(jnum(&b, NULL, "warmup_s") == 0.5);
     assert_true(jnum(&b, NULL, "connects") == 0); /* opened in the warm-up */
@@ -602,8 +605,18 @@ static int wait_exit(pid_t pid)
 PF_H_TEST(test_sigint)
 {
     struct fake_server *f = fake_start(FAKE_OK);
-    char *argv[] = {PF_BENCH_BINARY, "--no-progress", "--json", "bench.json", "--rate", "200",
-                    "-c", "1", "-d", "30", f->addr, NULL};
+    char *argv[] = {PF_BENCH_BINARY,
+                    "--no-progress",
+                    "--json",
+                    "bench.json",
+                    "--rate",
+                    "200",
+                    "-c",
+                    "1",
+                    "-d",
+                    "30",
+                    f->addr,
+                    NULL};
     int64_t deadline = pf_time_now_ms() + SIGINT_WAIT_MS;
     char path[PATH_MAX], *out;
     json_t *j;
@@ -639,8 +652,8 @@ static void expect_usage_error(struct pf_server *s, const char *needle, char **a
     argv[n] = NULL;
     assert_int_equal(pf_h_run_cmd(s, &o, argv), 0);
     if (!pf_h_exited_with(o.status, 2) || strstr(o.err, needle) == NULL)
-        fail_msg("expected exit 2 and \"%s\"; status 0x%x, stderr: %s", needle,
-                 (unsigned)o.status, o.err);
+        fail_msg("expected exit 2 and \"%s\"; status 0x%x, stderr: %s", needle, (unsigned)o.status,
+                 o.err);
     pf_h_output_free(&o);
 }
 
@@ -667,14 +680,22 @@ PF_H_TEST(test_usage_errors)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        PF_H_CASE(test_http_keepalive),   PF_H_CASE(test_http_close),
-        PF_H_CASE(test_http_head),        PF_H_CASE(test_http_404),
-        PF_H_CASE(test_echo_sizes),       PF_H_CASE(test_msg_sizes),
-        PF_H_CASE(test_dead_port),        PF_H_CASE(test_fail_closed),
-        PF_H_CASE(test_fail_short),       PF_H_CASE(test_fail_reset),
-        PF_H_CASE(test_fail_timeout),     PF_H_CASE(test_fail_malformed),
-        PF_H_CASE(test_coordinated_omission), PF_H_CASE(test_csv_series),
-        PF_H_CASE(test_warmup),           PF_H_CASE(test_sigint),
+        PF_H_CASE(test_http_keepalive),
+        PF_H_CASE(test_http_close),
+        PF_H_CASE(test_http_head),
+        PF_H_CASE(test_http_404),
+        PF_H_CASE(test_echo_sizes),
+        PF_H_CASE(test_msg_sizes),
+        PF_H_CASE(test_dead_port),
+        PF_H_CASE(test_fail_closed),
+        PF_H_CASE(test_fail_short),
+        PF_H_CASE(test_fail_reset),
+        PF_H_CASE(test_fail_timeout),
+        PF_H_CASE(test_fail_malformed),
+        PF_H_CASE(test_coordinated_omission),
+        PF_H_CASE(test_csv_series),
+        PF_H_CASE(test_warmup),
+        PF_H_CASE(test_sigint),
         PF_H_CASE(test_usage_errors),
     };
 

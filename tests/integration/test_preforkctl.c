@@ -19,7 +19,7 @@
 #include "pf_time.h"
 
 #define CTL_LOG_LINE "control channel listening on "
-#define CTL_TOP_MS 10000   /* bound on top printing its tables, and on its exit */
+#define CTL_TOP_MS 10000 /* bound on top printing its tables, and on its exit */
 
 extern char **environ;
 
@@ -433,7 +433,8 @@ PF_H_TEST(test_config_file)
     start_ctl(s, 2);
     snprintf(body, sizeof(body),
              "listen = \"127.0.0.1:0\";\nprotocol = \"echo\";\n"
-             "control = { listen = \"%s\"; token_file = \"tok\"; };\n", ctl_addr);
+             "control = { listen = \"%s\"; token_file = \"tok\"; };\n",
+             ctl_addr);
     assert_int_equal(pf_h_write_file(s, "ctl.conf", body, NULL), 0);
     /* options after the command work too */
     ctl_run(s, &o, "-c", "ctl.conf", "status", "--json", (char *)NULL);
@@ -454,8 +455,8 @@ PF_H_TEST(test_config_file)
 PF_H_TEST(test_json_one_line)
 {
     static const char *const cmds[][2] = {
-        {"status", NULL}, {"workers", NULL}, {"config", NULL}, {"help", NULL},
-        {"scale", "3"},   {"reopen", NULL},
+        {"status", NULL}, {"workers", NULL}, {"config", NULL},
+        {"help", NULL},   {"scale", "3"},    {"reopen", NULL},
     };
     struct pf_h_output o;
     json_t *j;
@@ -479,9 +480,9 @@ PF_H_TEST(test_json_one_line)
 PF_H_TEST(test_usage_errors)
 {
     static const char *const bad[][3] = {
-        {NULL, NULL, NULL},          {"frobnicate", NULL, NULL}, {"scale", NULL, NULL},
-        {"scale", "x", NULL},        {"kill", "-5", NULL},       {"status", "now", NULL},
-        {"stop", "slow", NULL},      {"--timeout", "0", "status"}, {"--nope", "status", NULL},
+        {NULL, NULL, NULL},     {"frobnicate", NULL, NULL},   {"scale", NULL, NULL},
+        {"scale", "x", NULL},   {"kill", "-5", NULL},         {"status", "now", NULL},
+        {"stop", "slow", NULL}, {"--timeout", "0", "status"}, {"--nope", "status", NULL},
     };
     struct pf_h_output o;
 
@@ -597,7 +598,7 @@ PF_H_TEST(test_top_not_tty)
     status = top_wait_exit(pid);
     assert_true(pf_h_exited_with(status, 0));
     text = slurp(out);
-    assert_null(strchr(text, '\033'));          /* no escape sequences into a file */
+    assert_null(strchr(text, '\033'));         /* no escape sequences into a file */
     assert_non_null(strstr(text, "\n\nSLOT")); /* tables apart by a blank line */
     free(text);
 }
@@ -627,15 +628,24 @@ PF_H_TEST(test_top_server_goes_away)
 }
 
 static const struct CMUnitTest tests[] = {
-    PF_H_CASE(test_status_human),      PF_H_CASE(test_status_json),
-    PF_H_CASE(test_workers_table),     PF_H_CASE(test_workers_shows_client),
-    PF_H_CASE(test_scale),             PF_H_CASE(test_kill_recycles),
-    PF_H_CASE(test_stop),              PF_H_CASE(test_stop_fast),
-    PF_H_CASE(test_wrong_token),       PF_H_CASE(test_not_running),
-    PF_H_CASE(test_no_reply_times_out), PF_H_CASE(test_too_many_clients),
-    PF_H_CASE(test_unreadable_token_file), PF_H_CASE(test_config_file),
-    PF_H_CASE(test_json_one_line),     PF_H_CASE(test_usage_errors),
-    PF_H_CASE(test_top_not_tty),       PF_H_CASE(test_top_server_goes_away),
+    PF_H_CASE(test_status_human),
+    PF_H_CASE(test_status_json),
+    PF_H_CASE(test_workers_table),
+    PF_H_CASE(test_workers_shows_client),
+    PF_H_CASE(test_scale),
+    PF_H_CASE(test_kill_recycles),
+    PF_H_CASE(test_stop),
+    PF_H_CASE(test_stop_fast),
+    PF_H_CASE(test_wrong_token),
+    PF_H_CASE(test_not_running),
+    PF_H_CASE(test_no_reply_times_out),
+    PF_H_CASE(test_too_many_clients),
+    PF_H_CASE(test_unreadable_token_file),
+    PF_H_CASE(test_config_file),
+    PF_H_CASE(test_json_one_line),
+    PF_H_CASE(test_usage_errors),
+    PF_H_CASE(test_top_not_tty),
+    PF_H_CASE(test_top_server_goes_away),
 };
 
 int main(void)

@@ -110,8 +110,7 @@ static int get_status(struct pf_server *s, const char *path)
     struct pf_h_http r;
     int status;
 
-    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
-             path);
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n", path);
     assert_int_equal(pf_h_http_once(s, req, &r), 0);
     status = r.status;
     if (status == 200)
@@ -194,8 +193,11 @@ PF_H_TEST(test_reopen_replaces_workers_without_root)
     assert_int_equal(rename(path, moved), 0);
 
     assert_int_equal(pf_h_signal(s, SIGUSR1), 0);
-    assert_int_equal(pf_h_wait_log(s, "reopen: workers run without root: replacing the workers "
-                                      "with generation 2", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s,
+                                   "reopen: workers run without root: replacing the workers "
+                                   "with generation 2",
+                                   PF_H_WAIT_MS),
+                     0);
     assert_int_equal(pf_h_wait_log(s, "generation 2 is serving", PF_H_WAIT_MS), 0);
     for (int i = 0; i < 2; i++)
         assert_int_equal(pf_h_wait_pid_gone(before[i], PF_H_WAIT_MS), 0);

@@ -99,8 +99,14 @@ static void start(struct pf_server *s, const struct conf *c)
 /* Run `preforkctl -a ADDR -t tok [--json] VERB` to completion. */
 static void ctl(struct pf_server *s, struct pf_h_output *o, bool json, const char *verb)
 {
-    char *argv[] = {PF_CTL_BINARY, "-a", ctl_addr, "-t", "tok", json ? "--json" : (char *)verb,
-                    json ? (char *)verb : NULL, NULL};
+    char *argv[] = {PF_CTL_BINARY,
+                    "-a",
+                    ctl_addr,
+                    "-t",
+                    "tok",
+                    json ? "--json" : (char *)verb,
+                    json ? (char *)verb : NULL,
+                    NULL};
 
     assert_int_equal(pf_h_run_cmd(s, o, argv), 0);
 }
@@ -151,7 +157,7 @@ static void expect_workers_of(struct pf_server *s, int generation)
     size_t i;
 
     assert_true(json_array_size(json_object_get(j, "workers")) > 0);
-    json_array_foreach (json_object_get(j, "workers"), i, w)
+    json_array_foreach(json_object_get(j, "workers"), i, w)
         assert_int_equal(jint(w, NULL, "generation"), generation);
     json_decref(j);
 }
@@ -257,8 +263,8 @@ static void expect_reloaded(struct pf_server *s, const char *out_has)
 
     ctl(s, &o, false, "reload");
     if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, out_has))
-        fail_msg("preforkctl reload: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status,
-                 o.out, o.err);
+        fail_msg("preforkctl reload: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status, o.out,
+                 o.err);
     pf_h_output_free(&o);
 }
 
@@ -274,8 +280,7 @@ PF_H_TEST(test_reload_syntax_error_keeps_running)
     conf_body(&CONF(.http = "root = \"two\";"), body, sizeof(body));
     strcat(body, "this is = = not a setting;\n");
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
-    snprintf(want, sizeof(want), "%s:%d: syntax error", s->config_path,
-             pf_h_count_lines(body));
+    snprintf(want, sizeof(want), "%s:%d: syntax error", s->config_path, pf_h_count_lines(body));
     expect_refused(s, before, n, want);
 }
 
@@ -366,8 +371,8 @@ PF_H_TEST(test_sighup_applies_new_root)
     int n = start_then_write(s, &CONF(.http = "root = \"two\";"), before);
 
     assert_int_equal(pf_h_signal(s, SIGHUP), 0);
-    assert_int_equal(pf_h_wait_log(s, "reload: generation 2 (changed: http.root)",
-                                   PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "reload: generation 2 (changed: http.root)", PF_H_WAIT_MS),
+                     0);
     wait_rolled_over(s, 2, before, n);
     expect_hello(s, "two\n");
     expect_workers_of(s, 2);
@@ -395,8 +400,11 @@ PF_H_TEST(test_reload_names_restart_only_settings)
     assert_int_equal(jint(j, "workers", "max"), 8); /* kept */
     json_decref(j);
     /* server_name applied: an absolute-form request for another host is refused */
-    assert_int_equal(pf_h_http_once(s, "GET http://other.org/hello.txt HTTP/1.1\r\nHost: "
-                                       "other.org\r\n\r\n", &r), 0);
+    assert_int_equal(pf_h_http_once(s,
+                                    "GET http://other.org/hello.txt HTTP/1.1\r\nHost: "
+                                    "other.org\r\n\r\n",
+                                    &r),
+                     0);
     assert_int_equal(r.status, 400);
     pf_h_http_free(&r);
 }
@@ -466,8 +474,9 @@ PF_H_TEST(test_reload_moves_error_log)
     char *text;
 
     assert_int_equal(pf_h_signal(s, SIGHUP), 0);
-    wait_file_holds(s, "new.log", "reload: generation 2 (changed: daemon.error_log, "
-                                  "daemon.log_level)");
+    wait_file_holds(s, "new.log",
+                    "reload: generation 2 (changed: daemon.error_log, "
+                    "daemon.log_level)");
     wait_file_holds(s, "new.log", "reload: generation 2 is serving");
     for (int i = 0; i < n; i++)
         assert_int_equal(pf_h_wait_pid_gone(before[i], PF_H_WAIT_MS), 0);

@@ -25,9 +25,9 @@
 #define START 2
 #define MAX 12
 
-#define BIT(sig) (UINT64_C(1) << ((sig) - 1))
+#define BIT(sig) (UINT64_C(1) << ((sig)-1))
 /* What the master handles (pf_signals.c): blocked except inside ppoll. */
-#define MASTER_SIGNALS                                                                   \
+#define MASTER_SIGNALS \
     (BIT(SIGCHLD) | BIT(SIGTERM) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGHUP) | BIT(SIGUSR1) | \
      BIT(SIGTTIN) | BIT(SIGTTOU))
 /* Signals 1 to 31; the real-time ones above belong to the C library. */
@@ -35,7 +35,7 @@
 /* What a worker handles: SIGQUIT (stop) and SIGUSR1 (reopen), blocked
  * outside its waits; and what it ignores. */
 #define WORKER_CAUGHT (BIT(SIGQUIT) | BIT(SIGUSR1))
-#define WORKER_IGNORED                                                                   \
+#define WORKER_IGNORED \
     (BIT(SIGPIPE) | BIT(SIGINT) | BIT(SIGHUP) | BIT(SIGTTIN) | BIT(SIGTTOU) | BIT(SIGUSR2))
 
 /* An echo server with START workers, at most MAX, and preforkctl. */
@@ -83,13 +83,11 @@ static void assert_worker_signals(pid_t worker, uint64_t blocked)
     while (proc_mask(worker, "SigBlk") != blocked) {
         if (pf_time_now_ms() >= deadline)
             fail_msg("worker %ld blocks %#llx, not %#llx", (long)worker,
-                     (unsigned long long)proc_mask(worker, "SigBlk"),
-                     (unsigned long long)blocked);
+                     (unsigned long long)proc_mask(worker, "SigBlk"), (unsigned long long)blocked);
         usleep(PF_H_POLL_MS * 1000);
     }
     assert_int_equal(proc_mask(worker, "SigIgn") & STANDARD_SIGNALS, WORKER_IGNORED);
-    assert_int_equal(proc_mask(worker, "SigCgt") & (MASTER_SIGNALS | WORKER_CAUGHT),
-                     WORKER_CAUGHT);
+    assert_int_equal(proc_mask(worker, "SigCgt") & (MASTER_SIGNALS | WORKER_CAUGHT), WORKER_CAUGHT);
 }
 
 /* The master's signals blocked while it waits. /proc shows the mask of
@@ -265,9 +263,9 @@ PF_H_TEST(test_bursts_interleaved)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        PF_H_CASE(test_masks_around_fork),  PF_H_CASE(test_sigttin_burst),
-        PF_H_CASE(test_sigchld_burst),      PF_H_CASE(test_sighup_burst),
-        PF_H_CASE(test_bursts_in_a_row),    PF_H_CASE(test_bursts_interleaved),
+        PF_H_CASE(test_masks_around_fork), PF_H_CASE(test_sigttin_burst),
+        PF_H_CASE(test_sigchld_burst),     PF_H_CASE(test_sighup_burst),
+        PF_H_CASE(test_bursts_in_a_row),   PF_H_CASE(test_bursts_interleaved),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

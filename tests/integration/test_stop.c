@@ -13,8 +13,7 @@
 #define PAYLOAD 1000
 
 /* Start a server of protocol with two workers; stop bounds as given. */
-static void start_server(struct pf_server *s, const char *protocol, double graceful,
-                         double stop)
+static void start_server(struct pf_server *s, const char *protocol, double graceful, double stop)
 {
     struct pf_h_config c;
 

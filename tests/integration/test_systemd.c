@@ -26,10 +26,10 @@
 
 /* How the test starts preforkd (as systemd would). */
 struct launch {
-    int sock;            /* handed over as fd 3; -1 none */
-    const char *pid;     /* LISTEN_PID: NULL = the child's own pid */
-    const char *notify;  /* NOTIFY_SOCKET, or NULL */
-    bool daemon;         /* pass -d */
+    int sock;           /* handed over as fd 3; -1 none */
+    const char *pid;    /* LISTEN_PID: NULL = the child's own pid */
+    const char *notify; /* NOTIFY_SOCKET, or NULL */
+    bool daemon;        /* pass -d */
 };
 
 /* In the child: the environment and descriptors of launch l, then exec. */

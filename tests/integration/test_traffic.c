@@ -8,7 +8,7 @@
 #include "pf_harness.h"
 
 #define WORKERS 3
-#define CLIENTS 24      /* more clients than workers: some wait in the queue */
+#define CLIENTS 24 /* more clients than workers: some wait in the queue */
 #define EXCHANGES 20
 #define MAX_MESSAGE 262144u
 

@@ -23,7 +23,7 @@
 #include "pf_harness_ctl.h"
 #include "pf_time.h"
 
-#define LOAD_REQUESTS 300    /* served before and after the upgrade, at least */
+#define LOAD_REQUESTS 300 /* served before and after the upgrade, at least */
 
 /* The configuration: http, a pidfile, the control channel; workers_start
  * workers. With broken set, workers.start is out of range (line 3). */

@@ -148,8 +148,7 @@ static void test_status_supervision(void **state)
         "{\"ok\":true,\"respawn_backoff_ms\":0,\"crash_exits_recent\":1,"
         "\"workers\":{\"mode\":\"static\"},\"totals\":{\"max_workers_reached\":0}}"};
     static const char *const lines[2][3] = {
-        {"pool mode:     dynamic\n",
-         "respawn delay: 2.0 s between forks (recent crashes: 6)\n",
+        {"pool mode:     dynamic\n", "respawn delay: 2.0 s between forks (recent crashes: 6)\n",
          "max reached:   3 times (every worker busy at workers.max)\n"},
         {"pool mode:     static\n", "respawn delay: none (recent crashes: 1)\n",
          "max reached:   0 times"}};
@@ -338,14 +337,19 @@ static void test_top_header(void **state)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_duration),      cmocka_unit_test(test_running_and_bytes),
-        cmocka_unit_test(test_safe),          cmocka_unit_test(test_status),
+        cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_running_and_bytes),
+        cmocka_unit_test(test_safe),
+        cmocka_unit_test(test_status),
         cmocka_unit_test(test_status_supervision),
         cmocka_unit_test(test_status_fork_failures),
-        cmocka_unit_test(test_status_missing_fields), cmocka_unit_test(test_workers),
-        cmocka_unit_test(test_workers_cut_to_width), cmocka_unit_test(test_workers_cut_to_rows),
+        cmocka_unit_test(test_status_missing_fields),
+        cmocka_unit_test(test_workers),
+        cmocka_unit_test(test_workers_cut_to_width),
+        cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),
-        cmocka_unit_test(test_confirmations), cmocka_unit_test(test_top_header),
+        cmocka_unit_test(test_confirmations),
+        cmocka_unit_test(test_top_header),
     };
 
     setenv("TZ", "UTC", 1);

@@ -110,10 +110,14 @@ static void test_outcome(void **state)
 static void test_account(void **state)
 {
     struct pb_counts *t = calloc(1, sizeof(*t));
-    struct pb_conn_outcome ok = {.kind = PB_CONN_OK, .code = 200, .latency_ns = 5000,
-                                 .bytes_out = 10, .bytes_in = 100, .new_conn = true};
-    struct pb_conn_outcome bad = {.kind = PB_FAIL_STATUS, .code = 503, .bytes_out = 10,
-                                  .bytes_in = 50};
+    struct pb_conn_outcome ok = {.kind = PB_CONN_OK,
+                                 .code = 200,
+                                 .latency_ns = 5000,
+                                 .bytes_out = 10,
+                                 .bytes_in = 100,
+                                 .new_conn = true};
+    struct pb_conn_outcome bad = {
+        .kind = PB_FAIL_STATUS, .code = 503, .bytes_out = 10, .bytes_in = 50};
     struct pb_conn_outcome odd = {.kind = PB_FAIL_MALFORMED, .code = 600};
 
     (void)state;
@@ -147,12 +151,12 @@ struct fx {
     pb_timer_t *slots[1];
     struct pb_conn c;
     unsigned char *req;
-    int peer;                     /* the server's end of the socketpair */
-    int counted;                  /* count hook calls */
-    struct pb_conn_outcome last;  /* the last outcome counted */
-    int nexts;                    /* next hook calls */
-    bool backoff;                 /* the last next hook's backoff */
-    int64_t next_at;              /* what the next hook answers */
+    int peer;                    /* the server's end of the socketpair */
+    int counted;                 /* count hook calls */
+    struct pb_conn_outcome last; /* the last outcome counted */
+    int nexts;                   /* next hook calls */
+    bool backoff;                /* the last next hook's backoff */
+    int64_t next_at;             /* what the next hook answers */
     unsigned char rbuf[PB_CONN_RECV_BUF];
 };
 
@@ -202,8 +206,12 @@ static struct fx *fx_new(pb_proto_t proto, bool close_opt)
         .expect_len = proto == PB_PROTO_MSG ? f->o.size : len,
         .timeout_ns = TIMEOUT_NS,
     };
-    f->x = (pb_conn_ctx_t){.plan = &f->plan, .epfd = epoll_create1(EPOLL_CLOEXEC),
-                           .rbuf = f->rbuf, .next = fx_next, .count = fx_count, .arg = f};
+    f->x = (pb_conn_ctx_t){.plan = &f->plan,
+                           .epfd = epoll_create1(EPOLL_CLOEXEC),
+                           .rbuf = f->rbuf,
+                           .next = fx_next,
+                           .count = fx_count,
+                           .arg = f};
     f->next_at = PB_TIMER_NEVER;
     pb_timer_heap_init(&f->x.timers, f->slots, 1);
     assert_int_equal(pb_conn_init(&f->x, &f->c), 0);

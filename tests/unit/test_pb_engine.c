@@ -61,7 +61,7 @@ static void test_period(void **state)
     assert_int_equal(pb_engine_period_ns(1, 1), S);
     assert_int_equal(pb_engine_period_ns(3, 7), 428571429); /* 3/7 s, rounded */
     assert_int_equal(pb_engine_period_ns(1, 1e7), 100);
-    assert_int_equal(pb_engine_period_ns(1, 4e9), 1);       /* 0.25 ns: not 0 */
+    assert_int_equal(pb_engine_period_ns(1, 4e9), 1); /* 0.25 ns: not 0 */
 }
 
 /* Connection i first due at t0 + i / rate: the due times of all the

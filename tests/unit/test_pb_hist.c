@@ -11,7 +11,7 @@
 
 #include "pb_hist.h"
 
-#define US 1000ull                 /* ns per microsecond */
+#define US 1000ull /* ns per microsecond */
 #define HOUR (3600ull * 1000000000ull)
 #define OVERFLOW_BUCKET (PB_HIST_BUCKETS - 1)
 

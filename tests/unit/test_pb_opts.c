@@ -32,21 +32,21 @@ static pb_opts_action_t parse(struct pb_opts *o, char *err, size_t errlen, ...)
 }
 
 /* Parse the words (NULL-terminated) expecting PB_OPTS_RUN. */
-#define PARSE_OK(o, ...)                                                              \
-    do {                                                                              \
-        char e_[256];                                                                 \
-        pb_opts_action_t a_ = parse((o), e_, sizeof(e_), __VA_ARGS__, (char *)NULL);  \
-        if (a_ != PB_OPTS_RUN)                                                        \
-            fail_msg("refused: %s", e_);                                              \
+#define PARSE_OK(o, ...) \
+    do { \
+        char e_[256]; \
+        pb_opts_action_t a_ = parse((o), e_, sizeof(e_), __VA_ARGS__, (char *)NULL); \
+        if (a_ != PB_OPTS_RUN) \
+            fail_msg("refused: %s", e_); \
     } while (0)
 
 /* Parse the words expecting a usage error whose reason holds needle. */
-#define PARSE_ERR(needle, ...)                                                        \
-    do {                                                                              \
-        struct pb_opts o_;                                                            \
-        char e_[256];                                                                 \
-        pb_opts_action_t a_ = parse(&o_, e_, sizeof(e_), __VA_ARGS__, (char *)NULL);  \
-        if (a_ != PB_OPTS_ERROR || strstr(e_, (needle)) == NULL)                      \
+#define PARSE_ERR(needle, ...) \
+    do { \
+        struct pb_opts o_; \
+        char e_[256]; \
+        pb_opts_action_t a_ = parse(&o_, e_, sizeof(e_), __VA_ARGS__, (char *)NULL); \
+        if (a_ != PB_OPTS_ERROR || strstr(e_, (needle)) == NULL) \
             fail_msg("expected an error with \"%s\", got %d \"%s\"", (needle), a_, e_); \
     } while (0)
 
@@ -83,11 +83,11 @@ static void test_every_long_option(void **state)
     struct pb_opts o;
 
     (void)state;
-    PARSE_OK(&o, "--protocol", "http", "--path", "/a/b.html?x=1", "--method", "HEAD",
-             "--header", "X-A: 1", "--header", "X-B:2", "--close", "--connections", "16",
-             "--threads", "4", "--duration", "2.5", "--requests", "1000", "--warmup", "0.5",
-             "--rate", "1500.5", "--timeout", "0.25", "--json", "out.json", "--csv", "-",
-             "--no-progress", "--quiet", "[::1]:9000");
+    PARSE_OK(&o, "--protocol", "http", "--path", "/a/b.html?x=1", "--method", "HEAD", "--header",
+             "X-A: 1", "--header", "X-B:2", "--close", "--connections", "16", "--threads", "4",
+             "--duration", "2.5", "--requests", "1000", "--warmup", "0.5", "--rate", "1500.5",
+             "--timeout", "0.25", "--json", "out.json", "--csv", "-", "--no-progress", "--quiet",
+             "[::1]:9000");
     assert_string_equal(o.path, "/a/b.html?x=1");
     assert_true(o.head);
     assert_int_equal(o.nheaders, 2);
@@ -114,8 +114,8 @@ static void test_short_options_and_order(void **state)
 
     (void)state;
     /* Options may follow HOST:PORT. */
-    PARSE_OK(&o, "localhost:7", "-p", "msg", "-s", "0", "-c", "3", "-t", "3", "-d", "1",
-             "-n", "5", "-w", "0", "-R", "10", "-T", "1", "-q", "--progress");
+    PARSE_OK(&o, "localhost:7", "-p", "msg", "-s", "0", "-c", "3", "-t", "3", "-d", "1", "-n", "5",
+             "-w", "0", "-R", "10", "-T", "1", "-q", "--progress");
     assert_int_equal(o.proto, PB_PROTO_MSG);
     assert_int_equal(o.size, 0);
     assert_int_equal(o.connections, 3);
@@ -136,8 +136,7 @@ static void test_help_and_version(void **state)
     (void)state;
     assert_int_equal(parse(&o, err, sizeof(err), "-h", (char *)NULL), PB_OPTS_HELP);
     assert_int_equal(parse(&o, err, sizeof(err), "--version", (char *)NULL), PB_OPTS_VERSION);
-    assert_int_equal(parse(&o, err, sizeof(err), "-c", "0", "--help", (char *)NULL),
-                     PB_OPTS_ERROR);
+    assert_int_equal(parse(&o, err, sizeof(err), "-c", "0", "--help", (char *)NULL), PB_OPTS_ERROR);
 }
 
 /* A second parse starts afresh (getopt state and defaults). */

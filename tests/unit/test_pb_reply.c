@@ -22,16 +22,16 @@
 struct vec {
     const char *name;
     pb_reply_proto_t proto;
-    bool head;                /* http: the request was HEAD */
-    const char *expect;       /* echo/msg: the line / payload sent */
-    const char *bytes;        /* the reply */
+    bool head;          /* http: the request was HEAD */
+    const char *expect; /* echo/msg: the line / payload sent */
+    const char *bytes;  /* the reply */
     size_t len;
-    const char *extra;        /* bytes the server sent after it, or NULL */
-    bool eof;                 /* the server closes after the bytes */
+    const char *extra; /* bytes the server sent after it, or NULL */
+    bool eof;          /* the server closes after the bytes */
     pb_reply_status_t want;
-    int code;                 /* checked when DONE */
-    uint64_t body;            /* checked when DONE */
-    bool close;               /* checked when DONE */
+    int code;      /* checked when DONE */
+    uint64_t body; /* checked when DONE */
+    bool close;    /* checked when DONE */
 };
 
 #define BYTES(s) .bytes = (s), .len = sizeof(s) - 1
@@ -46,7 +46,7 @@ struct outcome {
     uint64_t body;
     bool close;
     uint64_t total;
-    size_t used;              /* sum of *used over the pieces (not if malformed) */
+    size_t used; /* sum of *used over the pieces (not if malformed) */
 };
 
 /* The parser: 8 KiB of line buffer, kept off the stack. */
@@ -66,8 +66,8 @@ static void start(pb_reply_t *r, const struct vec *v)
 
 /* Feed buf[0..n): first `first` bytes (possibly none), then pieces of
  * `step` bytes, stopping at a verdict; then EOF if the vector says so. */
-static struct outcome run(const struct vec *v, const unsigned char *buf, size_t n,
-                          size_t first, size_t step)
+static struct outcome run(const struct vec *v, const unsigned char *buf, size_t n, size_t first,
+                          size_t step)
 {
     struct outcome o = {0};
     size_t piece = first;
@@ -97,18 +97,18 @@ static struct outcome run(const struct vec *v, const unsigned char *buf, size_t 
     return o;
 }
 
-static void same_outcome(const struct vec *v, const char *how, size_t at,
-                         const struct outcome *got, const struct outcome *want)
+static void same_outcome(const struct vec *v, const char *how, size_t at, const struct outcome *got,
+                         const struct outcome *want)
 {
     if (got->st != want->st || got->code != want->code || got->body != want->body ||
         got->close != want->close || got->total != want->total ||
         (want->st != PB_REPLY_MALFORMED && got->used != want->used))
         fail_msg("%s: fed %s %zu: verdict %d code %d body %llu close %d total %llu used %zu,"
                  " all at once: %d %d %llu %d %llu %zu",
-                 v->name, how, at, got->st, got->code, (unsigned long long)got->body,
-                 got->close, (unsigned long long)got->total, got->used, want->st, want->code,
-                 (unsigned long long)want->body, want->close,
-                 (unsigned long long)want->total, want->used);
+                 v->name, how, at, got->st, got->code, (unsigned long long)got->body, got->close,
+                 (unsigned long long)got->total, got->used, want->st, want->code,
+                 (unsigned long long)want->body, want->close, (unsigned long long)want->total,
+                 want->used);
 }
 
 /* The result fed all at once must be what the vector says. */
@@ -124,8 +124,8 @@ static void expected_outcome(const struct vec *v, const struct outcome *o)
         fail_msg("%s: verdict %d (want %d) code %d (%d) body %llu (%llu) close %d (%d)"
                  " total %llu used %zu (%zu)",
                  v->name, o->st, v->want, o->code, v->code, (unsigned long long)o->body,
-                 (unsigned long long)v->body, o->close, v->close,
-                 (unsigned long long)o->total, o->used, v->len);
+                 (unsigned long long)v->body, o->close, v->close, (unsigned long long)o->total,
+                 o->used, v->len);
 }
 
 /* Feed v all three ways (two-piece splits every `stride` positions). */
@@ -167,38 +167,50 @@ static void check_table(const struct vec *t, size_t n)
 /* ---- HTTP: well-formed, and cut short ------------------------------------ */
 
 static const struct vec http_valid[] = {
-    {"content-length", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
-                             "Content-Type: text/plain\r\n\r\nhello"), DONE(200, 5, false)},
+    {"content-length",
+     BYTES("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+           "Content-Type: text/plain\r\n\r\nhello"),
+     DONE(200, 5, false)},
     {"content-length zero", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
      DONE(200, 0, false)},
-    {"name case, value whitespace", BYTES("HTTP/1.1 200 OK\r\ncontent-LENGTH:\t 3 \t\r\n"
-                                          "X-Empty:\r\n\r\nabc"), DONE(200, 3, false)},
-    {"same length twice", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-                                "Content-Length: 2\r\n\r\nok"), DONE(200, 2, false)},
-    {"no reason phrase", BYTES("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"),
-     DONE(200, 0, false)},
+    {"name case, value whitespace",
+     BYTES("HTTP/1.1 200 OK\r\ncontent-LENGTH:\t 3 \t\r\n"
+           "X-Empty:\r\n\r\nabc"),
+     DONE(200, 3, false)},
+    {"same length twice",
+     BYTES("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+           "Content-Length: 2\r\n\r\nok"),
+     DONE(200, 2, false)},
+    {"no reason phrase", BYTES("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), DONE(200, 0, false)},
     {"empty reason phrase", BYTES("HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n"),
      DONE(200, 0, false)},
     {"error status", BYTES("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"),
      DONE(404, 9, false)},
     {"body with line ends", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n\r\n\n\r\r\n"),
      DONE(200, 6, false)},
-    {"chunked", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), DONE(200, 11, false)},
-    {"chunked extensions, trailers", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n"
-                                           "5;name=value\r\nhello\r\n"
-                                           "A ; x=\"y\"\r\n0123456789\r\n"
-                                           "00;last\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n"),
+    {"chunked",
+     BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
+     DONE(200, 11, false)},
+    {"chunked extensions, trailers",
+     BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n"
+           "5;name=value\r\nhello\r\n"
+           "A ; x=\"y\"\r\n0123456789\r\n"
+           "00;last\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n"),
      DONE(200, 15, false)},
-    {"chunked upper-case hex, codings", BYTES("HTTP/1.1 200 OK\r\n"
-                                              "Transfer-Encoding: gzip, chunked\r\n\r\n"
-                                              "1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n"),
+    {"chunked upper-case hex, codings",
+     BYTES("HTTP/1.1 200 OK\r\n"
+           "Transfer-Encoding: gzip, chunked\r\n\r\n"
+           "1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n"),
      DONE(200, 26, false)},
-    {"chunked beats length", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
-                                   "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+    {"chunked beats length",
+     BYTES("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
      DONE(200, 3, false)},
-    {"chunk data with line ends", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                        "4\r\n\r\n\r\n\r\n0\r\n\r\n"), DONE(200, 4, false)},
+    {"chunk data with line ends",
+     BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "4\r\n\r\n\r\n\r\n0\r\n\r\n"),
+     DONE(200, 4, false)},
     {"close-delimited", BYTES("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc\r\ndef"),
      .eof = true, DONE(200, 8, true)},
     {"close-delimited empty", BYTES("HTTP/1.0 200 OK\r\n\r\n"), .eof = true, DONE(200, 0, true)},
@@ -206,56 +218,79 @@ static const struct vec http_valid[] = {
      .eof = true, DONE(200, 2, true)},
     {"HEAD", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"), .head = true,
      DONE(200, 0, false)},
-    {"HEAD chunked", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
-     .head = true, DONE(200, 0, false)},
-    {"HEAD without length", BYTES("HTTP/1.1 200 OK\r\n\r\n"), .head = true,
+    {"HEAD chunked", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), .head = true,
      DONE(200, 0, false)},
+    {"HEAD without length", BYTES("HTTP/1.1 200 OK\r\n\r\n"), .head = true, DONE(200, 0, false)},
     {"204", BYTES("HTTP/1.1 204 No Content\r\n\r\n"), DONE(204, 0, false)},
-    {"304 with length", BYTES("HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n"
-                              "ETag: \"x\"\r\n\r\n"), DONE(304, 0, false)},
-    {"100-continue then 200", BYTES("HTTP/1.1 100 Continue\r\n\r\n"
-                                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    {"304 with length",
+     BYTES("HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n"
+           "ETag: \"x\"\r\n\r\n"),
+     DONE(304, 0, false)},
+    {"100-continue then 200",
+     BYTES("HTTP/1.1 100 Continue\r\n\r\n"
+           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
      DONE(200, 2, false)},
-    {"two interim replies", BYTES("HTTP/1.1 100 Continue\r\n\r\n"
-                                  "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n"
-                                  "Content-Length: 7\r\n\r\n"
-                                  "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
-                                  "Content-Length: 0\r\n\r\n"), DONE(200, 0, false)},
-    {"interim then close-delimited", BYTES("HTTP/1.1 100 Continue\r\n\r\n"
-                                           "HTTP/1.1 200 OK\r\n\r\nbody"),
+    {"two interim replies",
+     BYTES("HTTP/1.1 100 Continue\r\n\r\n"
+           "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n"
+           "Content-Length: 7\r\n\r\n"
+           "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
+           "Content-Length: 0\r\n\r\n"),
+     DONE(200, 0, false)},
+    {"interim then close-delimited",
+     BYTES("HTTP/1.1 100 Continue\r\n\r\n"
+           "HTTP/1.1 200 OK\r\n\r\nbody"),
      .eof = true, DONE(200, 4, true)},
-    {"101 switching protocols", BYTES("HTTP/1.1 101 Switching Protocols\r\n"
-                                      "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+    {"101 switching protocols",
+     BYTES("HTTP/1.1 101 Switching Protocols\r\n"
+           "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
      DONE(101, 0, true)},
     {"HTTP/1.0", BYTES("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"), DONE(200, 2, true)},
-    {"HTTP/1.0 keep-alive", BYTES("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n"
-                                  "Content-Length: 2\r\n\r\nok"), DONE(200, 2, false)},
-    {"Connection: close", BYTES("HTTP/1.1 200 OK\r\nConnection: close\r\n"
-                                "Content-Length: 2\r\n\r\nok"), DONE(200, 2, true)},
-    {"Connection list with CLOSE", BYTES("HTTP/1.1 200 OK\r\nconnection: Upgrade,, CLOSE \r\n"
-                                         "Content-Length: 0\r\n\r\n"), DONE(200, 0, true)},
-    {"Connection: keep-alive", BYTES("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n"
-                                     "Content-Length: 0\r\n\r\n"), DONE(200, 0, false)},
-    {"Connection: closed is not close", BYTES("HTTP/1.1 200 OK\r\nConnection: closed\r\n"
-                                              "Content-Length: 0\r\n\r\n"), DONE(200, 0, false)},
-    {"keep-alive then close", BYTES("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
-                                    "Connection: close\r\nContent-Length: 0\r\n\r\n"),
+    {"HTTP/1.0 keep-alive",
+     BYTES("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n"
+           "Content-Length: 2\r\n\r\nok"),
+     DONE(200, 2, false)},
+    {"Connection: close",
+     BYTES("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+           "Content-Length: 2\r\n\r\nok"),
+     DONE(200, 2, true)},
+    {"Connection list with CLOSE",
+     BYTES("HTTP/1.1 200 OK\r\nconnection: Upgrade,, CLOSE \r\n"
+           "Content-Length: 0\r\n\r\n"),
+     DONE(200, 0, true)},
+    {"Connection: keep-alive",
+     BYTES("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n"
+           "Content-Length: 0\r\n\r\n"),
+     DONE(200, 0, false)},
+    {"Connection: closed is not close",
+     BYTES("HTTP/1.1 200 OK\r\nConnection: closed\r\n"
+           "Content-Length: 0\r\n\r\n"),
+     DONE(200, 0, false)},
+    {"keep-alive then close",
+     BYTES("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
+           "Connection: close\r\nContent-Length: 0\r\n\r\n"),
      DONE(200, 0, true)},
     {"bare LF", BYTES("HTTP/1.1 200 OK\nContent-Length: 2\nX: y\n\nok"), DONE(200, 2, false)},
-    {"bare LF chunked", BYTES("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n"
-                              "2\nok\n0\nX-T: 1\n\n"), DONE(200, 2, false)},
+    {"bare LF chunked",
+     BYTES("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n"
+           "2\nok\n0\nX-T: 1\n\n"),
+     DONE(200, 2, false)},
     {"mixed line ends", BYTES("HTTP/1.1 200 OK\nContent-Length: 0\r\n\n"), DONE(200, 0, false)},
     {"cut in status line", BYTES("HTTP/1."), .eof = true, MORE},
     {"cut in headers", BYTES("HTTP/1.1 200 OK\r\nContent-Le"), .eof = true, MORE},
-    {"cut before the empty line", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
-     .eof = true, MORE},
+    {"cut before the empty line", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"), .eof = true,
+     MORE},
     {"cut in body", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"), .eof = true, MORE},
     {"cut in chunk", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"),
      .eof = true, MORE},
-    {"cut before last chunk", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                    "2\r\nok\r\n"), .eof = true, MORE},
-    {"cut in trailers", BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                              "0\r\nX: 1\r\n"), .eof = true, MORE},
+    {"cut before last chunk",
+     BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "2\r\nok\r\n"),
+     .eof = true, MORE},
+    {"cut in trailers",
+     BYTES("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "0\r\nX: 1\r\n"),
+     .eof = true, MORE},
     {"cut after interim", BYTES("HTTP/1.1 100 Continue\r\n\r\n"), .eof = true, MORE},
     {"no close yet", BYTES("HTTP/1.1 200 OK\r\n\r\nabc"), MORE},
 };
@@ -287,8 +322,10 @@ static const struct vec http_invalid[] = {
     {"length list", BYTES(OK_HEAD "Content-Length: 5, 5\r\n\r\nhello"), BAD},
     {"length hex", BYTES(OK_HEAD "Content-Length: 0x5\r\n\r\nhello"), BAD},
     {"length overflow", BYTES(OK_HEAD "Content-Length: 18446744073709551616\r\n\r\n"), BAD},
-    {"conflicting lengths", BYTES(OK_HEAD "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"
-                                  "hello!"), BAD},
+    {"conflicting lengths",
+     BYTES(OK_HEAD "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"
+                   "hello!"),
+     BAD},
     {"bad length in HEAD reply", BYTES(OK_HEAD "Content-Length: x\r\n\r\n"), .head = true, BAD},
     {"bad chunk size", BYTES(CHUNKED_HEAD "zz\r\nhello\r\n0\r\n\r\n"), BAD},
     {"empty chunk size", BYTES(CHUNKED_HEAD "\r\nhello\r\n0\r\n\r\n"), BAD},
@@ -309,8 +346,10 @@ static const struct vec http_invalid[] = {
     {"CR CR LF", BYTES(OK_HEAD "Content-Length: 0\r\r\n\r\n"), BAD},
     {"unsupported coding", BYTES(OK_HEAD "Transfer-Encoding: gzip\r\n\r\nxx"), BAD},
     {"chunked not last", BYTES(OK_HEAD "Transfer-Encoding: chunked, gzip\r\n\r\n"), BAD},
-    {"chunked twice", BYTES(OK_HEAD "Transfer-Encoding: chunked\r\n"
-                            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), BAD},
+    {"chunked twice",
+     BYTES(OK_HEAD "Transfer-Encoding: chunked\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+     BAD},
     {"empty coding", BYTES(OK_HEAD "Transfer-Encoding: \r\n\r\n"), BAD},
     {"garbage after interim", BYTES("HTTP/1.1 100 Continue\r\n\r\nxyz\r\n\r\n"), BAD},
 };
@@ -323,15 +362,14 @@ static const struct vec pipelined[] = {
     {"content-length", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), .extra = NEXT,
      DONE(200, 2, false)},
     {"content-length zero", BYTES(NEXT), .extra = "garbage", DONE(200, 0, false)},
-    {"chunked", BYTES(CHUNKED_HEAD "2\r\nok\r\n0\r\n\r\n"), .extra = NEXT,
-     DONE(200, 2, false)},
+    {"chunked", BYTES(CHUNKED_HEAD "2\r\nok\r\n0\r\n\r\n"), .extra = NEXT, DONE(200, 2, false)},
     {"chunked with trailer", BYTES(CHUNKED_HEAD "0\r\nX: 1\r\n\r\n"), .extra = "\r\n",
      DONE(200, 0, false)},
     {"204", BYTES("HTTP/1.1 204 No Content\r\n\r\n"), .extra = "body!", DONE(204, 0, false)},
     {"304", BYTES("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n"), .extra = "hello",
      DONE(304, 0, false)},
-    {"HEAD", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), .head = true,
-     .extra = "hello", DONE(200, 0, false)},
+    {"HEAD", BYTES("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), .head = true, .extra = "hello",
+     DONE(200, 0, false)},
     {"interim then final", BYTES("HTTP/1.1 100 Continue\r\n\r\n" NEXT), .extra = NEXT,
      DONE(200, 0, false)},
     {"bare LF", BYTES("HTTP/1.1 200 OK\nContent-Length: 1\n\nx"), .extra = "\n",
@@ -340,8 +378,8 @@ static const struct vec pipelined[] = {
      DONE(0, 0, false)},
     {"msg", .proto = PB_REPLY_MSG, .expect = "hi", BYTES("\0\0\0\2hi"), .extra = "\2hi",
      DONE(0, 0, false)},
-    {"msg empty payload", .proto = PB_REPLY_MSG, .expect = "", BYTES("\0\0\0\0"),
-     .extra = "x", DONE(0, 0, false)},
+    {"msg empty payload", .proto = PB_REPLY_MSG, .expect = "", BYTES("\0\0\0\0"), .extra = "x",
+     DONE(0, 0, false)},
 };
 
 /* ---- echo and msg ----------------------------------------------------------- */
@@ -424,7 +462,9 @@ static void check_long_line(bool header, size_t content_len, const char *eol,
                             pb_reply_status_t want)
 {
     struct vec v = {.name = header ? "long header line" : "long status line",
-                    .want = want, .code = 200, .body = 2};
+                    .want = want,
+                    .code = 200,
+                    .body = 2};
     char *s = long_line_reply(header, content_len, eol, &v.len);
 
     v.bytes = s;
@@ -525,8 +565,8 @@ static void test_restart(void **state)
                      PB_REPLY_DONE);
     assert_true(reply.close_after);
     pb_reply_start_http(&reply, false);
-    assert_int_equal(pb_reply_feed(&reply, (const unsigned char *)partial, strlen(partial),
-                                   &used), PB_REPLY_MORE);
+    assert_int_equal(pb_reply_feed(&reply, (const unsigned char *)partial, strlen(partial), &used),
+                     PB_REPLY_MORE);
     pb_reply_start_http(&reply, false);
     assert_int_equal(pb_reply_feed(&reply, (const unsigned char *)second, strlen(second), &used),
                      PB_REPLY_DONE);

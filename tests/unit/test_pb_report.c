@@ -235,7 +235,8 @@ static void test_csv(void **state)
              "second,ok,failed,connect,reset,closed,short,timeout,malformed,status,"
              "p50_us,p99_us,max_us\n"
              "1,3,1,1,0,0,0,0,0,0,%.1f,300.0,300.0\n"
-             "2,1,2,0,0,0,0,0,0,2,2000.0,2000.0,2000.0\n", p50);
+             "2,1,2,0,0,0,0,0,0,2,2000.0,2000.0,2000.0\n",
+             p50);
     assert_string_equal(buf, expect);
     free(buf);
 }
@@ -259,8 +260,7 @@ static void test_csv_without_rows(void **state)
 /* The progress line, measuring and warming up. */
 static void test_progress_line(void **state)
 {
-    struct pb_progress p = {.elapsed_s = 3.2, .planned_s = 10, .ok = 1530, .failed = 2,
-                            .rps = 510};
+    struct pb_progress p = {.elapsed_s = 3.2, .planned_s = 10, .ok = 1530, .failed = 2, .rps = 510};
     char b[160];
 
     (void)state;

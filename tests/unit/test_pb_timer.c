@@ -186,11 +186,11 @@ static void test_remove(void **state)
     for (size_t i = 0; i < 8; i++)
         pb_timer_push(&h, &t[i], (int64_t)((i * 5) % 8) * 10); /* 0 50 20 70 40 10 60 30 */
     assert_ptr_equal(pb_timer_peek(&h), &t[0]);
-    pb_timer_remove(&h, &t[0]);                 /* the top (0) */
+    pb_timer_remove(&h, &t[0]); /* the top (0) */
     assert_heap(&h);
-    pb_timer_remove(&h, &t[4]);                 /* 40, wherever it is */
+    pb_timer_remove(&h, &t[4]); /* 40, wherever it is */
     assert_heap(&h);
-    pb_timer_remove(&h, h.slots[h.n - 1]);      /* the bottom */
+    pb_timer_remove(&h, h.slots[h.n - 1]); /* the bottom */
     assert_heap(&h);
     assert_int_equal(h.n, 5);
     for (size_t i = 0; i < h.n; i++) {
@@ -309,16 +309,11 @@ static void test_random_updates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_zero_capacity),
-        cmocka_unit_test(test_push_pop_order),
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_never),
-        cmocka_unit_test(test_set),
-        cmocka_unit_test(test_remove),
-        cmocka_unit_test(test_remove_push_again),
-        cmocka_unit_test(test_random_pop),
-        cmocka_unit_test(test_random_updates),
+        cmocka_unit_test(test_empty),          cmocka_unit_test(test_zero_capacity),
+        cmocka_unit_test(test_push_pop_order), cmocka_unit_test(test_full),
+        cmocka_unit_test(test_never),          cmocka_unit_test(test_set),
+        cmocka_unit_test(test_remove),         cmocka_unit_test(test_remove_push_again),
+        cmocka_unit_test(test_random_pop),     cmocka_unit_test(test_random_updates),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

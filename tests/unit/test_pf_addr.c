@@ -244,12 +244,22 @@ struct loopback_case {
 };
 
 static const struct loopback_case loopback_cases[] = {
-    {"127.0.0.1:1", true},     {"127.255.255.254:1", true}, {"127.1.2.3:1", true},
-    {"localhost:1", true},     {"[::1]:1", true},           {"[::ffff:127.0.0.1]:1", true},
+    {"127.0.0.1:1", true},
+    {"127.255.255.254:1", true},
+    {"127.1.2.3:1", true},
+    {"localhost:1", true},
+    {"[::1]:1", true},
+    {"[::ffff:127.0.0.1]:1", true},
     {"[::ffff:127.9.8.7]:1", true},
-    {"128.0.0.1:1", false},    {"126.255.255.255:1", false}, {"0.0.0.0:1", false},
-    {"*:1", false},            {"10.0.0.1:1", false},        {"[::]:1", false},
-    {"[::2]:1", false},        {"[::ffff:10.0.0.1]:1", false}, {"[::127.0.0.1]:1", false},
+    {"128.0.0.1:1", false},
+    {"126.255.255.255:1", false},
+    {"0.0.0.0:1", false},
+    {"*:1", false},
+    {"10.0.0.1:1", false},
+    {"[::]:1", false},
+    {"[::2]:1", false},
+    {"[::ffff:10.0.0.1]:1", false},
+    {"[::127.0.0.1]:1", false},
     {"[fe80::1]:1", false},
 };
 
@@ -263,8 +273,7 @@ static void test_is_loopback(void **state)
 
         print_message("loopback? %s\n", loopback_cases[i].text);
         assert_int_equal(pf_addr_parse(loopback_cases[i].text, &a, err, sizeof(err)), 0);
-        assert_int_equal(pf_addr_is_loopback((struct sockaddr *)&a.ss),
-                         loopback_cases[i].loopback);
+        assert_int_equal(pf_addr_is_loopback((struct sockaddr *)&a.ss), loopback_cases[i].loopback);
     }
 }
 

@@ -24,10 +24,10 @@ struct step {
     int64_t t;
     enum op op;
     enum pf_backoff_policy_change change; /* reported by CRASH or TICK */
-    int64_t delay;                 /* delay in force after the step */
-    int may_fork;                  /* at t, after the step: 1, 0, or ANY */
-    int64_t wait;                  /* pf_backoff_policy_wait_ms at t (-1: none), or ANY */
-    int recent;                    /* crashes within the window at t, or ANY */
+    int64_t delay;                        /* delay in force after the step */
+    int may_fork;                         /* at t, after the step: 1, 0, or ANY */
+    int64_t wait;                         /* pf_backoff_policy_wait_ms at t (-1: none), or ANY */
+    int recent;                           /* crashes within the window at t, or ANY */
 };
 
 struct sequence {
@@ -47,11 +47,11 @@ struct sequence {
 static const struct step crash_loop[] = {
     {0, CRASH, SAME, 0, 1, -1, 1},
     {100, CRASH, SAME, 0, 1, -1, 2},
-    {200, CRASH, SAME, 0, 1, -1, 3},       /* the limit itself is allowed */
+    {200, CRASH, SAME, 0, 1, -1, 3}, /* the limit itself is allowed */
     {300, CRASH, STARTED, 1000, 0, 1000, 4},
     {800, LOOK, SAME, 1000, 0, 500, 4},
-    {1300, LOOK, SAME, 1000, 1, -1, 4},    /* a fork allowed once the delay is over */
-    {1300, FORK, SAME, 1000, 0, 1000, 4},  /* then the next one waits a delay */
+    {1300, LOOK, SAME, 1000, 1, -1, 4},   /* a fork allowed once the delay is over */
+    {1300, FORK, SAME, 1000, 0, 1000, 4}, /* then the next one waits a delay */
     {1350, CRASH, LONGER, 2000, 0, 2000, 4},
     {3350, FORK, SAME, 2000, 0, 2000, 4},
     {3400, CRASH, LONGER, 4000, 0, 4000, 4},
@@ -64,30 +64,30 @@ static const struct step crash_loop[] = {
     {33499, TICK, SAME, 8000, ANY, ANY, 0}, /* delay + window not yet over */
     {33500, TICK, RECOVERED, 0, 1, -1, 0},
     {33600, TICK, SAME, 0, 1, -1, 0},
-    {34000, CRASH, SAME, 0, 1, -1, 1},     /* old crashes do not count again */
+    {34000, CRASH, SAME, 0, 1, -1, 1}, /* old crashes do not count again */
 };
 
 /* Crashes spread wider than the window never start a backoff. */
 static const struct step slow_crashes[] = {
-    {0, CRASH, SAME, 0, 1, -1, 1},        {4000, CRASH, SAME, 0, 1, -1, 2},
-    {8000, CRASH, SAME, 0, 1, -1, 3},     {12000, CRASH, SAME, 0, 1, -1, 3},
-    {16000, CRASH, SAME, 0, 1, -1, 3},    {20000, TICK, SAME, 0, 1, -1, 2},
+    {0, CRASH, SAME, 0, 1, -1, 1},     {4000, CRASH, SAME, 0, 1, -1, 2},
+    {8000, CRASH, SAME, 0, 1, -1, 3},  {12000, CRASH, SAME, 0, 1, -1, 3},
+    {16000, CRASH, SAME, 0, 1, -1, 3}, {20000, TICK, SAME, 0, 1, -1, 2},
 };
 
 /* The window's edge: limit + 1 crashes exactly a window apart are not
  * within it; one millisecond less is. */
 static const struct step window_edge[] = {
-    {0, CRASH, SAME, 0, 1, -1, 1},        {1, CRASH, SAME, 0, 1, -1, 2},
-    {2, CRASH, SAME, 0, 1, -1, 3},        {10000, CRASH, SAME, 0, 1, -1, 3},
-    {10000, CRASH, STARTED, 1000, 0, 1000, 4},  /* 1, 2, 10000, 10000: 4 within */
+    {0, CRASH, SAME, 0, 1, -1, 1},
+    {1, CRASH, SAME, 0, 1, -1, 2},
+    {2, CRASH, SAME, 0, 1, -1, 3},
+    {10000, CRASH, SAME, 0, 1, -1, 3},
+    {10000, CRASH, STARTED, 1000, 0, 1000, 4}, /* 1, 2, 10000, 10000: 4 within */
 };
 
 /* A small backoff_max caps even the first delay; limit 1. */
 static const struct step small_max[] = {
-    {0, CRASH, SAME, 0, 1, -1, 1},
-    {10, CRASH, STARTED, 500, 0, 500, 2},
-    {20, CRASH, SAME, 500, 0, 500, 2},
-    {519, LOOK, SAME, 500, 0, 1, 2},
+    {0, CRASH, SAME, 0, 1, -1, 1},     {10, CRASH, STARTED, 500, 0, 500, 2},
+    {20, CRASH, SAME, 500, 0, 500, 2}, {519, LOOK, SAME, 500, 0, 1, 2},
     {520, LOOK, SAME, 500, 1, -1, 2},
 };
 
@@ -95,16 +95,18 @@ static const struct step small_max[] = {
  * it) to run a whole window, however long the backoff ran; crashes that
  * keep coming keep it. limit 1, window 1 s. */
 static const struct step keeps_failing[] = {
-    {0, CRASH, SAME, 0, 1, -1, 1},          {100, CRASH, STARTED, 1000, 0, 1000, 2},
-    {1000, TICK, SAME, 1000, 0, 100, 1},    {1100, FORK, SAME, 1000, 0, 1000, 0},
+    {0, CRASH, SAME, 0, 1, -1, 1},           {100, CRASH, STARTED, 1000, 0, 1000, 2},
+    {1000, TICK, SAME, 1000, 0, 100, 1},     {1100, FORK, SAME, 1000, 0, 1000, 0},
     {1150, CRASH, LONGER, 2000, 0, 2000, 1}, {2000, TICK, SAME, 2000, 0, ANY, 1},
-    {2150, TICK, SAME, 2000, 0, ANY, 0},    {3150, FORK, SAME, 2000, 0, 2000, 0},
-    {4149, TICK, SAME, 2000, 0, ANY, 0},    {4150, TICK, RECOVERED, 0, 1, -1, 0},
-    {4200, CRASH, SAME, 0, 1, -1, 1},       {4300, CRASH, STARTED, 1000, 0, 1000, 2},
+    {2150, TICK, SAME, 2000, 0, ANY, 0},     {3150, FORK, SAME, 2000, 0, 2000, 0},
+    {4149, TICK, SAME, 2000, 0, ANY, 0},     {4150, TICK, RECOVERED, 0, 1, -1, 0},
+    {4200, CRASH, SAME, 0, 1, -1, 1},        {4300, CRASH, STARTED, 1000, 0, 1000, 2},
 };
 
 #define SEQ(what, limit, window, max, steps) \
-    {what, limit, window, max, steps, sizeof(steps) / sizeof(steps[0])}
+    { \
+        what, limit, window, max, steps, sizeof(steps) / sizeof(steps[0]) \
+    }
 
 static const struct sequence sequences[] = {
     SEQ("crash loop", 3, 10000, 8000, crash_loop),
@@ -139,13 +141,14 @@ static void check_step(const struct sequence *q, size_t i, const struct pf_backo
     int recent = pf_backoff_policy_recent(b, s->t);
 
     if (change != s->change || b->delay_ms != s->delay ||
-        pf_backoff_policy_running(b) != (s->delay > 0) || (s->may_fork != ANY && may != s->may_fork) ||
-        (s->wait != ANY && wait != s->wait) || (s->recent != ANY && recent != s->recent))
+        pf_backoff_policy_running(b) != (s->delay > 0) ||
+        (s->may_fork != ANY && may != s->may_fork) || (s->wait != ANY && wait != s->wait) ||
+        (s->recent != ANY && recent != s->recent))
         fail_msg("%s, step %zu (t=%lld): change %d delay %lld may_fork %d wait %lld recent %d; "
                  "expected %d %lld %d %lld %d",
-                 q->what, i, (long long)s->t, change, (long long)b->delay_ms, may,
-                 (long long)wait, recent, s->change, (long long)s->delay, s->may_fork,
-                 (long long)s->wait, s->recent);
+                 q->what, i, (long long)s->t, change, (long long)b->delay_ms, may, (long long)wait,
+                 recent, s->change, (long long)s->delay, s->may_fork, (long long)s->wait,
+                 s->recent);
 }
 
 static void test_sequences(void **state)

@@ -82,7 +82,10 @@ static void test_signals(void **state)
     static const struct {
         const char *name;
         int signo;
-    } want[] = {{"stop", SIGTERM}, {"quit", SIGQUIT}, {"reload", SIGHUP}, {"reopen", SIGUSR1},
+    } want[] = {{"stop", SIGTERM},
+                {"quit", SIGQUIT},
+                {"reload", SIGHUP},
+                {"reopen", SIGUSR1},
                 {"upgrade", SIGUSR2}};
     struct pf_cli cli;
     char opt[32];
@@ -112,8 +115,9 @@ static void test_usage_errors(void **state)
         const char *const words[5];
         const char *message;
     } cases[] = {
-        {{"-s", "restart"}, "-s: unknown signal \"restart\" (expected stop|quit|reload|reopen|"
-                            "upgrade)"},
+        {{"-s", "restart"},
+         "-s: unknown signal \"restart\" (expected stop|quit|reload|reopen|"
+         "upgrade)"},
         {{"-x"}, "unknown option \"-x\""},
         {{"--colour"}, "unknown option \"--colour\""},
         {{"-c"}, "missing argument to \"-c\""},
@@ -159,10 +163,10 @@ static void test_usage_text(void **state)
     assert_non_null(f);
     pf_cli_usage(f, "/etc/preforkd/preforkd.conf");
     fclose(f);
-    for (const char *const *o = (const char *const[]){"--config", "--foreground", "--daemon",
-                                                      "--test", "--signal", "--version",
-                                                      "--help", "/etc/preforkd/preforkd.conf",
-                                                      "Exit status", NULL};
+    for (const char *const *o =
+             (const char *const[]){"--config", "--foreground", "--daemon", "--test", "--signal",
+                                   "--version", "--help", "/etc/preforkd/preforkd.conf",
+                                   "Exit status", NULL};
          *o; o++)
         if (strstr(buf, *o) == NULL)
             fail_msg("help text lacks %s", *o);
@@ -171,9 +175,9 @@ static void test_usage_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),       cmocka_unit_test(test_config_and_modes),
+        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_config_and_modes),
         cmocka_unit_test(test_test_help_version), cmocka_unit_test(test_signals),
-        cmocka_unit_test(test_usage_errors),   cmocka_unit_test(test_parse_twice),
+        cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_parse_twice),
         cmocka_unit_test(test_usage_text),
     };
 

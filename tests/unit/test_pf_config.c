@@ -210,54 +210,53 @@ static void test_comments_and_empty_groups_give_defaults(void **state)
     assert_defaults(&f->cfg, default_root(f, root, sizeof root));
 }
 
-static const char full_config[] =
-    "listen = \"[::1]:9000\";\n"
-    "backlog = 128;\n"
-    "defer_accept = 2.5;\n"
-    "protocol = \"msg\";\n"
-    "workers = {\n"
-    "  start = 8;\n"
-    "  max = 16;\n"
-    "  max_requests = 10000000000L;\n"
-    "  graceful_timeout = 12;\n"
-    "  stop_timeout = 2.5;\n"
-    "  mode = \"dynamic\";\n"
-    "  min_spare = 3;\n"
-    "  max_spare = 5;\n"
-    "  max_spawn_rate = 4;\n"
-    "  max_requests_jitter = 100;\n"
-    "  max_lifetime = 3600;\n"
-    "  request_timeout = 90;\n"
-    "  crash_limit = 3;\n"
-    "  crash_window = 20;\n"
-    "  backoff_max = 60;\n"
-    "};\n"
-    "client: {\n"
-    "  read_timeout = 7;\n"
-    "  write_timeout = 8.25;\n"
-    "  idle_timeout = 0.5;\n"
-    "};\n"
-    "echo = { max_line = 2; };\n"
-    "msg = { max_message = 0; };\n"
-    "http = {\n"
-    "  root = \"site\";\n"
-    "  index = \"home.htm\";\n"
-    "  server_name = \"www.example.org\";\n"
-    "  keepalive_timeout = 2.5;\n"
-    "  keepalive_requests = 10000000000L;\n"
-    "  header_timeout = 3;\n"
-    "  max_request_line = 64;\n"
-    "  max_header_bytes = 1048576;\n"
-    "  max_headers = 10000;\n"
-    "  access_log = \"logs/access.log\";\n"
-    "  mime_types = \"\";\n"
-    "  open_file_cache = 0;\n"
-    "  open_file_cache_valid = 0.25;\n"
-    "};\n"
-    "daemon = {\n"
-    "  error_log = \"logs/preforkd.log\";\n"
-    "  log_level = \"debug\";\n"
-    "};\n";
+static const char full_config[] = "listen = \"[::1]:9000\";\n"
+                                  "backlog = 128;\n"
+                                  "defer_accept = 2.5;\n"
+                                  "protocol = \"msg\";\n"
+                                  "workers = {\n"
+                                  "  start = 8;\n"
+                                  "  max = 16;\n"
+                                  "  max_requests = 10000000000L;\n"
+                                  "  graceful_timeout = 12;\n"
+                                  "  stop_timeout = 2.5;\n"
+                                  "  mode = \"dynamic\";\n"
+                                  "  min_spare = 3;\n"
+                                  "  max_spare = 5;\n"
+                                  "  max_spawn_rate = 4;\n"
+                                  "  max_requests_jitter = 100;\n"
+                                  "  max_lifetime = 3600;\n"
+                                  "  request_timeout = 90;\n"
+                                  "  crash_limit = 3;\n"
+                                  "  crash_window = 20;\n"
+                                  "  backoff_max = 60;\n"
+                                  "};\n"
+                                  "client: {\n"
+                                  "  read_timeout = 7;\n"
+                                  "  write_timeout = 8.25;\n"
+                                  "  idle_timeout = 0.5;\n"
+                                  "};\n"
+                                  "echo = { max_line = 2; };\n"
+                                  "msg = { max_message = 0; };\n"
+                                  "http = {\n"
+                                  "  root = \"site\";\n"
+                                  "  index = \"home.htm\";\n"
+                                  "  server_name = \"www.example.org\";\n"
+                                  "  keepalive_timeout = 2.5;\n"
+                                  "  keepalive_requests = 10000000000L;\n"
+                                  "  header_timeout = 3;\n"
+                                  "  max_request_line = 64;\n"
+                                  "  max_header_bytes = 1048576;\n"
+                                  "  max_headers = 10000;\n"
+                                  "  access_log = \"logs/access.log\";\n"
+                                  "  mime_types = \"\";\n"
+                                  "  open_file_cache = 0;\n"
+                                  "  open_file_cache_valid = 0.25;\n"
+                                  "};\n"
+                                  "daemon = {\n"
+                                  "  error_log = \"logs/preforkd.log\";\n"
+                                  "  log_level = \"debug\";\n"
+                                  "};\n";
 
 static void test_full_file(void **state)
 {
@@ -391,8 +390,8 @@ static void test_big_integer_literal(void **state)
                  "must be an integer between 64 and 65536 (got 4294967360)");
     expect_error(f, "http = {\n\n  max_headers = 4294967297;\n};\n", 3, "http.max_headers",
                  "must be an integer between 1 and 10000 (got 4294967297)");
-    expect_error(f, "http = { keepalive_requests = -4294967295; };\n", 1,
-                 "http.keepalive_requests", "must be an integer of at least 1 (got -4294967295)");
+    expect_error(f, "http = { keepalive_requests = -4294967295; };\n", 1, "http.keepalive_requests",
+                 "must be an integer of at least 1 (got -4294967295)");
 }
 
 static void test_durations(void **state)
@@ -401,9 +400,8 @@ static void test_durations(void **state)
         const char *value;
         int ms;
     } cases[] = {
-        {"1", 1000},         {"0.5", 500},     {"2.25", 2250}, {"0.0004", 1},
-        {"0.0006", 1},       {"0.0024", 2},    {"10L", 10000}, {"1e2", 100000},
-        {"86400", 86400000}, {"86400.0", 86400000},
+        {"1", 1000},   {"0.5", 500},   {"2.25", 2250},  {"0.0004", 1},       {"0.0006", 1},
+        {"0.0024", 2}, {"10L", 10000}, {"1e2", 100000}, {"86400", 86400000}, {"86400.0", 86400000},
     };
     struct fixture *f = *state;
     char text[128];
@@ -447,8 +445,9 @@ static void test_daemon_settings(void **state)
     struct fixture *f = *state;
     char expected[2 * PATH_MAX];
 
-    assert_int_equal(load_text(f, "daemon = { user = \"root\"; group = \"root\";\n"
-                                  "  pidfile = \"run.pid\"; chroot = \"/\"; max_files = 4096; };\n"),
+    assert_int_equal(load_text(f,
+                               "daemon = { user = \"root\"; group = \"root\";\n"
+                               "  pidfile = \"run.pid\"; chroot = \"/\"; max_files = 4096; };\n"),
                      0);
     assert_string_equal(f->cfg.daemon.user, "root");
     assert_int_equal(f->cfg.daemon.uid, 0);
@@ -495,13 +494,13 @@ static void test_http_root(void **state)
 {
     static const struct {
         const char *value;
-        int joined;           /* expected: 0 = kept, 1 = the fixture's folder + it */
+        int joined; /* expected: 0 = kept, 1 = the fixture's folder + it */
         const char *expected;
     } cases[] = {
-        {"/srv/www", 0, "/srv/www"},  {"/", 0, "/"},
-        {"/a/../b/", 0, "/a/../b/"},  {"site", 1, "/site"},
-        {"www", 1, "/www"},           {"./pub/", 1, "/./pub/"},
-        {"../www", 1, "/../www"},     {"a b/\xc3\xbc", 1, "/a b/\xc3\xbc"},
+        {"/srv/www", 0, "/srv/www"}, {"/", 0, "/"},
+        {"/a/../b/", 0, "/a/../b/"}, {"site", 1, "/site"},
+        {"www", 1, "/www"},          {"./pub/", 1, "/./pub/"},
+        {"../www", 1, "/../www"},    {"a b/\xc3\xbc", 1, "/a b/\xc3\xbc"},
     };
     struct fixture *f = *state;
     char sub[PATH_MAX + 32], conf[PATH_MAX + 64], link[PATH_MAX + 32];
@@ -567,8 +566,9 @@ static void test_http_paths(void **state)
     assert_string_equal(f->cfg.http.mime_types, "");
 
     /* index and server_name are kept as written, never joined */
-    assert_int_equal(
-        load_text(f, "http = { index = \"start.html\"; server_name = \"h:8080\"; };\n"), 0);
+    assert_int_equal(load_text(f,
+                               "http = { index = \"start.html\"; server_name = \"h:8080\"; };\n"),
+                     0);
     assert_string_equal(f->cfg.http.index, "start.html");
     assert_string_equal(f->cfg.http.server_name, "h:8080");
 }
@@ -650,7 +650,8 @@ static const struct {
      "max_spare (8) must be at most workers.max (4)"},
     {"workers = { request_timeout = -5; };\n", 1, "workers.request_timeout", "(got -5)"},
     {"workers = { crash_limit = 0; };\n", 1, "workers.crash_limit", "(got 0)"},
-    {"defer_accept = -1;\n", 1, "defer_accept", "must be 0 (off) or a number of seconds up to 86400 (got -1)"},
+    {"defer_accept = -1;\n", 1, "defer_accept",
+     "must be 0 (off) or a number of seconds up to 86400 (got -1)"},
     {"defer_accept = 86401;\n", 1, "defer_accept", "(got 86401)"},
     {"defer_accept = \"1\";\n", 1, "defer_accept", "(got a string)"},
     {"\n\nbacklog = 0;\n", 3, "backlog", "must be an integer between 1 and 65535 (got 0)"},
@@ -684,8 +685,7 @@ static const struct {
     {"workers = { start = \"4\"; };\n", 1, "workers.start", "(got a string)"},
     {"workers = {\n max_requests = -1;\n};\n", 2, "workers.max_requests",
      "must be an integer of at least 0 (got -1)"},
-    {"workers = { max_requests = 1.5; };\n", 1, "workers.max_requests",
-     "(got a decimal number)"},
+    {"workers = { max_requests = 1.5; };\n", 1, "workers.max_requests", "(got a decimal number)"},
     {"workers = {\n  graceful_timeout = 0;\n};\n", 2, "workers.graceful_timeout",
      "must be a number of seconds above 0 and at most 86400 (got 0)"},
     {"workers = { stop_timeout = -1.5; };\n", 1, "workers.stop_timeout", "(got -1.5)"},
@@ -756,8 +756,7 @@ static const struct {
      "(got a decimal number)"},
     {"http = {\n  max_header_bytes = 255;\n};\n", 2, "http.max_header_bytes",
      "must be an integer between 256 and 1048576 (got 255)"},
-    {"http = { max_header_bytes = 1048577L; };\n", 1, "http.max_header_bytes",
-     "(got 1048577)"},
+    {"http = { max_header_bytes = 1048577L; };\n", 1, "http.max_header_bytes", "(got 1048577)"},
     {"http = { max_header_bytes = \"8k\"; };\n", 1, "http.max_header_bytes", "(got a string)"},
     {"http = {\n  max_headers = 0;\n};\n", 2, "http.max_headers",
      "must be an integer between 1 and 10000 (got 0)"},
@@ -768,7 +767,8 @@ static const struct {
     {"http = { open_file_cache = 4097; };\n", 1, "http.open_file_cache", "(got 4097)"},
     {"http = { open_file_cache = false; };\n", 1, "http.open_file_cache", "(got a boolean)"},
     /* daemon */
-    {"daemon = {\n  error_log = 5;\n};\n", 2, "daemon.error_log", "must be a string (got an integer)"},
+    {"daemon = {\n  error_log = 5;\n};\n", 2, "daemon.error_log",
+     "must be a string (got an integer)"},
     {"daemon = {\n  log_level = \"verbose\";\n};\n", 2, "daemon.log_level",
      "unknown level \"verbose\" (expected debug, info, notice, warn or error)"},
     {"daemon = { log_level = 1; };\n", 1, "daemon.log_level", "must be a string"},
@@ -784,8 +784,7 @@ static const struct {
      "unknown setting"},
     {"http = {\n  http = { root = \"www\"; };\n};\n", 2, "http.http", "unknown setting"},
     {"root = \"www\";\n", 1, "root", "unknown setting"},
-    {"client = { keepalive_timeout = 5; };\n", 1, "client.keepalive_timeout",
-     "unknown setting"},
+    {"client = { keepalive_timeout = 5; };\n", 1, "client.keepalive_timeout", "unknown setting"},
     {"http = { max_line = 8192; };\n", 1, "http.max_line", "unknown setting"},
     {"daemon = { colour = \"blue\"; };\n", 1, "daemon.colour", "unknown setting"},
     /* cross-field: workers.start <= workers.max */
@@ -985,7 +984,8 @@ static void test_setting_walker(void **state)
     } want[] = {
         {NULL, "backlog", PF_CONFIG_INT, offsetof(struct pf_config, backlog)},
         {NULL, "listen", PF_CONFIG_STRING, offsetof(struct pf_config, listen)},
-        {"workers", "max_requests", PF_CONFIG_LONG, offsetof(struct pf_config, workers.max_requests)},
+        {"workers", "max_requests", PF_CONFIG_LONG,
+         offsetof(struct pf_config, workers.max_requests)},
         {"workers", "graceful_timeout", PF_CONFIG_MS,
          offsetof(struct pf_config, workers.graceful_timeout_ms)},
         {"msg", "max_message", PF_CONFIG_SIZE, offsetof(struct pf_config, msg.max_message)},

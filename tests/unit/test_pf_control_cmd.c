@@ -90,12 +90,11 @@ static void test_valid(void **state)
         if (parse_exact(c->line, c->len, &cmd, err, sizeof(err)) != 0)
             fail_msg("case %zu \"%s\": refused: %s", i, c->line, err);
         if (cmd.verb != c->verb || cmd.relative != c->relative || cmd.value != c->value ||
-            cmd.pid != c->pid || strcmp(cmd.token, c->token) != 0 ||
-            strcmp(cmd.path, c->path) != 0)
+            cmd.pid != c->pid || strcmp(cmd.token, c->token) != 0 || strcmp(cmd.path, c->path) != 0)
             fail_msg("case %zu \"%s\": verb %d relative %d value %ld pid %d token \"%s\" "
                      "path \"%s\"",
-                     i, c->line, (int)cmd.verb, cmd.relative, cmd.value, (int)cmd.pid,
-                     cmd.token, cmd.path);
+                     i, c->line, (int)cmd.verb, cmd.relative, cmd.value, (int)cmd.pid, cmd.token,
+                     cmd.path);
     }
 }
 
@@ -155,7 +154,9 @@ static const struct invalid_case invalid_cases[] = {
     {L("auth"), "auth: expected a token"},
     {L("auth  \t"), "auth: expected a token"},
     {L("auth my token"), "auth: token must not contain spaces"},
-    {L("auth tok\x01" "en"), "auth: token must be printable ASCII"},
+    {L("auth tok\x01"
+       "en"),
+     "auth: token must be printable ASCII"},
     {L("auth t\xc3\xb6k"), "auth: token must be printable ASCII"},
     {L("auth tok\x7f"), "auth: token must be printable ASCII"},
     {L("status\0"), "NUL byte"},
@@ -188,8 +189,7 @@ static void test_invalid(void **state)
         if (parse_exact(c->line, c->len, &cmd, err, sizeof(err)) != -1)
             fail_msg("case %zu \"%s\": accepted as verb %d", i, c->line, (int)cmd.verb);
         if (!strstr(err, c->error))
-            fail_msg("case %zu \"%s\": error \"%s\", expected \"%s\"", i, c->line, err,
-                     c->error);
+            fail_msg("case %zu \"%s\": error \"%s\", expected \"%s\"", i, c->line, err, c->error);
         if (strlen(err) > 80 || strchr(err, '\n'))
             fail_msg("case %zu: error not one short line: \"%s\"", i, err);
     }
@@ -219,12 +219,10 @@ static void test_auth_token_length(void **state)
     char err[256];
 
     (void)state;
-    assert_int_equal(parse_built("auth ", 'k', PF_TOKEN_MAX, "", &cmd, err, sizeof(err)),
-                     0);
+    assert_int_equal(parse_built("auth ", 'k', PF_TOKEN_MAX, "", &cmd, err, sizeof(err)), 0);
     assert_int_equal(strlen(cmd.token), PF_TOKEN_MAX);
     assert_int_equal(cmd.token[PF_TOKEN_MAX - 1], 'k');
-    assert_int_equal(
-        parse_built("auth ", 'k', PF_TOKEN_MAX + 1, "", &cmd, err, sizeof(err)), -1);
+    assert_int_equal(parse_built("auth ", 'k', PF_TOKEN_MAX + 1, "", &cmd, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "auth: token longer than 128 bytes"));
 }
 
@@ -236,8 +234,7 @@ static void test_get_path_length(void **state)
     size_t max = sizeof(cmd.path) - 1;
 
     (void)state;
-    assert_int_equal(parse_built("GET /", 'p', max - 1, " HTTP/1.1", &cmd, err, sizeof(err)),
-                     0);
+    assert_int_equal(parse_built("GET /", 'p', max - 1, " HTTP/1.1", &cmd, err, sizeof(err)), 0);
     assert_int_equal(strlen(cmd.path), max);
     assert_int_equal(parse_built("GET /", 'p', max, " HTTP/1.1", &cmd, err, sizeof(err)), -1);
     assert_string_equal(err, "bad HTTP request line");
@@ -254,8 +251,9 @@ static void test_line_too_long(void **state)
                                  sizeof(err)),
                      0);
     assert_int_equal(cmd.verb, PF_CONTROL_CMD_STATUS);
-    assert_int_equal(
-        parse_built("status", ' ', PF_CONTROL_CMD_LINE_MAX - 6, "", &cmd, err, sizeof(err)), -1);
+    assert_int_equal(parse_built("status", ' ', PF_CONTROL_CMD_LINE_MAX - 6, "", &cmd, err,
+                                 sizeof(err)),
+                     -1);
     assert_non_null(strstr(err, "longer than"));
 }
 

@@ -59,14 +59,25 @@ static void fixed_status(struct pf_status *st)
 static void fixed_workers(struct pf_status_worker w[2])
 {
     memset(w, 0, 2 * sizeof(*w));
-    w[0] = (struct pf_status_worker){.slot = 0, .pid = 1001, .generation = 3,
-                                  .state = PF_SLOT_WRITING, .age_s = 120, .connections = 10,
-                                  .requests = 20, .bytes_in = 300, .bytes_out = 4000,
-                                  .request_ms = 1500, .last_status = 200};
+    w[0] = (struct pf_status_worker){.slot = 0,
+                                     .pid = 1001,
+                                     .generation = 3,
+                                     .state = PF_SLOT_WRITING,
+                                     .age_s = 120,
+                                     .connections = 10,
+                                     .requests = 20,
+                                     .bytes_in = 300,
+                                     .bytes_out = 4000,
+                                     .request_ms = 1500,
+                                     .last_status = 200};
     snprintf(w[0].client, sizeof(w[0].client), "%s", "127.0.0.1:5555");
     snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /x");
-    w[1] = (struct pf_status_worker){.slot = 5, .pid = 1002, .generation = 2,
-                                  .state = PF_SLOT_IDLE, .age_s = 7, .request_ms = -1};
+    w[1] = (struct pf_status_worker){.slot = 5,
+                                     .pid = 1002,
+                                     .generation = 2,
+                                     .state = PF_SLOT_IDLE,
+                                     .age_s = 7,
+                                     .request_ms = -1};
 }
 
 /* j dumped as a line, checked to be one line ending in "\n", and parsed
@@ -115,11 +126,11 @@ static void test_status_top(void **state)
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o !}", "ok",
-           &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
-           "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping",
-           &stopping, "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers",
-           &wk, "totals", &tot, "listen_queue", &q);
+    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o !}", "ok", &ok,
+           "pid", &pid, "version", &version, "start_time", &start, "uptime", &up, "generation",
+           &gen, "protocol", &protocol, "listen", &listen, "stopping", &stopping,
+           "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers", &wk, "totals",
+           &tot, "listen_queue", &q);
     assert_true(ok);
     assert_int_equal(pid, 4242);
     assert_string_equal(version, "1.2.3");
@@ -148,8 +159,8 @@ static void test_status_workers(void **state)
     j = round_trip(pf_control_render_status(&st));
     unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
            "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle, "busy",
-           &busy, "starting", &starting, "keepalive", &keepalive, "stopping", &stopping,
-           "reading", &reading, "writing", &writing, "closing", &closing);
+           &busy, "starting", &starting, "keepalive", &keepalive, "stopping", &stopping, "reading",
+           &reading, "writing", &writing, "closing", &closing);
     assert_string_equal(mode, "dynamic");
     assert_int_equal(target, 4);
     assert_int_equal(max, 64);
@@ -188,8 +199,8 @@ static void test_status_totals(void **state)
     assert_int_equal(json_object_size(sig), 2);
     assert_int_equal(json_integer_value(json_object_get(sig, "9")), 2);
     assert_int_equal(json_integer_value(json_object_get(sig, "11")), 1);
-    unpack(j, "{s:{s:I, s:I, s:I !}}", "listen_queue", "length", &qlen, "max", &qmax,
-           "backlog", &backlog);
+    unpack(j, "{s:{s:I, s:I, s:I !}}", "listen_queue", "length", &qlen, "max", &qmax, "backlog",
+           &backlog);
     assert_int_equal(qlen, 3);
     assert_int_equal(qmax, 9);
     assert_int_equal(backlog, 511);
@@ -235,8 +246,8 @@ static void test_workers_busy(void **state)
     unpack(json_array_get(list, 0),
            "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I !}", "slot", &slot,
            "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections", &conns,
-           "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "client", &client,
-           "request", &request, "request_ms", &ms, "last_status", &status);
+           "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "client", &client, "request",
+           &request, "request_ms", &ms, "last_status", &status);
     assert_int_equal(slot, 0);
     assert_int_equal(pid, 1001);
     assert_int_equal(gen, 3);
@@ -286,10 +297,9 @@ static void test_workers_edge(void **state)
     fixed_workers(w);
     snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /caf\xe9");
     j = round_trip(pf_control_render_workers(w, 1));
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(json_object_get(j, "workers"), 0),
-                                          "request")),
-        "GET /caf?");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "workers"), 0), "request")),
+                        "GET /caf?");
     json_decref(j);
 }
 
@@ -316,12 +326,12 @@ static void test_config_values(void **state)
     unpack(j, "{s:b, s:{s:s, s:I, s:s, s:{s:I, s:f, s:f}, s:{s:f}, s:{s:I}, s:{s:I}}}", "ok",
            &(int){0}, "config", "listen", &listen, "backlog", &backlog, "protocol", &protocol,
            "workers", "start", &start, "graceful_timeout", &graceful, "stop_timeout", &stop,
-           "client", "idle_timeout", &idle, "echo", "max_line", &max_line, "msg",
-           "max_message", &max_message);
+           "client", "idle_timeout", &idle, "echo", "max_line", &max_line, "msg", "max_message",
+           &max_message);
     unpack(j, "{s:{s:{s:s, s:f, s:f}, s:{s:s}, s:{s:s, s:f, s:I}}}", "config", "http", "root",
            &root, "keepalive_timeout", &keepalive, "open_file_cache_valid", &valid, "daemon",
-           "log_level", &level, "control", "token_file", &token_file, "idle_timeout",
-           &ctl_idle, "max_clients", &max_clients);
+           "log_level", &level, "control", "token_file", &token_file, "idle_timeout", &ctl_idle,
+           "max_clients", &max_clients);
     assert_string_equal(listen, "127.0.0.1:8080");
     assert_int_equal(backlog, 511);
     assert_string_equal(protocol, "http");
@@ -349,18 +359,23 @@ struct config_group {
 };
 
 static const struct config_group config_groups[] = {
-    {NULL, 12, {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
-                "http", "control", "daemon"}},
-    {"workers", 15, {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode",
-                     "min_spare", "max_spare", "max_spawn_rate", "max_requests_jitter",
-                     "max_lifetime", "request_timeout", "crash_limit", "crash_window",
-                     "backoff_max"}},
+    {NULL,
+     12,
+     {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
+      "http", "control", "daemon"}},
+    {"workers",
+     15,
+     {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode", "min_spare",
+      "max_spare", "max_spawn_rate", "max_requests_jitter", "max_lifetime", "request_timeout",
+      "crash_limit", "crash_window", "backoff_max"}},
     {"client", 3, {"read_timeout", "write_timeout", "idle_timeout"}},
     {"echo", 1, {"max_line"}},
     {"msg", 1, {"max_message"}},
-    {"http", 13, {"root", "index", "server_name", "keepalive_timeout", "keepalive_requests",
-                  "header_timeout", "max_request_line", "max_header_bytes", "max_headers",
-                  "access_log", "mime_types", "open_file_cache", "open_file_cache_valid"}},
+    {"http",
+     13,
+     {"root", "index", "server_name", "keepalive_timeout", "keepalive_requests", "header_timeout",
+      "max_request_line", "max_header_bytes", "max_headers", "access_log", "mime_types",
+      "open_file_cache", "open_file_cache_valid"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
     {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
@@ -431,8 +446,8 @@ static void test_ok(void **state)
     unpack(j, "{s:b !}", "ok", &ok);
     assert_true(ok);
     json_decref(j);
-    j = round_trip(pf_control_render_ok(json_pack("{s:i, s:s, s:b}", "target", 6, "note", "é",
-                                              "ok", 0)));
+    j = round_trip(pf_control_render_ok(json_pack("{s:i, s:s, s:b}", "target", 6, "note", "é", "ok",
+                                                  0)));
     unpack(j, "{s:b, s:I, s:s !}", "ok", &ok, "target", &target, "note", &note);
     assert_true(ok);
     assert_int_equal(target, 6);

@@ -14,8 +14,8 @@
 #include "pf_worker.h"
 
 /* Wait statuses as waitpid() reports them. */
-#define EXITED(code) (((code) & 0xff) << 8)
-#define KILLED(sig) ((sig) & 0x7f)
+#define EXITED(code) (((code)&0xff) << 8)
+#define KILLED(sig) ((sig)&0x7f)
 
 #define YOUNG (PF_CRASH_POLICY_YOUNG_MS - 1)
 #define OLD PF_CRASH_POLICY_YOUNG_MS
@@ -31,11 +31,14 @@ static const struct crash_case cases[] = {
     {"exit 0, old", {EXITED(0), OLD, false, false}, PF_CRASH_POLICY_NONE},
     {"exit 1, young", {EXITED(1), YOUNG, false, false}, PF_CRASH_POLICY_CRASH},
     {"exit 1, old: replaced only", {EXITED(1), OLD, false, false}, PF_CRASH_POLICY_NONE},
-    {"could not start, young", {EXITED(PF_WORKER_EXIT_INIT), YOUNG, false, false},
+    {"could not start, young",
+     {EXITED(PF_WORKER_EXIT_INIT), YOUNG, false, false},
      PF_CRASH_POLICY_BROKEN},
-    {"could not start, old", {EXITED(PF_WORKER_EXIT_INIT), OLD * 10, false, false},
+    {"could not start, old",
+     {EXITED(PF_WORKER_EXIT_INIT), OLD * 10, false, false},
      PF_CRASH_POLICY_BROKEN},
-    {"could not start, told to stop meanwhile", {EXITED(PF_WORKER_EXIT_INIT), YOUNG, true, false},
+    {"could not start, told to stop meanwhile",
+     {EXITED(PF_WORKER_EXIT_INIT), YOUNG, true, false},
      PF_CRASH_POLICY_BROKEN},
     {"SIGSEGV, young", {KILLED(SIGSEGV), YOUNG, false, false}, PF_CRASH_POLICY_BROKEN},
     {"SIGSEGV, old: replaced only", {KILLED(SIGSEGV), OLD, false, false}, PF_CRASH_POLICY_NONE},
@@ -44,18 +47,19 @@ static const struct crash_case cases[] = {
     {"SIGILL, young", {KILLED(SIGILL), YOUNG, false, false}, PF_CRASH_POLICY_BROKEN},
     {"SIGFPE, young", {KILLED(SIGFPE), YOUNG, false, false}, PF_CRASH_POLICY_BROKEN},
     {"SIGSYS, young", {KILLED(SIGSYS), YOUNG, false, false}, PF_CRASH_POLICY_BROKEN},
-    {"SIGKILL from outside, young", {KILLED(SIGKILL), YOUNG, false, false},
-     PF_CRASH_POLICY_CRASH},
-    {"SIGKILL from outside, old (OOM killer)", {KILLED(SIGKILL), OLD, false, false},
+    {"SIGKILL from outside, young", {KILLED(SIGKILL), YOUNG, false, false}, PF_CRASH_POLICY_CRASH},
+    {"SIGKILL from outside, old (OOM killer)",
+     {KILLED(SIGKILL), OLD, false, false},
      PF_CRASH_POLICY_NONE},
-    {"SIGTERM from outside, young", {KILLED(SIGTERM), YOUNG, false, false},
-     PF_CRASH_POLICY_CRASH},
-    {"retired, then SIGKILL at the deadline", {KILLED(SIGKILL), YOUNG, true, false},
+    {"SIGTERM from outside, young", {KILLED(SIGTERM), YOUNG, false, false}, PF_CRASH_POLICY_CRASH},
+    {"retired, then SIGKILL at the deadline",
+     {KILLED(SIGKILL), YOUNG, true, false},
      PF_CRASH_POLICY_NONE},
     {"retired, exit 1", {EXITED(1), YOUNG, true, false}, PF_CRASH_POLICY_NONE},
     {"killed as hung", {KILLED(SIGTERM), YOUNG, false, true}, PF_CRASH_POLICY_NONE},
     {"killed as hung, SIGKILL", {KILLED(SIGKILL), OLD, false, true}, PF_CRASH_POLICY_NONE},
-    {"killed as hung, segfaulted on the way", {KILLED(SIGSEGV), YOUNG, false, true},
+    {"killed as hung, segfaulted on the way",
+     {KILLED(SIGSEGV), YOUNG, false, true},
      PF_CRASH_POLICY_NONE},
 };
 

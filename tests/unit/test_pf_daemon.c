@@ -29,8 +29,7 @@ static void test_parse(void **state)
     assert_int_equal(parse("OK running as pid 12", text, sizeof(text)), PF_DAEMON_PENDING);
     assert_int_equal(parse("OK running as pid 12\n", text, sizeof(text)), PF_DAEMON_READY);
     assert_string_equal(text, "running as pid 12");
-    assert_int_equal(parse("ERR cannot bind: in use\nmore", text, sizeof(text)),
-                     PF_DAEMON_FAILED);
+    assert_int_equal(parse("ERR cannot bind: in use\nmore", text, sizeof(text)), PF_DAEMON_FAILED);
     assert_string_equal(text, "cannot bind: in use");
     assert_int_equal(parse("hello\n", text, sizeof(text)), PF_DAEMON_FAILED);
     assert_string_equal(text, "unexpected start-up report \"hello\"");

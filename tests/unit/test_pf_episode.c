@@ -17,10 +17,10 @@ enum op { FAIL, OK };
 struct step {
     int64_t t;
     enum op op;
-    int err;                    /* FAIL's errno */
-    enum pf_episode_news news;  /* what the step returns */
-    uint64_t failures;          /* the episode's count after the step */
-    int on;                     /* pf_episode_on after the step */
+    int err;                   /* FAIL's errno */
+    enum pf_episode_news news; /* what the step returns */
+    uint64_t failures;         /* the episode's count after the step */
+    int on;                    /* pf_episode_on after the step */
 };
 
 /* Run steps from a zeroed episode; total is every FAIL. */
@@ -38,8 +38,7 @@ static void run(const struct step *steps, size_t n)
         if (got != s->news || e.failures != s->failures || pf_episode_on(&e) != (s->on != 0))
             fail_msg("step %zu (t %lld): news %d failures %llu on %d; expected %d %llu %d", i,
                      (long long)s->t, (int)got, (unsigned long long)e.failures,
-                     (int)pf_episode_on(&e), (int)s->news, (unsigned long long)s->failures,
-                     s->on);
+                     (int)pf_episode_on(&e), (int)s->news, (unsigned long long)s->failures, s->on);
         assert_int_equal(e.total, total);
     }
 }
@@ -49,14 +48,14 @@ static void run(const struct step *steps, size_t n)
 static void test_lasting_failure(void **state)
 {
     static const struct step steps[] = {
-        {0, OK, 0, PF_EPISODE_QUIET, 0, 0},          /* nothing going on */
+        {0, OK, 0, PF_EPISODE_QUIET, 0, 0}, /* nothing going on */
         {1000, FAIL, EMFILE, PF_EPISODE_BEGAN, 1, 1},
         {1100, FAIL, EMFILE, PF_EPISODE_QUIET, 2, 1},
         {60999, FAIL, EMFILE, PF_EPISODE_QUIET, 3, 1}, /* a period after the last line: not yet */
         {61000, FAIL, EMFILE, PF_EPISODE_LASTS, 4, 1},
         {61100, FAIL, EMFILE, PF_EPISODE_QUIET, 5, 1},
         {121000, FAIL, EMFILE, PF_EPISODE_LASTS, 6, 1},
-        {121500, OK, 0, PF_EPISODE_ENDED, 6, 0},      /* the count stays for the last line */
+        {121500, OK, 0, PF_EPISODE_ENDED, 6, 0}, /* the count stays for the last line */
         {121600, OK, 0, PF_EPISODE_QUIET, 6, 0},
         {130000, FAIL, EMFILE, PF_EPISODE_BEGAN, 1, 1}, /* a new episode counts from 1 */
     };

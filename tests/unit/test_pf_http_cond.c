@@ -111,16 +111,16 @@ static const char *const bad_dates[] = {
     "Sun",
     "1994",
     "2024-01-01T00:00:00Z",
-    "Sun, 06 Nov 1994 08:49:37 GMT ",   /* trailing garbage */
-    " Sun, 06 Nov 1994 08:49:37 GMT",   /* leading garbage */
+    "Sun, 06 Nov 1994 08:49:37 GMT ", /* trailing garbage */
+    " Sun, 06 Nov 1994 08:49:37 GMT", /* leading garbage */
     "Sun, 06 Nov 1994 08:49:37 GMTX",
     "Sun, 06 Nov 1994 08:49:37 UTC",
     "Sun, 06 Nov 1994 08:49:37 gmt",
-    "Sux, 06 Nov 1994 08:49:37 GMT",    /* bad day name */
-    "sun, 06 Nov 1994 08:49:37 GMT",    /* names are case-sensitive */
-    "Sun, 06 Nox 1994 08:49:37 GMT",    /* bad month name */
+    "Sux, 06 Nov 1994 08:49:37 GMT", /* bad day name */
+    "sun, 06 Nov 1994 08:49:37 GMT", /* names are case-sensitive */
+    "Sun, 06 Nox 1994 08:49:37 GMT", /* bad month name */
     "Sun, 06 nov 1994 08:49:37 GMT",
-    "Sun, 00 Nov 1994 08:49:37 GMT",    /* out-of-range fields */
+    "Sun, 00 Nov 1994 08:49:37 GMT", /* out-of-range fields */
     "Sun, 32 Jan 1994 08:49:37 GMT",
     "Sun, 31 Apr 1994 08:49:37 GMT",
     "Sun, 29 Feb 1900 08:49:37 GMT",
@@ -128,7 +128,7 @@ static const char *const bad_dates[] = {
     "Sun, 06 Nov 1994 24:00:00 GMT",
     "Sun, 06 Nov 1994 23:60:00 GMT",
     "Sun, 06 Nov 1994 23:59:61 GMT",
-    "Sun, 6 Nov 1994 08:49:37 GMT",     /* malformed fields */
+    "Sun, 6 Nov 1994 08:49:37 GMT", /* malformed fields */
     "Sun, 06 Nov 94 08:49:37 GMT",
     "Sun,06 Nov 1994 08:49:37 GMT",
     "Sun, 06-Nov-1994 08:49:37 GMT",
@@ -138,7 +138,7 @@ static const char *const bad_dates[] = {
     "Sun, 06 Nov -994 08:49:37 GMT",
     "Sun, +6 Nov 1994 08:49:37 GMT",
     "Sun, 06 Nov 1994 08:49:37 GMT\n",
-    "Sunday, 06-Nov-94 08:49:37 GMT ",  /* RFC 850 */
+    "Sunday, 06-Nov-94 08:49:37 GMT ", /* RFC 850 */
     "Sunday, 06 Nov 94 08:49:37 GMT",
     "Sundai, 06-Nov-94 08:49:37 GMT",
     "sunday, 06-Nov-94 08:49:37 GMT",
@@ -148,7 +148,7 @@ static const char *const bad_dates[] = {
     "Sunday, 31-Nov-94 08:49:37 GMT",
     "Sunday 06-Nov-94 08:49:37 GMT",
     ", 06-Nov-94 08:49:37 GMT",
-    "Sun Nov  6 08:49:37 94",           /* asctime */
+    "Sun Nov  6 08:49:37 94", /* asctime */
     "Sun Nov 6 08:49:37 1994",
     "Sun Nov  6 08:49:37 1994 ",
     "Sun Nov 6  08:49:37 1994",
@@ -316,8 +316,7 @@ static const struct nm_case nm_cases[] = {
     {"", "Sunday, 06-Nov-94 08:49:37 GMT", ETAG, M_1994, true},
     {"", "Sun Nov  6 08:49:37 1994", ETAG, M_1994, true},
     {"", "Sun Nov  6 08:49:36 1994", ETAG, M_1994, false},
-    {"", "Sun, 06 Nov 1994 08:49:37 GMT, Mon, 07 Nov 1994 00:00:00 GMT", ETAG, M_1994,
-     false},
+    {"", "Sun, 06 Nov 1994 08:49:37 GMT, Mon, 07 Nov 1994 00:00:00 GMT", ETAG, M_1994, false},
     {"", "not a date", ETAG, M_1994, false},
     {"", "Sun, 06 Nov 2094 08:49:37", ETAG, M_1994, false},
 };
@@ -407,7 +406,9 @@ static const struct range_case range_cases[] = {
     {"bytes=1--2", "", 10, NONE, 0, 0},
     {"bytes=0x1-2", "", 10, NONE, 0, 0},
     {"bytes=1", "", 10, NONE, 0, 0},
-    {"bytes\x1d" "0-1", "", 10, NONE, 0, 0},
+    {"bytes\x1d"
+     "0-1",
+     "", 10, NONE, 0, 0},
     /* huge numbers saturate: right answers without overflow */
     {"bytes=0-" HUGE_NUM, "", 10, OK, 0, 9},
     {"bytes=" HUGE_NUM "-", "", 10, UNSAT, 0, 0},
@@ -464,8 +465,8 @@ static void test_range(void **state)
         enum pf_http_range got = eval_case(c, ETAG, &first, &last);
 
         if (got != c->expect)
-            print_error("case %zu: Range '%s' If-Range '%s': got %d\n", i, c->range,
-                        c->if_range, (int)got);
+            print_error("case %zu: Range '%s' If-Range '%s': got %d\n", i, c->range, c->if_range,
+                        (int)got);
         assert_int_equal(got, c->expect);
         assert_int_equal(first, c->expect == OK ? c->first : -7);
         assert_int_equal(last, c->expect == OK ? c->last : -7);
@@ -476,8 +477,8 @@ static void test_range(void **state)
 static void test_range_no_etag(void **state)
 {
     static const struct range_case tag = {"bytes=0-1", ETAG, 10, NONE, 0, 0};
-    static const struct range_case date = {"bytes=0-1", "Sun, 06 Nov 1994 08:49:37 GMT", 10,
-                                           OK, 0, 1};
+    static const struct range_case date = {
+        "bytes=0-1", "Sun, 06 Nov 1994 08:49:37 GMT", 10, OK, 0, 1};
     off_t first;
     off_t last;
 

@@ -188,23 +188,22 @@ static int load_file(void **state)
     return pf_http_mime_load(fx->path);
 }
 
-static const char mime_types_text[] =
-    "# a comment line: text/x-comment cmt\n"
-    "\n"
-    "   \t \n"
-    "application/x-foo\tfoo  FOOBAR\n"
-    "text/x-bar bar # trailing comment hidden\n"
-    "application/evil html css png\n"
-    "image/x-mixed png qoi\n"
-    "application/x-first dup\n"
-    "application/x-second dup\n"
-    "notatype ignored\n"
-    "bad/type/x ignored2\n"
-    "/nosub ignored3\n"
-    "audio/x-noext\n"
-    "Application/X-Upper UPPER\n"
-    "application/vnd.api+json apijson\n"
-    "no-newline/at-end last";
+static const char mime_types_text[] = "# a comment line: text/x-comment cmt\n"
+                                      "\n"
+                                      "   \t \n"
+                                      "application/x-foo\tfoo  FOOBAR\n"
+                                      "text/x-bar bar # trailing comment hidden\n"
+                                      "application/evil html css png\n"
+                                      "image/x-mixed png qoi\n"
+                                      "application/x-first dup\n"
+                                      "application/x-second dup\n"
+                                      "notatype ignored\n"
+                                      "bad/type/x ignored2\n"
+                                      "/nosub ignored3\n"
+                                      "audio/x-noext\n"
+                                      "Application/X-Upper UPPER\n"
+                                      "application/vnd.api+json apijson\n"
+                                      "no-newline/at-end last";
 
 /* Extra types are found, built-ins win, comments and bad lines skipped. */
 static void test_load(void **state)

@@ -92,84 +92,82 @@ struct valid_case {
 };
 
 static const struct valid_case valid_cases[] = {
-    {"simple GET", RAW("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"), PF_HTTP_GET, 11, "/",
-     NULL, "example.com", NULL, true},
+    {"simple GET", RAW("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"), PF_HTTP_GET, 11, "/", NULL,
+     "example.com", NULL, true},
     {"HEAD with query", RAW("HEAD /a/b?x=1&y=2 HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_HEAD, 11,
      "/a/b", "x=1&y=2", "a", NULL, true},
-    {"HTTP/1.0 without Host", RAW("GET /x HTTP/1.0\r\n\r\n"), PF_HTTP_GET, 10, "/x", NULL,
-     NULL, NULL, false},
-    {"HTTP/1.0 keep-alive", RAW("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"),
-     PF_HTTP_GET, 10, "/", NULL, NULL, NULL, true},
+    {"HTTP/1.0 without Host", RAW("GET /x HTTP/1.0\r\n\r\n"), PF_HTTP_GET, 10, "/x", NULL, NULL,
+     NULL, false},
+    {"HTTP/1.0 keep-alive", RAW("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), PF_HTTP_GET,
+     10, "/", NULL, NULL, NULL, true},
     {"HTTP/1.0 keep-alive and close",
-     RAW("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"), PF_HTTP_GET, 10, "/",
+     RAW("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"), PF_HTTP_GET, 10, "/", NULL,
+     NULL, NULL, false},
+    {"HTTP/1.0 close", RAW("GET / HTTP/1.0\r\nConnection: close\r\n\r\n"), PF_HTTP_GET, 10, "/",
      NULL, NULL, NULL, false},
-    {"HTTP/1.0 close", RAW("GET / HTTP/1.0\r\nConnection: close\r\n\r\n"), PF_HTTP_GET, 10,
-     "/", NULL, NULL, NULL, false},
     {"Connection: Close", RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n"),
      PF_HTTP_GET, 11, "/", NULL, "a", NULL, false},
     {"Connection: keep-alive, Upgrade",
-     RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n\r\n"), PF_HTTP_GET,
-     11, "/", NULL, "a", NULL, true},
+     RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n\r\n"), PF_HTTP_GET, 11,
+     "/", NULL, "a", NULL, true},
     {"Connection with empty elements",
-     RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: ,\t, close ,\r\n\r\n"), PF_HTTP_GET, 11,
-     "/", NULL, "a", NULL, false},
+     RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: ,\t, close ,\r\n\r\n"), PF_HTTP_GET, 11, "/",
+     NULL, "a", NULL, false},
     {"two Connection fields",
-     RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: te\r\nConnection: close\r\n\r\n"),
-     PF_HTTP_GET, 11, "/", NULL, "a", NULL, false},
+     RAW("GET / HTTP/1.1\r\nHost: a\r\nConnection: te\r\nConnection: close\r\n\r\n"), PF_HTTP_GET,
+     11, "/", NULL, "a", NULL, false},
     {"absolute-form", RAW("GET http://example.com/x?y HTTP/1.1\r\nHost: other\r\n\r\n"),
      PF_HTTP_GET, 11, "/x", "y", "other", "example.com", true},
     {"absolute-form without path", RAW("GET http://example.com HTTP/1.1\r\nHost: a\r\n\r\n"),
      PF_HTTP_GET, 11, "/", NULL, "a", "example.com", true},
     {"absolute-form, scheme in capitals, port, query only",
-     RAW("GET HTTP://Example.com:8080?q HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11, "/",
-     "q", "a", "Example.com:8080", true},
+     RAW("GET HTTP://Example.com:8080?q HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11, "/", "q",
+     "a", "Example.com:8080", true},
     {"absolute-form with IPv6", RAW("GET http://[::1]:80/i HTTP/1.1\r\nHost: a\r\n\r\n"),
      PF_HTTP_GET, 11, "/i", NULL, "a", "[::1]:80", true},
-    {"OPTIONS *", RAW("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_OPTIONS, 11, NULL,
-     NULL, "a", NULL, true},
+    {"OPTIONS *", RAW("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_OPTIONS, 11, NULL, NULL,
+     "a", NULL, true},
     {"CONNECT authority-form", RAW("CONNECT example.com:443 HTTP/1.1\r\nHost: a\r\n\r\n"),
      PF_HTTP_CONNECT, 11, NULL, NULL, "a", NULL, true},
-    {"POST with Content-Length: 0",
-     RAW("POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"), PF_HTTP_POST, 11, "/f",
-     NULL, "a", NULL, true},
+    {"POST with Content-Length: 0", RAW("POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"),
+     PF_HTTP_POST, 11, "/f", NULL, "a", NULL, true},
     {"Content-Length: 000 with OWS",
      RAW("PUT /f HTTP/1.1\r\nHost: a\r\nContent-Length: \t000 \r\n\r\n"), PF_HTTP_PUT, 11, "/f",
      NULL, "a", NULL, true},
-    {"DELETE", RAW("DELETE /d HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_DELETE, 11, "/d", NULL,
-     "a", NULL, true},
-    {"TRACE", RAW("TRACE /t HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_TRACE, 11, "/t", NULL, "a",
+    {"DELETE", RAW("DELETE /d HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_DELETE, 11, "/d", NULL, "a",
      NULL, true},
-    {"PATCH", RAW("PATCH /p HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_PATCH, 11, "/p", NULL, "a",
-     NULL, true},
-    {"Host with port", RAW("GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n"), PF_HTTP_GET,
-     11, "/", NULL, "example.com:8080", NULL, true},
-    {"Host IPv6 literal", RAW("GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n"), PF_HTTP_GET,
-     11, "/", NULL, "[2001:db8::1]:80", NULL, true},
-    {"Host IPv4 and pct-encoded", RAW("GET / HTTP/1.1\r\nHost: 10.0.0.1%41\r\n\r\n"),
-     PF_HTTP_GET, 11, "/", NULL, "10.0.0.1%41", NULL, true},
-    {"empty Host", RAW("GET / HTTP/1.1\r\nHost:\r\n\r\n"), PF_HTTP_GET, 11, "/", NULL, NULL,
-     NULL, true},
+    {"TRACE", RAW("TRACE /t HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_TRACE, 11, "/t", NULL, "a", NULL,
+     true},
+    {"PATCH", RAW("PATCH /p HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_PATCH, 11, "/p", NULL, "a", NULL,
+     true},
+    {"Host with port", RAW("GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n"), PF_HTTP_GET, 11,
+     "/", NULL, "example.com:8080", NULL, true},
+    {"Host IPv6 literal", RAW("GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n"), PF_HTTP_GET, 11,
+     "/", NULL, "[2001:db8::1]:80", NULL, true},
+    {"Host IPv4 and pct-encoded", RAW("GET / HTTP/1.1\r\nHost: 10.0.0.1%41\r\n\r\n"), PF_HTTP_GET,
+     11, "/", NULL, "10.0.0.1%41", NULL, true},
+    {"empty Host", RAW("GET / HTTP/1.1\r\nHost:\r\n\r\n"), PF_HTTP_GET, 11, "/", NULL, NULL, NULL,
+     true},
     {"OWS around values trimmed", RAW("GET / HTTP/1.1\r\nHost: \t example.com \t\r\n\r\n"),
      PF_HTTP_GET, 11, "/", NULL, "example.com", NULL, true},
-    {"field names case-insensitive", RAW("GET / HTTP/1.1\r\nhOsT: x\r\n\r\n"), PF_HTTP_GET,
-     11, "/", NULL, "x", NULL, true},
+    {"field names case-insensitive", RAW("GET / HTTP/1.1\r\nhOsT: x\r\n\r\n"), PF_HTTP_GET, 11, "/",
+     NULL, "x", NULL, true},
     {"obs-text in a value", RAW("GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\303\251 \377\r\n\r\n"),
      PF_HTTP_GET, 11, "/", NULL, "a", NULL, true},
     {"query with '?' and empty path parts", RAW("GET //p?a?b HTTP/1.1\r\nHost: a\r\n\r\n"),
      PF_HTTP_GET, 11, "//p", "a?b", "a", NULL, true},
-    {"empty query", RAW("GET /p? HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11, "/p", NULL,
-     "a", NULL, true},
-    {"percent-encoding kept", RAW("GET /a%20b/%2e%2e HTTP/1.1\r\nHost: a\r\n\r\n"),
-     PF_HTTP_GET, 11, "/a%20b/%2e%2e", NULL, "a", NULL, true},
-    {"quotes, pipes, braces in the target",
-     RAW("GET /\"q\"|{x}^`\\ HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11, "/\"q\"|{x}^`\\",
-     NULL, "a", NULL, true},
+    {"empty query", RAW("GET /p? HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11, "/p", NULL, "a",
+     NULL, true},
+    {"percent-encoding kept", RAW("GET /a%20b/%2e%2e HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11,
+     "/a%20b/%2e%2e", NULL, "a", NULL, true},
+    {"quotes, pipes, braces in the target", RAW("GET /\"q\"|{x}^`\\ HTTP/1.1\r\nHost: a\r\n\r\n"),
+     PF_HTTP_GET, 11, "/\"q\"|{x}^`\\", NULL, "a", NULL, true},
     {"unknown fields and empty values",
-     RAW("GET / HTTP/1.1\r\nX-Empty:\r\nHost: a\r\nAccept: */*\r\nX-Tab:\tv\r\n\r\n"),
-     PF_HTTP_GET, 11, "/", NULL, "a", NULL, true},
+     RAW("GET / HTTP/1.1\r\nX-Empty:\r\nHost: a\r\nAccept: */*\r\nX-Tab:\tv\r\n\r\n"), PF_HTTP_GET,
+     11, "/", NULL, "a", NULL, true},
     {"Transfer-Encoding-like name is not TE",
-     RAW("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encodings: chunked\r\n\r\n"), PF_HTTP_GET, 11,
-     "/", NULL, "a", NULL, true},
+     RAW("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encodings: chunked\r\n\r\n"), PF_HTTP_GET, 11, "/",
+     NULL, "a", NULL, true},
 };
 
 /* Every valid case parses with the expected fields, head_len its length. */
@@ -244,14 +242,11 @@ static const struct bad_case bad_cases[] = {
     /* methods */
     {"lowercase method", RAW("get / HTTP/1.1\r\n" OK_HOST "\r\n"), 501, "unknown method"},
     {"unknown method", RAW("FOO / HTTP/1.1\r\n" OK_HOST "\r\n"), 501, "unknown method"},
-    {"space inside method", RAW("G ET / HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
-     "invalid HTTP version"},
+    {"space inside method", RAW("G ET / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid HTTP version"},
     {"tab after method", RAW("GET\t/ HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid method"},
     {"empty method", RAW(" / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "empty method"},
-    {"non-token byte in method", RAW("GE@T / HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
-     "invalid method"},
-    {"8-bit byte in method", RAW("G\311T / HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
-     "invalid method"},
+    {"non-token byte in method", RAW("GE@T / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid method"},
+    {"8-bit byte in method", RAW("G\311T / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid method"},
     {"method only", RAW("GET\r\n" OK_HOST "\r\n"), 400, "invalid method"},
     {"empty request line", RAW("\r\n" OK_HOST "\r\n"), 400, "empty method"},
     {"empty head", RAW("\r\n\r\n"), 400, "empty method"},
@@ -279,8 +274,7 @@ static const struct bad_case bad_cases[] = {
     /* request-target */
     {"no leading slash", RAW("GET index.html HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "invalid request target"},
-    {"space in target", RAW("GET /a b HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
-     "invalid HTTP version"},
+    {"space in target", RAW("GET /a b HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid HTTP version"},
     {"DEL in target", RAW("GET /a\177 HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "invalid byte in request target"},
     {"control byte in target", RAW("GET /a\001 HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
@@ -292,14 +286,13 @@ static const struct bad_case bad_cases[] = {
     {"fragment in target", RAW("GET /a#frag HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "fragment in request target"},
     {"bare CR in target", RAW("GET /a\r HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "bare CR"},
-    {"asterisk for GET", RAW("GET * HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
-     "'*' target needs OPTIONS"},
+    {"asterisk for GET", RAW("GET * HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "'*' target needs OPTIONS"},
     {"authority-form for GET", RAW("GET example.com:80 HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "invalid request target"},
     {"https absolute-form", RAW("GET https://example.com/ HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "invalid request target"},
-    {"userinfo in absolute-form", RAW("GET http://u@example.com/ HTTP/1.1\r\n" OK_HOST "\r\n"),
-     400, "invalid authority in request target"},
+    {"userinfo in absolute-form", RAW("GET http://u@example.com/ HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
+     "invalid authority in request target"},
     {"empty authority", RAW("GET http:///p HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "invalid authority in request target"},
     {"bad port in absolute-form", RAW("GET http://a:8x/ HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
@@ -328,8 +321,7 @@ static const struct bad_case bad_cases[] = {
     {"whitespace before first field", RAW("GET / HTTP/1.1\r\n Host: a\r\n\r\n"), 400,
      "obs-fold or whitespace before field name"},
     {"bare CR in a value", RAW("GET / HTTP/1.1\r\n" OK_HOST "X: a\rb\r\n\r\n"), 400, "bare CR"},
-    {"bare CR at line start", RAW("GET / HTTP/1.1\r\n" OK_HOST "\rX: b\r\n\r\n"), 400,
-     "bare CR"},
+    {"bare CR at line start", RAW("GET / HTTP/1.1\r\n" OK_HOST "\rX: b\r\n\r\n"), 400, "bare CR"},
     {"NUL in a value", RAW("GET / HTTP/1.1\r\n" OK_HOST "X: a\000b\r\n\r\n"), 400,
      "invalid byte in header value"},
     {"DEL in a value", RAW("GET / HTTP/1.1\r\n" OK_HOST "X: a\177\r\n\r\n"), 400,
@@ -345,12 +337,10 @@ static const struct bad_case bad_cases[] = {
     /* Host */
     {"HTTP/1.1 without Host", RAW("GET / HTTP/1.1\r\n\r\n"), 400, "missing Host"},
     {"absolute-form without Host", RAW("GET http://a/ HTTP/1.1\r\n\r\n"), 400, "missing Host"},
-    {"two Host fields", RAW("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"), 400,
-     "duplicate Host"},
+    {"two Host fields", RAW("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"), 400, "duplicate Host"},
     {"two Host fields in 1.0", RAW("GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n"), 400,
      "duplicate Host"},
-    {"Host with a space", RAW("GET / HTTP/1.1\r\nHost: exa mple.com\r\n\r\n"), 400,
-     "invalid Host"},
+    {"Host with a space", RAW("GET / HTTP/1.1\r\nHost: exa mple.com\r\n\r\n"), 400, "invalid Host"},
     {"Host with a slash", RAW("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400, "invalid Host"},
     {"Host with userinfo", RAW("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n"), 400, "invalid Host"},
     {"Host as a list", RAW("GET / HTTP/1.1\r\nHost: a,b\r\n\r\n"), 400, "invalid Host"},
@@ -363,21 +353,22 @@ static const struct bad_case bad_cases[] = {
     {"Content-Length with TE",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
      400, "Transfer-Encoding with Content-Length"},
-    {"two Content-Length", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 0\r\n"
-                               "Content-Length: 0\r\n\r\n"),
+    {"two Content-Length",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 0\r\n"
+         "Content-Length: 0\r\n\r\n"),
      400, "duplicate Content-Length"},
-    {"Content-Length list", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 1, 1\r\n\r\n"),
-     400, "invalid Content-Length"},
+    {"Content-Length list", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 1, 1\r\n\r\n"), 400,
+     "invalid Content-Length"},
     {"Content-Length +5", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: +5\r\n\r\n"), 400,
      "invalid Content-Length"},
     {"Content-Length -1", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: -1\r\n\r\n"), 400,
      "invalid Content-Length"},
-    {"Content-Length 0x10", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 0x10\r\n\r\n"),
-     400, "invalid Content-Length"},
+    {"Content-Length 0x10", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 0x10\r\n\r\n"), 400,
+     "invalid Content-Length"},
     {"Content-Length empty", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length:\r\n\r\n"), 400,
      "invalid Content-Length"},
-    {"Content-Length 4 2", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 4 2\r\n\r\n"),
-     400, "invalid Content-Length"},
+    {"Content-Length 4 2", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 4 2\r\n\r\n"), 400,
+     "invalid Content-Length"},
     {"Content-Length huge",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 99999999999999999999999\r\n\r\n"), 413,
      "request body not accepted"},
@@ -396,42 +387,53 @@ static const struct bad_case bad_cases[] = {
      "Transfer-Encoding not implemented"},
     {"TE in HTTP/1.0", RAW("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400,
      "Transfer-Encoding in HTTP/1.0"},
-    {"TE then CL", RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
-                       "Content-Length: 0\r\n\r\n"),
+    {"TE then CL",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
+         "Content-Length: 0\r\n\r\n"),
      400, "Transfer-Encoding with Content-Length"},
-    {"empty TE with CL", RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding:\r\n"
-                             "Content-Length: 0\r\n\r\n"),
+    {"empty TE with CL",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding:\r\n"
+         "Content-Length: 0\r\n\r\n"),
      400, "Transfer-Encoding with Content-Length"},
     {"TE with tab before value",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding:\tchunked\r\n\r\n"), 501,
      "Transfer-Encoding not implemented"},
     /* request smuggling classics */
-    {"CL.TE", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 13\r\n"
-                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nSMUGGLED"),
+    {"CL.TE",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 13\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nSMUGGLED"),
      400, "Transfer-Encoding with Content-Length"},
-    {"TE.CL", RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
-                  "Content-Length: 3\r\n\r\n8\r\nSMUGGLED\r\n0\r\n\r\n"),
+    {"TE.CL",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
+         "Content-Length: 3\r\n\r\n8\r\nSMUGGLED\r\n0\r\n\r\n"),
      400, "Transfer-Encoding with Content-Length"},
-    {"TE with space before colon", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 4\r\n"
-                                       "Transfer-Encoding : chunked\r\n\r\n"),
+    {"TE with space before colon",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 4\r\n"
+         "Transfer-Encoding : chunked\r\n\r\n"),
      400, "invalid header field name"},
-    {"TE with VT before colon", RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 4\r\n"
-                                    "Transfer-Encoding\013: chunked\r\n\r\n"),
+    {"TE with VT before colon",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 4\r\n"
+         "Transfer-Encoding\013: chunked\r\n\r\n"),
      400, "invalid header field name"},
-    {"TE.TE obfuscated", RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
-                             "Transfer-encoding: x\r\n\r\n"),
+    {"TE.TE obfuscated",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
+         "Transfer-encoding: x\r\n\r\n"),
      501, "Transfer-Encoding not implemented"},
-    {"TE hidden by obs-fold", RAW("POST / HTTP/1.1\r\n" OK_HOST "X: y\r\n"
-                                  " Transfer-Encoding: chunked\r\n\r\n"),
+    {"TE hidden by obs-fold",
+     RAW("POST / HTTP/1.1\r\n" OK_HOST "X: y\r\n"
+         " Transfer-Encoding: chunked\r\n\r\n"),
      400, "obs-fold or whitespace before field name"},
-    {"CL hidden behind bare LF", RAW("GET / HTTP/1.1\r\n" OK_HOST "Dummy: x\n"
-                                     "Content-Length: 23\r\n\r\n"),
+    {"CL hidden behind bare LF",
+     RAW("GET / HTTP/1.1\r\n" OK_HOST "Dummy: x\n"
+         "Content-Length: 23\r\n\r\n"),
      400, SCAN_ERROR},
-    {"CL hidden behind bare CR", RAW("GET / HTTP/1.1\r\n" OK_HOST "Dummy: x\r"
-                                     "Content-Length: 23\r\n\r\n"),
+    {"CL hidden behind bare CR",
+     RAW("GET / HTTP/1.1\r\n" OK_HOST "Dummy: x\r"
+         "Content-Length: 23\r\n\r\n"),
      400, "bare CR"},
-    {"request hidden after bare CR line", RAW("GET / HTTP/1.1\r\n" OK_HOST "\r"
-                                              "GET /evil HTTP/1.1\r\n\r\n"),
+    {"request hidden after bare CR line",
+     RAW("GET / HTTP/1.1\r\n" OK_HOST "\r"
+         "GET /evil HTTP/1.1\r\n\r\n"),
      400, "bare CR"},
     /* Connection */
     {"Connection with a space inside a token",
@@ -646,8 +648,7 @@ static void test_scan_byte_by_byte(void **state)
         int status = 0;
         struct pf_http_scan s;
 
-        assert_int_equal(trickle(c->raw, c->len, &LIM, &at, &head_len, &status),
-                         PF_HTTP_SCAN_DONE);
+        assert_int_equal(trickle(c->raw, c->len, &LIM, &at, &head_len, &status), PF_HTTP_SCAN_DONE);
         assert_int_equal(at, c->len);
         assert_int_equal(head_len, c->len);
         pf_http_parse_scan_init(&s);
@@ -686,9 +687,9 @@ static void test_pipelined(void **state)
 
 /* What the server makes of a vector's bytes, request after request. */
 struct vector_outcome {
-    int first_status;         /* of the first request; -1: never complete */
+    int first_status; /* of the first request; -1: never complete */
     const char *first_reason;
-    bool refused;             /* some request refused, or bytes dropped */
+    bool refused; /* some request refused, or bytes dropped */
 };
 
 /* Run the vector like a connection: scan and parse request after request
@@ -856,9 +857,9 @@ static void test_llhttp_vectors(void **state)
         listed += r != NULL;
         if (!ok) {
             failures++;
-            print_message("llhttp %s:%u \"%s\" (%s): got %d \"%s\"%s\n", v->file, v->line,
-                          v->name, v->expect_reject ? "reject" : "accept", o.first_status,
-                          o.first_reason, o.refused ? " refused" : "");
+            print_message("llhttp %s:%u \"%s\" (%s): got %d \"%s\"%s\n", v->file, v->line, v->name,
+                          v->expect_reject ? "reject" : "accept", o.first_status, o.first_reason,
+                          o.refused ? " refused" : "");
         }
     }
     assert_int_equal(failures, 0);
@@ -904,9 +905,7 @@ static void mutate(uint64_t *rng, unsigned char *buf, size_t *len, size_t cap)
             (*len)--;
         }
         break;
-    case 3:
-        *len = at;
-        break;
+    case 3: *len = at; break;
     default: {
         size_t run = 1 + (r >> 32) % 8;
 
@@ -921,9 +920,9 @@ static void mutate(uint64_t *rng, unsigned char *buf, size_t *len, size_t cap)
 /* The request's slices lie inside the head. */
 static void check_request(const struct pf_http_request *req, size_t head_len)
 {
-    const struct pf_http_slice *s[] = {&req->method_text, &req->target,     &req->path,
-                                       &req->query,       &req->target_host, &req->host,
-                                       &req->if_none_match, &req->range,   &req->user_agent};
+    const struct pf_http_slice *s[] = {&req->method_text,   &req->target,      &req->path,
+                                       &req->query,         &req->target_host, &req->host,
+                                       &req->if_none_match, &req->range,       &req->user_agent};
 
     assert_int_equal(req->head_len, head_len);
     assert_true(req->version == 10 || req->version == 11);

@@ -224,9 +224,9 @@ static void test_percent_decode(void **state)
 /* Pieces the random paths are made of: separators, dots, escapes of
  * both, NULs, bad escapes, ordinary names and hidden ones. */
 static const char *const corpus_pieces[] = {
-    "/", "/", "/", ".", "..", "%2e", "%2E", "%2f", "%2F", "%00", "%", "%4", "%zz",
-    "a", "b", "index.html", ".git", ".well-known", "\\", "%25", "%2e%2e", ".%2e",
-    "%5c", "~", "?", "\xff",
+    "/",   "/",   "/",      ".",    "..",  "%2e", "%2E",        "%2f",  "%2F",
+    "%00", "%",   "%4",     "%zz",  "a",   "b",   "index.html", ".git", ".well-known",
+    "\\",  "%25", "%2e%2e", ".%2e", "%5c", "~",   "?",          "\xff",
 };
 
 /* Deterministic xorshift64, so a failure reproduces. */
@@ -316,12 +316,9 @@ static void test_path_property(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path_table),
-        cmocka_unit_test(test_path_raw_nul),
-        cmocka_unit_test(test_path_slice_only),
-        cmocka_unit_test(test_path_out_size),
-        cmocka_unit_test(test_path_out_reuse),
-        cmocka_unit_test(test_percent_decode),
+        cmocka_unit_test(test_path_table),      cmocka_unit_test(test_path_raw_nul),
+        cmocka_unit_test(test_path_slice_only), cmocka_unit_test(test_path_out_size),
+        cmocka_unit_test(test_path_out_reuse),  cmocka_unit_test(test_percent_decode),
         cmocka_unit_test(test_path_property),
     };
 

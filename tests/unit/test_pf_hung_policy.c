@@ -11,9 +11,9 @@
 #include "pf_hung_policy.h"
 #include "pf_scoreboard.h"
 
-#define T0 1000000   /* a monotonic "now" at which the tests' requests begin */
-#define REQ 1000     /* request_timeout_ms */
-#define STOP 5000    /* stop_timeout_ms */
+#define T0 1000000 /* a monotonic "now" at which the tests' requests begin */
+#define REQ 1000   /* request_timeout_ms */
+#define STOP 5000  /* stop_timeout_ms */
 
 /* One situation: the worker, the time, and what must be done. */
 struct hung_case {
@@ -21,10 +21,13 @@ struct hung_case {
     struct pf_hung_policy_view v;
     int64_t now;
     enum pf_hung_policy_action want;
-    int64_t due;   /* pf_hung_policy_due_ms; -1 none */
+    int64_t due; /* pf_hung_policy_due_ms; -1 none */
 };
 
-#define BUSY(st, start) {.state = (st), .request_ms = (start)}
+#define BUSY(st, start) \
+    { \
+        .state = (st), .request_ms = (start) \
+    }
 
 static const struct hung_case cases[] = {
     {"idle worker, no request", BUSY(PF_SLOT_IDLE, 0), T0 + 10 * REQ, PF_HUNG_POLICY_NONE, -1},
@@ -42,28 +45,42 @@ static const struct hung_case cases[] = {
     {"writing, 1 ms short", BUSY(PF_SLOT_WRITING, T0), T0 + REQ - 1, PF_HUNG_POLICY_NONE, T0 + REQ},
     {"writing, at request_timeout", BUSY(PF_SLOT_WRITING, T0), T0 + REQ, PF_HUNG_POLICY_TERM,
      T0 + REQ},
-    {"writing, long past", BUSY(PF_SLOT_WRITING, T0), T0 + 100 * REQ, PF_HUNG_POLICY_TERM, T0 + REQ},
+    {"writing, long past", BUSY(PF_SLOT_WRITING, T0), T0 + 100 * REQ, PF_HUNG_POLICY_TERM,
+     T0 + REQ},
     {"reading with a request in progress", BUSY(PF_SLOT_READING, T0), T0 + REQ, PF_HUNG_POLICY_TERM,
      T0 + REQ},
     {"closing with a request in progress", BUSY(PF_SLOT_CLOSING, T0), T0 + REQ, PF_HUNG_POLICY_TERM,
      T0 + REQ},
-    {"busy but told to stop", {.state = PF_SLOT_WRITING, .request_ms = T0, .stop_ordered = true},
-     T0 + 100 * REQ, PF_HUNG_POLICY_NONE, -1},
+    {"busy but told to stop",
+     {.state = PF_SLOT_WRITING, .request_ms = T0, .stop_ordered = true},
+     T0 + 100 * REQ,
+     PF_HUNG_POLICY_NONE,
+     -1},
     {"SIGTERM sent, stop_timeout not over",
-     {.state = PF_SLOT_WRITING, .request_ms = T0, .term_ms = T0 + REQ}, T0 + REQ + STOP - 1,
-     PF_HUNG_POLICY_NONE, T0 + REQ + STOP},
+     {.state = PF_SLOT_WRITING, .request_ms = T0, .term_ms = T0 + REQ},
+     T0 + REQ + STOP - 1,
+     PF_HUNG_POLICY_NONE,
+     T0 + REQ + STOP},
     {"SIGTERM sent, stop_timeout over",
-     {.state = PF_SLOT_WRITING, .request_ms = T0, .term_ms = T0 + REQ}, T0 + REQ + STOP,
-     PF_HUNG_POLICY_KILL, T0 + REQ + STOP},
+     {.state = PF_SLOT_WRITING, .request_ms = T0, .term_ms = T0 + REQ},
+     T0 + REQ + STOP,
+     PF_HUNG_POLICY_KILL,
+     T0 + REQ + STOP},
     {"SIGTERM sent, then told to stop: still escalated",
      {.state = PF_SLOT_WRITING, .request_ms = T0, .stop_ordered = true, .term_ms = T0 + REQ},
-     T0 + REQ + STOP, PF_HUNG_POLICY_KILL, T0 + REQ + STOP},
+     T0 + REQ + STOP,
+     PF_HUNG_POLICY_KILL,
+     T0 + REQ + STOP},
     {"SIGTERM sent, slot says idle (stale): still escalated",
-     {.state = PF_SLOT_IDLE, .term_ms = T0 + REQ}, T0 + REQ + STOP, PF_HUNG_POLICY_KILL,
+     {.state = PF_SLOT_IDLE, .term_ms = T0 + REQ},
+     T0 + REQ + STOP,
+     PF_HUNG_POLICY_KILL,
      T0 + REQ + STOP},
     {"SIGKILL sent: nothing more",
      {.state = PF_SLOT_WRITING, .request_ms = T0, .term_ms = T0 + REQ, .kill_sent = true},
-     T0 + 100 * STOP, PF_HUNG_POLICY_NONE, -1},
+     T0 + 100 * STOP,
+     PF_HUNG_POLICY_NONE,
+     -1},
 };
 
 /* Every case with request_timeout REQ and stop_timeout STOP. */

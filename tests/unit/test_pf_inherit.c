@@ -115,12 +115,12 @@ static const struct {
     const char *err; /* a part of the message when rc is -1 */
 } systemd_cases[] = {
     {NULL, NULL, 0, 0, NULL},
-    {NULL, "1", 0, 0, NULL},                 /* no LISTEN_PID: not ours */
+    {NULL, "1", 0, 0, NULL}, /* no LISTEN_PID: not ours */
     {"1234", "1", 1, 1, NULL},
     {"1234", "3", 1, 3, NULL},
     {"1234", "2147483644", 1, 2147483644, NULL}, /* up to fd INT_MAX */
-    {"999", "1", 0, 0, NULL},                /* another process's */
-    {"999", "junk", 0, 0, NULL},             /* another's: not looked at */
+    {"999", "1", 0, 0, NULL},                    /* another process's */
+    {"999", "junk", 0, 0, NULL},                 /* another's: not looked at */
     {"0", "1", -1, 0, "LISTEN_PID=\"0\""},
     {"-1234", "1", -1, 0, "LISTEN_PID"},
     {"+1234", "1", -1, 0, "LISTEN_PID"},
@@ -145,8 +145,8 @@ static void test_parse_systemd(void **state)
     for (size_t i = 0; i < sizeof(systemd_cases) / sizeof(systemd_cases[0]); i++) {
         char err[256] = "";
         int count = -7;
-        int rc = pf_inherit_parse_systemd(systemd_cases[i].pid, systemd_cases[i].fds, SELF,
-                                          &count, err, sizeof(err));
+        int rc = pf_inherit_parse_systemd(systemd_cases[i].pid, systemd_cases[i].fds, SELF, &count,
+                                          err, sizeof(err));
 
         if (rc != systemd_cases[i].rc || count != systemd_cases[i].count)
             fail_msg("case %zu (%s, %s): rc %d count %d, expected %d %d (%s)", i,

@@ -118,9 +118,10 @@ static ssize_t slurp(const char *path, char *buf, size_t size)
 }
 
 /* pf_log_format through a variadic wrapper, the way pf_log calls it. */
-__attribute__((format(printf, 7, 8))) static size_t
-format_line(char *buf, size_t size, const struct timespec *ts, int level, const char *role,
-            pid_t pid, const char *fmt, ...)
+__attribute__((format(printf, 7, 8))) static size_t format_line(char *buf, size_t size,
+                                                                const struct timespec *ts,
+                                                                int level, const char *role,
+                                                                pid_t pid, const char *fmt, ...)
 {
     va_list ap;
     size_t n;
@@ -243,9 +244,9 @@ static void test_format_layout(void **state)
 static void test_format_levels(void **state)
 {
     static const char *const want[] = {
-        KNOWN_STAMP " [debug] worker[7]: m\n", KNOWN_STAMP " [info] worker[7]: m\n",
+        KNOWN_STAMP " [debug] worker[7]: m\n",  KNOWN_STAMP " [info] worker[7]: m\n",
         KNOWN_STAMP " [notice] worker[7]: m\n", KNOWN_STAMP " [warn] worker[7]: m\n",
-        KNOWN_STAMP " [error] worker[7]: m\n", KNOWN_STAMP " [?] worker[7]: m\n",
+        KNOWN_STAMP " [error] worker[7]: m\n",  KNOWN_STAMP " [?] worker[7]: m\n",
     };
     struct timespec ts = {KNOWN_SEC, KNOWN_NSEC};
     char buf[256];

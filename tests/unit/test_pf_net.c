@@ -245,8 +245,7 @@ static void test_recv_exact_pieces(void **state)
     assert_non_null(in);
     assert_non_null(x.buf);
     t = start_thread(writer_thread, &x);
-    assert_int_equal(settle(p, pf_net_recv_exact(p->fd[0], in, len, LONG_MS, &got), t),
-                     PF_IO_OK);
+    assert_int_equal(settle(p, pf_net_recv_exact(p->fd[0], in, len, LONG_MS, &got), t), PF_IO_OK);
     assert_int_equal(got, len);
     assert_int_equal(x.err, 0);
     assert_memory_equal(in, x.buf, len);
@@ -293,8 +292,7 @@ static void test_recv_exact_timeout(void **state)
     size_t got = 999;
 
     assert_int_equal(send(p->fd[1], "0123456789", 10, MSG_NOSIGNAL), 10);
-    assert_int_equal(pf_net_recv_exact(p->fd[0], in, sizeof(in), STALL_MS, &got),
-                     PF_IO_TIMEOUT);
+    assert_int_equal(pf_net_recv_exact(p->fd[0], in, sizeof(in), STALL_MS, &got), PF_IO_TIMEOUT);
     assert_int_equal(got, 10);
     assert_memory_equal(in, "0123456789", 10);
 }
@@ -484,8 +482,7 @@ static pthread_t start_interrupter(struct interrupter *in)
 
 /* Join the interrupter (see settle), then check the helper's result r and
  * that every signal was delivered while the target slept inside it. */
-static void finish_interrupter(struct pair *p, enum pf_io r, struct interrupter *in,
-                               pthread_t t)
+static void finish_interrupter(struct pair *p, enum pf_io r, struct interrupter *in, pthread_t t)
 {
     settle(p, r, t);
     close(in->ready[0]);
@@ -503,9 +500,9 @@ static void test_recv_exact_eintr(void **state)
     struct pair *p = *state;
     size_t len = 64u * 1024u;
     unsigned char *in = malloc(len);
-    struct interrupter intr = {.peer_fn = writer_thread,
-                               .x = {.fd = p->fd[1], .buf = pattern_alloc(len), .len = len,
-                                     .piece = 4096}};
+    struct interrupter intr = {
+        .peer_fn = writer_thread,
+        .x = {.fd = p->fd[1], .buf = pattern_alloc(len), .len = len, .piece = 4096}};
     size_t got = 0;
     enum pf_io r;
     pthread_t t;
@@ -527,9 +524,9 @@ static void test_send_all_eintr(void **state)
 {
     struct pair *p = *state;
     unsigned char *out = pattern_alloc(BIG_LEN);
-    struct interrupter intr = {.peer_fn = reader_thread,
-                               .x = {.fd = p->fd[1], .buf = malloc(BIG_LEN), .len = BIG_LEN,
-                                     .piece = 65536}};
+    struct interrupter intr = {
+        .peer_fn = reader_thread,
+        .x = {.fd = p->fd[1], .buf = malloc(BIG_LEN), .len = BIG_LEN, .piece = 65536}};
     enum pf_io r;
     pthread_t t;
 
@@ -586,7 +583,9 @@ static void test_listen_in_use(void **state)
 
 /* Run f once over each kind of pair, named so a failure says which. */
 #define PAIR_TEST(f, kind) \
-    {#f " (" #kind ")", f, setup_##kind, teardown_pair, NULL}
+    { \
+#f " (" #kind ")", f, setup_##kind, teardown_pair, NULL \
+    }
 #define PAIR_TESTS(f) PAIR_TEST(f, unix), PAIR_TEST(f, tcp)
 
 int main(void)

@@ -73,7 +73,8 @@ static void listen_at(struct fixture *f)
     f->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     assert_true(f->fd >= 0);
     assert_int_equal(bind(f->fd, (struct sockaddr *)&sun,
-                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)), 0);
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
+                     0);
     assert_int_equal(setenv("NOTIFY_SOCKET", f->path, 1), 0);
 }
 

@@ -33,18 +33,18 @@
 
 struct fixture {
     char dir[64];
-    char path[128];           /* the pidfile under test, in dir */
-    char arg[PATH_MAX];       /* the path a child acts on */
-    struct pf_pidfile pf;     /* the test's own pidfile */
-    int gate[2];              /* children wait for its end of file to start */
-    int release[2];           /* holding children wait for its end of file */
+    char path[128];       /* the pidfile under test, in dir */
+    char arg[PATH_MAX];   /* the path a child acts on */
+    struct pf_pidfile pf; /* the test's own pidfile */
+    int gate[2];          /* children wait for its end of file to start */
+    int release[2];       /* holding children wait for its end of file */
 };
 
 /* What a child saw, sent back through a pipe. */
 struct report {
     int rc;
-    pid_t pid;   /* probe: the pid found; create: *stale */
-    int fd;      /* forget: the descriptor afterwards */
+    pid_t pid; /* probe: the pid found; create: *stale */
+    int fd;    /* forget: the descriptor afterwards */
     char err[512];
 };
 
@@ -317,8 +317,10 @@ static void test_stale_replaced(void **state)
     expect_content_pid(f->path, dead);
     assert_int_equal(pf_pidfile_probe(f->path, &pid, err, sizeof(err)), 0);
     assert_int_equal(pid, dead);
-    snprintf(want, sizeof(want), "%s: stale pidfile: pid %ld is not running (no process "
-             "holds its lock)", f->path, (long)dead);
+    snprintf(want, sizeof(want),
+             "%s: stale pidfile: pid %ld is not running (no process "
+             "holds its lock)",
+             f->path, (long)dead);
     assert_string_equal(err, want);
     assert_int_equal(pf_pidfile_create(&f->pf, f->path, getpid(), &stale, err, sizeof(err)), 0);
     assert_int_equal(stale, dead);
@@ -337,8 +339,8 @@ static void test_probe_missing_and_unlocked(void **state)
     static const struct {
         const char *text;
         pid_t pid;
-    } cases[] = {{"4321\n", 4321}, {"4321", 4321}, {"", 0}, {"garbage\n", 0},
-                 {"12 34\n", 0},   {"-5\n", 0},    {"99999999999\n", 0}};
+    } cases[] = {{"4321\n", 4321}, {"4321", 4321},      {"", 0}, {"garbage\n", 0}, {"12 34\n", 0},
+                 {"-5\n", 0},      {"99999999999\n", 0}};
     char err[512], want[256];
     pid_t pid = -1;
 
@@ -351,8 +353,7 @@ static void test_probe_missing_and_unlocked(void **state)
         pid = -1;
         assert_int_equal(pf_pidfile_probe(f->path, &pid, err, sizeof(err)), 0);
         if (pid != cases[i].pid)
-            fail_msg("\"%s\": pid %ld, expected %ld", cases[i].text, (long)pid,
-                     (long)cases[i].pid);
+            fail_msg("\"%s\": pid %ld, expected %ld", cases[i].text, (long)pid, (long)cases[i].pid);
         expect_err(err, "stale pidfile");
     }
 }
@@ -464,8 +465,7 @@ static void test_rename_onto_running_refused(void **state)
     child_report(&c, &r);
     assert_int_equal(r.rc, 0);
     assert_int_equal(pf_pidfile_rename(&f->pf, other, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s: preforkd is already running as pid %ld", other,
-             (long)c.pid);
+    snprintf(want, sizeof(want), "%s: preforkd is already running as pid %ld", other, (long)c.pid);
     assert_string_equal(err, want);
     assert_string_equal(f->pf.path, f->path);
     close_pipe(f->release);

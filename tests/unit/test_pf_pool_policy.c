@@ -35,9 +35,9 @@ static void make_config(struct pf_config *c, const struct policy_cfg *p)
 struct tick_case {
     const char *what;
     struct policy_cfg cfg;
-    int target;                  /* the operator's (static mode) */
-    int rate_in;                 /* the spawn rate before the tick */
-    struct pf_pool_policy_counts n;   /* alive, active, spare */
+    int target;                     /* the operator's (static mode) */
+    int rate_in;                    /* the spawn rate before the tick */
+    struct pf_pool_policy_counts n; /* alive, active, spare */
     int spawn, retire;
     bool max_reached;
     int rate_out;
@@ -46,28 +46,28 @@ struct tick_case {
 static const struct tick_case tick_cases[] = {
     /* what                             {mode max min max_spare cap} tgt rate {alive act spare}
      *                                                     -> spawn retire max_reached rate */
-    {"short: the first tick forks 1",   {D, 64, 2, 8, 32},  0, 1,  {4, 4, 0},   1, 0, false, 2},
-    {"still short: 2",                  {D, 64, 2, 8, 32},  0, 2,  {5, 5, 0},   2, 0, false, 4},
-    {"still short: 4",                  {D, 64, 2, 16, 32}, 0, 4,  {7, 7, 0},   4, 0, false, 8},
-    {"rate capped by max_spawn_rate",   {D, 64, 9, 16, 8},  0, 8,  {20, 20, 0}, 8, 0, false, 8},
-    {"doubling stops at the cap",       {D, 64, 9, 32, 12}, 0, 8,  {20, 20, 0}, 8, 0, false, 12},
-    {"capped by workers.max",           {D, 10, 2, 8, 32},  0, 4,  {8, 8, 0},   2, 0, false, 8},
-    {"capped by free slots (retiring)", {D, 10, 2, 8, 32},  0, 4,  {9, 7, 0},   1, 0, false, 8},
-    {"no free slot: nothing, rate 1",   {D, 10, 2, 8, 32},  0, 8,  {10, 7, 0},  0, 0, true, 1},
-    {"capped to reach max_spare only",  {D, 64, 2, 3, 32},  0, 8,  {6, 6, 1},   2, 0, false, 16},
-    {"spares within bounds: hold",      {D, 64, 2, 8, 32},  0, 8,  {6, 6, 2},   0, 0, false, 1},
-    {"at max_spare: hold",              {D, 64, 2, 8, 32},  0, 1,  {9, 9, 8},   0, 0, false, 1},
-    {"too many spares: retire one",     {D, 64, 2, 8, 32},  0, 4,  {20, 20, 15}, 0, 1, false, 1},
-    {"one too many: retire one",        {D, 64, 2, 8, 32},  0, 1,  {9, 9, 9},   0, 1, false, 1},
-    {"never retire the last worker",    {D, 64, 0, 0, 32},  0, 1,  {1, 1, 1},   0, 0, false, 1},
-    {"no worker left, min_spare 0",     {D, 64, 0, 0, 32},  0, 1,  {0, 0, 0},   1, 0, false, 2},
-    {"all busy at max",                 {D, 4, 1, 2, 32},   0, 2,  {4, 4, 0},   0, 0, true, 1},
-    {"all busy below max: grow",        {D, 8, 1, 2, 32},   0, 1,  {4, 4, 0},   1, 0, false, 2},
-    {"a starting worker is spare",      {D, 4, 1, 2, 32},   0, 1,  {4, 4, 1},   0, 0, false, 1},
-    {"static: below target, fork all",  {S, 64, 2, 8, 32},  6, 1,  {2, 2, 0},   4, 0, false, 1},
-    {"static: above target, retire",    {S, 64, 2, 8, 32},  2, 1,  {5, 5, 5},   0, 3, false, 1},
-    {"static: spares ignored",          {S, 64, 2, 8, 32},  4, 1,  {4, 4, 0},   0, 0, false, 1},
-    {"static: all busy at max",         {S, 4, 2, 8, 32},   4, 1,  {4, 4, 0},   0, 0, true, 1},
+    {"short: the first tick forks 1", {D, 64, 2, 8, 32}, 0, 1, {4, 4, 0}, 1, 0, false, 2},
+    {"still short: 2", {D, 64, 2, 8, 32}, 0, 2, {5, 5, 0}, 2, 0, false, 4},
+    {"still short: 4", {D, 64, 2, 16, 32}, 0, 4, {7, 7, 0}, 4, 0, false, 8},
+    {"rate capped by max_spawn_rate", {D, 64, 9, 16, 8}, 0, 8, {20, 20, 0}, 8, 0, false, 8},
+    {"doubling stops at the cap", {D, 64, 9, 32, 12}, 0, 8, {20, 20, 0}, 8, 0, false, 12},
+    {"capped by workers.max", {D, 10, 2, 8, 32}, 0, 4, {8, 8, 0}, 2, 0, false, 8},
+    {"capped by free slots (retiring)", {D, 10, 2, 8, 32}, 0, 4, {9, 7, 0}, 1, 0, false, 8},
+    {"no free slot: nothing, rate 1", {D, 10, 2, 8, 32}, 0, 8, {10, 7, 0}, 0, 0, true, 1},
+    {"capped to reach max_spare only", {D, 64, 2, 3, 32}, 0, 8, {6, 6, 1}, 2, 0, false, 16},
+    {"spares within bounds: hold", {D, 64, 2, 8, 32}, 0, 8, {6, 6, 2}, 0, 0, false, 1},
+    {"at max_spare: hold", {D, 64, 2, 8, 32}, 0, 1, {9, 9, 8}, 0, 0, false, 1},
+    {"too many spares: retire one", {D, 64, 2, 8, 32}, 0, 4, {20, 20, 15}, 0, 1, false, 1},
+    {"one too many: retire one", {D, 64, 2, 8, 32}, 0, 1, {9, 9, 9}, 0, 1, false, 1},
+    {"never retire the last worker", {D, 64, 0, 0, 32}, 0, 1, {1, 1, 1}, 0, 0, false, 1},
+    {"no worker left, min_spare 0", {D, 64, 0, 0, 32}, 0, 1, {0, 0, 0}, 1, 0, false, 2},
+    {"all busy at max", {D, 4, 1, 2, 32}, 0, 2, {4, 4, 0}, 0, 0, true, 1},
+    {"all busy below max: grow", {D, 8, 1, 2, 32}, 0, 1, {4, 4, 0}, 1, 0, false, 2},
+    {"a starting worker is spare", {D, 4, 1, 2, 32}, 0, 1, {4, 4, 1}, 0, 0, false, 1},
+    {"static: below target, fork all", {S, 64, 2, 8, 32}, 6, 1, {2, 2, 0}, 4, 0, false, 1},
+    {"static: above target, retire", {S, 64, 2, 8, 32}, 2, 1, {5, 5, 5}, 0, 3, false, 1},
+    {"static: spares ignored", {S, 64, 2, 8, 32}, 4, 1, {4, 4, 0}, 0, 0, false, 1},
+    {"static: all busy at max", {S, 4, 2, 8, 32}, 4, 1, {4, 4, 0}, 0, 0, true, 1},
 };
 
 static void test_tick_table(void **state)
@@ -96,11 +96,11 @@ static void test_spawn_rate_over_ticks(void **state)
     static const struct {
         int active, spare, spawn;
     } ticks[] = {
-        {4, 0, 1},   {5, 0, 2},   {7, 0, 4},   {11, 0, 8},  {19, 0, 8},  /* doubling, capped */
-        {27, 2, 0},                                                    /* not short: reset */
-        {27, 1, 1},  {28, 0, 2},                                       /* short again: 1, 2 */
-        {30, 0, 4},  {34, 0, 6},  {40, 0, 0},                          /* up to max 40 */
-        {40, 0, 0},  {40, 3, 0},  {40, 0, 0},  {39, 1, 1},             /* at max: rate 1 */
+        {4, 0, 1},  {5, 0, 2},  {7, 0, 4},  {11, 0, 8}, {19, 0, 8}, /* doubling, capped */
+        {27, 2, 0},                                                 /* not short: reset */
+        {27, 1, 1}, {28, 0, 2},                                     /* short again: 1, 2 */
+        {30, 0, 4}, {34, 0, 6}, {40, 0, 0},                         /* up to max 40 */
+        {40, 0, 0}, {40, 3, 0}, {40, 0, 0}, {39, 1, 1},             /* at max: rate 1 */
     };
     const struct policy_cfg pc = {D, 40, 2, 64, 8};
     struct pf_config c;
@@ -154,10 +154,10 @@ static void test_tick_schedule(void **state)
         bool due;
         int left; /* pf_pool_policy_tick_left_ms after the call */
     } wakes[] = {
-        {0, false, 1000},    {10, false, 990},    {999, false, 1},     {1000, true, 1000},
-        {1000, false, 1000}, {1001, false, 999},  {1500, false, 500},  {2003, true, 997},
-        {2004, false, 996},  {2999, false, 1},    {3000, true, 1000},  {7400, true, 1000},
-        {7401, false, 999},  {8399, false, 1},    {8400, true, 1000},  {8400, false, 1000},
+        {0, false, 1000},    {10, false, 990},   {999, false, 1},    {1000, true, 1000},
+        {1000, false, 1000}, {1001, false, 999}, {1500, false, 500}, {2003, true, 997},
+        {2004, false, 996},  {2999, false, 1},   {3000, true, 1000}, {7400, true, 1000},
+        {7401, false, 999},  {8399, false, 1},   {8400, true, 1000}, {8400, false, 1000},
     };
     struct pf_pool_policy_state st;
 
@@ -193,9 +193,19 @@ static void test_scale_table(void **state)
     static const struct {
         int target, delta, max, want;
     } cases[] = {
-        {4, 1, 8, 5},   {4, -1, 8, 3}, {4, 0, 8, 4},     {8, 1, 8, 8},     {1, -1, 8, 1},
-        {4, 10, 8, 8},  {4, -10, 8, 1}, {1, 0, 1, 1},    {1, 1, 1, 1},     {3, 2, 5, 5},
-        {2, -3, 64, 1}, {64, 2, 64, 64}, {4, 2147483647, 4096, 4096},
+        {4, 1, 8, 5},
+        {4, -1, 8, 3},
+        {4, 0, 8, 4},
+        {8, 1, 8, 8},
+        {1, -1, 8, 1},
+        {4, 10, 8, 8},
+        {4, -10, 8, 1},
+        {1, 0, 1, 1},
+        {1, 1, 1, 1},
+        {3, 2, 5, 5},
+        {2, -3, 64, 1},
+        {64, 2, 64, 64},
+        {4, 2147483647, 4096, 4096},
     };
 
     (void)state;

@@ -25,10 +25,10 @@ struct requests_case {
 };
 
 static const struct requests_case requests_cases[] = {
-    {0, 0, 0, 0, true},                       /* never */
-    {0, 100, 0, 0, true},                     /* jitter ignored without a limit */
-    {5, 0, 5, 5, true},                       /* no jitter: the limit itself */
-    {5, 5, 5, 10, true},                      /* 5 + 0..5 */
+    {0, 0, 0, 0, true},   /* never */
+    {0, 100, 0, 0, true}, /* jitter ignored without a limit */
+    {5, 0, 5, 5, true},   /* no jitter: the limit itself */
+    {5, 5, 5, 10, true},  /* 5 + 0..5 */
     {1000, 1, 1000, 1001, true},
     {LONG_MAX - 2, 10, LONG_MAX - 2, LONG_MAX, true}, /* saturates, no overflow */
 };
@@ -93,14 +93,15 @@ static void test_expired_table(void **state)
         int64_t started, lifetime, now;
         bool expired;
     } rows[] = {
-        {0, 0, 1000000, false},  /* no lifetime: never */
-        {0, 1000, 999, false},   {0, 1000, 1000, true},  {0, 1000, 5000, true},
+        {0, 0, 1000000, false}, /* no lifetime: never */
+        {0, 1000, 999, false},     {0, 1000, 1000, true},    {0, 1000, 5000, true},
         {5000, 1050, 6049, false}, {5000, 1050, 6050, true},
     };
 
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        if (pf_recycle_policy_expired(rows[i].started, rows[i].lifetime, rows[i].now) != rows[i].expired)
+        if (pf_recycle_policy_expired(rows[i].started, rows[i].lifetime, rows[i].now) !=
+            rows[i].expired)
             fail_msg("row %zu: expected %d", i, rows[i].expired);
 }
 

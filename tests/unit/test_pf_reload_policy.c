@@ -230,17 +230,18 @@ static void test_join(void **state)
     assert_string_equal(joined(&l), "listen");
     snprintf(l.name[l.n++], PF_CONFIG_NAME_LEN, "http.root");
     assert_string_equal(joined(&l), "listen, http.root");
-    assert_string_equal(pf_reload_policy_join(&l, small, sizeof(small)), "listen,"); /* cut, ended */
+    assert_string_equal(pf_reload_policy_join(&l, small, sizeof(small)),
+                        "listen,"); /* cut, ended */
 }
 
 /* ------------------------------------------------------------ roll-over */
 
 /* The plan for one set of counts. */
-static struct pf_reload_policy_rollover_step plan(int target, int new_active, int new_ready, int old_active,
-                                    int free_slots, int retiring)
+static struct pf_reload_policy_rollover_step plan(int target, int new_active, int new_ready,
+                                                  int old_active, int free_slots, int retiring)
 {
-    struct pf_reload_policy_rollover_counts c = {target, new_active, new_ready, old_active, free_slots,
-                                   retiring};
+    struct pf_reload_policy_rollover_counts c = {target,     new_active, new_ready,
+                                                 old_active, free_slots, retiring};
 
     return pf_reload_policy_rollover(&c);
 }
@@ -350,12 +351,12 @@ static void simulate(int nslots, int target, int floor)
 static void test_plan_simulated(void **state)
 {
     (void)state;
-    simulate(8, 4, 4);  /* 2 x target slots: never below the target */
+    simulate(8, 4, 4); /* 2 x target slots: never below the target */
     simulate(64, 4, 4);
-    simulate(7, 4, 3);  /* short of slots: at most one below, one for one */
+    simulate(7, 4, 3); /* short of slots: at most one below, one for one */
     simulate(5, 4, 3);
-    simulate(4, 4, 3);  /* not one slot spare */
-    simulate(1, 1, 0);  /* a single slot: the old worker must go first */
+    simulate(4, 4, 3); /* not one slot spare */
+    simulate(1, 1, 0); /* a single slot: the old worker must go first */
 }
 
 #define PAIR_TEST(f) cmocka_unit_test_setup(f, setup_pair)

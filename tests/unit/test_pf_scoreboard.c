@@ -71,8 +71,8 @@ static void claim_all(struct pf_scoreboard *sb)
 }
 
 /* Counter values of a slot, read in one place. */
-static void assert_counters(const struct pf_slot *s, uint64_t conns, uint64_t reqs,
-                            uint64_t in, uint64_t out)
+static void assert_counters(const struct pf_slot *s, uint64_t conns, uint64_t reqs, uint64_t in,
+                            uint64_t out)
 {
     assert_int_equal(atomic_load(&s->connections), conns);
     assert_int_equal(atomic_load(&s->requests), reqs);
@@ -309,18 +309,12 @@ static void test_state_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOARD_TEST(test_create_zeroed),
-        cmocka_unit_test(test_create_zero_slots_fails),
-        cmocka_unit_test(test_destroy_twice),
-        BOARD_TEST(test_claim_until_full),
-        BOARD_TEST(test_release_reclaim),
-        BOARD_TEST(test_claim_clears_stale),
-        BOARD_TEST(test_client_cycle),
-        BOARD_TEST(test_counters),
-        BOARD_TEST(test_request_summary),
-        BOARD_TEST(test_slots_independent),
-        BOARD_TEST(test_shared_across_fork),
-        cmocka_unit_test(test_state_names),
+        BOARD_TEST(test_create_zeroed),       cmocka_unit_test(test_create_zero_slots_fails),
+        cmocka_unit_test(test_destroy_twice), BOARD_TEST(test_claim_until_full),
+        BOARD_TEST(test_release_reclaim),     BOARD_TEST(test_claim_clears_stale),
+        BOARD_TEST(test_client_cycle),        BOARD_TEST(test_counters),
+        BOARD_TEST(test_request_summary),     BOARD_TEST(test_slots_independent),
+        BOARD_TEST(test_shared_across_fork),  cmocka_unit_test(test_state_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,7 +80,8 @@ static int master_child(void)
     raise(SIGHUP);
     raise(SIGCHLD);
     sigpending(&pending);
-    if (pf_signals_incr || pf_signals_reconfigure || pf_signals_child || !sigismember(&pending, SIGTTIN))
+    if (pf_signals_incr || pf_signals_reconfigure || pf_signals_child ||
+        !sigismember(&pending, SIGTTIN))
         return 2;
     /* One signal per wait: a handler blocks the master's other signals,
      * and the mask it returns to is the blocked one. Three pending kinds,
@@ -121,8 +122,8 @@ static int worker_child(void)
     if (pf_signals_child || pf_signals_incr)
         return 3;
     sigprocmask(SIG_SETMASK, NULL, &now);
-    if (!sigismember(&now, SIGQUIT) || !sigismember(&now, SIGUSR1) ||
-        sigismember(&now, SIGTERM) || sigismember(&now, SIGCHLD) || !sigisemptyset(&wait_mask))
+    if (!sigismember(&now, SIGQUIT) || !sigismember(&now, SIGUSR1) || sigismember(&now, SIGTERM) ||
+        sigismember(&now, SIGCHLD) || !sigisemptyset(&wait_mask))
         return 4;
     sigaction(SIGTERM, NULL, &sa);
     if (sa.sa_handler != SIG_DFL)

@@ -144,8 +144,9 @@ struct token_case {
     bool equal;
 };
 
-#define T128 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
-             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define T128 \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const struct token_case token_cases[] = {
     {"s3cret", "s3cret", true},

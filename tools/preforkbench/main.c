@@ -13,8 +13,8 @@
 #include "pf_version.h"
 #include "pf_err.h"
 
-#define PB_EXIT_USAGE 2             /* bad options, or the run could not be made */
-#define PB_PROGRESS_AUTO_S 3.0      /* --progress by default for runs longer than this */
+#define PB_EXIT_USAGE 2        /* bad options, or the run could not be made */
+#define PB_PROGRESS_AUTO_S 3.0 /* --progress by default for runs longer than this */
 
 /* Set by the SIGINT handler: the run stops early and still reports. The
  * only mutable global, as a handler can reach nothing else. */
@@ -22,11 +22,11 @@ static volatile sig_atomic_t pb_interrupted;
 
 /* Where the reports go, opened before the run so a bad path costs no run. */
 struct pb_outputs {
-    FILE *json;           /* --json, or NULL */
-    FILE *csv;            /* --csv, or NULL */
-    bool text;            /* the text summary on stdout */
-    bool progress;        /* the progress line on stderr */
-    size_t progress_len;  /* length of the progress line shown (to blank it) */
+    FILE *json;          /* --json, or NULL */
+    FILE *csv;           /* --csv, or NULL */
+    bool text;           /* the text summary on stdout */
+    bool progress;       /* the progress line on stderr */
+    size_t progress_len; /* length of the progress line shown (to blank it) */
 };
 
 /* SIGINT: note it; SA_RESETHAND makes a second one end the program. */

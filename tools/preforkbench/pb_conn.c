@@ -387,9 +387,7 @@ void pb_conn_event(pb_conn_ctx_t *x, struct pb_conn *c, uint32_t events, int64_t
         if (c->seq == seq && c->state == PB_CONN_ACTIVE && (events & EPOLLOUT))
             pb_conn_send(x, c, now);
         break;
-    case PB_CONN_CLOSING:
-        pb_conn_drain(x, c, now);
-        break;
+    case PB_CONN_CLOSING: pb_conn_drain(x, c, now); break;
     case PB_CONN_IDLE:
         if (c->fd >= 0)
             pb_conn_idle_event(c);

@@ -33,41 +33,41 @@
 #include "pb_result.h"
 #include "pb_timer.h"
 
-#define PB_CONN_RECV_BUF (64 * 1024)  /* one recv(): the thread's buffer size */
-#define PB_CONN_OK (-1)               /* a request's outcome: ok, or a pb_fail_t */
+#define PB_CONN_RECV_BUF (64 * 1024) /* one recv(): the thread's buffer size */
+#define PB_CONN_OK (-1)              /* a request's outcome: ok, or a pb_fail_t */
 
 /* Where a connection is in its request. */
 enum pb_conn_state {
-    PB_CONN_IDLE,        /* no request: waiting for its start (due time, back-off) */
-    PB_CONN_CONNECTING,  /* non-blocking connect in progress (EPOLLOUT tells) */
-    PB_CONN_ACTIVE,      /* sending the request and/or receiving the reply */
-    PB_CONN_CLOSING,     /* reply done, the server said it closes: wait for its FIN */
+    PB_CONN_IDLE,       /* no request: waiting for its start (due time, back-off) */
+    PB_CONN_CONNECTING, /* non-blocking connect in progress (EPOLLOUT tells) */
+    PB_CONN_ACTIVE,     /* sending the request and/or receiving the reply */
+    PB_CONN_CLOSING,    /* reply done, the server said it closes: wait for its FIN */
 };
 
 /* One client connection and the request it carries. */
 struct pb_conn {
-    int fd;                    /* -1 when closed */
+    int fd; /* -1 when closed */
     enum pb_conn_state state;
-    bool want_out;             /* EPOLLOUT is registered (connecting, send blocked) */
-    bool new_conn;             /* this request opened the connection */
-    pb_timer_t timer;          /* deadline (in flight, closing) or start (idle) */
-    int64_t start_ns;          /* latency origin: send or connect start, or due time */
-    int64_t due_ns;            /* open loop: intended time of the current request */
-    uint64_t seq;              /* requests started (tells a stale event) */
-    size_t sent;               /* request bytes sent */
-    uint64_t bytes_in;         /* reply bytes received */
+    bool want_out;     /* EPOLLOUT is registered (connecting, send blocked) */
+    bool new_conn;     /* this request opened the connection */
+    pb_timer_t timer;  /* deadline (in flight, closing) or start (idle) */
+    int64_t start_ns;  /* latency origin: send or connect start, or due time */
+    int64_t due_ns;    /* open loop: intended time of the current request */
+    uint64_t seq;      /* requests started (tells a stale event) */
+    size_t sent;       /* request bytes sent */
+    uint64_t bytes_in; /* reply bytes received */
     pb_reply_t reply;
 };
 
 /* How a request ended, as handed to the engine's count hook. */
 struct pb_conn_outcome {
-    int kind;             /* PB_CONN_OK or a pb_fail_t */
-    int code;             /* the http status of a complete reply, else 0 */
-    int64_t start_ns;     /* the request's latency origin */
-    uint64_t latency_ns;  /* from start_ns to the end (0 if the end came first) */
-    uint64_t bytes_out;   /* request bytes sent */
-    uint64_t bytes_in;    /* reply bytes received */
-    bool new_conn;        /* the request opened its connection */
+    int kind;            /* PB_CONN_OK or a pb_fail_t */
+    int code;            /* the http status of a complete reply, else 0 */
+    int64_t start_ns;    /* the request's latency origin */
+    uint64_t latency_ns; /* from start_ns to the end (0 if the end came first) */
+    uint64_t bytes_out;  /* request bytes sent */
+    uint64_t bytes_in;   /* reply bytes received */
+    bool new_conn;       /* the request opened its connection */
 };
 
 /* The engine's answer to "when does c's next request start?", asked when a
@@ -83,12 +83,12 @@ typedef void pb_conn_count_fn(void *arg, const struct pb_conn_outcome *out, int6
  * threads start, shared (read only) by all of them. */
 struct pb_conn_plan {
     const struct pb_opts *o;
-    const unsigned char *req;     /* the request, prebuilt (pb_engine_request) */
+    const unsigned char *req; /* the request, prebuilt (pb_engine_request) */
     size_t req_len;
-    const unsigned char *expect;  /* echo/msg: the bytes that must come back */
+    const unsigned char *expect; /* echo/msg: the bytes that must come back */
     size_t expect_len;
-    int64_t timeout_ns;           /* --timeout */
-    bool open_loop;               /* --rate: latency from the due time */
+    int64_t timeout_ns; /* --timeout */
+    bool open_loop;     /* --rate: latency from the due time */
 };
 
 /* One thread's side of its connections: its epoll, receive buffer and
@@ -96,12 +96,12 @@ struct pb_conn_plan {
 typedef struct pb_conn_ctx {
     const struct pb_conn_plan *plan;
     int epfd;
-    unsigned char *rbuf;          /* PB_CONN_RECV_BUF bytes */
-    pb_timer_heap_t timers;       /* every connection, by timer */
-    bool starting;                /* in a start: defer further starts */
+    unsigned char *rbuf;    /* PB_CONN_RECV_BUF bytes */
+    pb_timer_heap_t timers; /* every connection, by timer */
+    bool starting;          /* in a start: defer further starts */
     pb_conn_next_fn *next;
     pb_conn_count_fn *count;
-    void *arg;                    /* the hooks' argument (the engine's thread) */
+    void *arg; /* the hooks' argument (the engine's thread) */
 } pb_conn_ctx_t;
 
 /* ---- the state machine (I/O) ---- */
@@ -130,11 +130,11 @@ void pb_conn_close(struct pb_conn *c);
 
 /* What a send() or recv() result means. */
 typedef enum pb_conn_io {
-    PB_CONN_IO_DATA,   /* n > 0: bytes moved */
-    PB_CONN_IO_EOF,    /* n == 0: recv: the server closed */
-    PB_CONN_IO_RETRY,  /* EINTR: try again at once */
-    PB_CONN_IO_WAIT,   /* EAGAIN / EWOULDBLOCK: wait for epoll */
-    PB_CONN_IO_ERROR,  /* any other errno (ECONNRESET, EPIPE...): fails as `reset` */
+    PB_CONN_IO_DATA,  /* n > 0: bytes moved */
+    PB_CONN_IO_EOF,   /* n == 0: recv: the server closed */
+    PB_CONN_IO_RETRY, /* EINTR: try again at once */
+    PB_CONN_IO_WAIT,  /* EAGAIN / EWOULDBLOCK: wait for epoll */
+    PB_CONN_IO_ERROR, /* any other errno (ECONNRESET, EPIPE...): fails as `reset` */
 } pb_conn_io_t;
 
 /* Classify the result n of send()/recv(), with errno err when n < 0. */
@@ -150,9 +150,9 @@ pb_fail_t pb_conn_eof_kind(uint64_t reply_bytes);
 
 /* What becomes of the connection after a complete reply. */
 typedef enum pb_conn_after {
-    PB_CONN_KEEP,      /* keep-alive: the next request on it */
-    PB_CONN_DROP,      /* close it; the next request opens a new one */
-    PB_CONN_WAIT_FIN,  /* the server said it closes: wait for its FIN */
+    PB_CONN_KEEP,     /* keep-alive: the next request on it */
+    PB_CONN_DROP,     /* close it; the next request opens a new one */
+    PB_CONN_WAIT_FIN, /* the server said it closes: wait for its FIN */
 } pb_conn_after_t;
 
 /*

@@ -20,9 +20,9 @@
 #include "pb_timer.h"
 
 #define PB_NS_PER_S 1000000000LL
-#define PB_EVENTS 256                       /* epoll events per wait */
-#define PB_LEAD_NS (20 * 1000000LL)         /* threads start together this long after setup */
-#define PB_FD_SPARE 64                      /* descriptors beyond sockets and epolls */
+#define PB_EVENTS 256               /* epoll events per wait */
+#define PB_LEAD_NS (20 * 1000000LL) /* threads start together this long after setup */
+#define PB_FD_SPARE 64              /* descriptors beyond sockets and epolls */
 
 struct pb_worker;
 
@@ -54,14 +54,14 @@ struct pb_run {
 struct pb_worker {
     struct pb_run *run;
     pthread_t tid;
-    bool running;              /* the thread was created */
-    pb_conn_ctx_t ctx;         /* epfd, rbuf, timers: what pb_conn uses */
+    bool running;      /* the thread was created */
+    pb_conn_ctx_t ctx; /* epfd, rbuf, timers: what pb_conn uses */
     struct pb_conn *conns;
     size_t nconns;
-    size_t first;              /* run-wide index of conns[0] (schedule offsets) */
-    pb_timer_t **slots;        /* the timer heap's array */
+    size_t first;       /* run-wide index of conns[0] (schedule offsets) */
+    pb_timer_t **slots; /* the timer heap's array */
     struct pb_counts counts;
-    struct pb_second *cur;     /* --csv: the second being filled */
+    struct pb_second *cur; /* --csv: the second being filled */
     size_t cur_index;
     bool cur_used;
     _Atomic uint64_t shown_ok; /* for the progress line (relaxed) */
@@ -332,8 +332,7 @@ static void pb_worker_begin(struct pb_worker *w)
 /* Wait for events until the earliest timer or the end of the run, with a
  * nanosecond timeout (epoll_pwait2) so open-loop sends are not late by a
  * rounded-up millisecond; epoll_wait where the kernel lacks it. */
-static int pb_worker_wait(struct pb_worker *w, struct epoll_event *ev, int64_t now,
-                          bool *no_pwait2)
+static int pb_worker_wait(struct pb_worker *w, struct epoll_event *ev, int64_t now, bool *no_pwait2)
 {
     int64_t next = pb_timer_next_ns(&w->ctx.timers);
     int64_t wake = next < w->run->end_ns ? next : w->run->end_ns;
@@ -582,8 +581,7 @@ static void pb_run_progress(struct pb_run *run, int64_t now, uint64_t *prev_ok, 
  * inside ppoll (atomically unblocked), so it cannot slip in unseen.
  * Returns true if SIGINT cut the measured part short. */
 static bool pb_run_supervise(struct pb_run *run, const volatile sig_atomic_t *interrupt,
-                             const sigset_t *unblocked, pb_engine_progress_fn *progress,
-                             void *arg)
+                             const sigset_t *unblocked, pb_engine_progress_fn *progress, void *arg)
 {
     int64_t tick = run->t0_ns + PB_NS_PER_S, prev_ns = run->t0_ns, now;
     uint64_t done = 0, v, prev_ok = 0;

@@ -114,7 +114,7 @@ static uint64_t hist_rank(uint64_t total, double pct)
     double x = (double)total * pct / 100.0;
     double r = ceil(x - x * 1e-12);
 
-    if (!(r >= 1.0))  /* also catches NaN */
+    if (!(r >= 1.0)) /* also catches NaN */
         return 1;
     if (r >= (double)total)
         return total;

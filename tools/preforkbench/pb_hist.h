@@ -41,10 +41,10 @@
 
 typedef struct pb_hist {
     uint64_t counts[PB_HIST_BUCKETS];
-    uint64_t total;  /* values recorded */
-    uint64_t min;    /* exact; UINT64_MAX when empty */
-    uint64_t max;    /* exact; 0 when empty */
-    double sum;      /* for the mean */
+    uint64_t total; /* values recorded */
+    uint64_t min;   /* exact; UINT64_MAX when empty */
+    uint64_t max;   /* exact; 0 when empty */
+    double sum;     /* for the mean */
 } pb_hist_t;
 
 /* Empty the histogram. */

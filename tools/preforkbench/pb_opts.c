@@ -22,18 +22,27 @@ enum {
 };
 
 static const struct option pb_opt_long[] = {
-    {"protocol", required_argument, NULL, 'p'},  {"path", required_argument, NULL, 'u'},
-    {"method", required_argument, NULL, 'm'},    {"header", required_argument, NULL, 'H'},
-    {"close", no_argument, NULL, PB_OPT_CLOSE},  {"size", required_argument, NULL, 's'},
-    {"connections", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
-    {"duration", required_argument, NULL, 'd'},  {"requests", required_argument, NULL, 'n'},
-    {"warmup", required_argument, NULL, 'w'},    {"rate", required_argument, NULL, 'R'},
-    {"timeout", required_argument, NULL, 'T'},   {"json", required_argument, NULL, PB_OPT_JSON},
+    {"protocol", required_argument, NULL, 'p'},
+    {"path", required_argument, NULL, 'u'},
+    {"method", required_argument, NULL, 'm'},
+    {"header", required_argument, NULL, 'H'},
+    {"close", no_argument, NULL, PB_OPT_CLOSE},
+    {"size", required_argument, NULL, 's'},
+    {"connections", required_argument, NULL, 'c'},
+    {"threads", required_argument, NULL, 't'},
+    {"duration", required_argument, NULL, 'd'},
+    {"requests", required_argument, NULL, 'n'},
+    {"warmup", required_argument, NULL, 'w'},
+    {"rate", required_argument, NULL, 'R'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"json", required_argument, NULL, PB_OPT_JSON},
     {"csv", required_argument, NULL, PB_OPT_CSV},
     {"progress", no_argument, NULL, PB_OPT_PROGRESS},
     {"no-progress", no_argument, NULL, PB_OPT_NO_PROGRESS},
-    {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Leading ':': a missing value is reported as ':' (not '?'), and getopt
@@ -46,8 +55,8 @@ struct pb_opt_seen {
 };
 
 /* Format a reason into err; returns PB_OPTS_ERROR for the caller's return. */
-__attribute__((format(printf, 3, 4)))
-static pb_opts_action_t pb_opt_fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static pb_opts_action_t pb_opt_fail(char *err, size_t errlen,
+                                                                          const char *fmt, ...)
 {
     va_list ap;
 
@@ -92,8 +101,7 @@ static int pb_opt_parse_real(const char *text, double min, bool min_open, double
         return -1;
     errno = 0;
     v = strtod(text, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || (min_open && v == min) ||
-        v > max)
+    if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || (min_open && v == min) || v > max)
         return -1;
     *out = v;
     return 0;
@@ -107,8 +115,7 @@ static pb_opts_action_t pb_opt_count(int opt, const char *text, uint64_t min, ui
         return PB_OPTS_RUN;
     return pb_opt_fail(err, errlen,
                        "--%s: expected a whole number from %llu to %llu, not \"%.40s\"",
-                       pb_opt_name(opt), (unsigned long long)min, (unsigned long long)max,
-                       text);
+                       pb_opt_name(opt), (unsigned long long)min, (unsigned long long)max, text);
 }
 
 /* -d, -w, -T, -R: a decimal number within bounds, or a reason. */
@@ -137,8 +144,7 @@ static pb_opts_action_t pb_opt_protocol(const char *text, struct pb_opts *o, cha
 }
 
 /* -u: an absolute path of visible ASCII (it goes into the request line). */
-static pb_opts_action_t pb_opt_path(const char *text, struct pb_opts *o, char *err,
-                                    size_t errlen)
+static pb_opts_action_t pb_opt_path(const char *text, struct pb_opts *o, char *err, size_t errlen)
 {
     size_t n = strlen(text);
 
@@ -156,8 +162,7 @@ static pb_opts_action_t pb_opt_path(const char *text, struct pb_opts *o, char *e
 }
 
 /* -m: GET or HEAD. */
-static pb_opts_action_t pb_opt_method(const char *text, struct pb_opts *o, char *err,
-                                      size_t errlen)
+static pb_opts_action_t pb_opt_method(const char *text, struct pb_opts *o, char *err, size_t errlen)
 {
     if (strcmp(text, "GET") == 0 || strcmp(text, "HEAD") == 0) {
         o->head = text[0] == 'H';
@@ -168,8 +173,7 @@ static pb_opts_action_t pb_opt_method(const char *text, struct pb_opts *o, char 
 
 /* -H "Name: value": a token before the ':', no CR or LF anywhere, at most
  * PB_OPTS_MAX_HEADERS of them. A Host header replaces the one sent by default. */
-static pb_opts_action_t pb_opt_header(const char *text, struct pb_opts *o, char *err,
-                                      size_t errlen)
+static pb_opts_action_t pb_opt_header(const char *text, struct pb_opts *o, char *err, size_t errlen)
 {
     const char *colon = strchr(text, ':');
     size_t name_len = colon ? (size_t)(colon - text) : 0;
@@ -206,8 +210,7 @@ static pb_opts_action_t pb_opt_counts(int c, const char *arg, struct pb_opts *o,
         rc = pb_opt_count(c, arg, 1, PB_OPTS_MAX_THREADS, &v, err, errlen);
         o->threads = (int)v;
         return rc;
-    case 'n':
-        return pb_opt_count(c, arg, 1, UINT64_C(1) << 53, &o->requests, err, errlen);
+    case 'n': return pb_opt_count(c, arg, 1, UINT64_C(1) << 53, &o->requests, err, errlen);
     default:
         rc = pb_opt_count(c, arg, 0, PB_OPTS_MAX_SIZE, &v, err, errlen);
         o->size = (size_t)v;
@@ -224,10 +227,8 @@ static pb_opts_action_t pb_opt_times(int c, const char *arg, struct pb_opts *o, 
         return pb_opt_number(c, arg, 0, true, PB_OPTS_MAX_SECONDS, &o->duration_s, err, errlen);
     case 'w':
         return pb_opt_number(c, arg, 0, false, PB_OPTS_MAX_SECONDS, &o->warmup_s, err, errlen);
-    case 'R':
-        return pb_opt_number(c, arg, 0, true, PB_OPTS_MAX_RATE, &o->rate, err, errlen);
-    default:
-        return pb_opt_number(c, arg, 0, true, PB_OPTS_MAX_TIMEOUT, &o->timeout_s, err, errlen);
+    case 'R': return pb_opt_number(c, arg, 0, true, PB_OPTS_MAX_RATE, &o->rate, err, errlen);
+    default: return pb_opt_number(c, arg, 0, true, PB_OPTS_MAX_TIMEOUT, &o->timeout_s, err, errlen);
     }
 }
 
@@ -253,8 +254,13 @@ static pb_opts_action_t pb_opt_one(int c, const char *arg, struct pb_opts *o,
     case 'm': seen->method = true; return pb_opt_method(arg, o, err, errlen);
     case 'H': seen->header = true; return pb_opt_header(arg, o, err, errlen);
     case 's': seen->size = true; return pb_opt_counts(c, arg, o, err, errlen);
-    case 'c': case 't': case 'n': return pb_opt_counts(c, arg, o, err, errlen);
-    case 'd': case 'w': case 'R': case 'T': return pb_opt_times(c, arg, o, err, errlen);
+    case 'c':
+    case 't':
+    case 'n': return pb_opt_counts(c, arg, o, err, errlen);
+    case 'd':
+    case 'w':
+    case 'R':
+    case 'T': return pb_opt_times(c, arg, o, err, errlen);
     case PB_OPT_CLOSE: o->close = true; return PB_OPTS_RUN;
     case PB_OPT_JSON: o->json_path = arg; return PB_OPTS_RUN;
     case PB_OPT_CSV: o->csv_path = arg; return PB_OPTS_RUN;
@@ -268,16 +274,14 @@ static pb_opts_action_t pb_opt_one(int c, const char *arg, struct pb_opts *o,
 }
 
 /* HOST:PORT through pf_addr_parse; port 0 cannot be connected to. */
-static pb_opts_action_t pb_opt_target(const char *text, struct pb_opts *o, char *err,
-                                      size_t errlen)
+static pb_opts_action_t pb_opt_target(const char *text, struct pb_opts *o, char *err, size_t errlen)
 {
     char why[PF_ERR_MAX];
 
     if (pf_addr_parse(text, &o->addr, why, sizeof(why)) < 0)
         return pb_opt_fail(err, errlen, "HOST:PORT \"%.60s\": %s", text, why);
     if (pf_addr_port((const struct sockaddr *)&o->addr.ss) == 0)
-        return pb_opt_fail(err, errlen, "HOST:PORT \"%.60s\": port 0 cannot be connected to",
-                           text);
+        return pb_opt_fail(err, errlen, "HOST:PORT \"%.60s\": port 0 cannot be connected to", text);
     pf_addr_format((const struct sockaddr *)&o->addr.ss, o->target, sizeof(o->target));
     return PB_OPTS_RUN;
 }
@@ -286,8 +290,10 @@ static pb_opts_action_t pb_opt_target(const char *text, struct pb_opts *o, char 
 static pb_opts_action_t pb_opt_check(const struct pb_opts *o, const struct pb_opt_seen *seen,
                                      char *err, size_t errlen)
 {
-    const char *http_only = seen->path ? "--path" : seen->method ? "--method"
-                          : seen->header ? "--header" : NULL;
+    const char *http_only = seen->path     ? "--path"
+                            : seen->method ? "--method"
+                            : seen->header ? "--header"
+                                           : NULL;
 
     if (o->proto != PB_PROTO_HTTP && http_only != NULL)
         return pb_opt_fail(err, errlen, "%s: only with --protocol http", http_only);
@@ -296,8 +302,10 @@ static pb_opts_action_t pb_opt_check(const struct pb_opts *o, const struct pb_op
     if (o->proto == PB_PROTO_ECHO && o->size == 0)
         return pb_opt_fail(err, errlen, "--size: an echo line has at least 1 byte (its \\n)");
     if (o->threads > o->connections)
-        return pb_opt_fail(err, errlen, "--threads: %d threads for %d connections "
-                           "(at most one thread per connection)", o->threads, o->connections);
+        return pb_opt_fail(err, errlen,
+                           "--threads: %d threads for %d connections "
+                           "(at most one thread per connection)",
+                           o->threads, o->connections);
     if (o->csv_path != NULL && o->duration_s > PB_OPTS_MAX_CSV_SECONDS)
         return pb_opt_fail(err, errlen, "--csv: at most %g seconds of --duration",
                            PB_OPTS_MAX_CSV_SECONDS);
@@ -324,8 +332,7 @@ void pb_opts_defaults(struct pb_opts *o)
 
 /* Every option in turn, then the one HOST:PORT, then the checks that
  * need several options at once. */
-pb_opts_action_t pb_opts_parse(int argc, char **argv, struct pb_opts *o, char *err,
-                               size_t errlen)
+pb_opts_action_t pb_opts_parse(int argc, char **argv, struct pb_opts *o, char *err, size_t errlen)
 {
     struct pb_opt_seen seen = {0};
     pb_opts_action_t rc = PB_OPTS_RUN;

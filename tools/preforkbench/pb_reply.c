@@ -354,22 +354,16 @@ static bool trailer_line(pb_reply_t *r)
 static bool line_done(pb_reply_t *r)
 {
     switch (r->state) {
-    case ST_STATUS:
-        return status_line(r);
+    case ST_STATUS: return status_line(r);
     case ST_HEADER:
         if (r->line_len > 0)
             return header_line(r);
         headers_done(r);
         return true;
-    case ST_CHUNK_SIZE:
-        return chunk_size_line(r);
-    case ST_CHUNK_END:
-        r->state = ST_CHUNK_SIZE;
-        return r->line_len == 0;
-    case ST_TRAILER:
-        return trailer_line(r);
-    default:
-        return false; /* not a line state: unreachable */
+    case ST_CHUNK_SIZE: return chunk_size_line(r);
+    case ST_CHUNK_END: r->state = ST_CHUNK_SIZE; return r->line_len == 0;
+    case ST_TRAILER: return trailer_line(r);
+    default: return false; /* not a line state: unreachable */
     }
 }
 
@@ -490,19 +484,15 @@ static size_t reply_step(pb_reply_t *r, const unsigned char *p, size_t n)
     switch (r->state) {
     case ST_BODY_LENGTH:
     case ST_BODY_CLOSE:
-    case ST_CHUNK_DATA:
-        return step_body(r, n);
-    case ST_MATCH:
-        return step_match(r, p, n);
-    default:
-        return step_line(r, p, n);
+    case ST_CHUNK_DATA: return step_body(r, n);
+    case ST_MATCH: return step_match(r, p, n);
+    default: return step_line(r, p, n);
     }
 }
 
 /* Once DONE or MALFORMED the verdict sticks and no further byte is
  * consumed: bytes after a complete reply are the caller's business. */
-pb_reply_status_t pb_reply_feed(pb_reply_t *r, const unsigned char *buf, size_t len,
-                                size_t *used)
+pb_reply_status_t pb_reply_feed(pb_reply_t *r, const unsigned char *buf, size_t len, size_t *used)
 {
     size_t off = 0;
 

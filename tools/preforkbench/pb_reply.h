@@ -29,10 +29,10 @@
 #include <stdint.h>
 
 typedef enum pb_reply_status {
-    PB_REPLY_MORE,       /* incomplete: feed more bytes (or call pb_reply_eof) */
-    PB_REPLY_DONE,       /* complete and well-formed (an HTTP error status is
+    PB_REPLY_MORE,      /* incomplete: feed more bytes (or call pb_reply_eof) */
+    PB_REPLY_DONE,      /* complete and well-formed (an HTTP error status is
                             still DONE: the caller reads status_code) */
-    PB_REPLY_MALFORMED,  /* not a valid reply, or not the expected bytes */
+    PB_REPLY_MALFORMED, /* not a valid reply, or not the expected bytes */
 } pb_reply_status_t;
 
 typedef enum pb_reply_proto {
@@ -64,11 +64,11 @@ typedef struct pb_reply {
     bool chunked;
     bool http10;
     bool keep_alive_seen;
-    bool length_seen;     /* http: a Content-Length was given (in remaining) */
-    bool cr;              /* http: the line so far ended with '\r' */
-    uint64_t remaining;   /* body or chunk bytes still to come */
-    size_t pos;           /* echo/msg: bytes matched so far */
-    size_t line_len;      /* http: length of the line being assembled */
+    bool length_seen;   /* http: a Content-Length was given (in remaining) */
+    bool cr;            /* http: the line so far ended with '\r' */
+    uint64_t remaining; /* body or chunk bytes still to come */
+    size_t pos;         /* echo/msg: bytes matched so far */
+    size_t line_len;    /* http: length of the line being assembled */
     char line[PB_REPLY_MAX_LINE];
 } pb_reply_t;
 
@@ -86,8 +86,7 @@ void pb_reply_start_msg(pb_reply_t *r, const unsigned char *payload, size_t len)
  * them while MORE; up to the end of the reply when DONE (bytes after it are
  * left to the caller); unspecified when MALFORMED.
  */
-pb_reply_status_t pb_reply_feed(pb_reply_t *r, const unsigned char *buf,
-                                size_t len, size_t *used);
+pb_reply_status_t pb_reply_feed(pb_reply_t *r, const unsigned char *buf, size_t len, size_t *used);
 
 /*
  * The server closed the connection. DONE when that ends a reply whose body

@@ -205,8 +205,8 @@ static json_t *pb_rep_json_latency(const pb_hist_t *h, bool *ok)
     pb_rep_set(l, "min", json_real(empty ? 0 : pb_rep_us(h->min)), ok);
     pb_rep_set(l, "mean", json_real(pb_hist_mean(h) / 1000.0), ok);
     for (size_t i = 0; i < PB_REP_NPCTS; i++)
-        pb_rep_set(l, pb_rep_pcts[i].key, json_real(pb_rep_us(pb_hist_percentile(h,
-                   pb_rep_pcts[i].pct))), ok);
+        pb_rep_set(l, pb_rep_pcts[i].key,
+                   json_real(pb_rep_us(pb_hist_percentile(h, pb_rep_pcts[i].pct))), ok);
     pb_rep_set(l, "max", json_real(pb_rep_us(h->max)), ok);
     return l;
 }

@@ -27,14 +27,14 @@
 
 /* One timer: when it is due, and where it is in its heap. */
 typedef struct pb_timer {
-    int64_t when_ns;  /* due time (ns, any clock), PB_TIMER_NEVER: not set */
-    size_t pos;       /* its slot in the heap; private to pb_timer.c */
+    int64_t when_ns; /* due time (ns, any clock), PB_TIMER_NEVER: not set */
+    size_t pos;      /* its slot in the heap; private to pb_timer.c */
 } pb_timer_t;
 
 /* The heap: slots[0] is the earliest of the n timers it holds. */
 typedef struct pb_timer_heap {
-    pb_timer_t **slots;  /* the caller's array of cap pointers */
-    size_t n;            /* timers in the heap */
+    pb_timer_t **slots; /* the caller's array of cap pointers */
+    size_t n;           /* timers in the heap */
     size_t cap;
 } pb_timer_heap_t;
 

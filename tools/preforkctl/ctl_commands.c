@@ -8,10 +8,10 @@
 
 /* What the arguments of a command may be. */
 enum cmd_args {
-    CMD_NONE,       /* no argument */
-    CMD_SCALE,      /* N, +N or -N */
-    CMD_PID,        /* a process id */
-    CMD_FAST,       /* optionally the word "fast" */
+    CMD_NONE,  /* no argument */
+    CMD_SCALE, /* N, +N or -N */
+    CMD_PID,   /* a process id */
+    CMD_FAST,  /* optionally the word "fast" */
 };
 
 struct cmd_spec {
@@ -87,8 +87,7 @@ static int cmd_check(const struct cmd_spec *spec, int n, char *const args[], cha
     return CTL_EXIT_USAGE;
 }
 
-int ctl_command_parse(int n, char *const args[], struct ctl_command *cmd, char *err,
-                      size_t errlen)
+int ctl_command_parse(int n, char *const args[], struct ctl_command *cmd, char *err, size_t errlen)
 {
     const struct cmd_spec *spec = NULL;
     size_t len;

@@ -15,14 +15,13 @@
 #define CTL_COMMAND_LINE_MAX 128
 
 struct ctl_command {
-    const char *verb;                  /* "status", ..., "top" */
-    char line[CTL_COMMAND_LINE_MAX];   /* the line sent, without "\n" */
+    const char *verb;                /* "status", ..., "top" */
+    char line[CTL_COMMAND_LINE_MAX]; /* the line sent, without "\n" */
 };
 
 /* Check the command words args[0..n) (the verb, then its arguments) and
  * build the line. CTL_EXIT_OK, or CTL_EXIT_USAGE with the reason in err. */
-int ctl_command_parse(int n, char *const args[], struct ctl_command *cmd, char *err,
-                      size_t errlen);
+int ctl_command_parse(int n, char *const args[], struct ctl_command *cmd, char *err, size_t errlen);
 
 /* Send cmd on c and print the reply: as is when json, else for humans.
  * Returns the exit status; the reason of a failure is in err. */

@@ -15,9 +15,9 @@ enum ctl_exit {
     CTL_EXIT_AUTH = 4,        /* the server refused the token */
 };
 
-#define CTL_REPLY_MAX (16u << 20)       /* longest reply line accepted, in bytes */
-#define CTL_TIMEOUT_DEFAULT_MS 5000     /* connect and per-reply timeout */
-#define CTL_AUTH_THROTTLE_MS 5000       /* the server may hold an auth this long */
-#define CTL_TOKEN_MAX 128               /* as the server accepts (pf_control_cmd.h) */
+#define CTL_REPLY_MAX (16u << 20)   /* longest reply line accepted, in bytes */
+#define CTL_TIMEOUT_DEFAULT_MS 5000 /* connect and per-reply timeout */
+#define CTL_AUTH_THROTTLE_MS 5000   /* the server may hold an auth this long */
+#define CTL_TOKEN_MAX 128           /* as the server accepts (pf_control_cmd.h) */
 
 #endif

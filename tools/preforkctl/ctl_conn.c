@@ -116,8 +116,8 @@ static int conn_parse(const struct ctl_conn *c, const char *text, size_t len, js
 }
 
 /* Send line and read its reply, both before deadline. */
-static int conn_exchange(struct ctl_conn *c, const char *line, int64_t deadline,
-                         const char **text, json_t **reply, char *err, size_t errlen)
+static int conn_exchange(struct ctl_conn *c, const char *line, int64_t deadline, const char **text,
+                         json_t **reply, char *err, size_t errlen)
 {
     char out[CONN_LINE_MAX + 2];
     int n = snprintf(out, sizeof(out), "%s\n", line);
@@ -156,19 +156,17 @@ int ctl_conn_open(struct ctl_conn *c, const struct ctl_target *t, int timeout_ms
     snprintf(c->peer, sizeof(c->peer), "%s", t->addr_text);
     c->fd = pf_net_connect(&t->addr, timeout_ms, why, sizeof(why));
     if (c->fd < 0) {
-        snprintf(err, errlen, "%s \xe2\x80\x94 is preforkd running with control.listen set?",
-                 why);
+        snprintf(err, errlen, "%s \xe2\x80\x94 is preforkd running with control.listen set?", why);
         return CTL_EXIT_UNREACHABLE;
     }
     snprintf(line, sizeof(line), "auth %s", t->token);
     /* A failed authentication (anyone's) makes the server hold the next
      * one up to CTL_AUTH_THROTTLE_MS: that wait is not a timeout. */
-    rc = conn_exchange(c, line, pf_time_deadline(timeout_ms + CTL_AUTH_THROTTLE_MS), &text,
-                       &reply, err, errlen);
+    rc = conn_exchange(c, line, pf_time_deadline(timeout_ms + CTL_AUTH_THROTTLE_MS), &text, &reply,
+                       err, errlen);
     explicit_bzero(line, sizeof(line));
     if (rc == CTL_EXIT_FAILED && json_is_false(json_object_get(reply, "ok"))) {
-        snprintf(err, errlen, "authentication failed: wrong token? (token file %s)",
-                 t->token_file);
+        snprintf(err, errlen, "authentication failed: wrong token? (token file %s)", t->token_file);
         rc = CTL_EXIT_AUTH;
     }
     json_decref(reply);

@@ -19,13 +19,13 @@
 #include "ctl_target.h"
 
 struct ctl_conn {
-    int fd;                     /* -1: not connected */
-    int timeout_ms;             /* connect, and each reply */
-    bool authed;                /* the server accepted the token */
-    char peer[PF_ADDR_STRLEN];  /* for messages */
-    char *buf;                  /* received bytes; a reply line starts at 0 */
+    int fd;                    /* -1: not connected */
+    int timeout_ms;            /* connect, and each reply */
+    bool authed;               /* the server accepted the token */
+    char peer[PF_ADDR_STRLEN]; /* for messages */
+    char *buf;                 /* received bytes; a reply line starts at 0 */
     size_t len, cap;
-    size_t used;                /* bytes of the last reply line, "\n" included */
+    size_t used; /* bytes of the last reply line, "\n" included */
 };
 
 /* Connect to t->addr and authenticate with t->token. CTL_EXIT_OK, or

@@ -6,11 +6,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define FMT_VALUE_MAX 256   /* one value of the status report */
-#define FMT_CELL_MAX 160    /* one cell of the workers table */
-#define FMT_LINE_MAX 2048   /* one line of the workers table */
-#define FMT_STATUS_MAX 24   /* lines of the status report */
-#define FMT_GAP "  "        /* between table columns */
+#define FMT_VALUE_MAX 256 /* one value of the status report */
+#define FMT_CELL_MAX 160  /* one cell of the workers table */
+#define FMT_LINE_MAX 2048 /* one line of the workers table */
+#define FMT_STATUS_MAX 24 /* lines of the status report */
+#define FMT_GAP "  "      /* between table columns */
 
 /* ------------------------------------------------------------ values */
 
@@ -157,8 +157,8 @@ static char *fmt_line(struct fmt_report *r, const char *key)
 }
 
 /* Add a line with a formatted value. */
-__attribute__((format(printf, 3, 4))) static void fmt_add(struct fmt_report *r,
-                                                          const char *key, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void fmt_add(struct fmt_report *r, const char *key,
+                                                          const char *fmt, ...)
 {
     char *v = fmt_line(r, key);
     va_list ap;
@@ -179,8 +179,7 @@ static void fmt_report_print(FILE *out, const struct fmt_report *r)
         if ((int)strlen(r->key[i]) > width)
             width = (int)strlen(r->key[i]);
     for (int i = 0; i < r->n; i++)
-        fprintf(out, "%s:%*s %s\n", r->key[i], width - (int)strlen(r->key[i]), "",
-                r->value[i]);
+        fprintf(out, "%s:%*s %s\n", r->key[i], width - (int)strlen(r->key[i]), "", r->value[i]);
 }
 
 /* "3d4h (since 2026-11-21 10:24:32)" */
@@ -207,14 +206,15 @@ static void fmt_states(const json_t *st, char *buf, size_t size)
     size_t len = 0;
 
     buf[0] = '\0';
-    json_object_foreach ((json_t *)w, key, v) {
+    json_object_foreach((json_t *)w, key, v)
+    {
         bool skip = !json_is_integer(v) || json_integer_value(v) == 0;
 
         for (size_t i = 0; i < sizeof(not_states) / sizeof(not_states[0]) && !skip; i++)
             skip = strcmp(key, not_states[i]) == 0;
         if (!skip && len < size)
-            len += (size_t)snprintf(buf + len, size - len, "%s%s %" PRId64, len ? ", " : "",
-                                    key, (int64_t)json_integer_value(v));
+            len += (size_t)snprintf(buf + len, size - len, "%s%s %" PRId64, len ? ", " : "", key,
+                                    (int64_t)json_integer_value(v));
     }
     if (len == 0)
         snprintf(buf, size, "-");
@@ -229,10 +229,9 @@ static void fmt_signals(const json_t *st, char *buf, size_t size)
     size_t len = 0;
 
     buf[0] = '\0';
-    json_object_foreach ((json_t *)sig, key, v)
-        if (json_is_integer(v) && len < size)
-            len += (size_t)snprintf(buf + len, size - len, "%s%s: %" PRId64,
-                                    len ? ", " : "", key, (int64_t)json_integer_value(v));
+    json_object_foreach((json_t *)sig, key, v) if (json_is_integer(v) && len < size)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s: %" PRId64, len ? ", " : "", key,
+                                (int64_t)json_integer_value(v));
 }
 
 /* pid, version, uptime, state, listen, protocol, generation. */
@@ -246,7 +245,9 @@ static void fmt_status_server(struct fmt_report *r, const json_t *st)
     fmt_uptime(st, a, sizeof(a));
     fmt_add(r, "uptime", "%s", a);
     fmt_add(r, "state", "%s",
-            json_is_true(stopping) ? "stopping" : json_is_false(stopping) ? "running" : "?");
+            json_is_true(stopping)    ? "stopping"
+            : json_is_false(stopping) ? "running"
+                                      : "?");
     fmt_add(r, "listen", "%s", fmt_str(st, "listen", "?", a, sizeof(a)));
     fmt_add(r, "protocol", "%s", fmt_str(st, "protocol", "?", a, sizeof(a)));
     fmt_add(r, "generation", "%s", fmt_num(st, "generation", a, sizeof(a)));
@@ -259,8 +260,8 @@ static void fmt_status_workers(struct fmt_report *r, const json_t *st)
 
     fmt_add(r, "workers", "%s idle, %s busy, %s total (target %s, max %s)",
             fmt_num(st, "workers.idle", a, sizeof(a)), fmt_num(st, "workers.busy", b, sizeof(b)),
-            fmt_num(st, "workers.total", c, sizeof(c)),
-            fmt_num(st, "workers.target", d, sizeof(d)), fmt_num(st, "workers.max", e, sizeof(e)));
+            fmt_num(st, "workers.total", c, sizeof(c)), fmt_num(st, "workers.target", d, sizeof(d)),
+            fmt_num(st, "workers.max", e, sizeof(e)));
     fmt_states(st, states, sizeof(states));
     fmt_add(r, "worker states", "%s", states);
 }
@@ -329,8 +330,16 @@ void ctl_print_status(FILE *out, const json_t *reply)
 /* ------------------------------------------------------------ workers */
 
 enum {
-    COL_SLOT, COL_PID, COL_GEN, COL_STATE, COL_AGE, COL_CONNS, COL_REQS, COL_CLIENT,
-    COL_REQUEST, COL_COUNT
+    COL_SLOT,
+    COL_PID,
+    COL_GEN,
+    COL_STATE,
+    COL_AGE,
+    COL_CONNS,
+    COL_REQS,
+    COL_CLIENT,
+    COL_REQUEST,
+    COL_COUNT
 };
 
 /* The table's columns: title, and whether values align right (numbers). */
@@ -338,7 +347,7 @@ static const struct {
     const char *title;
     bool right;
 } fmt_cols[COL_COUNT] = {
-    {"SLOT", true}, {"PID", true},   {"GEN", true},    {"STATE", false},  {"AGE", true},
+    {"SLOT", true},  {"PID", true},  {"GEN", true},     {"STATE", false},   {"AGE", true},
     {"CONNS", true}, {"REQS", true}, {"CLIENT", false}, {"REQUEST", false},
 };
 
@@ -454,7 +463,8 @@ static void fmt_value(FILE *out, const json_t *v)
     case JSON_NULL: fputs("null", out); break;
     case JSON_ARRAY:
         fputc('[', out);
-        json_array_foreach ((json_t *)v, i, e) {
+        json_array_foreach((json_t *)v, i, e)
+        {
             fputs(i ? ", " : "", out);
             fmt_value(out, e);
         }
@@ -470,7 +480,8 @@ static void fmt_config_object(FILE *out, const json_t *o, int depth)
     const char *key;
     const json_t *v;
 
-    json_object_foreach ((json_t *)o, key, v) {
+    json_object_foreach((json_t *)o, key, v)
+    {
         if (json_is_object(v)) {
             fprintf(out, "%*s%s:\n", depth * 4, "", key);
             fmt_config_object(out, v, depth + 1);
@@ -497,12 +508,12 @@ static void fmt_words(FILE *out, const json_t *list, const char *sep)
     size_t i;
     const json_t *w;
 
-    json_array_foreach ((json_t *)list, i, w)
-        if (json_is_string(w)) {
-            ctl_fmt_safe(json_string_value(w), word, sizeof(word));
-            fprintf(out, "%s%s", next, word);
-            next = sep;
-        }
+    json_array_foreach((json_t *)list, i, w) if (json_is_string(w))
+    {
+        ctl_fmt_safe(json_string_value(w), word, sizeof(word));
+        fprintf(out, "%s%s", next, word);
+        next = sep;
+    }
 }
 
 /* help: the commands the server knows. */
@@ -554,7 +565,8 @@ void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
         fprintf(out, "worker %s is being recycled (the pool starts a replacement)\n",
                 fmt_num(reply, "pid", a, sizeof(a)));
     else if (strcmp(verb, "upgrade") == 0)
-        fprintf(out, "new master %s started; master %s retires once it is ready "
+        fprintf(out,
+                "new master %s started; master %s retires once it is ready "
                 "(preforkctl status shows the pid serving)\n",
                 fmt_num(reply, "new_master", a, sizeof(a)), fmt_num(reply, "master", b, sizeof(b)));
     else if (strcmp(verb, "help") == 0)

@@ -53,7 +53,8 @@ int ctl_token_read(const char *path, char *token, size_t size, char *err, size_t
         memchr(buf + start, '\t', len)) {
         snprintf(err, errlen,
                  "cannot read token file %s: its first line must be one token of 1 to %d "
-                 "characters, without spaces", path, CTL_TOKEN_MAX);
+                 "characters, without spaces",
+                 path, CTL_TOKEN_MAX);
         return -1;
     }
     memcpy(token, buf + start, len);
@@ -83,7 +84,8 @@ static int target_from_config(struct ctl_target *t, const char *config, bool nee
     else if (need_addr && pf_addr_port((const struct sockaddr *)&cfg->control.listen_addr.ss) == 0)
         snprintf(err, errlen,
                  "%s: control.listen \"%s\" has port 0 (chosen at start): give the address "
-                 "with -a ADDR", cfg->path, cfg->control.listen);
+                 "with -a ADDR",
+                 cfg->path, cfg->control.listen);
     else
         rc = CTL_EXIT_OK;
     if (rc == CTL_EXIT_OK && need_addr)

@@ -16,8 +16,8 @@
 #include "pf_addr.h"
 
 struct ctl_target {
-    struct pf_addr addr;                /* where the control channel listens */
-    char addr_text[PF_ADDR_STRLEN];     /* it, formatted, for messages */
+    struct pf_addr addr;            /* where the control channel listens */
+    char addr_text[PF_ADDR_STRLEN]; /* it, formatted, for messages */
     char token_file[PATH_MAX];
     char token[CTL_TOKEN_MAX + 1];
 };

@@ -25,11 +25,11 @@ static void top_on_signal(int sig)
 
 /* What successive frames share. */
 struct top_state {
-    bool tty;               /* stdout is a terminal */
+    bool tty; /* stdout is a terminal */
     bool json;
-    int frames;             /* printed so far */
-    int64_t last_ms;        /* monotonic time of the previous status; -1 none */
-    int64_t last_requests;  /* its totals.requests */
+    int frames;            /* printed so far */
+    int64_t last_ms;       /* monotonic time of the previous status; -1 none */
+    int64_t last_requests; /* its totals.requests */
 };
 
 /* SIGINT and SIGTERM set top_stop; they are blocked except while waiting

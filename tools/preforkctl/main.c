@@ -15,24 +15,28 @@
 #include "pf_version.h"
 #include "pf_err.h"
 
-#define OPT_TIMEOUT 256           /* --timeout has no short form */
+#define OPT_TIMEOUT 256 /* --timeout has no short form */
 #define OPT_TIMEOUT_MAX_S 3600.0
 
 struct ctl_options {
-    const char *config;       /* -c; the compiled default when NULL */
-    const char *address;      /* -a; NULL: from the configuration */
-    const char *token_file;   /* -t; NULL: from the configuration */
+    const char *config;     /* -c; the compiled default when NULL */
+    const char *address;    /* -a; NULL: from the configuration */
+    const char *token_file; /* -t; NULL: from the configuration */
     bool json;
     int timeout_ms;
-    char **words;             /* the command and its arguments */
+    char **words; /* the command and its arguments */
     int nwords;
 };
 
 static const struct option opt_long[] = {
-    {"config", required_argument, NULL, 'c'}, {"address", required_argument, NULL, 'a'},
-    {"token-file", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'},
+    {"address", required_argument, NULL, 'a'},
+    {"token-file", required_argument, NULL, 't'},
+    {"json", no_argument, NULL, 'j'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'v'},
+    {NULL, 0, NULL, 0},
 };
 
 /* "+": stop at the command word, so "scale -1" keeps its argument. */

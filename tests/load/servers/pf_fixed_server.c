@@ -28,10 +28,10 @@
 #include "pf_addr.h"
 #include "pf_net.h"
 
-#define IN_SIZE 8192            /* longest request head */
-#define OUT_MAX (1 << 20)       /* a client that never reads is dropped */
+#define IN_SIZE 8192      /* longest request head */
+#define OUT_MAX (1 << 20) /* a client that never reads is dropped */
 
-#define BODY "Hello, world\n"   /* 13 bytes */
+#define BODY "Hello, world\n" /* 13 bytes */
 static const char reply_keep[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\n" BODY;
 static const char reply_close[] =
@@ -40,11 +40,11 @@ static const char reply_close[] =
 
 struct conn {
     int fd;
-    bool closing;            /* close once out is sent */
-    unsigned events;         /* the epoll events it is registered for */
+    bool closing;    /* close once out is sent */
+    unsigned events; /* the epoll events it is registered for */
     size_t in_len;
     char in[IN_SIZE];
-    char *out;               /* responses not yet sent: out[out_off..out_len) */
+    char *out; /* responses not yet sent: out[out_off..out_len) */
     size_t out_len, out_off, out_cap;
 };
 

@@ -41,13 +41,13 @@
 #include "pf_net.h"
 #include "pf_time.h"
 
-#define HEAD_MAX 8192          /* longest request head (line + headers) */
-#define KEEPALIVE_MS 5000      /* wait for the next request on a connection */
-#define SEND_IDLE_MS 30000     /* a client that stops reading is cut after this */
-#define ECHO_LINE_MAX 8192     /* longer echo lines close the connection */
-#define ECHO_IDLE_MS 60000     /* echo: wait for the next line */
+#define HEAD_MAX 8192      /* longest request head (line + headers) */
+#define KEEPALIVE_MS 5000  /* wait for the next request on a connection */
+#define SEND_IDLE_MS 30000 /* a client that stops reading is cut after this */
+#define ECHO_LINE_MAX 8192 /* longer echo lines close the connection */
+#define ECHO_IDLE_MS 60000 /* echo: wait for the next line */
 
-static int root_fd = -1;       /* the document root, opened once by the parent */
+static int root_fd = -1; /* the document root, opened once by the parent */
 
 /* ---- the parent: accept, fork, reap ---------------------------------- */
 
@@ -67,8 +67,8 @@ static void on_sigchld(int sig)
 
 /* Send a response head (and a small text body, for errors). more: a body
  * follows with sendfile, so hold the head with MSG_MORE. */
-static bool send_head(int fd, int status, const char *reason, long long length,
-                      bool keep_alive, const char *extra, const char *body, bool more)
+static bool send_head(int fd, int status, const char *reason, long long length, bool keep_alive,
+                      const char *extra, const char *body, bool more)
 {
     char head[512], date[64];
     time_t now = time(NULL);
@@ -80,8 +80,8 @@ static bool send_head(int fd, int status, const char *reason, long long length,
     n = snprintf(head, sizeof(head),
                  "HTTP/1.1 %d %s\r\nServer: pf_fork_server\r\nDate: %s\r\n"
                  "Content-Type: %s\r\nContent-Length: %lld\r\n%sConnection: %s\r\n\r\n%s",
-                 status, reason, date, body ? "text/plain" : "application/octet-stream",
-                 length, extra, keep_alive ? "keep-alive" : "close", body ? body : "");
+                 status, reason, date, body ? "text/plain" : "application/octet-stream", length,
+                 extra, keep_alive ? "keep-alive" : "close", body ? body : "");
     if (n < 0 || (size_t)n >= sizeof(head))
         return false;
     return pf_net_send_flags_until(fd, head, (size_t)n, more ? MSG_MORE : 0,
@@ -96,7 +96,8 @@ static bool send_error(int fd, int status, const char *reason, bool keep_alive, 
 
     snprintf(body, sizeof(body), "%d %s\n", status, reason);
     return send_head(fd, status, reason, (long long)strlen(body), keep_alive, extra,
-                     head_only ? "" : body, false) && keep_alive;
+                     head_only ? "" : body, false) &&
+           keep_alive;
 }
 
 /* Does the comma-separated header value contain token (any case)? */
@@ -227,8 +228,7 @@ static void serve_http(int fd)
                 send_error(fd, 400, "Bad Request", false, false);
                 return;
             }
-            if (pf_net_recv_some_until(fd, buf + have, HEAD_MAX - have, deadline, &got) !=
-                PF_IO_OK)
+            if (pf_net_recv_some_until(fd, buf + have, HEAD_MAX - have, deadline, &got) != PF_IO_OK)
                 return; /* closed, idle too long, or an error */
             have += got;
         }
@@ -365,6 +365,6 @@ int main(int argc, char **argv)
         }
         if (pid < 0)
             perror("pf_fork_server: fork"); /* the client is dropped */
-        close(fd); /* the parent's copy: the child has its own */
+        close(fd);                          /* the parent's copy: the child has its own */
     }
 }
