@@ -1,0 +1,77 @@
+/* Unit tests for pf_park_policy: when a worker keeps waiting on a
+ * connection without bytes and when it parks it, on a table of waits,
+ * lingers, queues and idle workers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "pf_park_policy.h"
+
+#define WAIT PF_PARK_POLICY_WAIT
+#define PARK PF_PARK_POLICY_PARK
+
+/* Columns: enabled, linger, waited, others waiting, idle workers. */
+static const struct {
+    const char *what;
+    struct pf_park_policy_view v;
+    enum pf_park_policy_action want;
+    int wait_ms;
+} cases[] = {
+    {"parking off: wait until the deadline", {false, 5, 0, false, 0}, WAIT, -1},
+    {"parking off, others queued: still wait", {false, 5, 1000, true, 0}, WAIT, -1},
+    {"a hot connection, just answered", {true, 5, 0, false, 3}, WAIT, 5},
+    {"lingering, 3 ms in", {true, 5, 3, false, 3}, WAIT, 2},
+    {"linger over", {true, 5, 5, false, 3}, PARK, 0},
+    {"long past the linger", {true, 5, 60000, false, 0}, PARK, 0},
+    {"others queued, no idle worker: park at once", {true, 5, 0, true, 0}, PARK, 0},
+    {"others queued, an idle worker takes them", {true, 5, 0, true, 1}, WAIT, 5},
+    {"others queued, idle workers, linger over", {true, 5, 7, true, 2}, PARK, 0},
+    {"no linger: park at the first silence", {true, 0, 0, false, 5}, PARK, 0},
+    {"a long linger", {true, 1000, 10, false, 5}, WAIT, 990},
+    {"a negative idle count read mid-update", {true, 5, 1, true, -1}, PARK, 0},
+};
+
+static void test_decide_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pf_park_policy_step got = pf_park_policy_decide(&cases[i].v);
+
+        if (got.action != cases[i].want || got.wait_ms != cases[i].wait_ms)
+            fail_msg("%s: got %s %d ms, want %s %d ms", cases[i].what,
+                     got.action == PARK ? "park" : "wait", got.wait_ms,
+                     cases[i].want == PARK ? "park" : "wait", cases[i].wait_ms);
+    }
+}
+
+/* However a wait is cut into steps, the connection parks once the linger
+ * is spent, never before, and every WAIT step moves towards it. */
+static void test_steps_reach_the_linger(void **state)
+{
+    (void)state;
+    for (int linger = 0; linger <= 50; linger++) {
+        struct pf_park_policy_view v = {true, linger, 0, false, 1};
+        struct pf_park_policy_step s;
+        int steps = 0;
+
+        while ((s = pf_park_policy_decide(&v)).action == WAIT) {
+            assert_true(s.wait_ms > 0);
+            assert_true(v.waited_ms + s.wait_ms <= linger);
+            v.waited_ms += (s.wait_ms + 1) / 2; /* woken early, by a signal say */
+            assert_true(++steps <= 64);
+        }
+        assert_true(v.waited_ms >= linger);
+    }
+}
+
+int main(void)
+{
+    static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decide_table),
+        cmocka_unit_test(test_steps_reach_the_linger),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
