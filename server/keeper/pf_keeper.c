@@ -1,0 +1,431 @@
+/* pf_keeper: hold idle connections, hand them back when readable, end
+ * them at their deadline. */
+#include "pf_keeper.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pf_episode.h"
+#include "pf_err.h"
+#include "pf_handoff.h"
+#include "pf_log.h"
+#include "pf_time.h"
+
+#define KEEPER_EVENTS 256
+
+/* One connection held, in the table indexed by its descriptor. */
+struct kept {
+    bool used;
+    bool queued;         /* waiting for the ready socket */
+    struct pf_handoff h; /* its state; h.bytes points to bytes */
+    uint8_t *bytes;      /* a copy of the bytes of a request begun */
+    int64_t due_ms;      /* the deadline it is held against; -1 none */
+    size_t heap_at;      /* its place in the deadline heap; SIZE_MAX none */
+};
+
+struct keeper {
+    const struct pf_keeper_args *a;
+    struct pf_keeper_counts *n;
+    int ep;
+    struct kept *by_fd; /* indexed by descriptor */
+    size_t nfd;
+    int *heap; /* descriptors, soonest deadline first */
+    size_t nheap, heap_cap;
+    int *queue; /* descriptors waiting for the ready socket, oldest first */
+    size_t qhead, qlen, qcap;
+    bool ready_armed; /* EPOLLOUT asked on the ready socket */
+    uint8_t msg[PF_HANDOFF_MSG_MAX];
+    struct pf_episode full; /* max_parked reached */
+};
+
+static void count_add(_Atomic uint64_t *c, int64_t d)
+{
+    atomic_fetch_add_explicit(c, (uint64_t)d, memory_order_relaxed);
+}
+
+/* ------------------------------------------------- the deadline heap */
+
+static int64_t due_of(const struct keeper *k, size_t i)
+{
+    return k->by_fd[k->heap[i]].due_ms;
+}
+
+static void heap_set(struct keeper *k, size_t i, int fd)
+{
+    k->heap[i] = fd;
+    k->by_fd[fd].heap_at = i;
+}
+
+static void heap_up(struct keeper *k, size_t i)
+{
+    int fd = k->heap[i];
+
+    while (i > 0 && k->by_fd[k->heap[(i - 1) / 2]].due_ms > k->by_fd[fd].due_ms) {
+        heap_set(k, i, k->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(k, i, fd);
+}
+
+static void heap_down(struct keeper *k, size_t i)
+{
+    int fd = k->heap[i];
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+
+        if (c >= k->nheap)
+            break;
+        if (c + 1 < k->nheap && due_of(k, c + 1) < due_of(k, c))
+            c++;
+        if (due_of(k, c) >= k->by_fd[fd].due_ms)
+            break;
+        heap_set(k, i, k->heap[c]);
+        i = c;
+    }
+    heap_set(k, i, fd);
+}
+
+static bool heap_push(struct keeper *k, int fd)
+{
+    if (k->nheap == k->heap_cap) {
+        size_t cap = k->heap_cap ? 2 * k->heap_cap : 64;
+        int *h = realloc(k->heap, cap * sizeof(*h));
+
+        if (h == NULL)
+            return false;
+        k->heap = h;
+        k->heap_cap = cap;
+    }
+    k->heap[k->nheap++] = fd;
+    heap_up(k, k->nheap - 1);
+    return true;
+}
+
+static void heap_remove(struct keeper *k, int fd)
+{
+    size_t i = k->by_fd[fd].heap_at;
+
+    if (i == SIZE_MAX)
+        return;
+    k->by_fd[fd].heap_at = SIZE_MAX;
+    if (--k->nheap == i)
+        return;
+    /* The last one fills the hole, then moves down or up to its place. */
+    int moved = k->heap[k->nheap];
+
+    heap_set(k, i, moved);
+    heap_down(k, i);
+    heap_up(k, k->by_fd[moved].heap_at);
+}
+
+/* ------------------------------------------------ connections held */
+
+/* Let go of fd: out of the heap and the epoll set, its bytes freed, the
+ * descriptor closed (it was handed on, or it ends here). */
+static void kept_drop(struct keeper *k, int fd)
+{
+    struct kept *e = &k->by_fd[fd];
+
+    heap_remove(k, fd);
+    epoll_ctl(k->ep, EPOLL_CTL_DEL, fd, NULL);
+    free(e->bytes);
+    memset(e, 0, sizeof(*e));
+    close(fd);
+    count_add(&k->n->parked, -1);
+}
+
+/* Make room in the table for descriptor fd. */
+static bool kept_room(struct keeper *k, int fd)
+{
+    size_t want = (size_t)fd + 1, n = k->nfd ? k->nfd : 256;
+    struct kept *t;
+
+    if (want <= k->nfd)
+        return true;
+    while (n < want)
+        n *= 2;
+    t = realloc(k->by_fd, n * sizeof(*t));
+    if (t == NULL)
+        return false;
+    memset(t + k->nfd, 0, (n - k->nfd) * sizeof(*t));
+    k->by_fd = t;
+    k->nfd = n;
+    return true;
+}
+
+static void ready_arm(struct keeper *k, bool on)
+{
+    struct epoll_event ev = {.events = on ? EPOLLOUT : 0, .data.fd = k->a->ready_fd};
+
+    if (on != k->ready_armed && epoll_ctl(k->ep, EPOLL_CTL_MOD, k->a->ready_fd, &ev) == 0)
+        k->ready_armed = on;
+}
+
+/* Append fd to the queue for the ready socket. */
+static bool queue_push(struct keeper *k, int fd)
+{
+    if (k->qhead + k->qlen == k->qcap) {
+        if (k->qhead > 0) { /* room at the front: the queue moves there */
+            memmove(k->queue, k->queue + k->qhead, k->qlen * sizeof(*k->queue));
+            k->qhead = 0;
+        } else {
+            size_t cap = k->qcap ? 2 * k->qcap : 64;
+            int *q = realloc(k->queue, cap * sizeof(*q));
+
+            if (q == NULL)
+                return false;
+            k->queue = q;
+            k->qcap = cap;
+        }
+    }
+    k->queue[k->qhead + k->qlen++] = fd;
+    return true;
+}
+
+/* Hand fd to a worker through the ready socket; when it cannot take it
+ * now, fd waits in the queue (in order: a queue already waiting goes
+ * first). */
+static void kept_hand(struct keeper *k, int fd)
+{
+    struct kept *e = &k->by_fd[fd];
+
+    heap_remove(k, fd);
+    epoll_ctl(k->ep, EPOLL_CTL_DEL, fd, NULL);
+    if (k->qlen == 0 && pf_handoff_send(k->a->ready_fd, fd, &e->h) == 0) {
+        count_add(&k->n->handed, 1);
+        kept_drop(k, fd);
+        return;
+    }
+    if ((k->qlen > 0 || errno == EAGAIN || errno == EWOULDBLOCK) && queue_push(k, fd)) {
+        e->queued = true;
+        count_add(&k->n->queued, 1);
+        ready_arm(k, true);
+        return;
+    }
+    pf_log_error("keeper: cannot hand a connection to a worker: %s", strerror(errno));
+    kept_drop(k, fd);
+}
+
+/* The ready socket can take more: hand over the queue, oldest first. */
+static void queue_flush(struct keeper *k)
+{
+    while (k->qlen > 0) {
+        int fd = k->queue[k->qhead];
+
+        if (pf_handoff_send(k->a->ready_fd, fd, &k->by_fd[fd].h) < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            pf_log_error("keeper: cannot hand a connection to a worker: %s", strerror(errno));
+        } else {
+            count_add(&k->n->handed, 1);
+        }
+        k->qhead++;
+        k->qlen--;
+        count_add(&k->n->queued, -1);
+        kept_drop(k, fd);
+    }
+    k->qhead = 0;
+    ready_arm(k, false);
+}
+
+/* Its deadline passed: a begun request goes back to a worker flagged
+ * expired (to be answered and logged); an idle connection ends here. */
+static void kept_expire(struct keeper *k, int fd)
+{
+    struct kept *e = &k->by_fd[fd];
+
+    if (e->h.flags & PF_HANDOFF_BEGUN) {
+        e->h.flags |= PF_HANDOFF_EXPIRED;
+        count_add(&k->n->expired, 1);
+        kept_hand(k, fd);
+    } else {
+        count_add(&k->n->idle_closed, 1);
+        kept_drop(k, fd);
+    }
+}
+
+/* Bytes came, or the client closed or reset the connection. */
+static void kept_readable(struct keeper *k, int fd)
+{
+    char b;
+    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    if (n > 0) {
+        kept_hand(k, fd);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return; /* nothing after all; still watched */
+    } else {
+        count_add(&k->n->client_closed, 1);
+        kept_drop(k, fd);
+    }
+}
+
+/* A connection parked past max_parked: a begun request goes straight back
+ * (its bytes must not be lost), an idle one is closed. */
+static void kept_refuse(struct keeper *k, int fd, const struct pf_handoff *h)
+{
+    enum pf_episode_news news = pf_episode_fail(&k->full, ENOBUFS, pf_time_now_ms(),
+                                                PF_EPISODE_PERIOD_MS);
+
+    if (news != PF_EPISODE_QUIET)
+        pf_log_warn("keeper: %zu connections parked, as many as it holds: idle ones "
+                    "arriving are closed, begun ones handed back",
+                    k->a->max_parked);
+    count_add(&k->n->refused, 1);
+    if ((h->flags & PF_HANDOFF_BEGUN) && pf_handoff_send(k->a->ready_fd, fd, h) == 0)
+        count_add(&k->n->handed, 1);
+    close(fd);
+}
+
+/* Hold fd with state h (bytes copied): in the table, the epoll set and,
+ * with a deadline, the heap. */
+static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int64_t now)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+    struct kept *e;
+
+    if (atomic_load_explicit(&k->n->parked, memory_order_relaxed) >= k->a->max_parked) {
+        kept_refuse(k, fd, h);
+        return;
+    }
+    if (pf_episode_on(&k->full) && pf_episode_ok(&k->full) == PF_EPISODE_ENDED)
+        pf_log_notice("keeper: room again for parked connections (%llu refused meanwhile)",
+                      (unsigned long long)k->full.failures);
+    if (!kept_room(k, fd) || k->by_fd[fd].used) {
+        close(fd);
+        return;
+    }
+    e = &k->by_fd[fd];
+    e->used = true;
+    e->h = *h;
+    e->heap_at = SIZE_MAX;
+    if (h->nbytes > 0) {
+        e->bytes = malloc(h->nbytes);
+        if (e->bytes == NULL) {
+            memset(e, 0, sizeof(*e));
+            close(fd);
+            return;
+        }
+        memcpy(e->bytes, h->bytes, h->nbytes);
+    }
+    e->h.bytes = e->bytes;
+    e->due_ms = (h->flags & PF_HANDOFF_BEGUN) ? h->head_deadline_ms : h->idle_deadline_ms;
+    count_add(&k->n->parked, 1);
+    count_add(&k->n->taken, 1);
+    if (epoll_ctl(k->ep, EPOLL_CTL_ADD, fd, &ev) < 0 || (e->due_ms >= 0 && !heap_push(k, fd))) {
+        pf_log_error("keeper: cannot hold a connection: %s", strerror(errno));
+        kept_drop(k, fd);
+        return;
+    }
+    if (e->due_ms >= 0 && e->due_ms <= now)
+        kept_expire(k, fd);
+}
+
+/* Take every connection waiting on the park socket. False when every
+ * sender is gone (EOF). */
+static bool park_take_all(struct keeper *k)
+{
+    for (;;) {
+        struct pf_handoff h;
+        char err[PF_ERR_MAX] = "";
+        int fd,
+            rc = pf_handoff_recv(k->a->park_fd, &fd, &h, k->msg, sizeof(k->msg), err, sizeof(err));
+
+        if (rc == 0)
+            return false;
+        if (rc < 0 && errno == EBADMSG) {
+            count_add(&k->n->bad, 1);
+            pf_log_warn("keeper: a parked connection refused: %s", err);
+            continue;
+        }
+        if (rc < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+        kept_take(k, fd, &h, pf_time_now_ms());
+    }
+}
+
+/* End every connection whose deadline has passed. */
+static void expire_due(struct keeper *k, int64_t now)
+{
+    while (k->nheap > 0 && due_of(k, 0) <= now)
+        kept_expire(k, k->heap[0]);
+}
+
+static int keeper_wait_ms(const struct keeper *k, int64_t now)
+{
+    int64_t left;
+
+    if (k->nheap == 0)
+        return -1;
+    left = due_of(k, 0) - now;
+    return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+static bool keeper_add(struct keeper *k, int fd, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.fd = fd};
+
+    return fd < 0 || epoll_ctl(k->ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+static void keeper_close_all(struct keeper *k)
+{
+    for (size_t fd = 0; fd < k->nfd; fd++)
+        if (k->by_fd[fd].used)
+            kept_drop(k, (int)fd);
+    atomic_store_explicit(&k->n->queued, 0, memory_order_relaxed);
+    free(k->by_fd);
+    free(k->heap);
+    free(k->queue);
+    if (k->ep >= 0)
+        close(k->ep);
+}
+
+int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *counts)
+{
+    static struct pf_keeper_counts own;
+    struct keeper *k = calloc(1, sizeof(*k));
+    struct epoll_event ev[KEEPER_EVENTS];
+    bool running = true;
+
+    if (k == NULL) {
+        pf_log_error("keeper: %s", strerror(ENOMEM));
+        return 1;
+    }
+    k->a = a;
+    k->n = counts ? counts : &own;
+    k->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (k->ep < 0 || !keeper_add(k, a->park_fd, EPOLLIN) || !keeper_add(k, a->ready_fd, 0) ||
+        !keeper_add(k, a->lifeline_fd, EPOLLIN)) {
+        pf_log_error("keeper: cannot set up its epoll set: %s", strerror(errno));
+        keeper_close_all(k);
+        free(k);
+        return 1;
+    }
+    while (running) {
+        int n = epoll_wait(k->ep, ev, KEEPER_EVENTS, keeper_wait_ms(k, pf_time_now_ms()));
+
+        for (int i = 0; i < n; i++) {
+            int fd = ev[i].data.fd;
+
+            if (fd == a->park_fd)
+                running = park_take_all(k) && running;
+            else if (fd == a->ready_fd)
+                queue_flush(k);
+            else if (fd == a->lifeline_fd)
+                running = false;
+            else if ((size_t)fd < k->nfd && k->by_fd[fd].used && !k->by_fd[fd].queued)
+                kept_readable(k, fd);
+        }
+        expire_due(k, pf_time_now_ms());
+    }
+    keeper_close_all(k);
+    free(k);
+    return 0;
+}

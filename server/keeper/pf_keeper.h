@@ -1,0 +1,57 @@
+/* pf_keeper: the keeper process, which holds idle connections for the
+ * workers (docs/architecture.md, the keeper).
+ *
+ * A worker whose connection has no bytes to read parks it here
+ * (pf_park_policy decides when): it sends the descriptor and its state
+ * (pf_handoff) on the park socket and goes back to work. The keeper holds
+ * any number of such connections in one epoll set, each with its
+ * deadline, and:
+ *  - hands a connection back on the ready socket, where the idle workers
+ *    wait, as soon as it is readable (the client sent bytes);
+ *  - closes one whose client closed it, or that stayed idle between
+ *    requests past its idle deadline (what a worker would have done);
+ *  - hands back, flagged PF_HANDOFF_EXPIRED, one whose request was begun
+ *    and not finished by its head deadline, for a worker to answer it
+ *    (HTTP 408) and log it as it always does;
+ *  - holds at most max_parked: past that, an idle connection is closed
+ *    and a begun one handed straight back, counted, never a spin.
+ * A connection the ready socket cannot take yet (every worker busy, its
+ * buffer full) waits in a queue, first in, first out, and leaves when the
+ * socket can take it. The keeper never reads a client's bytes: it only
+ * peeks whether a readable connection was closed.
+ */
+#ifndef PF_KEEPER_H
+#define PF_KEEPER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_keeper_args {
+    int park_fd;       /* SOCK_SEQPACKET: connections parked by the workers come in */
+    int ready_fd;      /* SOCK_SEQPACKET: connections ready for a worker go out */
+    int lifeline_fd;   /* EOF when the master is gone; -1 none */
+    size_t max_parked; /* connections held at most */
+};
+
+/* What the keeper did, written by the keeper alone (relaxed atomics: the
+ * master reads them from shared memory for status and metrics). */
+struct pf_keeper_counts {
+    _Atomic uint64_t parked;        /* connections held now */
+    _Atomic uint64_t taken;         /* parked since start */
+    _Atomic uint64_t handed;        /* handed back to a worker, readable */
+    _Atomic uint64_t expired;       /* handed back with a begun request past its deadline */
+    _Atomic uint64_t idle_closed;   /* closed after their idle deadline */
+    _Atomic uint64_t client_closed; /* closed by their client while parked */
+    _Atomic uint64_t refused; /* arrived past max_parked (closed, or a begun one handed back) */
+    _Atomic uint64_t bad;     /* messages refused (no descriptor, bad state) */
+    _Atomic uint64_t queued;  /* waiting now for the ready socket to take them */
+};
+
+/* Run the keeper until the master is gone (lifeline EOF) or every worker
+ * and the master closed the park socket; counts may be NULL. Returns 0,
+ * or 1 when it could not set itself up (epoll, memory), with the reason
+ * logged. Every connection still held is closed on the way out. */
+int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *counts);
+
+#endif
