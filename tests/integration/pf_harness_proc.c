@@ -320,10 +320,7 @@ int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean)
     return 0;
 }
 
-/* The inode of the server-side socket of the connection between the
- * server's port and a client's port, from /proc/net/tcp{,6}; 0 if none
- * (not yet accepted sockets show inode 0 too). */
-static unsigned long h_conn_inode(unsigned sport, unsigned cport)
+unsigned long pf_h_socket_inode(unsigned sport, unsigned cport)
 {
     static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
     unsigned long found = 0;
@@ -475,8 +472,7 @@ int pf_h_wait_consumed(const struct pf_server *s, int fd, int timeout_ms)
     }
 }
 
-/* True if process pid holds socket:[inode] among its descriptors. */
-static bool h_pid_has_socket(pid_t pid, unsigned long inode)
+bool pf_h_pid_has_socket(pid_t pid, unsigned long inode)
 {
     char dir[64], want[64], path[320], link[64];
     DIR *d;
@@ -509,11 +505,12 @@ pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms)
     if (pf_net_local_addr(fd, &local) < 0)
         return -1;
     for (;;) {
-        unsigned long inode = h_conn_inode(s->port, pf_addr_port((struct sockaddr *)&local.ss));
+        unsigned long inode = pf_h_socket_inode(s->port,
+                                                pf_addr_port((struct sockaddr *)&local.ss));
         int n = pf_h_worker_pids(s, pids, PF_H_MAX_PIDS);
 
         for (int i = 0; inode != 0 && i < n && i < PF_H_MAX_PIDS; i++)
-            if (h_pid_has_socket(pids[i], inode))
+            if (pf_h_pid_has_socket(pids[i], inode))
                 return pids[i];
         if (pf_time_now_ms() >= deadline) {
             pf_h_note("no worker holds the client connection after %d ms", timeout_ms);

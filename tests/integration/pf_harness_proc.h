@@ -63,6 +63,14 @@ int pf_h_orphans(struct pf_server *s);
  * some are still alive at the bound. */
 int pf_h_reap_orphans(struct pf_server *s, int timeout_ms, bool *clean);
 
+/* The inode of the socket whose local port is sport and remote port
+ * cport (0: a listener), from /proc/net/tcp{,6}; 0 if none (a connection
+ * not yet accepted shows inode 0 too). */
+unsigned long pf_h_socket_inode(unsigned sport, unsigned cport);
+
+/* True if process pid holds socket:[inode] among its descriptors. */
+bool pf_h_pid_has_socket(pid_t pid, unsigned long inode);
+
 /* The worker that accepted the connection of the client socket fd (found
  * through /proc/net/tcp and the workers' fd tables); waits up to
  * timeout_ms for the accept. Returns the pid, or -1. */

@@ -13,7 +13,6 @@
  * token file the server creates beside its config.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -1153,58 +1152,6 @@ PF_H_TEST(test_commands_while_stopping)
     close(fd);
 }
 
-/* The inode of the socket whose local port is lport and remote port
- * rport (0: a listener) in /proc/net/tcp{,6}; 0 if none. */
-static unsigned long sock_inode(unsigned lport, unsigned rport)
-{
-    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
-    unsigned long found = 0;
-
-    for (size_t i = 0; i < 2 && found == 0; i++) {
-        FILE *f = fopen(files[i], "r");
-        char line[512];
-
-        while (f && found == 0 && fgets(line, sizeof(line), f) != NULL) {
-            unsigned lp, rp;
-            unsigned long inode;
-
-            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %*x %*s %*s %*s %*u %*u %lu",
-                       &lp, &rp, &inode) == 3 &&
-                lp == lport && rp == rport)
-                found = inode;
-        }
-        if (f)
-            fclose(f);
-    }
-    return found;
-}
-
-/* True if process pid has socket:[inode] open. */
-static bool pid_has_socket(pid_t pid, unsigned long inode)
-{
-    char dir[64], want[64], path[320], link[64];
-    struct dirent *e;
-    bool has = false;
-    DIR *d;
-
-    snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
-    snprintf(want, sizeof(want), "socket:[%lu]", inode);
-    d = opendir(dir);
-    while (d && !has && (e = readdir(d)) != NULL) {
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        n = readlink(path, link, sizeof(link) - 1);
-        if (n > 0) {
-            link[n] = '\0';
-            has = strcmp(link, want) == 0;
-        }
-    }
-    if (d)
-        closedir(d);
-    return has;
-}
-
 PF_H_TEST(test_workers_hold_no_control_socket)
 {
     struct ctl ctl;
@@ -1221,11 +1168,11 @@ PF_H_TEST(test_workers_hold_no_control_socket)
 
     cport = pf_addr_port((struct sockaddr *)&ctl.addr.ss);
     assert_int_equal(pf_net_local_addr(fd, &local), 0);
-    listener = sock_inode(cport, 0);
-    conn = sock_inode(cport, pf_addr_port((struct sockaddr *)&local.ss));
+    listener = pf_h_socket_inode(cport, 0);
+    conn = pf_h_socket_inode(cport, pf_addr_port((struct sockaddr *)&local.ss));
     assert_true(listener != 0 && conn != 0);
-    assert_true(pid_has_socket(s->pid, listener)); /* the probe works */
-    assert_true(pid_has_socket(s->pid, conn));
+    assert_true(pf_h_pid_has_socket(s->pid, listener)); /* the probe works */
+    assert_true(pf_h_pid_has_socket(s->pid, conn));
     n = pf_h_worker_pids(s, pids, 8);
     assert_int_equal(n, 4);
     for (int i = 0; i < n; i++) {
@@ -1235,13 +1182,13 @@ PF_H_TEST(test_workers_hold_no_control_socket)
          * usual bound to do it. */
         int64_t deadline = pf_time_now_ms() + pf_h_scaled_ms(PF_H_WAIT_MS);
 
-        while ((pid_has_socket(pids[i], listener) || pid_has_socket(pids[i], conn)) &&
+        while ((pf_h_pid_has_socket(pids[i], listener) || pf_h_pid_has_socket(pids[i], conn)) &&
                pf_time_now_ms() < deadline)
             usleep(PF_H_POLL_MS * 1000);
-        if (pid_has_socket(pids[i], listener) || pid_has_socket(pids[i], conn))
+        if (pf_h_pid_has_socket(pids[i], listener) || pf_h_pid_has_socket(pids[i], conn))
             pf_h_note("worker %ld holds a control socket", (long)pids[i]);
-        assert_false(pid_has_socket(pids[i], listener));
-        assert_false(pid_has_socket(pids[i], conn));
+        assert_false(pf_h_pid_has_socket(pids[i], listener));
+        assert_false(pf_h_pid_has_socket(pids[i], conn));
     }
     json_decref(ctl_ok(fd, "status"));
     close(fd);
