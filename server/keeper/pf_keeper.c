@@ -91,17 +91,23 @@ static void heap_down(struct keeper *k, size_t i)
     heap_set(k, i, fd);
 }
 
+/* Double the array *a of *cap descriptors (64 to begin with). */
+static bool fds_grow(int **a, size_t *cap)
+{
+    size_t n = *cap ? 2 * *cap : 64;
+    int *grown = realloc(*a, n * sizeof(*grown));
+
+    if (grown == NULL)
+        return false;
+    *a = grown;
+    *cap = n;
+    return true;
+}
+
 static bool heap_push(struct keeper *k, int fd)
 {
-    if (k->nheap == k->heap_cap) {
-        size_t cap = k->heap_cap ? 2 * k->heap_cap : 64;
-        int *h = realloc(k->heap, cap * sizeof(*h));
-
-        if (h == NULL)
-            return false;
-        k->heap = h;
-        k->heap_cap = cap;
-    }
+    if (k->nheap == k->heap_cap && !fds_grow(&k->heap, &k->heap_cap))
+        return false;
     k->heap[k->nheap++] = fd;
     heap_up(k, k->nheap - 1);
     return true;
@@ -174,14 +180,8 @@ static bool queue_push(struct keeper *k, int fd)
         if (k->qhead > 0) { /* room at the front: the queue moves there */
             memmove(k->queue, k->queue + k->qhead, k->qlen * sizeof(*k->queue));
             k->qhead = 0;
-        } else {
-            size_t cap = k->qcap ? 2 * k->qcap : 64;
-            int *q = realloc(k->queue, cap * sizeof(*q));
-
-            if (q == NULL)
-                return false;
-            k->queue = q;
-            k->qcap = cap;
+        } else if (!fds_grow(&k->queue, &k->qcap)) {
+            return false;
         }
     }
     k->queue[k->qhead + k->qlen++] = fd;
