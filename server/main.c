@@ -9,6 +9,7 @@
 #include "pf_cli.h"
 #include "pf_config.h"
 #include "pf_daemon.h"
+#include "pf_err.h"
 #include "pf_inherit.h"
 #include "pf_log.h"
 #include "pf_master.h"
@@ -17,7 +18,6 @@
 #include "pf_privs.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
-#include "pf_err.h"
 
 /* A failure before the master runs (pf_daemon_fail_start says it).
  * Returns the exit status. */

@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "pf_control_render.h"
+#include "pf_err.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_time.h"
 #include "pf_token.h"
-#include "pf_err.h"
 
 #define CTL_OUT_MAX (4u << 20) /* output buffered per client */
 #define CTL_HTTP_HEAD_MAX 8192 /* metrics request head */

@@ -22,8 +22,8 @@
 
 #include "pf_config.h"
 #include "pf_control_cmd.h"
-#include "pf_status.h"
 #include "pf_episode.h"
+#include "pf_status.h"
 
 /* What the master does for commands (ctx is the master). Functions that
  * can fail write a reason into err and return -1. */

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pf_inherit.h"
 #include "pf_err.h"
+#include "pf_inherit.h"
 
 /* Write end of the report pipe; -1 when nobody waits. */
 static int daemon_report_fd = -1;

@@ -1,7 +1,7 @@
 /* pf_framed_echo: line-delimited echo. Each line, '\n' included, is sent
  * back unchanged (docs/protocols.md). */
-#include "pf_proto.h"
 #include "pf_framed.h"
+#include "pf_proto.h"
 
 static int echo_init(void **state, const struct pf_config *cfg, char *err, size_t errlen)
 {

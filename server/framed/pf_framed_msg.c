@@ -1,8 +1,8 @@
 /* pf_framed_msg: length-prefixed messages. Each message (4-byte length in
  * network byte order, then the payload) is sent back framed the same way
  * (docs/protocols.md). */
-#include "pf_proto.h"
 #include "pf_framed.h"
+#include "pf_proto.h"
 
 static int msg_init(void **state, const struct pf_config *cfg, char *err, size_t errlen)
 {

@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_err.h"
 #include "pf_http_response.h"
 #include "pf_log.h"
-#include "pf_err.h"
 
 /* Longest part of one client-sent field that is logged. */
 #define ACCESS_FIELD_MAX 512

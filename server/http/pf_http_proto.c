@@ -9,6 +9,8 @@
  * constant header lines are prepared in advance; a small file is sent with
  * its head in one send(); a large one as head (MSG_MORE) + sendfile().
  */
+#include "pf_http_proto.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -27,7 +29,6 @@
 #include "pf_http_response.h"
 #include "pf_log.h"
 #include "pf_net.h"
-#include "pf_http_proto.h"
 #include "pf_signals.h"
 #include "pf_time.h"
 

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pf_err.h"
 #include "pf_log.h"
 #include "pf_net.h"
-#include "pf_err.h"
 
 /* TCP_DEFER_ACCEPT as configured (whole seconds, rounded up; 0 = off).
  * Only an optimisation: if the kernel refuses, connections are simply

@@ -12,6 +12,8 @@
 
 #include "pf_control.h"
 #include "pf_daemon.h"
+#include "pf_err.h"
+#include "pf_hung.h"
 #include "pf_listener.h"
 #include "pf_log.h"
 #include "pf_net.h"
@@ -19,10 +21,9 @@
 #include "pf_pidfile.h"
 #include "pf_pool.h"
 #include "pf_pool_policy.h"
-#include "pf_proto_table.h"
-#include "pf_hung.h"
 #include "pf_privs.h"
 #include "pf_proto.h"
+#include "pf_proto_table.h"
 #include "pf_reload.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
@@ -31,7 +32,6 @@
 #include "pf_upgrade.h"
 #include "pf_version.h"
 #include "pf_wake_policy.h"
-#include "pf_err.h"
 
 /* After SIGKILL, how long to wait for the last workers before exiting. */
 #define MASTER_KILL_WAIT_MS 3000

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pf_status.h"
 #include "pf_pool.h"
+#include "pf_status.h"
 
 /* The pool's part of a status: workers per state, target and max,
  * totals (live slots plus the workers already gone). The master fills

@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pf_status.h"
-#include "pf_pool_policy.h"
 #include "pf_pool.h"
+#include "pf_pool_policy.h"
+#include "pf_status.h"
 
 /* Log "every worker busy at workers.max" at most this often. */
 #define PF_SUPERVISE_MAX_LOG_MS 60000

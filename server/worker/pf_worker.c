@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "pf_episode.h"
+#include "pf_err.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_signals.h"
 #include "pf_time.h"
-#include "pf_err.h"
 
 /* Pause after accept() failed for lack of descriptors or memory: retrying
  * at once would spin on a listening socket that stays readable. */

@@ -23,10 +23,10 @@
 
 #include "pf_config.h"
 #include "pf_frame.h"
-#include "pf_log.h"
-#include "pf_net.h"
 #include "pf_framed.h"
 #include "pf_http_proto.h"
+#include "pf_log.h"
+#include "pf_net.h"
 #include "pf_proto_table.h"
 #include "pf_scoreboard.h"
 #include "pf_signals.h"

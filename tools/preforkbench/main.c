@@ -10,8 +10,8 @@
 #include "pb_engine.h"
 #include "pb_opts.h"
 #include "pb_report.h"
-#include "pf_version.h"
 #include "pf_err.h"
+#include "pf_version.h"
 
 #define PB_EXIT_USAGE 2        /* bad options, or the run could not be made */
 #define PB_PROGRESS_AUTO_S 3.0 /* --progress by default for runs longer than this */

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pf_err.h"
 #include "pf_net.h"
 #include "pf_time.h"
-#include "pf_err.h"
 
 #define CONN_LINE_MAX 1023 /* longest command line the server takes, "\n" excluded */
 

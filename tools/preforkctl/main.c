@@ -12,8 +12,8 @@
 #include "ctl_conn.h"
 #include "ctl_target.h"
 #include "ctl_top.h"
-#include "pf_version.h"
 #include "pf_err.h"
+#include "pf_version.h"
 
 #define OPT_TIMEOUT 256 /* --timeout has no short form */
 #define OPT_TIMEOUT_MAX_S 3600.0
