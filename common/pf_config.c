@@ -224,6 +224,9 @@ void pf_config_defaults(struct pf_config *c)
     snprintf(c->http.mime_types, sizeof c->http.mime_types, "%s", "/etc/mime.types");
     c->http.open_file_cache = 64;
     c->http.open_file_cache_valid_ms = 1000;
+    c->keeper.parking = true;
+    c->keeper.linger_ms = 50;
+    c->keeper.max_parked = 0;
     snprintf(c->control.token_file, sizeof c->control.token_file, "%s", "preforkd.token");
     c->control.idle_timeout_ms = 60000;
     c->control.max_clients = 16;

@@ -102,6 +102,16 @@ struct pf_config {
     } http;
 
     struct {
+        bool parking;      /* idle connections wait in the keeper, not in a
+                              worker; default true (restart) */
+        int linger_ms;     /* a worker waits this long on a silent connection
+                              before parking it (unless others wait for a
+                              worker); 0 = park at once; default 50 ms */
+        long max_parked;   /* connections the keeper holds at most; 0 = from
+                              its descriptor limit; default 0 (restart) */
+    } keeper;
+
+    struct {
         char listen[PF_ADDR_STRLEN + 64]; /* loopback address; "" = no control channel */
         struct pf_addr listen_addr;
         char token_file[PATH_MAX]; /* default "preforkd.token" beside the config */
