@@ -57,6 +57,9 @@ static int cfg_set_duration(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
 static int cfg_set_duration_or_off(struct cfg_ctx *x, const config_setting_t *s,
                                    const struct cfg_item *it);
+static int cfg_set_duration_upto(struct cfg_ctx *x, const config_setting_t *s,
+                                 const struct cfg_item *it);
+static int cfg_set_bool(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_listen(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
@@ -79,7 +82,8 @@ static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s, const st
 
 /* Every setting there is; anything not listed here is an unknown setting.
  * min and max bound integers; for strings max is the longest length; for
- * durations the bounds are fixed (CFG_DURATION_MAX_S). */
+ * durations the bounds are fixed (CFG_DURATION_MAX_S), except that
+ * cfg_set_duration_upto takes max, in seconds; booleans have none. */
 static const struct cfg_item cfg_items[] = {
     {NULL, "listen", cfg_set_listen, CFG_AT(listen), CFG_C_INT, 0, CFG_LEN(listen)},
     {NULL, "backlog", cfg_set_int, CFG_AT(backlog), CFG_C_INT, 1, PF_BACKLOG_MAX},
@@ -132,6 +136,9 @@ static const struct cfg_item cfg_items[] = {
     {"http", "open_file_cache", cfg_set_int, CFG_AT(http.open_file_cache), CFG_C_INT, 0, 4096},
     {"http", "open_file_cache_valid", cfg_set_duration, CFG_AT(http.open_file_cache_valid_ms),
      CFG_C_INT, 0, 0},
+    {"keeper", "parking", cfg_set_bool, CFG_AT(keeper.parking), CFG_C_INT, 0, 0},
+    {"keeper", "linger", cfg_set_duration_upto, CFG_AT(keeper.linger_ms), CFG_C_INT, 0, 60},
+    {"keeper", "max_parked", cfg_set_int, CFG_AT(keeper.max_parked), CFG_C_LONG, 0, 16777216},
     {"control", "listen", cfg_set_control_listen, CFG_AT(control.listen), CFG_C_INT, 0,
      CFG_LEN(control.listen)},
     {"control", "token_file", cfg_set_dir, CFG_AT(control.token_file), CFG_C_INT, 0,
@@ -174,10 +181,13 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
     out->size = (size_t)it->max + 1;
     if (it->set == cfg_set_int)
         out->type = ints[it->store];
-    else if (it->set == cfg_set_duration || it->set == cfg_set_duration_or_off)
+    else if (it->set == cfg_set_duration || it->set == cfg_set_duration_or_off ||
+             it->set == cfg_set_duration_upto)
         out->type = PF_CONFIG_MS;
     else if (it->set == cfg_set_level)
         out->type = PF_CONFIG_LOG_LEVEL;
+    else if (it->set == cfg_set_bool)
+        out->type = PF_CONFIG_BOOL;
     else
         out->type = PF_CONFIG_STRING;
     return true;
@@ -477,6 +487,34 @@ static int cfg_set_duration_or_off(struct cfg_ctx *x, const config_setting_t *s,
         return 0;
     }
     return cfg_set_duration(x, s, it);
+}
+
+/* A duration from 0 to it->max seconds (at most CFG_DURATION_MAX_S), where
+ * 0 is a value of its own, not "off" (keeper.linger = 0: park at once). */
+static int cfg_set_duration_upto(struct cfg_ctx *x, const config_setting_t *s,
+                                 const struct cfg_item *it)
+{
+    char got[64];
+    long double sec;
+
+    if (cfg_number(x, s, true, &sec, got, sizeof got) != 0 || !(sec >= 0 && sec <= it->max))
+        return cfg_fail(x, s, "must be a number of seconds between 0 and %lld (got %s)", it->max,
+                        got);
+    if (sec == 0) {
+        cfg_store_int(x->c, it, 0);
+        return 0;
+    }
+    return cfg_set_duration(x, s, it);
+}
+
+/* A boolean: libconfig's true or false (any case), nothing else (not 0 or
+ * 1, not "yes"), stored into a bool field. */
+static int cfg_set_bool(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return cfg_fail(x, s, "must be true or false (got %s)", cfg_type_name(s));
+    *(bool *)(void *)((char *)x->c + it->offset) = config_setting_get_bool(s) != 0;
+    return 0;
 }
 
 /* The string held by s, or NULL after reporting that s is not a string. */

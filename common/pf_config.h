@@ -102,13 +102,14 @@ struct pf_config {
     } http;
 
     struct {
-        bool parking;      /* idle connections wait in the keeper, not in a
-                              worker; default true (restart) */
-        int linger_ms;     /* a worker waits this long on a silent connection
-                              before parking it (unless others wait for a
-                              worker); 0 = park at once; default 50 ms */
-        long max_parked;   /* connections the keeper holds at most; 0 = from
-                              its descriptor limit; default 0 (restart) */
+        bool parking;    /* idle connections wait in the keeper, not in a
+                            worker; default true (restart) */
+        int linger_ms;   /* a worker waits this long on a silent connection
+                            before parking it (unless others wait for a
+                            worker); 0 = park at once; 0..60 s; default 50 ms */
+        long max_parked; /* connections the keeper holds at most, up to
+                            16777216; 0 = from its descriptor limit;
+                            default 0 (restart) */
     } keeper;
 
     struct {
@@ -146,6 +147,7 @@ enum pf_config_type {
     PF_CONFIG_MS,        /* int milliseconds, written in seconds in the file */
     PF_CONFIG_STRING,    /* char[size] */
     PF_CONFIG_LOG_LEVEL, /* int, enum pf_log_level */
+    PF_CONFIG_BOOL,      /* bool, written true or false in the file */
 };
 
 struct pf_config_setting {

@@ -263,17 +263,17 @@ json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n)
     return ctl_done(o, bad);
 }
 
-/* How a setting is shown: numbers as integers, durations (stored in ms)
- * as seconds, the log level by name. */
-/* The value of setting f in c, as the config reply shows it: durations in
- * seconds (as written in the file), the log level by name. The settings
+/* The value of setting f in c, as the config reply shows it: numbers as
+ * integers, durations (stored in ms) in seconds (as written in the file),
+ * the log level by name, booleans as true or false. The settings
  * come from pf_config's own table (pf_config_setting_at), so a new setting
  * appears here without a second list to keep. */
 static json_t *ctl_cfg_value(const struct pf_config *c, const struct pf_config_setting *f)
 {
     static const enum ctl_kind ints[] = {
         [PF_CONFIG_INT] = CTL_INT, [PF_CONFIG_LONG] = CTL_LONG,  [PF_CONFIG_SIZE] = CTL_SIZE,
-        [PF_CONFIG_MS] = CTL_INT,  [PF_CONFIG_STRING] = CTL_INT, [PF_CONFIG_LOG_LEVEL] = CTL_INT};
+        [PF_CONFIG_MS] = CTL_INT,  [PF_CONFIG_STRING] = CTL_INT, [PF_CONFIG_LOG_LEVEL] = CTL_INT,
+        [PF_CONFIG_BOOL] = CTL_INT};
     const char *p = (const char *)c + f->offset;
 
     switch (f->type) {
@@ -281,6 +281,7 @@ static json_t *ctl_cfg_value(const struct pf_config *c, const struct pf_config_s
     case PF_CONFIG_MS: return json_real((double)ctl_number(c, f->offset, CTL_INT) / 1000.0);
     case PF_CONFIG_LOG_LEVEL:
         return ctl_text(pf_log_level_name((int)ctl_number(c, f->offset, CTL_INT)), SIZE_MAX);
+    case PF_CONFIG_BOOL: return json_boolean(*(const bool *)(const void *)p);
     case PF_CONFIG_INT:
     case PF_CONFIG_LONG:
     case PF_CONFIG_SIZE: break;

@@ -8,9 +8,10 @@
 static const struct {
     const char *group, *name;
 } reload_restart_only[] = {
-    {"workers", "max"},        {"control", "listen"}, {"control", "max_clients"},
-    {"control", "token_file"}, {"daemon", "pidfile"}, {"daemon", "user"},
-    {"daemon", "group"},       {"daemon", "chroot"},  {"daemon", "max_files"},
+    {"workers", "max"},    {"keeper", "parking"},      {"keeper", "max_parked"},
+    {"control", "listen"}, {"control", "max_clients"}, {"control", "token_file"},
+    {"daemon", "pidfile"}, {"daemon", "user"},         {"daemon", "group"},
+    {"daemon", "chroot"},  {"daemon", "max_files"},
 };
 
 #define RELOAD_NRESTART (sizeof(reload_restart_only) / sizeof(reload_restart_only[0]))
@@ -40,6 +41,7 @@ static bool reload_same(const struct pf_config *a, const struct pf_config *b,
     case PF_CONFIG_STRING: return strncmp(x, y, s->size) == 0;
     case PF_CONFIG_LONG: return *(const long *)x == *(const long *)y;
     case PF_CONFIG_SIZE: return *(const size_t *)x == *(const size_t *)y;
+    case PF_CONFIG_BOOL: return *(const bool *)x == *(const bool *)y;
     case PF_CONFIG_INT:
     case PF_CONFIG_MS:
     case PF_CONFIG_LOG_LEVEL: return *(const int *)x == *(const int *)y;
@@ -103,6 +105,7 @@ static size_t reload_field_size(const struct pf_config_setting *s)
     case PF_CONFIG_STRING: return s->size;
     case PF_CONFIG_LONG: return sizeof(long);
     case PF_CONFIG_SIZE: return sizeof(size_t);
+    case PF_CONFIG_BOOL: return sizeof(bool);
     case PF_CONFIG_INT:
     case PF_CONFIG_MS:
     case PF_CONFIG_LOG_LEVEL: break;

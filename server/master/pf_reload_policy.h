@@ -29,10 +29,12 @@ struct pf_reload_policy_diff {
 };
 
 /* True for the settings a reload cannot apply: workers.max (the size of
- * the scoreboard, mapped before the first fork), the control channel's
- * listen, max_clients and token_file (bound, allocated and read once at
- * start), and daemon.pidfile, user, group, chroot and max_files (taken,
- * looked up and set once, as root, at start). */
+ * the scoreboard, mapped before the first fork), keeper.parking and
+ * keeper.max_parked (whether the keeper runs and how many connections it
+ * holds, decided when it starts), the control channel's listen,
+ * max_clients and token_file (bound, allocated and read once at start),
+ * and daemon.pidfile, user, group, chroot and max_files (taken, looked up
+ * and set once, as root, at start). */
 bool pf_reload_policy_restart_only(const char *group, const char *name);
 
 /* Compare cur (running) and next (just loaded) into d. The listen address

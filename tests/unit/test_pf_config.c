@@ -152,6 +152,9 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_string_equal(c->http.mime_types, "/etc/mime.types");
     assert_int_equal(c->http.open_file_cache, 64);
     assert_int_equal(c->http.open_file_cache_valid_ms, 1000);
+    assert_true(c->keeper.parking);
+    assert_int_equal(c->keeper.linger_ms, 50);
+    assert_int_equal(c->keeper.max_parked, 0);
     assert_string_equal(c->daemon.error_log, "");
     assert_int_equal(c->daemon.log_level, PF_LOG_INFO);
     assert_string_equal(c->daemon.pidfile, "");
@@ -205,7 +208,7 @@ static void test_comments_and_empty_groups_give_defaults(void **state)
 
     assert_int_equal(load_text(f, "# nothing set\n// here\n/* either */\n"
                                   "workers = {};\nclient = {};\necho = {};\nmsg = {};\n"
-                                  "http = {};\ndaemon = {};\n"),
+                                  "http = {};\nkeeper = {};\ndaemon = {};\n"),
                      0);
     assert_defaults(&f->cfg, default_root(f, root, sizeof root));
 }
@@ -252,6 +255,11 @@ static const char full_config[] = "listen = \"[::1]:9000\";\n"
                                   "  mime_types = \"\";\n"
                                   "  open_file_cache = 0;\n"
                                   "  open_file_cache_valid = 0.25;\n"
+                                  "};\n"
+                                  "keeper = {\n"
+                                  "  parking = false;\n"
+                                  "  linger = 0.2;\n"
+                                  "  max_parked = 1000;\n"
                                   "};\n"
                                   "daemon = {\n"
                                   "  error_log = \"logs/preforkd.log\";\n"
@@ -308,6 +316,9 @@ static void test_full_file(void **state)
     assert_string_equal(c->http.mime_types, "");
     assert_int_equal(c->http.open_file_cache, 0);
     assert_int_equal(c->http.open_file_cache_valid_ms, 250);
+    assert_false(c->keeper.parking);
+    assert_int_equal(c->keeper.linger_ms, 200);
+    assert_int_equal(c->keeper.max_parked, 1000);
     snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
     assert_string_equal(c->daemon.error_log, expected);
     assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
@@ -331,7 +342,8 @@ static void test_bounds_accepted(void **state)
                                   "  keepalive_timeout = 86400;\n"
                                   "  header_timeout = 86400.0;\n"
                                   "  open_file_cache_valid = 86400;\n"
-                                  "};\n"),
+                                  "};\n"
+                                  "keeper = { linger = 60; max_parked = 16777216; };\n"),
                      0);
     assert_int_equal(f->cfg.http.max_request_line, 65536);
     assert_int_equal(f->cfg.http.max_header_bytes, 1048576);
@@ -346,8 +358,10 @@ static void test_bounds_accepted(void **state)
     assert_int_equal(f->cfg.echo.max_line, 16777216);
     assert_int_equal(f->cfg.msg.max_message, 268435456);
     assert_int_equal(f->cfg.client.idle_timeout_ms, 86400000);
+    assert_int_equal(f->cfg.keeper.linger_ms, 60000);
+    assert_int_equal(f->cfg.keeper.max_parked, 16777216);
 
-    /* and the lower bounds of the http group */
+    /* and the lower bounds of the http and keeper groups */
     assert_int_equal(load_text(f, "http = {\n"
                                   "  keepalive_requests = 1;\n"
                                   "  max_request_line = 64;\n"
@@ -356,7 +370,8 @@ static void test_bounds_accepted(void **state)
                                   "  open_file_cache = 0;\n"
                                   "  keepalive_timeout = 0.001;\n"
                                   "  header_timeout = 0.0001;\n"
-                                  "};\n"),
+                                  "};\n"
+                                  "keeper = { linger = 0; max_parked = 0L; };\n"),
                      0);
     assert_int_equal(f->cfg.http.keepalive_requests, 1);
     assert_int_equal(f->cfg.http.max_request_line, 64);
@@ -365,6 +380,52 @@ static void test_bounds_accepted(void **state)
     assert_int_equal(f->cfg.http.open_file_cache, 0);
     assert_int_equal(f->cfg.http.keepalive_timeout_ms, 1);
     assert_int_equal(f->cfg.http.header_timeout_ms, 1);
+    assert_int_equal(f->cfg.keeper.linger_ms, 0);
+    assert_int_equal(f->cfg.keeper.max_parked, 0);
+}
+
+/* The keeper group: parking is a boolean (libconfig reads true and false
+ * in any case), linger a duration from 0 (park at once) to 60 seconds,
+ * max_parked an integer from 0 (from the keeper's descriptor limit) to
+ * 16777216. Each case sets one setting; the others keep their defaults. */
+static void test_keeper_settings(void **state)
+{
+    static const struct {
+        const char *text;
+        bool parking;
+        int linger_ms;
+        long max_parked;
+    } cases[] = {
+        {"parking = true;", true, 50, 0},
+        {"parking = false;", false, 50, 0},
+        {"parking = FALSE;", false, 50, 0},
+        {"parking = True;", true, 50, 0},
+        {"linger = 0;", true, 0, 0},
+        {"linger = 0.0;", true, 0, 0},
+        {"linger = 0.0004;", true, 1, 0},
+        {"linger = 0.05;", true, 50, 0},
+        {"linger = 0.25;", true, 250, 0},
+        {"linger = 1;", true, 1000, 0},
+        {"linger = 60L;", true, 60000, 0},
+        {"linger = 60.0;", true, 60000, 0},
+        {"max_parked = 1;", true, 50, 1},
+        {"max_parked = 100000;", true, 50, 100000},
+        {"max_parked = 0x1000000;", true, 50, 16777216},
+        {"parking = false; linger = 2; max_parked = 64;", false, 2000, 64},
+    };
+    struct fixture *f = *state;
+    char text[128];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, "keeper = { %s };\n", cases[i].text);
+        if (load_text(f, text) != 0)
+            fail_msg("%s: %s", cases[i].text, f->err);
+        if (f->cfg.keeper.parking != cases[i].parking ||
+            f->cfg.keeper.linger_ms != cases[i].linger_ms ||
+            f->cfg.keeper.max_parked != cases[i].max_parked)
+            fail_msg("%s: got parking %d, linger %d ms, max_parked %ld", cases[i].text,
+                     f->cfg.keeper.parking, f->cfg.keeper.linger_ms, f->cfg.keeper.max_parked);
+    }
 }
 
 /* A literal beyond 32 bits keeps its value, whatever libconfig's version
@@ -678,6 +739,7 @@ static const struct {
     {"msg = [1];\n", 1, "msg", "must be a group (got an array)"},
     {"daemon = true;\n", 1, "daemon", "must be a group (got a boolean)"},
     {"\nhttp = \"www\";\n", 2, "http", "must be a group (got a string)"},
+    {"keeper = false;\n", 1, "keeper", "must be a group (got a boolean)"},
     /* workers */
     {"workers = {\n  start = 0;\n};\n", 2, "workers.start", "between 1 and 4096 (got 0)"},
     {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max", "between 1 and 4096 (got 4097)"},
@@ -766,6 +828,33 @@ static const struct {
      "must be an integer between 0 and 4096 (got -1)"},
     {"http = { open_file_cache = 4097; };\n", 1, "http.open_file_cache", "(got 4097)"},
     {"http = { open_file_cache = false; };\n", 1, "http.open_file_cache", "(got a boolean)"},
+    /* keeper */
+    {"keeper = {\n  parking = 1;\n};\n", 2, "keeper.parking",
+     "must be true or false (got an integer)"},
+    {"keeper = { parking = \"true\"; };\n", 1, "keeper.parking",
+     "must be true or false (got a string)"},
+    {"keeper = { parking = \"yes\"; };\n", 1, "keeper.parking", "(got a string)"},
+    {"keeper = {\n\n  parking = 0.0;\n};\n", 3, "keeper.parking", "(got a decimal number)"},
+    {"keeper = { parking = [true]; };\n", 1, "keeper.parking", "(got an array)"},
+    {"keeper = { parking = { on = true; }; };\n", 1, "keeper.parking", "(got a group)"},
+    {"keeper = {\n  linger = -1;\n};\n", 2, "keeper.linger",
+     "must be a number of seconds between 0 and 60 (got -1)"},
+    {"keeper = { linger = -0.001; };\n", 1, "keeper.linger", "(got -0.001)"},
+    {"keeper = { linger = 61; };\n", 1, "keeper.linger",
+     "must be a number of seconds between 0 and 60 (got 61)"},
+    {"keeper = { linger = 60.001; };\n", 1, "keeper.linger", "(got 60.001)"},
+    {"keeper = { linger = 86400; };\n", 1, "keeper.linger", "(got 86400)"},
+    {"keeper = { linger = \"0.05\"; };\n", 1, "keeper.linger", "(got a string)"},
+    {"keeper = { linger = false; };\n", 1, "keeper.linger", "(got a boolean)"},
+    {"keeper = {\n  max_parked = -1;\n};\n", 2, "keeper.max_parked",
+     "must be an integer between 0 and 16777216 (got -1)"},
+    {"keeper = { max_parked = 16777217; };\n", 1, "keeper.max_parked", "(got 16777217)"},
+    {"keeper = { max_parked = 4294967296; };\n", 1, "keeper.max_parked", "(got 4294967296)"},
+    {"keeper = { max_parked = 1.5; };\n", 1, "keeper.max_parked", "(got a decimal number)"},
+    {"keeper = { max_parked = \"0\"; };\n", 1, "keeper.max_parked", "(got a string)"},
+    {"keeper = { max_parked = true; };\n", 1, "keeper.max_parked", "(got a boolean)"},
+    {"keeper = { park = true; };\n", 1, "keeper.park", "unknown setting"},
+    {"parking = true;\n", 1, "parking", "unknown setting"},
     /* daemon */
     {"daemon = {\n  error_log = 5;\n};\n", 2, "daemon.error_log",
      "must be a string (got an integer)"},
@@ -990,6 +1079,9 @@ static void test_setting_walker(void **state)
          offsetof(struct pf_config, workers.graceful_timeout_ms)},
         {"msg", "max_message", PF_CONFIG_SIZE, offsetof(struct pf_config, msg.max_message)},
         {"http", "root", PF_CONFIG_STRING, offsetof(struct pf_config, http.root)},
+        {"keeper", "parking", PF_CONFIG_BOOL, offsetof(struct pf_config, keeper.parking)},
+        {"keeper", "linger", PF_CONFIG_MS, offsetof(struct pf_config, keeper.linger_ms)},
+        {"keeper", "max_parked", PF_CONFIG_LONG, offsetof(struct pf_config, keeper.max_parked)},
         {"control", "token_file", PF_CONFIG_STRING, offsetof(struct pf_config, control.token_file)},
         {"daemon", "log_level", PF_CONFIG_LOG_LEVEL, offsetof(struct pf_config, daemon.log_level)},
     };
@@ -1070,6 +1162,7 @@ int main(void)
         T(test_bounds_accepted),
         T(test_big_integer_literal),
         T(test_durations),
+        T(test_keeper_settings),
         T(test_error_log_paths),
         T(test_error_log_too_long),
         T(test_daemon_settings),

@@ -360,9 +360,9 @@ struct config_group {
 
 static const struct config_group config_groups[] = {
     {NULL,
-     12,
+     13,
      {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
-      "http", "control", "daemon"}},
+      "http", "keeper", "control", "daemon"}},
     {"workers",
      15,
      {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode", "min_spare",
@@ -376,6 +376,7 @@ static const struct config_group config_groups[] = {
      {"root", "index", "server_name", "keepalive_timeout", "keepalive_requests", "header_timeout",
       "max_request_line", "max_header_bytes", "max_headers", "access_log", "mime_types",
       "open_file_cache", "open_file_cache_valid"}},
+    {"keeper", 3, {"parking", "linger", "max_parked"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
     {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
@@ -402,6 +403,40 @@ static void test_config_keys(void **state)
     json_decref(j);
 }
 
+/* A boolean setting is a JSON true or false, not a number; the keeper's
+ * linger is a duration in seconds (0 included), max_parked an integer. */
+static void test_config_bool(void **state)
+{
+    struct pf_config c;
+    json_t *j, *keeper;
+    double linger;
+    json_int_t max_parked;
+    int parking;
+
+    (void)state;
+    pf_config_defaults(&c);
+    j = round_trip(pf_control_render_config(&c));
+    keeper = json_object_get(json_object_get(j, "config"), "keeper");
+    assert_true(json_is_true(json_object_get(keeper, "parking")));
+    unpack(keeper, "{s:f, s:I}", "linger", &linger, "max_parked", &max_parked);
+    assert_float_equal(linger, 0.05, 1e-9);
+    assert_int_equal(max_parked, 0);
+    json_decref(j);
+
+    c.keeper.parking = false;
+    c.keeper.linger_ms = 0;
+    c.keeper.max_parked = 16777216;
+    j = round_trip(pf_control_render_config(&c));
+    keeper = json_object_get(json_object_get(j, "config"), "keeper");
+    assert_true(json_is_false(json_object_get(keeper, "parking")));
+    unpack(keeper, "{s:b, s:f, s:I !}", "parking", &parking, "linger", &linger, "max_parked",
+           &max_parked);
+    assert_false(parking);
+    assert_float_equal(linger, 0.0, 1e-9);
+    assert_int_equal(max_parked, 16777216);
+    json_decref(j);
+}
+
 /* Durations are printed as short decimals, not 0.10000000000000001. */
 static void test_config_text(void **state)
 {
@@ -415,6 +450,7 @@ static void test_config_text(void **state)
     assert_non_null(line);
     assert_non_null(strstr(line, "\"keepalive_timeout\":0.1,"));
     assert_non_null(strstr(line, "\"graceful_timeout\":30.0,"));
+    assert_non_null(strstr(line, "\"keeper\":{\"parking\":true,\"linger\":0.05,"));
     free(line);
 }
 
@@ -759,6 +795,7 @@ int main(void)
         cmocka_unit_test(test_workers_edge),
         cmocka_unit_test(test_config_values),
         cmocka_unit_test(test_config_keys),
+        cmocka_unit_test(test_config_bool),
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_ok),

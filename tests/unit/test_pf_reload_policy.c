@@ -57,6 +57,10 @@ static void test_restart_only_names(void **state)
     assert_true(pf_reload_policy_restart_only("control", "listen"));
     assert_true(pf_reload_policy_restart_only("control", "max_clients"));
     assert_true(pf_reload_policy_restart_only("control", "token_file"));
+    assert_true(pf_reload_policy_restart_only("keeper", "parking"));
+    assert_true(pf_reload_policy_restart_only("keeper", "max_parked"));
+    assert_false(pf_reload_policy_restart_only("keeper", "linger"));
+    assert_false(pf_reload_policy_restart_only(NULL, "parking"));
     assert_false(pf_reload_policy_restart_only("control", "idle_timeout"));
     assert_false(pf_reload_policy_restart_only(NULL, "listen")); /* the service's: applied */
     assert_false(pf_reload_policy_restart_only("workers", "start"));
@@ -88,12 +92,13 @@ static void test_diff_applied_in_table_order(void **state)
     pair.next.workers.max_requests = 100;
     pair.next.echo.max_line = 100;
     pair.next.client.idle_timeout_ms = 1500;
+    pair.next.keeper.linger_ms = 0;
     pair.next.daemon.log_level = 0;
     pair.next.control.idle_timeout_ms = 5000;
     diff(&d);
     assert_string_equal(joined(&d.applied), "workers.max_requests, client.idle_timeout, "
-                                            "echo.max_line, http.root, control.idle_timeout, "
-                                            "daemon.log_level");
+                                            "echo.max_line, http.root, keeper.linger, "
+                                            "control.idle_timeout, daemon.log_level");
     assert_int_equal(d.restart.n, 0);
     assert_false(d.listen_moved || d.listen_tuned || d.start_changed || d.error_log_moved);
 }
@@ -107,10 +112,28 @@ static void test_diff_restart_only(void **state)
     pair.next.control.max_clients = 4;
     snprintf(pair.next.control.token_file, sizeof(pair.next.control.token_file), "/t");
     snprintf(pair.next.http.server_name, sizeof(pair.next.http.server_name), "example.org");
+    pair.next.keeper.parking = false;
+    pair.next.keeper.max_parked = 1000;
     diff(&d);
-    assert_string_equal(joined(&d.restart), "workers.max, control.token_file, "
-                                            "control.max_clients");
+    assert_string_equal(joined(&d.restart), "workers.max, keeper.parking, keeper.max_parked, "
+                                            "control.token_file, control.max_clients");
     assert_string_equal(joined(&d.applied), "http.server_name");
+}
+
+/* A boolean setting compares as a boolean, whichever way it changes. */
+static void test_diff_bool(void **state)
+{
+    struct pf_reload_policy_diff d;
+
+    (void)state;
+    pair.cur.keeper.parking = false;
+    pair.next.keeper.parking = false;
+    diff(&d);
+    assert_int_equal(d.restart.n, 0);
+    pair.next.keeper.parking = true;
+    diff(&d);
+    assert_string_equal(joined(&d.restart), "keeper.parking");
+    assert_int_equal(d.applied.n, 0);
 }
 
 /* The address, not its spelling, decides whether a new socket is bound. */
@@ -185,8 +208,14 @@ static void test_keep_restart_only(void **state)
     snprintf(pair.next.control.listen, sizeof(pair.next.control.listen), "127.0.0.1:9000");
     assert_int_equal(pf_addr_parse("127.0.0.1:9000", &pair.next.control.listen_addr, NULL, 0), 0);
     pair.next.workers.start = 3;
+    pair.next.keeper.parking = false;
+    pair.next.keeper.max_parked = 5;
+    pair.next.keeper.linger_ms = 7;
     pf_reload_policy_keep_restart_only(&pair.cur, &pair.next);
     assert_int_equal(pair.next.workers.max, pair.cur.workers.max);
+    assert_true(pair.next.keeper.parking);
+    assert_int_equal(pair.next.keeper.max_parked, 0);
+    assert_int_equal(pair.next.keeper.linger_ms, 7); /* applied: kept as loaded */
     assert_int_equal(pair.next.control.max_clients, pair.cur.control.max_clients);
     assert_string_equal(pair.next.control.listen, "127.0.0.1:8099");
     assert_memory_equal(&pair.next.control.listen_addr, &pair.cur.control.listen_addr,
@@ -194,7 +223,7 @@ static void test_keep_restart_only(void **state)
     assert_int_equal(pair.next.workers.start, 3);
     diff(&d);
     assert_int_equal(d.restart.n, 0);
-    assert_string_equal(joined(&d.applied), "workers.start");
+    assert_string_equal(joined(&d.applied), "workers.start, keeper.linger");
 }
 
 /* workers.start (and a dynamic pool's max_spare) must fit the workers.max
@@ -368,6 +397,7 @@ int main(void)
         PAIR_TEST(test_diff_nothing),
         PAIR_TEST(test_diff_applied_in_table_order),
         PAIR_TEST(test_diff_restart_only),
+        PAIR_TEST(test_diff_bool),
         PAIR_TEST(test_diff_listen_same_address),
         PAIR_TEST(test_diff_listen_moved),
         PAIR_TEST(test_diff_listen_tuned),
