@@ -30,7 +30,8 @@
 /* flags */
 #define PF_HANDOFF_BEGUN 0x1u   /* bytes hold a request begun, not finished */
 #define PF_HANDOFF_EXPIRED 0x2u /* its deadline passed while it was parked */
-#define PF_HANDOFF_FLAGS (PF_HANDOFF_BEGUN | PF_HANDOFF_EXPIRED)
+#define PF_HANDOFF_CLOSE 0x4u   /* the server stops: answer what came, then close */
+#define PF_HANDOFF_FLAGS (PF_HANDOFF_BEGUN | PF_HANDOFF_EXPIRED | PF_HANDOFF_CLOSE)
 
 struct pf_handoff {
     unsigned flags;

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +58,14 @@ struct http_conn {
     struct pf_conn *c;
     char client_ip[PF_ADDR_STRLEN];
     long requests;
+    int64_t idle_deadline; /* no byte of the next request by then: close */
+    int64_t head_deadline; /* the head begun must be whole by then (408); -1 not begun */
+    bool closing;          /* handed back by a stopping keeper: the request that
+                              came is answered with Connection: close */
 };
+
+/* http_read_head's answer when the connection was parked with the keeper. */
+#define HTTP_PARKED (-2)
 
 /* What the response said, for the caller's accounting and log. */
 struct http_result {
@@ -138,100 +144,97 @@ static void http_reopen(void *state)
 
 /* ---------------------------------------------------------- reading */
 
-/* Wait for the client's next request until deadline, with SIGUSR1 let in
- * (the logs are reopened now, not when this connection ends). A stop
- * order does not end the wait: closing an idle keep-alive connection
- * races with a client sending its next request at that moment, which
- * would then fail. So a stopping worker keeps waiting, as long as it
- * normally would, and answers that request with "Connection: close"
- * (http_one_request asks pf_proto_stop_requested). True when bytes are
- * ready. */
-static bool http_wait_idle(struct http_conn *hc, int64_t deadline)
+/* What travels with the connection if it is parked now: the bytes of a
+ * head begun, the count of requests served, the deadlines. NULL when it
+ * cannot travel (more bytes than a hand-over carries). */
+static const struct pf_handoff *http_park_state(const struct http_conn *hc, struct pf_handoff *st)
 {
-    struct pollfd p = {.fd = hc->c->fd, .events = POLLIN};
+    size_t len = hc->h->in_len;
 
-    pf_slot_set_state(hc->c->slot, PF_SLOT_KEEPALIVE);
-    for (;;) {
-        int left = pf_time_left_ms(deadline);
-        struct timespec ts = pf_time_timespec(left);
-        int n = ppoll(&p, 1, &ts, hc->c->idle_mask);
-
-        if (n > 0)
-            return true;
-        if (n == 0 || errno != EINTR)
-            return false;
-        if (pf_signals_reopen)
-            pf_worker_reopen_logs();
-    }
+    if (len > PF_HANDOFF_BYTES_MAX || hc->closing)
+        return NULL;
+    *st = (struct pf_handoff){
+        .flags = len > 0 ? PF_HANDOFF_BEGUN : 0,
+        .requests = hc->requests > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)hc->requests,
+        .idle_deadline_ms = hc->idle_deadline,
+        .head_deadline_ms = len > 0 ? hc->head_deadline : -1,
+        .bytes = (const uint8_t *)hc->h->in,
+        .nbytes = len,
+    };
+    return st;
 }
 
-/* The first bytes of a request, waited for until deadline. On a new
- * connection the request has usually arrived by the time it is accepted,
- * so recv() is tried before any wait (one system call). Between requests
- * on a kept-alive connection the client is typically still reading the
- * last response (closed loop, as browsers and wrk do), so waiting first
- * saves a recv() that would fail. Returns the count, or -1 to close. */
-static int http_recv_idle(struct http_conn *hc, int64_t deadline)
+/* Wait for the client's bytes: until idle_deadline while no byte of the
+ * request came, until head_deadline once it began. The worker may park
+ * the connection meanwhile (pf_proto_await). A stop order does not end
+ * the wait: closing an idle keep-alive connection races with a client
+ * sending its next request at that moment, which would then fail. So a
+ * stopping worker parks the connection (the next generation or the
+ * stopping keeper answers it), or keeps waiting as long as it normally
+ * would and answers with "Connection: close" (http_one_request asks
+ * pf_proto_stop_requested). Returns 0 when bytes are ready, else what
+ * http_read_head returns: 408 for a head begun and not finished in time,
+ * -1 for an idle connection's silent close, HTTP_PARKED. */
+static int http_await(struct http_conn *hc)
 {
-    struct http_state *h = hc->h;
+    struct pf_handoff st;
+    bool begun = hc->h->in_len > 0;
 
-    if (hc->requests > 0 && !http_wait_idle(hc, deadline))
-        return -1;
-    for (;;) {
-        ssize_t n = recv(hc->c->fd, h->in, h->in_cap, MSG_DONTWAIT);
-
-        if (n > 0)
-            return (int)n;
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-            return -1;
-        if (errno != EINTR && !http_wait_idle(hc, deadline))
-            return -1;
+    pf_slot_set_state(hc->c->slot, begun ? PF_SLOT_READING : PF_SLOT_KEEPALIVE);
+    switch (pf_proto_await(hc->c, begun ? hc->head_deadline : hc->idle_deadline,
+                           http_park_state(hc, &st))) {
+    case PF_PROTO_READABLE: return 0;
+    case PF_PROTO_PARKED: return HTTP_PARKED;
+    case PF_PROTO_TIMEOUT: break;
     }
+    return begun ? 408 : -1;
 }
 
 /* Receive until a whole head is buffered. Returns 0 with *head_len, an
- * HTTP status to answer before closing (408, 414, 431, 400), or -1 to
- * close silently (client gone, idle timeout, stop while idle). The header
+ * HTTP status to answer before closing (408, 414, 431, 400), -1 to close
+ * silently (client gone, idle timeout), or HTTP_PARKED. The header
  * deadline runs from the request's first byte (from accept for the first
- * request), so trickling bytes never extends it. */
-static int http_read_head(struct http_conn *hc, size_t *head_len)
+ * request), so trickling bytes never extends it, nor does a park.
+ *
+ * On a new connection the request has usually arrived by the time it is
+ * accepted, as on one the keeper handed back, so recv() is tried before
+ * any wait (one system call). Between requests on a kept-alive connection
+ * the client is typically still reading the last response (closed loop,
+ * as browsers and wrk do), so waiting first saves a recv() that would
+ * fail. */
+static int http_read_head(struct http_conn *hc, size_t *head_len, bool wait_first)
 {
     struct http_state *h = hc->h;
-    const struct pf_config *cfg = h->cfg;
     struct pf_http_scan scan;
-    int64_t deadline = hc->requests == 0 ? pf_time_deadline(cfg->http.header_timeout_ms) : -1;
 
     pf_http_parse_scan_init(&scan);
-    if (h->in_len == 0) {
-        int r = http_recv_idle(hc, deadline >= 0
-                                       ? deadline
-                                       : pf_time_deadline(cfg->http.keepalive_timeout_ms));
-        if (r < 0)
-            return -1;
-        h->in_len = (size_t)r;
-    }
-    pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
-    if (deadline < 0)
-        deadline = pf_time_deadline(cfg->http.header_timeout_ms);
     for (;;) {
-        size_t got;
         int status;
-        enum pf_io io;
+        ssize_t n;
 
-        switch (pf_http_parse_head_scan(&scan, h->in, h->in_len, &h->lim, head_len, &status)) {
-        case PF_HTTP_SCAN_DONE: return 0;
-        case PF_HTTP_SCAN_ERROR: return status;
-        case PF_HTTP_SCAN_MORE: break;
+        if (h->in_len > 0) {
+            switch (pf_http_parse_head_scan(&scan, h->in, h->in_len, &h->lim, head_len, &status)) {
+            case PF_HTTP_SCAN_DONE: return 0;
+            case PF_HTTP_SCAN_ERROR: return status;
+            case PF_HTTP_SCAN_MORE: break;
+            }
+            if (h->in_len == h->in_cap)
+                return 431;
         }
-        if (h->in_len == h->in_cap)
-            return 431;
-        io = pf_net_recv_some_until(hc->c->fd, h->in + h->in_len, h->in_cap - h->in_len, deadline,
-                                    &got);
-        if (io == PF_IO_TIMEOUT)
-            return h->in_len > 0 ? 408 : -1;
-        if (io != PF_IO_OK)
+        if (wait_first && (status = http_await(hc)) != 0)
+            return status;
+        n = recv(hc->c->fd, h->in + h->in_len, h->in_cap - h->in_len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return -1;
-        h->in_len += got;
+        wait_first = n < 0 ? errno != EINTR : true;
+        if (n <= 0)
+            continue;
+        if (h->in_len == 0) {
+            pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
+            if (hc->head_deadline < 0)
+                hc->head_deadline = pf_time_deadline(h->cfg->http.header_timeout_ms);
+        }
+        h->in_len += (size_t)n;
     }
 }
 
@@ -448,7 +451,7 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
         r = http_error(hc, status, NULL, false, PF_HTTP_VERSION_11, false);
     } else {
         bool keep = req.keep_alive && hc->requests < h->cfg->http.keepalive_requests &&
-                    !pf_proto_stop_requested(hc->c);
+                    !hc->closing && !pf_proto_stop_requested(hc->c);
 
         http_begin_request(hc, &req);
         r = http_answer(hc, &req, keep);
@@ -477,29 +480,64 @@ static void http_client_ip(const struct pf_conn *c, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)len, p);
 }
 
+/* Where a connection starts: a new one (the header deadline from accept
+ * serves as both deadlines for its first request), or one the keeper
+ * handed back, from the state it travelled with. Returns 0, or 408 for a
+ * head whose deadline passed while it was parked, 431 for bytes that no
+ * longer fit (max_header_bytes lowered by a reload meanwhile). */
+static int http_start(struct http_conn *hc)
+{
+    const struct pf_handoff *r = hc->c->resume;
+    struct http_state *h = hc->h;
+
+    h->in_len = 0;
+    if (r == NULL) {
+        hc->head_deadline = hc->idle_deadline = pf_time_deadline(h->cfg->http.header_timeout_ms);
+        return 0;
+    }
+    hc->requests = (long)r->requests;
+    hc->closing = (r->flags & PF_HANDOFF_CLOSE) != 0;
+    hc->idle_deadline = r->idle_deadline_ms;
+    hc->head_deadline = r->head_deadline_ms;
+    if (r->nbytes > h->in_cap)
+        return 431;
+    memcpy(h->in, r->bytes, r->nbytes);
+    h->in_len = r->nbytes;
+    return (r->flags & PF_HANDOFF_EXPIRED) ? 408 : 0;
+}
+
+/* A head refused (or never finished): answer status, log it, close. */
+static void http_refuse_head(struct http_conn *hc, int status)
+{
+    struct http_result r = http_error(hc, status, NULL, false, PF_HTTP_VERSION_11, false);
+
+    pf_log_info("client %s: request head refused (%d)", hc->c->peer_text, status);
+    pf_http_access_write(&hc->h->access, hc->client_ip, hc->h->in, NULL, r.status, r.body_bytes);
+    http_linger(hc->c->fd, hc->c->slot);
+}
+
 static void http_serve(void *state, struct pf_conn *c)
 {
     struct http_conn hc = {.h = state, .c = c};
     size_t head_len;
+    int status = http_start(&hc);
 
-    hc.h->in_len = 0;
     http_client_ip(c, hc.client_ip, sizeof(hc.client_ip));
+    if (status == 0)
+        status = http_read_head(&hc, &head_len, false);
     for (;;) {
-        int status = http_read_head(&hc, &head_len);
-
-        if (status < 0)
+        if (status < 0) /* closed, idle past its deadline, or parked */
             return;
         if (status > 0) {
-            struct http_result r = http_error(&hc, status, NULL, false, PF_HTTP_VERSION_11, false);
-
-            pf_log_info("client %s: request head refused (%d)", c->peer_text, status);
-            pf_http_access_write(&hc.h->access, hc.client_ip, hc.h->in, NULL, r.status,
-                                 r.body_bytes);
-            http_linger(c->fd, c->slot);
+            http_refuse_head(&hc, status);
             return;
         }
         if (!http_one_request(&hc, head_len))
             return;
+        hc.idle_deadline = pf_time_deadline(hc.h->cfg->http.keepalive_timeout_ms);
+        hc.head_deadline = hc.h->in_len > 0 ? pf_time_deadline(hc.h->cfg->http.header_timeout_ms)
+                                            : -1;
+        status = http_read_head(&hc, &head_len, hc.h->in_len == 0);
     }
 }
 

@@ -3,6 +3,7 @@
 #include "pf_keeper.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,12 @@ struct keeper {
     bool ready_armed; /* EPOLLOUT asked on the ready socket */
     uint8_t msg[PF_HANDOFF_MSG_MAX];
     struct pf_episode full; /* max_parked reached */
+    bool draining;          /* told to stop */
+    bool park_open;         /* still reading the park socket */
+    int64_t drain_until;    /* ...idle connections are closed then */
+    int reserve_fd;         /* a spare descriptor, closed just before a message
+                               is received: a descriptor passed to a process at
+                               its limit would be lost */
 };
 
 static void count_add(_Atomic uint64_t *c, int64_t d)
@@ -195,6 +202,8 @@ static void kept_hand(struct keeper *k, int fd)
 {
     struct kept *e = &k->by_fd[fd];
 
+    if (k->draining) /* the server stops: one more answer, then close */
+        e->h.flags |= PF_HANDOFF_CLOSE;
     heap_remove(k, fd);
     epoll_ctl(k->ep, EPOLL_CTL_DEL, fd, NULL);
     if (k->qlen == 0 && pf_handoff_send(k->a->ready_fd, fd, &e->h) == 0) {
@@ -234,8 +243,17 @@ static void queue_flush(struct keeper *k)
     ready_arm(k, false);
 }
 
+/* Are the client's bytes waiting on fd (its event not yet read)? */
+static bool kept_has_bytes(int fd)
+{
+    char b;
+
+    return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 /* Its deadline passed: a begun request goes back to a worker flagged
- * expired (to be answered and logged); an idle connection ends here. */
+ * expired (to be answered and logged); an idle connection ends here,
+ * unless its next request came this very moment. */
 static void kept_expire(struct keeper *k, int fd)
 {
     struct kept *e = &k->by_fd[fd];
@@ -244,10 +262,24 @@ static void kept_expire(struct keeper *k, int fd)
         e->h.flags |= PF_HANDOFF_EXPIRED;
         count_add(&k->n->expired, 1);
         kept_hand(k, fd);
+    } else if (kept_has_bytes(fd)) {
+        kept_hand(k, fd);
     } else {
         count_add(&k->n->idle_closed, 1);
         kept_drop(k, fd);
     }
+}
+
+/* The deadline a connection is held against: its head deadline for a
+ * request begun, else its idle deadline, and while the keeper stops
+ * drain_until at the latest. */
+static int64_t kept_due(const struct keeper *k, const struct pf_handoff *h)
+{
+    if (h->flags & PF_HANDOFF_BEGUN)
+        return h->head_deadline_ms;
+    if (k->draining && (h->idle_deadline_ms < 0 || h->idle_deadline_ms > k->drain_until))
+        return k->drain_until;
+    return h->idle_deadline_ms;
 }
 
 /* Bytes came, or the client closed or reset the connection. */
@@ -315,7 +347,7 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
         memcpy(e->bytes, h->bytes, h->nbytes);
     }
     e->h.bytes = e->bytes;
-    e->due_ms = (h->flags & PF_HANDOFF_BEGUN) ? h->head_deadline_ms : h->idle_deadline_ms;
+    e->due_ms = kept_due(k, h);
     count_add(&k->n->parked, 1);
     count_add(&k->n->taken, 1);
     if (epoll_ctl(k->ep, EPOLL_CTL_ADD, fd, &ev) < 0 || (e->due_ms >= 0 && !heap_push(k, fd))) {
@@ -323,7 +355,9 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
         kept_drop(k, fd);
         return;
     }
-    if (e->due_ms >= 0 && e->due_ms <= now)
+    if (k->draining && (h->flags & PF_HANDOFF_BEGUN))
+        kept_hand(k, fd);
+    else if (e->due_ms >= 0 && e->due_ms <= now)
         kept_expire(k, fd);
 }
 
@@ -334,8 +368,14 @@ static bool park_take_all(struct keeper *k)
     for (;;) {
         struct pf_handoff h;
         char err[PF_ERR_MAX] = "";
-        int fd,
-            rc = pf_handoff_recv(k->a->park_fd, &fd, &h, k->msg, sizeof(k->msg), err, sizeof(err));
+        int fd, rc;
+
+        if (k->reserve_fd < 0)
+            k->reserve_fd = fcntl(k->a->park_fd, F_DUPFD_CLOEXEC, 0);
+        if (k->reserve_fd >= 0)
+            close(k->reserve_fd);
+        rc = pf_handoff_recv(k->a->park_fd, &fd, &h, k->msg, sizeof(k->msg), err, sizeof(err));
+        k->reserve_fd = fcntl(k->a->park_fd, F_DUPFD_CLOEXEC, 0);
 
         if (rc == 0)
             return false;
@@ -367,6 +407,60 @@ static int keeper_wait_ms(const struct keeper *k, int64_t now)
     return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
+/* Told to stop: begun requests go back to the workers now; idle
+ * connections are watched until drain_until at most. */
+static void keeper_drain(struct keeper *k, int64_t now)
+{
+    k->draining = true;
+    atomic_store_explicit(&k->n->closing, 1, memory_order_relaxed);
+    k->drain_until = now + PF_KEEPER_STOP_GRACE_MS;
+    pf_log_info("keeper: stopping: %llu connections held; idle ones are closed within %d ms",
+                (unsigned long long)atomic_load_explicit(&k->n->parked, memory_order_relaxed),
+                PF_KEEPER_STOP_GRACE_MS);
+    for (size_t fd = 0; fd < k->nfd; fd++) {
+        struct kept *e = &k->by_fd[fd];
+
+        if (!e->used || e->queued)
+            continue;
+        if (e->h.flags & PF_HANDOFF_BEGUN) {
+            kept_hand(k, (int)fd);
+        } else if (e->due_ms < 0 || e->due_ms > k->drain_until) {
+            heap_remove(k, (int)fd);
+            e->due_ms = k->drain_until;
+            if (!heap_push(k, (int)fd))
+                kept_drop(k, (int)fd);
+        }
+    }
+}
+
+/* A stop holds nothing more: no more parking (a worker's send now fails
+ * and it keeps its connection), and what was sent before is taken, to be
+ * handed back or closed like the rest. False when nothing is left. */
+static bool keeper_close_park(struct keeper *k)
+{
+    if (k->park_open) {
+        k->park_open = false;
+        shutdown(k->a->park_fd, SHUT_RD);
+        epoll_ctl(k->ep, EPOLL_CTL_DEL, k->a->park_fd, NULL);
+        park_take_all(k);
+    }
+    return atomic_load_explicit(&k->n->parked, memory_order_relaxed) > 0;
+}
+
+/* Signals the keeper acts on, after each wait. */
+static void keeper_signals(struct keeper *k)
+{
+    if (k->a->reopen && *k->a->reopen) {
+        char err[PF_ERR_MAX];
+
+        *k->a->reopen = 0;
+        if (pf_log_reopen(err, sizeof(err)) < 0)
+            pf_log_error("%s", err);
+    }
+    if (k->a->stop && *k->a->stop && !k->draining)
+        keeper_drain(k, pf_time_now_ms());
+}
+
 static bool keeper_add(struct keeper *k, int fd, uint32_t events)
 {
     struct epoll_event ev = {.events = events, .data.fd = fd};
@@ -396,20 +490,25 @@ int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *count
 
     if (k == NULL) {
         pf_log_error("keeper: %s", strerror(ENOMEM));
-        return 1;
+        return PF_KEEPER_EXIT_INIT;
     }
     k->a = a;
     k->n = counts ? counts : &own;
+    k->reserve_fd = -1;
+    k->park_open = true;
     k->ep = epoll_create1(EPOLL_CLOEXEC);
     if (k->ep < 0 || !keeper_add(k, a->park_fd, EPOLLIN) || !keeper_add(k, a->ready_fd, 0) ||
         !keeper_add(k, a->lifeline_fd, EPOLLIN)) {
         pf_log_error("keeper: cannot set up its epoll set: %s", strerror(errno));
         keeper_close_all(k);
         free(k);
-        return 1;
+        return PF_KEEPER_EXIT_INIT;
     }
     while (running) {
-        int n = epoll_wait(k->ep, ev, KEEPER_EVENTS, keeper_wait_ms(k, pf_time_now_ms()));
+        int n = a->wait_mask
+                    ? epoll_pwait(k->ep, ev, KEEPER_EVENTS, keeper_wait_ms(k, pf_time_now_ms()),
+                                  a->wait_mask)
+                    : epoll_wait(k->ep, ev, KEEPER_EVENTS, keeper_wait_ms(k, pf_time_now_ms()));
 
         for (int i = 0; i < n; i++) {
             int fd = ev[i].data.fd;
@@ -423,9 +522,14 @@ int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *count
             else if ((size_t)fd < k->nfd && k->by_fd[fd].used && !k->by_fd[fd].queued)
                 kept_readable(k, fd);
         }
+        keeper_signals(k);
         expire_due(k, pf_time_now_ms());
+        if (k->draining && atomic_load_explicit(&k->n->parked, memory_order_relaxed) == 0)
+            running = keeper_close_park(k);
     }
+    if (k->reserve_fd >= 0)
+        close(k->reserve_fd);
     keeper_close_all(k);
     free(k);
-    return 0;
+    return PF_KEEPER_EXIT_OK;
 }

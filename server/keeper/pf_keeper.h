@@ -19,19 +19,44 @@
  * buffer full) waits in a queue, first in, first out, and leaves when the
  * socket can take it. The keeper never reads a client's bytes: it only
  * peeks whether a readable connection was closed.
+ *
+ * Told to stop (*stop set, by SIGQUIT in the keeper process), it hands
+ * back every begun request at once and keeps watching the idle
+ * connections for PF_KEEPER_STOP_GRACE_MS (or until their own deadline if
+ * sooner): a request that comes goes to a worker as always; then it
+ * closes them (a last peek first: one whose bytes just came goes to a
+ * worker instead), hands over its queue, and exits.
  */
 #ifndef PF_KEEPER_H
 #define PF_KEEPER_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* How long a stopping keeper still watches the idle connections it holds
+ * (a request that comes is handed to a worker, answered, and the
+ * connection closed), before it closes them. */
+#define PF_KEEPER_STOP_GRACE_MS 1000
+
 struct pf_keeper_args {
-    int park_fd;       /* SOCK_SEQPACKET: connections parked by the workers come in */
-    int ready_fd;      /* SOCK_SEQPACKET: connections ready for a worker go out */
-    int lifeline_fd;   /* EOF when the master is gone; -1 none */
-    size_t max_parked; /* connections held at most */
+    int park_fd;               /* SOCK_SEQPACKET: connections parked by the workers come in */
+    int ready_fd;              /* SOCK_SEQPACKET: connections ready for a worker go out */
+    int lifeline_fd;           /* EOF when the master is gone; -1 none */
+    size_t max_parked;         /* connections held at most */
+    const sigset_t *wait_mask; /* signals let in while it waits; NULL: as is */
+    const volatile sig_atomic_t *stop; /* set: stop (below); NULL: never */
+    volatile sig_atomic_t *reopen;     /* set: reopen the error log, then cleared */
+};
+
+/* The keeper process's name (/proc/PID/comm, what ps and top show). */
+#define PF_KEEPER_COMM "preforkd-keeper"
+
+/* Exit statuses of the keeper process. */
+enum pf_keeper_exit {
+    PF_KEEPER_EXIT_OK = 0,   /* the master is gone, or a stop is done */
+    PF_KEEPER_EXIT_INIT = 3, /* could not set itself up */
 };
 
 /* What the keeper did, written by the keeper alone (relaxed atomics: the
@@ -46,12 +71,19 @@ struct pf_keeper_counts {
     _Atomic uint64_t refused; /* arrived past max_parked (closed, or a begun one handed back) */
     _Atomic uint64_t bad;     /* messages refused (no descriptor, bad state) */
     _Atomic uint64_t queued;  /* waiting now for the ready socket to take them */
+    /* Set once the keeper stops (by the master, and by the keeper itself):
+     * workers park no more. The last connections parked before it are
+     * still taken: the keeper shuts the park socket's reading side (a
+     * worker's send then fails, and it keeps its connection) and reads
+     * what was sent before it exits. */
+    _Atomic int closing;
 };
 
-/* Run the keeper until the master is gone (lifeline EOF) or every worker
- * and the master closed the park socket; counts may be NULL. Returns 0,
- * or 1 when it could not set itself up (epoll, memory), with the reason
- * logged. Every connection still held is closed on the way out. */
+/* Run the keeper until the master is gone (lifeline EOF), every worker
+ * and the master closed the park socket, or a stop is done; counts may be
+ * NULL. Returns PF_KEEPER_EXIT_OK, or PF_KEEPER_EXIT_INIT when it could
+ * not set itself up (epoll, memory), with the reason logged. Every
+ * connection still held is closed on the way out. */
 int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *counts);
 
 #endif

@@ -18,6 +18,7 @@
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_notify.h"
+#include "pf_parking.h"
 #include "pf_pidfile.h"
 #include "pf_pool.h"
 #include "pf_pool_policy.h"
@@ -43,7 +44,8 @@ struct master {
     const struct pf_master_opts *opts;
     const struct pf_proto *proto;
     struct pf_pool pool;
-    struct pf_supervise sv; /* the tick: pool size, lifetimes, crash backoff */
+    struct pf_parking parking; /* the keeper and its sockets */
+    struct pf_supervise sv;    /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
     struct pollfd *fds; /* control descriptors, then the upgrade's report
                                channel, rebuilt before each wait */
@@ -53,6 +55,8 @@ struct master {
     enum master_stop stopping;
     int64_t stop_deadline; /* monotonic ms: escalate to SIGKILL then */
     bool killed;           /* SIGKILL already sent */
+    bool workers_told;     /* graceful stop: the workers were sent SIGQUIT (after
+                              the keeper handed back what it held) */
     int64_t started_s;     /* wall clock */
     int64_t started_ms;    /* monotonic */
     char listen_text[PF_ADDR_STRLEN];
@@ -174,14 +178,17 @@ static void master_begin_stop(struct master *m, enum master_stop how)
         pf_notify("STOPPING=1");
     if (how == STOP_FAST) {
         pf_log_notice("fast stop: terminating %d workers", pf_pool_alive(&m->pool));
+        pf_parking_stop(&m->parking);
+        pf_parking_signal(&m->parking, SIGTERM);
         pf_pool_signal_all(&m->pool, SIGTERM, true);
+        m->workers_told = true;
         int64_t d = now + m->cfg->workers.stop_timeout_ms;
         m->stop_deadline = m->stopping && m->stop_deadline < d ? m->stop_deadline : d;
     } else {
         pf_log_notice("graceful stop: %d workers finish their clients (at most %d ms)",
                       pf_pool_alive(&m->pool), m->cfg->workers.graceful_timeout_ms);
         pf_pool_close_listener(&m->pool);
-        pf_pool_signal_all(&m->pool, SIGQUIT, true);
+        pf_parking_stop(&m->parking); /* the workers are told once it is done */
         m->stop_deadline = now + m->cfg->workers.graceful_timeout_ms;
     }
     m->stopping = how;
@@ -341,8 +348,13 @@ static void master_check_started(struct master *m)
 static bool master_stop_progress(struct master *m)
 {
     int64_t now = pf_time_now_ms();
-    int alive = pf_pool_alive(&m->pool);
+    int alive;
 
+    if (!m->workers_told && (!pf_parking_alive(&m->parking) || now >= m->stop_deadline)) {
+        pf_pool_signal_all(&m->pool, SIGQUIT, true);
+        m->workers_told = true;
+    }
+    alive = pf_pool_alive(&m->pool) + pf_parking_alive(&m->parking);
     if (alive == 0)
         return true;
     if (now < m->stop_deadline)
@@ -354,6 +366,7 @@ static bool master_stop_progress(struct master *m)
     }
     pf_log_warn("%d workers still running at the stop deadline; sending SIGKILL", alive);
     pf_pool_signal_all(&m->pool, SIGKILL, true);
+    pf_parking_signal(&m->parking, SIGKILL);
     m->killed = true;
     m->stop_deadline = now + MASTER_KILL_WAIT_MS;
     return false;
@@ -367,7 +380,9 @@ static void master_wait(struct master *m)
     const struct pf_wake_policy_waits waits = {
         .stopping = m->stopping != STOP_NONE,
         .starting = m->starting,
-        .supervise_ms = m->stopping ? -1 : pf_supervise_wait_ms(&m->sv, &m->pool, now),
+        .supervise_ms = m->stopping ? -1
+                                    : pf_time_sooner_ms(pf_supervise_wait_ms(&m->sv, &m->pool, now),
+                                                        pf_parking_wait_ms(&m->parking, now)),
         .stop_ms = m->stopping ? pf_time_left_ms(m->stop_deadline) : -1,
         .control_ms = pf_control_timeout_ms(&m->ctl),
         .reload_ms = pf_reload_wait_ms(&m->reload),
@@ -504,10 +519,14 @@ static void master_child_cleanup(void *ctx)
         close(m->upgrade.fd);
 }
 
-/* A reaped child that is not a worker: the new master of an upgrade. */
+/* A reaped child that is not a worker: the keeper, or the new master of
+ * an upgrade. */
 static void master_other_exit(void *ctx, pid_t pid, int status)
 {
-    pf_upgrade_reaped(&((struct master *)ctx)->upgrade, pid, status);
+    struct master *m = ctx;
+
+    if (!pf_parking_reaped(&m->parking, pid, status))
+        pf_upgrade_reaped(&m->upgrade, pid, status);
 }
 
 /* Bind the control channel and load its token before the service socket,
@@ -585,6 +604,7 @@ static bool master_handle(struct master *m)
     pf_reload_tick(&m->reload, m->stopping != STOP_NONE);
     if (m->stopping)
         return master_stop_progress(m);
+    pf_parking_spawn(&m->parking, &m->pool);
     pf_pool_refill(&m->pool);
     pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms(), m->reload.rolling);
     if (m->starting)
@@ -596,6 +616,7 @@ static bool master_handle(struct master *m)
  * the pidfile is removed). Returns the exit status, 1. */
 static int master_abort(struct master *m)
 {
+    pf_parking_destroy(&m->parking);
     if (m->pool.children)
         pf_pool_destroy(&m->pool);
     pf_control_close(&m->ctl);
@@ -637,6 +658,9 @@ static int master_start(struct master *m)
         close(fd);
         return master_fail(err), -1;
     }
+    if (pf_parking_init(&m->parking, m->cfg, err, sizeof(err)) < 0)
+        return master_fail(err), -1;
+    m->pool.parking = &m->parking;
     master_privs_use(m, &privs);
     return 0;
 }
@@ -667,6 +691,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     m.pool.target = cfg->workers.start;
     m.starting = true;
     pf_log_notice("preforkd master %ld running %d workers", (long)getpid(), m.pool.target);
+    pf_parking_spawn(&m.parking, &m.pool);
     pf_pool_refill(&m.pool);
     do
         master_wait(&m);
@@ -677,6 +702,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     pf_reload_close(&m.reload);
     pf_control_close(&m.ctl);
     free(m.fds);
+    pf_parking_destroy(&m.parking);
     pf_pool_destroy(&m.pool);
     pf_pidfile_remove(&m.pidfile);
     return m.exit_status;

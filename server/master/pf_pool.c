@@ -63,11 +63,17 @@ void pf_pool_close_listener(struct pf_pool *p)
  * (drawn by the master); never returns. */
 static void pool_child(struct pf_pool *p, int slot, long max_requests)
 {
+    bool parking = p->parking && p->parking->on;
     struct pf_worker_args a = {
         .cfg = p->cfg,
         .proto = p->proto,
         .listen_fd = p->listen_fd,
         .lifeline_fd = p->lifeline[0],
+        .park_fd = parking ? p->parking->park[1] : -1,
+        .ready_fd = parking ? p->parking->ready[1] : -1,
+        .keeper_closing = parking ? &p->parking->counts->closing : NULL,
+        .slots = p->sb.slots,
+        .nslots = p->sb.nslots,
         .slot = &p->sb.slots[slot],
         .slot_index = slot,
         .generation = p->generation,
@@ -78,6 +84,8 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
     /* The write end must live in the master alone, or its death would not
      * be seen as EOF. */
     close(p->lifeline[1]);
+    if (parking)
+        pf_parking_in_worker(p->parking);
     if (p->child_cleanup)
         p->child_cleanup(p->child_ctx);
     free(p->children);

@@ -15,6 +15,7 @@
 #include "pf_backoff_policy.h"
 #include "pf_config.h"
 #include "pf_episode.h"
+#include "pf_parking.h"
 #include "pf_privs.h"
 #include "pf_proto.h"
 #include "pf_recycle_policy.h"
@@ -39,8 +40,9 @@ struct pf_pool {
     struct pf_scoreboard sb;
     struct pf_child *children; /* sb.nslots entries, indexed like the slots */
     int listen_fd;
-    int lifeline[2]; /* [0] workers watch for EOF, [1] master holds */
-    int target;      /* workers wanted (not counting retiring ones) */
+    int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
+    struct pf_parking *parking; /* the keeper's sockets (NULL or off: no parking) */
+    int target;                 /* workers wanted (not counting retiring ones) */
     unsigned generation;
     struct pf_backoff_policy backoff; /* crash loop guard: gates the forks of refill */
     struct pf_rng rng;                /* draws each worker's own recycling limits */

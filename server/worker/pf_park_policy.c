@@ -7,7 +7,7 @@ struct pf_park_policy_step pf_park_policy_decide(const struct pf_park_policy_vie
 
     if (!v->enabled)
         return (struct pf_park_policy_step){PF_PARK_POLICY_WAIT, -1};
-    if (v->others_waiting && v->idle_workers <= 0)
+    if (v->stopping || (v->others_waiting && v->idle_workers <= 0))
         return (struct pf_park_policy_step){PF_PARK_POLICY_PARK, 0};
     left = (int64_t)v->linger_ms - v->waited_ms;
     if (left <= 0)

@@ -15,6 +15,9 @@
  *  - when others wait for a worker (a new connection queued, or one the
  *    keeper has ready) and no worker is idle to take them, the worker
  *    parks at once: no client waits while a worker waits on an idle one;
+ *  - a worker told to stop parks at once: a reload's new generation
+ *    serves the connection's next request (in a whole stop the keeper
+ *    answers it, or closes it idle);
  *  - with parking off, or no keeper up, the worker waits as it always
  *    did, until the connection's own deadline.
  * No clock, no I/O: the waits and counts are arguments.
@@ -28,6 +31,7 @@
 /* What the worker knows while a connection has no bytes to read. */
 struct pf_park_policy_view {
     bool enabled;        /* parking is on and a keeper is up to take it */
+    bool stopping;       /* this worker was told to stop */
     int linger_ms;       /* how long a connection may wait in the worker */
     int64_t waited_ms;   /* how long this wait has lasted so far */
     bool others_waiting; /* a new connection is queued, or the keeper has one ready */

@@ -6,7 +6,11 @@
  * serve once per accepted connection, and worker_exit before it exits.
  *
  * serve() owns the connection until it returns (the worker closes the fd
- * afterwards). It must never exit the process and never let one client's
+ * afterwards). A handler waits for a client's bytes with pf_proto_await,
+ * never on its own: there the worker may park the connection with the
+ * keeper instead (docs/architecture.md, the keeper), and serve then
+ * returns; the keeper hands it back to some worker, whose serve resumes
+ * it from conn->resume. It must never exit the process and never let one client's
  * misbehaviour (reset, garbage, stall) escape as anything but a return:
  * a broken connection is logged at most once and given up.
  */
@@ -19,7 +23,10 @@
 #include <sys/socket.h>
 
 #include "pf_config.h"
+#include "pf_handoff.h"
 #include "pf_scoreboard.h"
+
+struct pf_park; /* the worker's side of parking (pf_park.h) */
 
 /* One accepted connection, as a handler sees it. */
 struct pf_conn {
@@ -32,8 +39,23 @@ struct pf_conn {
     /* Signal mask for waits where the connection is idle between requests
      * (a keep-alive wait): it lets in the signals that stay blocked while
      * a request is in flight (SIGUSR1: reopen the logs now; SIGQUIT only
-     * records the stop order, which pf_proto_stop_requested reports). */
+     * records the stop order, which pf_proto_stop_requested reports).
+     * A handler may set it to NULL: the signals then stay held. */
     const sigset_t *idle_mask;
+    /* A connection the keeper handed back: the state it travelled with
+     * (its protocol, bytes of a request begun, requests served, deadlines;
+     * flagged PF_HANDOFF_EXPIRED when its head deadline passed while
+     * parked). NULL for a connection just accepted. Its bytes are valid
+     * until serve returns. */
+    const struct pf_handoff *resume;
+    const struct pf_park *park; /* NULL: parking is off */
+};
+
+/* How a wait on a connection ended (pf_proto_await). */
+enum pf_proto_wait {
+    PF_PROTO_READABLE, /* bytes came, or the client closed: read now */
+    PF_PROTO_TIMEOUT,  /* the deadline passed (or the wait failed) */
+    PF_PROTO_PARKED,   /* the keeper holds it now: serve must return at once */
 };
 
 struct pf_proto {
@@ -61,5 +83,17 @@ void pf_worker_reopen_logs(void);
 /* True once the master ordered this worker to stop: reads the flag the
  * master writes in the slot, so it is free to ask on every request. */
 bool pf_proto_stop_requested(const struct pf_conn *c);
+
+/* Wait until c has bytes to read or deadline (monotonic ms, -1 none)
+ * passes; between requests (state given and not PF_HANDOFF_BEGUN) with
+ * conn->idle_mask's signals let in (the logs are reopened at once). With
+ * parking on, the worker may park the connection instead, travelling
+ * with state (its protocol and peer are filled in here): when the client
+ * has been silent for keeper.linger, at once when other clients wait and
+ * no worker is idle, or when this worker was told to stop
+ * (pf_park_policy). state NULL: the connection stays here (its state
+ * cannot travel: more bytes than a hand-over carries). */
+enum pf_proto_wait pf_proto_await(struct pf_conn *c, int64_t deadline,
+                                  const struct pf_handoff *state);
 
 #endif

@@ -30,14 +30,31 @@ int pf_slot_get_state(const struct pf_slot *s)
 
 /* Record the client first, then flip to BUSY, so a reader that sees BUSY
  * sees this client's address. */
-void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
+/* A client taken: its address, the time, the count it adds to. */
+static void slot_take_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len,
+                             _Atomic uint64_t *count)
 {
     if (len > sizeof(s->client))
         len = sizeof(s->client);
     memcpy(&s->client, peer, len);
     atomic_store_explicit(&s->busy_since_ms, pf_time_now_ms(), memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->connections, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
     pf_slot_set_state(s, PF_SLOT_READING);
+}
+
+void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
+{
+    slot_take_client(s, peer, len, &s->connections);
+}
+
+void pf_slot_resume_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
+{
+    slot_take_client(s, peer, len, &s->resumed);
+}
+
+void pf_slot_parked(struct pf_slot *s)
+{
+    atomic_fetch_add_explicit(&s->parked, 1, memory_order_relaxed);
 }
 
 void pf_slot_end_client(struct pf_slot *s)

@@ -40,7 +40,9 @@ struct pf_slot {
     _Atomic unsigned generation;
     _Atomic int64_t started_ms;    /* wall clock, for humans */
     _Atomic int64_t busy_since_ms; /* monotonic, start of the current connection */
-    _Atomic uint64_t connections;  /* connections served */
+    _Atomic uint64_t connections;  /* connections accepted */
+    _Atomic uint64_t resumed;      /* connections taken back from the keeper */
+    _Atomic uint64_t parked;       /* connections parked with the keeper */
     _Atomic uint64_t requests;     /* messages (echo lines, msg frames) served */
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
@@ -63,6 +65,10 @@ struct pf_slot {
 void pf_slot_set_state(struct pf_slot *s, enum pf_slot_state st);
 void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
 void pf_slot_end_client(struct pf_slot *s);
+/* A connection the keeper handed back (counted in resumed, not in
+ * connections), and one this worker parked. */
+void pf_slot_resume_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
+void pf_slot_parked(struct pf_slot *s);
 void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
 
 /* A request began: its summary (len bytes, cut to fit) and start time. */

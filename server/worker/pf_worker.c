@@ -2,6 +2,7 @@
 #include "pf_worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include "pf_err.h"
 #include "pf_log.h"
 #include "pf_net.h"
+#include "pf_park.h"
 #include "pf_signals.h"
 #include "pf_time.h"
 
@@ -28,26 +30,52 @@ struct worker {
     const struct pf_worker_args *a;
     void *proto_state;
     int epfd;
-    sigset_t wait_mask; /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
+    struct pf_park park; /* park_fd -1: parking off */
+    int ready_fd;        /* -1 once the keeper's side is closed for good (a stop) */
+    int reserve_fd;      /* a spare descriptor, closed just before a hand-over is
+                            received: a descriptor passed to a process at its
+                            limit would be lost with the client's request */
+    sigset_t wait_mask;  /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
     bool master_gone;
     struct pf_episode accept_fail; /* accept() starved of descriptors or memory */
 };
 
-/* One epoll set for the two things an idle worker waits for. EPOLLEXCLUSIVE
- * on the shared listening socket wakes one waiting worker per connection
- * instead of the whole pool (no thundering herd). */
+/* One epoll set for the three things an idle worker waits for.
+ * EPOLLEXCLUSIVE on the shared listening and ready sockets wakes one
+ * waiting worker per connection instead of the whole pool (no thundering
+ * herd). */
 static int worker_epoll(struct worker *w, char *err, size_t errlen)
 {
     struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = w->a->listen_fd};
+    struct epoll_event rev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = w->ready_fd};
     struct epoll_event pev = {.events = EPOLLIN, .data.fd = w->a->lifeline_fd};
 
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->a->listen_fd, &lev) < 0 ||
+        (w->ready_fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ready_fd, &rev) < 0) ||
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->a->lifeline_fd, &pev) < 0) {
         snprintf(err, errlen, "epoll set-up failed: %s", strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/* What a handler needs to park a connection (nothing when parking is off). */
+static void worker_park_init(struct worker *w)
+{
+    const struct pf_worker_args *a = w->a;
+
+    w->park = (struct pf_park){.park_fd = a->park_fd,
+                               .ready_fd = a->ready_fd,
+                               .listen_fd = a->listen_fd,
+                               .protocol = a->proto->name,
+                               .slots = a->slots,
+                               .nslots = a->nslots,
+                               .self = a->slot,
+                               .linger_ms = a->cfg->keeper.linger_ms,
+                               .closing = a->keeper_closing};
+    w->ready_fd = a->ready_fd;
+    w->reserve_fd = a->ready_fd >= 0 ? fcntl(a->lifeline_fd, F_DUPFD_CLOEXEC, 0) : -1;
 }
 
 /* Set up as the master's user (the protocol opens what it serves from:
@@ -59,6 +87,7 @@ static int worker_prepare(struct worker *w, char *err, size_t errlen)
         snprintf(err, errlen, "signal set-up failed: %s", strerror(errno));
         return -1;
     }
+    worker_park_init(w);
     if (worker_epoll(w, err, errlen) < 0 ||
         w->a->proto->worker_init(&w->proto_state, w->a->cfg, err, errlen) < 0)
         return -1;
@@ -88,15 +117,20 @@ static void worker_setup(struct worker *w)
     pf_slot_set_state(s, PF_SLOT_IDLE);
 }
 
-/* Serve one accepted connection through the protocol handler, then close. */
+/* Serve one connection through the protocol handler, then close this
+ * worker's copy (the keeper holds its own if the handler parked it). */
 static void worker_serve(struct worker *w, int fd, struct pf_conn *c)
 {
     c->fd = fd;
     c->slot = w->a->slot;
     c->cfg = w->a->cfg;
     c->idle_mask = &w->wait_mask;
+    c->park = w->park.park_fd >= 0 ? &w->park : NULL;
     pf_addr_format((struct sockaddr *)&c->peer, c->peer_text, sizeof(c->peer_text));
-    pf_slot_begin_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
+    if (c->resume)
+        pf_slot_resume_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
+    else
+        pf_slot_begin_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
     w->a->proto->serve(w->proto_state, c);
     close(fd);
     pf_slot_end_client(c->slot);
@@ -165,6 +199,60 @@ static int worker_accept_one(struct worker *w)
     return 0;
 }
 
+/* The keeper's side of the ready socket is closed for good (a stop): it
+ * is watched no more. */
+static void worker_ready_gone(struct worker *w)
+{
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->ready_fd, NULL);
+    w->ready_fd = -1;
+}
+
+/* Take one connection the keeper handed back and serve it. Returns 1 if
+ * a client was served, 0 if there was none to take (another worker was
+ * faster, or the message was refused), -1 when none can be taken now or
+ * ever (no spare descriptor to receive into, or the keeper's side is
+ * closed). */
+static int worker_take_ready(struct worker *w)
+{
+    static uint8_t msg[PF_HANDOFF_MSG_MAX];
+    char err[PF_ERR_MAX] = "";
+    struct pf_handoff h;
+    struct pf_conn c;
+    int fd, rc;
+
+    if (w->reserve_fd < 0)
+        w->reserve_fd = fcntl(w->a->lifeline_fd, F_DUPFD_CLOEXEC, 0);
+    if (w->reserve_fd < 0) {
+        worker_accept_failed(w, errno);
+        worker_pause(w, WORKER_ACCEPT_BACKOFF_MS);
+        return -1;
+    }
+    close(w->reserve_fd);
+    rc = pf_handoff_recv(w->ready_fd, &fd, &h, msg, sizeof(msg), err, sizeof(err));
+    w->reserve_fd = fcntl(w->a->lifeline_fd, F_DUPFD_CLOEXEC, 0);
+    if (rc == 0) {
+        worker_ready_gone(w);
+        return -1;
+    }
+    if (rc < 0) {
+        if (errno == EBADMSG)
+            pf_log_warn("a connection handed back by the keeper was refused: %s", err);
+        return 0;
+    }
+    if (strcmp(h.protocol, w->a->proto->name) != 0) {
+        pf_log_warn("a connection parked by the %s protocol cannot be served by %s; closing it",
+                    h.protocol, w->a->proto->name);
+        close(fd);
+        return 0;
+    }
+    memset(&c, 0, sizeof(c));
+    c.peer = h.peer;
+    c.peer_len = h.peer_len;
+    c.resume = &h;
+    worker_serve(w, fd, &c);
+    return 1;
+}
+
 /* Told to stop: serve the connections the kernel had already queued when
  * the order came, instead of letting them be reset when the last listener
  * closes. Bounded by the queue length read now, so new arrivals under
@@ -176,6 +264,8 @@ static void worker_drain(struct worker *w)
     for (int i = 0; i < budget && !w->master_gone; i++)
         if (worker_accept_one(w) == 0 && errno == EAGAIN)
             break;
+    while (w->ready_fd >= 0 && !w->master_gone && worker_take_ready(w) > 0) {
+    }
 }
 
 static bool worker_recycle_due(const struct worker *w)
@@ -224,7 +314,7 @@ void pf_worker_reopen_logs(void)
 /* Wait for a connection, the master's death, or a signal, then act. */
 static void worker_loop(struct worker *w)
 {
-    struct epoll_event ev[2];
+    struct epoll_event ev[3];
 
     for (;;) {
         if (pf_signals_reopen)
@@ -238,12 +328,16 @@ static void worker_loop(struct worker *w)
             worker_recycle_log(w);
             return;
         }
-        int n = epoll_pwait(w->epfd, ev, 2, -1, &w->wait_mask);
+        int n = epoll_pwait(w->epfd, ev, 3, -1, &w->wait_mask);
         for (int i = 0; i < n; i++) {
             if (ev[i].data.fd == w->a->lifeline_fd)
                 w->master_gone = true;
-            else if (!w->master_gone)
+            else if (w->master_gone)
+                continue;
+            else if (ev[i].data.fd == w->a->listen_fd)
                 worker_accept_one(w);
+            else if (w->ready_fd >= 0 && ev[i].data.fd == w->ready_fd)
+                worker_take_ready(w);
         }
         if (n < 0 && errno != EINTR) {
             pf_log_error("epoll_pwait failed: %s", strerror(errno));

@@ -1,9 +1,11 @@
 /* pf_worker: a worker process's life: accept, serve, repeat.
  *
  * A worker waits for the listening socket to become readable together with
- * the read end of the master's lifeline pipe (EOF there means the master is
- * gone: no orphan keeps serving unsupervised), accepts one client, serves it
- * through the protocol handler, closes it, and loops. It exits when told to
+ * the keeper's ready socket (connections parked earlier that have bytes
+ * again) and the read end of the master's lifeline pipe (EOF there means
+ * the master is gone: no orphan keeps serving unsupervised), takes one
+ * client, serves it through the protocol handler (which may park it with
+ * the keeper when it falls silent), closes its copy, and loops. It exits when told to
  * stop (after serving what the kernel already queued), after max_requests,
  * or when the master dies.
  */
@@ -19,7 +21,12 @@ struct pf_worker_args {
     const struct pf_config *cfg;
     const struct pf_proto *proto;
     int listen_fd;
-    int lifeline_fd; /* read end of the master's pipe */
+    int lifeline_fd;                   /* read end of the master's pipe */
+    int park_fd;                       /* to the keeper: connections parked; -1 parking off */
+    int ready_fd;                      /* from the keeper: connections readable again; -1 off */
+    const _Atomic int *keeper_closing; /* set once the keeper stops (shared) */
+    struct pf_slot *slots;             /* the whole scoreboard (idle workers are counted) */
+    size_t nslots;
     struct pf_slot *slot;
     int slot_index;
     unsigned generation;

@@ -250,6 +250,7 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      "echo = { max_line = %ld; };\n"
                      "msg = { max_message = %ld; };\n"
                      "daemon = { error_log = \"%s\"; log_level = \"%s\"; %s%s };\n"
+                     "keeper = { %s };\n"
                      "%s\n",
                      c->listen, c->protocol, c->workers_start, c->workers_max, c->max_requests,
                      c->graceful_timeout, c->stop_timeout, c->workers_extra ? c->workers_extra : "",
@@ -257,7 +258,8 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size)
                      c->max_message, c->error_log ? c->error_log : "", c->log_level,
                      /* preforkd refuses to leave workers root unless told */
                      geteuid() == 0 && !c->daemon_user_set ? "user = \"root\"; " : "",
-                     c->daemon_extra ? c->daemon_extra : "", c->extra ? c->extra : "");
+                     c->daemon_extra ? c->daemon_extra : "", c->keeper_extra ? c->keeper_extra : "",
+                     c->extra ? c->extra : "");
 
     return n > 0 && (size_t)n < size ? 0 : -1;
 }

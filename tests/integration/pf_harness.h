@@ -140,6 +140,7 @@ struct pf_h_config {
     const char *extra;         /* appended verbatim: groups added by later features */
     const char *workers_extra; /* appended inside workers = { }: "request_timeout = 1;" */
     const char *daemon_extra;  /* appended inside daemon = { }: "pidfile = \"x.pid\";" */
+    const char *keeper_extra;  /* appended inside keeper = { }: "parking = false;" */
     bool daemon_user_set;      /* daemon_extra sets user: the harness adds no
                                   user = "root" when running as root */
 };

@@ -186,12 +186,31 @@ struct h_collect {
     bool remember; /* they are the master's children: remember them as workers */
 };
 
-/* h_each_child callback: remember and collect one child. */
+bool pf_h_is_keeper(pid_t pid)
+{
+    char path[64], comm[32] = "";
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+    f = fopen(path, "re");
+    if (f == NULL)
+        return false;
+    if (fgets(comm, sizeof(comm), f) == NULL)
+        comm[0] = '\0';
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    return strcmp(comm, PF_H_KEEPER_COMM) == 0;
+}
+
+/* h_each_child callback: remember and collect one child (the keeper is
+ * not a worker). */
 static void h_collect_one(pid_t pid, char st, void *arg)
 {
     struct h_collect *c = arg;
 
     if (!c->zombies && (st == 'Z' || st == 'X'))
+        return;
+    if (c->remember && pf_h_is_keeper(pid))
         return;
     if (c->remember)
         h_remember(c->s, pid);
@@ -226,6 +245,22 @@ static void h_count_zombie(pid_t pid, char st, void *arg)
     (void)pid;
     if (st == 'Z')
         ++*(int *)arg;
+}
+
+/* h_each_child callback: note the keeper. */
+static void h_find_keeper(pid_t pid, char st, void *arg)
+{
+    if (st != 'Z' && st != 'X' && pf_h_is_keeper(pid))
+        *(pid_t *)arg = pid;
+}
+
+pid_t pf_h_keeper_pid(struct pf_server *s)
+{
+    pid_t pid = 0;
+
+    if (s->pid > 0 && !s->reaped)
+        h_each_child(s->pid, h_find_keeper, &pid);
+    return pid;
 }
 
 int pf_h_zombies(struct pf_server *s)
@@ -514,6 +549,41 @@ pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms)
                 return pids[i];
         if (pf_time_now_ms() >= deadline) {
             pf_h_note("no worker holds the client connection after %d ms", timeout_ms);
+            return -1;
+        }
+        h_pause();
+    }
+}
+
+/* The inode of the server's side of client connection fd, or 0. */
+static unsigned long h_client_inode(struct pf_server *s, int fd)
+{
+    struct pf_addr local;
+
+    if (pf_net_local_addr(fd, &local) < 0)
+        return 0;
+    return pf_h_socket_inode(s->port, pf_addr_port((struct sockaddr *)&local.ss));
+}
+
+int pf_h_wait_parked(struct pf_server *s, int fd, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    pid_t pids[PF_H_MAX_PIDS];
+
+    for (;;) {
+        unsigned long inode = h_client_inode(s, fd);
+        pid_t keeper = pf_h_keeper_pid(s);
+        bool parked = inode != 0 && keeper > 0 && pf_h_pid_has_socket(keeper, inode);
+        int n = parked ? pf_h_worker_pids(s, pids, PF_H_MAX_PIDS) : 0;
+
+        for (int i = 0; parked && i < n && i < PF_H_MAX_PIDS; i++)
+            if (pf_h_pid_has_socket(pids[i], inode))
+                parked = false;
+        if (parked)
+            return 0;
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("the client connection is not parked with the keeper after %d ms",
+                      timeout_ms);
             return -1;
         }
         h_pause();

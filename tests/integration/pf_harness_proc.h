@@ -40,8 +40,24 @@ bool pf_h_signal_pending(pid_t pid, int sig);
 /* Wait until sig is pending for pid (e.g. SIGQUIT held by a busy worker). */
 int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
 
-/* Live (non-zombie) children of the master into pids (sorted, at most max);
- * returns how many exist. Every pid found is remembered for teardown. */
+/* The name the keeper process gives itself (its /proc/PID/comm; see
+ * PF_KEEPER_COMM in server/keeper/pf_keeper.h). */
+#define PF_H_KEEPER_COMM "preforkd-keeper"
+
+/* Is pid the keeper (by its name)? */
+bool pf_h_is_keeper(pid_t pid);
+
+/* The master's keeper process, or 0 when none runs. */
+pid_t pf_h_keeper_pid(struct pf_server *s);
+
+/* Wait until the server's side of client connection fd is held by the
+ * keeper and by no worker (the connection is parked). 0, or -1 after
+ * timeout_ms (noted). */
+int pf_h_wait_parked(struct pf_server *s, int fd, int timeout_ms);
+
+/* Live (non-zombie) children of the master into pids (sorted, at most max),
+ * the keeper not counted; returns how many exist. Every pid found is
+ * remembered for teardown. */
 int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);
 
 /* Zombie children of the master now: workers that exited and were not

@@ -38,6 +38,10 @@ static void start_server(struct pf_server *s, const char *protocol)
     c.read_timeout = READ_TIMEOUT_MS / 1000.0;
     c.idle_timeout = IDLE_TIMEOUT_MS / 1000.0;
     c.write_timeout = WRITE_TIMEOUT_MS / 1000.0;
+    /* The classic model: each bad client stays with the worker that took
+     * it, whose own handling is what these cases check (the keeper's is in
+     * test_keeper.c). */
+    c.keeper_extra = "parking = false;";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
 }
 
@@ -280,7 +284,8 @@ PF_H_TEST(test_msg_catalogue)
 
 /* One worker, a client that connects and sends nothing, then a client
  * with a request: is the second answered within answer_ms? */
-static bool silent_client_blocks(struct pf_server *s, const char *defer, int answer_ms)
+static bool silent_client_blocks(struct pf_server *s, const char *defer, bool parking,
+                                 int answer_ms)
 {
     struct pf_h_config c;
     char extra[64], reply[8];
@@ -291,6 +296,7 @@ static bool silent_client_blocks(struct pf_server *s, const char *defer, int ans
     pf_h_config_defaults(&c);
     c.workers_start = 1;
     c.idle_timeout = 5;
+    c.keeper_extra = parking ? "" : "parking = false;";
     snprintf(extra, sizeof(extra), "defer_accept = %s;\n", defer);
     c.extra = extra;
     assert_int_equal(pf_h_start_pool(s, &c), 0);
@@ -313,16 +319,25 @@ static bool silent_client_blocks(struct pf_server *s, const char *defer, int ans
  * with a request waits. */
 PF_H_TEST(test_silent_client_deferred)
 {
-    assert_true(silent_client_blocks(s, "10", 2000));
+    assert_true(silent_client_blocks(s, "10", false, 2000));
     assert_int_equal(pf_h_check_serves(s), 0);
 }
 
-/* defer_accept = 0: the worker accepts the silent client and waits for it
- * (up to idle_timeout), so the next client waits too: the setting is what
- * makes the difference above. */
+/* defer_accept = 0 in the classic model (parking off): the worker accepts
+ * the silent client and waits for it (up to idle_timeout), so the next
+ * client waits too: the setting is what makes the difference above. */
 PF_H_TEST(test_silent_client_not_deferred)
 {
-    assert_false(silent_client_blocks(s, "0", 1000));
+    assert_false(silent_client_blocks(s, "0", false, 1000));
+}
+
+/* defer_accept = 0 with parking on (the default): the worker accepts the
+ * silent client, and parks it with the keeper as soon as another client
+ * waits with no worker idle: the next client is answered at once. */
+PF_H_TEST(test_silent_client_parked)
+{
+    assert_true(silent_client_blocks(s, "0", true, 1000));
+    assert_int_equal(pf_h_check_serves(s), 0);
 }
 
 int main(void)
@@ -345,6 +360,7 @@ int main(void)
         PF_H_CASE(test_msg_catalogue),
         PF_H_CASE(test_silent_client_deferred),
         PF_H_CASE(test_silent_client_not_deferred),
+        PF_H_CASE(test_silent_client_parked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

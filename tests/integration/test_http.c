@@ -1048,49 +1048,93 @@ static void expect_last_response(int fd)
     assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0);
 }
 
-/* Graceful stop with keep-alive clients: one busy (half a request sent),
- * two idle between requests. An idle keep-alive connection is not cut
- * under a client that may be sending its next request at that very
- * moment: the worker keeps waiting as it normally would, answers the
- * request that comes with Connection: close, and a connection that stays
- * silent ends at keepalive_timeout as always (here 4 s, well within the
- * graceful bound). The busy one is finished, with Connection: close. */
-PF_H_TEST(test_graceful_stop_idle_keepalive)
+/* The three clients of a graceful stop: two idle between requests (one
+ * will send again, one stays silent), one busy with half a head sent. */
+struct stop_clients {
+    int idle, silent, busy;
+};
+
+static void stop_clients_open(struct pf_server *s, struct stop_clients *k)
 {
     static const char part[] = "GET /notes.txt HTTP/1.1\r\nHost: test\r\n";
+
+    k->idle = connect_ok(s);
+    expect_get_on(k->idle, "/notes.txt", 200, NOTES);
+    k->silent = connect_ok(s);
+    expect_get_on(k->silent, "/notes.txt", 200, NOTES);
+    k->busy = connect_ok(s);
+    assert_int_equal(pf_h_send(k->busy, part, sizeof(part) - 1), 0);
+}
+
+/* Once the stop began: the idle client's next request and the rest of the
+ * busy one's head are answered with Connection: close; the silent client
+ * is closed; the server exits cleanly, nothing killed. */
+static void stop_clients_check(struct pf_server *s, struct stop_clients *k)
+{
     struct pf_h_http r;
-    struct pf_h_config c;
-    int status, idle, silent, busy;
-    pid_t busy_worker;
+    int status;
 
-    config_workers(&c, 3);
-    c.graceful_timeout = 20;
-    start_config(s, &c, "keepalive_timeout = 4; header_timeout = 30;");
-    idle = connect_ok(s);
-    expect_get_on(idle, "/notes.txt", 200, NOTES);
-    silent = connect_ok(s);
-    expect_get_on(silent, "/notes.txt", 200, NOTES);
-    busy = connect_ok(s);
-    assert_int_equal(pf_h_send(busy, part, sizeof(part) - 1), 0);
-    busy_worker = pf_h_worker_of_client(s, busy, PF_H_WAIT_MS);
-    assert_true(busy_worker > 0);
-    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
-    assert_int_equal(pf_h_wait_signal_pending(busy_worker, SIGQUIT, PF_H_WAIT_MS), 0);
-
-    expect_last_response(idle); /* the next request on an idle connection */
-    assert_int_equal(pf_h_http_exchange(busy, "\r\n", &r), 0); /* the rest of the head */
+    expect_last_response(k->idle); /* the next request on an idle connection */
+    assert_int_equal(pf_h_http_exchange(k->busy, "\r\n", &r), 0); /* the rest of the head */
     assert_response(&r, 200, NOTES);
     assert_header(&r, "Connection", "close");
     pf_h_http_free(&r);
-    assert_int_equal(pf_h_expect_closed(busy, CLOSE_MS), 0);
-    assert_int_equal(pf_h_expect_closed(silent, CLOSE_MS), 0); /* keepalive_timeout */
+    assert_int_equal(pf_h_expect_closed(k->busy, CLOSE_MS), 0);
+    assert_int_equal(pf_h_expect_closed(k->silent, CLOSE_MS), 0);
     assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, &status), 0);
     assert_true(pf_h_exited_with(status, 0));
     assert_false(pf_h_log_contains(s, "SIGKILL"));
     assert_int_equal(pf_h_log_abnormal_exits(s), 0);
-    close(idle);
-    close(silent);
-    close(busy);
+    close(k->idle);
+    close(k->silent);
+    close(k->busy);
+}
+
+/* Graceful stop with keep-alive clients in the classic model (parking
+ * off). An idle keep-alive connection is not cut under a client that may
+ * be sending its next request at that very moment: the worker keeps
+ * waiting as it normally would, answers the request that comes with
+ * Connection: close, and a connection that stays silent ends at
+ * keepalive_timeout as always (here 4 s, well within the graceful bound).
+ * The busy one is finished, with Connection: close. */
+PF_H_TEST(test_graceful_stop_idle_keepalive)
+{
+    struct stop_clients k;
+    struct pf_h_config c;
+    pid_t busy_worker;
+
+    config_workers(&c, 3);
+    c.graceful_timeout = 20;
+    c.keeper_extra = "parking = false;";
+    start_config(s, &c, "keepalive_timeout = 4; header_timeout = 30;");
+    stop_clients_open(s, &k);
+    busy_worker = pf_h_worker_of_client(s, k.busy, PF_H_WAIT_MS);
+    assert_true(busy_worker > 0);
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(pf_h_wait_signal_pending(busy_worker, SIGQUIT, PF_H_WAIT_MS), 0);
+    stop_clients_check(s, &k);
+}
+
+/* The same stop with parking on (the default): the three connections wait
+ * in the keeper, no worker holds them. The stop goes keeper first: it
+ * hands back the head begun at once, keeps watching the idle ones for its
+ * grace (1 s), hands the one whose request comes to a worker (answered
+ * with Connection: close), closes the silent one, and exits; then the
+ * workers stop. Nothing is cut, nothing killed. */
+PF_H_TEST(test_graceful_stop_parked)
+{
+    struct stop_clients k;
+    struct pf_h_config c;
+
+    config_workers(&c, 3);
+    c.graceful_timeout = 20;
+    start_config(s, &c, "keepalive_timeout = 30; header_timeout = 30;");
+    stop_clients_open(s, &k);
+    assert_int_equal(pf_h_wait_parked(s, k.idle, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_parked(s, k.silent, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_parked(s, k.busy, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    stop_clients_check(s, &k);
 }
 
 /* ------------------------------------------------------------ access log */
@@ -1351,6 +1395,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_client_reset_mid_response),
     PF_H_CASE(test_write_timeout_frees_worker),
     PF_H_CASE(test_graceful_stop_idle_keepalive),
+    PF_H_CASE(test_graceful_stop_parked),
     PF_H_CASE(test_access_log),
     PF_H_CASE(test_access_log_reopen),
     PF_H_CASE(test_concurrent_keepalive),

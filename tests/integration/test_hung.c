@@ -75,6 +75,9 @@ static void start_hung(struct pf_server *s, int n, double rt, double graceful, d
     c.write_timeout = 60;
     snprintf(workers, sizeof(workers), "request_timeout = %g;", rt);
     c.workers_extra = workers;
+    /* the classic model: a kept-alive connection waits in its worker, the
+       wait test_keepalive_wait_is_not_hung checks is not taken for a hang */
+    c.keeper_extra = "parking = false;";
     c.extra = "http = { root = \"www\"; keepalive_timeout = 30; };\n" PF_H_CTL_CONFIG;
     assert_int_equal(pf_h_mkdir(s, "www"), 0);
     assert_int_equal(pf_h_write_bytes(s, "www/hello.txt", "hello\n", 6), 0);

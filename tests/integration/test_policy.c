@@ -47,7 +47,10 @@ static void start_with(struct pf_server *s, const char *protocol, const char *wo
                        "listen = \"127.0.0.1:0\";\nprotocol = \"%s\";\n"
                        "workers = { %s stop_timeout = 5; };\n"
                        "client = { read_timeout = 5; write_timeout = 5; idle_timeout = 10; };\n"
-                       "daemon = { log_level = \"info\"; %s};\n%s%s\n",
+                       "daemon = { log_level = \"info\"; %s};\n"
+                       /* the classic model: a client held open holds a worker,
+                          which is how these tests make workers busy */
+                       "keeper = { parking = false; };\n%s%s\n",
                        protocol, workers,
                        /* preforkd refuses to leave workers root unless told */
                        geteuid() == 0 ? "user = \"root\"; " : "", PF_H_CTL_CONFIG, extra);

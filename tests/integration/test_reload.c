@@ -37,6 +37,7 @@ struct conf {
     const char *control; /* more control settings; listen and token are fixed [none] */
     const char *log;     /* daemon.error_log ["": stderr, the test's log] */
     const char *level;   /* daemon.log_level ["info"] */
+    const char *keeper;  /* the keeper group's settings [none: parking on] */
 };
 
 #define CONF(...) ((struct conf){__VA_ARGS__})
@@ -58,6 +59,7 @@ static void conf_body(const struct conf *c, char *buf, size_t size)
     h.workers_max = c->max ? c->max : 8;
     h.error_log = c->log ? c->log : "";
     h.log_level = c->level ? c->level : "info";
+    h.keeper_extra = c->keeper;
     snprintf(extra, sizeof(extra),
              "http = { %s };\ncontrol = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; %s };",
              c->http ? c->http : "root = \"one\";", c->control ? c->control : "");
@@ -518,7 +520,9 @@ static void expect_hello_on(int fd, const char *body, bool closing)
  * included); once its last worker is gone it is closed. */
 PF_H_TEST(test_reload_moves_listen)
 {
-    struct conf c = CONF(.workers = 1, .http = "root = \"one\"; keepalive_timeout = 10;");
+    /* the classic model: the held connection stays with its old worker */
+    struct conf c = CONF(.workers = 1, .http = "root = \"one\"; keepalive_timeout = 10;",
+                         .keeper = "parking = false;");
     char old_addr[PF_ADDR_STRLEN], new_addr[PF_ADDR_STRLEN], closed[128];
     pid_t old_worker;
     int held, queued, fd;
@@ -530,8 +534,9 @@ PF_H_TEST(test_reload_moves_listen)
     expect_hello_on(held, "one\n", false); /* an old worker holds it, between requests */
     old_worker = pf_h_worker_of_client(s, held, PF_H_WAIT_MS);
     assert_true(old_worker > 0);
-    rewrite(s, &CONF(.workers = 1, .listen = "127.0.0.2:0",
-                     .http = "root = \"two\"; keepalive_timeout = 10;"));
+    rewrite(s,
+            &CONF(.workers = 1, .listen = "127.0.0.2:0",
+                  .http = "root = \"two\"; keepalive_timeout = 10;", .keeper = "parking = false;"));
     assert_int_equal(pf_h_signal(s, SIGHUP), 0);
     assert_int_equal(pf_h_wait_log(s, "reload: generation 2 is serving", PF_H_WAIT_MS), 0);
     assert_int_equal(pf_h_log_word_after(s, LISTEN_LINE, true, new_addr, sizeof(new_addr)), 0);

@@ -47,6 +47,10 @@ static void start_server(struct pf_server *s)
     c.workers_start = START;
     c.workers_max = MAX;
     c.extra = PF_H_CTL_CONFIG;
+    /* the classic model: a client served once stays with its worker,
+       which is how these tests hold one */
+    c.keeper_extra = "parking = false;";
+
     assert_int_equal(pf_h_start_pool(s, &c), 0);
 }
 

@@ -23,6 +23,9 @@ static void start_server(struct pf_server *s, const char *protocol, double grace
     c.graceful_timeout = graceful;
     c.stop_timeout = stop;
     c.idle_timeout = 60;
+    /* the classic model: a client served once stays with its worker,
+       which is how these tests hold one */
+    c.keeper_extra = "parking = false;";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
 }
 
@@ -196,6 +199,10 @@ static pid_t start_one_worker(struct pf_server *s)
     pf_h_config_defaults(&c);
     c.workers_start = 1;
     c.extra = QUEUE_CONFIG;
+    /* the classic model: a client served once stays with its worker,
+       which is how these tests hold one */
+    c.keeper_extra = "parking = false;";
+
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     assert_int_equal(pf_h_worker_pids(s, &w, 1), 1);
     return w;

@@ -21,6 +21,9 @@ static void start_pool(struct pf_server *s, int n, int max, long max_requests)
     c.workers_start = n;
     c.workers_max = max;
     c.max_requests = max_requests;
+    /* the classic model: a client served once stays with its worker,
+       which is how these tests hold one */
+    c.keeper_extra = "parking = false;";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
 }
 

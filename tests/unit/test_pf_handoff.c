@@ -94,6 +94,7 @@ static void test_round_trips(void **state)
     cases[0].flags = 0;
     cases[0].head_deadline_ms = 0;
     cases[3].flags = PF_HANDOFF_EXPIRED | PF_HANDOFF_BEGUN;
+    cases[1].flags |= PF_HANDOFF_CLOSE;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pf_handoff got;
         size_t len = pf_handoff_encode(&cases[i], msg, sizeof(msg));
@@ -113,7 +114,7 @@ static void test_encode_refuses(void **state)
     struct pf_handoff h;
 
     (void)state;
-    h = state_v4(0), h.flags = 0x4;
+    h = state_v4(0), h.flags = 0x8;
     assert_int_equal(pf_handoff_encode(&h, msg, sizeof(msg)), 0);
     h = state_v4(0), h.protocol[0] = '\0';
     assert_int_equal(pf_handoff_encode(&h, msg, sizeof(msg)), 0);
@@ -171,7 +172,7 @@ static void test_decode_refuses_fields(void **state)
     } cases[] = {
         {0, 2, "unknown version"},
         {0, 0, "unknown version"},
-        {1, 0x4, "unknown flags"},
+        {1, 0x8, "unknown flags"},
         {1, 0x80, "unknown flags"},
         {2, 0, "bad protocol name"},
         {2, 16, "bad protocol name"},  /* no room for its NUL */

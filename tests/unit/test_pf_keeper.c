@@ -54,7 +54,10 @@ static void fx_start(struct fx *f, size_t max_parked, int ready_sndbuf)
                          0);
     f->n = mmap(NULL, sizeof(*f->n), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(f->n != MAP_FAILED);
-    a = (struct pf_keeper_args){f->park[1], f->ready[0], f->life[0], max_parked};
+    a = (struct pf_keeper_args){.park_fd = f->park[1],
+                                .ready_fd = f->ready[0],
+                                .lifeline_fd = f->life[0],
+                                .max_parked = max_parked};
     f->pid = fork();
     assert_true(f->pid >= 0);
     if (f->pid == 0) {

@@ -12,25 +12,27 @@
 #define WAIT PF_PARK_POLICY_WAIT
 #define PARK PF_PARK_POLICY_PARK
 
-/* Columns: enabled, linger, waited, others waiting, idle workers. */
+/* Columns: enabled, stopping, linger, waited, others waiting, idle workers. */
 static const struct {
     const char *what;
     struct pf_park_policy_view v;
     enum pf_park_policy_action want;
     int wait_ms;
 } cases[] = {
-    {"parking off: wait until the deadline", {false, 5, 0, false, 0}, WAIT, -1},
-    {"parking off, others queued: still wait", {false, 5, 1000, true, 0}, WAIT, -1},
-    {"a hot connection, just answered", {true, 5, 0, false, 3}, WAIT, 5},
-    {"lingering, 3 ms in", {true, 5, 3, false, 3}, WAIT, 2},
-    {"linger over", {true, 5, 5, false, 3}, PARK, 0},
-    {"long past the linger", {true, 5, 60000, false, 0}, PARK, 0},
-    {"others queued, no idle worker: park at once", {true, 5, 0, true, 0}, PARK, 0},
-    {"others queued, an idle worker takes them", {true, 5, 0, true, 1}, WAIT, 5},
-    {"others queued, idle workers, linger over", {true, 5, 7, true, 2}, PARK, 0},
-    {"no linger: park at the first silence", {true, 0, 0, false, 5}, PARK, 0},
-    {"a long linger", {true, 1000, 10, false, 5}, WAIT, 990},
-    {"a negative idle count read mid-update", {true, 5, 1, true, -1}, PARK, 0},
+    {"parking off: wait until the deadline", {false, false, 5, 0, false, 0}, WAIT, -1},
+    {"parking off, others queued: still wait", {false, false, 5, 1000, true, 0}, WAIT, -1},
+    {"a hot connection, just answered", {true, false, 5, 0, false, 3}, WAIT, 5},
+    {"lingering, 3 ms in", {true, false, 5, 3, false, 3}, WAIT, 2},
+    {"linger over", {true, false, 5, 5, false, 3}, PARK, 0},
+    {"long past the linger", {true, false, 5, 60000, false, 0}, PARK, 0},
+    {"others queued, no idle worker: park at once", {true, false, 5, 0, true, 0}, PARK, 0},
+    {"others queued, an idle worker takes them", {true, false, 5, 0, true, 1}, WAIT, 5},
+    {"others queued, idle workers, linger over", {true, false, 5, 7, true, 2}, PARK, 0},
+    {"no linger: park at the first silence", {true, false, 0, 0, false, 5}, PARK, 0},
+    {"a long linger", {true, false, 1000, 10, false, 5}, WAIT, 990},
+    {"told to stop: park for the next generation", {true, true, 5, 0, false, 3}, PARK, 0},
+    {"told to stop, parking off: wait as always", {false, true, 5, 0, false, 3}, WAIT, -1},
+    {"a negative idle count read mid-update", {true, false, 5, 1, true, -1}, PARK, 0},
 };
 
 static void test_decide_table(void **state)
@@ -52,7 +54,7 @@ static void test_steps_reach_the_linger(void **state)
 {
     (void)state;
     for (int linger = 0; linger <= 50; linger++) {
-        struct pf_park_policy_view v = {true, linger, 0, false, 1};
+        struct pf_park_policy_view v = {true, false, linger, 0, false, 1};
         struct pf_park_policy_step s;
         int steps = 0;
 

@@ -1,0 +1,141 @@
+/* pf_park: wait on a silent connection a moment, then park it with the
+ * keeper. */
+#include "pf_park.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pf_log.h"
+#include "pf_park_policy.h"
+#include "pf_signals.h"
+#include "pf_time.h"
+
+int pf_park_idle_workers(const struct pf_park *pk)
+{
+    int idle = 0;
+
+    for (size_t i = 0; i < pk->nslots; i++)
+        if (&pk->slots[i] != pk->self && pf_slot_get_state(&pk->slots[i]) == PF_SLOT_IDLE)
+            idle++;
+    return idle;
+}
+
+/* Send c with state to the keeper. False when the park socket cannot take
+ * it (full: the keeper is behind; closed: the keeper is gone for good, in
+ * a stop): the connection then stays with this worker. */
+static bool park_send(const struct pf_park *pk, const struct pf_conn *c,
+                      const struct pf_handoff *state)
+{
+    struct pf_handoff h = *state;
+
+    snprintf(h.protocol, sizeof(h.protocol), "%s", pk->protocol);
+    h.peer = c->peer;
+    h.peer_len = c->peer_len;
+    if (pf_handoff_send(pk->park_fd, c->fd, &h) == 0)
+        return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EPIPE && errno != ECONNREFUSED &&
+        errno != ECONNRESET)
+        pf_log_warn("client %s: cannot park the connection: %s", c->peer_text, strerror(errno));
+    return false;
+}
+
+/* The descriptors a lingering worker watches: the connection, and, while
+ * no other worker is idle, the listening and ready sockets (a client
+ * waiting there is a reason to park at once). */
+struct park_watch {
+    struct pollfd p[3];
+    nfds_t n;
+};
+
+static void watch_others(struct park_watch *w, const struct pf_park *pk, bool on)
+{
+    w->n = 1;
+    if (!on)
+        return;
+    w->p[1] = (struct pollfd){.fd = pk->listen_fd, .events = POLLIN};
+    w->p[2] = (struct pollfd){.fd = pk->ready_fd, .events = POLLIN};
+    w->n = 3;
+}
+
+/* After a wake: do others wait (a readable listening or ready socket)?
+ * A ready socket whose keeper ends are closed (a stop) only hangs up:
+ * it is watched no more, or the wait would spin. */
+static bool others_waiting(struct park_watch *w)
+{
+    bool waiting = false;
+
+    for (nfds_t i = 1; i < w->n; i++) {
+        if (w->p[i].revents & POLLIN)
+            waiting = true;
+        else if (w->p[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+            w->p[i].fd = -1;
+    }
+    return waiting;
+}
+
+enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int64_t deadline,
+                                const struct pf_handoff *state, bool stopping)
+{
+    bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL &&
+                    !(pk->closing && atomic_load_explicit(pk->closing, memory_order_relaxed));
+    struct park_watch w = {.p[0] = {.fd = c->fd, .events = POLLIN}, .n = 1};
+    struct pf_park_policy_view v = {.enabled = can_park,
+                                    .stopping = stopping,
+                                    .linger_ms = pk ? pk->linger_ms : 0};
+    int64_t start = pf_time_now_ms();
+    /* Between requests the signals held while one is served come in
+     * (SIGUSR1: reopen the logs now); while a request is begun, they wait. */
+    const sigset_t *mask =
+        state != NULL && !(state->flags & PF_HANDOFF_BEGUN) ? c->idle_mask : NULL;
+
+    if (can_park) {
+        v.idle_workers = pf_park_idle_workers(pk);
+        watch_others(&w, pk, v.idle_workers == 0);
+    }
+    for (;;) {
+        struct pf_park_policy_step step;
+        int64_t until = deadline, now = pf_time_now_ms();
+        struct timespec ts;
+        int n;
+
+        v.waited_ms = now - start;
+        step = pf_park_policy_decide(&v);
+        if (step.action == PF_PARK_POLICY_PARK) {
+            if (park_send(pk, c, state)) {
+                pf_slot_parked(pk->self);
+                return PF_PROTO_PARKED;
+            }
+            v.enabled = can_park = false; /* kept: wait here until the deadline */
+            watch_others(&w, pk, false);
+            continue;
+        }
+        if (step.wait_ms >= 0 && (until < 0 || now + step.wait_ms < until))
+            until = now + step.wait_ms;
+        ts = pf_time_timespec(pf_time_left_ms(until));
+        n = ppoll(w.p, w.n, until < 0 ? NULL : &ts, mask);
+        if (n < 0) {
+            if (errno != EINTR)
+                return PF_PROTO_TIMEOUT;
+            if (pf_signals_reopen)
+                pf_worker_reopen_logs();
+            continue;
+        }
+        if (n == 0) {
+            if (deadline >= 0 && pf_time_now_ms() >= deadline)
+                return PF_PROTO_TIMEOUT;
+            continue; /* the linger is over: the policy decides again */
+        }
+        v.others_waiting = w.n > 1 && others_waiting(&w);
+        if (v.others_waiting) {
+            v.idle_workers = pf_park_idle_workers(pk);
+            if (v.idle_workers > 0) { /* they will take it: stop watching */
+                v.others_waiting = false;
+                watch_others(&w, pk, false);
+            }
+        }
+        if (w.p[0].revents != 0 && !v.others_waiting)
+            return PF_PROTO_READABLE;
+    }
+}

@@ -1,0 +1,365 @@
+/* Integration: the keeper, against the real binary over real sockets.
+ *
+ * Idle and slow connections are parked with the keeper instead of holding
+ * a worker; each test checks what a client sees (answers, closes, their
+ * timing against the configured deadlines) and, through /proc, where the
+ * connection is held. One or two workers make "a worker is held" visible:
+ * with parking, a silent client never stops the next one from being
+ * served. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pf_harness.h"
+#include "pf_time.h"
+
+#define HELLO "hello from the site\n"
+#define REQ(path) "GET " path " HTTP/1.1\r\nHost: test\r\n\r\n"
+#define CLOSE_MS 5000 /* bound on any expected close */
+
+/* Start an http server with n workers, the keeper settings and the http
+ * settings given ("" for none). */
+static void start_http(struct pf_server *s, int n, const char *keeper, const char *http)
+{
+    struct pf_h_config c;
+
+    pf_h_config_defaults(&c);
+    c.workers_start = n;
+    c.keeper_extra = keeper;
+    assert_int_equal(pf_h_mkdir(s, "www"), 0);
+    assert_int_equal(pf_h_write_file(s, "www/hello.txt", HELLO, NULL), 0);
+    assert_int_equal(pf_h_start_http(s, &c, http), 0);
+}
+
+/* Start an echo or msg server with n workers and idle_timeout. */
+static void start_framed(struct pf_server *s, const char *protocol, int n, double idle)
+{
+    struct pf_h_config c;
+
+    pf_h_config_defaults(&c);
+    c.protocol = protocol;
+    c.workers_start = n;
+    c.idle_timeout = idle;
+    c.extra = "defer_accept = 0;";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+}
+
+static int connect_ok(struct pf_server *s)
+{
+    int fd = pf_h_connect(s);
+
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* GET /hello.txt on fd: 200 with the file; the Connection header into
+ * conn (may be NULL). */
+static void get_hello(int fd, char *conn, size_t size)
+{
+    struct pf_h_http r;
+
+    assert_int_equal(pf_h_http_get(fd, "/hello.txt", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, HELLO);
+    if (conn) {
+        conn[0] = '\0';
+        pf_h_http_header(&r, "Connection", conn, size);
+    }
+    pf_h_http_free(&r);
+}
+
+/* A client served once, now parked (held by the keeper, not a worker). */
+static int parked_client(struct pf_server *s)
+{
+    int fd = connect_ok(s);
+
+    get_hello(fd, NULL, 0);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    return fd;
+}
+
+/* How long until fd is closed by the server, in ms (fails past bound_ms). */
+static int64_t ms_until_closed(int fd, int bound_ms)
+{
+    int64_t t0 = pf_time_now_ms();
+
+    assert_int_equal(pf_h_expect_closed(fd, bound_ms), 0);
+    return pf_time_now_ms() - t0;
+}
+
+/* -------------------------------------------------------------- http */
+
+/* One worker, a kept-alive client parked: it holds no worker, so another
+ * client is served; then its own next request is served (unparked), and
+ * pipelined requests sent to a parked connection are all answered. */
+PF_H_TEST(test_park_unpark_round_trip)
+{
+    static const char two[] = REQ("/hello.txt") REQ("/hello.txt");
+    struct pf_h_http r;
+    int a, b;
+
+    start_http(s, 1, "", "keepalive_timeout = 30;");
+    a = parked_client(s);
+    b = connect_ok(s);
+    get_hello(b, NULL, 0); /* the only worker is free for it */
+    get_hello(a, NULL, 0); /* back from the keeper */
+    assert_int_equal(pf_h_wait_parked(s, a, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_send(a, two, sizeof(two) - 1), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pf_h_http_read(a, false, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, HELLO);
+        pf_h_http_free(&r);
+    }
+    close(a);
+    close(b);
+}
+
+/* Many idle keep-alive clients and two workers: a new client is answered
+ * at once (in the classic model it would wait for keepalive_timeout). */
+PF_H_TEST(test_idle_clients_hold_no_worker)
+{
+    enum { IDLE = 200 };
+    int idle[IDLE], fd;
+    int64_t t0;
+
+    start_http(s, 2, "", "keepalive_timeout = 30;");
+    for (int i = 0; i < IDLE; i++) {
+        idle[i] = connect_ok(s);
+        get_hello(idle[i], NULL, 0);
+    }
+    t0 = pf_time_now_ms();
+    fd = connect_ok(s);
+    get_hello(fd, NULL, 0);
+    pf_h_note("a new client with %d idle ones open: answered in %lld ms", IDLE,
+              (long long)(pf_time_now_ms() - t0));
+    assert_true(pf_time_now_ms() - t0 < 3000); /* far below keepalive_timeout */
+    for (int i = 0; i < IDLE; i += 50)
+        get_hello(idle[i], NULL, 0); /* each one still served */
+    close(fd);
+    for (int i = 0; i < IDLE; i++)
+        close(idle[i]);
+}
+
+/* A head split across a park: its first half waits in the keeper, the
+ * rest is read by a worker that resumes from the bytes that travelled. */
+PF_H_TEST(test_head_split_across_park)
+{
+    static const char first[] = "GET /hello.txt HTTP/1.1\r\nHo";
+    struct pf_h_http r;
+    int fd;
+
+    start_http(s, 2, "", "header_timeout = 30;");
+    fd = connect_ok(s);
+    assert_int_equal(pf_h_send(fd, first, sizeof(first) - 1), 0);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_http_exchange(fd, "st: test\r\n\r\n", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, HELLO);
+    pf_h_http_free(&r);
+    close(fd);
+}
+
+/* Deadlines run while parked: a head begun gets 408 at header_timeout
+ * from its first byte; an idle keep-alive connection is closed silently
+ * at keepalive_timeout. */
+PF_H_TEST(test_deadlines_while_parked)
+{
+    static const char part[] = "GET /hello.txt HTTP/1.1\r\n";
+    struct pf_h_http r;
+    int64_t t0 = pf_time_now_ms(), took;
+    int slow, idle;
+    char buf[1];
+
+    start_http(s, 1, "", "header_timeout = 1; keepalive_timeout = 1;");
+    slow = connect_ok(s);
+    t0 = pf_time_now_ms();
+    assert_int_equal(pf_h_send(slow, part, sizeof(part) - 1), 0);
+    assert_int_equal(pf_h_wait_parked(s, slow, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_http_read(slow, false, &r), 0);
+    took = pf_time_now_ms() - t0;
+    assert_int_equal(r.status, 408);
+    pf_h_http_free(&r);
+    pf_h_note("parked head answered 408 after %lld ms (header_timeout 1 s)", (long long)took);
+    assert_true(took >= 950 && took < 3000);
+    close(slow);
+
+    idle = connect_ok(s);
+    get_hello(idle, NULL, 0);
+    took = ms_until_closed(idle, CLOSE_MS);
+    pf_h_note("parked idle connection closed after %lld ms (keepalive_timeout 1 s)",
+              (long long)took);
+    assert_true(took >= 900 && took < 3000);
+    assert_true(recv(idle, buf, 1, MSG_DONTWAIT) <= 0); /* nothing was sent */
+    close(idle);
+    idle = connect_ok(s);
+    get_hello(idle, NULL, 0); /* and the server serves on */
+    close(idle);
+}
+
+/* keepalive_requests counts the requests of a connection across parks. */
+PF_H_TEST(test_keepalive_requests_survive_park)
+{
+    char conn[32];
+    int fd;
+
+    start_http(s, 2, "", "keepalive_requests = 3; keepalive_timeout = 30;");
+    fd = connect_ok(s);
+    for (int i = 1; i <= 3; i++) {
+        get_hello(fd, conn, sizeof(conn));
+        assert_int_equal(strcmp(conn, "close") == 0, i == 3);
+        if (i < 3)
+            assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    }
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0);
+    close(fd);
+}
+
+/* The bound: with max_parked = 2, a third idle connection is closed (at
+ * once, not at its deadline) and the bound is logged once. */
+PF_H_TEST(test_parked_bound)
+{
+    int fd[4];
+
+    start_http(s, 1, "max_parked = 2;", "keepalive_timeout = 30;");
+    fd[0] = parked_client(s);
+    fd[1] = parked_client(s);
+    fd[2] = connect_ok(s);
+    get_hello(fd[2], NULL, 0);
+    assert_true(ms_until_closed(fd[2], CLOSE_MS) < 3000);
+    fd[3] = connect_ok(s);
+    get_hello(fd[3], NULL, 0);
+    assert_int_equal(pf_h_expect_closed(fd[3], CLOSE_MS), 0);
+    assert_int_equal(pf_h_log_count(s, "as many as it holds"), 1);
+    get_hello(fd[0], NULL, 0); /* the two held are still served */
+    get_hello(fd[1], NULL, 0);
+    for (int i = 0; i < 4; i++)
+        close(fd[i]);
+}
+
+/* Parking off: the classic model, an idle client holds its worker. */
+PF_H_TEST(test_parking_off_holds_worker)
+{
+    int fd;
+
+    start_http(s, 1, "parking = false;", "keepalive_timeout = 30;");
+    fd = connect_ok(s);
+    get_hello(fd, NULL, 0);
+    assert_true(pf_h_worker_of_client(s, fd, PF_H_WAIT_MS) > 0);
+    assert_int_equal(pf_h_keeper_pid(s), 0);
+    assert_true(pf_h_wait_parked(s, fd, 300) < 0);
+    close(fd);
+}
+
+/* -------------------------------------------------------- life cycle */
+
+/* kill -9 of the keeper: a new one is started at once; what it held (an
+ * idle connection) is closed; new and other clients are served. */
+PF_H_TEST(test_keeper_killed_is_replaced)
+{
+    pid_t keeper, again, before[2], after[2];
+    int idle, fd;
+    int64_t t0, deadline;
+    char line[96];
+
+    start_http(s, 2, "", "keepalive_timeout = 30;");
+    idle = parked_client(s);
+    assert_int_equal(pf_h_worker_pids(s, before, 2), 2);
+    keeper = pf_h_keeper_pid(s);
+    assert_true(keeper > 0);
+    t0 = pf_time_now_ms();
+    assert_int_equal(kill(keeper, SIGKILL), 0);
+    deadline = t0 + PF_H_WAIT_MS;
+    while ((again = pf_h_keeper_pid(s)) == 0 || again == keeper) {
+        assert_true(pf_time_now_ms() < deadline);
+        usleep(1000);
+    }
+    pf_h_note("keeper %ld killed: %ld started %lld ms later", (long)keeper, (long)again,
+              (long long)(pf_time_now_ms() - t0));
+    snprintf(line, sizeof(line), "keeper %ld killed by signal 9", (long)keeper);
+    assert_int_equal(pf_h_wait_log(s, line, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_expect_closed(idle, CLOSE_MS), 0); /* it was idle: closed */
+    close(idle);
+    fd = parked_client(s); /* the new keeper parks */
+    get_hello(fd, NULL, 0);
+    close(fd);
+    assert_int_equal(pf_h_worker_pids(s, after, 2), 2); /* no worker died */
+    assert_memory_equal(before, after, sizeof(before));
+}
+
+/* Reload: a parked connection is served by the new generation. */
+PF_H_TEST(test_reload_serves_parked)
+{
+    int fd;
+
+    start_http(s, 2, "", "keepalive_timeout = 30;");
+    fd = parked_client(s);
+    assert_int_equal(pf_h_signal(s, SIGHUP), 0);
+    assert_int_equal(pf_h_wait_log(s, "reload: generation 2 is serving", PF_H_WAIT_MS), 0);
+    get_hello(fd, NULL, 0);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    get_hello(fd, NULL, 0);
+    close(fd);
+}
+
+/* ----------------------------------------------------------- echo, msg */
+
+/* echo: a line begun, parked, finished: echoed whole; an idle session
+ * parked is closed at idle_timeout. */
+PF_H_TEST(test_echo_across_park)
+{
+    char buf[16];
+    int fd;
+
+    start_framed(s, "echo", 1, 1);
+    fd = connect_ok(s);
+    assert_int_equal(pf_h_send(fd, "hel", 3), 0);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_send(fd, "lo\n", 3), 0);
+    assert_int_equal(pf_h_recv(fd, buf, 6), 0);
+    assert_memory_equal(buf, "hello\n", 6);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_echo_roundtrip(fd, "again\n"), 0);
+    assert_true(ms_until_closed(fd, CLOSE_MS) >= 900); /* idle_timeout, 1 s */
+    close(fd);
+}
+
+/* msg: a frame's header and half its payload parked, the rest sent. */
+PF_H_TEST(test_msg_across_park)
+{
+    unsigned char *frame, back[64];
+    size_t len;
+    int fd;
+
+    start_framed(s, "msg", 1, 10);
+    assert_int_equal(pf_h_msg_frame("parked payload", 14, &frame, &len), 0);
+    fd = connect_ok(s);
+    assert_int_equal(pf_h_send(fd, frame, 8), 0);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_send(fd, frame + 8, len - 8), 0);
+    assert_int_equal(pf_h_recv(fd, back, len), 0);
+    assert_memory_equal(back, frame, len);
+    free(frame);
+    close(fd);
+}
+
+static const struct CMUnitTest tests[] = {
+    PF_H_CASE(test_park_unpark_round_trip),
+    PF_H_CASE(test_idle_clients_hold_no_worker),
+    PF_H_CASE(test_head_split_across_park),
+    PF_H_CASE(test_deadlines_while_parked),
+    PF_H_CASE(test_keepalive_requests_survive_park),
+    PF_H_CASE(test_parked_bound),
+    PF_H_CASE(test_parking_off_holds_worker),
+    PF_H_CASE(test_keeper_killed_is_replaced),
+    PF_H_CASE(test_reload_serves_parked),
+    PF_H_CASE(test_echo_across_park),
+    PF_H_CASE(test_msg_across_park),
+};
+
+int main(void)
+{
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
