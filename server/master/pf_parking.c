@@ -43,8 +43,8 @@ int pf_parking_init(struct pf_parking *pk, const struct pf_config *cfg, char *er
         return 0;
     pk->on = true;
     pk->max_parked = (size_t)cfg->keeper.max_parked;
-    pk->counts = mmap(NULL, sizeof(*pk->counts), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pk->counts = mmap(NULL, sizeof(*pk->counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                      -1, 0);
     if (pk->counts == MAP_FAILED) {
         pk->counts = NULL;
         snprintf(err, errlen, "keeper: cannot map its counters: %s", strerror(errno));
@@ -52,8 +52,8 @@ int pf_parking_init(struct pf_parking *pk, const struct pf_config *cfg, char *er
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pk->park) < 0 ||
         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pk->ready) < 0 ||
-        pf_backoff_policy_init(&pk->backoff, cfg->workers.crash_limit,
-                               cfg->workers.crash_window_ms, cfg->workers.backoff_max_ms) < 0) {
+        pf_backoff_policy_init(&pk->backoff, cfg->workers.crash_limit, cfg->workers.crash_window_ms,
+                               cfg->workers.backoff_max_ms) < 0) {
         snprintf(err, errlen, "keeper: cannot make its sockets: %s", strerror(errno));
         pf_parking_destroy(pk);
         return -1;
@@ -120,9 +120,6 @@ static void parking_child(struct pf_parking *pk, struct pf_pool *p)
                                .stop = &pf_signals_worker_stop,
                                .reopen = &pf_signals_reopen};
 
-    /* Named first thing, so that ps, top and the tests tell it from a
-     * worker as early as possible. */
-    prctl(PR_SET_NAME, PF_KEEPER_COMM, 0, 0, 0);
     close(p->lifeline[1]); /* the master's alone: its death is EOF */
     if (p->child_cleanup)
         p->child_cleanup(p->child_ctx);
@@ -153,11 +150,19 @@ int pf_parking_spawn(struct pf_parking *pk, struct pf_pool *p)
     if (!pk->on || pk->pid > 0 || pk->stopping || now < pk->fork_retry_ms ||
         !pf_backoff_policy_may_fork(&pk->backoff, now))
         return 0;
+    /* The keeper is born with its name (the master takes it for the
+     * moment of the fork): ps, top and the tests never see it as a
+     * worker, not even before its first instruction. */
+    char name[17] = "";
+
+    prctl(PR_GET_NAME, name, 0, 0, 0);
     pf_signals_block_all(&saved);
+    prctl(PR_SET_NAME, PF_KEEPER_COMM, 0, 0, 0);
     pid = fork();
     if (pid == 0)
         parking_child(pk, p);
     err = errno;
+    prctl(PR_SET_NAME, name, 0, 0, 0);
     pf_signals_restore(&saved);
     if (pid < 0) {
         pk->fork_retry_ms = now + PARKING_FORK_RETRY_MS;

@@ -28,12 +28,12 @@
 struct pf_pool;
 
 struct pf_parking {
-    bool on;         /* keeper.parking at start */
-    int park[2];     /* [0] the keeper receives, [1] workers send */
-    int ready[2];    /* [0] the keeper sends, [1] workers receive */
-    pid_t pid;       /* the keeper; 0 none */
-    int64_t started_ms; /* monotonic, of the running keeper */
-    bool stopping;   /* told to stop: not replaced any more */
+    bool on;                          /* keeper.parking at start */
+    int park[2];                      /* [0] the keeper receives, [1] workers send */
+    int ready[2];                     /* [0] the keeper sends, [1] workers receive */
+    pid_t pid;                        /* the keeper; 0 none */
+    int64_t started_ms;               /* monotonic, of the running keeper */
+    bool stopping;                    /* told to stop: not replaced any more */
     size_t max_parked;                /* keeper.max_parked, 0 = its own limit decides */
     struct pf_keeper_counts *counts;  /* shared with the keeper (mmap) */
     struct pf_backoff_policy backoff; /* a keeper that keeps dying young */

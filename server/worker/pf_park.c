@@ -12,6 +12,11 @@
 #include "pf_signals.h"
 #include "pf_time.h"
 
+bool pf_park_closing(const struct pf_park *pk)
+{
+    return pk && pk->closing && atomic_load_explicit(pk->closing, memory_order_relaxed);
+}
+
 int pf_park_idle_workers(const struct pf_park *pk)
 {
     int idle = 0;
@@ -78,17 +83,15 @@ static bool others_waiting(struct park_watch *w)
 enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int64_t deadline,
                                 const struct pf_handoff *state, bool stopping)
 {
-    bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL &&
-                    !(pk->closing && atomic_load_explicit(pk->closing, memory_order_relaxed));
+    bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL && !pf_park_closing(pk);
     struct park_watch w = {.p[0] = {.fd = c->fd, .events = POLLIN}, .n = 1};
-    struct pf_park_policy_view v = {.enabled = can_park,
-                                    .stopping = stopping,
-                                    .linger_ms = pk ? pk->linger_ms : 0};
+    struct pf_park_policy_view v = {
+        .enabled = can_park, .stopping = stopping, .linger_ms = pk ? pk->linger_ms : 0};
     int64_t start = pf_time_now_ms();
     /* Between requests the signals held while one is served come in
      * (SIGUSR1: reopen the logs now); while a request is begun, they wait. */
-    const sigset_t *mask =
-        state != NULL && !(state->flags & PF_HANDOFF_BEGUN) ? c->idle_mask : NULL;
+    const sigset_t *mask = state != NULL && !(state->flags & PF_HANDOFF_BEGUN) ? c->idle_mask
+                                                                               : NULL;
 
     if (can_park) {
         v.idle_workers = pf_park_idle_workers(pk);

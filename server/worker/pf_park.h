@@ -32,6 +32,10 @@ struct pf_park {
 enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int64_t deadline,
                                 const struct pf_handoff *state, bool stopping);
 
+/* True once the keeper stops (the server stops gracefully): the request
+ * being answered is the connection's last. pk may be NULL. */
+bool pf_park_closing(const struct pf_park *pk);
+
 /* Workers idle in the scoreboard (waiting for a connection), self not
  * counted. */
 int pf_park_idle_workers(const struct pf_park *pk);

@@ -7,7 +7,8 @@
 bool pf_proto_stop_requested(const struct pf_conn *c)
 {
     return pf_signals_worker_stop ||
-           atomic_load_explicit(&c->slot->stop_requested, memory_order_acquire) != 0;
+           atomic_load_explicit(&c->slot->stop_requested, memory_order_acquire) != 0 ||
+           pf_park_closing(c->park);
 }
 
 enum pf_proto_wait pf_proto_await(struct pf_conn *c, int64_t deadline,

@@ -80,8 +80,9 @@ struct pf_proto {
  * connection waits between requests. */
 void pf_worker_reopen_logs(void);
 
-/* True once the master ordered this worker to stop: reads the flag the
- * master writes in the slot, so it is free to ask on every request. */
+/* True once the master ordered this worker to stop, or the whole server
+ * stops gracefully (the keeper closes): reads flags in shared memory, so
+ * it is free to ask on every request. */
 bool pf_proto_stop_requested(const struct pf_conn *c);
 
 /* Wait until c has bytes to read or deadline (monotonic ms, -1 none)
