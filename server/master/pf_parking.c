@@ -187,6 +187,7 @@ bool pf_parking_reaped(struct pf_parking *pk, pid_t pid, int status)
     if (pid <= 0 || pid != pk->pid)
         return false;
     pk->pid = 0;
+    atomic_store_explicit(&pk->counts->up, 0, memory_order_relaxed);
     held = atomic_exchange_explicit(&pk->counts->parked, 0, memory_order_relaxed);
     atomic_store_explicit(&pk->counts->queued, 0, memory_order_relaxed);
     if (WIFSIGNALED(status))

@@ -72,6 +72,7 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
         .park_fd = parking ? p->parking->park[1] : -1,
         .ready_fd = parking ? p->parking->ready[1] : -1,
         .keeper_closing = parking ? &p->parking->counts->closing : NULL,
+        .keeper_up = parking ? &p->parking->counts->up : NULL,
         .slots = p->sb.slots,
         .nslots = p->sb.nslots,
         .slot = &p->sb.slots[slot],

@@ -83,7 +83,8 @@ static bool others_waiting(struct park_watch *w)
 enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int64_t deadline,
                                 const struct pf_handoff *state, bool stopping)
 {
-    bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL && !pf_park_closing(pk);
+    bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL && !pf_park_closing(pk) &&
+                    atomic_load_explicit(pk->up, memory_order_relaxed);
     struct park_watch w = {.p[0] = {.fd = c->fd, .events = POLLIN}, .n = 1};
     struct pf_park_policy_view v = {
         .enabled = can_park, .stopping = stopping, .linger_ms = pk ? pk->linger_ms : 0};
@@ -93,10 +94,10 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
     const sigset_t *mask = state != NULL && !(state->flags & PF_HANDOFF_BEGUN) ? c->idle_mask
                                                                                : NULL;
 
-    if (can_park) {
-        v.idle_workers = pf_park_idle_workers(pk);
-        watch_others(&w, pk, v.idle_workers == 0);
-    }
+    /* Other clients are watched for from the start; idle workers are
+     * counted only when one comes (a scan of the scoreboard per wait
+     * would cost the hot path). */
+    watch_others(&w, pk, can_park);
     for (;;) {
         struct pf_park_policy_step step;
         int64_t until = deadline, now = pf_time_now_ms();

@@ -25,6 +25,7 @@ struct pf_park {
     struct pf_slot *self; /* counts the connections parked */
     int linger_ms;
     const _Atomic int *closing; /* set: the keeper stops, parks no more */
+    const _Atomic int *up;      /* set while a keeper runs */
 };
 
 /* pf_proto_await with the stop order known: see pf_proto.h. pk NULL or

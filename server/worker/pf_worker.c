@@ -73,7 +73,8 @@ static void worker_park_init(struct worker *w)
                                .nslots = a->nslots,
                                .self = a->slot,
                                .linger_ms = a->cfg->keeper.linger_ms,
-                               .closing = a->keeper_closing};
+                               .closing = a->keeper_closing,
+                               .up = a->keeper_up};
     w->ready_fd = a->ready_fd;
     w->reserve_fd = a->ready_fd >= 0 ? fcntl(a->lifeline_fd, F_DUPFD_CLOEXEC, 0) : -1;
 }

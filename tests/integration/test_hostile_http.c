@@ -827,8 +827,16 @@ PF_H_TEST(test_http_resets_mid_response)
     pid_t before, after;
     char *sink = malloc(1u << 20);
 
+    struct pf_h_config c;
+
     assert_non_null(sink);
-    start_workers(s, 1, NULL);
+    pf_h_config_defaults(&c);
+    c.workers_start = c.workers_max = 1;
+    /* the classic model: the connection stays with the worker, whose
+       handling of the reset is what this test checks (once answered, a
+       parked connection's reset is the keeper's: test_keeper.c) */
+    c.keeper_extra = "parking = false;";
+    start_site(s, &c, NULL, NULL);
     assert_int_equal(pf_h_worker_pids(s, &before, 1), 1);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int fd = connect_ok(s);

@@ -498,6 +498,8 @@ bench_pf_daemon_user() {
 # PROTO (http, the default; echo; msg) on 127.0.0.1 with a port it picks
 # (read back from its log), WORKERS workers (start = max), access log off,
 # keep-alive 5 s / 1000 requests; echo and msg with their defaults.
+# $BENCH_PF_KEEPER, when set, goes inside its keeper = { } group
+# ("parking = false;" for the classic model).
 bench_start_preforkd() {
     local bin=$1 root=$2 cpus=$3 workers=$4 proto=${5:-http} d=$BENCH_TMP/preforkd
     [[ -x $bin ]] || bench_die "preforkd: $bin is not an executable (build it first)"
@@ -524,6 +526,7 @@ daemon = {
   log_level = "notice";
   $(bench_pf_daemon_user)
 };
+keeper = { ${BENCH_PF_KEEPER:-} };
 EOF
     "$bin" -t -c "$d/preforkd.conf" >"$d/check.log" 2>&1 || {
         cat "$d/check.log" >&2

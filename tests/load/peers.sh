@@ -33,6 +33,11 @@
 #                     docs/data/peers-capped.tsv. Needs root.
 #   --workers N       the fewest preforkd workers and Apache processes
 #                     (default 64); each instance gets max(N, concurrency)
+#   --preforkd-workers N
+#                     exactly N preforkd workers whatever the concurrency
+#                     (its keeper holds the connections no worker serves);
+#                     BENCH_PF_KEEPER="parking = false;" in the environment
+#                     gives the classic model
 #   --build DIR       the CMake build dir with the binaries (default build,
 #                     or $BENCH_BUILD): server/preforkd,
 #                     tools/preforkbench/preforkbench, tests/pf_fork_server,
@@ -75,6 +80,7 @@ repeat=${BENCH_REPEAT:-1}
 quick=0
 pin=${BENCH_PIN:-split}
 min_workers=64
+pf_workers=""
 build=${BENCH_BUILD:-$BENCH_REPO/build}
 preforkd=${PREFORKD:-}
 tsv=""
@@ -108,6 +114,8 @@ while (($#)); do
     --server-cpu=*) server_cpu=${1#*=} ;;
     --workers) min_workers=${2:?--workers needs a number}; shift ;;
     --workers=*) min_workers=${1#*=} ;;
+    --preforkd-workers) pf_workers=${2:?--preforkd-workers needs a number}; shift ;;
+    --preforkd-workers=*) pf_workers=${1#*=} ;;
     --build) build=${2:?--build needs a dir}; shift ;;
     --build=*) build=${1#*=} ;;
     --preforkd) preforkd=${2:?--preforkd needs a path}; shift ;;
@@ -209,7 +217,9 @@ for s in "${server_list[@]}"; do
         order=()
         for c in "${conc_list[@]}"; do
             w=-
-            if [[ $s == preforkd || $s == apache ]]; then
+            if [[ $s == preforkd && -n $pf_workers ]]; then
+                w=$pf_workers
+            elif [[ $s == preforkd || $s == apache ]]; then
                 w=$((c > min_workers ? c : min_workers))
             fi
             [[ -v group[$w] ]] || order+=("$w")
@@ -659,7 +669,12 @@ report() {
     for x in "${server_list[@]}"; do l+="${l:+, }$x ${log_issues[$x]:-0}"; done
     echo "- warning or error lines in the servers' logs (all rounds): $l"
     echo "- CPU time taken by other programs in the second before each server started (per round): $o; load average (1, 5, 15 min) before the first run: $load_start, after the last: $load_end"
-    echo "- $duration s per cell, $repeat round(s) (servers in turn in each round; medians over the rounds, failures summed), $pin_text; preforkd workers and Apache processes: max($min_workers, concurrency), one instance per count; nginx: 2 worker processes; pf_fork_server: one process per connection"
+    if [[ -n $pf_workers ]]; then
+        workers_text="preforkd workers: $pf_workers whatever the concurrency${BENCH_PF_KEEPER:+ (keeper: $BENCH_PF_KEEPER)}; Apache processes: max($min_workers, concurrency)"
+    else
+        workers_text="preforkd workers and Apache processes: max($min_workers, concurrency)${BENCH_PF_KEEPER:+ (preforkd keeper: $BENCH_PF_KEEPER)}"
+    fi
+    echo "- $duration s per cell, $repeat round(s) (servers in turn in each round; medians over the rounds, failures summed), $pin_text; $workers_text, one instance per count; nginx: 2 worker processes; pf_fork_server: one process per connection"
     for x in "${notes[@]+"${notes[@]}"}"; do echo "- $x"; done
     if has preforkd || has nginx || has apache || has fork; then
         if in_list http "${proto_list[@]}"; then
