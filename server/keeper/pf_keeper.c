@@ -509,7 +509,6 @@ int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *count
         free(k);
         return PF_KEEPER_EXIT_INIT;
     }
-    atomic_store_explicit(&k->n->up, 1, memory_order_relaxed);
     while (running) {
         int n = a->wait_mask
                     ? epoll_pwait(k->ep, ev, KEEPER_EVENTS, keeper_wait_ms(k, pf_time_now_ms()),

@@ -77,9 +77,10 @@ struct pf_keeper_counts {
      * worker's send then fails, and it keeps its connection) and reads
      * what was sent before it exits. */
     _Atomic int closing;
-    /* Set by the keeper once it runs, cleared by the master when it is
-     * reaped: while no keeper runs (between a death and the next fork, or
-     * in a crash backoff) workers keep their connections. */
+    /* Set by the master when it forks a keeper, cleared when it reaps
+     * it: while no keeper runs (between a death and the next fork, or in
+     * a crash backoff) workers keep their connections. What is parked
+     * before a new keeper's first instruction waits in the park socket. */
     _Atomic int up;
 };
 

@@ -240,6 +240,7 @@ static void master_reopen(struct master *m)
         pf_reload_roll(&m->reload, "reopen: workers run without root");
     else
         pf_pool_signal_all(&m->pool, SIGUSR1, false);
+    pf_parking_signal(&m->parking, SIGUSR1); /* the keeper reopens its own */
 }
 
 /* SIGHUP and "reload": read the file again and roll the pool over to it

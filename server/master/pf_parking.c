@@ -76,10 +76,8 @@ void pf_parking_destroy(struct pf_parking *pk)
 
 void pf_parking_in_worker(struct pf_parking *pk)
 {
-    if (pk->park[0] >= 0)
+    if (pk->park[0] >= 0) /* the ready queue's sending end stays: workers yield there */
         close(pk->park[0]);
-    if (pk->ready[0] >= 0)
-        close(pk->ready[0]);
 }
 
 /* How many connections the keeper may hold: as many as its descriptor
@@ -147,6 +145,8 @@ int pf_parking_spawn(struct pf_parking *pk, struct pf_pool *p)
     pid_t pid;
     int err;
 
+    if (pk->on)
+        pf_backoff_policy_tick(&pk->backoff, now); /* a window without a crash ends it */
     if (!pk->on || pk->pid > 0 || pk->stopping || now < pk->fork_retry_ms ||
         !pf_backoff_policy_may_fork(&pk->backoff, now))
         return 0;
@@ -175,12 +175,14 @@ int pf_parking_spawn(struct pf_parking *pk, struct pf_pool *p)
         pk->restarts++;
     pk->pid = pid;
     pk->started_ms = now;
+    atomic_store_explicit(&pk->counts->up, 1, memory_order_relaxed);
     pf_log_info("keeper %ld started", (long)pid);
     return 0;
 }
 
 bool pf_parking_reaped(struct pf_parking *pk, pid_t pid, int status)
 {
+    int64_t now = pf_time_now_ms();
     uint64_t held;
     char how[128];
 
@@ -203,12 +205,24 @@ bool pf_parking_reaped(struct pf_parking *pk, pid_t pid, int status)
         pf_log_info("keeper %ld %s", (long)pid, how);
         return true;
     }
-    if (pf_crash_policy_abnormal(status)) {
-        pk->crashes++;
-        pf_backoff_policy_crash(&pk->backoff, pf_time_now_ms());
-    }
+    /* A crash loop is keepers that cannot stay up, as for workers: one
+     * killed from outside after its first second is replaced at once. */
+    struct pf_crash_policy_exit e = {.status = status, .age_ms = now - pk->started_ms};
+
     pf_log_warn("keeper %ld %s; the %llu idle connections it held are closed; starting another",
                 (long)pid, how, (unsigned long long)held);
+    if (pf_crash_policy_classify(&e) != PF_CRASH_POLICY_NONE) {
+        pk->crashes++;
+        switch (pf_backoff_policy_crash(&pk->backoff, now)) {
+        case PF_BACKOFF_POLICY_STARTED:
+        case PF_BACKOFF_POLICY_LONGER:
+            pf_log_error("the keeper keeps dying: the next one starts in %lld ms (crash "
+                         "backoff; meanwhile workers keep their connections)",
+                         (long long)pf_backoff_policy_wait_ms(&pk->backoff, now));
+            break;
+        default: break;
+        }
+    }
     return true;
 }
 
@@ -230,7 +244,8 @@ void pf_parking_stop(struct pf_parking *pk)
         return;
     pk->stopping = true;
     atomic_store_explicit(&pk->counts->closing, 1, memory_order_relaxed);
-    pf_parking_in_worker(pk); /* the master no longer holds the keeper's ends */
+    close(pk->park[0]); /* the master no longer holds the keeper's ends */
+    close(pk->ready[0]);
     pk->park[0] = pk->ready[0] = -1;
     pf_parking_signal(pk, SIGQUIT);
 }

@@ -6,8 +6,10 @@
  * master keeps every end while it runs: a keeper that dies loses only the
  * connections it held (idle ones), while whatever the workers parked
  * meanwhile, or the keeper had handed back, waits in the sockets for the
- * keeper forked next. The keeper's ends are closed in every worker and
- * the workers' ends in the keeper.
+ * keeper forked next. The keeper's end of the park socket is closed in
+ * every worker (the ready queue's sending end is not: a worker yields a
+ * readable connection there, to the next idle worker), and the workers'
+ * ends in the keeper.
  *
  * A graceful stop has the keeper go first (pf_parking_stop): it hands back
  * what has bytes, keeps watching the idle ones a moment and closes them,
@@ -59,13 +61,15 @@ bool pf_parking_reaped(struct pf_parking *pk, pid_t pid, int status);
 /* Milliseconds until a keeper is due again after crashes (-1 none due). */
 int pf_parking_wait_ms(const struct pf_parking *pk, int64_t now_ms);
 
-/* In a new worker: close the keeper's ends. */
+/* In a new worker: close the keeper's end of the park socket (the ready
+ * queue's sending end stays open: workers yield connections there). */
 void pf_parking_in_worker(struct pf_parking *pk);
 
-/* Graceful stop: the keeper is not replaced any more, the master's copies
- * of the keeper's ends are closed (once it exits, the workers see their
- * ends hang up) and the keeper is told (SIGQUIT) to hand back or close
- * what it holds and exit. */
+/* Graceful stop: the keeper is not replaced any more, workers park no
+ * more (the shared closing flag), the master's copies of the keeper's
+ * ends are closed (once it exits, a worker's park fails at once) and the
+ * keeper is told (SIGQUIT) to hand back or close what it holds and
+ * exit. */
 void pf_parking_stop(struct pf_parking *pk);
 
 /* Send sig to the keeper, if one runs. */

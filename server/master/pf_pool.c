@@ -71,6 +71,7 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
         .lifeline_fd = p->lifeline[0],
         .park_fd = parking ? p->parking->park[1] : -1,
         .ready_fd = parking ? p->parking->ready[1] : -1,
+        .yield_fd = parking ? p->parking->ready[0] : -1,
         .keeper_closing = parking ? &p->parking->counts->closing : NULL,
         .keeper_up = parking ? &p->parking->counts->up : NULL,
         .slots = p->sb.slots,

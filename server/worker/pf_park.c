@@ -27,10 +27,11 @@ int pf_park_idle_workers(const struct pf_park *pk)
     return idle;
 }
 
-/* Send c with state to the keeper. False when the park socket cannot take
- * it (full: the keeper is behind; closed: the keeper is gone for good, in
- * a stop): the connection then stays with this worker. */
-static bool park_send(const struct pf_park *pk, const struct pf_conn *c,
+/* Send c with state on sock: to the keeper (park_fd), or to the ready
+ * queue (yield_fd). False when sock cannot take it (full: the keeper or
+ * the workers are behind; closed: the keeper is gone for good, in a
+ * stop): the connection then stays with this worker. */
+static bool park_send(const struct pf_park *pk, int sock, const struct pf_conn *c,
                       const struct pf_handoff *state)
 {
     struct pf_handoff h = *state;
@@ -38,11 +39,12 @@ static bool park_send(const struct pf_park *pk, const struct pf_conn *c,
     snprintf(h.protocol, sizeof(h.protocol), "%s", pk->protocol);
     h.peer = c->peer;
     h.peer_len = c->peer_len;
-    if (pf_handoff_send(pk->park_fd, c->fd, &h) == 0)
+    if (pf_handoff_send(sock, c->fd, &h) == 0)
         return true;
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EPIPE && errno != ECONNREFUSED &&
         errno != ECONNRESET)
-        pf_log_warn("client %s: cannot park the connection: %s", c->peer_text, strerror(errno));
+        pf_log_warn("client %s: cannot hand the connection over: %s", c->peer_text,
+                    strerror(errno));
     return false;
 }
 
@@ -65,8 +67,8 @@ static void watch_others(struct park_watch *w, const struct pf_park *pk, bool on
 }
 
 /* After a wake: do others wait (a readable listening or ready socket)?
- * A ready socket whose keeper ends are closed (a stop) only hangs up:
- * it is watched no more, or the wait would spin. */
+ * A socket that only hangs up is watched no more, or the wait would
+ * spin. */
 static bool others_waiting(struct park_watch *w)
 {
     bool waiting = false;
@@ -86,8 +88,10 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
     bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL && !pf_park_closing(pk) &&
                     atomic_load_explicit(pk->up, memory_order_relaxed);
     struct park_watch w = {.p[0] = {.fd = c->fd, .events = POLLIN}, .n = 1};
-    struct pf_park_policy_view v = {
-        .enabled = can_park, .stopping = stopping, .linger_ms = pk ? pk->linger_ms : 0};
+    struct pf_park_policy_view v = {.enabled = can_park,
+                                    .stopping = stopping,
+                                    .linger_ms = pk ? pk->linger_ms : 0,
+                                    .turn = c->waits};
     int64_t start = pf_time_now_ms();
     /* Between requests the signals held while one is served come in
      * (SIGUSR1: reopen the logs now); while a request is begun, they wait. */
@@ -106,40 +110,39 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
 
         v.waited_ms = now - start;
         step = pf_park_policy_decide(&v);
-        if (step.action == PF_PARK_POLICY_PARK) {
-            if (park_send(pk, c, state)) {
+        switch (step.action) {
+        case PF_PARK_POLICY_SERVE: return PF_PROTO_READABLE;
+        case PF_PARK_POLICY_YIELD:
+            /* queued behind the others; if the queue is full, served here */
+            return park_send(pk, pk->yield_fd, c, state) ? PF_PROTO_PARKED : PF_PROTO_READABLE;
+        case PF_PARK_POLICY_PARK:
+            if (park_send(pk, pk->park_fd, c, state)) {
                 pf_slot_parked(pk->self);
                 return PF_PROTO_PARKED;
             }
             v.enabled = can_park = false; /* kept: wait here until the deadline */
             watch_others(&w, pk, false);
             continue;
+        case PF_PARK_POLICY_WAIT: break;
         }
+        if (deadline >= 0 && now >= deadline)
+            return PF_PROTO_TIMEOUT;
         if (step.wait_ms >= 0 && (until < 0 || now + step.wait_ms < until))
             until = now + step.wait_ms;
         ts = pf_time_timespec(pf_time_left_ms(until));
         n = ppoll(w.p, w.n, until < 0 ? NULL : &ts, mask);
-        if (n < 0) {
-            if (errno != EINTR)
-                return PF_PROTO_TIMEOUT;
-            if (pf_signals_reopen)
-                pf_worker_reopen_logs();
-            continue;
-        }
-        if (n == 0) {
-            if (deadline >= 0 && pf_time_now_ms() >= deadline)
-                return PF_PROTO_TIMEOUT;
-            continue; /* the linger is over: the policy decides again */
-        }
-        v.others_waiting = w.n > 1 && others_waiting(&w);
-        if (v.others_waiting) {
+        if (n < 0 && errno != EINTR)
+            return PF_PROTO_TIMEOUT;
+        if (n < 0 && pf_signals_reopen)
+            pf_worker_reopen_logs();
+        if (n <= 0)
+            continue; /* a signal, or a wait over: the policy decides again */
+        v.readable = w.p[0].revents != 0;
+        if (w.n > 1 && others_waiting(&w)) {
+            /* known now: watching them further would only spin */
             v.idle_workers = pf_park_idle_workers(pk);
-            if (v.idle_workers > 0) { /* they will take it: stop watching */
-                v.others_waiting = false;
-                watch_others(&w, pk, false);
-            }
+            v.others_waiting = v.idle_workers == 0;
+            watch_others(&w, pk, false);
         }
-        if (w.p[0].revents != 0 && !v.others_waiting)
-            return PF_PROTO_READABLE;
     }
 }

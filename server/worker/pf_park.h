@@ -18,6 +18,8 @@
 struct pf_park {
     int park_fd;   /* SOCK_SEQPACKET to the keeper: parked connections go out */
     int ready_fd;  /* ...and come back here, readable (watched while lingering) */
+    int yield_fd;  /* the ready queue's sending end: a readable connection
+                      yielded goes out here, to the next idle worker */
     int listen_fd; /* the listening socket (watched while lingering) */
     const char *protocol;
     const struct pf_slot *slots; /* the scoreboard, to count idle workers */

@@ -1,25 +1,34 @@
-/* pf_park_policy: when a worker parks a connection with the keeper (pure).
+/* pf_park_policy: what a worker does with a connection between requests
+ * (pure).
  *
- * A worker serving a connection that has no bytes to read (a keep-alive
- * connection between requests, a head or frame begun and trickling in)
- * either keeps waiting on it or hands it to the keeper, which holds any
- * number of idle connections and gives each back to a free worker once
- * it is readable. Parking costs two hand-overs; waiting costs a whole
- * worker. So:
+ * After each response (and each wake while it waits), a worker serving a
+ * connection either serves its next request, keeps waiting for it, parks
+ * it with the keeper (which holds any number of idle connections and
+ * hands each back to a free worker once it is readable), or yields it:
+ * a connection whose next request is already there goes straight to the
+ * queue where idle workers take connections (the ready socket), behind
+ * the clients waiting there. Parking costs two hand-overs and the
+ * keeper's work; yielding one hand-over; waiting costs a whole worker.
+ * So:
  *  - a hot connection (a browser loading a page, a benchmark, pipelined
  *    requests) sends its next request within a moment of the response:
- *    the worker lingers that moment (keeper.linger) instead of paying a
- *    hand-over per request;
+ *    the worker lingers that moment (keeper.linger) and serves it,
+ *    without any hand-over, while no other client waits;
  *  - a connection silent for longer is parked: the worker is free for the
  *    clients that have bytes to send;
  *  - when others wait for a worker (a new connection queued, or one the
- *    keeper has ready) and no worker is idle to take them, the worker
- *    parks at once: no client waits while a worker waits on an idle one;
- *  - a worker told to stop parks at once: a reload's new generation
- *    serves the connection's next request (in a whole stop the keeper
- *    answers it, or closes it idle);
+ *    keeper or another worker put in the ready queue) and no worker is
+ *    idle to take them, the worker does not keep serving its own client
+ *    ahead of them for long: it serves PF_PARK_POLICY_TURN requests in a
+ *    row at most, then yields the connection (it queues behind them); a
+ *    silent one gets PF_PARK_POLICY_GRACE_MS for its next request (about
+ *    a round trip: closed-loop clients send it by then) and is then
+ *    parked;
+ *  - a worker told to stop parks a silent connection at once: a reload's
+ *    new generation serves its next request (in a whole stop the keeper
+ *    answers it, or closes it idle); a readable one it serves itself;
  *  - with parking off, or no keeper up, the worker waits as it always
- *    did, until the connection's own deadline.
+ *    did, until the connection's own deadline, and serves what comes.
  * No clock, no I/O: the waits and counts are arguments.
  */
 #ifndef PF_PARK_POLICY_H
@@ -28,19 +37,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* What the worker knows while a connection has no bytes to read. */
+/* How long a silent connection may still hold a worker while others wait
+ * for one: about a round trip. */
+#define PF_PARK_POLICY_GRACE_MS 1
+/* Requests a worker serves on one connection in a row while others wait
+ * for a worker, before it yields: a hand-over for every few requests, not
+ * for each, and no client waits more than this many others' requests. */
+#define PF_PARK_POLICY_TURN 4
+
+/* What the worker knows about a connection between requests. */
 struct pf_park_policy_view {
     bool enabled;        /* parking is on and a keeper is up to take it */
     bool stopping;       /* this worker was told to stop */
-    int linger_ms;       /* how long a connection may wait in the worker */
+    bool readable;       /* the connection's next bytes are there */
+    int linger_ms;       /* how long a silent connection may wait in the worker */
     int64_t waited_ms;   /* how long this wait has lasted so far */
-    bool others_waiting; /* a new connection is queued, or the keeper has one ready */
+    unsigned turn;       /* waits on this connection since the worker took it */
+    bool others_waiting; /* a new connection is queued, or one in the ready queue */
     int idle_workers;    /* workers idle in the scoreboard, this one not counted */
 };
 
 enum pf_park_policy_action {
     PF_PARK_POLICY_WAIT = 0, /* keep waiting on the connection */
+    PF_PARK_POLICY_SERVE,    /* read and serve its next request here */
     PF_PARK_POLICY_PARK,     /* hand it to the keeper now */
+    PF_PARK_POLICY_YIELD,    /* put it in the ready queue, behind the others */
 };
 
 struct pf_park_policy_step {

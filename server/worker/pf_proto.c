@@ -14,5 +14,6 @@ bool pf_proto_stop_requested(const struct pf_conn *c)
 enum pf_proto_wait pf_proto_await(struct pf_conn *c, int64_t deadline,
                                   const struct pf_handoff *state)
 {
+    c->waits++;
     return pf_park_wait(c->park, c, deadline, state, pf_proto_stop_requested(c));
 }

@@ -49,6 +49,7 @@ struct pf_conn {
      * until serve returns. */
     const struct pf_handoff *resume;
     const struct pf_park *park; /* NULL: parking is off */
+    unsigned waits;             /* pf_proto_await calls on it in this worker */
 };
 
 /* How a wait on a connection ended (pf_proto_await). */

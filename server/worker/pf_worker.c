@@ -67,6 +67,7 @@ static void worker_park_init(struct worker *w)
 
     w->park = (struct pf_park){.park_fd = a->park_fd,
                                .ready_fd = a->ready_fd,
+                               .yield_fd = a->yield_fd,
                                .listen_fd = a->listen_fd,
                                .protocol = a->proto->name,
                                .slots = a->slots,

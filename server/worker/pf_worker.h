@@ -24,6 +24,7 @@ struct pf_worker_args {
     int lifeline_fd;                   /* read end of the master's pipe */
     int park_fd;                       /* to the keeper: connections parked; -1 parking off */
     int ready_fd;                      /* from the keeper: connections readable again; -1 off */
+    int yield_fd;                      /* to the ready queue: connections yielded; -1 off */
     const _Atomic int *keeper_closing; /* set once the keeper stops (shared) */
     const _Atomic int *keeper_up;      /* set while a keeper runs (shared) */
     struct pf_slot *slots;             /* the whole scoreboard (idle workers are counted) */
