@@ -326,6 +326,15 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
         kept_refuse(k, fd, h);
         return;
     }
+    /* Its next request came while it travelled (a busy server parks
+     * clients between requests): straight back, never held. */
+    if (k->qlen == 0 && !k->draining && kept_has_bytes(fd) &&
+        pf_handoff_send(k->a->ready_fd, fd, h) == 0) {
+        count_add(&k->n->taken, 1);
+        count_add(&k->n->handed, 1);
+        close(fd);
+        return;
+    }
     if (pf_episode_on(&k->full) && pf_episode_ok(&k->full) == PF_EPISODE_ENDED)
         pf_log_notice("keeper: room again for parked connections (%llu refused meanwhile)",
                       (unsigned long long)k->full.failures);

@@ -19,10 +19,8 @@ struct pf_park_policy_step pf_park_policy_decide(const struct pf_park_policy_vie
         return step(PF_PARK_POLICY_YIELD, 0);
     if (v->readable)
         return step(PF_PARK_POLICY_SERVE, 0);
-    left = (crowded && v->linger_ms > PF_PARK_POLICY_GRACE_MS ? PF_PARK_POLICY_GRACE_MS
-                                                              : v->linger_ms) -
-           v->waited_ms;
-    if (left <= 0)
+    left = v->linger_ms - v->waited_ms;
+    if (crowded || left <= 0)
         return step(PF_PARK_POLICY_PARK, 0);
     return step(PF_PARK_POLICY_WAIT, left);
 }
