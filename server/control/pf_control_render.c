@@ -673,8 +673,8 @@ static const struct metrics_family metrics_families[] = {
      "(direction handed).",
      metrics_keeper_handoffs, true},
     {"preforkd_keeper_closed_total", "counter",
-     "Parked connections the keeper closed: idle past their deadline, closed by their client, or "
-     "refused past keeper.max_parked.",
+     "Parked connections the keeper let go: idle past their deadline, closed by their client, or "
+     "refused past keeper.max_parked (a begun request is handed back instead of closed).",
      metrics_keeper_closed, true},
     {"preforkd_keeper_memory_bytes", "gauge",
      "Memory of the keeper: resident (rss) and proportional share (pss), in bytes.",
