@@ -178,28 +178,32 @@ static void test_status_groups_and_keeper(void **state)
         "{\"ok\":true,\"workers\":{\"total\":5,\"idle\":1,\"busy\":1,\"waiting\":1,"
         "\"starting\":1,\"stopping\":1,\"target\":4,\"max\":8},\"keeper\":{\"enabled\":false}}",
         "{\"ok\":true,\"workers\":{\"total\":2,\"idle\":1,\"busy\":0,\"waiting\":1,"
-        "\"starting\":0,\"stopping\":0,\"target\":2,\"max\":8},\"keeper\":{\"enabled\":true,"
+        "\"starting\":0,\"stopping\":0,\"keepalive\":1,\"target\":2,\"max\":8},"
+        "\"keeper\":{\"enabled\":true,"
         "\"pid\":0,\"parked\":0,\"restarts\":2,\"rss_kib\":0,\"pss_kib\":0,"
         "\"totals\":{\"handed\":9}}}",
         "{\"ok\":true,\"workers\":{\"total\":1,\"idle\":1,\"busy\":0,\"waiting\":0,"
         "\"starting\":0,\"stopping\":0,\"target\":1,\"max\":8},\"keeper\":{\"enabled\":true,"
         "\"pid\":77,\"parked\":3,\"restarts\":0,\"rss_kib\":100,\"pss_kib\":20,"
         "\"totals\":{\"handed\":1}}}"};
-    static const char *const lines[3][2] = {
+    static const char *const lines[3][3] = {
         {"workers:       1 idle, 1 busy, 1 waiting, 1 starting, 1 stopping, 5 total (target 4, "
          "max 8)\n",
-         "keeper:        off (keeper.parking = false)\n"},
+         "keeper:        off (keeper.parking = false)\n",
+         "worker states: idle 1, starting 1, stopping 1\n"}, /* busy's and waiting's are not */
         {"workers:       1 idle, 0 busy, 1 waiting, 2 total (target 2, max 8)\n",
-         "keeper:        not running, 0 parked, 9 handed back, 2 restarts\n"},
+         "keeper:        not running, 0 parked, 9 handed back, 2 restarts\n",
+         "worker states: idle 1, keepalive 1\n"},
         {"workers:       1 idle, 0 busy, 0 waiting, 1 total (target 1, max 8)\n",
          "keeper:        pid 77, 3 parked, 1 handed back, 0 restarts, RSS 100.0 KiB, PSS 20.0 "
-         "KiB\n"}};
+         "KiB\n",
+         "worker states: idle 1\n"}};
 
     (void)state;
     for (int i = 0; i < 3; i++) {
         char *t = status_of(replies[i]);
 
-        expect_lines(t, lines[i], 2);
+        expect_lines(t, lines[i], 3);
         if (i == 0 && strstr(t, "keeper totals"))
             fail_msg("keeper totals with the keeper off:\n%s", t);
         free(t);

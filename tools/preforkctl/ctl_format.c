@@ -199,7 +199,7 @@ static void fmt_uptime(const json_t *st, char *buf, size_t size)
 /* The worker states with a non-zero count: "idle 2, writing 1". */
 static void fmt_states(const json_t *st, char *buf, size_t size)
 {
-    static const char *const not_states[] = {"total", "busy", "target", "max"};
+    static const char *const not_states[] = {"total", "busy", "waiting", "target", "max"};
     const json_t *w = json_object_get(st, "workers");
     const char *key;
     const json_t *v;
