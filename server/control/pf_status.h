@@ -24,7 +24,7 @@ struct pf_status_keeper {
     bool enabled;      /* keeper.parking at start */
     pid_t pid;         /* the keeper running now; 0 none */
     uint64_t restarts; /* keepers forked to replace one that died */
-    uint64_t crashes;  /* ...of which died abnormally */
+    uint64_t crashes;  /* ...of which counted as crashes (abnormal and young) */
     uint64_t parked;   /* connections held now */
     uint64_t queued;   /* handed back, waiting now for a worker to take them */
     /* Since start: */
