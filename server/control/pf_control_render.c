@@ -23,8 +23,17 @@
 /* How a number is stored in a snapshot or in struct pf_config. */
 enum ctl_kind { CTL_INT, CTL_UINT, CTL_LONG, CTL_I64, CTL_U64, CTL_SIZE };
 
-/* The object of the status reply a number goes into. */
-enum ctl_group { CTL_TOP, CTL_WORKERS, CTL_TOTALS, CTL_QUEUE, CTL_GROUPS };
+/* The object of the status reply a number goes into: the reply itself,
+ * "workers", "totals", "listen_queue", "keeper" and "keeper"."totals". */
+enum ctl_group {
+    CTL_TOP,
+    CTL_WORKERS,
+    CTL_TOTALS,
+    CTL_QUEUE,
+    CTL_KEEPER,
+    CTL_KEEPER_TOTALS,
+    CTL_GROUPS
+};
 
 /* One number of struct pf_status: its status key and, unless NULL, the
  * metric it is exported as. */
@@ -40,6 +49,8 @@ struct ctl_stat {
     { \
         g, k, m, t, h, offsetof(struct pf_status, member), kind \
     }
+/* A number of the status reply that is no metric of its own. */
+#define CTL_KEY(g, k, member, kind) CTL_STAT(g, k, NULL, NULL, NULL, member, kind)
 
 static const struct ctl_stat ctl_stats[] = {
     CTL_STAT(CTL_TOP, "pid", NULL, NULL, NULL, pid, CTL_INT),
@@ -89,9 +100,40 @@ static const struct ctl_stat ctl_stats[] = {
              "Longest listen queue seen.", listen_queue_max, CTL_INT),
     CTL_STAT(CTL_QUEUE, "backlog", "preforkd_listen_backlog", "gauge",
              "Backlog of the listening socket.", backlog, CTL_INT),
+    CTL_KEY(CTL_TOTALS, "parked", parked, CTL_U64),
+    CTL_KEY(CTL_TOTALS, "resumed", resumed, CTL_U64),
+    /* The keeper's metrics are left out when keeper.parking is off
+     * (ctl_keeper_off). */
+    CTL_KEY(CTL_KEEPER, "pid", keeper.pid, CTL_INT),
+    CTL_STAT(CTL_KEEPER, "restarts", "preforkd_keeper_restarts_total", "counter",
+             "Keepers forked to replace one that died.", keeper.restarts, CTL_U64),
+    CTL_KEY(CTL_KEEPER, "crashes", keeper.crashes, CTL_U64),
+    CTL_STAT(CTL_KEEPER, "parked", "preforkd_keeper_parked", "gauge",
+             "Idle connections the keeper holds now.", keeper.parked, CTL_U64),
+    CTL_STAT(CTL_KEEPER, "queued", "preforkd_keeper_queued", "gauge",
+             "Connections the keeper handed back, waiting now for a worker to take them.",
+             keeper.queued, CTL_U64),
+    CTL_KEY(CTL_KEEPER, "rss_kib", keeper.rss_kib, CTL_U64),
+    CTL_KEY(CTL_KEEPER, "pss_kib", keeper.pss_kib, CTL_U64),
+    CTL_KEY(CTL_KEEPER_TOTALS, "parked", keeper.taken, CTL_U64),
+    CTL_KEY(CTL_KEEPER_TOTALS, "handed", keeper.handed, CTL_U64),
+    CTL_STAT(CTL_KEEPER_TOTALS, "expired", "preforkd_keeper_expired_total", "counter",
+             "Parked connections handed back to a worker with a request begun past its "
+             "deadline.",
+             keeper.expired, CTL_U64),
+    CTL_KEY(CTL_KEEPER_TOTALS, "idle_closed", keeper.idle_closed, CTL_U64),
+    CTL_KEY(CTL_KEEPER_TOTALS, "client_closed", keeper.client_closed, CTL_U64),
+    CTL_KEY(CTL_KEEPER_TOTALS, "refused", keeper.refused, CTL_U64),
+    CTL_KEY(CTL_KEEPER_TOTALS, "bad", keeper.bad, CTL_U64),
 };
 
 #define CTL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Is f a number of the keeper's, with parking off (no metric then)? */
+static bool ctl_keeper_off(const struct ctl_stat *f, const struct pf_status *st)
+{
+    return (f->group == CTL_KEEPER || f->group == CTL_KEEPER_TOTALS) && !st->keeper.enabled;
+}
 
 /* A uint64 as a JSON/metric integer: values past INT64_MAX are clamped,
  * since json_int_t is signed. */
@@ -173,11 +215,20 @@ static int ctl_busy(const struct pf_status *st)
            st->by_state[PF_SLOT_CLOSING];
 }
 
-/* Into the status "workers" object: total, busy and one count per state. */
+/* Workers with a connection open, waiting for its next request (and,
+ * when parking is on, about to park it): neither idle nor busy. */
+static int ctl_waiting(const struct pf_status *st)
+{
+    return st->by_state[PF_SLOT_KEEPALIVE];
+}
+
+/* Into the status "workers" object: total, busy, waiting and one count
+ * per state; total = starting + idle + busy + waiting + stopping. */
 static void ctl_status_states(json_t *o, const struct pf_status *st, bool *bad)
 {
     ctl_put(o, "total", json_integer(ctl_live(st)), bad);
     ctl_put(o, "busy", json_integer(ctl_busy(st)), bad);
+    ctl_put(o, "waiting", json_integer(ctl_waiting(st)), bad);
     for (int s = PF_SLOT_FREE + 1; s < PF_SLOT_STATE_COUNT; s++)
         ctl_put(o, pf_slot_state_name(s), json_integer(st->by_state[s]), bad);
 }
@@ -200,10 +251,13 @@ static json_t *ctl_signal_exits(const struct pf_status *st)
 
 json_t *pf_control_render_status(const struct pf_status *st)
 {
-    json_t *g[CTL_GROUPS] = {json_object(), json_object(), json_object(), json_object()};
+    json_t *g[CTL_GROUPS];
     bool bad = false;
 
+    for (int i = 0; i < CTL_GROUPS; i++)
+        g[i] = json_object();
     ctl_put(g[CTL_TOP], "ok", json_true(), &bad);
+    ctl_put(g[CTL_KEEPER], "enabled", json_boolean(st->keeper.enabled), &bad);
     for (size_t i = 0; i < CTL_COUNT(ctl_stats); i++)
         ctl_put(g[ctl_stats[i].group], ctl_stats[i].key,
                 json_integer(ctl_number(st, ctl_stats[i].off, ctl_stats[i].kind)), &bad);
@@ -217,6 +271,8 @@ json_t *pf_control_render_status(const struct pf_status *st)
     ctl_put(g[CTL_TOP], "workers", g[CTL_WORKERS], &bad);
     ctl_put(g[CTL_TOP], "totals", g[CTL_TOTALS], &bad);
     ctl_put(g[CTL_TOP], "listen_queue", g[CTL_QUEUE], &bad);
+    ctl_put(g[CTL_KEEPER], "totals", g[CTL_KEEPER_TOTALS], &bad);
+    ctl_put(g[CTL_TOP], "keeper", g[CTL_KEEPER], &bad);
     return ctl_done(g[CTL_TOP], bad);
 }
 
@@ -241,6 +297,8 @@ static json_t *ctl_worker(const struct pf_status_worker *w)
     ctl_put(o, "requests", json_integer(ctl_clamp(w->requests)), &bad);
     ctl_put(o, "bytes_in", json_integer(ctl_clamp(w->bytes_in)), &bad);
     ctl_put(o, "bytes_out", json_integer(ctl_clamp(w->bytes_out)), &bad);
+    ctl_put(o, "parked", json_integer(ctl_clamp(w->parked)), &bad);
+    ctl_put(o, "resumed", json_integer(ctl_clamp(w->resumed)), &bad);
     ctl_put(o, "client", w->client[0] ? ctl_text(w->client, sizeof(w->client)) : json_null(), &bad);
     ctl_put(o, "request", w->request[0] ? ctl_text(w->request, sizeof(w->request)) : json_null(),
             &bad);
@@ -539,21 +597,88 @@ static void metrics_backoff(struct metrics_buf *b, const char *name, const struc
     metrics_sample_ms(b, name, x->st->respawn_backoff_ms);
 }
 
-/* The families that are not one number of ctl_stats. */
+/* Samples of one label, one per value: label="values[i]" counts[i]. */
+static void metrics_by_label(struct metrics_buf *b, const char *name, const char *label,
+                             const char *const *values, const uint64_t *counts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct metrics_label l = {label, values[i]};
+
+        metrics_sample_int(b, name, &l, 1, ctl_clamp(counts[i]));
+    }
+}
+
+/* 1 while a keeper runs, 0 while one is being replaced. */
+static void metrics_keeper_up(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, x->st->keeper.pid > 0);
+}
+
+/* Connections into the keeper (parked) and out of it to a worker (handed). */
+static void metrics_keeper_handoffs(struct metrics_buf *b, const char *name,
+                                    const struct metrics_src *x)
+{
+    static const char *const dir[] = {"parked", "handed"};
+    const uint64_t n[] = {x->st->keeper.taken, x->st->keeper.handed};
+
+    metrics_by_label(b, name, "direction", dir, n, CTL_COUNT(n));
+}
+
+/* Parked connections the keeper closed, by why. */
+static void metrics_keeper_closed(struct metrics_buf *b, const char *name,
+                                  const struct metrics_src *x)
+{
+    static const char *const why[] = {"idle", "client", "refused"};
+    const uint64_t n[] = {x->st->keeper.idle_closed, x->st->keeper.client_closed,
+                          x->st->keeper.refused};
+
+    metrics_by_label(b, name, "reason", why, n, CTL_COUNT(n));
+}
+
+/* The keeper's memory in bytes (read in KiB). */
+static void metrics_keeper_memory(struct metrics_buf *b, const char *name,
+                                  const struct metrics_src *x)
+{
+    static const char *const kind[] = {"rss", "pss"};
+    const uint64_t n[] = {x->st->keeper.rss_kib * 1024, x->st->keeper.pss_kib * 1024};
+
+    metrics_by_label(b, name, "kind", kind, n, CTL_COUNT(n));
+}
+
+/* The families that are not one number of ctl_stats; keeper: left out
+ * when keeper.parking is off. */
 struct metrics_family {
     const char *name, *type, *help;
     void (*samples)(struct metrics_buf *b, const char *name, const struct metrics_src *x);
+    bool keeper;
 };
 
 static const struct metrics_family metrics_families[] = {
-    {"preforkd_info", "gauge", "Version, protocol and listen address of the server.", metrics_info},
-    {"preforkd_workers", "gauge", "Live workers by slot state.", metrics_states},
+    {"preforkd_info", "gauge", "Version, protocol and listen address of the server.", metrics_info,
+     false},
+    {"preforkd_workers", "gauge",
+     "Live workers by slot state (keepalive: waiting for a connection's next request).",
+     metrics_states, false},
     {"preforkd_worker_signal_exits_total", "counter", "Workers killed by a signal, by signal.",
-     metrics_signals},
+     metrics_signals, false},
     {"preforkd_worker_busy_seconds_max", "gauge",
-     "Longest request running now in any worker, in seconds.", metrics_busy_max},
+     "Longest request running now in any worker, in seconds.", metrics_busy_max, false},
     {"preforkd_respawn_backoff_seconds", "gauge",
-     "Delay between forks while workers keep crashing, in seconds (0 when none).", metrics_backoff},
+     "Delay between forks while workers keep crashing, in seconds (0 when none).", metrics_backoff,
+     false},
+    {"preforkd_keeper_up", "gauge", "1 while the keeper runs, 0 while it is being replaced.",
+     metrics_keeper_up, true},
+    {"preforkd_keeper_handoffs_total", "counter",
+     "Connections parked with the keeper (direction parked) and handed back by it to a worker "
+     "(direction handed).",
+     metrics_keeper_handoffs, true},
+    {"preforkd_keeper_closed_total", "counter",
+     "Parked connections the keeper let go: idle past their deadline, closed by their client, or "
+     "refused past keeper.max_parked (a begun request is handed back instead of closed).",
+     metrics_keeper_closed, true},
+    {"preforkd_keeper_memory_bytes", "gauge",
+     "Memory of the keeper: resident (rss) and proportional share (pss), in bytes.",
+     metrics_keeper_memory, true},
 };
 
 char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w,
@@ -565,7 +690,7 @@ char *pf_control_render_metrics(const struct pf_status *st, const struct pf_stat
     for (size_t i = 0; i < CTL_COUNT(ctl_stats); i++) {
         const struct ctl_stat *f = &ctl_stats[i];
 
-        if (!f->metric)
+        if (!f->metric || ctl_keeper_off(f, st))
             continue;
         metrics_head(&b, f->metric, f->type, f->help);
         metrics_sample_int(&b, f->metric, NULL, 0, ctl_number(st, f->off, f->kind));
@@ -573,6 +698,8 @@ char *pf_control_render_metrics(const struct pf_status *st, const struct pf_stat
     for (size_t i = 0; i < CTL_COUNT(metrics_families); i++) {
         const struct metrics_family *f = &metrics_families[i];
 
+        if (f->keeper && !st->keeper.enabled)
+            continue;
         metrics_head(&b, f->name, f->type, f->help);
         f->samples(&b, f->name, &x);
     }

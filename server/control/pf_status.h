@@ -17,6 +17,27 @@
 #include "pf_scoreboard.h"
 #include "pf_signals.h"
 
+/* The keeper (keeper.parking), as status and metrics report it: its
+ * counters come from the memory it shares with the master, its memory
+ * from /proc/PID/smaps_rollup, read when the status is asked. */
+struct pf_status_keeper {
+    bool enabled;      /* keeper.parking at start */
+    pid_t pid;         /* the keeper running now; 0 none */
+    uint64_t restarts; /* keepers forked to replace one that died */
+    uint64_t crashes;  /* ...of which counted as crashes (abnormal and young) */
+    uint64_t parked;   /* connections held now */
+    uint64_t queued;   /* handed back, waiting now for a worker to take them */
+    /* Since start: */
+    uint64_t taken;            /* connections parked */
+    uint64_t handed;           /* handed back to a worker, readable */
+    uint64_t expired;          /* handed back with a request begun past its deadline */
+    uint64_t idle_closed;      /* closed at their idle deadline */
+    uint64_t client_closed;    /* closed by their client while parked */
+    uint64_t refused;          /* arrived past max_parked */
+    uint64_t bad;              /* messages refused (no descriptor, bad state) */
+    uint64_t rss_kib, pss_kib; /* its memory now; 0 when none runs or unreadable */
+};
+
 /* The master's state, as status and metrics report it. */
 struct pf_status {
     pid_t pid;
@@ -30,6 +51,8 @@ struct pf_status {
     int target, max;
     int by_state[PF_SLOT_STATE_COUNT]; /* live workers per slot state */
     uint64_t connections, requests, bytes_in, bytes_out;
+    uint64_t parked;  /* connections the workers parked with the keeper */
+    uint64_t resumed; /* connections the workers took back from the keeper */
     uint64_t spawned, respawns, reloads, auth_failures;
     uint64_t exits_abnormal; /* by signal or non-zero status */
     uint64_t hung_killed;    /* killed as hung (request_timeout) */
@@ -40,6 +63,7 @@ struct pf_status {
     uint64_t max_workers_reached; /* times every worker was busy at workers.max */
     int64_t respawn_backoff_ms;   /* the crash backoff's delay now; 0 = none */
     int crash_exits_recent;       /* crashes within workers.crash_window */
+    struct pf_status_keeper keeper;
 };
 
 /* One worker, as the workers command and `preforkctl top` show it. */
@@ -50,6 +74,8 @@ struct pf_status_worker {
     int state;     /* enum pf_slot_state */
     int64_t age_s; /* since it started */
     uint64_t connections, requests, bytes_in, bytes_out;
+    uint64_t parked;                   /* connections it parked with the keeper */
+    uint64_t resumed;                  /* connections it took back from the keeper */
     char client[PF_ADDR_STRLEN];       /* "" when none */
     char request[PF_SLOT_SUMMARY_MAX]; /* "GET /x" or a protocol summary; "" when none */
     int64_t request_ms;                /* how long the current request has run; -1 none */

@@ -12,6 +12,7 @@
 
 #include "pf_control.h"
 #include "pf_daemon.h"
+#include "pf_episode.h"
 #include "pf_err.h"
 #include "pf_hung.h"
 #include "pf_listener.h"
@@ -44,8 +45,9 @@ struct master {
     const struct pf_master_opts *opts;
     const struct pf_proto *proto;
     struct pf_pool pool;
-    struct pf_parking parking; /* the keeper and its sockets */
-    struct pf_supervise sv;    /* the tick: pool size, lifetimes, crash backoff */
+    struct pf_parking parking;    /* the keeper and its sockets */
+    struct pf_episode keeper_mem; /* status could not read the keeper's memory */
+    struct pf_supervise sv;       /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
     struct pollfd *fds; /* control descriptors, then the upgrade's report
                                channel, rebuilt before each wait */
@@ -415,6 +417,26 @@ static int master_queue_len(struct master *m)
 
 /* ------------------------------------------------ control operations */
 
+/* The keeper's part of a status. Its memory, when it cannot be read, is
+ * reported as 0 and logged when that begins and once a minute while it
+ * lasts (at info level: it happens for a moment when a keeper dies). */
+static void master_keeper_status(struct master *m, struct pf_status_keeper *k)
+{
+    char err[PF_ERR_MAX];
+
+    if (pf_stats_keeper(&m->parking, k, err, sizeof(err)) == 0) {
+        pf_episode_ok(&m->keeper_mem);
+        return;
+    }
+    switch (pf_episode_fail(&m->keeper_mem, errno, pf_time_now_ms(), PF_EPISODE_PERIOD_MS)) {
+    case PF_EPISODE_BEGAN:
+    case PF_EPISODE_CHANGED:
+    case PF_EPISODE_LASTS: pf_log_info("keeper's memory not reported: %s", err); break;
+    case PF_EPISODE_QUIET:
+    case PF_EPISODE_ENDED: break;
+    }
+}
+
 static void master_op_status(void *ctx, struct pf_status *st)
 {
     struct master *m = ctx;
@@ -433,6 +455,7 @@ static void master_op_status(void *ctx, struct pf_status *st)
     st->listen_queue_max = m->queue_max;
     st->backlog = m->cfg->backlog;
     pf_supervise_status(&m->sv, &m->pool, st, pf_time_now_ms());
+    master_keeper_status(m, &st->keeper);
 }
 
 static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)

@@ -222,6 +222,8 @@ static void pool_keep_counters(struct pf_pool *p, const struct pf_slot *s)
     p->done_requests += atomic_load_explicit(&s->requests, memory_order_relaxed);
     p->done_bytes_in += atomic_load_explicit(&s->bytes_in, memory_order_relaxed);
     p->done_bytes_out += atomic_load_explicit(&s->bytes_out, memory_order_relaxed);
+    p->done_parked += atomic_load_explicit(&s->parked, memory_order_relaxed);
+    p->done_resumed += atomic_load_explicit(&s->resumed, memory_order_relaxed);
 }
 
 int pf_pool_reap(struct pf_pool *p)

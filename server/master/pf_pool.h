@@ -66,6 +66,7 @@ struct pf_pool {
     char last_broken[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
+    uint64_t done_parked, done_resumed;
 
     /* Called in each new worker before it runs: closes what only the
      * master may hold (the control channel's sockets). */

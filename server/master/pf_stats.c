@@ -1,11 +1,20 @@
 /* pf_stats: status and worker snapshots from the pool and scoreboard. */
 #include "pf_stats.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pf_addr.h"
+#include "pf_err.h"
+#include "pf_smaps.h"
 #include "pf_time.h"
+
+/* Room for the whole of smaps_rollup (about 900 bytes on Linux 6). */
+#define STATS_SMAPS_MAX 4096
 
 #define LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
@@ -19,6 +28,8 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
     st->requests = p->done_requests;
     st->bytes_in = p->done_bytes_in;
     st->bytes_out = p->done_bytes_out;
+    st->parked = p->done_parked;
+    st->resumed = p->done_resumed;
     for (size_t i = 0; i < p->sb.nslots; i++) {
         const struct pf_slot *s = &p->sb.slots[i];
         int state = pf_slot_get_state(s);
@@ -33,6 +44,8 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
         st->requests += LOAD(s->requests);
         st->bytes_in += LOAD(s->bytes_in);
         st->bytes_out += LOAD(s->bytes_out);
+        st->parked += LOAD(s->parked);
+        st->resumed += LOAD(s->resumed);
     }
     st->spawned = p->spawned;
     st->respawns = p->respawns;
@@ -61,6 +74,8 @@ static void stats_worker(const struct pf_pool *p, size_t i, struct pf_status_wor
     w->requests = LOAD(s->requests);
     w->bytes_in = LOAD(s->bytes_in);
     w->bytes_out = LOAD(s->bytes_out);
+    w->parked = LOAD(s->parked);
+    w->resumed = LOAD(s->resumed);
     pf_slot_read_client(s, w->client, sizeof(w->client));
     pf_slot_read_summary(s, w->request);
     w->request_ms = req ? now_ms - req : -1;
@@ -76,4 +91,68 @@ size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, s
         if (p->children[i].pid > 0)
             stats_worker(p, i, &out[n++], now_s, now_ms);
     return n;
+}
+
+int pf_stats_memory(pid_t pid, uint64_t *rss_kib, uint64_t *pss_kib, char *err, size_t errlen)
+{
+    char path[64], text[STATS_SMAPS_MAX], why[PF_ERR_MAX];
+    struct pf_smaps m;
+    size_t len = 0;
+    ssize_t n = 0;
+    int fd, saved;
+
+    *rss_kib = *pss_kib = 0;
+    snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd >= 0 && len < sizeof(text)) {
+        n = read(fd, text + len, sizeof(text) - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (fd < 0 || n < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    if (pf_smaps_parse(text, len, &m, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        errno = EINVAL;
+        return -1;
+    }
+    *rss_kib = m.rss_kib;
+    *pss_kib = m.pss_kib;
+    return 0;
+}
+
+/* A counter the keeper writes alone, read from the memory it shares. */
+#define KLOAD(pk, field) atomic_load_explicit(&(pk)->counts->field, memory_order_relaxed)
+
+int pf_stats_keeper(const struct pf_parking *pk, struct pf_status_keeper *k, char *err,
+                    size_t errlen)
+{
+    memset(k, 0, sizeof(*k));
+    k->enabled = pk->on;
+    if (!pk->on || pk->counts == NULL)
+        return 0;
+    k->pid = pk->pid;
+    k->restarts = pk->restarts;
+    k->crashes = pk->crashes;
+    k->parked = KLOAD(pk, parked);
+    k->queued = KLOAD(pk, queued);
+    k->taken = KLOAD(pk, taken);
+    k->handed = KLOAD(pk, handed);
+    k->expired = KLOAD(pk, expired);
+    k->idle_closed = KLOAD(pk, idle_closed);
+    k->client_closed = KLOAD(pk, client_closed);
+    k->refused = KLOAD(pk, refused);
+    k->bad = KLOAD(pk, bad);
+    if (k->pid <= 0)
+        return 0;
+    return pf_stats_memory(k->pid, &k->rss_kib, &k->pss_kib, err, errlen);
 }

@@ -9,7 +9,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "pf_parking.h"
 #include "pf_pool.h"
 #include "pf_status.h"
 
@@ -20,5 +22,18 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st);
 
 /* One entry per live worker, at most max; returns the count. */
 size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max);
+
+/* The keeper's part of a status: whether parking is on, its pid,
+ * restarts and counters, and its memory. 0, or -1 when its memory could
+ * not be read (the rest is filled, the memory left 0, the reason in err
+ * and errno). */
+int pf_stats_keeper(const struct pf_parking *pk, struct pf_status_keeper *k, char *err,
+                    size_t errlen);
+
+/* The Rss and Pss of process pid in KiB, from /proc/PID/smaps_rollup
+ * (Linux 4.14 and later). 0, or -1 with both 0, the reason in err
+ * ("cannot read /proc/42/smaps_rollup: No such file or directory") and
+ * errno (EINVAL: the text is not as expected). */
+int pf_stats_memory(pid_t pid, uint64_t *rss_kib, uint64_t *pss_kib, char *err, size_t errlen);
 
 #endif

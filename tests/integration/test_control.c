@@ -1517,6 +1517,76 @@ PF_H_TEST(test_metrics)
     assert_true(v2[AUTH_FAILURES] == 2);
 }
 
+/* ctl_metrics until vals[k] is at least min, or PF_H_WAIT_MS passed;
+ * vals holds the last scrape's values. */
+static void ctl_metrics_until(const struct ctl *ctl, const char *const *keys, double *vals, int n,
+                              int k, double min)
+{
+    int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+
+    ctl_metrics(ctl, keys, vals, n);
+    while (vals[k] < min && pf_time_now_ms() < deadline) {
+        usleep(PF_H_POLL_MS * 1000);
+        ctl_metrics(ctl, keys, vals, n);
+    }
+}
+
+/* The keeper's metrics: up, what it holds, its handoffs both ways, its
+ * memory; the exposition still well-formed; and preforkd_workers counts
+ * every worker in one state, the waiting ones (keepalive) included. */
+PF_H_TEST(test_metrics_keeper)
+{
+    static const char *const keys[] = {"preforkd_keeper_up",
+                                       "preforkd_keeper_parked",
+                                       "preforkd_keeper_restarts_total",
+                                       "preforkd_keeper_handoffs_total{direction=\"parked\"}",
+                                       "preforkd_keeper_handoffs_total{direction=\"handed\"}",
+                                       "preforkd_keeper_closed_total{reason=\"idle\"}",
+                                       "preforkd_keeper_expired_total",
+                                       "preforkd_keeper_memory_bytes{kind=\"rss\"}",
+                                       "preforkd_keeper_memory_bytes{kind=\"pss\"}",
+                                       "preforkd_workers{state=\"keepalive\"}",
+                                       "preforkd_workers{state=\"idle\"}"};
+    enum {
+        UP,
+        PARKED,
+        RESTARTS,
+        TO_KEEPER,
+        TO_WORKER,
+        IDLE_CLOSED,
+        EXPIRED,
+        RSS,
+        PSS,
+        WAITING,
+        IDLE,
+        NKEYS
+    };
+    struct ctl ctl;
+    double v[NKEYS];
+    int fd;
+
+    ctl_start(s, &ctl, 2);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_echo_roundtrip(fd, "park me\n"), 0);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+    /* the worker that parked it may still be on its way back to idle */
+    ctl_metrics_until(&ctl, keys, v, NKEYS, IDLE, 2);
+    assert_true(v[UP] == 1);
+    assert_true(v[PARKED] == 1);
+    assert_true(v[RESTARTS] == 0);
+    assert_true(v[TO_KEEPER] >= 1);
+    assert_true(v[IDLE_CLOSED] == 0 && v[EXPIRED] == 0);
+    pf_h_note("keeper memory: RSS %.0f bytes, PSS %.0f bytes", v[RSS], v[PSS]);
+    assert_true(v[RSS] > 0 && v[PSS] > 0 && v[PSS] <= v[RSS]);
+    assert_true(v[WAITING] == 0 && v[IDLE] == 2); /* parked: it holds no worker */
+
+    assert_int_equal(pf_h_echo_roundtrip(fd, "back\n"), 0); /* handed back to a worker */
+    ctl_metrics_until(&ctl, keys, v, NKEYS, TO_WORKER, 1);
+    assert_true(v[TO_WORKER] >= 1);
+    close(fd);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_token_file_created),
     PF_H_CASE(test_status),
@@ -1541,6 +1611,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_token_file_mode_refused),
     PF_H_CASE(test_token_file_given),
     PF_H_CASE(test_metrics),
+    PF_H_CASE(test_metrics_keeper),
 };
 
 int main(void)

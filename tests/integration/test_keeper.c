@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pf_harness.h"
+#include "pf_harness_ctl.h"
 #include "pf_time.h"
 
 #define HELLO "hello from the site\n"
@@ -345,6 +346,170 @@ PF_H_TEST(test_msg_across_park)
     close(fd);
 }
 
+/* ------------------------------------------------------ observability */
+
+/* start_http with the control channel on (PF_H_CTL_CONFIG), for status. */
+static void start_http_ctl(struct pf_server *s, int n, const char *keeper, const char *http)
+{
+    struct pf_h_config c;
+    char extra[1024];
+
+    pf_h_config_defaults(&c);
+    c.workers_start = n;
+    c.keeper_extra = keeper;
+    c.protocol = "http";
+    snprintf(extra, sizeof(extra), "http = { root = \"www\"; %s };\n%s", http, PF_H_CTL_CONFIG);
+    c.extra = extra;
+    assert_int_equal(pf_h_mkdir(s, "www"), 0);
+    assert_int_equal(pf_h_write_file(s, "www/hello.txt", HELLO, NULL), 0);
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+}
+
+/* The integer at a dotted path of st ("keeper.totals.handed"), or -1. */
+static long long st_int(const json_t *st, const char *path)
+{
+    char key[64];
+
+    for (const char *p = path; st != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ".");
+
+        snprintf(key, sizeof(key), "%.*s", (int)n, p);
+        st = json_object_get(st, key);
+        p += n + (p[n] == '.');
+    }
+    return json_is_integer(st) ? (long long)json_integer_value(st) : -1;
+}
+
+/* The worker groups of a status add up to the live workers; none is
+ * starting or stopping in the tests that ask. */
+static void assert_workers_add_up(const json_t *st)
+{
+    long long total = st_int(st, "workers.total"), idle = st_int(st, "workers.idle");
+    long long busy = st_int(st, "workers.busy"), waiting = st_int(st, "workers.waiting");
+
+    if (total != idle + busy + waiting)
+        pf_h_note("workers: %lld total, %lld idle, %lld busy, %lld waiting", total, idle, busy,
+                  waiting);
+    assert_int_equal(total, idle + busy + waiting);
+    assert_int_equal(st_int(st, "workers.starting"), 0);
+    assert_int_equal(st_int(st, "workers.stopping"), 0);
+}
+
+/* Poll `preforkctl --json status` until path has the value want; the
+ * status then (json_decref it). */
+static json_t *wait_status(struct pf_server *s, const char *path, long long want)
+{
+    int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+
+    for (;;) {
+        json_t *st = pf_h_ctl_json(s, "status", NULL);
+        long long v = st_int(st, path);
+
+        assert_non_null(st);
+        if (v == want)
+            return st;
+        json_decref(st);
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("status: %s is %lld, expected %lld", path, v, want);
+            fail();
+        }
+        usleep(PF_H_POLL_MS * 1000);
+    }
+}
+
+/* status shows the keeper: its pid, the connection it holds, its memory;
+ * preforkctl status says it in a line; after kill -9 the status shows a
+ * restart and the new keeper's pid. */
+PF_H_TEST(test_status_shows_keeper)
+{
+    struct pf_h_output o;
+    pid_t keeper, again;
+    json_t *st;
+    char line[64];
+    int64_t deadline;
+    int fd;
+
+    start_http_ctl(s, 2, "", "keepalive_timeout = 30;");
+    fd = parked_client(s);
+    keeper = pf_h_keeper_pid(s);
+    assert_true(keeper > 0);
+    st = wait_status(s, "keeper.parked", 1);
+    assert_true(json_is_true(json_object_get(json_object_get(st, "keeper"), "enabled")));
+    assert_int_equal(st_int(st, "keeper.pid"), keeper);
+    assert_int_equal(st_int(st, "keeper.restarts"), 0);
+    assert_true(st_int(st, "keeper.totals.parked") >= 1);
+    assert_true(st_int(st, "totals.parked") >= 1); /* counted by the worker that parked it */
+    pf_h_note("keeper %ld: RSS %lld KiB, PSS %lld KiB", (long)keeper, st_int(st, "keeper.rss_kib"),
+              st_int(st, "keeper.pss_kib"));
+    assert_true(st_int(st, "keeper.rss_kib") > 0);
+    assert_true(st_int(st, "keeper.pss_kib") > 0);
+    assert_true(st_int(st, "keeper.pss_kib") <= st_int(st, "keeper.rss_kib"));
+    assert_workers_add_up(st);
+    json_decref(st);
+
+    get_hello(fd, NULL, 0); /* handed back to a worker */
+    st = wait_status(s, "keeper.totals.handed", 1);
+    assert_true(st_int(st, "totals.resumed") >= 1);
+    json_decref(st);
+    assert_int_equal(pf_h_wait_parked(s, fd, PF_H_WAIT_MS), 0);
+
+    assert_int_equal(pf_h_ctl_run(s, &o, false, "status", (char *)NULL), 0);
+    snprintf(line, sizeof(line), "keeper:");
+    assert_non_null(strstr(o.out, line));
+    snprintf(line, sizeof(line), " pid %ld, ", (long)keeper);
+    if (!strstr(o.out, line))
+        pf_h_note("no \"%s\" in:\n%s", line, o.out);
+    assert_non_null(strstr(o.out, line));
+    pf_h_output_free(&o);
+
+    assert_int_equal(kill(keeper, SIGKILL), 0);
+    st = wait_status(s, "keeper.restarts", 1); /* counted at the fork of the new one */
+    json_decref(st);
+    deadline = pf_time_now_ms() + PF_H_WAIT_MS;
+    while ((again = pf_h_keeper_pid(s)) == 0 || again == keeper) { /* named as it starts */
+        assert_true(pf_time_now_ms() < deadline);
+        usleep(PF_H_POLL_MS * 1000);
+    }
+    st = pf_h_ctl_json(s, "status", NULL);
+    assert_non_null(st);
+    assert_int_equal(st_int(st, "keeper.pid"), again);
+    assert_true(st_int(st, "keeper.crashes") <= 1);   /* 1 if it was killed in its first second */
+    assert_int_equal(st_int(st, "keeper.parked"), 0); /* what it held died with it */
+    json_decref(st);
+    close(fd);
+}
+
+/* Parking off, an idle keep-alive connection holds its worker: status
+ * counts it as waiting, so idle + busy + waiting is the total, and
+ * preforkctl status says so; the keeper is reported off. */
+PF_H_TEST(test_workers_add_up)
+{
+    struct pf_h_output o;
+    json_t *st;
+    int fd;
+
+    start_http_ctl(s, 2, "parking = false;", "keepalive_timeout = 30;");
+    fd = connect_ok(s);
+    get_hello(fd, NULL, 0);
+    st = wait_status(s, "workers.waiting", 1);
+    assert_int_equal(st_int(st, "workers.total"), 2);
+    assert_int_equal(st_int(st, "workers.idle"), 1);
+    assert_int_equal(st_int(st, "workers.busy"), 0);
+    assert_int_equal(st_int(st, "workers.keepalive"), 1);
+    assert_workers_add_up(st);
+    assert_true(json_is_false(json_object_get(json_object_get(st, "keeper"), "enabled")));
+    assert_int_equal(st_int(st, "keeper.pid"), 0);
+    json_decref(st);
+    assert_int_equal(pf_h_ctl_run(s, &o, false, "status", (char *)NULL), 0);
+    if (!strstr(o.out, "1 idle, 0 busy, 1 waiting, 2 total"))
+        pf_h_note("status:\n%s", o.out);
+    assert_non_null(strstr(o.out, "1 idle, 0 busy, 1 waiting, 2 total"));
+    assert_non_null(strstr(o.out, "keeper:"));
+    assert_non_null(strstr(o.out, "off (keeper.parking = false)"));
+    pf_h_output_free(&o);
+    close(fd);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_park_unpark_round_trip),
     PF_H_CASE(test_idle_clients_hold_no_worker),
@@ -357,6 +522,8 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_reload_serves_parked),
     PF_H_CASE(test_echo_across_park),
     PF_H_CASE(test_msg_across_park),
+    PF_H_CASE(test_status_shows_keeper),
+    PF_H_CASE(test_workers_add_up),
 };
 
 int main(void)

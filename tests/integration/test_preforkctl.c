@@ -144,7 +144,7 @@ PF_H_TEST(test_status_human)
     assert_non_null(strstr(o.out, line));
     snprintf(line, sizeof(line), " %ld\n", (long)s->pid);
     assert_non_null(strstr(o.out, line));
-    assert_non_null(strstr(o.out, "2 idle, 0 busy, 2 total (target 2, max 8)"));
+    assert_non_null(strstr(o.out, "2 idle, 0 busy, 0 waiting, 2 total (target 2, max 8)"));
     assert_non_null(strstr(o.out, s->addr_text));
     assert_non_null(strstr(o.out, "protocol:"));
     assert_non_null(strstr(o.out, "listen queue:"));

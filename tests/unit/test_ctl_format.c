@@ -43,24 +43,49 @@ static json_t *parse(const char *text)
     return j;
 }
 
+/* The status report printed from reply (free it). */
+static char *status_of(const char *reply)
+{
+    struct capture c;
+    json_t *j = parse(reply);
+
+    cap_open(&c);
+    ctl_print_status(c.f, j);
+    cap_close(&c);
+    json_decref(j);
+    return c.text;
+}
+
+/* Fail, showing text, unless every one of lines[0..n) is in it. */
+static void expect_lines(const char *text, const char *const *lines, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!strstr(text, lines[k]))
+            fail_msg("no \"%s\" in:\n%s", lines[k], text);
+}
+
 static const char status_reply[] =
     "{\"ok\":true,\"pid\":4242,\"start_time\":86400,\"uptime\":273600,\"generation\":2,"
     "\"version\":\"0.1.0\",\"protocol\":\"http\",\"listen\":\"127.0.0.1:8080\","
     "\"stopping\":false,\"workers\":{\"target\":3,\"max\":8,\"total\":3,\"busy\":1,"
-    "\"starting\":0,\"idle\":2,\"reading\":0,\"writing\":1,\"keepalive\":0,\"closing\":0,"
-    "\"stopping\":0},\"totals\":{\"connections\":10,\"requests\":25,\"bytes_in\":2048,"
-    "\"bytes_out\":3221225472,\"spawned\":4,\"respawns\":1,\"reloads\":0,"
-    "\"abnormal_exits\":1,\"hung_killed\":2,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1}},"
-    "\"listen_queue\":{\"length\":0,\"max\":5,\"backlog\":511}}";
+    "\"waiting\":0,\"starting\":0,\"idle\":2,\"reading\":0,\"writing\":1,\"keepalive\":0,"
+    "\"closing\":0,\"stopping\":0},\"totals\":{\"connections\":10,\"requests\":25,"
+    "\"bytes_in\":2048,\"bytes_out\":3221225472,\"spawned\":4,\"respawns\":1,\"reloads\":0,"
+    "\"abnormal_exits\":1,\"hung_killed\":2,\"auth_failures\":0,\"exits_by_signal\":{\"9\":1},"
+    "\"parked\":4,\"resumed\":3},\"listen_queue\":{\"length\":0,\"max\":5,\"backlog\":511},"
+    "\"keeper\":{\"enabled\":true,\"pid\":4300,\"restarts\":1,\"crashes\":1,\"parked\":5,"
+    "\"queued\":2,\"rss_kib\":1740,\"pss_kib\":204,\"totals\":{\"parked\":41,\"handed\":30,"
+    "\"expired\":3,\"idle_closed\":2,\"client_closed\":1,\"refused\":4,\"bad\":6}}}";
 
 static const char workers_reply[] =
     "{\"ok\":true,\"workers\":["
     "{\"slot\":0,\"pid\":101,\"generation\":1,\"state\":\"idle\",\"age\":75,"
-    "\"connections\":3,\"requests\":12,\"bytes_in\":0,\"bytes_out\":0,\"client\":null,"
+    "\"connections\":3,\"requests\":12,\"bytes_in\":0,\"bytes_out\":0,\"parked\":2,"
+    "\"resumed\":1,\"client\":null,"
     "\"request\":\"GET /old\",\"request_ms\":null,\"last_status\":200},"
     "{\"slot\":1,\"pid\":20202,\"generation\":2,\"state\":\"writing\",\"age\":5,"
-    "\"connections\":1,\"requests\":1,\"bytes_in\":0,\"bytes_out\":0,"
-    "\"client\":\"127.0.0.1:50000\",\"request\":\"GET /big.iso\",\"request_ms\":2345,"
+    "\"connections\":1,\"requests\":1,\"bytes_in\":0,\"bytes_out\":0,\"parked\":0,"
+    "\"resumed\":14,\"client\":\"127.0.0.1:50000\",\"request\":\"GET /big.iso\",\"request_ms\":2345,"
     "\"last_status\":null}]}";
 
 static void test_duration(void **state)
@@ -126,7 +151,8 @@ static void test_status(void **state)
     assert_non_null(strstr(t, "pid:             4242\n"));
     assert_non_null(strstr(t, "uptime:          3d4h (since 1970-01-02 00:00:00)\n"));
     assert_non_null(strstr(t, "state:           running\n"));
-    assert_non_null(strstr(t, "workers:         2 idle, 1 busy, 3 total (target 3, max 8)\n"));
+    assert_non_null(
+        strstr(t, "workers:         2 idle, 1 busy, 0 waiting, 3 total (target 3, max 8)\n"));
     assert_non_null(strstr(t, "worker states:   idle 2, writing 1\n"));
     assert_non_null(strstr(t, "sent:            3.0 GiB\n"));
     assert_non_null(strstr(t, "spawned:         4 (1 respawns, 1 abnormal exits)\n"));
@@ -134,8 +160,54 @@ static void test_status(void **state)
     assert_non_null(strstr(t, "hung killed:     2\n"));
     assert_null(strstr(t, "failed forks")); /* not sent by this server */
     assert_non_null(strstr(t, "listen queue:    0 (max 5, backlog 511)\n"));
+    assert_non_null(strstr(t, "keeper:          pid 4300, 5 parked, 30 handed back, 1 restarts, "
+                              "RSS 1.7 MiB, PSS 204.0 KiB\n"));
+    assert_non_null(strstr(t, "keeper totals:   41 parked, 3 expired, 2 idle closed, 1 client "
+                              "closed, 4 refused, 6 bad (2 queued now)\n"));
+    assert_non_null(strstr(t, "connections:     10 (4 parked with the keeper, 3 taken back)\n"));
     free(c.text);
     json_decref(j);
+}
+
+/* The worker groups add up to the total, starting and stopping shown
+ * when there are any; the keeper off, or being replaced (no pid, its
+ * memory unknown). */
+static void test_status_groups_and_keeper(void **state)
+{
+    static const char *const replies[3] = {
+        "{\"ok\":true,\"workers\":{\"total\":5,\"idle\":1,\"busy\":1,\"waiting\":1,"
+        "\"starting\":1,\"stopping\":1,\"target\":4,\"max\":8},\"keeper\":{\"enabled\":false}}",
+        "{\"ok\":true,\"workers\":{\"total\":2,\"idle\":1,\"busy\":0,\"waiting\":1,"
+        "\"starting\":0,\"stopping\":0,\"keepalive\":1,\"target\":2,\"max\":8},"
+        "\"keeper\":{\"enabled\":true,"
+        "\"pid\":0,\"parked\":0,\"restarts\":2,\"rss_kib\":0,\"pss_kib\":0,"
+        "\"totals\":{\"handed\":9}}}",
+        "{\"ok\":true,\"workers\":{\"total\":1,\"idle\":1,\"busy\":0,\"waiting\":0,"
+        "\"starting\":0,\"stopping\":0,\"target\":1,\"max\":8},\"keeper\":{\"enabled\":true,"
+        "\"pid\":77,\"parked\":3,\"restarts\":0,\"rss_kib\":100,\"pss_kib\":20,"
+        "\"totals\":{\"handed\":1}}}"};
+    static const char *const lines[3][3] = {
+        {"workers:       1 idle, 1 busy, 1 waiting, 1 starting, 1 stopping, 5 total (target 4, "
+         "max 8)\n",
+         "keeper:        off (keeper.parking = false)\n",
+         "worker states: idle 1, starting 1, stopping 1\n"}, /* busy's and waiting's are not */
+        {"workers:       1 idle, 0 busy, 1 waiting, 2 total (target 2, max 8)\n",
+         "keeper:        not running, 0 parked, 9 handed back, 2 restarts\n",
+         "worker states: idle 1, keepalive 1\n"},
+        {"workers:       1 idle, 0 busy, 0 waiting, 1 total (target 1, max 8)\n",
+         "keeper:        pid 77, 3 parked, 1 handed back, 0 restarts, RSS 100.0 KiB, PSS 20.0 "
+         "KiB\n",
+         "worker states: idle 1\n"}};
+
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        char *t = status_of(replies[i]);
+
+        expect_lines(t, lines[i], 3);
+        if (i == 0 && strstr(t, "keeper totals"))
+            fail_msg("keeper totals with the keeper off:\n%s", t);
+        free(t);
+    }
 }
 
 /* The supervision lines of a server that sends them: mode, backoff
@@ -155,18 +227,10 @@ static void test_status_supervision(void **state)
 
     (void)state;
     for (int i = 0; i < 2; i++) {
-        struct capture c;
-        json_t *j = parse(replies[i]);
-        const char *t;
+        char *t = status_of(replies[i]);
 
-        cap_open(&c);
-        ctl_print_status(c.f, j);
-        t = cap_close(&c);
-        for (int k = 0; k < 3; k++)
-            if (!strstr(t, lines[i][k]))
-                fail_msg("no \"%s\" in:\n%s", lines[i][k], t);
-        free(c.text);
-        json_decref(j);
+        expect_lines(t, lines[i], 3);
+        free(t);
     }
 }
 
@@ -199,8 +263,9 @@ static void test_status_missing_fields(void **state)
     ctl_print_status(c.f, j);
     t = cap_close(&c);
     assert_non_null(strstr(t, "pid:"));
-    assert_non_null(strstr(t, "? idle, ? busy, ? total (target ?, max ?)"));
+    assert_non_null(strstr(t, "? idle, ? busy, ? waiting, ? total (target ?, max ?)"));
     assert_null(strstr(t, "pool mode"));
+    assert_null(strstr(t, "keeper"));
     assert_null(strstr(t, "respawn delay"));
     free(c.text);
     json_decref(j);
@@ -215,10 +280,12 @@ static void test_workers(void **state)
     cap_open(&c);
     ctl_print_workers(c.f, j, 0, 0);
     assert_string_equal(cap_close(&c),
-                        "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  CLIENT           REQUEST\n"
-                        "   0    101    1  idle     1m15s      3    12  -                GET /old\n"
-                        "   1  20202    2  writing     5s      1     1  127.0.0.1:50000  "
-                        "GET /big.iso (2.3s)\n");
+                        "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  PARKED  RESUMED  "
+                        "CLIENT           REQUEST\n"
+                        "   0    101    1  idle     1m15s      3    12       2        1  "
+                        "-                GET /old\n"
+                        "   1  20202    2  writing     5s      1     1       0       14  "
+                        "127.0.0.1:50000  GET /big.iso (2.3s)\n");
     free(c.text);
     json_decref(j);
 }
@@ -250,13 +317,15 @@ static void test_workers_cut_to_rows(void **state)
     cap_open(&c);
     ctl_print_workers(c.f, j, 0, 2);
     ctl_print_workers(c.f, j, 0, 3);
-    assert_string_equal(cap_close(&c),
-                        "SLOT  PID  GEN  STATE  AGE  CONNS  REQS  CLIENT  REQUEST\n"
-                        "(2 more)\n"
-                        "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  CLIENT           REQUEST\n"
-                        "   0    101    1  idle     1m15s      3    12  -                GET /old\n"
-                        "   1  20202    2  writing     5s      1     1  127.0.0.1:50000  "
-                        "GET /big.iso (2.3s)\n");
+    assert_string_equal(
+        cap_close(&c), "SLOT  PID  GEN  STATE  AGE  CONNS  REQS  PARKED  RESUMED  CLIENT  REQUEST\n"
+                       "(2 more)\n"
+                       "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  PARKED  RESUMED  "
+                       "CLIENT           REQUEST\n"
+                       "   0    101    1  idle     1m15s      3    12       2        1  "
+                       "-                GET /old\n"
+                       "   1  20202    2  writing     5s      1     1       0       14  "
+                       "127.0.0.1:50000  GET /big.iso (2.3s)\n");
     free(c.text);
     json_decref(j);
 }
@@ -324,14 +393,36 @@ static void test_top_header(void **state)
 
     (void)state;
     cap_open(&c);
-    ctl_print_top_header(c.f, j, (time_t)3661, 12.5, 0);
-    ctl_print_top_header(c.f, j, (time_t)3661, -1, 30);
+    ctl_print_top_header(c.f, j, (time_t)3661, 12.5, 2.0, 0);
+    ctl_print_top_header(c.f, j, (time_t)3661, -1, -1, 30);
     t = cap_close(&c);
-    assert_non_null(strstr(t, "01:01:01  preforkd 4242  up 3d4h  workers 3 total, 2 idle, 1 busy"));
-    assert_non_null(strstr(t, "requests 25  req/s 12.5\n"));
+    assert_non_null(strstr(t, "01:01:01  preforkd 4242  up 3d4h  workers 3 total, 2 idle, 1 busy, "
+                              "0 waiting (target 3)"));
+    assert_non_null(strstr(t, "requests 25  req/s 12.5  parked 5  handoffs/s 2.0\n"));
     assert_non_null(strstr(t, "\n01:01:01  preforkd 4242  up 3d\n"));
     free(c.text);
     json_decref(j);
+}
+
+/* Without a keeper (off, or a server that has none) the header says
+ * nothing of parking; before the second frame the rates are "-". */
+static void test_top_header_no_keeper(void **state)
+{
+    struct capture c;
+    json_t *off = parse("{\"ok\":true,\"keeper\":{\"enabled\":false},\"stopping\":true}");
+    json_t *on = parse("{\"ok\":true,\"keeper\":{\"enabled\":true,\"parked\":0}}");
+    const char *t;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_top_header(c.f, off, (time_t)0, 1.0, 1.0, 0);
+    ctl_print_top_header(c.f, on, (time_t)0, -1, -1, 0);
+    t = cap_close(&c);
+    assert_non_null(strstr(t, "req/s 1.0  STOPPING\n"));
+    assert_non_null(strstr(t, "req/s -  parked 0  handoffs/s -\n"));
+    free(c.text);
+    json_decref(off);
+    json_decref(on);
 }
 
 int main(void)
@@ -341,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_running_and_bytes),
         cmocka_unit_test(test_safe),
         cmocka_unit_test(test_status),
+        cmocka_unit_test(test_status_groups_and_keeper),
         cmocka_unit_test(test_status_supervision),
         cmocka_unit_test(test_status_fork_failures),
         cmocka_unit_test(test_status_missing_fields),
@@ -350,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_confirmations),
         cmocka_unit_test(test_top_header),
+        cmocka_unit_test(test_top_header_no_keeper),
     };
 
     setenv("TZ", "UTC", 1);

@@ -53,6 +53,23 @@ static void fixed_status(struct pf_status *st)
     st->max_workers_reached = 6;
     st->respawn_backoff_ms = 2500;
     st->crash_exits_recent = 8;
+    st->parked = 40;
+    st->resumed = 38;
+    st->keeper = (struct pf_status_keeper){.enabled = true,
+                                           .pid = 4300,
+                                           .restarts = 1,
+                                           .crashes = 1,
+                                           .parked = 5,
+                                           .queued = 2,
+                                           .taken = 41,
+                                           .handed = 30,
+                                           .expired = 3,
+                                           .idle_closed = 2,
+                                           .client_closed = 1,
+                                           .refused = 4,
+                                           .bad = 6,
+                                           .rss_kib = 1696,
+                                           .pss_kib = 204};
 }
 
 /* Two workers: one busy with every field set, one idle with none. */
@@ -68,6 +85,8 @@ static void fixed_workers(struct pf_status_worker w[2])
                                      .requests = 20,
                                      .bytes_in = 300,
                                      .bytes_out = 4000,
+                                     .parked = 7,
+                                     .resumed = 6,
                                      .request_ms = 1500,
                                      .last_status = 200};
     snprintf(w[0].client, sizeof(w[0].client), "%s", "127.0.0.1:5555");
@@ -118,7 +137,7 @@ static void unpack(json_t *j, const char *fmt, ...)
 static void test_status_top(void **state)
 {
     struct pf_status st;
-    json_t *j, *wk, *tot, *q;
+    json_t *j, *wk, *tot, *q, *k;
     int ok, stopping;
     json_int_t pid, start, up, gen, backoff, crashes;
     const char *version, *protocol, *listen;
@@ -126,11 +145,11 @@ static void test_status_top(void **state)
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o !}", "ok", &ok,
-           "pid", &pid, "version", &version, "start_time", &start, "uptime", &up, "generation",
+    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o, s:o !}", "ok",
+           &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up, "generation",
            &gen, "protocol", &protocol, "listen", &listen, "stopping", &stopping,
            "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers", &wk, "totals",
-           &tot, "listen_queue", &q);
+           &tot, "listen_queue", &q, "keeper", &k);
     assert_true(ok);
     assert_int_equal(pid, 4242);
     assert_string_equal(version, "1.2.3");
@@ -145,27 +164,29 @@ static void test_status_top(void **state)
     json_decref(j);
 }
 
-/* status.workers: target, max, total, busy and one count per state. */
+/* status.workers: target, max, total, busy, waiting and one count per
+ * state; total = starting + idle + busy + waiting + stopping. */
 static void test_status_workers(void **state)
 {
     struct pf_status st;
     json_t *j;
-    json_int_t target, max, total, idle, busy, starting, keepalive, stopping, reading, writing,
-        closing;
+    json_int_t target, max, total, idle, busy, waiting, starting, keepalive, stopping, reading,
+        writing, closing;
     const char *mode;
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
+    unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
            "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle, "busy",
-           &busy, "starting", &starting, "keepalive", &keepalive, "stopping", &stopping, "reading",
-           &reading, "writing", &writing, "closing", &closing);
+           &busy, "waiting", &waiting, "starting", &starting, "keepalive", &keepalive, "stopping",
+           &stopping, "reading", &reading, "writing", &writing, "closing", &closing);
     assert_string_equal(mode, "dynamic");
     assert_int_equal(target, 4);
     assert_int_equal(max, 64);
     assert_int_equal(total, 10);
     assert_int_equal(busy, 4);
+    assert_int_equal(waiting, 3);
     assert_int_equal(idle, 2);
     assert_int_equal(starting, 1);
     assert_int_equal(keepalive, 3);
@@ -173,6 +194,7 @@ static void test_status_workers(void **state)
     assert_int_equal(reading, 1);
     assert_int_equal(writing, 2);
     assert_int_equal(closing, 1);
+    assert_int_equal(total, starting + idle + busy + waiting + stopping);
     json_decref(j);
 }
 
@@ -181,18 +203,20 @@ static void test_status_totals(void **state)
 {
     struct pf_status st;
     json_t *j, *sig;
-    json_int_t v[12], qlen, qmax, backlog;
-    static const json_int_t want[12] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7, 6, 6, 13};
+    json_int_t v[14], qlen, qmax, backlog;
+    static const json_int_t want[14] = {100, 250, 1000, INT64_MAX, 12, 5,  2,
+                                        4,   7,   6,    6,         13, 40, 38};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I !}}", "totals",
-           "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
+    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I !}}",
+           "totals", "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
            "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
-           "max_workers_reached", &v[10], "fork_failures", &v[11]);
-    for (int i = 0; i < 12; i++)
+           "max_workers_reached", &v[10], "fork_failures", &v[11], "parked", &v[12], "resumed",
+           &v[13]);
+    for (int i = 0; i < 14; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -204,6 +228,51 @@ static void test_status_totals(void **state)
     assert_int_equal(qlen, 3);
     assert_int_equal(qmax, 9);
     assert_int_equal(backlog, 511);
+    json_decref(j);
+}
+
+/* status.keeper: exactly these keys, its totals in an object of their own. */
+static void test_status_keeper(void **state)
+{
+    struct pf_status st;
+    json_t *j;
+    int enabled;
+    json_int_t v[14];
+    static const json_int_t want[14] = {4300, 1, 1, 5, 2, 1696, 204, 41, 30, 3, 2, 1, 4, 6};
+
+    (void)state;
+    fixed_status(&st);
+    j = round_trip(pf_control_render_status(&st));
+    unpack(j,
+           "{s:{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+           " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I !} !}}",
+           "keeper", "enabled", &enabled, "pid", &v[0], "restarts", &v[1], "crashes", &v[2],
+           "parked", &v[3], "queued", &v[4], "rss_kib", &v[5], "pss_kib", &v[6], "totals", "parked",
+           &v[7], "handed", &v[8], "expired", &v[9], "idle_closed", &v[10], "client_closed", &v[11],
+           "refused", &v[12], "bad", &v[13]);
+    assert_true(enabled);
+    for (int i = 0; i < 14; i++)
+        if (v[i] != want[i])
+            fail_msg("keeper field %d: %lld, expected %lld", i, (long long)v[i],
+                     (long long)want[i]);
+    json_decref(j);
+}
+
+/* Parking off: the keeper object is still there, disabled, pid 0. */
+static void test_status_keeper_off(void **state)
+{
+    struct pf_status st;
+    json_t *j, *k;
+
+    (void)state;
+    fixed_status(&st);
+    memset(&st.keeper, 0, sizeof(st.keeper));
+    j = round_trip(pf_control_render_status(&st));
+    k = json_object_get(j, "keeper");
+    assert_true(json_is_false(json_object_get(k, "enabled")));
+    assert_int_equal(json_integer_value(json_object_get(k, "pid")), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(k, "totals"), "handed")),
+                     0);
     json_decref(j);
 }
 
@@ -233,7 +302,7 @@ static void test_workers_busy(void **state)
 {
     struct pf_status_worker w[2];
     json_t *j, *list;
-    json_int_t slot, pid, gen, age, conns, reqs, in, out, ms, status;
+    json_int_t slot, pid, gen, age, conns, reqs, in, out, parked, resumed, ms, status;
     const char *st, *client, *request;
     int ok;
 
@@ -244,10 +313,11 @@ static void test_workers_busy(void **state)
     assert_true(ok);
     assert_int_equal(json_array_size(list), 2);
     unpack(json_array_get(list, 0),
-           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I !}", "slot", &slot,
-           "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections", &conns,
-           "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "client", &client, "request",
-           &request, "request_ms", &ms, "last_status", &status);
+           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I !}", "slot",
+           &slot, "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections", &conns,
+           "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "parked", &parked, "resumed",
+           &resumed, "client", &client, "request", &request, "request_ms", &ms, "last_status",
+           &status);
     assert_int_equal(slot, 0);
     assert_int_equal(pid, 1001);
     assert_int_equal(gen, 3);
@@ -257,6 +327,8 @@ static void test_workers_busy(void **state)
     assert_int_equal(reqs, 20);
     assert_int_equal(in, 300);
     assert_int_equal(out, 4000);
+    assert_int_equal(parked, 7);
+    assert_int_equal(resumed, 6);
     assert_string_equal(client, "127.0.0.1:5555");
     assert_string_equal(request, "GET /x");
     assert_int_equal(ms, 1500);
@@ -277,7 +349,7 @@ static void test_workers_nulls(void **state)
     idle = json_array_get(json_object_get(j, "workers"), 1);
     assert_int_equal(json_integer_value(json_object_get(idle, "slot")), 5);
     assert_string_equal(json_string_value(json_object_get(idle, "state")), "idle");
-    assert_int_equal(json_object_size(idle), 13);
+    assert_int_equal(json_object_size(idle), 15);
     for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
         if (!json_is_null(json_object_get(idle, nulls[i])))
             fail_msg("%s is not null", nulls[i]);
@@ -718,6 +790,18 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_max_workers_reached_total", "", "6"},
     {"preforkd_worker_crash_exits_recent", "", "8"},
     {"preforkd_respawn_backoff_seconds", "", "2.500"},
+    {"preforkd_keeper_up", "", "1"},
+    {"preforkd_keeper_restarts_total", "", "1"},
+    {"preforkd_keeper_parked", "", "5"},
+    {"preforkd_keeper_queued", "", "2"},
+    {"preforkd_keeper_expired_total", "", "3"},
+    {"preforkd_keeper_handoffs_total", "{direction=\"parked\"}", "41"},
+    {"preforkd_keeper_handoffs_total", "{direction=\"handed\"}", "30"},
+    {"preforkd_keeper_closed_total", "{reason=\"idle\"}", "2"},
+    {"preforkd_keeper_closed_total", "{reason=\"client\"}", "1"},
+    {"preforkd_keeper_closed_total", "{reason=\"refused\"}", "4"},
+    {"preforkd_keeper_memory_bytes", "{kind=\"rss\"}", "1736704"},
+    {"preforkd_keeper_memory_bytes", "{kind=\"pss\"}", "208896"},
 };
 
 /* Every expected sample with its value, and no other sample. */
@@ -740,6 +824,44 @@ static void test_metrics_values(void **state)
     assert_int_equal(x.n, n + 1); /* and preforkd_info */
     assert_null(value_of(&x, "preforkd_workers", "{state=\"free\"}"));
     assert_int_equal(x.nhelp, x.ntype);
+}
+
+/* The states of preforkd_workers add up to the live workers: each worker
+ * is in one, the waiting ones (keepalive) included. */
+static void test_metrics_states_add_up(void **state)
+{
+    static struct exposition x;
+    struct pf_status st;
+    double sum = 0;
+
+    (void)state;
+    fixed_status(&st);
+    render_fixed(&x, &st);
+    for (size_t i = 0; i < x.n; i++)
+        if (strcmp(x.s[i].name, "preforkd_workers") == 0)
+            sum += strtod(x.s[i].value, NULL);
+    assert_float_equal(sum, 10.0, 1e-9);
+    assert_string_equal(value_of(&x, "preforkd_workers", "{state=\"keepalive\"}"), "3");
+}
+
+/* Parking off: no keeper family at all (not even HELP and TYPE), so no
+ * alert on preforkd_keeper_up fires for a server without a keeper. */
+static void test_metrics_keeper_off(void **state)
+{
+    static struct exposition x;
+    struct pf_status st;
+    size_t others = 0;
+
+    (void)state;
+    fixed_status(&st);
+    memset(&st.keeper, 0, sizeof(st.keeper));
+    render_fixed(&x, &st);
+    for (size_t i = 0; i < x.ntype; i++)
+        if (strncmp(x.type[i], "preforkd_keeper_", 16) == 0)
+            fail_msg("%s with parking off", x.type[i]);
+    for (size_t i = 0; i < sizeof(metric_cases) / sizeof(metric_cases[0]); i++)
+        others += strncmp(metric_cases[i].name, "preforkd_keeper_", 16) != 0;
+    assert_int_equal(x.n, others + 1); /* and preforkd_info */
 }
 
 /* No workers and no signal exits: busy max is 0, the signal family has
@@ -789,6 +911,8 @@ int main(void)
         cmocka_unit_test(test_status_top),
         cmocka_unit_test(test_status_workers),
         cmocka_unit_test(test_status_totals),
+        cmocka_unit_test(test_status_keeper),
+        cmocka_unit_test(test_status_keeper_off),
         cmocka_unit_test(test_status_strings),
         cmocka_unit_test(test_workers_busy),
         cmocka_unit_test(test_workers_nulls),
@@ -802,6 +926,8 @@ int main(void)
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_dump_line),
         cmocka_unit_test(test_metrics_values),
+        cmocka_unit_test(test_metrics_states_add_up),
+        cmocka_unit_test(test_metrics_keeper_off),
         cmocka_unit_test(test_metrics_empty),
         cmocka_unit_test(test_metrics_label_escaping),
     };

@@ -9,7 +9,7 @@
 #define FMT_VALUE_MAX 256 /* one value of the status report */
 #define FMT_CELL_MAX 160  /* one cell of the workers table */
 #define FMT_LINE_MAX 2048 /* one line of the workers table */
-#define FMT_STATUS_MAX 24 /* lines of the status report */
+#define FMT_STATUS_MAX 32 /* lines of the status report */
 #define FMT_GAP "  "      /* between table columns */
 
 /* ------------------------------------------------------------ values */
@@ -199,7 +199,7 @@ static void fmt_uptime(const json_t *st, char *buf, size_t size)
 /* The worker states with a non-zero count: "idle 2, writing 1". */
 static void fmt_states(const json_t *st, char *buf, size_t size)
 {
-    static const char *const not_states[] = {"total", "busy", "target", "max"};
+    static const char *const not_states[] = {"total", "busy", "waiting", "target", "max"};
     const json_t *w = json_object_get(st, "workers");
     const char *key;
     const json_t *v;
@@ -253,17 +253,74 @@ static void fmt_status_server(struct fmt_report *r, const json_t *st)
     fmt_add(r, "generation", "%s", fmt_num(st, "generation", a, sizeof(a)));
 }
 
+/* The groups the live workers add up from: "2 idle, 1 busy, 1 waiting",
+ * then starting and stopping when there are any. */
+static void fmt_worker_groups(const json_t *st, char *buf, size_t size)
+{
+    char a[24], b[24], c[24];
+    int64_t starting = fmt_int(st, "workers.starting"), stopping = fmt_int(st, "workers.stopping");
+    int len = snprintf(buf, size, "%s idle, %s busy, %s waiting",
+                       fmt_num(st, "workers.idle", a, sizeof(a)),
+                       fmt_num(st, "workers.busy", b, sizeof(b)),
+                       fmt_num(st, "workers.waiting", c, sizeof(c)));
+
+    if (len > 0 && (size_t)len < size && starting > 0)
+        len += snprintf(buf + len, size - (size_t)len, ", %" PRId64 " starting", starting);
+    if (len > 0 && (size_t)len < size && stopping > 0)
+        snprintf(buf + len, size - (size_t)len, ", %" PRId64 " stopping", stopping);
+}
+
 /* The workers: counts, states. */
 static void fmt_status_workers(struct fmt_report *r, const json_t *st)
 {
-    char a[24], b[24], c[24], d[24], e[24], states[FMT_VALUE_MAX];
+    char groups[FMT_VALUE_MAX], c[24], d[24], e[24], states[FMT_VALUE_MAX];
 
-    fmt_add(r, "workers", "%s idle, %s busy, %s total (target %s, max %s)",
-            fmt_num(st, "workers.idle", a, sizeof(a)), fmt_num(st, "workers.busy", b, sizeof(b)),
+    fmt_worker_groups(st, groups, sizeof(groups));
+    fmt_add(r, "workers", "%s, %s total (target %s, max %s)", groups,
             fmt_num(st, "workers.total", c, sizeof(c)), fmt_num(st, "workers.target", d, sizeof(d)),
             fmt_num(st, "workers.max", e, sizeof(e)));
     fmt_states(st, states, sizeof(states));
     fmt_add(r, "worker states", "%s", states);
+}
+
+/* The keeper, when the server reports one: off, or its pid (none while
+ * it is being replaced), what it holds and has handed back, its restarts
+ * and memory; then its totals. */
+static void fmt_status_keeper(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24], c[24], d[24], e[24], f[24], g[24], pid[32], mem[64] = "";
+    const json_t *enabled = fmt_get(st, "keeper.enabled");
+    int64_t rss = fmt_int(st, "keeper.rss_kib"), pss = fmt_int(st, "keeper.pss_kib");
+
+    if (enabled == NULL)
+        return;
+    if (!json_is_true(enabled)) {
+        fmt_add(r, "keeper", "off (keeper.parking = false)");
+        return;
+    }
+    if (fmt_int(st, "keeper.pid") > 0)
+        snprintf(pid, sizeof(pid), "pid %s", fmt_num(st, "keeper.pid", a, sizeof(a)));
+    else
+        snprintf(pid, sizeof(pid), "not running");
+    if (rss > 0) {
+        ctl_fmt_bytes(rss * 1024, b, sizeof(b));
+        ctl_fmt_bytes(pss >= 0 ? pss * 1024 : -1, c, sizeof(c));
+        snprintf(mem, sizeof(mem), ", RSS %s, PSS %s", b, c);
+    }
+    fmt_add(r, "keeper", "%s, %s parked, %s handed back, %s restarts%s", pid,
+            fmt_num(st, "keeper.parked", a, sizeof(a)),
+            fmt_num(st, "keeper.totals.handed", b, sizeof(b)),
+            fmt_num(st, "keeper.restarts", c, sizeof(c)), mem);
+    fmt_add(r, "keeper totals",
+            "%s parked, %s expired, %s idle closed, %s client closed, %s refused, %s bad "
+            "(%s queued now)",
+            fmt_num(st, "keeper.totals.parked", a, sizeof(a)),
+            fmt_num(st, "keeper.totals.expired", b, sizeof(b)),
+            fmt_num(st, "keeper.totals.idle_closed", c, sizeof(c)),
+            fmt_num(st, "keeper.totals.client_closed", d, sizeof(d)),
+            fmt_num(st, "keeper.totals.refused", e, sizeof(e)),
+            fmt_num(st, "keeper.totals.bad", f, sizeof(f)),
+            fmt_num(st, "keeper.queued", g, sizeof(g)));
 }
 
 /* The supervision policy: the pool's mode, the crash backoff, how often
@@ -292,7 +349,13 @@ static void fmt_status_totals(struct fmt_report *r, const json_t *st)
 {
     char a[24], b[24], c[24], sig[FMT_VALUE_MAX];
 
-    fmt_add(r, "connections", "%s", fmt_num(st, "totals.connections", a, sizeof(a)));
+    if (fmt_get(st, "totals.parked")) /* a server with a keeper */
+        fmt_add(r, "connections", "%s (%s parked with the keeper, %s taken back)",
+                fmt_num(st, "totals.connections", a, sizeof(a)),
+                fmt_num(st, "totals.parked", b, sizeof(b)),
+                fmt_num(st, "totals.resumed", c, sizeof(c)));
+    else
+        fmt_add(r, "connections", "%s", fmt_num(st, "totals.connections", a, sizeof(a)));
     fmt_add(r, "requests", "%s", fmt_num(st, "totals.requests", a, sizeof(a)));
     ctl_fmt_bytes(fmt_int(st, "totals.bytes_in"), a, sizeof(a));
     ctl_fmt_bytes(fmt_int(st, "totals.bytes_out"), b, sizeof(b));
@@ -323,6 +386,7 @@ void ctl_print_status(FILE *out, const json_t *reply)
     fmt_status_server(&r, reply);
     fmt_status_workers(&r, reply);
     fmt_status_supervision(&r, reply);
+    fmt_status_keeper(&r, reply);
     fmt_status_totals(&r, reply);
     fmt_report_print(out, &r);
 }
@@ -337,6 +401,8 @@ enum {
     COL_AGE,
     COL_CONNS,
     COL_REQS,
+    COL_PARKED,
+    COL_RESUMED,
     COL_CLIENT,
     COL_REQUEST,
     COL_COUNT
@@ -347,8 +413,9 @@ static const struct {
     const char *title;
     bool right;
 } fmt_cols[COL_COUNT] = {
-    {"SLOT", true},  {"PID", true},  {"GEN", true},     {"STATE", false},   {"AGE", true},
-    {"CONNS", true}, {"REQS", true}, {"CLIENT", false}, {"REQUEST", false},
+    {"SLOT", true},    {"PID", true},     {"GEN", true},      {"STATE", false},
+    {"AGE", true},     {"CONNS", true},   {"REQS", true},     {"PARKED", true},
+    {"RESUMED", true}, {"CLIENT", false}, {"REQUEST", false},
 };
 
 typedef char fmt_row[COL_COUNT][FMT_CELL_MAX];
@@ -379,6 +446,8 @@ static void fmt_worker_cells(const json_t *w, fmt_row row)
     ctl_fmt_duration(fmt_int(w, "age"), row[COL_AGE], FMT_CELL_MAX);
     fmt_num_into(w, "connections", row[COL_CONNS], FMT_CELL_MAX);
     fmt_num_into(w, "requests", row[COL_REQS], FMT_CELL_MAX);
+    fmt_num_into(w, "parked", row[COL_PARKED], FMT_CELL_MAX);
+    fmt_num_into(w, "resumed", row[COL_RESUMED], FMT_CELL_MAX);
     fmt_str_into(w, "client", "-", row[COL_CLIENT], FMT_CELL_MAX);
     fmt_request(w, row[COL_REQUEST], FMT_CELL_MAX);
 }
@@ -577,10 +646,26 @@ void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
 
 /* ---------------------------------------------------------------- top */
 
-void ctl_print_top_header(FILE *out, const json_t *st, time_t now, double rps, int width)
+/* "  parked 5  handoffs/s 2.0": the keeper's part of the top header, ""
+ * when the server has no keeper running parking. */
+static void fmt_top_keeper(const json_t *st, double hps, char *buf, size_t size)
+{
+    char a[24], rate[32] = "-";
+
+    buf[0] = '\0';
+    if (!json_is_true(fmt_get(st, "keeper.enabled")))
+        return;
+    if (hps >= 0)
+        snprintf(rate, sizeof(rate), "%.1f", hps);
+    snprintf(buf, size, "  parked %s  handoffs/s %s", fmt_num(st, "keeper.parked", a, sizeof(a)),
+             rate);
+}
+
+void ctl_print_top_header(FILE *out, const json_t *st, time_t now, double rps, double hps,
+                          int width)
 {
     char clock[16] = "?", up[32], rate[32] = "-", line[FMT_LINE_MAX];
-    char a[24], b[24], c[24], d[24], e[24], f[24], g[24];
+    char groups[FMT_VALUE_MAX], keeper[FMT_VALUE_MAX], a[24], d[24], e[24], f[24], g[24];
     struct tm tm;
     int len;
 
@@ -589,19 +674,21 @@ void ctl_print_top_header(FILE *out, const json_t *st, time_t now, double rps, i
     ctl_fmt_duration(fmt_int(st, "uptime"), up, sizeof(up));
     if (rps >= 0)
         snprintf(rate, sizeof(rate), "%.1f", rps);
+    fmt_worker_groups(st, groups, sizeof(groups));
+    fmt_top_keeper(st, hps, keeper, sizeof(keeper));
     len = snprintf(line, sizeof(line),
-                   "%s  preforkd %s  up %s  workers %s total, %s idle, %s busy (target %s)  "
-                   "connections %s  requests %s  req/s %s%s",
+                   "%s  preforkd %s  up %s  workers %s total, %s (target %s)  "
+                   "connections %s  requests %s  req/s %s%s%s",
                    clock, fmt_num(st, "pid", g, sizeof(g)), up,
-                   fmt_num(st, "workers.total", a, sizeof(a)),
-                   fmt_num(st, "workers.idle", b, sizeof(b)),
-                   fmt_num(st, "workers.busy", c, sizeof(c)),
+                   fmt_num(st, "workers.total", a, sizeof(a)), groups,
                    fmt_num(st, "workers.target", d, sizeof(d)),
                    fmt_num(st, "totals.connections", e, sizeof(e)),
-                   fmt_num(st, "totals.requests", f, sizeof(f)), rate,
+                   fmt_num(st, "totals.requests", f, sizeof(f)), rate, keeper,
                    json_is_true(json_object_get(st, "stopping")) ? "  STOPPING" : "");
     if (len < 0)
         return;
+    if (len >= (int)sizeof(line))
+        len = (int)sizeof(line) - 1;
     if (width > 0 && len > width)
         len = width;
     fprintf(out, "%.*s\n", len, line);

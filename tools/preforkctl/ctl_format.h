@@ -32,8 +32,8 @@ void ctl_fmt_safe(const char *text, char *buf, size_t size);
  * local time. */
 void ctl_print_status(FILE *out, const json_t *reply);
 
-/* The workers reply as a table (SLOT PID GEN STATE AGE CONNS REQS CLIENT
- * REQUEST); lines are cut to width columns, and at most rows lines are
+/* The workers reply as a table (SLOT PID GEN STATE AGE CONNS REQS PARKED
+ * RESUMED CLIENT REQUEST); lines are cut to width columns, and at most rows lines are
  * printed, the last saying how many workers were left out (0: no limit). */
 void ctl_print_workers(FILE *out, const json_t *reply, int width, int rows);
 
@@ -44,9 +44,13 @@ void ctl_print_config(FILE *out, const json_t *reply);
  * (scale, reload, reopen, stop, kill, help), from its reply. */
 void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply);
 
-/* The header line of `top`: clock, uptime, workers and totals from a
- * status reply; rps is requests per second (negative: not known yet).
- * Cut to width columns (0: not cut). */
-void ctl_print_top_header(FILE *out, const json_t *status, time_t now, double rps, int width);
+/* The header line of `top`: clock, uptime, workers (total, then idle,
+ * busy, waiting, and starting and stopping when any, which add up to it)
+ * and totals from a status reply, and with a keeper the connections it
+ * holds; rps is requests per second, hps the keeper's handoffs (back to
+ * a worker) per second (negative: not known yet). Cut to width columns
+ * (0: not cut). */
+void ctl_print_top_header(FILE *out, const json_t *status, time_t now, double rps, double hps,
+                          int width);
 
 #endif

@@ -23,13 +23,20 @@ static void top_on_signal(int sig)
     top_stop = 1;
 }
 
+/* A counter of the status reply and its value in the previous one. */
+struct top_counter {
+    const char *group, *sub, *key; /* status.group[.sub].key */
+    int64_t last;                  /* -1 none */
+};
+
 /* What successive frames share. */
 struct top_state {
     bool tty; /* stdout is a terminal */
     bool json;
-    int frames;            /* printed so far */
-    int64_t last_ms;       /* monotonic time of the previous status; -1 none */
-    int64_t last_requests; /* its totals.requests */
+    int frames;                  /* printed so far */
+    int64_t last_ms;             /* monotonic time of the previous status; -1 none */
+    struct top_counter requests; /* totals.requests */
+    struct top_counter handed;   /* keeper.totals.handed: handoffs back to workers */
 };
 
 /* SIGINT and SIGTERM set top_stop; they are blocked except while waiting
@@ -75,25 +82,33 @@ static void top_size(int *cols, int *rows)
     }
 }
 
-/* Requests per second since the previous status (-1 before the second). */
-static double top_rate(struct top_state *t, const json_t *status)
+/* The counter's increase per second since the previous status, over
+ * elapsed_ms (-1 before the second status, or when the counter is
+ * missing or went back: a new master). */
+static double top_rate(struct top_counter *c, const json_t *status, int64_t elapsed_ms)
 {
-    json_t *v = json_object_get(json_object_get(status, "totals"), "requests");
-    int64_t now = pf_time_now_ms(), req = json_is_integer(v) ? json_integer_value(v) : -1;
-    double rps = -1;
+    const json_t *v = json_object_get(status, c->group);
+    int64_t value;
+    double rate = -1;
 
-    if (t->last_ms >= 0 && now > t->last_ms && req >= t->last_requests && req >= 0)
-        rps = (double)(req - t->last_requests) * 1000.0 / (double)(now - t->last_ms);
-    t->last_ms = now;
-    t->last_requests = req;
-    return rps;
+    if (c->sub)
+        v = json_object_get(v, c->sub);
+    v = json_object_get(v, c->key);
+    value = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (elapsed_ms > 0 && c->last >= 0 && value >= c->last)
+        rate = (double)(value - c->last) * 1000.0 / (double)elapsed_ms;
+    c->last = value;
+    return rate;
 }
 
 /* One frame from the two replies. */
 static void top_print(struct top_state *t, const json_t *status, const json_t *workers)
 {
-    double rps = top_rate(t, status);
+    int64_t now = pf_time_now_ms(), elapsed = t->last_ms >= 0 ? now - t->last_ms : -1;
+    double rps = top_rate(&t->requests, status, elapsed);
+    double hps = top_rate(&t->handed, status, elapsed);
 
+    t->last_ms = now;
     if (t->tty) {
         int cols, rows;
 
@@ -101,7 +116,7 @@ static void top_print(struct top_state *t, const json_t *status, const json_t *w
          * the cursor's line does not scroll the header away */
         top_size(&cols, &rows);
         fputs(TOP_CLEAR, stdout);
-        ctl_print_top_header(stdout, status, time(NULL), rps, cols);
+        ctl_print_top_header(stdout, status, time(NULL), rps, hps, cols);
         fputc('\n', stdout);
         ctl_print_workers(stdout, workers, cols, rows > 4 ? rows - 3 : 0);
     } else {
@@ -136,7 +151,11 @@ static int top_frame(struct ctl_conn *c, struct top_state *t, char *err, size_t 
 
 int ctl_top_run(struct ctl_conn *c, bool json, char *err, size_t errlen)
 {
-    struct top_state t = {.tty = isatty(STDOUT_FILENO), .json = json, .last_ms = -1};
+    struct top_state t = {.tty = isatty(STDOUT_FILENO),
+                          .json = json,
+                          .last_ms = -1,
+                          .requests = {"totals", NULL, "requests", -1},
+                          .handed = {"keeper", "totals", "handed", -1}};
     sigset_t waitmask;
     int64_t next = pf_time_now_ms();
 
