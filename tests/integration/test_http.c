@@ -837,9 +837,14 @@ static void expect_notes_then_close(int fd, const char *request)
 PF_H_TEST(test_keepalive)
 {
     struct pf_h_http r;
+    struct pf_h_config c;
     int fd;
 
-    start(s, 2, NULL);
+    config_workers(&c, 2);
+    /* the classic model: the connection stays with one worker all along
+       (with parking it may move between requests: test_keeper.c) */
+    c.keeper_extra = "parking = false;";
+    start_config(s, &c, NULL);
     fd = connect_ok(s);
     pid_t w = pf_h_worker_of_client(s, fd, PF_H_WAIT_MS);
     for (int i = 0; i < 5; i++) {
