@@ -145,6 +145,20 @@ static void ctl_start(struct pf_server *s, struct ctl *ctl, int workers)
     ctl_start_with(s, ctl, workers, 10, 16);
 }
 
+/* ctl_start in the classic model (parking off): a client with half a
+ * request stays with its worker, for tests that watch that worker. */
+static void ctl_start_classic(struct pf_server *s, struct ctl *ctl, int workers)
+{
+    struct pf_h_config c;
+    char extra[256];
+
+    ctl_config(&c, extra, sizeof(extra), workers, "127.0.0.1:0", 10, 16);
+    c.keeper_extra = "parking = false;";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    assert_int_equal(ctl_find_addr(s, ctl), 0);
+    ctl_read_token(s, ctl);
+}
+
 /* ----------------------------------------------------------- clients */
 
 /* A TCP client of the control channel with receive/send timeouts; a
@@ -1093,7 +1107,7 @@ PF_H_TEST(test_commands_while_stopping)
     bool seen = false;
     json_t *j;
 
-    ctl_start(s, &ctl, 2);
+    ctl_start_classic(s, &ctl, 2);
     fd = ctl_session(&ctl);
 
     /* a worker in the middle of a request (half a line) */
