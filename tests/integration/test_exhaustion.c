@@ -646,6 +646,12 @@ PF_H_TEST(test_fork_fails)
     int n;
 
     pf_h_skip_unless_root(s);
+    /* Under valgrind 3.19 a master at its RLIMIT_NPROC (itself, its keeper
+     * and two workers) dies of SIGSEGV about a second after its first
+     * failed fork, with no report from valgrind; natively and under
+     * ASan+UBSan it runs on, as this test checks. */
+    if (getenv("PF_TEST_WRAPPER") && *getenv("PF_TEST_WRAPPER"))
+        skip_because(s, "valgrind cannot run a master at its process limit");
     uid = unused_uid();
     if (!uid_can_exec(uid, PF_TEST_BINARY))
         skip_because(s, "the build folder is not reachable by other users");

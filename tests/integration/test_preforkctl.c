@@ -138,6 +138,8 @@ PF_H_TEST(test_status_human)
     char line[64];
 
     start_ctl(s, 2);
+    /* every worker past its set-up (a slow run may catch one starting) */
+    assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
     ctl_cmd(s, &o, "status", NULL, NULL);
     expect(&o, 0, "uptime:", NULL);
     snprintf(line, sizeof(line), "pid:");
