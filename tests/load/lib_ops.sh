@@ -104,9 +104,12 @@ ops_newdir() {
 }
 
 # ops_conf_preforkd DIR ROOT START MAX: DIR/preforkd.conf: HTTP on
-# 127.0.0.1 port 0, START workers (at most MAX), the control channel on
-# 127.0.0.1 port 0 with its token in DIR/preforkd.token (created by
-# preforkd, mode 0600), log level info (worker starts and deaths logged).
+# 127.0.0.1 port 0, START workers (at most MAX), keep-alive
+# BENCH_KEEPALIVE s (lib.sh), the control channel on 127.0.0.1 port 0 with
+# its token in DIR/preforkd.token (created by preforkd, mode 0600), log
+# level info (worker starts and deaths logged), and OPS_PF_EXTRA (settings
+# or groups, e.g. a keeper group) at the end.
+OPS_PF_EXTRA=""
 ops_conf_preforkd() {
     local dir=$1 root=$2 start=$3 max=$4
     cat >"$dir/preforkd.conf" <<EOF
@@ -123,7 +126,7 @@ workers = {
 http = {
   root = "$root";
   access_log = "";
-  keepalive_timeout = 5;
+  keepalive_timeout = $BENCH_KEEPALIVE;
   keepalive_requests = 1000;
   header_timeout = $OPS_PF_HEADER_TIMEOUT;
 };
@@ -137,6 +140,7 @@ daemon = {
   pidfile = "preforkd.pid";
   $(bench_pf_daemon_user)
 };
+$OPS_PF_EXTRA
 EOF
     "$OPS_PREFORKD" -t -c "$dir/preforkd.conf" >"$dir/check.log" 2>&1 || {
         cat "$dir/check.log" >&2
@@ -303,15 +307,57 @@ ops_children() {
     done
 }
 
-# ops_wait_workers PID N: wait (at most 10 s) until PID has N children.
+# ops_wait_workers PID N: wait (at most 10 s) until PID has N children, or
+# more (preforkd's keeper, when it runs one, is a child of the master too).
 ops_wait_workers() {
     local pid=$1 n=$2 i k
     for ((i = 0; i < 200; i++)); do
         k=$(ops_children "$pid" | wc -l)
-        ((k == n)) && return 0
+        ((k >= n)) && return 0
         sleep 0.05
     done
     bench_log "warning: $pid has $k worker processes, not $n, after 10 s"
+}
+
+# ops_pf_keeper_pid: the running preforkd's keeper (the process that holds
+# parked connections): the master's child that is not one of the workers
+# `preforkctl workers` lists; when several children are not, the one whose
+# command name differs from the workers'. Sets OPS_KEEPER_PID, or empties
+# it and gives the reason in OPS_KEEPER_WHY.
+OPS_KEEPER_PID=""
+OPS_KEEPER_WHY=""
+# shellcheck disable=SC2034 # OPS_KEEPER_PID and OPS_KEEPER_WHY are for the caller
+ops_pf_keeper_pid() {
+    local reply kids=() others=() p wcomm=""
+    OPS_KEEPER_PID="" OPS_KEEPER_WHY=""
+    reply=$(ops_ctl workers 2>&1) || {
+        OPS_KEEPER_WHY="preforkctl workers failed: ${reply//$'\n'/ }"
+        return 0
+    }
+    mapfile -t kids < <(ops_children "$SRV_PID")
+    mapfile -t others < <(python3 -c 'import json, sys
+ws = {w["pid"] for w in json.loads(sys.argv[1]).get("workers", [])}
+for p in sys.argv[2:]:
+    if int(p) not in ws:
+        print(p)' "$reply" "${kids[@]+"${kids[@]}"}")
+    case ${#others[@]} in
+    0) OPS_KEEPER_WHY="no keeper process: each of the master's ${#kids[@]} children is a worker (preforkctl workers)" ;;
+    1) OPS_KEEPER_PID=${others[0]} ;;
+    *)
+        # Several: the workers share a command name; the keeper's differs.
+        for p in "${kids[@]}"; do
+            [[ " ${others[*]} " == *" $p "* ]] && continue
+            wcomm=$(cat "/proc/$p/comm" 2>/dev/null) && break
+        done
+        for p in "${others[@]}"; do
+            if [[ $(cat "/proc/$p/comm" 2>/dev/null) != "$wcomm" ]]; then
+                OPS_KEEPER_PID=$p
+                return 0
+            fi
+        done
+        OPS_KEEPER_WHY="${#others[@]} children of the master are not in preforkctl workers (${others[*]}), none named differently from the workers"
+        ;;
+    esac
 }
 
 # The action schedule: ops_clock_start when the load starts, then
