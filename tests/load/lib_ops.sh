@@ -88,7 +88,11 @@ ops_copy_bins() {
         [[ -x $src ]] || bench_die "$b: $src is not an executable (build it first: cmake --build build)"
         cp "$src" "$BENCH_TMP/bin/$b"
         case $b in
-        preforkd) OPS_PREFORKD_BUILT=$(date -u -r "$src" '+%Y-%m-%d %H:%M:%S UTC'); OPS_PREFORKD=$BENCH_TMP/bin/$b ;;
+        preforkd)
+            OPS_PREFORKD_BUILT=$(date -u -r "$src" '+%Y-%m-%d %H:%M:%S UTC')
+            OPS_PREFORKD_FROM=${src#"$BENCH_REPO"/}
+            OPS_PREFORKD=$BENCH_TMP/bin/$b
+            ;;
         preforkctl) OPS_PREFORKCTL=$BENCH_TMP/bin/$b ;;
         preforkbench) OPS_PREFORKBENCH=$BENCH_TMP/bin/$b ;;
         esac
@@ -288,7 +292,7 @@ ops_start_server() {
 # ops_version KIND: one line naming the server's version.
 ops_version() {
     case $1 in
-    preforkd) echo "$("$OPS_PREFORKD" -v 2>&1 | head -n1) (build/server/preforkd built ${OPS_PREFORKD_BUILT:-?})" ;;
+    preforkd) echo "$("$OPS_PREFORKD" -v 2>&1 | head -n1) (${OPS_PREFORKD_FROM:-build/server/preforkd} built ${OPS_PREFORKD_BUILT:-?})" ;;
     nginx) nginx -v 2>&1 | sed 's/^nginx version: //' ;;
     apache) apache2 -v 2>&1 | sed -n 's/^Server version: //p' | sed 's/$/ (prefork MPM)/' ;;
     esac
