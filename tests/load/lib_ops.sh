@@ -91,6 +91,8 @@ ops_copy_bins() {
         preforkd)
             OPS_PREFORKD_BUILT=$(date -u -r "$src" '+%Y-%m-%d %H:%M:%S UTC')
             OPS_PREFORKD_FROM=${src#"$BENCH_REPO"/}
+            # Outside the tree: its name only (reports name no local path).
+            [[ $OPS_PREFORKD_FROM == /* ]] && OPS_PREFORKD_FROM=${src##*/}
             OPS_PREFORKD=$BENCH_TMP/bin/$b
             ;;
         preforkctl) OPS_PREFORKCTL=$BENCH_TMP/bin/$b ;;
