@@ -534,11 +534,17 @@ verdict_latency() {
     fi
 }
 
+# measured_with N GOAL_N: " (measured with N)" when a target set for
+# GOAL_N clients was measured with another count.
+measured_with() {
+    if (($1 != $2)); then echo " (measured with $1)"; fi
+}
+
 # latency_row LETTER WHAT PART N GOAL_N: the targets row of a new
 # request's latency beside GOAL_N clients (WHAT), measured with N.
 latency_row() {
     local row v
-    row="| $1 a new request under $TARGET_MS ms (p99, none failed) with $2$( (($4 != $5)) && echo " (measured with $4)") |"
+    row="| $1 a new request under $TARGET_MS ms (p99, none failed) with $2$(measured_with "$4" "$5") |"
     for v in "${server_list[@]}"; do
         if [[ -n $(variant_na "$v") ]]; then row+=" n/a |"; else row+=" $(verdict_latency "$3|$v|$4") |"; fi
     done
@@ -564,7 +570,7 @@ targets_table() {
         echo "$row"
     fi
     if has_part memory; then
-        row="| C. the keeper's Pss ≤ $TARGET_PSS_KIB KiB per parked connection$( ((parked != 10000)) && echo " (measured with $parked)") |"
+        row="| C. the keeper's Pss ≤ $TARGET_PSS_KIB KiB per parked connection$(measured_with "$parked" 10000) |"
         for v in "${server_list[@]}"; do
             if [[ $v != preforkd-on ]]; then row+=" — |"; continue; fi
             local k="memory|$v|$parked" per
