@@ -414,18 +414,18 @@ na_row() {
 }
 
 idle_table() {
-    local v n k served waiting conn cw ok failed p50 p99 max closed notes
-    echo "| server | idle clients | served, held at the probe | not served (waiting / connecting) | probes ok | failed | p50 (ms) | p99 (ms) | max (ms) | notes |"
+    local v n k served waiting conn unopened cw ok failed p50 p99 max closed notes
+    echo "| server | idle clients | served, held at the probe | not served: waiting / connecting / not opened | probes ok | failed | p50 (ms) | p99 (ms) | max (ms) | notes |"
     echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---|"
     for v in "${server_list[@]}"; do
         na_row "$v" 10 && continue
         for n in "${idle_list[@]}"; do
             k="idle|$v|$n"
             [[ -v R_json[$k] ]] || continue
-            read -r served waiting conn ok failed p50 p99 max closed < <(jf "$k" at_probe.served \
-                at_probe.waiting at_probe.connecting probe.ok probe.failed probe.p50_ms \
-                probe.p99_ms probe.max_ms at_end.closed_when_idle)
-            cw="$(ds "$waiting") / $(ds "$conn")"
+            read -r served waiting conn unopened ok failed p50 p99 max closed < <(jf "$k" \
+                at_probe.served at_probe.waiting at_probe.connecting not_opened probe.ok \
+                probe.failed probe.p50_ms probe.p99_ms probe.max_ms at_end.closed_when_idle)
+            cw="$(ds "$waiting") / $(ds "$conn") / $(ds "$unopened")"
             notes=""
             (($(ds "$failed") > 0)) && notes="probes failed: $(failed_kinds "$k")"
             [[ $closed != - ]] && notes+="${notes:+; }the server closed $closed idle connections during the probe"
@@ -623,7 +623,7 @@ report() {
     echo "- probe: $probes fresh connections one after another, each \`GET /1k.bin\` with \`Connection: close\`, timed from connect to the response's last byte (\`time.perf_counter\`); a probe not answered within $PROBE_TIMEOUT s failed (\"> $PROBE_TIMEOUT s\"), and after $GIVE_UP such timeouts in a row the remaining probes were not tried and count as failed; percentiles by nearest rank over all $probes, a failed probe ranking last (so p99 is the slowest)"
     if has_part idle; then
         echo
-        echo "**A. A new request while idle keep-alive clients are connected.** Each idle client sent one \`GET /1k.bin\`, read the response and stayed open and silent (keep-alive timeout raised to $IDLE_KEEPALIVE s on every server, from the suite's 5 s, so that they were still connected during the probes); the probe ran 1 s after the last of them was served, or after 3 s in which none was (a server that serves one connection per worker stops there: \"not served\" are the clients still waiting in its listen queue, or still connecting)."
+        echo "**A. A new request while idle keep-alive clients are connected.** Each idle client sent one \`GET /1k.bin\`, read the response and stayed open and silent (keep-alive timeout raised to $IDLE_KEEPALIVE s on every server, from the suite's 5 s, so that they were still connected during the probes); the probe ran 1 s after the last of them was served, or after 3 s in which none was (a server that serves one connection per worker stops there). \"not served\": clients that sent their request and got no response (waiting in the server's listen queue), that are still connecting (their SYN unanswered: the queue is full), or that were not opened (the client has at most 200 connects in flight)."
         echo
         idle_table
     fi
