@@ -30,6 +30,9 @@
 #                     when the doc is written)
 #   --plot FILE       the PNG plot of A (default docs/img/idle-latency.png
 #                     when the doc is written)
+#   --replot          measure nothing: draw the plot again from the TSV
+#                     (default docs/data/idle.tsv, into
+#                     docs/img/idle-latency.png)
 #   --write-doc       write the idle block of docs/benchmarks.md, the TSV
 #                     and the plot (default unless --quick)
 #   --no-doc          do not touch docs/ (no TSV or plot unless --tsv or
@@ -79,6 +82,7 @@ probes=20
 build=""
 tsv=""
 plot=""
+replot=0
 write_doc=""
 install=1
 BENCH_KEEP=0
@@ -105,6 +109,7 @@ while (($#)); do
     --tsv=*) tsv=${1#*=} ;;
     --plot) plot=${2:?--plot needs a file}; shift ;;
     --plot=*) plot=${1#*=} ;;
+    --replot) replot=1 ;;
     *) ops_common_arg "$@"; shift $((OPS_SHIFT - 1)) ;;
     esac
     shift
@@ -181,6 +186,70 @@ read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range
 ((port_hi - port_lo >= most + probes + 256)) ||
     bench_die "$most connections need as many local ports; net.ipv4.ip_local_port_range gives $((port_hi - port_lo))"
 
+# Each server's name in the tables and the plot.
+declare -A label=([preforkd-on]="preforkd, parking on" [preforkd-off]="preforkd, parking off"
+    [nginx]="nginx" [apache]="Apache prefork")
+
+# draw_plot TSV PNG: A's p99 by idle clients (the counts the TSV has), one
+# line per server, a failed p99 drawn on the timeout line; preforkd's
+# label says so when the TSV's header records that it had no keeper.
+draw_plot() {
+    local t=$1 png=$2 v i n gp=$BENCH_TMP/idle-latency.gp plots=() xt="" np counts=()
+    local -A color=([preforkd-on]="#1f4e9c" [preforkd-off]="#7aa6e0" [nginx]="#2a9d3a" [apache]="#c0392b")
+    # Apache dashed with open points: where it and preforkd coincide
+    # (both fail), both stay visible.
+    local -A style=([preforkd-on]="dt 1 pt 7 ps 0.9" [preforkd-off]="dt 2 pt 7 ps 0.9"
+        [nginx]="dt 1 pt 7 ps 0.9" [apache]="dt 2 pt 6 ps 1.6")
+    local -A lab
+    for v in "${!label[@]}"; do lab[$v]=${label[$v]}; done
+    grep -q '^# preforkd-on: no keeper' "$t" && lab[preforkd-on]="preforkd (no keeper: classic model)"
+    np=$(sed -n '1s/.* over \([0-9]*\) fresh requests.*/\1/p' "$t")
+    mapfile -t counts < <(awk -F'\t' '!/^#/ && $1 == "idle" { print $3 }' "$t" | sort -n -u)
+    ((${#counts[@]})) || { bench_log "no figures of A to plot in $t"; return 0; }
+    for i in "${!counts[@]}"; do xt+="${xt:+, }\"${counts[$i]}\" $i"; done
+    # preforkd last: drawn on top.
+    for v in nginx apache preforkd-off preforkd-on; do
+        # "index p99": the x position of the count, the timeout for "fail".
+        awk -F'\t' -v v="$v" -v to=$((PROBE_TIMEOUT * 1000)) -v list="${counts[*]}" '
+            BEGIN { n = split(list, c, " "); for (i = 1; i <= n; i++) pos[c[i]] = i - 1 }
+            !/^#/ && $1 == "idle" && $2 == v && ($3 in pos) {
+                print pos[$3], ($9 == "fail" ? to : $9), ($9 == "fail") }' "$t" >"$BENCH_TMP/plot-$v.dat"
+        [[ -s $BENCH_TMP/plot-$v.dat ]] || continue
+        plots+=("\"$BENCH_TMP/plot-$v.dat\" using 1:2 with linespoints lw 2 ${style[$v]} lc rgb \"${color[$v]}\" title \"${lab[$v]}\"")
+    done
+    {
+        bench_gnuplot_head "A new request beside idle keep-alive clients: p99 of ${np:-$probes} probes (log scale)" "p99 latency (ms)"
+        echo "set key inside right center vertical box opaque"
+        echo "set output \"$png\""
+        echo "set xlabel \"idle keep-alive clients\""
+        echo "set xtics ($xt)"
+        echo "set xrange [-0.3:$((${#counts[@]} - 1)).3]"
+        echo "set logscale y 10"
+        echo "set format y \"%g\""
+        echo "set yrange [*:$((PROBE_TIMEOUT * 3000))]"
+        echo "set arrow from graph 0, first $TARGET_MS to graph 1, first $TARGET_MS nohead dt 3 lc rgb \"#808080\""
+        echo "set label \"target $TARGET_MS ms\" at graph 0.99, first $((TARGET_MS * 13 / 10)) right tc rgb \"#606060\""
+        echo "set arrow from graph 0, first $((PROBE_TIMEOUT * 1000)) to graph 1, first $((PROBE_TIMEOUT * 1000)) nohead dt 3 lc rgb \"#c0392b\""
+        echo "set label \"failed (> $PROBE_TIMEOUT s)\" at graph 0.01, first $((PROBE_TIMEOUT * 1300)) tc rgb \"#c0392b\""
+        local IFS=,
+        echo "plot ${plots[*]}"
+    } >"$gp"
+    mkdir -p "$(dirname "$png")"
+    gnuplot "$gp" || bench_die "gnuplot failed on $gp"
+    bench_log "drew ${png#"$BENCH_REPO"/}"
+}
+
+# --replot: the plot again from the TSV, nothing measured.
+if ((replot)); then
+    [[ -z $tsv ]] && tsv=$BENCH_REPO/docs/data/idle.tsv
+    [[ -z $plot ]] && plot=$BENCH_REPO/docs/img/idle-latency.png
+    [[ -r $tsv ]] || bench_die "no figures in $tsv: run tests/load/idle.sh first (or give --tsv)"
+    bench_check_tools "$install" gnuplot:gnuplot-nox
+    bench_start idle
+    draw_plot "$tsv" "$plot"
+    exit 0
+fi
+
 need=(python3:python3 curl:curl setsid:util-linux pgrep:procps timeout:coreutils)
 has nginx && need+=(nginx:nginx)
 has apache && need+=(apache2:apache2 /usr/lib/apache2/modules/mod_mpm_prefork.so:apache2)
@@ -221,9 +290,7 @@ EOF
     fi
 fi
 
-# Per variant: its label, and the lines that turn parking on or off.
-declare -A label=([preforkd-on]="preforkd, parking on" [preforkd-off]="preforkd, parking off"
-    [nginx]="nginx" [apache]="Apache prefork")
+# Per variant: the lines that turn parking on or off.
 declare -A pf_extra=([preforkd-on]="" [preforkd-off]="keeper = { parking = false; };")
 if ((keeper_known)); then
     pf_extra[preforkd-on]="keeper = { parking = true; };"
@@ -657,6 +724,9 @@ write_tsv() {
     local k part v n f
     {
         echo "# tests/load/idle.sh, measured $(date -u '+%Y-%m-%d %H:%M UTC'); probe latencies in ms over $probes fresh requests each; \"fail\": a failed probe (> $PROBE_TIMEOUT s) at that rank; held: idle clients served and open at the probe (idle), slow clients open (slowloris)"
+        if has preforkd-on && ((!keeper_known)); then
+            echo "# preforkd-on: no keeper (this preforkd refused the keeper group): the classic model"
+        fi
         printf '# part\tserver\tclients\theld\tprobes\tok\tfailed\tp50_ms\tp99_ms\tmax_ms\tgot_408\tclosed\treset\tstill_open\n'
         for k in "${R_keys[@]}"; do
             IFS='|' read -r part v n <<<"$k"
@@ -671,44 +741,6 @@ write_tsv() {
             printf '%s\t%s\t%s\t%s\n' "$part" "$v" "$n" "${f// /$'\t'}"
         done
     } >"$1"
-}
-
-# draw_plot TSV PNG: A's p99 by idle clients, one line per server, a
-# failed p99 drawn on the timeout line.
-draw_plot() {
-    local t=$1 png=$2 v i n gp=$BENCH_TMP/idle-latency.gp plots=() xt=""
-    local -A color=([preforkd-on]="#1f4e9c" [preforkd-off]="#7aa6e0" [nginx]="#2a9d3a" [apache]="#c0392b")
-    local -A dash=([preforkd-on]=1 [preforkd-off]=2 [nginx]=1 [apache]=1)
-    for i in "${!idle_list[@]}"; do xt+="${xt:+, }\"${idle_list[$i]}\" $i"; done
-    for v in "${server_list[@]}"; do
-        # "index p99": the x position of the count, the timeout for "fail".
-        awk -F'\t' -v v="$v" -v to=$((PROBE_TIMEOUT * 1000)) -v list="${idle_list[*]}" '
-            BEGIN { n = split(list, c, " "); for (i = 1; i <= n; i++) pos[c[i]] = i - 1 }
-            !/^#/ && $1 == "idle" && $2 == v && ($3 in pos) {
-                print pos[$3], ($9 == "fail" ? to : $9), ($9 == "fail") }' "$t" >"$BENCH_TMP/plot-$v.dat"
-        [[ -s $BENCH_TMP/plot-$v.dat ]] || continue
-        plots+=("\"$BENCH_TMP/plot-$v.dat\" using 1:2 with linespoints lw 2 pt 7 ps 0.9 dt ${dash[$v]} lc rgb \"${color[$v]}\" title \"${label[$v]}\"")
-    done
-    ((${#plots[@]})) || { bench_log "no figures of A to plot"; return 0; }
-    {
-        bench_gnuplot_head "A. new request while idle keep-alive clients are connected: p99 of $probes probes (log scale)" "p99 latency (ms)"
-        echo "set output \"$png\""
-        echo "set xlabel \"idle keep-alive clients\""
-        echo "set xtics ($xt)"
-        echo "set xrange [-0.3:$((${#idle_list[@]} - 1)).3]"
-        echo "set logscale y 10"
-        echo "set format y \"%g\""
-        echo "set yrange [*:$((PROBE_TIMEOUT * 3000))]"
-        echo "set arrow from graph 0, first $TARGET_MS to graph 1, first $TARGET_MS nohead dt 3 lc rgb \"#808080\""
-        echo "set label \"target $TARGET_MS ms\" at graph 0.01, first $((TARGET_MS * 13 / 10)) tc rgb \"#606060\""
-        echo "set arrow from graph 0, first $((PROBE_TIMEOUT * 1000)) to graph 1, first $((PROBE_TIMEOUT * 1000)) nohead dt 3 lc rgb \"#c0392b\""
-        echo "set label \"failed (> $PROBE_TIMEOUT s)\" at graph 0.01, first $((PROBE_TIMEOUT * 1300)) tc rgb \"#c0392b\""
-        local IFS=,
-        echo "plot ${plots[*]}"
-    } >"$gp"
-    mkdir -p "$(dirname "$png")"
-    gnuplot "$gp" || bench_die "gnuplot failed on $gp"
-    bench_log "drew ${png#"$BENCH_REPO"/}"
 }
 
 echo
