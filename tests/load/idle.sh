@@ -496,7 +496,6 @@ idle_table() {
             notes=""
             (($(ds "$failed") > 0)) && notes="probes failed: $(failed_kinds "$k")"
             [[ $closed != - ]] && notes+="${notes:+; }the server closed $closed idle connections during the probe"
-            [[ $v == preforkd-* && -n ${R_keeper[$k]} ]] && notes+="${notes:+; }keeper pid ${R_keeper[$k]}"
             printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$v]}" "$n" \
                 "$(ds "$served")" "$cw" "$ok" "$failed" "$(lat "$p50")" "$(lat "$p99")" "$(lat "$max")" "$notes"
         done
