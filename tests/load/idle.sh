@@ -397,6 +397,9 @@ for s in "${server_list[@]}"; do
     esac
 done
 mem_done=0
+# How busy other programs keep the machine (the figures suffer with it).
+other_busy=$(bench_busy_pct)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 t_begin=$(date +%s)
 for part in "${part_list[@]}"; do
     bench_log "== $part"
@@ -431,6 +434,7 @@ for part in "${part_list[@]}"; do
     done
 done
 t_end=$(date +%s)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------- report
 
@@ -682,6 +686,7 @@ report() {
     echo
     echo "- machine: $(nproc) CPUs, $(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r); open files per process: $nofile (servers and clients)"
     echo "- versions: $vs; tree at commit $commit"
+    echo "- other programs took $other_busy % of the CPUs in the second before the first run; load average (1, 5, 15 min) before: $load_start, after: $load_end"
     echo "- servers: $(servers_text)"
     if ((!keeper_known)) && has preforkd-on; then
         echo "- **this preforkd has no keeper**: it refuses the keeper group (\`$keeper_refused\`), so \"parking on\" ran without it and measured the classic model, a worker per connection"
