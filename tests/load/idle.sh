@@ -664,7 +664,10 @@ servers_text() {
     for v in "${server_list[@]}"; do
         [[ -n $(variant_na "$v") ]] && continue
         case $v in
-        preforkd-on) t+="${t:+; }preforkd with parking on: $WORKERS workers (\`workers.start = max = $WORKERS\`), \`http.header_timeout = $HEADER_TIMEOUT\`, ${pf_extra[$v]:+\`${pf_extra[$v]}\`}${pf_extra[$v]:-no keeper group}" ;;
+        preforkd-on)
+            t+="${t:+; }preforkd with parking on: $WORKERS workers (\`workers.start = max = $WORKERS\`), \`http.header_timeout = $HEADER_TIMEOUT\`, "
+            if [[ -n ${pf_extra[$v]} ]]; then t+="\`${pf_extra[$v]}\`"; else t+="no keeper group"; fi
+            ;;
         preforkd-off) t+="${t:+; }preforkd with parking off: the same with \`${pf_extra[$v]}\`" ;;
         nginx) t+="${t:+; }nginx: $NGINX_WORKERS worker processes (as elsewhere in this file), \`worker_connections $BENCH_NGINX_CONNECTIONS\` (raised from 1024 to hold every client), \`client_header_timeout ${HEADER_TIMEOUT}s\`" ;;
         apache) t+="${t:+; }Apache prefork: $WORKERS processes (StartServers = MaxSpareServers = MaxRequestWorkers), mod_reqtimeout with \`RequestReadTimeout header=$HEADER_TIMEOUT\`" ;;
