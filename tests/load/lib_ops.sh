@@ -326,16 +326,25 @@ ops_wait_workers() {
 }
 
 # ops_pf_keeper_pid: the running preforkd's keeper (the process that holds
-# parked connections): the master's child that is not one of the workers
-# `preforkctl workers` lists; when several children are not, the one whose
-# command name differs from the workers'. Sets OPS_KEEPER_PID, or empties
-# it and gives the reason in OPS_KEEPER_WHY.
+# parked connections): keeper.pid of `preforkctl status`; without one (an
+# older preforkd, or none running at that moment), the master's child that
+# is not one of the workers `preforkctl workers` lists, and when several
+# children are not, the one whose command name differs from the workers'.
+# Sets OPS_KEEPER_PID, or empties it and gives the reason in
+# OPS_KEEPER_WHY.
 OPS_KEEPER_PID=""
 OPS_KEEPER_WHY=""
 # shellcheck disable=SC2034 # OPS_KEEPER_PID and OPS_KEEPER_WHY are for the caller
 ops_pf_keeper_pid() {
     local reply kids=() others=() p wcomm=""
     OPS_KEEPER_PID="" OPS_KEEPER_WHY=""
+    reply=$(ops_ctl status 2>/dev/null) || reply=""
+    p=$(python3 -c 'import json, sys
+print((json.loads(sys.argv[1]).get("keeper") or {}).get("pid") or "")' "${reply:-"{}"}" 2>/dev/null) || p=""
+    if [[ $p =~ ^[1-9][0-9]*$ ]]; then
+        OPS_KEEPER_PID=$p
+        return 0
+    fi
     reply=$(ops_ctl workers 2>&1) || {
         OPS_KEEPER_WHY="preforkctl workers failed: ${reply//$'\n'/ }"
         return 0
