@@ -88,7 +88,13 @@ ops_copy_bins() {
         [[ -x $src ]] || bench_die "$b: $src is not an executable (build it first: cmake --build build)"
         cp "$src" "$BENCH_TMP/bin/$b"
         case $b in
-        preforkd) OPS_PREFORKD_BUILT=$(date -u -r "$src" '+%Y-%m-%d %H:%M:%S UTC'); OPS_PREFORKD=$BENCH_TMP/bin/$b ;;
+        preforkd)
+            OPS_PREFORKD_BUILT=$(date -u -r "$src" '+%Y-%m-%d %H:%M:%S UTC')
+            OPS_PREFORKD_FROM=${src#"$BENCH_REPO"/}
+            # Outside the tree: its name only (reports name no local path).
+            [[ $OPS_PREFORKD_FROM == /* ]] && OPS_PREFORKD_FROM=${src##*/}
+            OPS_PREFORKD=$BENCH_TMP/bin/$b
+            ;;
         preforkctl) OPS_PREFORKCTL=$BENCH_TMP/bin/$b ;;
         preforkbench) OPS_PREFORKBENCH=$BENCH_TMP/bin/$b ;;
         esac
@@ -104,9 +110,12 @@ ops_newdir() {
 }
 
 # ops_conf_preforkd DIR ROOT START MAX: DIR/preforkd.conf: HTTP on
-# 127.0.0.1 port 0, START workers (at most MAX), the control channel on
-# 127.0.0.1 port 0 with its token in DIR/preforkd.token (created by
-# preforkd, mode 0600), log level info (worker starts and deaths logged).
+# 127.0.0.1 port 0, START workers (at most MAX), keep-alive
+# BENCH_KEEPALIVE s (lib.sh), the control channel on 127.0.0.1 port 0 with
+# its token in DIR/preforkd.token (created by preforkd, mode 0600), log
+# level info (worker starts and deaths logged), and OPS_PF_EXTRA (settings
+# or groups, e.g. a keeper group) at the end.
+OPS_PF_EXTRA=""
 ops_conf_preforkd() {
     local dir=$1 root=$2 start=$3 max=$4
     cat >"$dir/preforkd.conf" <<EOF
@@ -123,7 +132,7 @@ workers = {
 http = {
   root = "$root";
   access_log = "";
-  keepalive_timeout = 5;
+  keepalive_timeout = $BENCH_KEEPALIVE;
   keepalive_requests = 1000;
   header_timeout = $OPS_PF_HEADER_TIMEOUT;
 };
@@ -137,6 +146,7 @@ daemon = {
   pidfile = "preforkd.pid";
   $(bench_pf_daemon_user)
 };
+$OPS_PF_EXTRA
 EOF
     "$OPS_PREFORKD" -t -c "$dir/preforkd.conf" >"$dir/check.log" 2>&1 || {
         cat "$dir/check.log" >&2
@@ -284,7 +294,7 @@ ops_start_server() {
 # ops_version KIND: one line naming the server's version.
 ops_version() {
     case $1 in
-    preforkd) echo "$("$OPS_PREFORKD" -v 2>&1 | head -n1) (build/server/preforkd built ${OPS_PREFORKD_BUILT:-?})" ;;
+    preforkd) echo "$("$OPS_PREFORKD" -v 2>&1 | head -n1) (${OPS_PREFORKD_FROM:-build/server/preforkd} built ${OPS_PREFORKD_BUILT:-?})" ;;
     nginx) nginx -v 2>&1 | sed 's/^nginx version: //' ;;
     apache) apache2 -v 2>&1 | sed -n 's/^Server version: //p' | sed 's/$/ (prefork MPM)/' ;;
     esac
@@ -303,15 +313,66 @@ ops_children() {
     done
 }
 
-# ops_wait_workers PID N: wait (at most 10 s) until PID has N children.
+# ops_wait_workers PID N: wait (at most 10 s) until PID has N children, or
+# more (preforkd's keeper, when it runs one, is a child of the master too).
 ops_wait_workers() {
     local pid=$1 n=$2 i k
     for ((i = 0; i < 200; i++)); do
         k=$(ops_children "$pid" | wc -l)
-        ((k == n)) && return 0
+        ((k >= n)) && return 0
         sleep 0.05
     done
     bench_log "warning: $pid has $k worker processes, not $n, after 10 s"
+}
+
+# ops_pf_keeper_pid: the running preforkd's keeper (the process that holds
+# parked connections): keeper.pid of `preforkctl status`; without one (an
+# older preforkd, or none running at that moment), the master's child that
+# is not one of the workers `preforkctl workers` lists, and when several
+# children are not, the one whose command name differs from the workers'.
+# Sets OPS_KEEPER_PID, or empties it and gives the reason in
+# OPS_KEEPER_WHY.
+OPS_KEEPER_PID=""
+OPS_KEEPER_WHY=""
+# shellcheck disable=SC2034 # OPS_KEEPER_PID and OPS_KEEPER_WHY are for the caller
+ops_pf_keeper_pid() {
+    local reply kids=() others=() p wcomm=""
+    OPS_KEEPER_PID="" OPS_KEEPER_WHY=""
+    reply=$(ops_ctl status 2>/dev/null) || reply=""
+    p=$(python3 -c 'import json, sys
+print((json.loads(sys.argv[1]).get("keeper") or {}).get("pid") or "")' "${reply:-"{}"}" 2>/dev/null) || p=""
+    if [[ $p =~ ^[1-9][0-9]*$ ]]; then
+        OPS_KEEPER_PID=$p
+        return 0
+    fi
+    reply=$(ops_ctl workers 2>&1) || {
+        OPS_KEEPER_WHY="preforkctl workers failed: ${reply//$'\n'/ }"
+        return 0
+    }
+    mapfile -t kids < <(ops_children "$SRV_PID")
+    mapfile -t others < <(python3 -c 'import json, sys
+ws = {w["pid"] for w in json.loads(sys.argv[1]).get("workers", [])}
+for p in sys.argv[2:]:
+    if int(p) not in ws:
+        print(p)' "$reply" "${kids[@]+"${kids[@]}"}")
+    case ${#others[@]} in
+    0) OPS_KEEPER_WHY="no keeper process: each of the master's ${#kids[@]} children is a worker (preforkctl workers)" ;;
+    1) OPS_KEEPER_PID=${others[0]} ;;
+    *)
+        # Several: the workers share a command name; the keeper's differs.
+        for p in "${kids[@]}"; do
+            [[ " ${others[*]} " == *" $p "* ]] && continue
+            wcomm=$(cat "/proc/$p/comm" 2>/dev/null) && break
+        done
+        for p in "${others[@]}"; do
+            if [[ $(cat "/proc/$p/comm" 2>/dev/null) != "$wcomm" ]]; then
+                OPS_KEEPER_PID=$p
+                return 0
+            fi
+        done
+        OPS_KEEPER_WHY="${#others[@]} children of the master are not in preforkctl workers (${others[*]}), none named differently from the workers"
+        ;;
+    esac
 }
 
 # The action schedule: ops_clock_start when the load starts, then

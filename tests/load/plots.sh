@@ -98,18 +98,6 @@ series() {
     [[ -s $1 ]]
 }
 
-common() { # common TITLE YLABEL: the gnuplot lines every plot starts with
-    cat <<EOF
-set terminal pngcairo size 800,450 font "sans,10" noenhanced
-set title "$1"
-set ylabel "$2"
-set grid ytics lc rgb "#dddddd"
-set key outside right top vertical box
-set border 3
-set tics nomirror
-EOF
-}
-
 # plot_lines NAME TITLE YLABEL lin|log SPEC...: a plot of one TSV column by
 # concurrency, one line per SPEC that has figures. SPEC is
 # "server|protocol|file|mode|column|dash|key" (column 7 requests/s, 9 p99;
@@ -138,7 +126,7 @@ plot_lines() {
     done
     ((${#plots[@]})) || return 1
     {
-        common "$title" "$ylabel"
+        bench_gnuplot_head "$title" "$ylabel"
         echo "set output \"$out/$name.png\""
         echo "set xlabel \"concurrency (connections open at once)\""
         echo "set logscale x 2"
@@ -178,7 +166,7 @@ latency_bars() {
     } >"$dat/$name.dat"
     [[ -s $dat/$name.dat ]] || return 1
     {
-        common "1 KiB: latency at $lat_conc connections, by server (client: $client; log scale)" "latency (ms)"
+        bench_gnuplot_head "1 KiB: latency at $lat_conc connections, by server (client: $client; log scale)" "latency (ms)"
         echo "set output \"$out/$name.png\""
         echo "set datafile missing \"-\""
         echo "set style data histograms"

@@ -8,11 +8,13 @@
 #      40 % of one CPU (--server-cpu 40), where one client CPU would
 #      otherwise be the limit (as root with a cgroup CPU controller only;
 #      skipped otherwise, with the reason);
-#   2. tests/load/chaos.sh and tests/load/costs.sh, when present (what
-#      clients see when a server is disturbed; what a worker costs);
+#   2. tests/load/chaos.sh, tests/load/costs.sh and tests/load/idle.sh,
+#      when present (what clients see when a server is disturbed; what a
+#      worker costs; new requests beside idle and slow clients, and the
+#      keeper's memory);
 #   3. tests/load/plots.sh: the PNG plots drawn from step 1's TSV.
 # Each step writes its own block of docs/benchmarks.md (and the TSV in
-# docs/data/, the plots in docs/img/).
+# docs/data/, the plots in docs/img/; idle.sh draws its own).
 #
 # Usage: tests/load/run.sh [options] [peers.sh options]
 #   --quick      smoke test: every step's --quick (1 s cells for peers.sh);
@@ -23,14 +25,15 @@
 #   -h, --help   this text
 # Any other option goes to peers.sh (--servers, --clients, --conc, --files,
 # --modes, --protocols, --duration, --repeat, --pin, --workers, --build...;
-# see tests/load/peers.sh --help). chaos.sh and costs.sh get only --quick,
-# --no-doc and --write-doc.
+# see tests/load/peers.sh --help). chaos.sh, costs.sh and idle.sh get only
+# --quick, --no-doc and --write-doc (and idle.sh, without the doc, where
+# its TSV and plot go).
 #
 # Build first (cmake -S . -B build && cmake --build build). The default run
 # prints peers.sh's estimate (about 16 minutes on 2 CPUs) before it starts;
-# chaos.sh and costs.sh take their own time on top; each step's time is
-# printed at the end. Exits non-zero when a step failed (the later steps
-# still run; the plots only after peers.sh worked).
+# chaos.sh, costs.sh and idle.sh take their own time on top; each step's
+# time is printed at the end. Exits non-zero when a step failed (the later
+# steps still run; the plots only after peers.sh worked).
 # shellcheck source=tests/load/preamble.sh
 . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 
@@ -61,7 +64,7 @@ fi
 
 est=$("$here/peers.sh" "${common[@]}" "${peers_args[@]+"${peers_args[@]}"}" --estimate) ||
     bench_die "peers.sh refused the options (see above)"
-bench_log "run.sh: peers.sh will take about $((est / 60)) min $((est % 60)) s; chaos.sh and costs.sh more"
+bench_log "run.sh: peers.sh will take about $((est / 60)) min $((est % 60)) s; chaos.sh, costs.sh and idle.sh more"
 
 failed=()
 declare -A took
@@ -93,9 +96,13 @@ if ((EUID == 0)) && [[ -d /sys/fs/cgroup/cpu || -f /sys/fs/cgroup/cgroup.control
 else
     bench_log "run.sh: close mode with capped servers skipped (needs root and a cgroup CPU controller)"
 fi
-for s in chaos.sh costs.sh; do
+for s in chaos.sh costs.sh idle.sh; do
     if [[ -f $here/$s ]]; then
-        step "$s" bash "$here/$s" "${common[@]}" || true
+        extra=()
+        # idle.sh's TSV and plot, without the doc: beside peers.sh's.
+        [[ $s == idle.sh ]] && ((!write_doc)) &&
+            extra=(--tsv "$outdir/idle.tsv" --plot "$outdir/idle-latency.png")
+        step "$s" bash "$here/$s" "${common[@]}" "${extra[@]+"${extra[@]}"}" || true
     else
         bench_log "run.sh: $s not found: skipped"
     fi
@@ -108,7 +115,7 @@ fi
 
 bench_log ""
 summary=""
-for s in peers.sh peers-capped chaos.sh costs.sh plots.sh; do
+for s in peers.sh peers-capped chaos.sh costs.sh idle.sh plots.sh; do
     [[ -v took[$s] ]] && summary+="${summary:+, }$s $((took[$s] / 60)) min $((took[$s] % 60)) s"
 done
 bench_log "run.sh: took $((SECONDS / 60)) min $((SECONDS % 60)) s ($summary)"
