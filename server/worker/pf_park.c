@@ -48,6 +48,11 @@ static bool park_send(const struct pf_park *pk, int sock, const struct pf_conn *
     return false;
 }
 
+/* While a connection that could be parked cannot be (no keeper runs, it
+ * is being replaced, or the park socket is full), how often the worker
+ * looks again. */
+#define PARK_RECHECK_MS 100
+
 /* The descriptors a lingering worker watches: the connection, and, while
  * no other worker is idle, the listening and ready sockets (a client
  * waiting there is a reason to park at once). */
@@ -82,17 +87,24 @@ static bool others_waiting(struct park_watch *w)
     return waiting;
 }
 
+/* Can a connection be parked now: a keeper runs and does not stop? */
+static bool park_keeper_there(const struct pf_park *pk)
+{
+    return !pf_park_closing(pk) && atomic_load_explicit(pk->up, memory_order_relaxed);
+}
+
 enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int64_t deadline,
                                 const struct pf_handoff *state, bool stopping)
 {
-    bool can_park = pk != NULL && pk->park_fd >= 0 && state != NULL && !pf_park_closing(pk) &&
-                    atomic_load_explicit(pk->up, memory_order_relaxed);
+    /* may: the connection could travel; can: and a keeper takes it now */
+    bool may_park = pk != NULL && pk->park_fd >= 0 && state != NULL;
+    bool can_park = may_park && park_keeper_there(pk);
     struct park_watch w = {.p[0] = {.fd = c->fd, .events = POLLIN}, .n = 1};
     struct pf_park_policy_view v = {.enabled = can_park,
                                     .stopping = stopping,
                                     .linger_ms = pk ? pk->linger_ms : 0,
                                     .turn = c->waits};
-    int64_t start = pf_time_now_ms();
+    int64_t start = pf_time_now_ms(), retry_at = -1;
     /* Between requests the signals held while one is served come in
      * (SIGUSR1: reopen the logs now); while a request is begun, they wait. */
     const sigset_t *mask = state != NULL && !(state->flags & PF_HANDOFF_BEGUN) ? c->idle_mask
@@ -108,6 +120,12 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
         struct timespec ts;
         int n;
 
+        if (may_park && !can_park && now >= retry_at && park_keeper_there(pk)) {
+            /* a keeper again (one was being replaced), or room again in
+             * the park socket: parking is back in the decision */
+            v.enabled = can_park = true;
+            watch_others(&w, pk, true);
+        }
         v.waited_ms = now - start;
         step = pf_park_policy_decide(&v);
         switch (step.action) {
@@ -120,7 +138,8 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
                 pf_slot_parked(pk->self);
                 return PF_PROTO_PARKED;
             }
-            v.enabled = can_park = false; /* kept: wait here until the deadline */
+            v.enabled = can_park = false; /* kept here; tried again later */
+            retry_at = pf_time_now_ms() + PARK_RECHECK_MS;
             watch_others(&w, pk, false);
             continue;
         case PF_PARK_POLICY_WAIT: break;
@@ -129,6 +148,8 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
             return PF_PROTO_TIMEOUT;
         if (step.wait_ms >= 0 && (until < 0 || now + step.wait_ms < until))
             until = now + step.wait_ms;
+        if (may_park && !can_park && (until < 0 || now + PARK_RECHECK_MS < until))
+            until = now + PARK_RECHECK_MS; /* not for the whole deadline */
         ts = pf_time_timespec(pf_time_left_ms(until));
         n = ppoll(w.p, w.n, until < 0 ? NULL : &ts, mask);
         if (n < 0 && errno != EINTR)

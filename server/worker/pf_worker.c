@@ -266,7 +266,12 @@ static void worker_drain(struct worker *w)
     for (int i = 0; i < budget && !w->master_gone; i++)
         if (worker_accept_one(w) == 0 && errno == EAGAIN)
             break;
-    while (w->ready_fd >= 0 && !w->master_gone && worker_take_ready(w) > 0) {
+    /* In a whole stop, what the keeper handed back before it went is
+     * served too; in a reload the keeper stays and the next generation
+     * takes it, as a keep-alive connection, not closed by a worker that
+     * leaves. */
+    while (w->ready_fd >= 0 && pf_park_closing(&w->park) && !w->master_gone &&
+           worker_take_ready(w) > 0) {
     }
 }
 
