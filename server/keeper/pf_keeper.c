@@ -243,12 +243,19 @@ static void queue_flush(struct keeper *k)
     ready_arm(k, false);
 }
 
-/* Are the client's bytes waiting on fd (its event not yet read)? */
-static bool kept_has_bytes(int fd)
+/* A peek at fd's first byte: > 0 the client's bytes are there, 0 it
+ * closed, < 0 (errno) nothing yet or an error. Nothing is read. */
+static ssize_t kept_peek(int fd)
 {
     char b;
 
-    return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+}
+
+/* Are the client's bytes waiting on fd (its event not yet read)? */
+static bool kept_has_bytes(int fd)
+{
+    return kept_peek(fd) > 0;
 }
 
 /* Its deadline passed: a begun request goes back to a worker flagged
@@ -285,8 +292,7 @@ static int64_t kept_due(const struct keeper *k, const struct pf_handoff *h)
 /* Bytes came, or the client closed or reset the connection. */
 static void kept_readable(struct keeper *k, int fd)
 {
-    char b;
-    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = kept_peek(fd);
 
     if (n > 0) {
         kept_hand(k, fd);
@@ -428,14 +434,15 @@ static void keeper_drain(struct keeper *k, int64_t now)
                 PF_KEEPER_STOP_GRACE_MS);
     for (size_t fd = 0; fd < k->nfd; fd++) {
         struct kept *e = &k->by_fd[fd];
+        int64_t due;
 
         if (!e->used || e->queued)
             continue;
         if (e->h.flags & PF_HANDOFF_BEGUN) {
             kept_hand(k, (int)fd);
-        } else if (e->due_ms < 0 || e->due_ms > k->drain_until) {
+        } else if ((due = kept_due(k, &e->h)) != e->due_ms) {
             heap_remove(k, (int)fd);
-            e->due_ms = k->drain_until;
+            e->due_ms = due;
             if (!heap_push(k, (int)fd))
                 kept_drop(k, (int)fd);
         }
