@@ -192,11 +192,7 @@ bool pf_parking_reaped(struct pf_parking *pk, pid_t pid, int status)
     atomic_store_explicit(&pk->counts->up, 0, memory_order_relaxed);
     held = atomic_exchange_explicit(&pk->counts->parked, 0, memory_order_relaxed);
     atomic_store_explicit(&pk->counts->queued, 0, memory_order_relaxed);
-    if (WIFSIGNALED(status))
-        snprintf(how, sizeof(how), "killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+    pf_pool_describe_exit(status, how, sizeof(how));
     if (pk->stopping && WIFEXITED(status) && WEXITSTATUS(status) == PF_KEEPER_EXIT_OK) {
         pf_log_info("keeper %ld stopped", (long)pid);
         return true;

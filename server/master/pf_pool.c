@@ -181,8 +181,7 @@ int pf_pool_find(const struct pf_pool *p, pid_t pid)
     return -1;
 }
 
-/* "exited with status 0" / "killed by signal 9 (Killed)" */
-static void pool_describe_exit(int status, char *buf, size_t size)
+void pf_pool_describe_exit(int status, char *buf, size_t size)
 {
     if (WIFEXITED(status))
         snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
@@ -200,7 +199,7 @@ static void pool_account_exit(struct pf_pool *p, int slot, int status)
     char how[128];
     bool abnormal = pf_crash_policy_abnormal(status);
 
-    pool_describe_exit(status, how, sizeof(how));
+    pf_pool_describe_exit(status, how, sizeof(how));
     if (abnormal)
         p->exits_abnormal++;
     if (WIFSIGNALED(status) && WTERMSIG(status) < PF_SIGNALS_MAX)

@@ -131,6 +131,10 @@ void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire);
 /* Close the master's copy of the listening socket (graceful stop). */
 void pf_pool_close_listener(struct pf_pool *p);
 
+/* A reaped child's wait status as the log says it: "exited with status
+ * 0", "killed by signal 9 (Killed)" (", core dumped" when it did). */
+void pf_pool_describe_exit(int status, char *buf, size_t size);
+
 /* The live worker with this pid: its slot index, or -1. */
 int pf_pool_find(const struct pf_pool *p, pid_t pid);
 
