@@ -63,27 +63,6 @@ struct framed_conn {
 /* framed_read's answer when the connection was parked with the keeper. */
 #define FRAMED_PARKED (-2)
 
-/* What travels with the connection if it is parked now: the bytes of a
- * message begun and the deadlines. NULL when it cannot travel (more bytes
- * than a hand-over carries, or the server stops). */
-static const struct pf_handoff *framed_park_state(const struct framed_conn *fc,
-                                                  struct pf_handoff *st)
-{
-    size_t len = pf_frame_pending(fc->r);
-
-    if (len > PF_HANDOFF_BYTES_MAX || fc->closing)
-        return NULL;
-    *st = (struct pf_handoff){
-        .flags = len > 0 ? PF_HANDOFF_BEGUN : 0,
-        .requests = fc->served,
-        .idle_deadline_ms = fc->idle_deadline,
-        .head_deadline_ms = len > 0 ? fc->msg_deadline : -1,
-        .bytes = fc->r->buf,
-        .nbytes = len,
-    };
-    return st;
-}
-
 /* Wait for the client's bytes: until idle_deadline between messages, until
  * msg_deadline once one began; the worker may park the connection
  * meanwhile (pf_proto_await). */
@@ -93,7 +72,8 @@ static enum pf_proto_wait framed_await(struct framed_conn *fc)
     bool begun = pf_frame_pending(fc->r) > 0;
 
     return pf_proto_await(fc->c, begun ? fc->msg_deadline : fc->idle_deadline,
-                          framed_park_state(fc, &st));
+                          pf_proto_state(&st, fc->r->buf, pf_frame_pending(fc->r), fc->served,
+                                         fc->idle_deadline, fc->msg_deadline, fc->closing));
 }
 
 /* Receive until a whole frame is buffered. Returns its status, -1 when

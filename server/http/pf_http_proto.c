@@ -144,26 +144,6 @@ static void http_reopen(void *state)
 
 /* ---------------------------------------------------------- reading */
 
-/* What travels with the connection if it is parked now: the bytes of a
- * head begun, the count of requests served, the deadlines. NULL when it
- * cannot travel (more bytes than a hand-over carries). */
-static const struct pf_handoff *http_park_state(const struct http_conn *hc, struct pf_handoff *st)
-{
-    size_t len = hc->h->in_len;
-
-    if (len > PF_HANDOFF_BYTES_MAX || hc->closing)
-        return NULL;
-    *st = (struct pf_handoff){
-        .flags = len > 0 ? PF_HANDOFF_BEGUN : 0,
-        .requests = hc->requests > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)hc->requests,
-        .idle_deadline_ms = hc->idle_deadline,
-        .head_deadline_ms = len > 0 ? hc->head_deadline : -1,
-        .bytes = (const uint8_t *)hc->h->in,
-        .nbytes = len,
-    };
-    return st;
-}
-
 /* Wait for the client's bytes: until idle_deadline while no byte of the
  * request came, until head_deadline once it began. The worker may park
  * the connection meanwhile (pf_proto_await). A stop order does not end
@@ -182,7 +162,8 @@ static int http_await(struct http_conn *hc)
 
     pf_slot_set_state(hc->c->slot, begun ? PF_SLOT_READING : PF_SLOT_KEEPALIVE);
     switch (pf_proto_await(hc->c, begun ? hc->head_deadline : hc->idle_deadline,
-                           http_park_state(hc, &st))) {
+                           pf_proto_state(&st, hc->h->in, hc->h->in_len, (uint64_t)hc->requests,
+                                          hc->idle_deadline, hc->head_deadline, hc->closing))) {
     case PF_PROTO_READABLE: return 0;
     case PF_PROTO_PARKED: return HTTP_PARKED;
     case PF_PROTO_TIMEOUT: break;

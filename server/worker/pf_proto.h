@@ -98,4 +98,14 @@ bool pf_proto_stop_requested(const struct pf_conn *c);
 enum pf_proto_wait pf_proto_await(struct pf_conn *c, int64_t deadline,
                                   const struct pf_handoff *state);
 
+/* The state for pf_proto_await of a connection between requests or in
+ * one: the nbytes bytes read of a request begun (none: idle), requests
+ * served on it (kept at UINT32_MAX past that), its idle deadline and,
+ * once begun, its head deadline. Filled into *st; NULL when it cannot
+ * travel (more bytes than a hand-over carries, or closing: a stopping
+ * keeper handed it back for one last answer). */
+const struct pf_handoff *pf_proto_state(struct pf_handoff *st, const void *bytes, size_t nbytes,
+                                        uint64_t requests, int64_t idle_deadline,
+                                        int64_t head_deadline, bool closing);
+
 #endif
