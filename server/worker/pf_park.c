@@ -53,9 +53,9 @@ static bool park_send(const struct pf_park *pk, int sock, const struct pf_conn *
  * looks again. */
 #define PARK_RECHECK_MS 100
 
-/* The descriptors a lingering worker watches: the connection, and, while
- * no other worker is idle, the listening and ready sockets (a client
- * waiting there is a reason to park at once). */
+/* The descriptors a lingering worker watches: the connection, and the
+ * listening and ready sockets (a client waiting there, with no worker
+ * idle to take it, is a reason to park or yield at once). */
 struct park_watch {
     struct pollfd p[3];
     nfds_t n;

@@ -531,6 +531,16 @@ bool pf_h_pid_has_socket(pid_t pid, unsigned long inode)
     return has;
 }
 
+/* The inode of the server's side of client connection fd, or 0. */
+static unsigned long h_client_inode(struct pf_server *s, int fd)
+{
+    struct pf_addr local;
+
+    if (pf_net_local_addr(fd, &local) < 0)
+        return 0;
+    return pf_h_socket_inode(s->port, pf_addr_port((struct sockaddr *)&local.ss));
+}
+
 pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms)
 {
     int64_t deadline = pf_time_now_ms() + timeout_ms;
@@ -540,8 +550,7 @@ pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms)
     if (pf_net_local_addr(fd, &local) < 0)
         return -1;
     for (;;) {
-        unsigned long inode = pf_h_socket_inode(s->port,
-                                                pf_addr_port((struct sockaddr *)&local.ss));
+        unsigned long inode = h_client_inode(s, fd);
         int n = pf_h_worker_pids(s, pids, PF_H_MAX_PIDS);
 
         for (int i = 0; inode != 0 && i < n && i < PF_H_MAX_PIDS; i++)
@@ -553,16 +562,6 @@ pid_t pf_h_worker_of_client(struct pf_server *s, int fd, int timeout_ms)
         }
         h_pause();
     }
-}
-
-/* The inode of the server's side of client connection fd, or 0. */
-static unsigned long h_client_inode(struct pf_server *s, int fd)
-{
-    struct pf_addr local;
-
-    if (pf_net_local_addr(fd, &local) < 0)
-        return 0;
-    return pf_h_socket_inode(s->port, pf_addr_port((struct sockaddr *)&local.ss));
 }
 
 int pf_h_wait_parked(struct pf_server *s, int fd, int timeout_ms)
