@@ -3,6 +3,7 @@
 #include "pf_handoff.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -318,4 +319,30 @@ int pf_handoff_recv(int sock, int *fd, struct pf_handoff *h, uint8_t *buf, size_
     *fd = -1;
     errno = EBADMSG;
     return -1;
+}
+
+int pf_handoff_recv_spared(int sock, int *spare, int like_fd, int *fd, struct pf_handoff *h,
+                           uint8_t *buf, size_t size, char *err, size_t errlen)
+{
+    int rc;
+
+    *fd = -1;
+    if (*spare < 0)
+        *spare = fcntl(like_fd, F_DUPFD_CLOEXEC, 0);
+    if (*spare < 0) {
+        int saved = errno;
+
+        snprintf(err, errlen, "no descriptor spare to receive into: %s", strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    close(*spare);
+    rc = pf_handoff_recv(sock, fd, h, buf, size, err, errlen);
+    {
+        int saved = errno;
+
+        *spare = fcntl(like_fd, F_DUPFD_CLOEXEC, 0);
+        errno = saved;
+    }
+    return rc;
 }

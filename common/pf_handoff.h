@@ -74,4 +74,17 @@ int pf_handoff_send(int sock, int fd, const struct pf_handoff *h);
 int pf_handoff_recv(int sock, int *fd, struct pf_handoff *h, uint8_t *buf, size_t size, char *err,
                     size_t errlen);
 
+/* pf_handoff_recv with room made for the descriptor first. A message
+ * taken into a full descriptor table loses the descriptor it carried (the
+ * kernel closes it and sets MSG_CTRUNC): the client would be cut. So a
+ * receiver keeps one descriptor spare, *spare (a duplicate of like_fd),
+ * closes it just before the message is taken and makes it again after.
+ * When no spare can be made (the process is at its descriptor limit)
+ * nothing is received: -1 with errno from the dup (EMFILE) and the reason
+ * in err; the message stays queued.
+ * After a message *spare is -1 if it could not be made again: the caller
+ * gives a descriptor back (the one received, refused) before the next. */
+int pf_handoff_recv_spared(int sock, int *spare, int like_fd, int *fd, struct pf_handoff *h,
+                           uint8_t *buf, size_t size, char *err, size_t errlen);
+
 #endif

@@ -18,6 +18,8 @@
 #include "pf_time.h"
 
 #define KEEPER_EVENTS 256
+/* Out of descriptors: the pause before the park socket is read again. */
+#define KEEPER_PAUSE_MS 100
 
 /* One connection held, in the table indexed by its descriptor. */
 struct kept {
@@ -41,13 +43,13 @@ struct keeper {
     size_t qhead, qlen, qcap;
     bool ready_armed; /* EPOLLOUT asked on the ready socket */
     uint8_t msg[PF_HANDOFF_MSG_MAX];
-    struct pf_episode full; /* max_parked reached */
-    bool draining;          /* told to stop */
-    bool park_open;         /* still reading the park socket */
-    int64_t drain_until;    /* ...idle connections are closed then */
-    int reserve_fd;         /* a spare descriptor, closed just before a message
-                               is received: a descriptor passed to a process at
-                               its limit would be lost */
+    struct pf_episode full;    /* max_parked reached */
+    bool draining;             /* told to stop */
+    bool park_open;            /* still reading the park socket */
+    int64_t drain_until;       /* ...idle connections are closed then */
+    int reserve_fd;            /* kept spare for a parking (pf_handoff_recv_spared) */
+    int64_t park_paused_until; /* no spare could be made: the park socket
+                                  is read again then; 0 when reading */
 };
 
 static void count_add(_Atomic uint64_t *c, int64_t d)
@@ -304,21 +306,49 @@ static void kept_readable(struct keeper *k, int fd)
     }
 }
 
-/* A connection parked past max_parked: a begun request goes straight back
- * (its bytes must not be lost), an idle one is closed. */
-static void kept_refuse(struct keeper *k, int fd, const struct pf_handoff *h)
+/* A connection the keeper cannot hold (max_parked reached, why ENOBUFS,
+ * or no descriptor left, EMFILE) and no idle one to close for it: a begun
+ * request goes straight back (its bytes must not be lost), an idle one is
+ * closed. */
+static void kept_refuse(struct keeper *k, int fd, const struct pf_handoff *h, int why)
 {
-    enum pf_episode_news news = pf_episode_fail(&k->full, ENOBUFS, pf_time_now_ms(),
+    enum pf_episode_news news = pf_episode_fail(&k->full, why, pf_time_now_ms(),
                                                 PF_EPISODE_PERIOD_MS);
 
-    if (news != PF_EPISODE_QUIET)
-        pf_log_warn("keeper: %zu connections parked, as many as it holds: idle ones "
-                    "arriving are closed, begun ones handed back",
-                    k->a->max_parked);
+    if (news == PF_EPISODE_BEGAN || news == PF_EPISODE_CHANGED) {
+        unsigned long long held = atomic_load_explicit(&k->n->parked, memory_order_relaxed);
+
+        if (why == ENOBUFS)
+            pf_log_warn("keeper: %llu connections parked, as many as it holds: idle ones "
+                        "arriving are closed, begun ones take the place of an idle one",
+                        held);
+        else
+            pf_log_warn("keeper: out of descriptors with %llu connections parked (%s): idle "
+                        "ones arriving are closed, begun ones take the place of an idle one",
+                        held, strerror(why));
+    }
     count_add(&k->n->refused, 1);
     if ((h->flags & PF_HANDOFF_BEGUN) && pf_handoff_send(k->a->ready_fd, fd, h) == 0)
         count_add(&k->n->handed, 1);
     close(fd);
+}
+
+/* Room for a begun request when the keeper is full (its bytes are worth
+ * more than a connection that only waits): an idle connection is closed,
+ * the first found in the deadline heap (near its end, most often). False
+ * when every one held is begun or on its way to a worker. */
+static bool kept_evict(struct keeper *k)
+{
+    for (size_t i = 0; i < k->nheap; i++) {
+        int fd = k->heap[i];
+
+        if (!(k->by_fd[fd].h.flags & PF_HANDOFF_BEGUN) && !k->by_fd[fd].queued) {
+            count_add(&k->n->idle_closed, 1);
+            kept_drop(k, fd);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Hold fd with state h (bytes copied): in the table, the epoll set and,
@@ -328,8 +358,9 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
     struct kept *e;
 
-    if (atomic_load_explicit(&k->n->parked, memory_order_relaxed) >= k->a->max_parked) {
-        kept_refuse(k, fd, h);
+    if (atomic_load_explicit(&k->n->parked, memory_order_relaxed) >= k->a->max_parked &&
+        !((h->flags & PF_HANDOFF_BEGUN) && kept_evict(k))) {
+        kept_refuse(k, fd, h, ENOBUFS);
         return;
     }
     /* Its next request came while it travelled (a busy server parks
@@ -376,6 +407,33 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
         kept_expire(k, fd);
 }
 
+/* No descriptor to receive a parking into even after refusing one (the
+ * limit was lowered under what the keeper holds): stop reading the park
+ * socket for a while, so that a full table is no spin. Workers keep their
+ * connections once its buffer is full; what it holds waits. */
+static void park_pause(struct keeper *k, int why, const char *err)
+{
+    struct epoll_event ev = {.events = 0, .data.fd = k->a->park_fd};
+
+    if (pf_episode_fail(&k->full, why, pf_time_now_ms(), PF_EPISODE_PERIOD_MS) != PF_EPISODE_QUIET)
+        pf_log_warn("keeper: cannot take parked connections: %s; trying again every %d ms", err,
+                    KEEPER_PAUSE_MS);
+    k->park_paused_until = pf_time_now_ms() + KEEPER_PAUSE_MS;
+    epoll_ctl(k->ep, EPOLL_CTL_MOD, k->a->park_fd, &ev);
+}
+
+/* The pause is over: the park socket is read again. */
+static void park_resume(struct keeper *k, int64_t now)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = k->a->park_fd};
+
+    if (k->park_paused_until == 0 || now < k->park_paused_until)
+        return;
+    k->park_paused_until = 0;
+    if (k->park_open)
+        epoll_ctl(k->ep, EPOLL_CTL_MOD, k->a->park_fd, &ev);
+}
+
 /* Take every connection waiting on the park socket. False when every
  * sender is gone (EOF). */
 static bool park_take_all(struct keeper *k)
@@ -385,15 +443,21 @@ static bool park_take_all(struct keeper *k)
         char err[PF_ERR_MAX] = "";
         int fd, rc;
 
-        if (k->reserve_fd < 0)
-            k->reserve_fd = fcntl(k->a->park_fd, F_DUPFD_CLOEXEC, 0);
-        if (k->reserve_fd >= 0)
-            close(k->reserve_fd);
-        rc = pf_handoff_recv(k->a->park_fd, &fd, &h, k->msg, sizeof(k->msg), err, sizeof(err));
-        k->reserve_fd = fcntl(k->a->park_fd, F_DUPFD_CLOEXEC, 0);
-
+        rc = pf_handoff_recv_spared(k->a->park_fd, &k->reserve_fd, k->a->park_fd, &fd, &h, k->msg,
+                                    sizeof(k->msg), err, sizeof(err));
+        if (rc < 0 && k->reserve_fd < 0) { /* at its limit: the messages wait */
+            park_pause(k, errno, err);
+            return true;
+        }
         if (rc == 0)
             return false;
+        if (rc > 0 && k->reserve_fd < 0) { /* this one took the last descriptor */
+            if (!(h.flags & PF_HANDOFF_BEGUN) || !kept_evict(k) ||
+                (k->reserve_fd = fcntl(k->a->park_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+                kept_refuse(k, fd, &h, EMFILE);
+                continue;
+            }
+        }
         if (rc < 0 && errno == EBADMSG) {
             count_add(&k->n->bad, 1);
             pf_log_warn("keeper: a parked connection refused: %s", err);
@@ -412,13 +476,17 @@ static void expire_due(struct keeper *k, int64_t now)
         kept_expire(k, k->heap[0]);
 }
 
+/* How long to wait for events: until the nearest deadline or the end of a
+ * pause, whichever comes first; -1 for neither. */
 static int keeper_wait_ms(const struct keeper *k, int64_t now)
 {
-    int64_t left;
+    int64_t next = k->nheap > 0 ? due_of(k, 0) : -1, left;
 
-    if (k->nheap == 0)
+    if (k->park_paused_until > 0 && (next < 0 || k->park_paused_until < next))
+        next = k->park_paused_until;
+    if (next < 0)
         return -1;
-    left = due_of(k, 0) - now;
+    left = next - now;
     return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -545,6 +613,7 @@ int pf_keeper_run(const struct pf_keeper_args *a, struct pf_keeper_counts *count
         }
         keeper_signals(k);
         expire_due(k, pf_time_now_ms());
+        park_resume(k, pf_time_now_ms());
         if (k->draining && atomic_load_explicit(&k->n->parked, memory_order_relaxed) == 0)
             running = keeper_close_park(k);
     }

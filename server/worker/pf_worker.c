@@ -32,9 +32,7 @@ struct worker {
     int epfd;
     struct pf_park park; /* park_fd -1: parking off */
     int ready_fd;        /* -1 once the keeper's side is closed for good (a stop) */
-    int reserve_fd;      /* a spare descriptor, closed just before a hand-over is
-                            received: a descriptor passed to a process at its
-                            limit would be lost with the client's request */
+    int reserve_fd;      /* kept spare for a hand-over (pf_handoff_recv_spared) */
     sigset_t wait_mask;  /* signal mask while waiting: SIGQUIT/SIGUSR1 let in */
     bool master_gone;
     struct pf_episode accept_fail; /* accept() starved of descriptors or memory */
@@ -222,16 +220,13 @@ static int worker_take_ready(struct worker *w)
     struct pf_conn c;
     int fd, rc;
 
-    if (w->reserve_fd < 0)
-        w->reserve_fd = fcntl(w->a->lifeline_fd, F_DUPFD_CLOEXEC, 0);
-    if (w->reserve_fd < 0) {
+    rc = pf_handoff_recv_spared(w->ready_fd, &w->reserve_fd, w->a->lifeline_fd, &fd, &h, msg,
+                                sizeof(msg), err, sizeof(err));
+    if (rc < 0 && w->reserve_fd < 0) { /* at its limit: the message waits */
         worker_accept_failed(w, errno);
         worker_pause(w, WORKER_ACCEPT_BACKOFF_MS);
         return -1;
     }
-    close(w->reserve_fd);
-    rc = pf_handoff_recv(w->ready_fd, &fd, &h, msg, sizeof(msg), err, sizeof(err));
-    w->reserve_fd = fcntl(w->a->lifeline_fd, F_DUPFD_CLOEXEC, 0);
     if (rc == 0) {
         worker_ready_gone(w);
         return -1;

@@ -206,13 +206,24 @@ int pf_h_stop(struct pf_server *s)
     return rc;
 }
 
-void pf_h_skip_unless_root(struct pf_server *s)
+void pf_h_skip_because(struct pf_server *s, const char *why)
 {
-    if (geteuid() == 0)
-        return;
-    pf_h_note("not running as root: test skipped");
+    pf_h_note("test skipped: %s", why);
     s->passed = true;
     skip();
+}
+
+void pf_h_skip_unless_root(struct pf_server *s)
+{
+    if (geteuid() != 0)
+        pf_h_skip_because(s, "not running as root");
+}
+
+bool pf_h_under_valgrind(void)
+{
+    const char *w = getenv("PF_TEST_WRAPPER");
+
+    return w != NULL && strstr(w, "valgrind") != NULL;
 }
 
 /* ---------------------------------------------------------------- config */

@@ -119,6 +119,12 @@ int pf_h_stop(struct pf_server *s);
  * folder is removed). */
 void pf_h_skip_unless_root(struct pf_server *s);
 
+/* Is the server run under valgrind (PF_TEST_WRAPPER names it)? */
+bool pf_h_under_valgrind(void);
+
+/* Skip the test, saying why (a skipped test passed). */
+void pf_h_skip_because(struct pf_server *s, const char *why);
+
 /* ---- configuration ---- */
 
 /* The settings tests vary, with test-friendly defaults (short timeouts). */

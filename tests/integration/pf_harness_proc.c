@@ -588,3 +588,42 @@ int pf_h_wait_parked(struct pf_server *s, int fd, int timeout_ms)
         h_pause();
     }
 }
+
+/* ------------------------------------------------------- descriptors */
+
+int pf_h_proc_fds(pid_t pid, int *lowest_free)
+{
+    char path[64];
+    bool used[1024] = {false};
+    struct dirent *e;
+    DIR *d;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+    d = opendir(path);
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        int fd;
+
+        if (e->d_name[0] == '.')
+            continue;
+        fd = atoi(e->d_name);
+        if (fd >= 0 && fd < 1024)
+            used[fd] = true;
+        n++;
+    }
+    closedir(d);
+    for (*lowest_free = 0; *lowest_free < 1024 && used[*lowest_free]; (*lowest_free)++)
+        ;
+    return n;
+}
+
+void pf_h_set_nofile(pid_t pid, rlim_t soft)
+{
+    struct rlimit old, rl;
+
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &old), 0);
+    rl = (struct rlimit){soft, old.rlim_max};
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0);
+}

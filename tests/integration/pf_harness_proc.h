@@ -6,6 +6,8 @@
 #ifndef PF_HARNESS_PROC_H
 #define PF_HARNESS_PROC_H
 
+#include <sys/resource.h>
+
 #include "pf_harness.h"
 
 /* What /proc/PID/stat says of a process (the fields tests read). */
@@ -39,6 +41,13 @@ bool pf_h_signal_pending(pid_t pid, int sig);
 
 /* Wait until sig is pending for pid (e.g. SIGQUIT held by a busy worker). */
 int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
+
+/* Open descriptors of pid, and into *lowest_free the lowest number not
+ * in use (below 1024). -1 if /proc cannot be read. */
+int pf_h_proc_fds(pid_t pid, int *lowest_free);
+
+/* Set pid's soft RLIMIT_NOFILE to soft (the hard limit stays). */
+void pf_h_set_nofile(pid_t pid, rlim_t soft);
 
 /* The name the keeper process gives itself (its /proc/PID/comm; see
  * PF_KEEPER_COMM in server/keeper/pf_keeper.h). */

@@ -55,23 +55,6 @@
 #define LAUNCHER_FLAG "--exec-limited" /* argv[1] of this binary run as the launcher */
 #define HELLO "hello\n"
 
-/* Under valgrind (PF_TEST_WRAPPER names it): see each test for what it
- * cannot run there. */
-static bool under_valgrind(void)
-{
-    const char *w = getenv("PF_TEST_WRAPPER");
-
-    return w != NULL && strstr(w, "valgrind") != NULL;
-}
-
-/* Skip, saying why (the temp folder is removed). */
-static void skip_because(struct pf_server *s, const char *why)
-{
-    pf_h_note("test skipped: %s", why);
-    s->passed = true;
-    skip();
-}
-
 /* ------------------------------------------------------ /proc readings */
 
 /* utime + stime of pid in clock ticks (/proc/pid/stat), or -1. */
@@ -98,36 +81,6 @@ static double cpu_share(const pid_t *pids, int n)
     for (int i = 0; i < n; i++)
         after += cpu_ticks(pids[i]);
     return (double)(after - before) / (double)sysconf(_SC_CLK_TCK) / ((double)(t1 - t0) / 1000.0);
-}
-
-/* Open descriptors of pid, and the lowest number not in use. -1 if
- * /proc cannot be read. */
-static int proc_fds(pid_t pid, int *lowest_free)
-{
-    char path[64];
-    bool used[1024] = {false};
-    struct dirent *e;
-    DIR *d;
-    int n = 0;
-
-    snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-    d = opendir(path);
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        int fd;
-
-        if (e->d_name[0] == '.')
-            continue;
-        fd = atoi(e->d_name);
-        if (fd >= 0 && fd < 1024)
-            used[fd] = true;
-        n++;
-    }
-    closedir(d);
-    for (*lowest_free = 0; *lowest_free < 1024 && used[*lowest_free]; (*lowest_free)++)
-        ;
-    return n;
 }
 
 /* What an operator reads of a process's memory, in KiB: VmRSS
@@ -368,16 +321,6 @@ static void get_many(const struct pf_server *s, const char *what, int n)
 
 /* ----------------------------------------------------------- descriptors */
 
-/* Lower pid's soft RLIMIT_NOFILE to soft (the hard limit stays). */
-static void set_nofile(pid_t pid, rlim_t soft)
-{
-    struct rlimit old, rl;
-
-    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &old), 0);
-    rl = (struct rlimit){soft, old.rlim_max};
-    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0);
-}
-
 /* Workers whose descriptor table is full: a worker serves one client at
  * a time, so clients alone never fill it; a limit lowered to the
  * descriptors it already holds (what a leak, or a protocol that kept
@@ -395,8 +338,8 @@ PF_H_TEST(test_workers_out_of_descriptors)
 
     /* valgrind keeps descriptors of its own and refuses a change of
      * RLIMIT_NOFILE (daemon.max_files): nothing to check under it */
-    if (under_valgrind())
-        skip_because(s, "valgrind refuses daemon.max_files");
+    if (pf_h_under_valgrind())
+        pf_h_skip_because(s, "valgrind refuses daemon.max_files");
     pf_h_config_defaults(&c);
     c.workers_start = 2;
     c.workers_max = 2;
@@ -404,8 +347,8 @@ PF_H_TEST(test_workers_out_of_descriptors)
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     assert_int_equal(pf_h_worker_pids(s, pids, 2), 2);
     for (int i = 0; i < 2; i++) {
-        assert_true(proc_fds(pids[i], &lowest) > 0);
-        set_nofile(pids[i], (rlim_t)lowest);
+        assert_true(pf_h_proc_fds(pids[i], &lowest) > 0);
+        pf_h_set_nofile(pids[i], (rlim_t)lowest);
     }
 
     for (int i = 0; i < QUEUED_CLIENTS; i++) {
@@ -430,7 +373,7 @@ PF_H_TEST(test_workers_out_of_descriptors)
     assert_int_equal(pf_h_listen_queue(s), QUEUED_CLIENTS);
 
     for (int i = 0; i < 2; i++)
-        set_nofile(pids[i], MAX_FILES);
+        pf_h_set_nofile(pids[i], MAX_FILES);
     for (int i = 0; i < QUEUED_CLIENTS; i++) { /* served in turn: each closes after */
         int n = snprintf(line, sizeof(line), "client %d\n", i);
 
@@ -466,8 +409,8 @@ PF_H_TEST(test_control_out_of_descriptors)
     double share;
 
     /* as test_workers_out_of_descriptors: daemon.max_files under valgrind */
-    if (under_valgrind())
-        skip_because(s, "valgrind refuses daemon.max_files");
+    if (pf_h_under_valgrind())
+        pf_h_skip_because(s, "valgrind refuses daemon.max_files");
     pf_h_config_defaults(&c);
     c.daemon_extra = "max_files = 32;";
     c.extra = "control = { listen = \"127.0.0.1:0\"; token_file = \"ctl.token\"; "
@@ -477,7 +420,7 @@ PF_H_TEST(test_control_out_of_descriptors)
     ctl_token(s, token, sizeof(token));
 
     /* connect until the master has no descriptor left for the next one */
-    base = proc_fds(s->pid, &lowest);
+    base = pf_h_proc_fds(s->pid, &lowest);
     while (!pf_h_log_contains(s, "control: accept failed")) {
         int64_t deadline = pf_time_now_ms() + PF_H_WAIT_MS;
 
@@ -485,7 +428,7 @@ PF_H_TEST(test_control_out_of_descriptors)
         fds[n] = ctl_connect(&addr);
         assert_true(fds[n] >= 0);
         n++;
-        while (proc_fds(s->pid, &lowest) < base + n &&
+        while (pf_h_proc_fds(s->pid, &lowest) < base + n &&
                !pf_h_log_contains(s, "control: accept failed") && pf_time_now_ms() < deadline)
             usleep(PF_H_POLL_MS * 1000);
         assert_true(pf_time_now_ms() < deadline);
@@ -650,11 +593,11 @@ PF_H_TEST(test_fork_fails)
      * and two workers) dies of SIGSEGV about a second after its first
      * failed fork, with no report from valgrind; natively and under
      * ASan+UBSan it runs on, as this test checks. */
-    if (getenv("PF_TEST_WRAPPER") && *getenv("PF_TEST_WRAPPER"))
-        skip_because(s, "valgrind cannot run a master at its process limit");
+    if (pf_h_under_valgrind())
+        pf_h_skip_because(s, "valgrind cannot run a master at its process limit");
     uid = unused_uid();
     if (!uid_can_exec(uid, PF_TEST_BINARY))
-        skip_because(s, "the build folder is not reachable by other users");
+        pf_h_skip_because(s, "the build folder is not reachable by other users");
     len = readlink("/proc/self/exe", self, sizeof(self) - 1);
     assert_true(len > 0);
     self[len] = '\0';
@@ -766,7 +709,7 @@ PF_H_TEST(test_logs_on_dev_full)
     struct pf_h_config c;
     struct pf_addr addr;
     char token[256], cmd[64], *text;
-    int n = under_valgrind() ? 100 : 1000;
+    int n = pf_h_under_valgrind() ? 100 : 1000;
     pid_t pids[2];
     struct ctl *cl;
     json_t *j;
@@ -891,17 +834,17 @@ PF_H_TEST(test_logs_on_a_disk_that_fills)
 {
     struct pf_h_config c;
     char small[PATH_MAX], filler[PATH_MAX + 16], log_path[PATH_MAX], *text;
-    int full_n = under_valgrind() ? 50 : 200, filled = 0, cut, after, status;
+    int full_n = pf_h_under_valgrind() ? 50 : 200, filled = 0, cut, after, status;
     pid_t before[2], now[2];
     int64_t deadline;
 
     pf_h_skip_unless_root(s);
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        skip_because(s, "no private mount namespace (unshare, mount)");
+        pf_h_skip_because(s, "no private mount namespace (unshare, mount)");
     assert_int_equal(pf_h_path(small, s, "small"), 0);
     assert_int_equal(mkdir(small, 0755), 0);
     if (mount("tmpfs", small, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
-        skip_because(s, "cannot mount a tmpfs here");
+        pf_h_skip_because(s, "cannot mount a tmpfs here");
     snprintf(filler, sizeof(filler), "%s/filler", small);
     write_filler(filler, 32 * 1024);
     memcpy(log_path, s->log_path, sizeof(log_path));
@@ -997,7 +940,7 @@ static void check_growth(const char *what, struct mem m0, struct mem m1, int64_t
     /* valgrind's own memory in the process dominates what /proc reports:
      * the counts still run under it (for its own checks), the growth is
      * not judged */
-    if (under_valgrind())
+    if (pf_h_under_valgrind())
         return;
     assert_true(m1.rss - m0.rss < MEM_SLACK_KIB);
     assert_true(m1.dirty - m0.dirty < MEM_SLACK_KIB);
@@ -1050,8 +993,8 @@ PF_H_TEST(test_master_memory_flat)
     struct pf_h_config c;
     struct pf_addr addr;
     char token[256];
-    int ctl_n = under_valgrind() ? CTL_REQUESTS / 10 : CTL_REQUESTS;
-    int respawn_n = under_valgrind() ? RESPAWNS / 100 : RESPAWNS;
+    int ctl_n = pf_h_under_valgrind() ? CTL_REQUESTS / 10 : CTL_REQUESTS;
+    int respawn_n = pf_h_under_valgrind() ? RESPAWNS / 100 : RESPAWNS;
     struct mem m0, m1;
     struct ctl *cl;
     int64_t t0;

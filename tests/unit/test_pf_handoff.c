@@ -1,7 +1,8 @@
 /* Unit tests for pf_handoff: the state of a connection handed over,
  * encoded and decoded (round trips, every invalid state refused, every
  * cut or corrupted message refused), and one message sent and received
- * with its descriptor over a SOCK_SEQPACKET pair. */
+ * with its descriptor over a SOCK_SEQPACKET pair, also at the descriptor
+ * limit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -343,6 +345,65 @@ static void test_send_full_and_invalid(void **state)
     close(conn[1]);
 }
 
+/* At the descriptor limit a plain receive loses the descriptor (the
+ * kernel drops it: the message is refused). pf_handoff_recv_spared takes
+ * the next one into the place of its spare; with no spare to make again
+ * it receives nothing and the message waits until a descriptor is free. */
+static void test_recv_at_limit(void **state)
+{
+    static uint8_t buf[PF_HANDOFF_MSG_MAX];
+    struct pf_handoff h = state_v4(10), got;
+    char err[PF_ERR_MAX] = "";
+    int sv[2], conn[2], spare = -1, fd, lowest, taken;
+    struct rlimit old;
+
+    (void)state;
+    seqpacket_pair(sv);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, conn), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pf_handoff_send(sv[0], conn[0], &h), 0);
+    spare = fcntl(sv[1], F_DUPFD_CLOEXEC, 0);
+    assert_true(spare >= 0);
+    lowest = dup(0);
+    assert_true(lowest > spare);
+    close(lowest);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &(struct rlimit){(rlim_t)lowest, old.rlim_max}), 0);
+
+    assert_int_equal(pf_handoff_recv(sv[1], &fd, &got, buf, sizeof(buf), err, sizeof(err)), -1);
+    assert_int_equal(errno, EBADMSG);
+    assert_int_equal(fd, -1);
+    assert_int_equal(pf_handoff_recv_spared(sv[1], &spare, sv[1], &fd, &got, buf, sizeof(buf), err,
+                                            sizeof(err)),
+                     1);
+    assert_same_file(fd, conn[0]);
+    assert_int_equal(spare, -1);
+    taken = fd;
+    assert_int_equal(pf_handoff_recv_spared(sv[1], &spare, sv[1], &fd, &got, buf, sizeof(buf), err,
+                                            sizeof(err)),
+                     -1);
+    assert_int_equal(errno, EMFILE);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(err, "no descriptor spare"));
+    close(taken); /* the one received: free again */
+    assert_int_equal(pf_handoff_recv_spared(sv[1], &spare, sv[1], &fd, &got, buf, sizeof(buf), err,
+                                            sizeof(err)),
+                     1); /* the third message waited */
+    assert_same_file(fd, conn[0]);
+    close(fd);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_int_equal(pf_handoff_recv_spared(sv[1], &spare, sv[1], &fd, &got, buf, sizeof(buf), err,
+                                            sizeof(err)),
+                     -1);
+    assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+    assert_true(spare >= 0);
+    close(spare);
+    close(sv[0]);
+    close(sv[1]);
+    close(conn[0]);
+    close(conn[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_send_recv),
         cmocka_unit_test(test_recv_refuses),
         cmocka_unit_test(test_send_full_and_invalid),
+        cmocka_unit_test(test_recv_at_limit),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
