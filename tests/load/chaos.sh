@@ -22,6 +22,11 @@
 #                      second (default 10), upgrades (one every 2 s, at most
 #                      half as many), and signals each way in scale
 #                      (default 8)
+#   --idle N           in reload and upgrade, N more keep-alive clients
+#                      beside the load, each sending a request every 2 s
+#                      (a second preforkbench, open loop): idle between
+#                      requests, parked by preforkd's keeper; counted on
+#                      their own (default 200, --quick 50; 0: none)
 #   --preforkd PATH    the server (default build/server/preforkd, or $PREFORKD)
 #   --preforkctl PATH  (default build/tools/preforkctl/preforkctl, or $PREFORKCTL)
 #   --preforkbench PATH (default build/tools/preforkbench/preforkbench, or
@@ -50,6 +55,7 @@ scenarios=reload,kill-idle,kill-busy,scale,quit-queue,slowloris,upgrade
 quick=0
 duration=""
 actions=""
+idle_n=""
 write_doc=""
 install=1
 BENCH_KEEP=0
@@ -64,15 +70,19 @@ while (($#)); do
     --duration=*) duration=${1#*=} ;;
     --actions) actions=${2:?--actions needs a number}; shift ;;
     --actions=*) actions=${1#*=} ;;
+    --idle) idle_n=${2:?--idle needs a number}; shift ;;
+    --idle=*) idle_n=${1#*=} ;;
     *) ops_common_arg "$@"; shift $((OPS_SHIFT - 1)) ;;
     esac
     shift
 done
 [[ -z $duration ]] && duration=$((quick ? 5 : 12))
 [[ -z $actions ]] && actions=$((quick ? 3 : 10))
+[[ -z $idle_n ]] && idle_n=$((quick ? 50 : 200))
 [[ -z $write_doc ]] && write_doc=$((quick ? 0 : 1))
 bench_check_count --duration "$duration" "a whole number of seconds"
 bench_check_count --actions "$actions"
+[[ $idle_n =~ ^[0-9]+$ ]] || bench_die "--idle: a whole number of clients"
 ((duration >= 3)) || bench_die "--duration: at least 3 s"
 
 bench_server_list "$servers"
@@ -157,6 +167,35 @@ load_args() {
     printf '%s\n' "${a[@]}"
 }
 
+# idle_start JSON: the idle mix (--idle), in the background: idle_n
+# keep-alive connections, a request every 2 s each, for the run's
+# duration. Sets IDLE_PID (empty with --idle 0).
+IDLE_PID=""
+idle_start() {
+    IDLE_PID=""
+    ((idle_n > 0)) || return 0
+    local rate=$(((idle_n + 1) / 2)) keep=$OPS_BENCH_PID
+    ops_bench_bg "$1" -c "$idle_n" -t 1 -R "$rate" -d "$duration" -T 5 -u /1k.bin -q
+    IDLE_PID=$OPS_BENCH_PID OPS_BENCH_PID=$keep
+}
+
+# idle_note JSON: wait for the idle mix; print what its clients saw, for
+# the run's note (nothing with --idle 0).
+idle_note() {
+    [[ -n $IDLE_PID ]] || return 0
+    local keep=$OPS_BENCH_PID ok failed k v kinds=""
+    OPS_BENCH_PID=$IDLE_PID
+    ops_bench_wait "$1"
+    OPS_BENCH_PID=$keep IDLE_PID=""
+    read -r ok failed < <(ops_jget "$1" ok failed)
+    for k in connect reset closed short timeout malformed status; do
+        v=$(ops_jget "$1" "errors.$k")
+        [[ $v != - && $v != 0 ]] && kinds+="${kinds:+, }$k $v"
+    done
+    printf '; idle mix (%d keep-alive clients, a request every 2 s each): ok %s, failed %s%s' \
+        "$idle_n" "$ok" "$failed" "${kinds:+ ($kinds)}"
+}
+
 # server_up KIND [WORKERS]: a fresh instance of the server for one run.
 server_up() {
     local kind=$1 w=${2:-}
@@ -179,7 +218,7 @@ server_down() {
 }
 
 # worker_pids: the running server's worker processes, sorted.
-worker_pids() { ops_children "$SRV_PID" | sort -n | tr '\n' ' '; }
+worker_pids() { ops_workers "$SRV_PID" | sort -n | tr '\n' ' '; }
 
 # pf_status EXPR: print EXPR, a Python expression of d (preforkd's `status`
 # reply, through preforkctl); dies when the control channel does not answer.
@@ -223,6 +262,7 @@ scen_reload() {
     before=$(worker_pids)
     [[ $kind == preforkd ]] && r0=$(pf_status 'd["totals"]["reloads"], d["generation"]')
     mapfile -t args < <(load_args "$mode")
+    idle_start "$json.idle.json"
     ops_bench_bg "$json" "${args[@]}"
     ops_clock_start $((duration * 1000))
     done_n=0
@@ -232,6 +272,8 @@ scen_reload() {
         done_n=$((done_n + 1))
     done
     ops_bench_wait "$json"
+    local idle
+    idle=$(idle_note "$json.idle.json")
     after=$(worker_pids)
     local changed=0 p
     for p in $before; do [[ " $after " == *" $p "* ]] || changed=$((changed + 1)); done
@@ -245,7 +287,7 @@ scen_reload() {
     nginx) note="$(ops_log_count "$SRV_LOG" 'SIGHUP.*reconfiguring') reloads logged (\"SIGHUP received, reconfiguring\")" ;;
     apache) note="$(ops_log_count "$SRV_LOG" 'Graceful restart requested') graceful restarts logged" ;;
     esac
-    note+="; workers replaced: $changed of $(wc -w <<<"$before")"
+    note+="; workers replaced: $changed of $(wc -w <<<"$before")$idle"
     record "$key" "$json" "SIG$sig ×$done_n" "$note"
     server_down "reload"
 }
@@ -279,6 +321,7 @@ scen_upgrade() {
     nginx) pidf=$OPS_DIR/nginx.pid ;;
     esac
     mapfile -t args < <(load_args "$mode")
+    idle_start "$json.idle.json"
     ops_bench_bg "$json" "${args[@]}"
     ops_clock_start $((duration * 1000))
     for ((i = 0; i < (actions + 1) / 2; i++)); do
@@ -294,6 +337,7 @@ scen_upgrade() {
     done
     ops_bench_wait "$json"
     note="each upgrade until the old master was gone: $((done_n ? ms / done_n : 0)) ms on average"
+    note+=$(idle_note "$json.idle.json")
     record "$key" "$json" "SIGUSR2 ×$done_n" "$note"
     server_down "upgrade"
 }
@@ -543,6 +587,7 @@ report() {
     [[ -x $OPS_PREFORKBENCH ]] && pb=$("$OPS_PREFORKBENCH" --version 2>&1 | head -n1)
     echo "- versions: $v; tree at commit $commit; load generator: $pb"
     echo "- load: preforkbench, closed loop, $CONNS connections, 1 thread, GET /1k.bin, 5 s timeout, $duration s per run (slowloris: $slow_duration s, from 1.5 s after the slow connections opened); actions one a second from 1 s into the run (scale: one signal every 0.5 s)"
+    ((idle_n > 0)) && echo "- idle mix in reload and upgrade: $idle_n more keep-alive connections, a request every 2 s each (preforkbench, open loop at $(((idle_n + 1) / 2))/s), counted on their own in the notes"
     echo "- workers: preforkd $WORKERS (workers.max $WORKERS, $SCALE_MAX in scale), Apache prefork $WORKERS (StartServers = MaxSpareServers = MaxRequestWorkers, MinSpareServers $OPS_AP_MINSPARE), nginx 2; graceful stop: 2 each; preforkd workers.graceful_timeout $OPS_PF_GRACEFUL s"
     echo
     echo "| scenario | server | load | requests ok | failed | failed by kind | unfinished | p99 (ms) | action | notes |"

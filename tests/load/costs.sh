@@ -142,7 +142,7 @@ part_memory() {
         ops_start_server "$s" "$root" "$w"
         sleep 1
         local workers
-        mapfile -t workers < <(ops_children "$SRV_PID")
+        mapfile -t workers < <(ops_workers "$SRV_PID")
         mem_row "$s" master idle "$SRV_PID" >>"$rows"
         mem_row "$s" worker idle "${workers[@]}" >>"$rows"
         # Warm-up: 1 KiB keep-alive, 1 MiB keep-alive, 1 KiB close.
@@ -158,7 +158,7 @@ part_memory() {
             n=$((n + $(ops_jget "$f" ok | sed 's/^-$/0/')))
         done
         sleep 0.5
-        mapfile -t workers < <(ops_children "$SRV_PID")
+        mapfile -t workers < <(ops_workers "$SRV_PID")
         mem_row "$s" master "after $n requests" "$SRV_PID" >>"$rows"
         mem_row "$s" worker "after $n requests" "${workers[@]}" >>"$rows"
         bench_stop "$SRV_PID"

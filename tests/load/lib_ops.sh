@@ -313,6 +313,15 @@ ops_children() {
     done
 }
 
+# ops_workers PID: its live children but preforkd's keeper (named
+# preforkd-keeper), one pid a line: the workers of any of the servers.
+ops_workers() {
+    local p
+    for p in $(ops_children "$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == preforkd-keeper ]] || echo "$p"
+    done
+}
+
 # ops_wait_workers PID N: wait (at most 10 s) until PID has N children, or
 # more (preforkd's keeper, when it runs one, is a child of the master too).
 ops_wait_workers() {
