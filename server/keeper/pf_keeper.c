@@ -25,6 +25,7 @@
 struct kept {
     bool used;
     bool queued;         /* waiting for the ready socket */
+    bool watched;        /* in the epoll set */
     struct pf_handoff h; /* its state; h.bytes points to bytes */
     uint8_t *bytes;      /* a copy of the bytes of a request begun */
     int64_t due_ms;      /* the deadline it is held against; -1 none */
@@ -141,6 +142,15 @@ static void heap_remove(struct keeper *k, int fd)
 
 /* ------------------------------------------------ connections held */
 
+/* Out of the epoll set, if it is there. */
+static void kept_unwatch(struct keeper *k, int fd)
+{
+    if (k->by_fd[fd].watched) {
+        k->by_fd[fd].watched = false;
+        epoll_ctl(k->ep, EPOLL_CTL_DEL, fd, NULL);
+    }
+}
+
 /* Let go of fd: out of the heap and the epoll set, its bytes freed, the
  * descriptor closed (it was handed on, or it ends here). */
 static void kept_drop(struct keeper *k, int fd)
@@ -148,7 +158,7 @@ static void kept_drop(struct keeper *k, int fd)
     struct kept *e = &k->by_fd[fd];
 
     heap_remove(k, fd);
-    epoll_ctl(k->ep, EPOLL_CTL_DEL, fd, NULL);
+    kept_unwatch(k, fd);
     free(e->bytes);
     memset(e, 0, sizeof(*e));
     close(fd);
@@ -197,6 +207,16 @@ static bool queue_push(struct keeper *k, int fd)
     return true;
 }
 
+/* Send fd with state h to the ready socket, counted there. 0, or -1 with
+ * errno (EAGAIN: full). */
+static int ready_send(struct keeper *k, int fd, const struct pf_handoff *h)
+{
+    if (pf_handoff_send(k->a->ready_fd, fd, h) < 0)
+        return -1;
+    atomic_fetch_add_explicit(&k->n->ready_waiting, 1, memory_order_relaxed);
+    return 0;
+}
+
 /* Hand fd to a worker through the ready socket; when it cannot take it
  * now, fd waits in the queue (in order: a queue already waiting goes
  * first). */
@@ -207,8 +227,8 @@ static void kept_hand(struct keeper *k, int fd)
     if (k->draining) /* the server stops: one more answer, then close */
         e->h.flags |= PF_HANDOFF_CLOSE;
     heap_remove(k, fd);
-    epoll_ctl(k->ep, EPOLL_CTL_DEL, fd, NULL);
-    if (k->qlen == 0 && pf_handoff_send(k->a->ready_fd, fd, &e->h) == 0) {
+    kept_unwatch(k, fd);
+    if (k->qlen == 0 && ready_send(k, fd, &e->h) == 0) {
         count_add(&k->n->handed, 1);
         kept_drop(k, fd);
         return;
@@ -229,7 +249,7 @@ static void queue_flush(struct keeper *k)
     while (k->qlen > 0) {
         int fd = k->queue[k->qhead];
 
-        if (pf_handoff_send(k->a->ready_fd, fd, &k->by_fd[fd].h) < 0) {
+        if (ready_send(k, fd, &k->by_fd[fd].h) < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
             pf_log_error("keeper: cannot hand a connection to a worker: %s", strerror(errno));
@@ -328,7 +348,7 @@ static void kept_refuse(struct keeper *k, int fd, const struct pf_handoff *h, in
                         held, strerror(why));
     }
     count_add(&k->n->refused, 1);
-    if ((h->flags & PF_HANDOFF_BEGUN) && pf_handoff_send(k->a->ready_fd, fd, h) == 0)
+    if ((h->flags & PF_HANDOFF_BEGUN) && ready_send(k, fd, h) == 0)
         count_add(&k->n->handed, 1);
     close(fd);
 }
@@ -356,6 +376,7 @@ static bool kept_evict(struct keeper *k)
 static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int64_t now)
 {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+    bool readable;
     struct kept *e;
 
     if (atomic_load_explicit(&k->n->parked, memory_order_relaxed) >= k->a->max_parked &&
@@ -364,9 +385,10 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
         return;
     }
     /* Its next request came while it travelled (a busy server parks
-     * clients between requests): straight back, never held. */
-    if (k->qlen == 0 && !k->draining && kept_has_bytes(fd) &&
-        pf_handoff_send(k->a->ready_fd, fd, h) == 0) {
+     * clients between requests, and yields them here when the ready socket
+     * is full): straight back, never watched. */
+    readable = !k->draining && kept_has_bytes(fd);
+    if (readable && k->qlen == 0 && ready_send(k, fd, h) == 0) {
         count_add(&k->n->taken, 1);
         count_add(&k->n->handed, 1);
         close(fd);
@@ -396,7 +418,12 @@ static void kept_take(struct keeper *k, int fd, const struct pf_handoff *h, int6
     e->due_ms = kept_due(k, h);
     count_add(&k->n->parked, 1);
     count_add(&k->n->taken, 1);
-    if (epoll_ctl(k->ep, EPOLL_CTL_ADD, fd, &ev) < 0 || (e->due_ms >= 0 && !heap_push(k, fd))) {
+    if (readable) { /* at the end of the queue for the ready socket */
+        kept_hand(k, fd);
+        return;
+    }
+    e->watched = epoll_ctl(k->ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+    if (!e->watched || (e->due_ms >= 0 && !heap_push(k, fd))) {
         pf_log_error("keeper: cannot hold a connection: %s", strerror(errno));
         kept_drop(k, fd);
         return;

@@ -71,6 +71,12 @@ struct pf_keeper_counts {
     _Atomic uint64_t refused; /* arrived past max_parked (closed, or a begun one handed back) */
     _Atomic uint64_t bad;     /* messages refused (no descriptor, bad state) */
     _Atomic uint64_t queued;  /* waiting now for the ready socket to take them */
+    /* Connections in the ready socket now, for a worker to take: added by
+     * whoever sends one there (the keeper, a worker yielding), taken off
+     * by the worker that receives it. Read mid-update it may be one off,
+     * even below 0. The master keeps it across keepers, as it keeps the
+     * socket. */
+    _Atomic int64_t ready_waiting;
     /* Set once the keeper stops (by the master, and by the keeper itself):
      * workers park no more. The last connections parked before it are
      * still taken: the keeper shuts the park socket's reading side (a

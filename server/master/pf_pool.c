@@ -74,6 +74,8 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
         .yield_fd = parking ? p->parking->ready[0] : -1,
         .keeper_closing = parking ? &p->parking->counts->closing : NULL,
         .keeper_up = parking ? &p->parking->counts->up : NULL,
+        .keeper_queued = parking ? &p->parking->counts->queued : NULL,
+        .ready_waiting = parking ? &p->parking->counts->ready_waiting : NULL,
         .slots = p->sb.slots,
         .nslots = p->sb.nslots,
         .slot = &p->sb.slots[slot],

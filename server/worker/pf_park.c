@@ -71,20 +71,37 @@ static void watch_others(struct park_watch *w, const struct pf_park *pk, bool on
     w->n = 3;
 }
 
-/* After a wake: do others wait (a readable listening or ready socket)?
- * A socket that only hangs up is watched no more, or the wait would
- * spin. */
-static bool others_waiting(struct park_watch *w)
+/* After a wake: how many clients wait for a worker? A new connection
+ * queued counts one (the kernel does not say how many more); the ready
+ * socket, as many as are in it (its shared count), at least one if it is
+ * readable. 0: none. A socket that only hangs up is watched no more, or
+ * the wait would spin. */
+static int others_waiting(struct park_watch *w, const struct pf_park *pk)
 {
-    bool waiting = false;
+    int waiting = 0;
 
     for (nfds_t i = 1; i < w->n; i++) {
-        if (w->p[i].revents & POLLIN)
-            waiting = true;
-        else if (w->p[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+        if (w->p[i].revents & POLLIN) {
+            int64_t n = 1;
+
+            if (w->p[i].fd == pk->ready_fd && pk->ready_waiting)
+                n = atomic_load_explicit(pk->ready_waiting, memory_order_relaxed);
+            waiting += n < 1 ? 1 : n > 65536 ? 65536 : (int)n;
+        } else if (w->p[i].revents & (POLLHUP | POLLERR | POLLNVAL)) {
             w->p[i].fd = -1;
+        }
     }
     return waiting;
+}
+
+/* Does the keeper hold readable connections the ready socket had no room
+ * for? A yield then goes behind them, through the keeper: straight into
+ * the ready socket it would pass them (workers are there first whenever
+ * room frees), and they would wait while workers swap their own
+ * connections. */
+static bool park_queue_behind(const struct pf_park *pk)
+{
+    return pk->queued && atomic_load_explicit(pk->queued, memory_order_relaxed) > 0;
 }
 
 /* Can a connection be parked now: a keeper runs and does not stop? */
@@ -131,8 +148,15 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
         switch (step.action) {
         case PF_PARK_POLICY_SERVE: return PF_PROTO_READABLE;
         case PF_PARK_POLICY_YIELD:
-            /* queued behind the others; if the queue is full, served here */
-            return park_send(pk, pk->yield_fd, c, state) ? PF_PROTO_PARKED : PF_PROTO_READABLE;
+            /* queued behind the others: in the ready socket, or, when it
+             * is full or the keeper queues for it, at the end of the
+             * keeper's queue; when neither takes it, served here */
+            if (!park_queue_behind(pk) && park_send(pk, pk->yield_fd, c, state)) {
+                if (pk->ready_waiting)
+                    atomic_fetch_add_explicit(pk->ready_waiting, 1, memory_order_relaxed);
+                return PF_PROTO_PARKED;
+            }
+            return park_send(pk, pk->park_fd, c, state) ? PF_PROTO_PARKED : PF_PROTO_READABLE;
         case PF_PARK_POLICY_PARK:
             if (park_send(pk, pk->park_fd, c, state)) {
                 pf_slot_parked(pk->self);
@@ -159,10 +183,9 @@ enum pf_proto_wait pf_park_wait(const struct pf_park *pk, struct pf_conn *c, int
         if (n <= 0)
             continue; /* a signal, or a wait over: the policy decides again */
         v.readable = w.p[0].revents != 0;
-        if (w.n > 1 && others_waiting(&w)) {
+        if (w.n > 1 && (v.others_waiting = others_waiting(&w, pk)) > 0) {
             /* known now: watching them further would only spin */
             v.idle_workers = pf_park_idle_workers(pk);
-            v.others_waiting = v.idle_workers == 0;
             watch_others(&w, pk, false);
         }
     }

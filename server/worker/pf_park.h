@@ -11,6 +11,7 @@
 #define PF_PARK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pf_proto.h"
 #include "pf_slot.h"
@@ -26,8 +27,11 @@ struct pf_park {
     size_t nslots;
     struct pf_slot *self; /* counts the connections parked */
     int linger_ms;
-    const _Atomic int *closing; /* set: the keeper stops, parks no more */
-    const _Atomic int *up;      /* set while a keeper runs */
+    const _Atomic int *closing;     /* set: the keeper stops, parks no more */
+    const _Atomic int *up;          /* set while a keeper runs */
+    const _Atomic uint64_t *queued; /* readable connections in the keeper's
+                                       queue, the ready socket being full */
+    _Atomic int64_t *ready_waiting; /* connections in the ready socket */
 };
 
 /* pf_proto_await with the stop order known: see pf_proto.h. pk NULL or

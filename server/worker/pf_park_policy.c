@@ -9,7 +9,7 @@ static struct pf_park_policy_step step(enum pf_park_policy_action a, int64_t wai
 struct pf_park_policy_step pf_park_policy_decide(const struct pf_park_policy_view *v)
 {
     int64_t left;
-    bool crowded = v->others_waiting && v->idle_workers <= 0;
+    bool crowded = v->others_waiting > 0 && v->others_waiting > v->idle_workers;
 
     if (!v->enabled)
         return v->readable ? step(PF_PARK_POLICY_SERVE, 0) : step(PF_PARK_POLICY_WAIT, -1);

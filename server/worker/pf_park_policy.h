@@ -17,9 +17,9 @@
  *  - a connection silent for longer is parked: the worker is free for the
  *    clients that have bytes to send;
  *  - when others wait for a worker (a new connection queued, or one the
- *    keeper or another worker put in the ready queue) and no worker is
- *    idle to take them, the worker does not keep serving its own client
- *    ahead of them for long: it serves PF_PARK_POLICY_TURN requests in a
+ *    keeper or another worker put in the ready queue), more of them than
+ *    idle workers to take them, the worker does not keep serving its own
+ *    client ahead of them for long: it serves PF_PARK_POLICY_TURN requests in a
  *    row at most, then yields the connection (it queues behind them); a
  *    silent one is parked at once (waiting even a round trip for its next
  *    request left the CPU idle while others waited: measured, wrk with
@@ -45,14 +45,15 @@
 
 /* What the worker knows about a connection between requests. */
 struct pf_park_policy_view {
-    bool enabled;        /* parking is on and a keeper is up to take it */
-    bool stopping;       /* this worker was told to stop */
-    bool readable;       /* the connection's next bytes are there */
-    int linger_ms;       /* how long a silent connection may wait in the worker */
-    int64_t waited_ms;   /* how long this wait has lasted so far */
-    unsigned turn;       /* waits on this connection since the worker took it */
-    bool others_waiting; /* a new connection is queued, or one in the ready queue */
-    int idle_workers;    /* workers idle in the scoreboard, this one not counted */
+    bool enabled;       /* parking is on and a keeper is up to take it */
+    bool stopping;      /* this worker was told to stop */
+    bool readable;      /* the connection's next bytes are there */
+    int linger_ms;      /* how long a silent connection may wait in the worker */
+    int64_t waited_ms;  /* how long this wait has lasted so far */
+    unsigned turn;      /* waits on this connection since the worker took it */
+    int others_waiting; /* clients waiting for a worker: in the ready queue,
+                            and a new connection queued counts one */
+    int idle_workers;   /* workers idle in the scoreboard, this one not counted */
 };
 
 enum pf_park_policy_action {

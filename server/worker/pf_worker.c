@@ -73,7 +73,9 @@ static void worker_park_init(struct worker *w)
                                .self = a->slot,
                                .linger_ms = a->cfg->keeper.linger_ms,
                                .closing = a->keeper_closing,
-                               .up = a->keeper_up};
+                               .up = a->keeper_up,
+                               .queued = a->keeper_queued,
+                               .ready_waiting = a->ready_waiting};
     w->ready_fd = a->ready_fd;
     w->reserve_fd = a->ready_fd >= 0 ? fcntl(a->lifeline_fd, F_DUPFD_CLOEXEC, 0) : -1;
 }
@@ -231,6 +233,8 @@ static int worker_take_ready(struct worker *w)
         worker_ready_gone(w);
         return -1;
     }
+    if (rc > 0 && w->a->ready_waiting)
+        atomic_fetch_sub_explicit(w->a->ready_waiting, 1, memory_order_relaxed);
     if (rc < 0) {
         if (errno == EBADMSG)
             pf_log_warn("a connection handed back by the keeper was refused: %s", err);

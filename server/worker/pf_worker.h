@@ -21,13 +21,15 @@ struct pf_worker_args {
     const struct pf_config *cfg;
     const struct pf_proto *proto;
     int listen_fd;
-    int lifeline_fd;                   /* read end of the master's pipe */
-    int park_fd;                       /* to the keeper: connections parked; -1 parking off */
-    int ready_fd;                      /* from the keeper: connections readable again; -1 off */
-    int yield_fd;                      /* to the ready queue: connections yielded; -1 off */
-    const _Atomic int *keeper_closing; /* set once the keeper stops (shared) */
-    const _Atomic int *keeper_up;      /* set while a keeper runs (shared) */
-    struct pf_slot *slots;             /* the whole scoreboard (idle workers are counted) */
+    int lifeline_fd;                       /* read end of the master's pipe */
+    int park_fd;                           /* to the keeper: connections parked; -1 parking off */
+    int ready_fd;                          /* from the keeper: connections readable again; -1 off */
+    int yield_fd;                          /* to the ready queue: connections yielded; -1 off */
+    const _Atomic int *keeper_closing;     /* set once the keeper stops (shared) */
+    const _Atomic int *keeper_up;          /* set while a keeper runs (shared) */
+    const _Atomic uint64_t *keeper_queued; /* the keeper's queue for the ready socket */
+    _Atomic int64_t *ready_waiting;        /* connections in the ready socket (shared) */
+    struct pf_slot *slots;                 /* the whole scoreboard (idle workers are counted) */
     size_t nslots;
     struct pf_slot *slot;
     int slot_index;

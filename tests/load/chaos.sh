@@ -179,9 +179,12 @@ idle_start() {
     IDLE_PID=$OPS_BENCH_PID OPS_BENCH_PID=$keep
 }
 
-# idle_note JSON: wait for the idle mix; print what its clients saw, for
-# the run's note (nothing with --idle 0).
+# idle_note JSON: wait for the idle mix; set IDLE_NOTE to what its
+# clients saw, for the run's note (empty with --idle 0). Not in a
+# subshell: the idle preforkbench is a child of this one.
+IDLE_NOTE=""
 idle_note() {
+    IDLE_NOTE=""
     [[ -n $IDLE_PID ]] || return 0
     local keep=$OPS_BENCH_PID ok failed k v kinds=""
     OPS_BENCH_PID=$IDLE_PID
@@ -192,8 +195,8 @@ idle_note() {
         v=$(ops_jget "$1" "errors.$k")
         [[ $v != - && $v != 0 ]] && kinds+="${kinds:+, }$k $v"
     done
-    printf '; idle mix (%d keep-alive clients, a request every 2 s each): ok %s, failed %s%s' \
-        "$idle_n" "$ok" "$failed" "${kinds:+ ($kinds)}"
+    IDLE_NOTE=$(printf '; idle mix (%d keep-alive clients, a request every 2 s each): ok %s, failed %s%s' \
+        "$idle_n" "$ok" "$failed" "${kinds:+ ($kinds)}")
 }
 
 # server_up KIND [WORKERS]: a fresh instance of the server for one run.
@@ -272,8 +275,7 @@ scen_reload() {
         done_n=$((done_n + 1))
     done
     ops_bench_wait "$json"
-    local idle
-    idle=$(idle_note "$json.idle.json")
+    idle_note "$json.idle.json"
     after=$(worker_pids)
     local changed=0 p
     for p in $before; do [[ " $after " == *" $p "* ]] || changed=$((changed + 1)); done
@@ -287,7 +289,7 @@ scen_reload() {
     nginx) note="$(ops_log_count "$SRV_LOG" 'SIGHUP.*reconfiguring') reloads logged (\"SIGHUP received, reconfiguring\")" ;;
     apache) note="$(ops_log_count "$SRV_LOG" 'Graceful restart requested') graceful restarts logged" ;;
     esac
-    note+="; workers replaced: $changed of $(wc -w <<<"$before")$idle"
+    note+="; workers replaced: $changed of $(wc -w <<<"$before")$IDLE_NOTE"
     record "$key" "$json" "SIG$sig ×$done_n" "$note"
     server_down "reload"
 }
@@ -337,7 +339,8 @@ scen_upgrade() {
     done
     ops_bench_wait "$json"
     note="each upgrade until the old master was gone: $((done_n ? ms / done_n : 0)) ms on average"
-    note+=$(idle_note "$json.idle.json")
+    idle_note "$json.idle.json"
+    note+=$IDLE_NOTE
     record "$key" "$json" "SIGUSR2 ×$done_n" "$note"
     server_down "upgrade"
 }

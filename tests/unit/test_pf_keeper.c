@@ -135,16 +135,31 @@ static struct pf_handoff state(unsigned flags, int idle_ms, int head_ms, const c
     return h;
 }
 
-/* Park a new connection with state h: returns the client's end (the
- * server's end is the keeper's now). */
-static int park(struct fx *f, const struct pf_handoff *h)
+/* A connection parked with state h, first (if not NULL) already sent by
+ * its client; the client's end. */
+static int park_sending(struct fx *f, const struct pf_handoff *h, const char *first)
 {
     int sv[2];
 
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    if (first)
+        assert_int_equal(write(sv[1], first, strlen(first)), (ssize_t)strlen(first));
     assert_int_equal(pf_handoff_send(f->park[0], sv[0], h), 0);
     close(sv[0]);
     return sv[1];
+}
+
+/* Park a new connection with state h: returns the client's end (the
+ * server's end is the keeper's now). */
+static int park(struct fx *f, const struct pf_handoff *h)
+{
+    return park_sending(f, h, NULL);
+}
+
+/* park, with the client's next bytes already sent. */
+static int park_readable(struct fx *f, const struct pf_handoff *h)
+{
+    return park_sending(f, h, "x");
 }
 
 /* The next connection on the ready socket, within ms (-1: none came). */
@@ -289,23 +304,33 @@ static void test_client_close_dropped(void **state_)
     fx_stop(&f);
 }
 
-/* Past max_parked an idle connection is closed and a begun one handed
- * straight back; below it again, parking works. */
+/* Past max_parked an idle connection is closed; a begun one takes the
+ * place of an idle one, the one parked first (its deadline nearest),
+ * which is closed; with none idle left a begun one is handed straight
+ * back; below the bound again, parking works. */
 static void test_bound(void **state_)
 {
     struct fx f;
     struct pf_handoff idle = state(0, 10000, -1, NULL, 1);
     struct pf_handoff begun = state(PF_HANDOFF_BEGUN, -1, 10000, "GE", 0), got;
-    int c[2], over, server;
+    int c[2], b[2], over, server;
 
     (void)state_;
     fx_start(&f, 2, 0);
     c[0] = park(&f, &idle);
+    wait_count(&f.n->parked, 1, "parked");
+    idle = state(0, 10000, -1, NULL, 1); /* a later deadline */
     c[1] = park(&f, &idle);
     wait_count(&f.n->parked, 2, "parked");
     over = park(&f, &idle);
     assert_closed(over);
     close(over);
+    for (int i = 0; i < 2; i++) {
+        b[i] = park(&f, &begun);
+        assert_closed(c[i]); /* in its place */
+        wait_count(&f.n->idle_closed, (uint64_t)i + 1, "idle ones closed for begun ones");
+    }
+    assert_int_equal(atomic_load(&f.n->parked), 2);
     over = park(&f, &begun);
     server = take_ready(&f, &got, WAIT_MS);
     assert_true(server >= 0);
@@ -314,23 +339,27 @@ static void test_bound(void **state_)
     wait_count(&f.n->refused, 2, "refused");
     close(server);
     close(over);
-    close(c[0]);
+    close(b[0]);
     wait_count(&f.n->parked, 1, "parked after a client left");
     over = park(&f, &idle);
     wait_count(&f.n->parked, 2, "parked again");
     close(over);
+    close(b[1]);
+    close(c[0]);
     close(c[1]);
     fx_stop(&f);
 }
 
 /* Many connections made readable at once all come back, through the
- * queue when the ready socket's buffer is full, none lost or doubled. */
+ * queue when the ready socket's buffer is full, none lost or doubled,
+ * and one parked readable while the queue waits comes back after them;
+ * each sent to the ready socket is counted there. */
 static void test_many_through_the_queue(void **state_)
 {
     enum { N = 200 };
     struct fx f;
-    int clients[N], seen[N] = {0}, got_n = 0;
-    struct pf_handoff got;
+    int clients[N], seen[N + 1] = {0}, got_n = 0, last;
+    struct pf_handoff got, h_last;
 
     (void)state_;
     fx_start(&f, 1000, 1024); /* a small buffer: a few messages fill it */
@@ -342,21 +371,31 @@ static void test_many_through_the_queue(void **state_)
     wait_count(&f.n->parked, N, "parked");
     for (int i = 0; i < N; i++)
         assert_int_equal(write(clients[i], "x", 1), 1);
-    while (got_n < N) {
+    for (int64_t end = pf_time_now_ms() + WAIT_MS;
+         atomic_load(&f.n->handed) + atomic_load(&f.n->queued) < N;)
+        assert_true(pf_time_now_ms() < end);
+    assert_true(atomic_load(&f.n->queued) > 0);
+    /* one parked readable behind a queue (a worker yielding) joins its end */
+    h_last = state(0, 30000, -1, NULL, N);
+    last = park_readable(&f, &h_last);
+    while (got_n < N + 1) {
         int server = take_ready(&f, &got, WAIT_MS);
 
         if (server < 0)
-            fail_msg("%d of %d came back", got_n, N);
-        assert_true(got.requests < N);
+            fail_msg("%d of %d came back", got_n, N + 1);
+        assert_true(got.requests <= N);
+        assert_int_equal(got.requests == N, got_n == N); /* the last one last */
         assert_int_equal(seen[got.requests]++, 0);
         close(server);
         got_n++;
     }
     wait_count(&f.n->parked, 0, "parked");
     wait_count(&f.n->queued, 0, "queued");
-    assert_int_equal(atomic_load(&f.n->handed), N);
+    assert_int_equal(atomic_load(&f.n->handed), N + 1);
+    assert_int_equal(atomic_load(&f.n->ready_waiting), N + 1); /* no worker took them off */
     for (int i = 0; i < N; i++)
         close(clients[i]);
+    close(last);
     fx_stop(&f);
 }
 

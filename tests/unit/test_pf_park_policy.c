@@ -15,7 +15,8 @@
 #define YIELD PF_PARK_POLICY_YIELD
 
 /* Columns: enabled, stopping, readable, linger, waited, turn (waits on
- * the connection in this worker), others waiting, idle workers. */
+ * the connection in this worker), others waiting (true: one), idle
+ * workers. */
 static const struct {
     const char *what;
     struct pf_park_policy_view v;
@@ -69,6 +70,16 @@ static const struct {
      YIELD,
      0},
     {"a negative idle count read mid-update", {true, false, false, 5, 1, 9, true, -1}, PARK, 0},
+    {"many queued, fewer idle workers: park at once", {true, false, false, 5, 0, 9, 5, 1}, PARK, 0},
+    {"many queued, fewer idle workers, turn over: yield",
+     {true, false, true, 5, 0, 4, 5, 1},
+     YIELD,
+     0},
+    {"as many idle workers as queued: linger", {true, false, false, 5, 0, 9, 3, 3}, WAIT, 5},
+    {"as many idle workers as queued, turn over: serve",
+     {true, false, true, 5, 0, 4, 3, 3},
+     SERVE,
+     0},
 };
 
 static const char *action_name(enum pf_park_policy_action a)
