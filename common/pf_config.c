@@ -20,8 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "pf_exec_env.h"
 #include "pf_log.h"
 
 #define CFG_DURATION_MAX_S 86400 /* one day */
@@ -75,6 +78,10 @@ static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
 static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_command(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_env(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 
 #define CFG_AT(field) offsetof(struct pf_config, field)
 /* Longest string a char array field holds (its size less the NUL). */
@@ -139,6 +146,16 @@ static const struct cfg_item cfg_items[] = {
     {"keeper", "parking", cfg_set_bool, CFG_AT(keeper.parking), CFG_C_INT, 0, 0},
     {"keeper", "linger", cfg_set_duration_upto, CFG_AT(keeper.linger_ms), CFG_C_INT, 0, 60},
     {"keeper", "max_parked", cfg_set_int, CFG_AT(keeper.max_parked), CFG_C_LONG, 0, 16777216},
+    {"exec", "command", cfg_set_command, CFG_AT(exec.command), CFG_C_INT, 0, CFG_LEN(exec.command)},
+    {"exec", "env", cfg_set_env, CFG_AT(exec.env), CFG_C_INT, 0, CFG_LEN(exec.env)},
+    {"exec", "directory", cfg_set_dir, CFG_AT(exec.directory), CFG_C_INT, 0,
+     CFG_LEN(exec.directory)},
+    {"exec", "listen_fd", cfg_set_int, CFG_AT(exec.listen_fd), CFG_C_INT, 0, 3},
+    {"exec", "ready", cfg_set_ready, CFG_AT(exec.ready), CFG_C_INT, 0, CFG_LEN(exec.ready)},
+    {"exec", "ready_timeout", cfg_set_duration, CFG_AT(exec.ready_timeout_ms), CFG_C_INT, 0, 0},
+    {"exec", "watchdog", cfg_set_duration_or_off, CFG_AT(exec.watchdog_ms), CFG_C_INT, 0, 0},
+    {"exec", "stop_signal", cfg_set_signal, CFG_AT(exec.stop_signal), CFG_C_INT, 0, 0},
+    {"exec", "hung_signal", cfg_set_signal, CFG_AT(exec.hung_signal), CFG_C_INT, 0, 0},
     {"control", "listen", cfg_set_control_listen, CFG_AT(control.listen), CFG_C_INT, 0,
      CFG_LEN(control.listen)},
     {"control", "token_file", cfg_set_dir, CFG_AT(control.token_file), CFG_C_INT, 0,
@@ -160,7 +177,7 @@ static const struct cfg_item cfg_items[] = {
 #define CFG_NITEMS (sizeof cfg_items / sizeof cfg_items[0])
 
 /* Protocols the server implements; adding one is adding its name here. */
-static const char *const cfg_protocols[] = {"http", "echo", "msg"};
+static const char *const cfg_protocols[] = {"http", "echo", "msg", "exec"};
 
 #define CFG_NPROTOCOLS (sizeof cfg_protocols / sizeof cfg_protocols[0])
 
@@ -188,6 +205,10 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
         out->type = PF_CONFIG_LOG_LEVEL;
     else if (it->set == cfg_set_bool)
         out->type = PF_CONFIG_BOOL;
+    else if (it->set == cfg_set_command || it->set == cfg_set_env)
+        out->type = PF_CONFIG_STRINGS;
+    else if (it->set == cfg_set_signal)
+        out->type = PF_CONFIG_SIGNAL;
     else
         out->type = PF_CONFIG_STRING;
     return true;
@@ -237,6 +258,11 @@ void pf_config_defaults(struct pf_config *c)
     c->keeper.parking = true;
     c->keeper.linger_ms = 50;
     c->keeper.max_parked = 0;
+    c->exec.listen_fd = 3;
+    snprintf(c->exec.ready, sizeof c->exec.ready, "%s", "started");
+    c->exec.ready_timeout_ms = 30000;
+    c->exec.stop_signal = SIGTERM;
+    c->exec.hung_signal = SIGABRT;
     snprintf(c->control.token_file, sizeof c->control.token_file, "%s", "preforkd.token");
     c->control.idle_timeout_ms = 60000;
     c->control.max_clients = 16;
@@ -604,6 +630,183 @@ bool pf_config_dynamic(const struct pf_config *c)
     return strcmp(c->workers.mode, "dynamic") == 0;
 }
 
+bool pf_config_exec(const struct pf_config *c)
+{
+    return strcmp(c->protocol, "exec") == 0;
+}
+
+const char *pf_config_string_at(const char *strings, int n, int i)
+{
+    if (i < 0 || i >= n)
+        return NULL;
+    while (i-- > 0)
+        strings += strlen(strings) + 1;
+    return strings;
+}
+
+/* ----------------------------------------------------------------- exec */
+
+/* A list of strings (a libconfig list or array) into the field of it:
+ * each checked by check (may be NULL), then stored with its NUL; the
+ * count into *n. At least min entries, at most PF_EXEC_LIST_MAX. */
+static int cfg_store_strings(struct cfg_ctx *x, const config_setting_t *s,
+                             const struct cfg_item *it, int *n, int min,
+                             int (*check)(struct cfg_ctx *x, const config_setting_t *s, int i,
+                                          const char *text, char *out, size_t size))
+{
+    char *field = (char *)x->c + it->offset, one[PATH_MAX];
+    size_t used = 0;
+    int count;
+
+    if (!config_setting_is_list(s) && !config_setting_is_array(s))
+        return cfg_fail(x, s, "must be a list of strings, [\"a\", \"b\"] (got %s)",
+                        cfg_type_name(s));
+    count = config_setting_length(s);
+    if (count < min || count > PF_EXEC_LIST_MAX)
+        return cfg_fail(x, s, "must have %d to %d entries (got %d)", min, PF_EXEC_LIST_MAX, count);
+    for (int i = 0; i < count; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        const char *text;
+        size_t len;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING)
+            return cfg_fail(x, s, "entry %d must be a string (got %s)", i + 1, cfg_type_name(e));
+        text = config_setting_get_string(e);
+        if (text[0] == '\0') /* the list ends at an empty string (PF_CONFIG_STRINGS) */
+            return cfg_fail(x, s, "entry %d must not be empty", i + 1);
+        if (check) {
+            if (check(x, s, i, text, one, sizeof one) < 0)
+                return -1;
+            text = one;
+        }
+        len = strlen(text);
+        if (used + len + 1 > (size_t)it->max + 1)
+            return cfg_fail(x, s, "too long (at most %lld bytes in all)", it->max + 1);
+        memcpy(field + used, text, len + 1);
+        used += len + 1;
+    }
+    memset(field + used, 0, (size_t)it->max + 1 - used);
+    *n = count;
+    return 0;
+}
+
+/* The program, exec.command's first entry: with a '/', a path (relative
+ * to the configuration's folder); without, looked for in PATH as a shell
+ * would. It must be a regular file this process may execute. */
+static int cfg_check_program(struct cfg_ctx *x, const config_setting_t *s, int i, const char *text,
+                             char *out, size_t size)
+{
+    char quoted[PATH_MAX + 8];
+    struct stat st;
+
+    if (i > 0) {
+        snprintf(out, size, "%s", text);
+        return 0;
+    }
+    cfg_quote(text, quoted, sizeof quoted);
+    if (strchr(text, '/') == NULL) {
+        const char *path = getenv("PATH");
+        char dir[PATH_MAX];
+        bool found = false;
+
+        path = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = path; *p && !found;) {
+            size_t n = strcspn(p, ":");
+
+            snprintf(dir, sizeof dir, "%.*s", (int)n, n ? p : ".");
+            cfg_join_path(dir, text, out, size);
+            found = stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0;
+            p += n + (p[n] == ':');
+        }
+        if (!found)
+            return cfg_fail(x, s, "program %s: not found in PATH (%s)", quoted, path);
+        return 0;
+    }
+    cfg_join_path(x->c->dir, text, out, size);
+    if (stat(out, &st) < 0)
+        return cfg_fail(x, s, "program %s: %s", quoted, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cfg_fail(x, s, "program %s: not a file", quoted);
+    if (access(out, X_OK) < 0)
+        return cfg_fail(x, s, "program %s: not executable: %s", quoted, strerror(errno));
+    return 0;
+}
+
+static int cfg_set_command(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    return cfg_store_strings(x, s, it, &x->c->exec.argc, 1, cfg_check_program);
+}
+
+static int cfg_check_env(struct cfg_ctx *x, const config_setting_t *s, int i, const char *text,
+                         char *out, size_t size)
+{
+    char why[PF_ERR_MAX];
+
+    if (pf_exec_env_check(text, why, sizeof why) < 0)
+        return cfg_fail(x, s, "entry %d: %s", i + 1, why);
+    snprintf(out, size, "%s", text);
+    return 0;
+}
+
+static int cfg_set_env(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    return cfg_store_strings(x, s, it, &x->c->exec.nenv, 0, cfg_check_env);
+}
+
+static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char quoted[128];
+
+    if (!text)
+        return -1;
+    if (strcmp(text, "started") != 0 && strcmp(text, "notify") != 0)
+        return cfg_fail(x, s, "unknown readiness %s (expected \"started\" or \"notify\")",
+                        cfg_quote(text, quoted, sizeof quoted));
+    return cfg_store_string(x, s, it, text);
+}
+
+/* A signal by name: "TERM" or "SIGTERM", any case, as kill -l lists them. */
+static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char quoted[128];
+
+    if (!text)
+        return -1;
+    for (int sig = 1; sig < NSIG; sig++) {
+        const char *name = sigabbrev_np(sig);
+
+        if (name && (strcasecmp(text, name) == 0 ||
+                     (strncasecmp(text, "SIG", 3) == 0 && strcasecmp(text + 3, name) == 0))) {
+            cfg_store_int(x->c, it, sig);
+            return 0;
+        }
+    }
+    return cfg_fail(x, s, "unknown signal %s (a name such as \"TERM\" or \"SIGQUIT\")",
+                    cfg_quote(text, quoted, sizeof quoted));
+}
+
+/* Rules of the exec group, once every setting is in: the program is
+ * given when the workers are programs; its socket is fd 3 or 0. Exec
+ * workers accept on their own, so nothing is parked. */
+static int cfg_check_exec(struct cfg_ctx *x, const config_t *cfg)
+{
+    const config_setting_t *fd = config_lookup(cfg, "exec.listen_fd");
+    struct pf_config *c = x->c;
+
+    if (fd && c->exec.listen_fd != 0 && c->exec.listen_fd != 3)
+        return cfg_fail(x, fd, "must be 3 (the systemd convention) or 0 (FastCGI), not %d",
+                        c->exec.listen_fd);
+    if (!pf_config_exec(c))
+        return 0;
+    if (c->exec.argc == 0)
+        return cfg_fail(x, config_lookup(cfg, "protocol"),
+                        "\"exec\" needs exec.command, the program to start");
+    c->keeper.parking = false;
+    return 0;
+}
+
 /* A file path: "" stays "", absolute is kept, relative is joined to the
  * folder of the configuration file (a too long result is refused by
  * cfg_store_string, since joined is larger than the field). */
@@ -919,6 +1122,8 @@ int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errl
         rc = cfg_walk(&x, config_root_setting(&cfg), NULL);
     if (rc == 0)
         rc = cfg_check_workers(&x, &cfg);
+    if (rc == 0)
+        rc = cfg_check_exec(&x, &cfg);
     if (rc == 0)
         rc = cfg_resolve_defaults(&x);
     config_destroy(&cfg);

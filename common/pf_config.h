@@ -39,6 +39,11 @@ struct pf_config_names {
 #define PF_WORKERS_HARD_MAX 4096
 #define PF_BACKLOG_MAX 65535
 
+/* exec.command and exec.env: at most this many entries, and this many
+ * bytes of text each (every entry with its NUL). */
+#define PF_EXEC_LIST_MAX 64
+#define PF_EXEC_LIST_BYTES 8192
+
 struct pf_config {
     char path[PATH_MAX]; /* absolute path of the file loaded ("" = defaults only) */
     char dir[PATH_MAX];  /* its folder: base for relative paths */
@@ -49,7 +54,7 @@ struct pf_config {
     int defer_accept_ms;              /* TCP_DEFER_ACCEPT: hand a connection to a
                                          worker only once it has data; 0 = off;
                                          default 1 s */
-    char protocol[PF_PROTO_NAME_MAX]; /* "http" | "echo" | "msg"; default "http" */
+    char protocol[PF_PROTO_NAME_MAX]; /* "http" | "echo" | "msg" | "exec"; default "http" */
 
     struct {
         int start;                /* workers forked at start (pool target); default 4 */
@@ -112,6 +117,28 @@ struct pf_config {
                             default 0 (restart) */
     } keeper;
 
+    /* protocol "exec": each worker is a program started with the listening
+     * socket (docs/exec.md). */
+    struct {
+        /* the program and its arguments, one after the other, each ended
+         * by its NUL; the program resolved to an absolute path when loaded
+         * (from PATH when it has no '/'), checked to be executable */
+        char command[PF_EXEC_LIST_BYTES];
+        int argc;
+        char env[PF_EXEC_LIST_BYTES]; /* NAME=value or NAME entries, the same way */
+        int nenv;
+        char directory[PATH_MAX]; /* the program's working folder; "" = the
+                                     configuration's folder */
+        int listen_fd;            /* the socket's number for the program: 3
+                                     (systemd's) or 0 (FastCGI); default 3 */
+        char ready[16];           /* "started" (exec succeeded) or "notify"
+                                     (READY=1 received); default "started" */
+        int ready_timeout_ms;     /* a worker not ready by then failed; default 30 s */
+        int watchdog_ms;          /* WATCHDOG=1 expected this often; 0 = off */
+        int stop_signal;          /* a graceful stop sends this; default SIGTERM */
+        int hung_signal;          /* a hang sends this first; default SIGABRT */
+    } exec;
+
     struct {
         char listen[PF_ADDR_STRLEN + 64]; /* loopback address; "" = no control channel */
         struct pf_addr listen_addr;
@@ -148,6 +175,10 @@ enum pf_config_type {
     PF_CONFIG_STRING,    /* char[size] */
     PF_CONFIG_LOG_LEVEL, /* int, enum pf_log_level */
     PF_CONFIG_BOOL,      /* bool, written true or false in the file */
+    PF_CONFIG_STRINGS,   /* char[size]: non-empty strings one after the
+                            other, each with its NUL, the rest zeroed; a
+                            list in the file */
+    PF_CONFIG_SIGNAL,    /* int, a signal number, written by name in the file */
 };
 
 struct pf_config_setting {
@@ -163,6 +194,13 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out);
 
 /* Is the pool dynamic (workers.mode = "dynamic")? */
 bool pf_config_dynamic(const struct pf_config *c);
+
+/* Are the workers programs (protocol = "exec")? */
+bool pf_config_exec(const struct pf_config *c);
+
+/* The i-th string of a PF_CONFIG_STRINGS field holding n (exec.command,
+ * exec.env), or NULL past the last. */
+const char *pf_config_string_at(const char *strings, int n, int i);
 
 /* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
 void pf_config_defaults(struct pf_config *c);

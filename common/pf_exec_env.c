@@ -8,9 +8,9 @@
 
 /* Variables preforkd sets itself: exec.env may not. */
 static const char *const reserved[] = {
-    "LISTEN_FDS",    "LISTEN_PID",          "LISTEN_FDNAMES", "NOTIFY_SOCKET",
-    "WATCHDOG_USEC", "WATCHDOG_PID",        "PREFORKD_SLOT",  "PREFORKD_GENERATION",
-    "EINHORN_FD_0",  "EINHORN_FD_COUNT",    "SERVER_STARTER_PORT",
+    "LISTEN_FDS",    "LISTEN_PID",       "LISTEN_FDNAMES",      "NOTIFY_SOCKET",
+    "WATCHDOG_USEC", "WATCHDOG_PID",     "PREFORKD_SLOT",       "PREFORKD_GENERATION",
+    "EINHORN_FD_0",  "EINHORN_FD_COUNT", "SERVER_STARTER_PORT",
 };
 
 static size_t name_len(const char *entry)
@@ -33,8 +33,8 @@ int pf_exec_env_check(const char *entry, char *err, size_t errlen)
 
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '_')) {
-            snprintf(err, errlen, "\"%.*s\" is not a variable name (letters, digits and _)",
-                     (int)n, entry);
+            snprintf(err, errlen, "\"%.*s\" is not a variable name (letters, digits and _)", (int)n,
+                     entry);
             return -1;
         }
     }

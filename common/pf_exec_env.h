@@ -24,7 +24,7 @@
 #define PF_EXEC_ENV_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
 
 struct pf_exec_env_in {
-    const char *const *env;    /* exec.env entries */
+    const char *const *env; /* exec.env entries */
     size_t nenv;
     const char *const *parent; /* the master's environment, NULL-terminated (for "NAME") */
     int listen_fd;             /* the listening socket's number: 3, or 0 (FastCGI) */

@@ -329,9 +329,9 @@ json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n)
 static json_t *ctl_cfg_value(const struct pf_config *c, const struct pf_config_setting *f)
 {
     static const enum ctl_kind ints[] = {
-        [PF_CONFIG_INT] = CTL_INT, [PF_CONFIG_LONG] = CTL_LONG,  [PF_CONFIG_SIZE] = CTL_SIZE,
-        [PF_CONFIG_MS] = CTL_INT,  [PF_CONFIG_STRING] = CTL_INT, [PF_CONFIG_LOG_LEVEL] = CTL_INT,
-        [PF_CONFIG_BOOL] = CTL_INT};
+        [PF_CONFIG_INT] = CTL_INT,  [PF_CONFIG_LONG] = CTL_LONG,   [PF_CONFIG_SIZE] = CTL_SIZE,
+        [PF_CONFIG_MS] = CTL_INT,   [PF_CONFIG_STRING] = CTL_INT,  [PF_CONFIG_LOG_LEVEL] = CTL_INT,
+        [PF_CONFIG_BOOL] = CTL_INT, [PF_CONFIG_STRINGS] = CTL_INT, [PF_CONFIG_SIGNAL] = CTL_INT};
     const char *p = (const char *)c + f->offset;
 
     switch (f->type) {
@@ -340,6 +340,18 @@ static json_t *ctl_cfg_value(const struct pf_config *c, const struct pf_config_s
     case PF_CONFIG_LOG_LEVEL:
         return ctl_text(pf_log_level_name((int)ctl_number(c, f->offset, CTL_INT)), SIZE_MAX);
     case PF_CONFIG_BOOL: return json_boolean(*(const bool *)(const void *)p);
+    case PF_CONFIG_STRINGS: {
+        json_t *a = json_array();
+
+        for (size_t at = 0; a && at < f->size && p[at] != '\0'; at += strlen(p + at) + 1)
+            json_array_append_new(a, ctl_text(p + at, f->size - at));
+        return a;
+    }
+    case PF_CONFIG_SIGNAL: {
+        const char *name = sigabbrev_np((int)ctl_number(c, f->offset, CTL_INT));
+
+        return name ? ctl_text(name, SIZE_MAX) : json_null();
+    }
     case PF_CONFIG_INT:
     case PF_CONFIG_LONG:
     case PF_CONFIG_SIZE: break;

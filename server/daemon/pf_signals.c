@@ -102,17 +102,34 @@ static const int worker_ignored[] = {SIGPIPE, SIGINT, SIGHUP, SIGTTIN, SIGTTOU, 
  * (stop) and SIGUSR1 (reopen logs) stay blocked while a client is served, so it can only be taken in the
  * waits that use *wait_mask: "finish the client you hold" needs no checks
  * sprinkled through the protocol code. */
+/* Every disposition back to its default (the master's handlers and
+ * ignored signals are inherited across fork). */
+static void signals_default_all(struct sigaction *sa)
+{
+    memset(sa, 0, sizeof(*sa));
+    sigemptyset(&sa->sa_mask);
+    sa->sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, sa, NULL); /* EINVAL for the RT signals glibc owns */
+}
+
+int pf_signals_program(void)
+{
+    struct sigaction sa;
+    sigset_t none;
+
+    signals_default_all(&sa);
+    sigemptyset(&none);
+    return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int pf_signals_worker(sigset_t *wait_mask)
 {
     struct sigaction sa;
     sigset_t block;
 
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = SIG_DFL;
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            sigaction(s, &sa, NULL); /* EINVAL for the RT signals glibc owns */
+    signals_default_all(&sa);
     pf_signals_child = pf_signals_terminate = pf_signals_quit = pf_signals_reconfigure = 0;
     pf_signals_reopen = pf_signals_incr = pf_signals_decr = pf_signals_worker_stop = 0;
     sa.sa_handler = SIG_IGN;

@@ -43,4 +43,9 @@ void pf_signals_restore(const sigset_t *saved);
  * unblock everything else. *wait_mask is the mask for epoll_pwait/ppoll. */
 int pf_signals_worker(sigset_t *wait_mask);
 
+/* In an exec worker, just before the program is started: every signal
+ * at its default disposition (none ignored) and none blocked, as a
+ * program started from a shell expects. 0, or -1 with errno. */
+int pf_signals_program(void);
+
 #endif

@@ -106,8 +106,7 @@ static int notify_line(struct pf_notify_msg *m, const char *s, size_t n, const c
     return 0;
 }
 
-int pf_notify_parse(const char *buf, size_t len, struct pf_notify_msg *m, char *err,
-                    size_t errlen)
+int pf_notify_parse(const char *buf, size_t len, struct pf_notify_msg *m, char *err, size_t errlen)
 {
     size_t at = 0, line = 0;
 

@@ -49,7 +49,6 @@ struct pf_notify_msg {
 
 /* Parse buf (len bytes) into m. 0, or -1 with the reason in err (m then
  * says nothing: said is 0). */
-int pf_notify_parse(const char *buf, size_t len, struct pf_notify_msg *m, char *err,
-                    size_t errlen);
+int pf_notify_parse(const char *buf, size_t len, struct pf_notify_msg *m, char *err, size_t errlen);
 
 #endif

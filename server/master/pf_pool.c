@@ -280,6 +280,17 @@ int pf_pool_refill(struct pf_pool *p)
     return forked;
 }
 
+/* The signal that says sig to this pool's workers: a program (exec
+ * workers) stops gracefully on its exec.stop_signal, and knows nothing of
+ * SIGUSR1 (reopen the logs: its output is the master's to write), whose
+ * default action would end it. 0: none to send. */
+static int pool_signal_for(const struct pf_pool *p, int sig)
+{
+    if (!pf_config_exec(p->cfg))
+        return sig;
+    return sig == SIGQUIT ? p->cfg->exec.stop_signal : sig == SIGUSR1 ? 0 : sig;
+}
+
 /* Signal one worker; a stop order is also written to its slot first, so
  * it is seen at once by a worker busy with a client (SIGQUIT stays blocked
  * there until the client is done). */
@@ -287,7 +298,8 @@ static void pool_send(struct pf_pool *p, int slot, int sig)
 {
     if (sig == SIGQUIT)
         atomic_store_explicit(&p->sb.slots[slot].stop_requested, 1, memory_order_release);
-    kill(p->children[slot].pid, sig);
+    if ((sig = pool_signal_for(p, sig)) != 0)
+        kill(p->children[slot].pid, sig);
 }
 
 /* Whether slot i holds an active worker of a generation below `below`. */

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pf_exec.h"
 #include "pf_framed.h"
 #include "pf_http_proto.h"
 
-static const struct pf_proto *const protos[] = {&pf_http_proto, &pf_framed_echo, &pf_framed_msg};
+static const struct pf_proto *const protos[] = {&pf_http_proto, &pf_framed_echo, &pf_framed_msg,
+                                                &pf_exec_proto};
 #define PROTO_COUNT (sizeof(protos) / sizeof(protos[0]))
 
 const struct pf_proto *pf_proto_table_find(const char *name)

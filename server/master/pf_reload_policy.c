@@ -39,11 +39,13 @@ static bool reload_same(const struct pf_config *a, const struct pf_config *b,
 
     switch (s->type) {
     case PF_CONFIG_STRING: return strncmp(x, y, s->size) == 0;
+    case PF_CONFIG_STRINGS: return memcmp(x, y, s->size) == 0; /* zeroed after the last */
     case PF_CONFIG_LONG: return *(const long *)x == *(const long *)y;
     case PF_CONFIG_SIZE: return *(const size_t *)x == *(const size_t *)y;
     case PF_CONFIG_BOOL: return *(const bool *)x == *(const bool *)y;
     case PF_CONFIG_INT:
     case PF_CONFIG_MS:
+    case PF_CONFIG_SIGNAL:
     case PF_CONFIG_LOG_LEVEL: return *(const int *)x == *(const int *)y;
     }
     return false;
@@ -102,12 +104,14 @@ void pf_reload_policy_diff(const struct pf_config *cur, const struct pf_config *
 static size_t reload_field_size(const struct pf_config_setting *s)
 {
     switch (s->type) {
-    case PF_CONFIG_STRING: return s->size;
+    case PF_CONFIG_STRING:
+    case PF_CONFIG_STRINGS: return s->size;
     case PF_CONFIG_LONG: return sizeof(long);
     case PF_CONFIG_SIZE: return sizeof(size_t);
     case PF_CONFIG_BOOL: return sizeof(bool);
     case PF_CONFIG_INT:
     case PF_CONFIG_MS:
+    case PF_CONFIG_SIGNAL:
     case PF_CONFIG_LOG_LEVEL: break;
     }
     return sizeof(int);

@@ -26,7 +26,8 @@
 #include "pf_handoff.h"
 #include "pf_scoreboard.h"
 
-struct pf_park; /* the worker's side of parking (pf_park.h) */
+struct pf_park;        /* the worker's side of parking (pf_park.h) */
+struct pf_worker_args; /* what a worker process is started with (pf_worker.h) */
 
 /* One accepted connection, as a handler sees it. */
 struct pf_conn {
@@ -74,6 +75,10 @@ struct pf_proto {
     void (*reopen)(void *state);
     /* Optional: URL scheme for the "serving" log line at start ("http"). */
     const char *url_scheme;
+    /* Optional: the worker process is this instead of the accept loop
+     * (exec workers become a program); never returns. The functions
+     * above but master_init and url_scheme are then unused. */
+    void (*run)(const struct pf_worker_args *args);
 };
 
 /* Reopen the error log and the protocol's logs now, as the worker does on

@@ -356,6 +356,10 @@ void pf_worker_run(const struct pf_worker_args *args)
 {
     struct worker w = {.a = args, .epfd = -1};
 
+    if (args->proto->run) {
+        args->proto->run(args);
+        exit(PF_WORKER_EXIT_INIT);
+    }
     worker_self = &w;
     worker_setup(&w);
     pf_log_debug("started (slot %d, generation %u)", args->slot_index, args->generation);

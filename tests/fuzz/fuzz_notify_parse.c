@@ -18,7 +18,7 @@
 #include "pf_err.h"
 #include "pf_notify_parse.h"
 
-#define ALL_FLAGS                                                                          \
+#define ALL_FLAGS \
     (PF_NOTIFY_READY | PF_NOTIFY_STATUS | PF_NOTIFY_WATCHDOG | PF_NOTIFY_WATCHDOG_TRIGGER | \
      PF_NOTIFY_STOPPING | PF_NOTIFY_RELOADING | PF_NOTIFY_ERRNO | PF_NOTIFY_MAINPID)
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -428,6 +429,53 @@ static void test_keeper_settings(void **state)
     }
 }
 
+/* The exec group: the program resolved (from PATH without a '/', from
+ * the configuration's folder with one), the lists kept in order, the
+ * readiness, signals by name in any spelling; exec workers park nothing. */
+static void test_exec_settings(void **state)
+{
+    struct fixture *f = *state;
+    char want[PATH_MAX + 16];
+
+    assert_int_equal(
+        load_text(f, "protocol = \"exec\";\n"
+                     "exec = {\n"
+                     "  command = [\"sh\", \"-c\", \"exec cat\"];\n"
+                     "  env = (\"A=1\", \"HOME\");\n"
+                     "  listen_fd = 0; ready = \"notify\"; ready_timeout = 2.5;\n"
+                     "  watchdog = 3; stop_signal = \"sigquit\"; hung_signal = \"USR1\";\n"
+                     "};\n"),
+        0);
+    assert_true(pf_config_exec(&f->cfg));
+    assert_int_equal(f->cfg.exec.argc, 3);
+    assert_string_equal(pf_config_string_at(f->cfg.exec.command, 3, 0), "/usr/bin/sh");
+    assert_string_equal(pf_config_string_at(f->cfg.exec.command, 3, 2), "exec cat");
+    assert_null(pf_config_string_at(f->cfg.exec.command, 3, 3));
+    assert_int_equal(f->cfg.exec.nenv, 2);
+    assert_string_equal(pf_config_string_at(f->cfg.exec.env, 2, 1), "HOME");
+    assert_int_equal(f->cfg.exec.listen_fd, 0);
+    assert_string_equal(f->cfg.exec.ready, "notify");
+    assert_int_equal(f->cfg.exec.ready_timeout_ms, 2500);
+    assert_int_equal(f->cfg.exec.watchdog_ms, 3000);
+    assert_int_equal(f->cfg.exec.stop_signal, SIGQUIT);
+    assert_int_equal(f->cfg.exec.hung_signal, SIGUSR1);
+    assert_false(f->cfg.keeper.parking);
+
+    /* a path with '/' is relative to the configuration's folder */
+    snprintf(want, sizeof want, "%s/run.sh", f->dir);
+    write_file(want, "#!/bin/sh\n");
+    assert_int_equal(chmod(want, 0755), 0);
+    assert_int_equal(load_text(f, "exec = { command = [\"./run.sh\"]; };\n"), 0);
+    snprintf(want, sizeof want, "%s/./run.sh", f->dir);
+    assert_string_equal(f->cfg.exec.command, want);
+    assert_false(pf_config_exec(&f->cfg));
+    assert_true(f->cfg.keeper.parking); /* not exec: the group is only kept */
+    assert_int_equal(f->cfg.exec.listen_fd, 3);
+    assert_string_equal(f->cfg.exec.ready, "started");
+    assert_int_equal(f->cfg.exec.stop_signal, SIGTERM);
+    assert_int_equal(f->cfg.exec.hung_signal, SIGABRT);
+}
+
 /* A literal beyond 32 bits keeps its value, whatever libconfig's version
  * (1.5 wraps it around silently unless re-read). */
 static void test_big_integer_literal(void **state)
@@ -725,10 +773,11 @@ static const struct {
     {"backlog = (511);\n", 1, "backlog", "(got a list)"},
     {"backlog = { n = 1; };\n", 1, "backlog", "(got a group)"},
     {"protocol = \"https\";\n", 1, "protocol",
-     "unknown protocol \"https\" (expected http, echo or msg)"},
+     "unknown protocol \"https\" (expected http, echo, msg or exec)"},
     {"protocol = \"ECHO\";\n", 1, "protocol", "unknown protocol \"ECHO\""},
     {"protocol = \"HTTP\";\n", 1, "protocol", "unknown protocol \"HTTP\""},
-    {"protocol = \"\";\n", 1, "protocol", "unknown protocol \"\" (expected http, echo or msg)"},
+    {"protocol = \"\";\n", 1, "protocol",
+     "unknown protocol \"\" (expected http, echo, msg or exec)"},
     {"protocol = 1;\n", 1, "protocol", "must be a string (got an integer)"},
     {"protocol = \"a\\nb\";\n", 1, "protocol", "unknown protocol \"a\\x0ab\""},
     {"listen = \"1.2.3.4:80\\r\";\n", 1, "listen", "invalid address \"1.2.3.4:80\\x0d\": "},
@@ -855,6 +904,34 @@ static const struct {
     {"keeper = { max_parked = true; };\n", 1, "keeper.max_parked", "(got a boolean)"},
     {"keeper = { park = true; };\n", 1, "keeper.park", "unknown setting"},
     {"parking = true;\n", 1, "parking", "unknown setting"},
+    /* exec */
+    {"protocol = \"exec\";\n", 1, "protocol", "\"exec\" needs exec.command"},
+    {"exec = {\n  command = \"/bin/true\";\n};\n", 2, "exec.command",
+     "must be a list of strings, [\"a\", \"b\"] (got a string)"},
+    {"exec = { command = []; };\n", 1, "exec.command", "must have 1 to 64 entries (got 0)"},
+    {"exec = { command = [\"/bin/true\", \"\"]; };\n", 1, "exec.command",
+     "entry 2 must not be empty"},
+    {"exec = { command = (\"/bin/true\", 1); };\n", 1, "exec.command",
+     "entry 2 must be a string (got an integer)"},
+    {"exec = { command = [\"no-such-program-here\"]; };\n", 1, "exec.command",
+     "program \"no-such-program-here\": not found in PATH"},
+    {"exec = { command = [\"/no/such/file\"]; };\n", 1, "exec.command",
+     "program \"/no/such/file\": No such file or directory"},
+    {"exec = { command = [\"/proc/version\"]; };\n", 1, "exec.command",
+     "program \"/proc/version\": not executable"},
+    {"exec = { command = [\"/usr\"]; };\n", 1, "exec.command", "program \"/usr\": not a file"},
+    {"exec = { env = [\"A=1\", \"LISTEN_FDS=2\"]; };\n", 1, "exec.env",
+     "entry 2: LISTEN_FDS is set by preforkd itself"},
+    {"exec = { env = [\"A B=1\"]; };\n", 1, "exec.env", "entry 1: \"A B\" is not a variable"},
+    {"exec = {\n  listen_fd = 1;\n};\n", 2, "exec.listen_fd",
+     "must be 3 (the systemd convention) or 0 (FastCGI), not 1"},
+    {"exec = { listen_fd = 4; };\n", 1, "exec.listen_fd", "(got 4)"},
+    {"exec = { ready = \"yes\"; };\n", 1, "exec.ready",
+     "unknown readiness \"yes\" (expected \"started\" or \"notify\")"},
+    {"exec = { stop_signal = \"STOP\"; hung_signal = \"SIGNOPE\"; };\n", 1, "exec.hung_signal",
+     "unknown signal \"SIGNOPE\""},
+    {"exec = { stop_signal = 15; };\n", 1, "exec.stop_signal", "must be a string"},
+    {"exec = { watchdog = -1; };\n", 1, "exec.watchdog", "(got -1)"},
     /* daemon */
     {"daemon = {\n  error_log = 5;\n};\n", 2, "daemon.error_log",
      "must be a string (got an integer)"},
@@ -1163,6 +1240,7 @@ int main(void)
         T(test_big_integer_literal),
         T(test_durations),
         T(test_keeper_settings),
+        T(test_exec_settings),
         T(test_error_log_paths),
         T(test_error_log_too_long),
         T(test_daemon_settings),

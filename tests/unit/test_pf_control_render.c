@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,30 @@ static void test_config_values(void **state)
     json_decref(j);
 }
 
+/* exec: the lists as arrays of strings, in order; signals by name. */
+static void test_config_exec(void **state)
+{
+    struct pf_config c;
+    json_t *j, *command, *env;
+    const char *stop, *hung;
+
+    (void)state;
+    pf_config_defaults(&c);
+    memcpy(c.exec.command, "/usr/bin/python3\0app.py\0", 24);
+    c.exec.argc = 2;
+    c.exec.stop_signal = SIGINT;
+    j = round_trip(pf_control_render_config(&c));
+    unpack(j, "{s:{s:{s:o, s:o, s:s, s:s}}}", "config", "exec", "command", &command, "env", &env,
+           "stop_signal", &stop, "hung_signal", &hung);
+    assert_int_equal(json_array_size(command), 2);
+    assert_string_equal(json_string_value(json_array_get(command, 0)), "/usr/bin/python3");
+    assert_string_equal(json_string_value(json_array_get(command, 1)), "app.py");
+    assert_int_equal(json_array_size(env), 0);
+    assert_string_equal(stop, "INT");
+    assert_string_equal(hung, "ABRT");
+    json_decref(j);
+}
+
 /* A group of the config reply and exactly the settings it must hold. */
 struct config_group {
     const char *name; /* NULL: the top level */
@@ -432,9 +457,9 @@ struct config_group {
 
 static const struct config_group config_groups[] = {
     {NULL,
-     13,
+     14,
      {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
-      "http", "keeper", "control", "daemon"}},
+      "http", "keeper", "exec", "control", "daemon"}},
     {"workers",
      15,
      {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode", "min_spare",
@@ -449,6 +474,10 @@ static const struct config_group config_groups[] = {
       "max_request_line", "max_header_bytes", "max_headers", "access_log", "mime_types",
       "open_file_cache", "open_file_cache_valid"}},
     {"keeper", 3, {"parking", "linger", "max_parked"}},
+    {"exec",
+     9,
+     {"command", "env", "directory", "listen_fd", "ready", "ready_timeout", "watchdog",
+      "stop_signal", "hung_signal"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
     {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
@@ -919,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_workers_edge),
         cmocka_unit_test(test_config_values),
         cmocka_unit_test(test_config_keys),
+        cmocka_unit_test(test_config_exec),
         cmocka_unit_test(test_config_bool),
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_error),

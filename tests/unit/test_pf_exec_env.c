@@ -12,8 +12,7 @@
 #include "pf_err.h"
 #include "pf_exec_env.h"
 
-static const char *const parent[] = {"HOME=/root", "PATH=/opt/bin:/usr/bin", "LANG=C.UTF-8",
-                                     NULL};
+static const char *const parent[] = {"HOME=/root", "PATH=/opt/bin:/usr/bin", "LANG=C.UTF-8", NULL};
 
 static void test_check(void **state)
 {

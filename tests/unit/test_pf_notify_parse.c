@@ -23,7 +23,7 @@
 
 static const struct {
     const char *msg;
-    unsigned said;   /* what it says, when taken */
+    unsigned said; /* what it says, when taken */
     unsigned ignored;
     const char *status; /* STATUS text kept, or NULL */
     const char *err;    /* NULL: taken; else the reason's start */

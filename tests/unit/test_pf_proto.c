@@ -261,7 +261,7 @@ static size_t put_msg(unsigned char *out, const void *payload, uint32_t n)
     return PF_FRAME_HEADER_LEN + (size_t)n;
 }
 
-/* Both handlers are found by name and carry it; unknown names are NULL. */
+/* The handlers are found by name and carry it; unknown names are NULL. */
 static void test_find(void **state)
 {
     const struct pf_proto *echo = pf_proto_table_find("echo");
@@ -280,13 +280,17 @@ static void test_find(void **state)
     assert_null(pf_proto_table_find(""));
     assert_null(pf_proto_table_find("ECHO"));
     assert_null(pf_proto_table_find("echo "));
+    /* exec workers become a program: no serve loop, a run instead */
+    assert_non_null(pf_proto_table_find("exec"));
+    assert_non_null(pf_proto_table_find("exec")->run);
+    assert_null(pf_proto_table_find("exec")->serve);
 }
 
 /* The names list, for error messages, names every handler. */
 static void test_names(void **state)
 {
     (void)state;
-    assert_string_equal(pf_proto_table_names(), "http, echo, msg");
+    assert_string_equal(pf_proto_table_names(), "http, echo, msg, exec");
 }
 
 /* Stop is requested by the recorded flag (SIGQUIT taken) or by the stop
