@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_addr.h"
 #include "pf_err.h"
 #include "pf_exec_env.h"
 #include "pf_log.h"
@@ -79,8 +81,8 @@ static void exec_run(const struct pf_worker_args *a)
 {
     static char envbuf[EXEC_ENV_BYTES];
     const struct pf_config *cfg = a->cfg;
-    const char *envs[PF_EXEC_LIST_MAX], *dir = cfg->exec.directory[0] ? cfg->exec.directory
-                                                                       : cfg->dir;
+    const char *envs[PF_EXEC_LIST_MAX],
+        *dir = cfg->exec.directory[0] ? cfg->exec.directory : cfg->dir;
     char *envp[EXEC_ENV_MAX], *argv[PF_EXEC_LIST_MAX + 1], err[PF_ERR_MAX];
     struct pf_slot *s = a->slot;
     char listen_text[PF_ADDR_STRLEN + 64];
@@ -88,7 +90,15 @@ static void exec_run(const struct pf_worker_args *a)
     pf_log_set_role("worker");
     for (int i = 0; i < cfg->exec.nenv; i++)
         envs[i] = pf_config_string_at(cfg->exec.env, cfg->exec.nenv, i);
-    snprintf(listen_text, sizeof(listen_text), "%s", cfg->listen);
+    {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+
+        /* the address bound (a port 0 in the file is the kernel's pick) */
+        if (getsockname(a->listen_fd, (struct sockaddr *)&ss, &len) < 0)
+            exec_fail(s, true, "the listening socket: %s", strerror(errno));
+        pf_addr_format((const struct sockaddr *)&ss, listen_text, sizeof(listen_text));
+    }
     {
         struct pf_exec_env_in in = {.env = envs,
                                     .nenv = (size_t)cfg->exec.nenv,
@@ -102,8 +112,8 @@ static void exec_run(const struct pf_worker_args *a)
                                     .slot = a->slot_index,
                                     .generation = (int)a->generation};
 
-        if (pf_exec_env_build(&in, envbuf, sizeof(envbuf), envp, EXEC_ENV_MAX, err,
-                              sizeof(err)) < 0)
+        if (pf_exec_env_build(&in, envbuf, sizeof(envbuf), envp, EXEC_ENV_MAX, err, sizeof(err)) <
+            0)
             exec_fail(s, true, "%s", err);
     }
     exec_argv(cfg, argv);

@@ -61,16 +61,22 @@ static void ctl_parse_addr(struct pf_server *s)
 
 /* Start an echo server with `workers` workers and a control channel whose
  * token file is dir/tok; ctl_addr gets its address. */
-static void start_ctl(struct pf_server *s, int workers)
+static void start_ctl_keeper(struct pf_server *s, int workers, const char *keeper)
 {
     struct pf_h_config c;
 
     pf_h_config_defaults(&c);
     c.workers_start = workers;
     c.workers_max = 8;
+    c.keeper_extra = keeper;
     c.extra = "control = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; };\n";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     ctl_parse_addr(s);
+}
+
+static void start_ctl(struct pf_server *s, int workers)
+{
+    start_ctl_keeper(s, workers, "");
 }
 
 /* Run `preforkctl ARGS...` (NULL-terminated) in s->dir to completion. */
@@ -214,7 +220,9 @@ PF_H_TEST(test_workers_table)
     pf_h_output_free(&o);
 }
 
-/* A worker serving a client shows the client's address. */
+/* A worker serving a client shows the client's address. The client is
+ * idle once served: with parking on it would be parked after
+ * keeper.linger (the worker then shows none), so parking is off here. */
 PF_H_TEST(test_workers_shows_client)
 {
     struct pf_h_output o;
@@ -222,7 +230,7 @@ PF_H_TEST(test_workers_shows_client)
     char text[PF_ADDR_STRLEN];
     int fd;
 
-    start_ctl(s, 1);
+    start_ctl_keeper(s, 1, "parking = false;");
     fd = pf_h_connect_served(s);
     assert_true(fd >= 0);
     assert_int_equal(pf_net_local_addr(fd, &local), 0);

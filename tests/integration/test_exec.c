@@ -1,0 +1,204 @@
+/* Integration: exec workers (protocol = "exec"), against the real binary
+ * and real programs: the Python example of examples/python serving the
+ * echo and msg protocols from the socket preforkd passes on fd 3, a worker
+ * killed and replaced, a graceful stop with the program's stop signal, and
+ * what the program finds when it starts (its descriptors, environment,
+ * signal mask, working folder, the socket's mode), reported by a small
+ * Python program the test writes. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pf_harness.h"
+#include "pf_time.h"
+
+#define PYTHON "/usr/bin/python3" /* Debian's: no wrapper adding variables */
+#define EXAMPLE PF_TEST_SOURCE_DIR "/examples/python/echo_worker.py"
+
+/* Start an exec pool of n workers running command (a libconfig list
+ * body), with more exec settings (may be ""). */
+static void start_exec(struct pf_server *s, int n, const char *command, const char *more)
+{
+    struct pf_h_config c;
+    char extra[2048];
+
+    if (access(PYTHON, X_OK) != 0)
+        pf_h_skip_because(s, PYTHON " is not installed");
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = n;
+    snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n", command, more);
+    c.extra = extra;
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+}
+
+/* The example serves echo, a whole line and a line sent a byte at a
+ * time, from each of its workers in turn. */
+PF_H_TEST(test_exec_echo)
+{
+    static const char line[] = "one byte at a time\n";
+    char back[sizeof(line)];
+
+    start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "");
+    for (int i = 0; i < 4; i++) {
+        int fd = pf_h_connect(s);
+
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "hello from a program\n"), 0);
+        for (size_t k = 0; k < sizeof(line) - 1; k++)
+            assert_int_equal(pf_h_send(fd, line + k, 1), 0);
+        assert_int_equal(pf_h_recv(fd, back, sizeof(line) - 1), 0);
+        assert_memory_equal(back, line, sizeof(line) - 1);
+        close(fd);
+    }
+}
+
+/* The same program with --msg serves length-prefixed messages. */
+PF_H_TEST(test_exec_msg)
+{
+    int fd;
+
+    start_exec(s, 1, "\"" PYTHON "\", \"" EXAMPLE "\", \"--msg\"", "");
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_msg_roundtrip(fd, "a message", 9), 0);
+    assert_int_equal(pf_h_msg_roundtrip(fd, "", 0), 0);
+    close(fd);
+}
+
+/* kill -9 of a worker: a new one runs the program and serves; a graceful
+ * stop sends the stop signal, and the programs exit with status 0. */
+PF_H_TEST(test_exec_killed_replaced_and_stopped)
+{
+    pid_t before[2], after[2];
+    int fd;
+
+    start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "");
+    assert_int_equal(pf_h_worker_pids(s, before, 2), 2);
+    assert_int_equal(kill(before[0], SIGKILL), 0);
+    assert_int_equal(pf_h_wait_log(s, "killed by signal 9", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_worker_pids(s, after, 2), 2);
+    assert_true(after[0] != before[0] && after[1] != before[0]);
+    for (int i = 0; i < 4; i++) {
+        fd = pf_h_connect(s);
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "after the kill\n"), 0);
+        close(fd);
+    }
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+    /* a program that had not yet set its handler (the new one may be
+     * that young) ends by the signal itself: a stop all the same */
+    assert_int_equal(pf_h_log_count(s, "exited with status 0") +
+                         pf_h_log_count(s, "killed by signal 15 (Terminated)"),
+                     2);
+    assert_true(pf_h_log_count(s, "exited with status 0") >= 1);
+}
+
+/* What the program finds, written by a Python program into REPORT. */
+static const char reporter[] =
+    "import fcntl, os, socket, sys\n"
+    "fds = {}\n"
+    "for name in os.listdir('/proc/self/fd'):\n"
+    "    try:\n"
+    "        fds[int(name)] = os.readlink('/proc/self/fd/' + name)\n"
+    "    except OSError:\n"
+    "        pass  # the folder's own descriptor, closed by now\n"
+    "status = dict(l.split(':\\t', 1) for l in open('/proc/self/status').read().splitlines())\n"
+    "with open(os.environ['REPORT'] + '.' + os.environ['PREFORKD_SLOT'], 'w') as f:\n"
+    "    for fd in sorted(fds):\n"
+    "        print('fd %d %s' % (fd, fds[fd].split(':')[0]), file=f)\n"
+    "    for k in sorted(os.environ):\n"
+    "        print('env %s=%s' % (k, os.environ[k]), file=f)\n"
+    "    print('sigblk %s' % status['SigBlk'].strip(), file=f)\n"
+    "    print('cwd %s' % os.getcwd(), file=f)\n"
+    "    print('nonblock %d' % bool(fcntl.fcntl(3, fcntl.F_GETFL) & os.O_NONBLOCK), file=f)\n"
+    "    print('pid %d' % os.getpid(), file=f)\n"
+    "listener = socket.socket(fileno=3)\n"
+    "while True:\n"
+    "    conn, _ = listener.accept()\n"
+    "    conn.sendall(conn.recv(100))\n"
+    "    conn.close()\n";
+
+/* Descriptors 0 to 3 only (stdin /dev/null, the socket on 3, blocking),
+ * the environment exactly what docs/exec.md lists (nothing of the
+ * master's), no signal blocked, the working folder as configured. */
+PF_H_TEST(test_exec_hygiene)
+{
+    char more[8400], want[4200], *report;
+    int fd;
+
+    assert_int_equal(pf_h_write_file(s, "reporter.py", reporter, NULL), 0);
+    assert_int_equal(pf_h_mkdir(s, "work"), 0);
+    snprintf(more, sizeof(more),
+             "env = [\"REPORT=%s/report\", \"LANG\"]; directory = \"%s/work\";", s->dir, s->dir);
+    setenv("PF_EXEC_SECRET", "must not reach the program", 1);
+    snprintf(want, sizeof(want), "\"" PYTHON "\", \"%s/reporter.py\"", s->dir);
+    start_exec(s, 1, want, more);
+    unsetenv("PF_EXEC_SECRET");
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_echo_roundtrip(fd, "x\n"), 0); /* it runs: the report is written */
+    close(fd);
+    report = pf_h_read(s, "report.0");
+    assert_non_null(report);
+    pf_h_note("the program's report:\n%s", report);
+    assert_non_null(strstr(report, "fd 0 /dev/null\nfd 1 "));
+    assert_non_null(strstr(report, "\nfd 3 socket\nenv "));
+    assert_null(strstr(report, "fd 4"));
+    assert_null(strstr(report, "PF_EXEC_SECRET"));
+    assert_null(strstr(report, "env HOME="));
+    assert_non_null(strstr(report, "env LISTEN_FDS=1\n"));
+    assert_non_null(strstr(report, "env LISTEN_FDNAMES=preforkd\n"));
+    assert_non_null(strstr(report, "env EINHORN_FD_0=3\nenv EINHORN_FD_COUNT=1\n"));
+    assert_non_null(strstr(report, "env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin\n"));
+    assert_non_null(strstr(report, "env PREFORKD_GENERATION=1\nenv PREFORKD_SLOT=0\n"));
+    snprintf(want, sizeof(want), "env REPORT=%s/report\n", s->dir);
+    assert_non_null(strstr(report, want));
+    snprintf(want, sizeof(want), "env SERVER_STARTER_PORT=127.0.0.1:%u=3\n", s->port);
+    assert_non_null(strstr(report, want));
+    {
+        const char *p = strstr(report, "\npid "), *q = strstr(report, "env LISTEN_PID=");
+
+        assert_non_null(p);
+        assert_non_null(q);
+        assert_int_equal(atol(p + 5), atol(q + 15)); /* LISTEN_PID is its own pid */
+    }
+    assert_non_null(strstr(report, "sigblk 0000000000000000\n"));
+    snprintf(want, sizeof(want), "cwd %s/work\n", s->dir);
+    assert_non_null(strstr(report, want));
+    assert_non_null(strstr(report, "nonblock 0\n"));
+    free(report);
+}
+
+/* A program that exits at once: the master logs its exit status and
+ * backs off (crash_limit) instead of restarting it in a loop. */
+PF_H_TEST(test_exec_exits_at_once)
+{
+    struct pf_h_config c;
+
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 1;
+    c.extra = "exec = { command = [\"/bin/false\"]; };\n";
+    c.workers_extra = "crash_limit = 2; crash_window = 10;";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    assert_int_equal(pf_h_wait_log(s, "exited with status 1", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "workers keep failing", PF_H_WAIT_MS), 0);
+}
+
+static const struct CMUnitTest tests[] = {
+    PF_H_CASE(test_exec_echo),
+    PF_H_CASE(test_exec_msg),
+    PF_H_CASE(test_exec_killed_replaced_and_stopped),
+    PF_H_CASE(test_exec_hygiene),
+    PF_H_CASE(test_exec_exits_at_once),
+};
+
+int main(void)
+{
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
