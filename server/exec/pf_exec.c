@@ -100,17 +100,18 @@ static void exec_run(const struct pf_worker_args *a)
         pf_addr_format((const struct sockaddr *)&ss, listen_text, sizeof(listen_text));
     }
     {
-        struct pf_exec_env_in in = {.env = envs,
-                                    .nenv = (size_t)cfg->exec.nenv,
-                                    .parent = (const char *const *)environ,
-                                    .listen_fd = cfg->exec.listen_fd,
-                                    .pid = (long)getpid(),
-                                    .fd_name = "preforkd",
-                                    .listen_text = listen_text,
-                                    .notify_socket = NULL,
-                                    .watchdog_usec = 0,
-                                    .slot = a->slot_index,
-                                    .generation = (int)a->generation};
+        struct pf_exec_env_in in = {
+            .env = envs,
+            .nenv = (size_t)cfg->exec.nenv,
+            .parent = (const char *const *)environ,
+            .listen_fd = cfg->exec.listen_fd,
+            .pid = (long)getpid(),
+            .fd_name = "preforkd",
+            .listen_text = listen_text,
+            .notify_socket = a->notify_socket,
+            .watchdog_usec = a->notify_socket ? (long long)cfg->exec.watchdog_ms * 1000 : 0,
+            .slot = a->slot_index,
+            .generation = (int)a->generation};
 
         if (pf_exec_env_build(&in, envbuf, sizeof(envbuf), envp, EXEC_ENV_MAX, err, sizeof(err)) <
             0)
@@ -128,7 +129,8 @@ static void exec_run(const struct pf_worker_args *a)
     atomic_store_explicit(&s->pid, getpid(), memory_order_relaxed);
     atomic_store_explicit(&s->generation, a->generation, memory_order_relaxed);
     atomic_store_explicit(&s->started_ms, (int64_t)time(NULL) * 1000, memory_order_relaxed);
-    pf_slot_set_state(s, PF_SLOT_IDLE);
+    if (strcmp(cfg->exec.ready, "started") == 0)
+        pf_slot_set_state(s, PF_SLOT_IDLE); /* else at its READY=1 (pf_exec_watch) */
     if (pf_signals_program() < 0)
         exec_fail(s, true, "signal set-up failed: %s", strerror(errno));
     if (exec_descriptors(a->listen_fd, cfg->exec.listen_fd) < 0)

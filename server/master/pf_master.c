@@ -31,6 +31,7 @@
 #include "pf_stats.h"
 #include "pf_supervise.h"
 #include "pf_time.h"
+#include "pf_exec_watch.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
 #include "pf_wake_policy.h"
@@ -46,6 +47,8 @@ struct master {
     const struct pf_proto *proto;
     struct pf_pool pool;
     struct pf_parking parking;    /* the keeper and its sockets */
+    struct pf_exec_watch exec;    /* exec workers' notify socket */
+    int64_t exec_due_ms;          /* monotonic: the next readiness deadline; -1 none */
     struct pf_episode keeper_mem; /* status could not read the keeper's memory */
     struct pf_supervise sv;       /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
@@ -383,9 +386,12 @@ static void master_wait(struct master *m)
     const struct pf_wake_policy_waits waits = {
         .stopping = m->stopping != STOP_NONE,
         .starting = m->starting,
-        .supervise_ms = m->stopping ? -1
-                                    : pf_time_sooner_ms(pf_supervise_wait_ms(&m->sv, &m->pool, now),
-                                                        pf_parking_wait_ms(&m->parking, now)),
+        .supervise_ms =
+            m->stopping
+                ? -1
+                : pf_time_sooner_ms(pf_time_sooner_ms(pf_supervise_wait_ms(&m->sv, &m->pool, now),
+                                                      pf_parking_wait_ms(&m->parking, now)),
+                                    pf_time_left_ms(m->exec_due_ms)),
         .stop_ms = m->stopping ? pf_time_left_ms(m->stop_deadline) : -1,
         .control_ms = pf_control_timeout_ms(&m->ctl),
         .reload_ms = pf_reload_wait_ms(&m->reload),
@@ -397,6 +403,8 @@ static void master_wait(struct master *m)
     m->nctl = m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
     if (m->upgrade.fd >= 0)
         m->fds[m->nfds++] = (struct pollfd){.fd = m->upgrade.fd, .events = POLLIN};
+    if (pf_exec_watch_fd(&m->exec) >= 0)
+        m->fds[m->nfds++] = (struct pollfd){.fd = pf_exec_watch_fd(&m->exec), .events = POLLIN};
     if (ppoll(m->fds, (nfds_t)m->nfds, &ts, &m->wait_mask) < 0) {
         if (errno != EINTR)
             pf_log_error("ppoll failed: %s", strerror(errno));
@@ -569,8 +577,9 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
         .upgrade = master_op_upgrade,
     };
 
-    /* the listener, the clients, and an upgrade's report channel */
-    m->fds = calloc((size_t)m->cfg->control.max_clients + 2, sizeof(*m->fds));
+    /* the listener, the clients, an upgrade's report channel, the notify
+     * socket */
+    m->fds = calloc((size_t)m->cfg->control.max_clients + 3, sizeof(*m->fds));
     if (m->fds == NULL) {
         snprintf(err, errlen, "control: %s", strerror(ENOMEM));
         return -1;
@@ -594,6 +603,7 @@ static bool master_handle(struct master *m)
         pf_pool_reap(&m->pool);
     }
     pf_control_handle(&m->ctl, m->fds, m->nctl);
+    pf_exec_watch_read(&m->exec, &m->pool);
     if (pf_signals_terminate) {
         pf_signals_terminate = 0;
         master_begin_stop(m, STOP_FAST);
@@ -624,6 +634,11 @@ static bool master_handle(struct master *m)
     if (pf_signals_incr || pf_signals_decr)
         master_scale(m);
     pf_hung_check(&m->pool, pf_time_now_ms()); /* while stopping too: escalations */
+    {
+        int64_t now = pf_time_now_ms(), left = pf_exec_watch_tick(&m->exec, &m->pool, now);
+
+        m->exec_due_ms = left < 0 ? -1 : now + left;
+    }
     master_queue_len(m);
     pf_reload_tick(&m->reload, m->stopping != STOP_NONE);
     if (m->stopping)
@@ -640,6 +655,7 @@ static bool master_handle(struct master *m)
  * the pidfile is removed). Returns the exit status, 1. */
 static int master_abort(struct master *m)
 {
+    pf_exec_watch_destroy(&m->exec);
     pf_parking_destroy(&m->parking);
     if (m->pool.children)
         pf_pool_destroy(&m->pool);
@@ -685,6 +701,9 @@ static int master_start(struct master *m)
     if (pf_parking_init(&m->parking, m->cfg, err, sizeof(err)) < 0)
         return master_fail(err), -1;
     m->pool.parking = &m->parking;
+    if (pf_exec_watch_init(&m->exec, m->cfg, err, sizeof(err)) < 0)
+        return master_fail(err), -1;
+    m->pool.notify_socket = pf_exec_watch_name(&m->exec);
     master_privs_use(m, &privs);
     return 0;
 }
@@ -694,6 +713,8 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     struct master m = {.cfg = cfg, .opts = opts, .proto = pf_proto_table_find(cfg->protocol)};
 
     m.ctl.listen_fd = -1;
+    m.exec.sock.fd = -1;
+    m.exec_due_ms = -1;
     pf_pidfile_init(&m.pidfile);
     pf_upgrade_init(&m.upgrade);
     if (master_start(&m) < 0)
@@ -727,6 +748,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     pf_control_close(&m.ctl);
     free(m.fds);
     pf_parking_destroy(&m.parking);
+    pf_exec_watch_destroy(&m.exec);
     pf_pool_destroy(&m.pool);
     pf_pidfile_remove(&m.pidfile);
     return m.exit_status;

@@ -83,6 +83,7 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
         .generation = p->generation,
         .max_requests = max_requests,
         .privs = &p->privs,
+        .notify_socket = p->notify_socket,
     };
 
     /* The write end must live in the master alone, or its death would not

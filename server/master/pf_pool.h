@@ -32,6 +32,8 @@ struct pf_child {
                               master, so its end is not a crash */
     bool hung_kill_sent;  /* ...and the SIGKILL after stop_timeout */
     int64_t lifetime_ms;  /* its own max_lifetime (drawn at fork); 0 = none */
+    int64_t watchdog_ms;  /* exec workers: monotonic time of the last WATCHDOG=1; 0 none */
+    bool not_ready;       /* exec workers: killed for missing exec.ready_timeout */
 };
 
 struct pf_pool {
@@ -42,6 +44,7 @@ struct pf_pool {
     int listen_fd;
     int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
     struct pf_parking *parking; /* the keeper's sockets (NULL or off: no parking) */
+    const char *notify_socket;  /* exec workers' NOTIFY_SOCKET; NULL: none */
     int target;                 /* workers wanted (not counting retiring ones) */
     unsigned generation;
     struct pf_backoff_policy backoff; /* crash loop guard: gates the forks of refill */

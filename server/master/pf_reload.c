@@ -72,6 +72,12 @@ static int reload_prepare(struct pf_reloader *r, struct pf_config *next, struct 
 {
     if (pf_config_load(next, r->path, err, errlen) < 0)
         return -1;
+    if (pf_config_exec(r->cfg) != pf_config_exec(next)) {
+        /* the keeper and the notify socket are set up at start */
+        snprintf(err, errlen, "%s: protocol: from \"%s\" to \"%s\" needs a restart", r->path,
+                 r->cfg->protocol, next->protocol);
+        return -1;
+    }
     pf_reload_policy_diff(r->cfg, next, d);
     pf_reload_policy_keep_restart_only(r->cfg, next);
     if (pf_reload_policy_check(next, r->path, err, errlen) < 0)

@@ -89,6 +89,14 @@ void pf_slot_end_request(struct pf_slot *s, int status)
     s->summary[0] = '\0';
 }
 
+void pf_slot_set_summary(struct pf_slot *s, const char *text)
+{
+    size_t len = strnlen(text, sizeof(s->summary) - 1);
+
+    memcpy(s->summary, text, len);
+    s->summary[len] = '\0';
+}
+
 void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX])
 {
     memcpy(out, s->summary, PF_SLOT_SUMMARY_MAX);

@@ -77,6 +77,10 @@ void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len);
 /* The request ended with status (0 when the protocol has none). */
 void pf_slot_end_request(struct pf_slot *s, int status);
 
+/* The summary set to text (cut to fit), without a request's timing: an
+ * exec worker's STATUS= line, written by the master. */
+void pf_slot_set_summary(struct pf_slot *s, const char *text);
+
 /* Copy of the summary, NUL-terminated whatever a concurrent writer did. */
 void pf_slot_read_summary(const struct pf_slot *s, char out[PF_SLOT_SUMMARY_MAX]);
 

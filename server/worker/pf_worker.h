@@ -38,6 +38,7 @@ struct pf_worker_args {
                                  worker's jitter, drawn by the master */
     const struct pf_privs_plan *privs; /* applied once set up (chroot to
                                           cfg->daemon.chroot, switch ids) */
+    const char *notify_socket;         /* exec workers: NOTIFY_SOCKET; NULL none */
 };
 
 /* Exit codes of a worker, read by the master when it reaps one. */

@@ -4,11 +4,15 @@
  * killed and replaced, a graceful stop with the program's stop signal, and
  * what the program finds when it starts (its descriptors, environment,
  * signal mask, working folder, the socket's mode), reported by a small
- * Python program the test writes. */
+ * Python program the test writes; readiness by READY=1 on the notify
+ * socket, and a program that never says it. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "pf_harness.h"
@@ -133,8 +137,8 @@ PF_H_TEST(test_exec_hygiene)
 
     assert_int_equal(pf_h_write_file(s, "reporter.py", reporter, NULL), 0);
     assert_int_equal(pf_h_mkdir(s, "work"), 0);
-    snprintf(more, sizeof(more),
-             "env = [\"REPORT=%s/report\", \"LANG\"]; directory = \"%s/work\";", s->dir, s->dir);
+    snprintf(more, sizeof(more), "env = [\"REPORT=%s/report\", \"LANG\"]; directory = \"%s/work\";",
+             s->dir, s->dir);
     setenv("PF_EXEC_SECRET", "must not reach the program", 1);
     snprintf(want, sizeof(want), "\"" PYTHON "\", \"%s/reporter.py\"", s->dir);
     start_exec(s, 1, want, more);
@@ -185,9 +189,70 @@ PF_H_TEST(test_exec_exits_at_once)
     c.workers_start = 1;
     c.extra = "exec = { command = [\"/bin/false\"]; };\n";
     c.workers_extra = "crash_limit = 2; crash_window = 10;";
-    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    assert_int_equal(pf_h_start_config(s, &c), 0); /* its workers do not stay */
     assert_int_equal(pf_h_wait_log(s, "exited with status 1", PF_H_WAIT_MS), 0);
     assert_int_equal(pf_h_wait_log(s, "workers keep failing", PF_H_WAIT_MS), 0);
+}
+
+/* Send text as one datagram to the master's notify socket (its name is
+ * "@preforkd/PID/0"), from this process: not a worker. */
+static void notify_from_test(struct pf_server *s, const char *text)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "preforkd/%ld/0", (long)s->pid);
+
+    assert_true(fd >= 0);
+    assert_int_equal(sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
+                            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)),
+                     (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* ready = "notify": the workers count as serving at their READY=1 (the
+ * master says so, and only then that the pool is ready), their STATUS=
+ * is logged; a datagram from a process that is not a worker is ignored,
+ * counted and logged. */
+PF_H_TEST(test_exec_notify_ready)
+{
+    start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";");
+    assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_log_count(s, "ready (READY=1) after"), 2);
+    assert_int_equal(pf_h_log_count(s, ": STATUS=serving, pid "), 2);
+    notify_from_test(s, "READY=1");
+    assert_int_equal(pf_h_wait_log(s, "not a worker of this master", PF_H_WAIT_MS), 0);
+    notify_from_test(s, "garbage");
+    notify_from_test(s, "READY=1");
+    {
+        int fd = pf_h_connect(s); /* still serving */
+
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "still here\n"), 0);
+        close(fd);
+    }
+    assert_int_equal(pf_h_log_count(s, "notify socket: a datagram from pid"), 1); /* once */
+}
+
+/* ready = "notify" and a program that never says READY=1: killed at
+ * exec.ready_timeout with the reason, and the pool never reported ready;
+ * the failures feed the crash backoff. */
+PF_H_TEST(test_exec_never_ready)
+{
+    struct pf_h_config c;
+
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 1;
+    c.extra = "exec = { command = [\"/bin/sleep\", \"60\"]; ready = \"notify\"; "
+              "ready_timeout = 0.5; };\n";
+    c.workers_extra = "crash_limit = 2; crash_window = 10;";
+    assert_int_equal(pf_h_start_config(s, &c), 0);
+    assert_int_equal(pf_h_wait_log(s, "no READY=1 within exec.ready_timeout (500 ms); killing it",
+                                   PF_H_WAIT_MS),
+                     0);
+    assert_int_equal(pf_h_wait_log(s, "killed by signal 9", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "workers keep failing", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_log_count(s, "ready: "), 0);
 }
 
 static const struct CMUnitTest tests[] = {
@@ -196,6 +261,8 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_killed_replaced_and_stopped),
     PF_H_CASE(test_exec_hygiene),
     PF_H_CASE(test_exec_exits_at_once),
+    PF_H_CASE(test_exec_notify_ready),
+    PF_H_CASE(test_exec_never_ready),
 };
 
 int main(void)
