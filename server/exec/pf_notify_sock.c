@@ -27,8 +27,8 @@ int pf_notify_sock_open(struct pf_notify_sock *n, char *err, size_t errlen)
     len = strlen(n->name); /* sun_path[0] is the abstract namespace's NUL */
     memcpy(sa.sun_path + 1, n->name + 1, len - 1);
     if (setsockopt(n->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
-        bind(n->fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-                                                        len)) < 0) {
+        bind(n->fd, (struct sockaddr *)&sa,
+             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
         snprintf(err, errlen, "notify socket %s: %s", n->name, strerror(errno));
         pf_notify_sock_close(n);
         return -1;
@@ -102,7 +102,9 @@ int pf_notify_sock_recv(struct pf_notify_sock *n, pid_t *pid, struct pf_notify_m
         got = recvmsg(n->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
     while (got < 0 && errno == EINTR);
     if (got < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : notify_drop(n, err, errlen, strerror(errno));
+        return errno == EAGAIN || errno == EWOULDBLOCK
+                   ? 0
+                   : notify_drop(n, err, errlen, strerror(errno));
     fds = notify_close_fds(&mh);
     *pid = notify_sender(&mh);
     if ((size_t)got > PF_NOTIFY_MAX)

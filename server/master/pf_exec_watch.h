@@ -24,11 +24,11 @@
 #include "pf_pool.h"
 
 struct pf_exec_watch {
-    struct pf_notify_sock sock; /* fd -1: not exec workers */
-    uint64_t messages;          /* datagrams acted on */
-    uint64_t foreign;           /* from a process that is not a current worker */
-    uint64_t refused;           /* MAINPID= */
-    uint64_t not_ready;         /* workers killed for missing exec.ready_timeout */
+    struct pf_notify_sock sock;  /* fd -1: not exec workers */
+    uint64_t messages;           /* datagrams acted on */
+    uint64_t foreign;            /* from a process that is not a current worker */
+    uint64_t refused;            /* MAINPID= */
+    uint64_t not_ready;          /* workers killed for missing exec.ready_timeout */
     struct pf_episode strangers; /* foreign or bad datagrams, logged once an episode */
 };
 

@@ -255,6 +255,63 @@ PF_H_TEST(test_exec_never_ready)
     assert_int_equal(pf_h_log_count(s, "ready: "), 0);
 }
 
+/* A program that pings its watchdog three times, then stops (writing the
+ * monotonic time of its last ping to a file) and ignores SIGABRT. */
+static const char stops_pinging[] =
+    "import os, signal, socket, time\n"
+    "signal.signal(signal.SIGABRT, signal.SIG_IGN)\n"
+    "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+    "s.connect('\\0' + os.environ['NOTIFY_SOCKET'][1:])\n"
+    "period = int(os.environ['WATCHDOG_USEC']) / 1e6 / 4\n"
+    "s.send(b'READY=1')\n"
+    "for i in range(3):\n"
+    "    s.send(b'WATCHDOG=1')\n"
+    "    last = time.monotonic()\n"
+    "    time.sleep(period)\n"
+    "open(os.environ['REPORT'], 'w').write('%d' % int(last * 1000))\n"
+    "while True:\n"
+    "    time.sleep(60)\n";
+
+/* A program that stops pinging its watchdog: exec.hung_signal within
+ * exec.watchdog + 1 s of its last ping (the issue's bound), then SIGKILL
+ * after workers.stop_timeout since it ignores the first; logged as hung
+ * and counted as such, not as a crash. */
+PF_H_TEST(test_exec_watchdog)
+{
+    char more[8400], command[4200], *last;
+    int64_t hung_at, last_ms;
+
+    assert_int_equal(pf_h_write_file(s, "stops_pinging.py", stops_pinging, NULL), 0);
+    snprintf(command, sizeof(command), "\"" PYTHON "\", \"%s/stops_pinging.py\"", s->dir);
+    snprintf(more, sizeof(more),
+             "ready = \"notify\"; watchdog = 1; env = [\"REPORT=%s/last_ping\"];", s->dir);
+    {
+        struct pf_h_config c;
+        char extra[16384];
+
+        pf_h_config_defaults(&c);
+        c.protocol = "exec";
+        c.workers_start = 1;
+        c.stop_timeout = 0.5;
+        snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n", command, more);
+        c.extra = extra;
+        assert_int_equal(pf_h_start_pool(s, &c), 0);
+    }
+    assert_int_equal(pf_h_wait_log(s, "hung: no WATCHDOG=1 for", 5000), 0);
+    hung_at = pf_time_now_ms();
+    last = pf_h_read(s, "last_ping");
+    assert_non_null(last);
+    last_ms = atoll(last);
+    free(last);
+    pf_h_note("SIGABRT %lld ms after the last ping (exec.watchdog 1000 ms)",
+              (long long)(hung_at - last_ms));
+    assert_true(hung_at - last_ms >= 1000);
+    assert_true(hung_at - last_ms <= pf_h_scaled_ms(2000));
+    assert_int_equal(pf_h_log_count(s, "sending SIGABRT, SIGKILL after 500 ms"), 1);
+    assert_int_equal(pf_h_wait_log(s, "still running", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "killed as hung (killed by signal 9", PF_H_WAIT_MS), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -263,6 +320,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_exits_at_once),
     PF_H_CASE(test_exec_notify_ready),
     PF_H_CASE(test_exec_never_ready),
+    PF_H_CASE(test_exec_watchdog),
 };
 
 int main(void)
