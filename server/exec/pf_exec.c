@@ -48,11 +48,16 @@ __attribute__((noreturn, format(printf, 3, 4))) static void exec_fail(struct pf_
 }
 
 /* The listening socket as the program's fd `to` (3 or 0), in blocking
- * mode, kept across execve; every descriptor above it closed, and with
- * fd 3 stdin read from /dev/null. 0, or -1 with errno. */
-static int exec_descriptors(int listen_fd, int to)
+ * mode, kept across execve; fd 1 and 2 the output pipe (when there is
+ * one); every descriptor above them closed, and with fd 3 stdin read from
+ * /dev/null. 0, or -1 with errno. */
+static int exec_descriptors(int listen_fd, int to, int output_fd)
 {
     int fl;
+
+    if (output_fd >= 0 &&
+        (dup2(output_fd, STDOUT_FILENO) < 0 || dup2(output_fd, STDERR_FILENO) < 0))
+        return -1;
 
     if (listen_fd != to && dup2(listen_fd, to) < 0)
         return -1;
@@ -133,7 +138,7 @@ static void exec_run(const struct pf_worker_args *a)
         pf_slot_set_state(s, PF_SLOT_IDLE); /* else at its READY=1 (pf_exec_watch) */
     if (pf_signals_program() < 0)
         exec_fail(s, true, "signal set-up failed: %s", strerror(errno));
-    if (exec_descriptors(a->listen_fd, cfg->exec.listen_fd) < 0)
+    if (exec_descriptors(a->listen_fd, cfg->exec.listen_fd, a->output_fd) < 0)
         exec_fail(s, false, "the listening socket as fd %d: %s", cfg->exec.listen_fd,
                   strerror(errno));
     execve(argv[0], argv, envp);

@@ -48,6 +48,7 @@ struct master {
     struct pf_pool pool;
     struct pf_parking parking;    /* the keeper and its sockets */
     struct pf_exec_watch exec;    /* exec workers' notify socket */
+    struct pf_exec_output output; /* exec workers' output pipes */
     int64_t exec_due_ms;          /* monotonic: the next readiness deadline; -1 none */
     struct pf_episode keeper_mem; /* status could not read the keeper's memory */
     struct pf_supervise sv;       /* the tick: pool size, lifetimes, crash backoff */
@@ -405,6 +406,8 @@ static void master_wait(struct master *m)
         m->fds[m->nfds++] = (struct pollfd){.fd = m->upgrade.fd, .events = POLLIN};
     if (pf_exec_watch_fd(&m->exec) >= 0)
         m->fds[m->nfds++] = (struct pollfd){.fd = pf_exec_watch_fd(&m->exec), .events = POLLIN};
+    if (pf_exec_output_fd(&m->output) >= 0)
+        m->fds[m->nfds++] = (struct pollfd){.fd = pf_exec_output_fd(&m->output), .events = POLLIN};
     if (ppoll(m->fds, (nfds_t)m->nfds, &ts, &m->wait_mask) < 0) {
         if (errno != EINTR)
             pf_log_error("ppoll failed: %s", strerror(errno));
@@ -578,8 +581,8 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
     };
 
     /* the listener, the clients, an upgrade's report channel, the notify
-     * socket */
-    m->fds = calloc((size_t)m->cfg->control.max_clients + 3, sizeof(*m->fds));
+     * socket, the exec workers' output */
+    m->fds = calloc((size_t)m->cfg->control.max_clients + 4, sizeof(*m->fds));
     if (m->fds == NULL) {
         snprintf(err, errlen, "control: %s", strerror(ENOMEM));
         return -1;
@@ -604,6 +607,7 @@ static bool master_handle(struct master *m)
     }
     pf_control_handle(&m->ctl, m->fds, m->nctl);
     pf_exec_watch_read(&m->exec, &m->pool);
+    pf_exec_output_read(&m->output);
     if (pf_signals_terminate) {
         pf_signals_terminate = 0;
         master_begin_stop(m, STOP_FAST);
@@ -656,6 +660,7 @@ static bool master_handle(struct master *m)
 static int master_abort(struct master *m)
 {
     pf_exec_watch_destroy(&m->exec);
+    pf_exec_output_destroy(&m->output);
     pf_parking_destroy(&m->parking);
     if (m->pool.children)
         pf_pool_destroy(&m->pool);
@@ -704,6 +709,11 @@ static int master_start(struct master *m)
     if (pf_exec_watch_init(&m->exec, m->cfg, err, sizeof(err)) < 0)
         return master_fail(err), -1;
     m->pool.notify_socket = pf_exec_watch_name(&m->exec);
+    if (pf_config_exec(m->cfg)) {
+        if (pf_exec_output_init(&m->output, m->pool.sb.nslots, err, sizeof(err)) < 0)
+            return master_fail(err), -1;
+        m->pool.output = &m->output;
+    }
     master_privs_use(m, &privs);
     return 0;
 }
@@ -714,6 +724,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
 
     m.ctl.listen_fd = -1;
     m.exec.sock.fd = -1;
+    m.output.ep = -1;
     m.exec_due_ms = -1;
     pf_pidfile_init(&m.pidfile);
     pf_upgrade_init(&m.upgrade);
@@ -749,6 +760,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     free(m.fds);
     pf_parking_destroy(&m.parking);
     pf_exec_watch_destroy(&m.exec);
+    pf_exec_output_destroy(&m.output);
     pf_pool_destroy(&m.pool);
     pf_pidfile_remove(&m.pidfile);
     return m.exit_status;

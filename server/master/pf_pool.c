@@ -61,7 +61,7 @@ void pf_pool_close_listener(struct pf_pool *p)
 
 /* In the child after fork(): become a worker with its own request limit
  * (drawn by the master); never returns. */
-static void pool_child(struct pf_pool *p, int slot, long max_requests)
+static void pool_child(struct pf_pool *p, int slot, long max_requests, int output_fd)
 {
     bool parking = p->parking && p->parking->on;
     struct pf_worker_args a = {
@@ -84,6 +84,7 @@ static void pool_child(struct pf_pool *p, int slot, long max_requests)
         .max_requests = max_requests,
         .privs = &p->privs,
         .notify_socket = p->notify_socket,
+        .output_fd = output_fd,
     };
 
     /* The write end must live in the master alone, or its death would not
@@ -137,7 +138,7 @@ int pf_pool_spawn(struct pf_pool *p)
 {
     sigset_t saved;
     pid_t pid;
-    int slot;
+    int slot, out[2] = {-1, -1};
     int err;
     long max_requests;
     int64_t lifetime_ms;
@@ -151,17 +152,28 @@ int pf_pool_spawn(struct pf_pool *p)
     }
     max_requests = pf_recycle_policy_max_requests(p->cfg, &p->rng);
     lifetime_ms = pf_recycle_policy_lifetime_ms(p->cfg, &p->rng);
+    if (p->output && pipe2(out, O_CLOEXEC) < 0) {
+        pf_scoreboard_release(&p->sb, slot);
+        pool_fork_failed(p, errno);
+        return -1;
+    }
     pf_signals_block_all(&saved);
     pid = fork();
     if (pid == 0)
-        pool_child(p, slot, max_requests);
+        pool_child(p, slot, max_requests, out[1]);
     err = errno;
     pf_signals_restore(&saved);
+    if (out[1] >= 0)
+        close(out[1]);
     if (pid < 0) {
+        if (out[0] >= 0)
+            close(out[0]);
         pf_scoreboard_release(&p->sb, slot);
         pool_fork_failed(p, err);
         return -1;
     }
+    if (out[0] >= 0)
+        pf_exec_output_add(p->output, slot, pid, out[0]);
     p->children[slot] = (struct pf_child){.pid = pid,
                                           .generation = p->generation,
                                           .started_ms = pf_time_now_ms(),
@@ -244,6 +256,8 @@ int pf_pool_reap(struct pf_pool *p)
                 p->other_exit(p->child_ctx, pid, status);
             continue;
         }
+        if (p->output) /* its last words first */
+            pf_exec_output_drain(p->output, slot);
         pool_account_exit(p, slot, status);
         if (!p->children[slot].retiring)
             p->vacancies++;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "pf_backoff_policy.h"
+#include "pf_exec_output.h"
 #include "pf_config.h"
 #include "pf_episode.h"
 #include "pf_parking.h"
@@ -42,10 +43,11 @@ struct pf_pool {
     struct pf_scoreboard sb;
     struct pf_child *children; /* sb.nslots entries, indexed like the slots */
     int listen_fd;
-    int lifeline[2];            /* [0] workers watch for EOF, [1] master holds */
-    struct pf_parking *parking; /* the keeper's sockets (NULL or off: no parking) */
-    const char *notify_socket;  /* exec workers' NOTIFY_SOCKET; NULL: none */
-    int target;                 /* workers wanted (not counting retiring ones) */
+    int lifeline[2];               /* [0] workers watch for EOF, [1] master holds */
+    struct pf_parking *parking;    /* the keeper's sockets (NULL or off: no parking) */
+    const char *notify_socket;     /* exec workers' NOTIFY_SOCKET; NULL: none */
+    struct pf_exec_output *output; /* exec workers' output pipes; NULL: none */
+    int target;                    /* workers wanted (not counting retiring ones) */
     unsigned generation;
     struct pf_backoff_policy backoff; /* crash loop guard: gates the forks of refill */
     struct pf_rng rng;                /* draws each worker's own recycling limits */

@@ -39,6 +39,7 @@ struct pf_worker_args {
     const struct pf_privs_plan *privs; /* applied once set up (chroot to
                                           cfg->daemon.chroot, switch ids) */
     const char *notify_socket;         /* exec workers: NOTIFY_SOCKET; NULL none */
+    int output_fd;                     /* exec workers: the pipe for fd 1 and 2; -1 none */
 };
 
 /* Exit codes of a worker, read by the master when it reaps one. */

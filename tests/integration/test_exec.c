@@ -312,6 +312,86 @@ PF_H_TEST(test_exec_watchdog)
     assert_int_equal(pf_h_wait_log(s, "killed as hung (killed by signal 9", PF_H_WAIT_MS), 0);
 }
 
+/* The program's output in the error log, line by line with its pid and
+ * slot: stdout and stderr alike, and an unfinished last line once it
+ * ends. */
+PF_H_TEST(test_exec_output)
+{
+    struct pf_h_config c;
+    pid_t pid;
+    char line[128];
+
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 1;
+    c.extra = "exec = { command = [\"/bin/sh\", \"-c\", \"echo out line; echo err line >&2; "
+              "printf 'last words'; exec sleep 60\"]; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    assert_int_equal(pf_h_worker_pids(s, &pid, 1), 1);
+    snprintf(line, sizeof(line), "worker %ld (slot 0): out line", (long)pid);
+    assert_int_equal(pf_h_wait_log(s, line, PF_H_WAIT_MS), 0);
+    snprintf(line, sizeof(line), "worker %ld (slot 0): err line", (long)pid);
+    assert_int_equal(pf_h_wait_log(s, line, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_log_count(s, "last words"), 0); /* not a line yet */
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+    snprintf(line, sizeof(line), "worker %ld (slot 0): last words", (long)pid);
+    assert_int_equal(pf_h_log_count(s, line), 1);
+}
+
+/* A program that writes 2,000,000 bytes without a newline: logged in
+ * pieces of at most 1024 bytes, every byte of them, while the master's
+ * memory stays small. */
+PF_H_TEST(test_exec_output_flood)
+{
+    enum { FLOOD = 2000000, PIECE = 1024 };
+    struct pf_h_config c;
+    long total = 0, pieces = 0, longest = 0, rss_kib = 0;
+    char status[64];
+
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 1;
+    c.extra =
+        "exec = { command = [\"/bin/sh\", \"-c\", \"head -c 2000000 /dev/zero | tr '\\\\0' x; "
+        "echo; exec sleep 60\"]; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    for (int64_t end = pf_time_now_ms() + PF_H_WAIT_MS; total < FLOOD;) {
+        char *log = pf_h_read(s, "preforkd.log");
+
+        assert_true(pf_time_now_ms() < end);
+        total = pieces = longest = 0;
+        for (char *p = log ? strstr(log, "(slot 0): x") : NULL; p;
+             p = strstr(p + 1, "(slot 0): x")) {
+            long n = (long)strspn(p + 10, "x");
+
+            total += n;
+            pieces++;
+            longest = n > longest ? n : longest;
+        }
+        free(log);
+        usleep(PF_H_POLL_MS * 1000);
+    }
+    snprintf(status, sizeof(status), "/proc/%ld/status", (long)s->pid);
+    {
+        FILE *f = fopen(status, "r");
+        char row[256];
+
+        while (f && fgets(row, sizeof(row), f))
+            if (strncmp(row, "VmRSS:", 6) == 0)
+                rss_kib = atol(row + 6);
+        if (f)
+            fclose(f);
+    }
+    pf_h_note("%ld bytes in %ld lines, the longest %ld; the master's RSS %ld KiB", total, pieces,
+              longest, rss_kib);
+    assert_int_equal(total, FLOOD);
+    assert_int_equal(longest, PIECE);
+    assert_int_equal(pieces, FLOOD / PIECE + 1);
+    assert_int_equal(pf_h_log_count(s, " [line cut]"), FLOOD / PIECE);
+    assert_true(rss_kib > 0 && rss_kib < 65536);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -321,6 +401,8 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_notify_ready),
     PF_H_CASE(test_exec_never_ready),
     PF_H_CASE(test_exec_watchdog),
+    PF_H_CASE(test_exec_output),
+    PF_H_CASE(test_exec_output_flood),
 };
 
 int main(void)
