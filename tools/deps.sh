@@ -10,7 +10,8 @@ set -eu
 
 # logrotate and groff-base: the system tests (tests/system) run logrotate on the
 # shipped file and check that the man pages render without warnings.
-packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev curl python3 logrotate groff-base ${PF_DEPS_EXTRA:-}"
+# libsystemd-dev: the C example of an exec worker (examples/c), tested.
+packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev libsystemd-dev curl python3 logrotate groff-base ${PF_DEPS_EXTRA:-}"
 
 missing=""
 for p in $packages; do

@@ -392,6 +392,35 @@ PF_H_TEST(test_exec_output_flood)
     assert_true(rss_kib > 0 && rss_kib < 65536);
 }
 
+/* The C example, libsystemd's sd_listen_fds and sd_notify unchanged:
+ * ready by READY=1 with its STATUS, serving, pinging its watchdog. */
+PF_H_TEST(test_exec_c_example)
+{
+#ifdef PF_EXAMPLE_C
+    struct pf_h_config c;
+    int fd;
+
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 2;
+    c.extra = "exec = { command = [\"" PF_EXAMPLE_C "\"]; ready = \"notify\"; watchdog = 0.4; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_log_count(s, ": STATUS=serving on fd 3, pid "), 2);
+    for (int i = 0; i < 4; i++) {
+        fd = pf_h_connect(s);
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "from C\n"), 0);
+        close(fd);
+    }
+    /* a second of its watchdog pings (0.4 s) kept it alive */
+    usleep(1000 * 1000);
+    assert_int_equal(pf_h_log_count(s, "hung"), 0);
+#else
+    pf_h_skip_because(s, "the C example was not built (no libsystemd)");
+#endif
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -403,6 +432,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_watchdog),
     PF_H_CASE(test_exec_output),
     PF_H_CASE(test_exec_output_flood),
+    PF_H_CASE(test_exec_c_example),
 };
 
 int main(void)
