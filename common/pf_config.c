@@ -690,45 +690,56 @@ static int cfg_store_strings(struct cfg_ctx *x, const config_setting_t *s,
     return 0;
 }
 
-/* The program, exec.command's first entry: with a '/', a path (relative
- * to the configuration's folder); without, looked for in PATH as a shell
- * would. It must be a regular file this process may execute. */
+/* A program's name resolved into out: with a '/', a path (relative to
+ * dir); without, looked for in PATH as a shell would. It must be a
+ * regular file this process may execute. 0, or -1 with the reason in why
+ * (to follow the quoted name). */
+static int cfg_program_path(const char *dir, const char *text, char *out, size_t size, char *why,
+                            size_t whylen)
+{
+    struct stat st;
+
+    if (strchr(text, '/') == NULL) {
+        const char *path = getenv("PATH");
+        char folder[PATH_MAX];
+
+        path = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = path; *p;) {
+            size_t n = strcspn(p, ":");
+
+            snprintf(folder, sizeof folder, "%.*s", (int)n, n ? p : ".");
+            cfg_join_path(folder, text, out, size);
+            if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+                return 0;
+            p += n + (p[n] == ':');
+        }
+        snprintf(why, whylen, "not found in PATH (%s)", path);
+        return -1;
+    }
+    cfg_join_path(dir, text, out, size);
+    if (stat(out, &st) < 0)
+        snprintf(why, whylen, "%s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        snprintf(why, whylen, "not a file");
+    else if (access(out, X_OK) < 0)
+        snprintf(why, whylen, "not executable: %s", strerror(errno));
+    else
+        return 0;
+    return -1;
+}
+
+/* exec.command's entries: the first is the program (cfg_program_path). */
 static int cfg_check_program(struct cfg_ctx *x, const config_setting_t *s, int i, const char *text,
                              char *out, size_t size)
 {
-    char quoted[PATH_MAX + 8];
-    struct stat st;
+    char quoted[PATH_MAX + 8], why[PATH_MAX + 64];
 
     if (i > 0) {
         snprintf(out, size, "%s", text);
         return 0;
     }
-    cfg_quote(text, quoted, sizeof quoted);
-    if (strchr(text, '/') == NULL) {
-        const char *path = getenv("PATH");
-        char dir[PATH_MAX];
-        bool found = false;
-
-        path = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
-        for (const char *p = path; *p && !found;) {
-            size_t n = strcspn(p, ":");
-
-            snprintf(dir, sizeof dir, "%.*s", (int)n, n ? p : ".");
-            cfg_join_path(dir, text, out, size);
-            found = stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0;
-            p += n + (p[n] == ':');
-        }
-        if (!found)
-            return cfg_fail(x, s, "program %s: not found in PATH (%s)", quoted, path);
-        return 0;
-    }
-    cfg_join_path(x->c->dir, text, out, size);
-    if (stat(out, &st) < 0)
-        return cfg_fail(x, s, "program %s: %s", quoted, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return cfg_fail(x, s, "program %s: not a file", quoted);
-    if (access(out, X_OK) < 0)
-        return cfg_fail(x, s, "program %s: not executable: %s", quoted, strerror(errno));
+    if (cfg_program_path(x->c->dir, text, out, size, why, sizeof why) < 0)
+        return cfg_fail(x, s, "program %s: %s", cfg_quote(text, quoted, sizeof quoted), why);
     return 0;
 }
 
@@ -785,6 +796,84 @@ static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const st
     }
     return cfg_fail(x, s, "unknown signal %s (a name such as \"TERM\" or \"SIGQUIT\")",
                     cfg_quote(text, quoted, sizeof quoted));
+}
+
+int pf_config_from_line(struct pf_config *c, const struct pf_config_line *l, char *err,
+                        size_t errlen)
+{
+    char why[PATH_MAX + 64], *end;
+    size_t used = 0;
+    long n = 4;
+
+    pf_config_defaults(c);
+    if (!getcwd(c->dir, sizeof c->dir))
+        return cfg_errorf(&(struct cfg_ctx){c, "", err, errlen},
+                          "cannot read the current folder: %s", strerror(errno));
+    snprintf(c->protocol, sizeof c->protocol, "%s", "exec");
+    c->keeper.parking = false;
+    c->exec.env_inherit = true;
+    if (l->notify)
+        snprintf(c->exec.ready, sizeof c->exec.ready, "%s", "notify");
+    if (l->listen) {
+        if (strlen(l->listen) >= sizeof c->listen ||
+            pf_addr_parse(l->listen, &c->listen_addr, why, sizeof why) < 0) {
+            snprintf(err, errlen, "-l: invalid address \"%.200s\": %s", l->listen,
+                     strlen(l->listen) >= sizeof c->listen ? "too long" : why);
+            return -1;
+        }
+        snprintf(c->listen, sizeof c->listen, "%s", l->listen);
+    }
+    if (l->workers) {
+        errno = 0;
+        n = strtol(l->workers, &end, 10);
+        if (errno || end == l->workers || *end || n < 1 || n > PF_WORKERS_HARD_MAX) {
+            snprintf(err, errlen, "-w: must be an integer between 1 and %d (got \"%.64s\")",
+                     PF_WORKERS_HARD_MAX, l->workers);
+            return -1;
+        }
+    }
+    c->workers.start = (int)n;
+    c->workers.max = n > c->workers.max ? (int)n : c->workers.max;
+    if (l->user) {
+        struct passwd *pw = getpwnam(l->user);
+
+        if (pw == NULL) {
+            snprintf(err, errlen, "-u: no such user \"%.64s\"", l->user);
+            return -1;
+        }
+        snprintf(c->daemon.user, sizeof c->daemon.user, "%s", l->user);
+        c->daemon.uid = pw->pw_uid;
+        c->daemon.user_gid = pw->pw_gid;
+    }
+    if (l->nprogram < 1 || l->nprogram > PF_EXEC_LIST_MAX) {
+        snprintf(err, errlen, "a program and at most %d arguments", PF_EXEC_LIST_MAX - 1);
+        return -1;
+    }
+    for (int i = 0; i < l->nprogram; i++) {
+        char one[PATH_MAX];
+        const char *text = l->program[i];
+        size_t len;
+
+        if (text[0] == '\0') {
+            snprintf(err, errlen, "argument %d of the program is empty", i);
+            return -1;
+        }
+        if (i == 0 && cfg_program_path(c->dir, text, one, sizeof one, why, sizeof why) < 0) {
+            snprintf(err, errlen, "program \"%.200s\": %s", text, why);
+            return -1;
+        }
+        text = i == 0 ? one : text;
+        len = strlen(text);
+        if (used + len + 1 > sizeof c->exec.command) {
+            snprintf(err, errlen, "the program's arguments are longer than %zu bytes",
+                     sizeof c->exec.command);
+            return -1;
+        }
+        memcpy(c->exec.command + used, text, len + 1);
+        used += len + 1;
+    }
+    c->exec.argc = l->nprogram;
+    return 0;
 }
 
 /* Rules of the exec group, once every setting is in: the program is

@@ -137,6 +137,9 @@ struct pf_config {
         int watchdog_ms;          /* WATCHDOG=1 expected this often; 0 = off */
         int stop_signal;          /* a graceful stop sends this; default SIGTERM */
         int hung_signal;          /* a hang sends this first; default SIGABRT */
+        /* Not a setting: set when started from the command line (no
+         * file), where the program gets the master's whole environment. */
+        bool env_inherit;
     } exec;
 
     struct {
@@ -204,6 +207,23 @@ const char *pf_config_string_at(const char *strings, int n, int i);
 
 /* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
 void pf_config_defaults(struct pf_config *c);
+
+/* The exec workers of the command line's second form (pf_cli.h): the
+ * options as given, the program and its arguments. */
+struct pf_config_line {
+    const char *listen;  /* NULL: the default, 127.0.0.1:8080 */
+    const char *workers; /* NULL: 4 */
+    const char *user;    /* NULL: none */
+    bool notify;         /* exec.ready = "notify" */
+    char *const *program;
+    int nprogram;
+};
+
+/* Fill c for l, with no file: defaults, then protocol "exec", the
+ * program resolved like exec.command, the control channel off, the whole
+ * environment passed on. 0, or -1 with "OPTION: REASON" in err. */
+int pf_config_from_line(struct pf_config *c, const struct pf_config_line *l, char *err,
+                        size_t errlen);
 
 /* Load and validate path into c (defaults first, then the file's settings).
  * Returns 0, or -1 with "FILE:LINE: SETTING: REASON" (or "FILE: REASON"

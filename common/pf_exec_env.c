@@ -102,6 +102,12 @@ int pf_exec_env_build(const struct pf_exec_env_in *in, char *buf, size_t size, c
         snprintf(err, errlen, "no room for the environment");
         return -1;
     }
+    for (const char *const *p = in->env_all ? in->parent : NULL; p && *p; p++) {
+        char why[8];
+
+        if (strchr(*p, '=') && pf_exec_env_check(*p, why, sizeof(why)) == 0)
+            env_add(&o, "%s", *p);
+    }
     for (size_t i = 0; i < in->nenv; i++) {
         const char *e = in->env[i];
 
@@ -109,7 +115,7 @@ int pf_exec_env_build(const struct pf_exec_env_in *in, char *buf, size_t size, c
             continue;
         env_add(&o, "%s", e);
     }
-    if (!sets_path(in))
+    if (!sets_path(in) && !(in->env_all && parent_value(in->parent, "PATH")))
         env_add(&o, "PATH=%s", PF_EXEC_ENV_PATH);
     if (in->listen_fd == 3) {
         env_add(&o, "LISTEN_FDS=1");

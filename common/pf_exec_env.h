@@ -34,6 +34,7 @@ struct pf_exec_env_in {
     const char *notify_socket; /* NOTIFY_SOCKET; NULL: not set */
     long long watchdog_usec;   /* WATCHDOG_USEC; 0: not set */
     int slot, generation;
+    int env_all; /* first, every variable of parent but preforkd's own (no file) */
 };
 
 /* Is entry a valid exec.env entry ("NAME=value" or "NAME", NAME letters,

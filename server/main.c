@@ -38,7 +38,11 @@ static int main_test(const struct pf_config *cfg)
         fprintf(stderr, "preforkd: %s: %s\n", cfg->path, err);
         return PF_EXIT_FAILURE;
     }
-    printf("preforkd: %s: syntax ok\n", cfg->path);
+    if (cfg->path[0] == '\0')
+        printf("preforkd: command line ok: %s, %d workers on %s\n", cfg->exec.command,
+               cfg->workers.start, cfg->listen);
+    else
+        printf("preforkd: %s: syntax ok\n", cfg->path);
     return PF_EXIT_OK;
 }
 
@@ -137,8 +141,23 @@ int main(int argc, char **argv)
      * a bad configuration file's included. */
     if (cli.action == PF_CLI_RUN && pf_daemon_take_ready_env(err, sizeof(err)) < 0)
         return main_fail(err);
-    if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) < 0)
+    if (cli.nprogram > 0) {
+        const struct pf_config_line line = {.listen = cli.listen,
+                                            .workers = cli.workers,
+                                            .user = cli.user,
+                                            .notify = cli.notify,
+                                            .program = cli.program,
+                                            .nprogram = cli.nprogram};
+
+        if (geteuid() == 0 && cli.user == NULL)
+            return main_fail("running as root: -u USER says whom the workers run as "
+                             "(-u root keeps them root)");
+        if (pf_config_from_line(&cfg, &line, err, sizeof(err)) < 0)
+            return main_fail(err);
+    } else if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) <
+               0) {
         return main_fail(err);
+    }
     if (cli.action == PF_CLI_TEST)
         return main_test(&cfg);
     if (cli.action == PF_CLI_SIGNAL)

@@ -30,7 +30,10 @@ void pf_cli_usage(FILE *out, const char *default_config)
 {
     fprintf(out,
             "Usage: preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-v] [-h]\n"
-            "A pre-forking multi-process server (http, echo and msg protocols).\n"
+            "       preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t] [--]\n"
+            "                PROGRAM [ARG...]\n"
+            "A pre-forking multi-process server (http, echo and msg protocols, or any\n"
+            "program as the worker: the second form, without a configuration file).\n"
             "\n"
             "  -c, --config FILE    configuration file (default %s)\n"
             "  -f, --foreground     stay in the foreground (the default; for systemd)\n"
@@ -42,6 +45,12 @@ void pf_cli_usage(FILE *out, const char *default_config)
             "                       upgrade (binary upgrade)\n"
             "  -v, --version        print the version and exit\n"
             "  -h, --help           print this help and exit\n"
+            "With PROGRAM (exec workers, docs/exec.md; the control channel is off):\n"
+            "  -l, --listen ADDRESS where to listen (default 127.0.0.1:8080)\n"
+            "  -w, --workers N      how many workers (default 4)\n"
+            "  -u, --user USER      the workers' user (needed when run as root)\n"
+            "      --notify         a worker is ready at its READY=1, not at its start\n"
+            "  The program gets the socket on fd 3 (LISTEN_FDS=1) and this environment.\n"
             "\n"
             "Signals to the master: TERM/INT fast stop, QUIT graceful stop, HUP reload\n"
             "the configuration, USR1 reopen logs, USR2 binary upgrade, TTIN/TTOU one\n"
@@ -71,6 +80,20 @@ static void cli_set_signal(struct pf_cli *cli, const char *name)
     }
 }
 
+/* The two forms do not mix: -c and -s belong to a configuration file,
+ * -l, -w, -u and --notify to a program given on the line. */
+static void cli_check_forms(struct pf_cli *cli)
+{
+    bool program_options = cli->listen || cli->workers || cli->user || cli->notify;
+
+    if (cli->nprogram > 0 && cli->config)
+        cli_refuse(cli, "-c and a program: give one or the other", NULL);
+    else if (cli->nprogram > 0 && cli->signame)
+        cli_refuse(cli, "-s and a program: -s signals a master started with -c", NULL);
+    else if (cli->nprogram == 0 && program_options)
+        cli_refuse(cli, "-l, -w, -u and --notify need a program to run", NULL);
+}
+
 /* The action the options add up to: help and version win, then the usage
  * errors, then -t (which never signals), then -s. */
 static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
@@ -92,10 +115,12 @@ static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
 void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
-        {"daemon", no_argument, NULL, 'd'},       {"test", no_argument, NULL, 't'},
-        {"signal", required_argument, NULL, 's'}, {"version", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},  {"foreground", no_argument, NULL, 'f'},
+        {"daemon", no_argument, NULL, 'd'},        {"test", no_argument, NULL, 't'},
+        {"signal", required_argument, NULL, 's'},  {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},          {"listen", required_argument, NULL, 'l'},
+        {"workers", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
+        {"notify", no_argument, NULL, 'N'},        {NULL, 0, NULL, 0},
     };
     bool help = false, version = false, test = false;
     int c;
@@ -104,7 +129,8 @@ void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
     cli->action = PF_CLI_RUN;
     optind = 0; /* glibc: 0 also resets its internal state */
     opterr = 0; /* our own messages */
-    while ((c = getopt_long(argc, argv, ":c:fdts:vh", longopts, NULL)) != -1) {
+    /* '+': options end at the program's name, whose own options are its */
+    while ((c = getopt_long(argc, argv, "+:c:fdts:vhl:w:u:", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': cli->config = optarg; break;
         case 'f': cli->daemon = false; break;
@@ -113,11 +139,19 @@ void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
         case 's': cli_set_signal(cli, optarg); break;
         case 'v': version = true; break;
         case 'h': help = true; break;
+        case 'l': cli->listen = optarg; break;
+        case 'w': cli->workers = optarg; break;
+        case 'u': cli->user = optarg; break;
+        case 'N': cli->notify = true; break;
         case ':': cli_refuse(cli, "missing argument to", argv[optind - 1]); break;
         default: cli_refuse(cli, "unknown option", argv[optind - 1]); break;
         }
     }
-    if (optind < argc && cli->action != PF_CLI_USAGE)
-        cli_refuse(cli, "unexpected argument", argv[optind]);
+    if (optind < argc) {
+        cli->program = argv + optind;
+        cli->nprogram = argc - optind;
+    }
+    if (cli->action != PF_CLI_USAGE)
+        cli_check_forms(cli);
     cli_decide(cli, help, version, test);
 }

@@ -1,7 +1,10 @@
 /* pf_cli: preforkd's command line, parsed without side effects.
  *
  *   preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-v] [-h]
+ *   preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t] [--] PROGRAM [ARG...]
  *
+ * The second form runs PROGRAM as exec workers without a configuration
+ * file (docs/exec.md), as einhorn -n N -b ADDR -- PROGRAM does.
  * Parsing only decides what to do (run, test, signal, print help or the
  * version, or refuse the line); main.c does it. -s names map to the
  * signals operators know from nginx: stop = TERM (fast), quit = QUIT
@@ -37,6 +40,14 @@ struct pf_cli {
     int signo;           /* -s: the signal */
     const char *signame; /* -s: its name as given (stop, quit, ...) */
     char message[160];   /* PF_CLI_USAGE: what is wrong */
+    /* The second form: the program and its arguments (nprogram > 0), and
+     * what the options set; NULL or 0: not given. */
+    char *const *program;
+    int nprogram;
+    const char *listen;  /* -l */
+    const char *workers; /* -w, as given (checked with the configuration) */
+    const char *user;    /* -u */
+    bool notify;         /* --notify: exec.ready = "notify" */
 };
 
 /* Parse argv (getopt_long, so it resets optind itself). */

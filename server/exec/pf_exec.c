@@ -108,6 +108,7 @@ static void exec_run(const struct pf_worker_args *a)
         struct pf_exec_env_in in = {
             .env = envs,
             .nenv = (size_t)cfg->exec.nenv,
+            .env_all = cfg->exec.env_inherit,
             .parent = (const char *const *)environ,
             .listen_fd = cfg->exec.listen_fd,
             .pid = (long)getpid(),

@@ -281,11 +281,13 @@ static pid_t master_upgrade(struct master *m, char *err, size_t errlen)
         .pidfile = &m->pidfile,
     };
 
-    if (m->stopping || m->starting || m->opts->exe[0] == '\0')
+    if (m->stopping || m->starting || m->opts->exe[0] == '\0' || m->opts->config[0] == '\0')
         snprintf(err, errlen, "upgrade: %s",
-                 m->stopping   ? "the server is stopping"
-                 : m->starting ? "the server is still starting"
-                               : "the path of the running binary is unknown");
+                 m->stopping                  ? "the server is stopping"
+                 : m->starting                ? "the server is still starting"
+                 : m->opts->config[0] == '\0' ? "started without a configuration file (the "
+                                                "command line's program form); restart it"
+                                              : "the path of the running binary is unknown");
     else if (pf_upgrade_start(&m->upgrade, &x, err, errlen) == 0) {
         pf_log_notice("upgrade: started %s as the new master, pid %ld; this master retires "
                       "once it is ready",

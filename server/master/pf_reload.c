@@ -160,6 +160,12 @@ int pf_reload_apply(struct pf_reloader *r, struct pf_status_reload *rep, char *e
     int rc = -1;
 
     memset(rep, 0, sizeof(*rep));
+    if (r->path == NULL || r->path[0] == '\0') { /* the command line's program form */
+        free(next);
+        pf_reload_roll(r, "reload (no configuration file to read)");
+        rep->generation = r->pool->generation;
+        return 0;
+    }
     if (next == NULL)
         snprintf(err, errlen, "reload: out of memory");
     else if (reload_prepare(r, next, &p, &d, err, errlen) == 0) {

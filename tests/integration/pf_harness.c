@@ -344,7 +344,10 @@ static int h_wait_listening(struct pf_server *s)
  * check. The launcher comes first, so that what it sets up (another user,
  * a limit) holds for the wrapper and the server alike. words holds
  * 2 * PATH_MAX bytes. */
-static void h_server_argv(struct pf_server *s, char *words, char **argv, size_t max)
+/* argv for the server: the launcher and wrapper words, the binary, then
+ * args (NULL: -c and the configuration file). */
+static void h_server_argv(struct pf_server *s, char *words, char **argv, size_t max,
+                          const char *const *args)
 {
     const char *wrapper = getenv("PF_TEST_WRAPPER");
     size_t n = 0;
@@ -354,21 +357,18 @@ static void h_server_argv(struct pf_server *s, char *words, char **argv, size_t 
          w = strtok_r(NULL, " ", &save))
         argv[n++] = w;
     argv[n++] = PF_TEST_BINARY;
-    argv[n++] = "-c";
-    argv[n++] = s->config_path;
+    if (args == NULL) {
+        argv[n++] = "-c";
+        argv[n++] = s->config_path;
+    }
+    for (; args && *args && n + 1 < max; args++)
+        argv[n++] = (char *)*args;
     argv[n] = NULL;
 }
 
-int pf_h_start(struct pf_server *s, const char *config_body)
+/* Spawn the server with argv (from h_server_argv) and wait until it listens. */
+static int h_start_argv(struct pf_server *s, char **argv)
 {
-    char words[2 * PATH_MAX], *argv[H_MAX_ARGS];
-
-    h_server_argv(s, words, argv, H_MAX_ARGS);
-
-    if (s->dir[0] == '\0' && pf_h_init(s) < 0)
-        return -1;
-    if (pf_h_write_file(s, "preforkd.conf", config_body, NULL) < 0)
-        return -1;
     s->reaped = false;
     s->wait_status = -1;
     s->pid = h_spawn(argv, s->dir, s->log_path, NULL);
@@ -381,6 +381,28 @@ int pf_h_start(struct pf_server *s, const char *config_body)
         return -1;
     }
     return 0;
+}
+
+int pf_h_start(struct pf_server *s, const char *config_body)
+{
+    char words[2 * PATH_MAX], *argv[H_MAX_ARGS];
+
+    h_server_argv(s, words, argv, H_MAX_ARGS, NULL);
+    if (s->dir[0] == '\0' && pf_h_init(s) < 0)
+        return -1;
+    if (pf_h_write_file(s, "preforkd.conf", config_body, NULL) < 0)
+        return -1;
+    return h_start_argv(s, argv);
+}
+
+int pf_h_start_args(struct pf_server *s, const char *const *args)
+{
+    char words[2 * PATH_MAX], *argv[H_MAX_ARGS];
+
+    h_server_argv(s, words, argv, H_MAX_ARGS, args);
+    if (s->dir[0] == '\0' && pf_h_init(s) < 0)
+        return -1;
+    return h_start_argv(s, argv);
 }
 
 int pf_h_start_config(struct pf_server *s, const struct pf_h_config *c)

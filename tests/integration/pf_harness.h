@@ -163,6 +163,10 @@ int pf_h_config_format(const struct pf_h_config *c, char *buf, size_t size);
  * s->addr. 0, or -1 (the log is printed) if it exits or never listens. */
 int pf_h_start(struct pf_server *s, const char *config_body);
 
+/* Spawn `preforkd ARGS...` (NULL-terminated, no configuration file) in
+ * s->dir and wait until it listens, as pf_h_start does. 0 or -1. */
+int pf_h_start_args(struct pf_server *s, const char *const *args);
+
 /* pf_h_start with a body rendered from c. */
 int pf_h_start_config(struct pf_server *s, const struct pf_h_config *c);
 

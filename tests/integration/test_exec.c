@@ -421,6 +421,44 @@ PF_H_TEST(test_exec_c_example)
 #endif
 }
 
+/* The command line's program form, no configuration file: `preforkd -w 2
+ * -l ADDR -u USER -- PROGRAM ARGS` serves from 2 workers (the program's
+ * own options after it are its own); SIGHUP replaces the workers with a
+ * new generation (there is no file to read); it passes the environment
+ * on; SIGUSR2 is refused with the reason. */
+PF_H_TEST(test_exec_command_line)
+{
+    const char *args[] = {"-w", "2",    "-l",    "127.0.0.1:0", "-u", "root",
+                          "--", PYTHON, EXAMPLE, "--msg",       NULL};
+    pid_t before[2], after[2];
+    int fd;
+
+    if (geteuid() != 0)
+        args[4] = "-f", args[5] = "-f"; /* no -u needed: stay in the foreground twice */
+    if (access(PYTHON, X_OK) != 0)
+        pf_h_skip_because(s, PYTHON " is not installed");
+    assert_int_equal(pf_h_start_args(s, args), 0);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_worker_pids(s, before, 2), 2);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_msg_roundtrip(fd, "framed", 6), 0); /* --msg reached the program */
+    close(fd);
+    assert_int_equal(pf_h_signal(s, SIGHUP), 0);
+    assert_int_equal(pf_h_wait_log(s, "reload: generation 2 is serving", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_log_count(s, "no configuration file to read"), 1);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_worker_pids(s, after, 2), 2);
+    assert_true(after[0] != before[0] && after[0] != before[1]);
+    assert_true(after[1] != before[0] && after[1] != before[1]);
+    assert_int_equal(pf_h_signal(s, SIGUSR2), 0);
+    assert_int_equal(pf_h_wait_log(s, "started without a configuration file", PF_H_WAIT_MS), 0);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_msg_roundtrip(fd, "still", 5), 0);
+    close(fd);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -433,6 +471,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_output),
     PF_H_CASE(test_exec_output_flood),
     PF_H_CASE(test_exec_c_example),
+    PF_H_CASE(test_exec_command_line),
 };
 
 int main(void)

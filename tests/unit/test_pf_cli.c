@@ -122,8 +122,10 @@ static void test_usage_errors(void **state)
         {{"--colour"}, "unknown option \"--colour\""},
         {{"-c"}, "missing argument to \"-c\""},
         {{"--signal"}, "missing argument to \"--signal\""},
-        {{"extra"}, "unexpected argument \"extra\""},
-        {{"-c", "a.conf", "b.conf"}, "unexpected argument \"b.conf\""},
+        {{"-c", "a.conf", "b.conf"}, "-c and a program: give one or the other"},
+        {{"-s", "reload", "prog"}, "-s and a program: -s signals a master started with -c"},
+        {{"-w", "2"}, "-l, -w, -u and --notify need a program to run"},
+        {{"--notify", "-c", "a.conf"}, "-l, -w, -u and --notify need a program to run"},
         {{"-t", "-s", "reload"}, "-t and -s cannot be combined"},
     };
     struct pf_cli cli;
@@ -138,6 +140,31 @@ static void test_usage_errors(void **state)
         assert_int_equal(cli.action, PF_CLI_USAGE);
         assert_string_equal(cli.message, cases[i].message);
     }
+}
+
+/* The program form: options up to the program's name, everything after
+ * it the program's own (its -v is not preforkd's). */
+static void test_program_form(void **state)
+{
+    struct pf_cli cli;
+
+    (void)state;
+    PARSE(&cli, "-w", "3", "-l", "127.0.0.1:9000", "--notify", "-u", "www", "python3", "app.py",
+          "-v");
+    assert_int_equal(cli.action, PF_CLI_RUN);
+    assert_int_equal(cli.nprogram, 3);
+    assert_string_equal(cli.program[0], "python3");
+    assert_string_equal(cli.program[2], "-v");
+    assert_string_equal(cli.workers, "3");
+    assert_string_equal(cli.listen, "127.0.0.1:9000");
+    assert_string_equal(cli.user, "www");
+    assert_true(cli.notify);
+    PARSE(&cli, "-t", "--", "./worker", "--flag");
+    assert_int_equal(cli.action, PF_CLI_TEST);
+    assert_int_equal(cli.nprogram, 2);
+    assert_string_equal(cli.program[1], "--flag");
+    PARSE(&cli, "-c", "a.conf");
+    assert_int_equal(cli.nprogram, 0);
 }
 
 /* Parsing twice in one process starts afresh (getopt's state reset). */
@@ -177,8 +204,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),          cmocka_unit_test(test_config_and_modes),
         cmocka_unit_test(test_test_help_version), cmocka_unit_test(test_signals),
-        cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_parse_twice),
-        cmocka_unit_test(test_usage_text),
+        cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_program_form),
+        cmocka_unit_test(test_parse_twice),       cmocka_unit_test(test_usage_text),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -476,6 +476,55 @@ static void test_exec_settings(void **state)
     assert_int_equal(f->cfg.exec.hung_signal, SIGABRT);
 }
 
+/* The command line's program form: the defaults and what the options
+ * say, the program resolved as exec.command is; each bad option named. */
+static void test_from_line(void **state)
+{
+    static char *prog[] = {"sh", "-c", "exec cat"};
+    static char *missing[] = {"no-such-program-here"};
+    static const struct {
+        struct pf_config_line line;
+        const char *err;
+    } bad[] = {
+        {{NULL, "0", NULL, false, prog, 3},
+         "-w: must be an integer between 1 and 4096 (got \"0\")"},
+        {{NULL, "4x", NULL, false, prog, 3}, "-w: must be an integer between 1 and 4096"},
+        {{"nowhere", NULL, NULL, false, prog, 3}, "-l: invalid address \"nowhere\""},
+        {{NULL, NULL, "no-such-user-here", false, prog, 3}, "-u: no such user"},
+        {{NULL, NULL, NULL, false, missing, 1}, "program \"no-such-program-here\": not found"},
+    };
+    struct pf_config c;
+    char err[PF_ERR_MAX];
+    struct pf_config_line ok = {"127.0.0.1:9000", "100", "root", true, prog, 3};
+
+    (void)state;
+    assert_int_equal(pf_config_from_line(&c,
+                                         &(struct pf_config_line){.program = prog, .nprogram = 3},
+                                         err, sizeof err),
+                     0);
+    assert_string_equal(c.listen, "127.0.0.1:8080");
+    assert_int_equal(c.workers.start, 4);
+    assert_true(pf_config_exec(&c));
+    assert_string_equal(c.exec.command, "/usr/bin/sh");
+    assert_string_equal(pf_config_string_at(c.exec.command, c.exec.argc, 2), "exec cat");
+    assert_string_equal(c.exec.ready, "started");
+    assert_true(c.exec.env_inherit);
+    assert_false(c.keeper.parking);
+    assert_string_equal(c.control.listen, "");
+    assert_string_equal(c.path, "");
+    assert_int_equal(pf_config_from_line(&c, &ok, err, sizeof err), 0);
+    assert_int_equal(c.workers.start, 100);
+    assert_int_equal(c.workers.max, 100);
+    assert_string_equal(c.listen, "127.0.0.1:9000");
+    assert_string_equal(c.daemon.user, "root");
+    assert_string_equal(c.exec.ready, "notify");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(pf_config_from_line(&c, &bad[i].line, err, sizeof err), -1);
+        if (strncmp(err, bad[i].err, strlen(bad[i].err)) != 0)
+            fail_msg("got \"%s\", want \"%s...\"", err, bad[i].err);
+    }
+}
+
 /* A literal beyond 32 bits keeps its value, whatever libconfig's version
  * (1.5 wraps it around silently unless re-read). */
 static void test_big_integer_literal(void **state)
@@ -1241,6 +1290,7 @@ int main(void)
         T(test_durations),
         T(test_keeper_settings),
         T(test_exec_settings),
+        cmocka_unit_test(test_from_line),
         T(test_error_log_paths),
         T(test_error_log_too_long),
         T(test_daemon_settings),

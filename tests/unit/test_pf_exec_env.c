@@ -13,6 +13,8 @@
 #include "pf_exec_env.h"
 
 static const char *const parent[] = {"HOME=/root", "PATH=/opt/bin:/usr/bin", "LANG=C.UTF-8", NULL};
+static const char *const parent_with_ours[] = {
+    "HOME=/root", "LISTEN_FDS=9", "PATH=/opt/bin:/usr/bin", "NOTIFY_SOCKET=/elsewhere", NULL};
 
 static void test_check(void **state)
 {
@@ -75,19 +77,24 @@ static void test_build(void **state)
     } cases[] = {
         {"fd 3, notify, watchdog",
          {env, 3, parent, 3, 4242, "preforkd", "127.0.0.1:8000", "@preforkd-notify-7", 2000000, 1,
-          2},
+          2, 0},
          "A=1 HOME=/root PATH=" PF_EXEC_ENV_PATH " LISTEN_FDS=1 LISTEN_PID=4242 "
          "LISTEN_FDNAMES=preforkd NOTIFY_SOCKET=@preforkd-notify-7 WATCHDOG_USEC=2000000 "
          "WATCHDOG_PID=4242 PREFORKD_SLOT=1 PREFORKD_GENERATION=2 EINHORN_FD_0=3 "
          "EINHORN_FD_COUNT=1 SERVER_STARTER_PORT=127.0.0.1:8000=3"},
         {"fd 0 (FastCGI): no LISTEN_*; no notify, no watchdog; nothing inherited",
-         {NULL, 0, parent, 0, 9, "preforkd", "[::1]:9000", NULL, 0, 0, 1},
+         {NULL, 0, parent, 0, 9, "preforkd", "[::1]:9000", NULL, 0, 0, 1, 0},
          "PATH=" PF_EXEC_ENV_PATH " PREFORKD_SLOT=0 PREFORKD_GENERATION=1 EINHORN_FD_0=0 "
          "EINHORN_FD_COUNT=1 SERVER_STARTER_PORT=[::1]:9000=0"},
         {"PATH inherited when listed",
-         {with_path, 1, parent, 0, 9, "p", "h:1", NULL, 0, 0, 1},
+         {with_path, 1, parent, 0, 9, "p", "h:1", NULL, 0, 0, 1, 0},
          "PATH=/opt/bin:/usr/bin PREFORKD_SLOT=0 PREFORKD_GENERATION=1 EINHORN_FD_0=0 "
          "EINHORN_FD_COUNT=1 SERVER_STARTER_PORT=h:1=0"},
+        {"the whole environment (no file), preforkd's own variables not taken from it",
+         {env, 1, parent_with_ours, 3, 5, "preforkd", "h:1", NULL, 0, 2, 3, 1},
+         "HOME=/root PATH=/opt/bin:/usr/bin A=1 LISTEN_FDS=1 LISTEN_PID=5 LISTEN_FDNAMES=preforkd "
+         "PREFORKD_SLOT=2 PREFORKD_GENERATION=3 EINHORN_FD_0=3 EINHORN_FD_COUNT=1 "
+         "SERVER_STARTER_PORT=h:1=3"},
     };
 
     (void)state;
@@ -103,7 +110,7 @@ static void test_build(void **state)
 /* Too small a buffer or array: refused, never cut. */
 static void test_too_small(void **state)
 {
-    struct pf_exec_env_in in = {NULL, 0, parent, 3, 1, "p", "h:1", NULL, 0, 0, 1};
+    struct pf_exec_env_in in = {NULL, 0, parent, 3, 1, "p", "h:1", NULL, 0, 0, 1, 0};
     char buf[4096], *envp[64], err[PF_ERR_MAX];
 
     (void)state;
