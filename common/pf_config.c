@@ -115,6 +115,7 @@ static const struct cfg_item cfg_items[] = {
      0, 0},
     {"workers", "request_timeout", cfg_set_duration_or_off, CFG_AT(workers.request_timeout_ms),
      CFG_C_INT, 0, 0},
+    {"workers", "max_memory", cfg_set_int, CFG_AT(workers.max_memory_mib), CFG_C_LONG, 0, 16777216},
     {"workers", "crash_limit", cfg_set_int, CFG_AT(workers.crash_limit), CFG_C_INT, 1, 1000000},
     {"workers", "crash_window", cfg_set_duration, CFG_AT(workers.crash_window_ms), CFG_C_INT, 0, 0},
     {"workers", "backoff_max", cfg_set_duration, CFG_AT(workers.backoff_max_ms), CFG_C_INT, 0, 0},

@@ -71,6 +71,8 @@ struct pf_config {
         int max_lifetime_ms;      /* recycle a worker this old (+0..10 %); 0 = never; default 0 */
         int request_timeout_ms;   /* kill a worker busy on one request this long; 0 = off;
                                     default 0 */
+        long max_memory_mib;      /* recycle a worker whose private memory is above
+                                     this many MiB (checked every tick); 0 = never */
         int crash_limit;          /* this many abnormal exits within crash_window... */
         int crash_window_ms;      /* ...start the respawn backoff; defaults 5 in 10 s */
         int backoff_max_ms;       /* cap of the exponential respawn delay; default 30 s */

@@ -88,6 +88,9 @@ static const struct ctl_stat ctl_stats[] = {
     CTL_STAT(CTL_TOTALS, "hung_killed", "preforkd_worker_hung_killed_total", "counter",
              "Workers killed as hung: busy on one request past workers.request_timeout.",
              hung_killed, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "memory_recycled", "preforkd_worker_memory_recycled_total", "counter",
+             "Workers replaced for private memory above workers.max_memory.", memory_recycled,
+             CTL_U64),
     CTL_STAT(CTL_TOTALS, "fork_failures", "preforkd_worker_fork_failures_total", "counter",
              "Forks of a worker that failed (RLIMIT_NPROC, the system's process limit, "
              "memory).",

@@ -54,9 +54,10 @@ struct pf_status {
     uint64_t parked;  /* connections the workers parked with the keeper */
     uint64_t resumed; /* connections the workers took back from the keeper */
     uint64_t spawned, respawns, reloads, auth_failures;
-    uint64_t exits_abnormal; /* by signal or non-zero status */
-    uint64_t hung_killed;    /* killed as hung (request_timeout) */
-    uint64_t fork_failures;  /* forks of a worker that failed */
+    uint64_t exits_abnormal;  /* by signal or non-zero status */
+    uint64_t hung_killed;     /* killed as hung (request_timeout) */
+    uint64_t memory_recycled; /* replaced for being over workers.max_memory */
+    uint64_t fork_failures;   /* forks of a worker that failed */
     uint64_t exits_by_signal[PF_SIGNALS_MAX];
     int listen_queue, listen_queue_max, backlog;
     const char *mode;             /* workers.mode: "static" or "dynamic" */

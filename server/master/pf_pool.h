@@ -64,8 +64,9 @@ struct pf_pool {
     uint64_t respawns;       /* spawned to replace a worker that exited */
     uint64_t exits_abnormal; /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[PF_SIGNALS_MAX];
-    uint64_t hung_killed; /* workers killed as hung (workers.request_timeout) */
-    uint64_t broken;      /* workers that could not start, or died of a fault
+    uint64_t hung_killed;     /* workers killed as hung (workers.request_timeout) */
+    uint64_t memory_recycled; /* workers replaced for workers.max_memory */
+    uint64_t broken;          /* workers that could not start, or died of a fault
                                    signal (SIGSEGV...) young: the binary's or the
                                    set-up's fault, not a kill from outside */
     char last_broken[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */

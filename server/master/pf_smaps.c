@@ -1,17 +1,22 @@
-/* pf_smaps: Rss and Pss from the text of /proc/PID/smaps_rollup. */
+/* pf_smaps: Rss, Pss and private memory from the text of
+ * /proc/PID/smaps_rollup. */
 #include "pf_smaps.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The figures read, by their line's name. */
+/* The figures read, by their line's name: added into the field (the two
+ * Private_ lines make one figure). */
 static const struct {
     const char *name; /* the line's, before its colon */
     size_t off;
+    bool required;
 } smaps_fields[] = {
-    {"Rss", offsetof(struct pf_smaps, rss_kib)},
-    {"Pss", offsetof(struct pf_smaps, pss_kib)},
+    {"Rss", offsetof(struct pf_smaps, rss_kib), true},
+    {"Pss", offsetof(struct pf_smaps, pss_kib), true},
+    {"Private_Clean", offsetof(struct pf_smaps, private_kib), false},
+    {"Private_Dirty", offsetof(struct pf_smaps, private_kib), false},
 };
 
 #define SMAPS_FIELDS (sizeof(smaps_fields) / sizeof(smaps_fields[0]))
@@ -55,22 +60,23 @@ int pf_smaps_parse(const char *text, size_t len, struct pf_smaps *out, char *err
             eol = end;
         for (size_t i = 0; i < SMAPS_FIELDS; i++) {
             size_t n = strlen(smaps_fields[i].name);
-            uint64_t *v = (uint64_t *)(void *)((char *)out + smaps_fields[i].off);
+            uint64_t *v = (uint64_t *)(void *)((char *)out + smaps_fields[i].off), kib;
 
             if (seen[i] || (size_t)(eol - p) <= n || memcmp(p, smaps_fields[i].name, n) != 0 ||
                 p[n] != ':')
                 continue;
-            if (!smaps_kib(p + n + 1, eol, v)) {
+            if (!smaps_kib(p + n + 1, eol, &kib) || *v > UINT64_MAX - kib) {
                 snprintf(err, errlen, "%s is not a number of kB", smaps_fields[i].name);
                 memset(out, 0, sizeof(*out));
                 return -1;
             }
+            *v += kib;
             seen[i] = true;
         }
         p = eol + (eol < end);
     }
     for (size_t i = 0; i < SMAPS_FIELDS; i++)
-        if (!seen[i]) {
+        if (!seen[i] && smaps_fields[i].required) {
             snprintf(err, errlen, "no %s line", smaps_fields[i].name);
             memset(out, 0, sizeof(*out));
             return -1;

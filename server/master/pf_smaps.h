@@ -10,9 +10,12 @@
  *   Pss_Dirty:           112 kB
  *   ...
  *
- * Only Rss (resident) and Pss (resident, each shared page divided among
- * the processes sharing it) are read: Pss is what the process costs, and
- * Rss less Pss what it shares with the master and the workers.
+ * Rss (resident) and Pss (resident, each shared page divided among the
+ * processes sharing it) are read and required: Pss is what the process
+ * costs, and Rss less Pss what it shares with the master and the workers.
+ * Private_Clean and Private_Dirty, summed, are its private memory (what
+ * only it holds, gone with it: what workers.max_memory limits); a text
+ * without them gives 0.
  */
 #ifndef PF_SMAPS_H
 #define PF_SMAPS_H
@@ -21,13 +24,14 @@
 #include <stdint.h>
 
 struct pf_smaps {
-    uint64_t rss_kib; /* Rss: resident, in KiB */
-    uint64_t pss_kib; /* Pss: proportional set size, in KiB */
+    uint64_t rss_kib;     /* Rss: resident, in KiB */
+    uint64_t pss_kib;     /* Pss: proportional set size, in KiB */
+    uint64_t private_kib; /* Private_Clean + Private_Dirty, in KiB */
 };
 
-/* Read the Rss and Pss lines of text (len bytes, no NUL needed). 0, or
- * -1 when either is missing or not "N kB" (out zeroed, the reason in err:
- * "no Pss line", "Rss is not a number of kB"). */
+/* Read the Rss, Pss and Private_ lines of text (len bytes, no NUL
+ * needed). 0, or -1 when Rss or Pss is missing or any is not "N kB" (out
+ * zeroed, the reason in err: "no Pss line", "Rss is not a number of kB"). */
 int pf_smaps_parse(const char *text, size_t len, struct pf_smaps *out, char *err, size_t errlen);
 
 #endif

@@ -51,6 +51,7 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
     st->respawns = p->respawns;
     st->exits_abnormal = p->exits_abnormal;
     st->hung_killed = p->hung_killed;
+    st->memory_recycled = p->memory_recycled;
     st->fork_failures = p->fork_fail.total;
     memcpy(st->exits_by_signal, p->exits_by_signal, sizeof(st->exits_by_signal));
 }
@@ -93,15 +94,14 @@ size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, s
     return n;
 }
 
-int pf_stats_memory(pid_t pid, uint64_t *rss_kib, uint64_t *pss_kib, char *err, size_t errlen)
+int pf_stats_memory(pid_t pid, struct pf_smaps *m, char *err, size_t errlen)
 {
     char path[64], text[STATS_SMAPS_MAX], why[PF_ERR_MAX];
-    struct pf_smaps m;
     size_t len = 0;
     ssize_t n = 0;
     int fd, saved;
 
-    *rss_kib = *pss_kib = 0;
+    memset(m, 0, sizeof(*m));
     snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", (long)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     while (fd >= 0 && len < sizeof(text)) {
@@ -120,13 +120,11 @@ int pf_stats_memory(pid_t pid, uint64_t *rss_kib, uint64_t *pss_kib, char *err, 
         errno = saved;
         return -1;
     }
-    if (pf_smaps_parse(text, len, &m, why, sizeof(why)) < 0) {
+    if (pf_smaps_parse(text, len, m, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         errno = EINVAL;
         return -1;
     }
-    *rss_kib = m.rss_kib;
-    *pss_kib = m.pss_kib;
     return 0;
 }
 
@@ -154,5 +152,12 @@ int pf_stats_keeper(const struct pf_parking *pk, struct pf_status_keeper *k, cha
     k->bad = KLOAD(pk, bad);
     if (k->pid <= 0)
         return 0;
-    return pf_stats_memory(k->pid, &k->rss_kib, &k->pss_kib, err, errlen);
+    {
+        struct pf_smaps m;
+        int rc = pf_stats_memory(k->pid, &m, err, errlen);
+
+        k->rss_kib = m.rss_kib;
+        k->pss_kib = m.pss_kib;
+        return rc;
+    }
 }

@@ -13,6 +13,7 @@
 
 #include "pf_parking.h"
 #include "pf_pool.h"
+#include "pf_smaps.h"
 #include "pf_status.h"
 
 /* The pool's part of a status: workers per state, target and max,
@@ -30,10 +31,11 @@ size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, s
 int pf_stats_keeper(const struct pf_parking *pk, struct pf_status_keeper *k, char *err,
                     size_t errlen);
 
-/* The Rss and Pss of process pid in KiB, from /proc/PID/smaps_rollup
- * (Linux 4.14 and later). 0, or -1 with both 0, the reason in err
+/* The memory of process pid (Rss, Pss, private, in KiB) into m, from
+ * /proc/PID/smaps_rollup (Linux 4.14 and later). 0, or -1 with m zeroed,
+ * the reason in err
  * ("cannot read /proc/42/smaps_rollup: No such file or directory") and
  * errno (EINVAL: the text is not as expected). */
-int pf_stats_memory(pid_t pid, uint64_t *rss_kib, uint64_t *pss_kib, char *err, size_t errlen);
+int pf_stats_memory(pid_t pid, struct pf_smaps *m, char *err, size_t errlen);
 
 #endif

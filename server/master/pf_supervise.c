@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "pf_crash_policy.h"
+#include "pf_err.h"
 #include "pf_log.h"
 #include "pf_net.h"
+#include "pf_stats.h"
 #include "pf_worker.h"
 
 /* Nothing counted or logged yet; the tick schedule starts now. */
@@ -121,6 +123,33 @@ static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p,
                       sv->cfg->workers.crash_window_ms / 1000.0);
 }
 
+/* Workers whose private memory is above workers.max_memory: each is
+ * retired (told to stop, it finishes its client) and refill forks its
+ * successor at once, as for a lifetime; logged with the figure. A worker
+ * whose memory cannot be read now (it is exiting) is looked at again on
+ * the next tick. */
+static void supervise_memory(struct pf_pool *p)
+{
+    uint64_t limit_kib = (uint64_t)p->cfg->workers.max_memory_mib * 1024;
+
+    for (size_t i = 0; limit_kib > 0 && i < p->sb.nslots; i++) {
+        struct pf_child *c = &p->children[i];
+        struct pf_smaps m;
+        char err[PF_ERR_MAX];
+
+        if (c->pid <= 0 || c->retiring || pf_stats_memory(c->pid, &m, err, sizeof(err)) < 0 ||
+            m.private_kib <= limit_kib)
+            continue;
+        pf_log_notice("recycling worker %ld: private memory %llu KiB is above workers.max_memory "
+                      "(%ld MiB)",
+                      (long)c->pid, (unsigned long long)m.private_kib,
+                      p->cfg->workers.max_memory_mib);
+        pf_pool_retire_slot(p, (int)i);
+        p->vacancies++;
+        p->memory_recycled++;
+    }
+}
+
 /* Size before lifetimes: a worker retired for its age is then replaced
  * (its place stays in the target), not taken as the pool shrinking. */
 void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling)
@@ -130,6 +159,7 @@ void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_m
     supervise_recovery(sv, p, now_ms);
     supervise_size(sv, p, now_ms, rolling);
     supervise_lifetimes(p, now_ms);
+    supervise_memory(p);
     pf_pool_refill(p);
 }
 

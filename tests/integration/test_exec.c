@@ -460,6 +460,46 @@ PF_H_TEST(test_exec_command_line)
     close(fd);
 }
 
+/* workers.max_memory: a program whose private memory grows past the
+ * limit is recycled (a new worker started, the old one told to stop),
+ * logged with the figure; one that stays under it is not. */
+PF_H_TEST(test_exec_max_memory)
+{
+    static const char grows[] = "import os, sys, time\n"
+                                "keep = []\n"
+                                "if os.environ['PREFORKD_SLOT'] == '0':\n"
+                                "    for i in range(12):\n"
+                                "        keep.append(bytearray(8 << 20))  # written: private\n"
+                                "time.sleep(60)\n";
+    struct pf_h_config c;
+    char extra[4400];
+    pid_t first[2], then[2];
+
+    if (access(PYTHON, X_OK) != 0)
+        pf_h_skip_because(s, PYTHON " is not installed");
+    assert_int_equal(pf_h_write_file(s, "grows.py", grows, NULL), 0);
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 2;
+    c.workers_extra = "max_memory = 48;";
+    snprintf(extra, sizeof(extra), "exec = { command = [\"" PYTHON "\", \"%s/grows.py\"]; };\n",
+             s->dir);
+    c.extra = extra;
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    assert_int_equal(pf_h_worker_pids(s, first, 2), 2);
+    assert_int_equal(pf_h_wait_log(s, "is above workers.max_memory (48 MiB)", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    /* slot 0 grew: recycled (and its successor grows again); slot 1 stays */
+    assert_int_equal(pf_h_worker_pids(s, then, 2), 2);
+    assert_true(then[0] == first[1] || then[1] == first[1]);
+    {
+        char line[96];
+
+        snprintf(line, sizeof(line), "recycling worker %ld: private memory", (long)first[1]);
+        assert_int_equal(pf_h_log_count(s, line), 0);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -473,6 +513,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_output_flood),
     PF_H_CASE(test_exec_c_example),
     PF_H_CASE(test_exec_command_line),
+    PF_H_CASE(test_exec_max_memory),
 };
 
 int main(void)

@@ -44,6 +44,7 @@ static void fixed_status(struct pf_status *st)
     st->auth_failures = 7;
     st->exits_abnormal = 4;
     st->hung_killed = 6;
+    st->memory_recycled = 3;
     st->fork_failures = 13;
     st->exits_by_signal[9] = 2;
     st->exits_by_signal[11] = 1;
@@ -204,20 +205,21 @@ static void test_status_totals(void **state)
 {
     struct pf_status st;
     json_t *j, *sig;
-    json_int_t v[14], qlen, qmax, backlog;
-    static const json_int_t want[14] = {100, 250, 1000, INT64_MAX, 12, 5,  2,
-                                        4,   7,   6,    6,         13, 40, 38};
+    json_int_t v[15], qlen, qmax, backlog;
+    static const json_int_t want[15] = {100, 250, 1000, INT64_MAX, 12, 5,  2, 4,
+                                        7,   6,   6,    13,        40, 38, 3};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I !}}",
+    unpack(j,
+           "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}",
            "totals", "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
            "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
            "max_workers_reached", &v[10], "fork_failures", &v[11], "parked", &v[12], "resumed",
-           &v[13]);
-    for (int i = 0; i < 14; i++)
+           &v[13], "memory_recycled", &v[14]);
+    for (int i = 0; i < 15; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -461,10 +463,10 @@ static const struct config_group config_groups[] = {
      {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
       "http", "keeper", "exec", "control", "daemon"}},
     {"workers",
-     15,
+     16,
      {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode", "min_spare",
       "max_spare", "max_spawn_rate", "max_requests_jitter", "max_lifetime", "request_timeout",
-      "crash_limit", "crash_window", "backoff_max"}},
+      "max_memory", "crash_limit", "crash_window", "backoff_max"}},
     {"client", 3, {"read_timeout", "write_timeout", "idle_timeout"}},
     {"echo", 1, {"max_line"}},
     {"msg", 1, {"max_message"}},
@@ -807,6 +809,7 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_respawns_total", "", "5"},
     {"preforkd_worker_abnormal_exits_total", "", "4"},
     {"preforkd_worker_hung_killed_total", "", "6"},
+    {"preforkd_worker_memory_recycled_total", "", "3"},
     {"preforkd_worker_fork_failures_total", "", "13"},
     {"preforkd_worker_signal_exits_total", "{signal=\"9\"}", "2"},
     {"preforkd_worker_signal_exits_total", "{signal=\"11\"}", "1"},

@@ -34,6 +34,8 @@ struct smaps_case {
 static const struct smaps_case cases[] = {
     {"linux", ROLLUP_HEAD "Rss:                1696 kB\nPss:                 204 kB\n" ROLLUP_REST,
      0, 1696, 204, NULL},
+    {"private not a number", "Rss: 9 kB\nPss: 8 kB\nPrivate_Dirty: x kB\n", -1, 0, 0,
+     "Private_Dirty is not a number of kB"},
     {"older kernel, no Pss_ lines", ROLLUP_HEAD "Rss: 10 kB\nPss: 7 kB\nSwap: 0 kB\n", 0, 10, 7,
      NULL},
     {"order does not matter", "Pss:\t3 kB\nRss:\t5 kB\n", 0, 5, 3, NULL},
@@ -61,7 +63,7 @@ static void test_cases(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct smaps_case *c = &cases[i];
-        struct pf_smaps m = {99, 99};
+        struct pf_smaps m = {99, 99, 99};
         char err[PF_ERR_MAX] = "";
         int rc = pf_smaps_parse(c->text, strlen(c->text), &m, err, sizeof(err));
 
@@ -71,6 +73,31 @@ static void test_cases(void **state)
                      (unsigned long long)c->rss, (unsigned long long)c->pss);
         if (c->err && strcmp(err, c->err) != 0)
             fail_msg("%s: \"%s\", expected \"%s\"", c->name, err, c->err);
+    }
+}
+
+/* Private memory: Private_Clean and Private_Dirty summed, 0 without them. */
+static void test_private(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t private_kib;
+    } privates[] = {
+        {ROLLUP_HEAD "Rss: 1696 kB\nPss: 204 kB\n" ROLLUP_REST, 112},
+        {"Rss: 9 kB\nPss: 8 kB\nPrivate_Clean: 4 kB\nPrivate_Dirty: 3 kB\n", 7},
+        {"Private_Clean:\t4 kB\nRss: 9 kB\nPss: 8 kB\n", 4},
+        {"Rss: 9 kB\nPss: 8 kB\n", 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(privates) / sizeof(privates[0]); i++) {
+        struct pf_smaps m;
+        char err[PF_ERR_MAX];
+
+        assert_int_equal(pf_smaps_parse(privates[i].text, strlen(privates[i].text), &m, err,
+                                        sizeof(err)),
+                         0);
+        assert_int_equal(m.private_kib, privates[i].private_kib);
     }
 }
 
@@ -94,6 +121,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_private),
         cmocka_unit_test(test_length_bounds),
     };
 
