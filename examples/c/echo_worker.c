@@ -11,6 +11,7 @@
  * SIGTERM ends it between clients (STOPPING=1 first). Build: cc
  * echo_worker.c $(pkg-config --cflags --libs libsystemd). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -59,6 +60,10 @@ int main(void)
         return 1;
     }
     fd = SD_LISTEN_FDS_START;
+    /* poll() then accept(): another worker may take the client between
+     * the two, so accept must not block (or the watchdog would starve).
+     * The socket is shared by every worker, and they all run this. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
@@ -75,9 +80,9 @@ int main(void)
         }
         if (ping_ms >= 0)
             sd_notify(0, "WATCHDOG=1");
-        conn = accept(fd, NULL, NULL); /* blocking: another worker may take it first */
+        conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC); /* the client's socket: blocking */
         if (conn < 0)
-            continue;
+            continue; /* EAGAIN: another worker took it */
         serve(conn);
         close(conn);
     }
