@@ -14,7 +14,8 @@
  *    all: a value quoted in it cannot break the line) and starts with the
  *    file's path followed by ':';
  *  - on 0, what the loader validates holds: workers 1 <= start <= max,
- *    min_spare <= max_spare, a known protocol and pool mode, the resolved
+ *    min_spare <= max_spare, a known protocol and pool mode, the exec
+ *    group's lists within their bounds and its program absolute, the resolved
  *    path is the file's, the document root and the token file are
  *    absolute, every string field is NUL-terminated within its array.
  */
@@ -110,8 +111,25 @@ static void check_config(const struct pf_config *c)
                "workers.start/max out of range");
     FUZZ_CHECK(c->workers.min_spare <= c->workers.max_spare, "min_spare above max_spare");
     FUZZ_CHECK(strcmp(c->protocol, "http") == 0 || strcmp(c->protocol, "echo") == 0 ||
-                   strcmp(c->protocol, "msg") == 0,
+                   strcmp(c->protocol, "msg") == 0 || strcmp(c->protocol, "exec") == 0,
                "unknown protocol accepted");
+    /* exec: the program given, its lists within their counts and bytes,
+     * each entry non-empty and terminated, the socket on 3 or 0 */
+    FUZZ_CHECK(!pf_config_exec(c) || c->exec.argc >= 1, "exec without a program");
+    FUZZ_CHECK(c->exec.argc >= 0 && c->exec.argc <= PF_EXEC_LIST_MAX && c->exec.nenv >= 0 &&
+                   c->exec.nenv <= PF_EXEC_LIST_MAX,
+               "exec list count out of range");
+    for (int i = 0; i < c->exec.argc; i++) {
+        const char *a = pf_config_string_at(c->exec.command, c->exec.argc, i);
+
+        FUZZ_CHECK(a >= c->exec.command && a < c->exec.command + sizeof(c->exec.command) &&
+                       a[0] != '\0',
+                   "exec.command entry outside its field or empty");
+    }
+    FUZZ_CHECK(c->exec.argc == 0 || c->exec.command[0] == '/', "the program is not absolute");
+    FUZZ_CHECK(c->exec.listen_fd == 3 || c->exec.listen_fd == 0, "exec.listen_fd not 3 or 0");
+    FUZZ_CHECK(FIELD_IS_STRING(c->exec.directory) && FIELD_IS_STRING(c->exec.ready),
+               "exec string field not terminated");
     FUZZ_CHECK(strcmp(c->workers.mode, "static") == 0 || strcmp(c->workers.mode, "dynamic") == 0,
                "unknown mode accepted");
     FUZZ_CHECK(c->http.root[0] == '/' && c->control.token_file[0] == '/',
