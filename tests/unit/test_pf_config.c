@@ -955,6 +955,9 @@ static const struct {
     {"parking = true;\n", 1, "parking", "unknown setting"},
     /* exec */
     {"protocol = \"exec\";\n", 1, "protocol", "\"exec\" needs exec.command"},
+    {"protocol = \"exec\";\nexec = { command = [\"/bin/true\"]; };\nworkers = {\n  mode = "
+     "\"dynamic\";\n};\n",
+     4, "workers.mode", "\"dynamic\" cannot size a pool of exec workers"},
     {"exec = {\n  command = \"/bin/true\";\n};\n", 2, "exec.command",
      "must be a list of strings, [\"a\", \"b\"] (got a string)"},
     {"exec = { command = []; };\n", 1, "exec.command", "must have 1 to 64 entries (got 0)"},
