@@ -504,6 +504,38 @@ PF_H_TEST(test_exec_max_memory)
     }
 }
 
+/* A pool of Debian's php-cgi on fd 0 (FastCGI) from examples/php, asked
+ * by a real FastCGI client (cgi-fcgi from libfcgi-bin): the script's
+ * output and headers come back, from several requests. */
+PF_H_TEST(test_exec_php_cgi)
+{
+    struct pf_h_config c;
+    char connect[64], script[] = "SCRIPT_FILENAME=" PF_TEST_SOURCE_DIR "/examples/php/hello.php";
+
+    if (access("/usr/bin/php-cgi", X_OK) != 0 || !pf_h_have_program("cgi-fcgi"))
+        pf_h_skip_because(s, "php-cgi or cgi-fcgi is not installed");
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 2;
+    c.extra = "exec = { command = [\"/usr/bin/php-cgi\"]; listen_fd = 0; "
+              "env = [\"PHP_FCGI_CHILDREN=0\", \"PHP_FCGI_MAX_REQUESTS=1000\"]; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    snprintf(connect, sizeof(connect), "127.0.0.1:%u", s->port);
+    for (int i = 0; i < 4; i++) {
+        char *const argv[] = {"env",      script,  "REQUEST_METHOD=GET", "REDIRECT_STATUS=200",
+                              "cgi-fcgi", "-bind", "-connect",           connect,
+                              NULL};
+        struct pf_h_output o;
+
+        assert_int_equal(pf_h_run_cmd(s, &o, argv), 0);
+        if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, "hello from php ") ||
+            !strstr(o.out, "X-Preforkd-Slot: "))
+            fail_msg("cgi-fcgi: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status, o.out,
+                     o.err);
+        pf_h_output_free(&o);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -518,6 +550,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_c_example),
     PF_H_CASE(test_exec_command_line),
     PF_H_CASE(test_exec_max_memory),
+    PF_H_CASE(test_exec_php_cgi),
 };
 
 int main(void)
