@@ -8,14 +8,15 @@ one client at a time, each line echoed back (the `echo` protocol) or, with
 --msg, each length-prefixed message (a 4-byte big-endian length, then that
 many bytes) sent back whole. When NOTIFY_SOCKET is set (exec.ready =
 "notify"), it says READY=1 once it can serve, and pings the watchdog
-when WATCHDOG_USEC asks for it. SIGTERM ends it, after the client being
-served if there is one.
+when WATCHDOG_USEC asks for it. SIGTERM ends it once the client being
+served, if any, is done: a stop never cuts a client.
 
     exec = { command = ["python3", "echo_worker.py"]; ready = "notify"; };
 
 See docs/exec.md for the whole contract.
 """
 import os
+import select
 import signal
 import socket
 import struct
@@ -80,44 +81,39 @@ def serve_messages(conn):
 
 def main():
     serve = serve_messages if "--msg" in sys.argv[1:] else serve_lines
-    state = {"busy": False, "stop": False}
-
-    def on_term(*_):
-        # a stop between clients ends the program at once; during one,
-        # once that client is done
-        state["stop"] = True
-        if not state["busy"]:
-            raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, on_term)
+    stopping = []
+    # SIGTERM (preforkd's stop) wakes the wait below through this pipe;
+    # a client being served is finished first, never cut
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     listener = listening_socket()
+    # another worker may take a client between select() and accept():
+    # accept must not block (this sets the socket, shared by every worker,
+    # non-blocking: they all run this same program)
+    listener.setblocking(False)
     watchdog = int(os.environ.get("WATCHDOG_USEC", "0")) / 1e6
-    if watchdog:
-        # wake to ping even when no client comes (this puts the socket,
-        # shared by every worker, in non-blocking mode: all of them run
-        # this same program)
-        listener.settimeout(watchdog / 2)
     sd_notify("READY=1\nSTATUS=serving, pid %d" % os.getpid())
     last_ping = time.monotonic()
-    try:
-        while not state["stop"]:
-            if watchdog and time.monotonic() - last_ping >= watchdog / 2:
-                sd_notify("WATCHDOG=1")
-                last_ping = time.monotonic()
+    while not stopping:
+        if watchdog and time.monotonic() - last_ping >= watchdog / 2:
+            sd_notify("WATCHDOG=1")
+            last_ping = time.monotonic()
+        readable, _, _ = select.select([listener, wake_r], [], [], watchdog / 2 if watchdog else None)
+        if wake_r in readable:
+            os.read(wake_r, 512)
+            continue
+        try:
+            conn, _ = listener.accept()
+        except BlockingIOError:
+            continue  # another worker took it
+        with conn:
+            conn.setblocking(True)
             try:
-                conn, _ = listener.accept()
-            except (socket.timeout, BlockingIOError):
-                continue  # no client, or another worker took it
-            state["busy"] = True
-            with conn:
-                conn.settimeout(None)
-                try:
-                    serve(conn)
-                except ConnectionError:
-                    pass
-            state["busy"] = False
-    except SystemExit:
-        pass
+                serve(conn)
+            except ConnectionError:
+                pass
     sd_notify("STOPPING=1")
 
 

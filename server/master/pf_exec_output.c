@@ -55,6 +55,7 @@ void pf_exec_output_add(struct pf_exec_output *o, int slot, pid_t pid, int rd)
     s->fd = rd;
     s->pid = pid;
     s->len = 0;
+    s->last[0] = '\0';
     if (epoll_ctl(o->ep, EPOLL_CTL_ADD, rd, &ev) < 0) {
         pf_log_error("worker %ld: its output cannot be watched: %s", (long)pid, strerror(errno));
         close(rd);
@@ -62,8 +63,14 @@ void pf_exec_output_add(struct pf_exec_output *o, int slot, pid_t pid, int rd)
     }
 }
 
-static void output_line(const struct pf_exec_output_slot *s, int slot, size_t n, bool cut)
+static void output_line(struct pf_exec_output_slot *s, int slot, size_t n, bool cut)
 {
+    if (n > 0) { /* kept cut to its field */
+        size_t k = n < sizeof(s->last) - 1 ? n : sizeof(s->last) - 1;
+
+        memcpy(s->last, s->line, k);
+        s->last[k] = '\0';
+    }
     pf_log_notice("worker %ld (slot %d): %.*s%s", (long)s->pid, slot, (int)n, s->line,
                   cut ? " [line cut]" : "");
 }
@@ -120,7 +127,14 @@ static void output_close(struct pf_exec_output *o, int slot)
     epoll_ctl(o->ep, EPOLL_CTL_DEL, s->fd, NULL);
     close(s->fd);
     free(s->line);
-    *s = (struct pf_exec_output_slot){.fd = -1};
+    s->fd = -1;
+    s->line = NULL;
+    s->len = 0; /* last stays, for the reason of the worker's end */
+}
+
+const char *pf_exec_output_last(const struct pf_exec_output *o, int slot)
+{
+    return o->slots ? o->slots[slot].last : "";
 }
 
 void pf_exec_output_read(struct pf_exec_output *o)

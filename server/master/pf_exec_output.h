@@ -27,6 +27,7 @@ struct pf_exec_output_slot {
     pid_t pid;  /* the worker writing to it */
     char *line; /* PF_EXEC_OUTPUT_LINE bytes, allocated at first output */
     size_t len;
+    char last[160]; /* the last line logged (cut), for the reason of its end */
 };
 
 struct pf_exec_output {
@@ -52,5 +53,9 @@ void pf_exec_output_read(struct pf_exec_output *o);
 
 /* The worker of slot is gone: read what is left, log it, close. */
 void pf_exec_output_drain(struct pf_exec_output *o, int slot);
+
+/* The last line the worker of slot wrote ("" none), valid until its next
+ * worker starts. */
+const char *pf_exec_output_last(const struct pf_exec_output *o, int slot);
 
 #endif

@@ -229,6 +229,38 @@ static void pool_account_exit(struct pf_pool *p, int slot, int status)
         p->on_exit(p, slot, status, how, pf_time_now_ms());
 }
 
+/* An exec worker's end: what is left of its output is logged, and when it
+ * ended badly without a reason of its own, its last line becomes the
+ * reason quoted by the crash backoff ("last output: Traceback..."). */
+static void pool_last_words(struct pf_pool *p, int slot, int status)
+{
+    struct pf_slot *s = &p->sb.slots[slot];
+    char reason[PF_SLOT_REASON_MAX], text[PF_SLOT_REASON_MAX];
+    const char *last;
+
+    pf_exec_output_drain(p->output, slot);
+    last = pf_exec_output_last(p->output, slot);
+    pf_slot_read_exit_reason(s, reason);
+    if (!pf_crash_policy_abnormal(status) || reason[0] || !last[0])
+        return;
+    snprintf(text, sizeof(text), "last output: %s", last);
+    pf_slot_set_exit_reason(s, text);
+}
+
+/* A worker of the current generation that ended badly before it served
+ * (still starting, or within its first second): a start failure of that
+ * generation, which a reload watches (pf_reload.c rolls back a reload
+ * whose new generation keeps failing). */
+static void pool_count_start_failure(struct pf_pool *p, int slot, int status)
+{
+    const struct pf_child *c = &p->children[slot];
+    bool starting = pf_slot_get_state(&p->sb.slots[slot]) == PF_SLOT_STARTING;
+
+    if (c->generation == p->generation && !c->retiring && pf_crash_policy_abnormal(status) &&
+        (starting || pf_time_now_ms() - c->started_ms < PF_POOL_YOUNG_MS))
+        p->gen_start_failures++;
+}
+
 /* A reaped worker's counters join the totals before its slot is reused. */
 static void pool_keep_counters(struct pf_pool *p, const struct pf_slot *s)
 {
@@ -257,7 +289,8 @@ int pf_pool_reap(struct pf_pool *p)
             continue;
         }
         if (p->output) /* its last words first */
-            pf_exec_output_drain(p->output, slot);
+            pool_last_words(p, slot, status);
+        pool_count_start_failure(p, slot, status);
         pool_account_exit(p, slot, status);
         if (!p->children[slot].retiring)
             p->vacancies++;
@@ -364,6 +397,19 @@ pid_t pf_pool_retire_one(struct pf_pool *p)
     pid_t pid = pf_pool_retire_older(p, p->generation);
 
     return pid > 0 ? pid : pf_pool_retire_older(p, UINT_MAX);
+}
+
+int pf_pool_retire_generation(struct pf_pool *p, unsigned generation)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < p->sb.nslots; i++)
+        if (p->children[i].pid > 0 && !p->children[i].retiring &&
+            p->children[i].generation == generation) {
+            pf_pool_retire_slot(p, (int)i);
+            n++;
+        }
+    return n;
 }
 
 void pf_pool_signal_all(struct pf_pool *p, int sig, bool retire)

@@ -64,9 +64,11 @@ struct pf_pool {
     uint64_t respawns;       /* spawned to replace a worker that exited */
     uint64_t exits_abnormal; /* killed by a signal or non-zero status */
     uint64_t exits_by_signal[PF_SIGNALS_MAX];
-    uint64_t hung_killed;     /* workers killed as hung (workers.request_timeout) */
-    uint64_t memory_recycled; /* workers replaced for workers.max_memory */
-    uint64_t broken;          /* workers that could not start, or died of a fault
+    uint64_t hung_killed;        /* workers killed as hung (workers.request_timeout) */
+    uint64_t memory_recycled;    /* workers replaced for workers.max_memory */
+    unsigned gen_start_failures; /* workers of the current generation that
+                                    failed to start (pool_count_start_failure) */
+    uint64_t broken;             /* workers that could not start, or died of a fault
                                    signal (SIGSEGV...) young: the binary's or the
                                    set-up's fault, not a kill from outside */
     char last_broken[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
@@ -101,6 +103,8 @@ int pf_pool_spawn(struct pf_pool *p);
 
 /* After a failed fork, the pause before the next try. */
 #define PF_POOL_FORK_RETRY_MS 1000
+/* A worker that ends badly this young never served: a start failure. */
+#define PF_POOL_YOUNG_MS 1000
 
 /* Milliseconds until a fork may be tried again after a failed one, or -1
  * when one may be tried now. */
@@ -127,6 +131,9 @@ pid_t pf_pool_retire_one(struct pf_pool *p);
 /* Tell one active worker of a generation older than generation to stop
  * gracefully (an idle one if any). Returns its pid, or 0 if none. */
 pid_t pf_pool_retire_older(struct pf_pool *p, unsigned generation);
+
+/* Tell every active worker of generation to stop; how many. */
+int pf_pool_retire_generation(struct pf_pool *p, unsigned generation);
 
 /* Tell the worker in slot to stop gracefully (marked retiring). */
 void pf_pool_retire_slot(struct pf_pool *p, int slot);

@@ -126,6 +126,15 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
         pf_log_close(); /* back to stderr */
     p->log_fd = -1;
     pf_log_set_level(next->daemon.log_level);
+    if (r->prev == NULL)
+        r->prev = malloc(sizeof(*r->prev));
+    if (r->prev && !d->listen_moved) { /* a moved listener is not moved back */
+        *r->prev = *r->cfg;
+        r->prev_proto = *r->proto;
+    } else {
+        free(r->prev);
+        r->prev = NULL;
+    }
     *r->cfg = *next;
     *r->proto = pool->proto = p->proto;
     if (d->listen_moved)
@@ -138,6 +147,7 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
         pool->target = r->cfg->workers.start;
     }
     rep->generation = ++pool->generation;
+    pool->gen_start_failures = 0;
     rep->applied = d->applied;
     rep->restart = d->restart;
     r->rolling = true;
@@ -147,6 +157,9 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
 void pf_reload_roll(struct pf_reloader *r, const char *why)
 {
     r->pool->generation++;
+    r->pool->gen_start_failures = 0;
+    free(r->prev); /* the same configuration: nothing to go back to */
+    r->prev = NULL;
     r->rolling = true;
     pf_log_notice("%s: replacing the workers with generation %u (same configuration)", why,
                   r->pool->generation);
@@ -229,6 +242,30 @@ static void reload_close_drained(struct pf_reloader *r)
     }
 }
 
+/* The new generation keeps failing to start and none of it serves: back
+ * to the configuration before the reload, as one more generation (so the
+ * old workers are still retired only as its workers become ready); the
+ * failed generation's workers are told to stop. */
+static void reload_rollback(struct pf_reloader *r)
+{
+    struct pf_pool *pool = r->pool;
+    unsigned failed = pool->generation;
+
+    pf_log_error("reload to generation %u rolled back: %u of its workers failed to start and "
+                 "none became ready (last: %s); generation %u runs the previous configuration",
+                 failed, pool->gen_start_failures,
+                 pool->last_broken[0] ? pool->last_broken : "see above", failed + 1);
+    pf_pool_retire_generation(pool, failed);
+    *r->cfg = *r->prev;
+    *r->proto = pool->proto = r->prev_proto;
+    free(r->prev);
+    r->prev = NULL;
+    r->rollbacks++;
+    pool->generation++;
+    pool->gen_start_failures = 0;
+    pf_log_set_level(r->cfg->daemon.log_level);
+}
+
 /* Fork and retire as the plan says; true while older workers remain. */
 static bool reload_roll(struct pf_reloader *r)
 {
@@ -236,6 +273,10 @@ static bool reload_roll(struct pf_reloader *r)
     struct pf_reload_policy_rollover_step st;
 
     reload_count(r->pool, &c);
+    if (r->prev && c.new_ready == 0 && r->pool->gen_start_failures >= PF_RELOAD_ROLLBACK_FAILURES) {
+        reload_rollback(r);
+        reload_count(r->pool, &c);
+    }
     st = pf_reload_policy_rollover(&c);
     /* New workers failing at start: the crash backoff paces them. */
     for (int i = 0; i < st.spawn && pf_pool_spawn_paced(r->pool) == 0; i++) {
@@ -257,6 +298,8 @@ void pf_reload_tick(struct pf_reloader *r, bool stopping)
     }
     if (!reload_roll(r)) {
         r->rolling = false;
+        free(r->prev); /* the roll-over is done: no going back */
+        r->prev = NULL;
         pf_log_notice("reload: generation %u is serving; older workers were told to stop",
                       r->pool->generation);
     }
@@ -272,4 +315,6 @@ void pf_reload_close(struct pf_reloader *r)
     for (int i = 0; i < r->nold; i++)
         close(r->old[i].fd);
     r->nold = 0;
+    free(r->prev);
+    r->prev = NULL;
 }

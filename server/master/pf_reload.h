@@ -47,7 +47,16 @@ struct pf_reloader {
     struct pf_old_listener old[PF_RELOAD_OLD_LISTENERS];
     int nold;
     bool rolling; /* older workers not yet told to stop */
+    /* The configuration before the last reload, while its roll-over runs:
+     * what a rollback goes back to (NULL: none to go back to). */
+    struct pf_config *prev;
+    const struct pf_proto *prev_proto;
+    uint64_t rollbacks; /* reloads rolled back */
 };
+
+/* New workers of a reload that fail to start this many times, none of
+ * them ready yet: the reload is rolled back. */
+#define PF_RELOAD_ROLLBACK_FAILURES 2
 
 /* Reload. 0 with the report filled, or -1 with the reason in err (the
  * running configuration, workers and sockets untouched). Logs either. */

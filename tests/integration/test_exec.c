@@ -536,6 +536,45 @@ PF_H_TEST(test_exec_php_cgi)
     }
 }
 
+/* A reload to a broken program (it exits at once, before READY=1): its
+ * workers fail to start, the reload is rolled back with the reason in
+ * the log (the program's last line quoted), and the old generation
+ * serves throughout; then a new generation of the previous program. */
+PF_H_TEST(test_exec_reload_rolled_back)
+{
+    struct pf_h_config c;
+    char body[8192];
+
+    start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";");
+    assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
+    pf_h_config_defaults(&c);
+    c.protocol = "exec";
+    c.workers_start = 2;
+    c.extra = "exec = { command = [\"/bin/sh\", \"-c\", \"echo cannot load app.py >&2; exit 3\"]; "
+              "ready = \"notify\"; };\n";
+    assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
+    assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
+    assert_int_equal(pf_h_signal(s, SIGHUP), 0);
+    assert_int_equal(pf_h_wait_log(s, "reload to generation 2 rolled back", PF_H_WAIT_MS), 0);
+    for (int i = 0; i < 4; i++) { /* the old generation serves */
+        int fd = pf_h_connect(s);
+
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "still served\n"), 0);
+        close(fd);
+    }
+    assert_int_equal(pf_h_log_count(s, "last output: cannot load app.py"), 1);
+    assert_int_equal(pf_h_log_count(s, "generation 3 runs the previous configuration"), 1);
+    assert_int_equal(pf_h_wait_log(s, "reload: generation 3 is serving", PF_H_WAIT_MS), 0);
+    {
+        int fd = pf_h_connect(s);
+
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "generation 3\n"), 0);
+        close(fd);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -551,6 +590,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_command_line),
     PF_H_CASE(test_exec_max_memory),
     PF_H_CASE(test_exec_php_cgi),
+    PF_H_CASE(test_exec_reload_rolled_back),
 };
 
 int main(void)
