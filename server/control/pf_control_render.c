@@ -32,6 +32,7 @@ enum ctl_group {
     CTL_QUEUE,
     CTL_KEEPER,
     CTL_KEEPER_TOTALS,
+    CTL_EXEC,
     CTL_GROUPS
 };
 
@@ -128,14 +129,30 @@ static const struct ctl_stat ctl_stats[] = {
     CTL_KEY(CTL_KEEPER_TOTALS, "client_closed", keeper.client_closed, CTL_U64),
     CTL_KEY(CTL_KEEPER_TOTALS, "refused", keeper.refused, CTL_U64),
     CTL_KEY(CTL_KEEPER_TOTALS, "bad", keeper.bad, CTL_U64),
+    CTL_STAT(CTL_EXEC, "notify_messages", "preforkd_exec_notify_messages_total", "counter",
+             "Notify datagrams from exec workers acted on.", exec.messages, CTL_U64),
+    CTL_STAT(CTL_EXEC, "notify_foreign", "preforkd_exec_notify_foreign_total", "counter",
+             "Notify datagrams from processes that are not a current worker, ignored.",
+             exec.foreign, CTL_U64),
+    CTL_STAT(CTL_EXEC, "notify_bad", "preforkd_exec_notify_bad_total", "counter",
+             "Notify datagrams dropped: cut, unparsable or without credentials.", exec.bad,
+             CTL_U64),
+    CTL_KEY(CTL_EXEC, "notify_refused", exec.refused, CTL_U64),
+    CTL_STAT(CTL_EXEC, "not_ready", "preforkd_exec_not_ready_total", "counter",
+             "Exec workers killed for no READY=1 within exec.ready_timeout.", exec.not_ready,
+             CTL_U64),
+    CTL_STAT(CTL_EXEC, "rollbacks", "preforkd_exec_reload_rollbacks_total", "counter",
+             "Reloads rolled back because their programs did not start.", exec.rollbacks, CTL_U64),
 };
 
 #define CTL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Is f a number of the keeper's, with parking off (no metric then)? */
+/* Is f a number of the keeper's with parking off, or of exec workers'
+ * with other workers (no metric then)? */
 static bool ctl_keeper_off(const struct ctl_stat *f, const struct pf_status *st)
 {
-    return (f->group == CTL_KEEPER || f->group == CTL_KEEPER_TOTALS) && !st->keeper.enabled;
+    return ((f->group == CTL_KEEPER || f->group == CTL_KEEPER_TOTALS) && !st->keeper.enabled) ||
+           (f->group == CTL_EXEC && !st->exec.enabled);
 }
 
 /* A uint64 as a JSON/metric integer: values past INT64_MAX are clamped,
@@ -261,6 +278,7 @@ json_t *pf_control_render_status(const struct pf_status *st)
         g[i] = json_object();
     ctl_put(g[CTL_TOP], "ok", json_true(), &bad);
     ctl_put(g[CTL_KEEPER], "enabled", json_boolean(st->keeper.enabled), &bad);
+    ctl_put(g[CTL_EXEC], "enabled", json_boolean(st->exec.enabled), &bad);
     for (size_t i = 0; i < CTL_COUNT(ctl_stats); i++)
         ctl_put(g[ctl_stats[i].group], ctl_stats[i].key,
                 json_integer(ctl_number(st, ctl_stats[i].off, ctl_stats[i].kind)), &bad);
@@ -276,6 +294,7 @@ json_t *pf_control_render_status(const struct pf_status *st)
     ctl_put(g[CTL_TOP], "listen_queue", g[CTL_QUEUE], &bad);
     ctl_put(g[CTL_KEEPER], "totals", g[CTL_KEEPER_TOTALS], &bad);
     ctl_put(g[CTL_TOP], "keeper", g[CTL_KEEPER], &bad);
+    ctl_put(g[CTL_TOP], "exec", g[CTL_EXEC], &bad);
     return ctl_done(g[CTL_TOP], bad);
 }
 
@@ -307,6 +326,7 @@ static json_t *ctl_worker(const struct pf_status_worker *w)
             &bad);
     ctl_put(o, "request_ms", ctl_int_or_null(w->request_ms, w->request_ms >= 0), &bad);
     ctl_put(o, "last_status", ctl_int_or_null(w->last_status, w->last_status != 0), &bad);
+    ctl_put(o, "watchdog_ms", ctl_int_or_null(w->watchdog_ms, w->watchdog_ms >= 0), &bad);
     return ctl_done(o, bad);
 }
 

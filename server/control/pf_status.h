@@ -38,6 +38,17 @@ struct pf_status_keeper {
     uint64_t rss_kib, pss_kib; /* its memory now; 0 when none runs or unreadable */
 };
 
+/* Exec workers' notifications and reloads (protocol = "exec"). */
+struct pf_status_exec {
+    bool enabled;       /* the workers are programs */
+    uint64_t messages;  /* notify datagrams acted on */
+    uint64_t foreign;   /* from a process that is not a current worker */
+    uint64_t bad;       /* dropped: cut, unparsable, no credentials */
+    uint64_t refused;   /* MAINPID= */
+    uint64_t not_ready; /* workers killed for missing exec.ready_timeout */
+    uint64_t rollbacks; /* reloads rolled back: their programs did not start */
+};
+
 /* The master's state, as status and metrics report it. */
 struct pf_status {
     pid_t pid;
@@ -65,6 +76,7 @@ struct pf_status {
     int64_t respawn_backoff_ms;   /* the crash backoff's delay now; 0 = none */
     int crash_exits_recent;       /* crashes within workers.crash_window */
     struct pf_status_keeper keeper;
+    struct pf_status_exec exec;
 };
 
 /* One worker, as the workers command and `preforkctl top` show it. */
@@ -81,6 +93,7 @@ struct pf_status_worker {
     char request[PF_SLOT_SUMMARY_MAX]; /* "GET /x" or a protocol summary; "" when none */
     int64_t request_ms;                /* how long the current request has run; -1 none */
     int last_status;                   /* last HTTP status; 0 none */
+    int64_t watchdog_ms;               /* exec workers: since the last WATCHDOG=1; -1 none */
 };
 
 /* What a reload that succeeded reports (control reply, log). */

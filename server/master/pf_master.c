@@ -469,6 +469,13 @@ static void master_op_status(void *ctx, struct pf_status *st)
     st->backlog = m->cfg->backlog;
     pf_supervise_status(&m->sv, &m->pool, st, pf_time_now_ms());
     master_keeper_status(m, &st->keeper);
+    st->exec = (struct pf_status_exec){.enabled = pf_exec_watch_fd(&m->exec) >= 0,
+                                       .messages = m->exec.messages,
+                                       .foreign = m->exec.foreign,
+                                       .bad = m->exec.sock.bad,
+                                       .refused = m->exec.refused,
+                                       .not_ready = m->exec.not_ready,
+                                       .rollbacks = m->reload.rollbacks};
 }
 
 static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)

@@ -81,6 +81,7 @@ static void stats_worker(const struct pf_pool *p, size_t i, struct pf_status_wor
     pf_slot_read_summary(s, w->request);
     w->request_ms = req ? now_ms - req : -1;
     w->last_status = LOAD(s->last_status);
+    w->watchdog_ms = p->children[i].watchdog_ms > 0 ? now_ms - p->children[i].watchdog_ms : -1;
 }
 
 size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max)

@@ -16,14 +16,17 @@
 #include <unistd.h>
 
 #include "pf_harness.h"
+#include "pf_harness_ctl.h"
 #include "pf_time.h"
 
 #define PYTHON "/usr/bin/python3" /* Debian's: no wrapper adding variables */
 #define EXAMPLE PF_TEST_SOURCE_DIR "/examples/python/echo_worker.py"
 
 /* Start an exec pool of n workers running command (a libconfig list
- * body), with more exec settings (may be ""). */
-static void start_exec(struct pf_server *s, int n, const char *command, const char *more)
+ * body), with more exec settings (may be ""), and the control channel
+ * when ctl is set. */
+static void start_exec_ctl(struct pf_server *s, int n, const char *command, const char *more,
+                           bool ctl)
 {
     struct pf_h_config c;
     char extra[2048];
@@ -33,9 +36,15 @@ static void start_exec(struct pf_server *s, int n, const char *command, const ch
     pf_h_config_defaults(&c);
     c.protocol = "exec";
     c.workers_start = n;
-    snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n", command, more);
+    snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n%s", command, more,
+             ctl ? PF_H_CTL_CONFIG : "");
     c.extra = extra;
     assert_int_equal(pf_h_start_pool(s, &c), 0);
+}
+
+static void start_exec(struct pf_server *s, int n, const char *command, const char *more)
+{
+    start_exec_ctl(s, n, command, more, false);
 }
 
 /* The example serves echo, a whole line and a line sent a byte at a
@@ -215,7 +224,7 @@ static void notify_from_test(struct pf_server *s, const char *text)
  * counted and logged. */
 PF_H_TEST(test_exec_notify_ready)
 {
-    start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";");
+    start_exec_ctl(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";", true);
     assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
     assert_int_equal(pf_h_log_count(s, "ready (READY=1) after"), 2);
     assert_int_equal(pf_h_log_count(s, ": STATUS=serving, pid "), 2);
@@ -231,6 +240,12 @@ PF_H_TEST(test_exec_notify_ready)
         close(fd);
     }
     assert_int_equal(pf_h_log_count(s, "notify socket: a datagram from pid"), 1); /* once */
+    /* counted in status: 2 READY datagrams acted on at least (each with
+     * its STATUS), 2 from a stranger, 1 bad */
+    assert_true(pf_h_ctl_status_int(s, "exec.notify_messages") >= 2);
+    assert_int_equal(pf_h_ctl_status_int(s, "exec.notify_foreign"), 2);
+    assert_int_equal(pf_h_ctl_status_int(s, "exec.notify_bad"), 1);
+    assert_int_equal(pf_h_ctl_status_int(s, "exec.not_ready"), 0);
 }
 
 /* ready = "notify" and a program that never says READY=1: killed at

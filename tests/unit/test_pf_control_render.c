@@ -90,7 +90,8 @@ static void fixed_workers(struct pf_status_worker w[2])
                                      .parked = 7,
                                      .resumed = 6,
                                      .request_ms = 1500,
-                                     .last_status = 200};
+                                     .last_status = 200,
+                                     .watchdog_ms = 250};
     snprintf(w[0].client, sizeof(w[0].client), "%s", "127.0.0.1:5555");
     snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /x");
     w[1] = (struct pf_status_worker){.slot = 5,
@@ -98,7 +99,8 @@ static void fixed_workers(struct pf_status_worker w[2])
                                      .generation = 2,
                                      .state = PF_SLOT_IDLE,
                                      .age_s = 7,
-                                     .request_ms = -1};
+                                     .request_ms = -1,
+                                     .watchdog_ms = -1};
 }
 
 /* j dumped as a line, checked to be one line ending in "\n", and parsed
@@ -139,7 +141,7 @@ static void unpack(json_t *j, const char *fmt, ...)
 static void test_status_top(void **state)
 {
     struct pf_status st;
-    json_t *j, *wk, *tot, *q, *k;
+    json_t *j, *wk, *tot, *q, *k, *ex;
     int ok, stopping;
     json_int_t pid, start, up, gen, backoff, crashes;
     const char *version, *protocol, *listen;
@@ -147,11 +149,11 @@ static void test_status_top(void **state)
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o, s:o !}", "ok",
-           &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up, "generation",
-           &gen, "protocol", &protocol, "listen", &listen, "stopping", &stopping,
+    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o !}",
+           "ok", &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
+           "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping", &stopping,
            "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers", &wk, "totals",
-           &tot, "listen_queue", &q, "keeper", &k);
+           &tot, "listen_queue", &q, "keeper", &k, "exec", &ex);
     assert_true(ok);
     assert_int_equal(pid, 4242);
     assert_string_equal(version, "1.2.3");
@@ -305,7 +307,7 @@ static void test_workers_busy(void **state)
 {
     struct pf_status_worker w[2];
     json_t *j, *list;
-    json_int_t slot, pid, gen, age, conns, reqs, in, out, parked, resumed, ms, status;
+    json_int_t slot, pid, gen, age, conns, reqs, in, out, parked, resumed, ms, status, wd;
     const char *st, *client, *request;
     int ok;
 
@@ -316,11 +318,12 @@ static void test_workers_busy(void **state)
     assert_true(ok);
     assert_int_equal(json_array_size(list), 2);
     unpack(json_array_get(list, 0),
-           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I !}", "slot",
-           &slot, "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections", &conns,
-           "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "parked", &parked, "resumed",
-           &resumed, "client", &client, "request", &request, "request_ms", &ms, "last_status",
-           &status);
+           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:I !}",
+           "slot", &slot, "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections",
+           &conns, "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "parked", &parked,
+           "resumed", &resumed, "client", &client, "request", &request, "request_ms", &ms,
+           "last_status", &status, "watchdog_ms", &wd);
+    assert_int_equal(wd, 250);
     assert_int_equal(slot, 0);
     assert_int_equal(pid, 1001);
     assert_int_equal(gen, 3);
@@ -344,7 +347,8 @@ static void test_workers_nulls(void **state)
 {
     struct pf_status_worker w[2];
     json_t *j, *idle;
-    static const char *const nulls[] = {"client", "request", "request_ms", "last_status"};
+    static const char *const nulls[] = {"client", "request", "request_ms", "last_status",
+                                        "watchdog_ms"};
 
     (void)state;
     fixed_workers(w);
@@ -352,7 +356,7 @@ static void test_workers_nulls(void **state)
     idle = json_array_get(json_object_get(j, "workers"), 1);
     assert_int_equal(json_integer_value(json_object_get(idle, "slot")), 5);
     assert_string_equal(json_string_value(json_object_get(idle, "state")), "idle");
-    assert_int_equal(json_object_size(idle), 15);
+    assert_int_equal(json_object_size(idle), 16);
     for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
         if (!json_is_null(json_object_get(idle, nulls[i])))
             fail_msg("%s is not null", nulls[i]);
