@@ -20,12 +20,32 @@ static size_t name_len(const char *entry)
     return eq ? (size_t)(eq - entry) : strlen(entry);
 }
 
+/* s[0..n) into out for a message: control bytes written as \\xNN (a
+ * quoted value cannot break its line), cut to fit. */
+static const char *env_quote(const char *s, size_t n, char *out, size_t size)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n && k + 5 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7f)
+            k += (size_t)snprintf(out + k, size - k, "\\x%02x", c);
+        else
+            out[k++] = (char)c;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 int pf_exec_env_check(const char *entry, char *err, size_t errlen)
 {
     size_t n = name_len(entry);
+    char q[128];
 
     if (n == 0 || (entry[0] >= '0' && entry[0] <= '9')) {
-        snprintf(err, errlen, "\"%s\" is not NAME=value or NAME", entry);
+        snprintf(err, errlen, "\"%s\" is not NAME=value or NAME",
+                 env_quote(entry, strlen(entry), q, sizeof(q)));
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -33,8 +53,8 @@ int pf_exec_env_check(const char *entry, char *err, size_t errlen)
 
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '_')) {
-            snprintf(err, errlen, "\"%.*s\" is not a variable name (letters, digits and _)", (int)n,
-                     entry);
+            snprintf(err, errlen, "\"%s\" is not a variable name (letters, digits and _)",
+                     env_quote(entry, n, q, sizeof(q)));
             return -1;
         }
     }

@@ -33,6 +33,8 @@ static void test_check(void **state)
         {"1A=1", "\"1A=1\" is not NAME=value or NAME"},
         {"A-B=1", "\"A-B\" is not a variable name"},
         {"A B", "\"A B\" is not a variable name"},
+        {"\x04HOME", "\"\\x04HOME\" is not a variable name"},
+        {"A\tB=1", "\"A\\x09B\" is not a variable name"},
         {"LISTEN_FDS=2", "LISTEN_FDS is set by preforkd itself"},
         {"NOTIFY_SOCKET", "NOTIFY_SOCKET is set by preforkd itself"},
         {"SERVER_STARTER_PORT=x", "SERVER_STARTER_PORT is set by preforkd itself"},
