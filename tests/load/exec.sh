@@ -10,9 +10,12 @@
 #   -h, --help       this text
 #
 # The program is examples/python/echo_worker.py (Python's standard library,
-# the blocking accept loop plus sd_notify). The load is preforkbench in a
-# closed loop, echo protocol, 8 connections, 64-byte messages, 1 thread,
-# on 127.0.0.1; the servers on CPU 1, preforkbench on CPU 0.
+# the blocking accept loop plus sd_notify). It serves one connection at a
+# time until the client closes it, so the load opens as many connections
+# as there are workers (one for the program alone): preforkbench in a
+# closed loop, echo protocol, 64-byte messages, 1 thread, on 127.0.0.1;
+# the servers on CPU 1, preforkbench on CPU 0. The reload runs use 4
+# connections on 4 workers.
 #  1. The same program alone (systemd-socket-activate passes it the socket
 #     on fd 3, as preforkd does), then under preforkd with 1, 2, 4 and 8
 #     workers: requests/s and p99, and the ratio to the program alone.
@@ -65,9 +68,9 @@ wait_port() {
     bench_die "nothing listens on port $1"
 }
 
-# bench PORT SECONDS OUT: preforkbench's JSON summary into OUT.
+# bench PORT SECONDS OUT CONNS: preforkbench's JSON summary into OUT.
 bench() {
-    taskset -c 0 "$pb" -p echo -s 64 -c 8 -t 1 -d "$2" -T 5 -q --no-progress --json "$3" \
+    taskset -c 0 "$pb" -p echo -s 64 -c "$4" -t 1 -d "$2" -T 5 -q --no-progress --json "$3" \
         "127.0.0.1:$1" >/dev/null 2>&1 || true
 }
 
@@ -90,15 +93,15 @@ start_pf() {
 
 echo "## exec workers: the Python example under preforkd"
 echo
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`tests/load/exec.sh --duration $duration\`; $(nproc) CPUs; preforkbench echo, 8 connections, 64 B, closed loop."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`tests/load/exec.sh --duration $duration\`; $(nproc) CPUs; preforkbench echo, as many connections as workers, 64 B, closed loop."
 echo
-echo "| server | workers | requests/s | p99 (ms) | failed | ratio to alone |"
+echo "| server | workers (= connections) | requests/s | p99 (ms) | failed | ratio to alone |"
 echo "|---|---:|---:|---:|---:|---:|"
 port=$(free_port)
 taskset -c 1 systemd-socket-activate -l "127.0.0.1:$port" "$py" "$prog" >"$tmp/alone.log" 2>&1 &
 alone_pid=$!
 wait_port "$port"
-bench "$port" "$duration" "$tmp/alone.json"
+bench "$port" "$duration" "$tmp/alone.json" 1
 kill "$alone_pid" 2>/dev/null || true
 wait "$alone_pid" 2>/dev/null || true
 read -r alone_rps alone_p99 _ alone_failed < <(figures "$tmp/alone.json")
@@ -108,7 +111,7 @@ for w in 1 2 4 8; do
     pid=$(start_pf "$port" "$w")
     wait_port "$port"
     sleep 1 # every worker started (its READY=1 is logged)
-    bench "$port" "$duration" "$tmp/pf-$w.json"
+    bench "$port" "$duration" "$tmp/pf-$w.json" "$w"
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     read -r rps p99 _ failed < <(figures "$tmp/pf-$w.json")
@@ -135,7 +138,7 @@ for run in reloads broken; do
     pid=$!
     wait_port "$port"
     sleep 1
-    bench "$port" 22 "$tmp/$run.json" &
+    bench "$port" 22 "$tmp/$run.json" 4 &
     bpid=$!
     sleep 2
     if [[ $run == reloads ]]; then
