@@ -184,8 +184,7 @@ static void master_begin_stop(struct master *m, enum master_stop how)
         pf_notify("STOPPING=1");
     if (how == STOP_FAST) {
         pf_log_notice("fast stop: terminating %d workers", pf_pool_alive(&m->pool));
-        pf_parking_stop(&m->parking);
-        pf_parking_signal(&m->parking, SIGTERM);
+        pf_parking_stop(&m->parking, SIGTERM);
         pf_pool_signal_all(&m->pool, SIGTERM, true);
         m->workers_told = true;
         int64_t d = now + m->cfg->workers.stop_timeout_ms;
@@ -194,7 +193,7 @@ static void master_begin_stop(struct master *m, enum master_stop how)
         pf_log_notice("graceful stop: %d workers finish their clients (at most %d ms)",
                       pf_pool_alive(&m->pool), m->cfg->workers.graceful_timeout_ms);
         pf_pool_close_listener(&m->pool);
-        pf_parking_stop(&m->parking); /* the workers are told once it is done */
+        pf_parking_stop(&m->parking, SIGQUIT); /* the workers are told once it is done */
         m->stop_deadline = now + m->cfg->workers.graceful_timeout_ms;
     }
     m->stopping = how;

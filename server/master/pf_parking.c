@@ -234,16 +234,18 @@ int pf_parking_wait_ms(const struct pf_parking *pk, int64_t now_ms)
     return w < 0 ? 0 : (int)w;
 }
 
-void pf_parking_stop(struct pf_parking *pk)
+void pf_parking_stop(struct pf_parking *pk, int sig)
 {
-    if (!pk->on || pk->stopping)
+    if (!pk->on)
         return;
-    pk->stopping = true;
-    atomic_store_explicit(&pk->counts->closing, 1, memory_order_relaxed);
-    close(pk->park[0]); /* the master no longer holds the keeper's ends */
-    close(pk->ready[0]);
-    pk->park[0] = pk->ready[0] = -1;
-    pf_parking_signal(pk, SIGQUIT);
+    if (!pk->stopping) {
+        pk->stopping = true;
+        atomic_store_explicit(&pk->counts->closing, 1, memory_order_relaxed);
+        close(pk->park[0]); /* the master no longer holds the keeper's ends */
+        close(pk->ready[0]);
+        pk->park[0] = pk->ready[0] = -1;
+    }
+    pf_parking_signal(pk, sig); /* a fast stop after a graceful one: SIGTERM too */
 }
 
 void pf_parking_signal(const struct pf_parking *pk, int sig)

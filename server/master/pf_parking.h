@@ -65,12 +65,14 @@ int pf_parking_wait_ms(const struct pf_parking *pk, int64_t now_ms);
  * queue's sending end stays open: workers yield connections there). */
 void pf_parking_in_worker(struct pf_parking *pk);
 
-/* Graceful stop: the keeper is not replaced any more, workers park no
- * more (the shared closing flag), the master's copies of the keeper's
- * ends are closed (once it exits, a worker's park fails at once) and the
- * keeper is told (SIGQUIT) to hand back or close what it holds and
- * exit. */
-void pf_parking_stop(struct pf_parking *pk);
+/* Stop: the keeper is not replaced any more, workers park no more (the
+ * shared closing flag), the master's copies of the keeper's ends are
+ * closed (once it exits, a worker's park fails at once) and the keeper is
+ * sent sig: SIGQUIT for a graceful stop (it hands back or closes what it
+ * holds, then exits), SIGTERM for a fast one (it ends at once, as the
+ * workers do; a SIGQUIT first would let it run its graceful exit in the
+ * moment before the SIGTERM lands). */
+void pf_parking_stop(struct pf_parking *pk, int sig);
 
 /* Send sig to the keeper, if one runs. */
 void pf_parking_signal(const struct pf_parking *pk, int sig);
