@@ -255,13 +255,12 @@ int pf_handoff_send(int sock, int fd, const struct pf_handoff *h)
     return n < 0 ? -1 : 0;
 }
 
-/* The descriptors a received message carried: the one into *fd when there
- * is exactly one, else all closed. True for exactly one. */
-static bool recv_take_fd(struct msghdr *m, int *fd)
+size_t pf_handoff_take_fds(struct msghdr *m, int *first)
 {
-    int got = 0;
+    size_t got = 0;
 
-    *fd = -1;
+    if (first)
+        *first = -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
@@ -269,13 +268,20 @@ static bool recv_take_fd(struct msghdr *m, int *fd)
             int one;
 
             memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (got++ == 0)
-                *fd = one;
+            if (got++ == 0 && first)
+                *first = one;
             else
                 close(one);
         }
     }
-    if (got == 1)
+    return got;
+}
+
+/* The descriptors a received message carried: the one into *fd when there
+ * is exactly one, else all closed. True for exactly one. */
+static bool recv_take_fd(struct msghdr *m, int *fd)
+{
+    if (pf_handoff_take_fds(m, fd) == 1)
         return true;
     if (*fd >= 0)
         close(*fd);

@@ -74,6 +74,11 @@ int pf_handoff_send(int sock, int fd, const struct pf_handoff *h);
 int pf_handoff_recv(int sock, int *fd, struct pf_handoff *h, uint8_t *buf, size_t size, char *err,
                     size_t errlen);
 
+/* The descriptors a message received with recvmsg carried (SCM_RIGHTS):
+ * the first into *first (-1 if none), unless first is NULL, and every
+ * other closed. How many there were. */
+size_t pf_handoff_take_fds(struct msghdr *m, int *first);
+
 /* pf_handoff_recv with room made for the descriptor first. A message
  * taken into a full descriptor table loses the descriptor it carried (the
  * kernel closes it and sets MSG_CTRUNC): the client would be cut. So a

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pf_handoff.h"
+
 int pf_notify_sock_open(struct pf_notify_sock *n, char *err, size_t errlen)
 {
     static unsigned opened;
@@ -41,26 +43,6 @@ void pf_notify_sock_close(struct pf_notify_sock *n)
     if (n->fd >= 0)
         close(n->fd);
     n->fd = -1;
-}
-
-/* Close every descriptor a datagram carried (FDSTORE=1 sends some):
- * preforkd keeps none. True if there was one. */
-static bool notify_close_fds(struct msghdr *mh)
-{
-    bool any = false;
-
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-            int fd;
-
-            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            close(fd);
-            any = true;
-        }
-    }
-    return any;
 }
 
 static pid_t notify_sender(struct msghdr *mh)
@@ -105,7 +87,7 @@ int pf_notify_sock_recv(struct pf_notify_sock *n, pid_t *pid, struct pf_notify_m
         return errno == EAGAIN || errno == EWOULDBLOCK
                    ? 0
                    : notify_drop(n, err, errlen, strerror(errno));
-    fds = notify_close_fds(&mh);
+    fds = pf_handoff_take_fds(&mh, NULL) > 0; /* FDSTORE=1 sends some: none kept */
     *pid = notify_sender(&mh);
     if ((size_t)got > PF_NOTIFY_MAX)
         return notify_drop(n, err, errlen, "longer than 4096 bytes");
