@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "pf_err.h"
 #include "pf_exec_env.h"
 #include "pf_log.h"
+#include "pf_net.h"
 #include "pf_signals.h"
 #include "pf_worker.h"
 
@@ -96,13 +96,11 @@ static void exec_run(const struct pf_worker_args *a)
     for (int i = 0; i < cfg->exec.nenv; i++)
         envs[i] = pf_config_string_at(cfg->exec.env, cfg->exec.nenv, i);
     {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
+        struct pf_addr bound; /* a port 0 in the file is the kernel's pick */
 
-        /* the address bound (a port 0 in the file is the kernel's pick) */
-        if (getsockname(a->listen_fd, (struct sockaddr *)&ss, &len) < 0)
+        if (pf_net_local_addr(a->listen_fd, &bound) < 0)
             exec_fail(s, true, "the listening socket: %s", strerror(errno));
-        pf_addr_format((const struct sockaddr *)&ss, listen_text, sizeof(listen_text));
+        pf_addr_format((const struct sockaddr *)&bound.ss, listen_text, sizeof(listen_text));
     }
     {
         struct pf_exec_env_in in = {

@@ -248,7 +248,7 @@ static void pool_last_words(struct pf_pool *p, int slot, int status)
 }
 
 /* A worker of the current generation that ended badly before it served
- * (still starting, or within its first second): a start failure of that
+ * (still starting, or young as the crash policy counts it): a start failure of that
  * generation, which a reload watches (pf_reload.c rolls back a reload
  * whose new generation keeps failing). */
 static void pool_count_start_failure(struct pf_pool *p, int slot, int status)
@@ -257,7 +257,7 @@ static void pool_count_start_failure(struct pf_pool *p, int slot, int status)
     bool starting = pf_slot_get_state(&p->sb.slots[slot]) == PF_SLOT_STARTING;
 
     if (c->generation == p->generation && !c->retiring && pf_crash_policy_abnormal(status) &&
-        (starting || pf_time_now_ms() - c->started_ms < PF_POOL_YOUNG_MS))
+        (starting || pf_time_now_ms() - c->started_ms < PF_CRASH_POLICY_YOUNG_MS))
         p->gen_start_failures++;
 }
 

@@ -103,8 +103,6 @@ int pf_pool_spawn(struct pf_pool *p);
 
 /* After a failed fork, the pause before the next try. */
 #define PF_POOL_FORK_RETRY_MS 1000
-/* A worker that ends badly this young never served: a start failure. */
-#define PF_POOL_YOUNG_MS 1000
 
 /* Milliseconds until a fork may be tried again after a failed one, or -1
  * when one may be tried now. */
