@@ -22,6 +22,15 @@
 #define PYTHON "/usr/bin/python3" /* Debian's: no wrapper adding variables */
 #define EXAMPLE PF_TEST_SOURCE_DIR "/examples/python/echo_worker.py"
 
+/* The harness's defaults for a pool of n exec workers (the exec group
+ * itself goes in c->extra). */
+static void exec_defaults(struct pf_h_config *c, int n)
+{
+    pf_h_config_defaults(c);
+    c->protocol = "exec";
+    c->workers_start = n;
+}
+
 /* Start an exec pool of n workers running command (a libconfig list
  * body), with more exec settings (may be ""), and the control channel
  * when ctl is set. */
@@ -33,9 +42,7 @@ static void start_exec_ctl(struct pf_server *s, int n, const char *command, cons
 
     if (access(PYTHON, X_OK) != 0)
         pf_h_skip_because(s, PYTHON " is not installed");
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = n;
+    exec_defaults(&c, n);
     snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n%s", command, more,
              ctl ? PF_H_CTL_CONFIG : "");
     c.extra = extra;
@@ -193,9 +200,7 @@ PF_H_TEST(test_exec_exits_at_once)
 {
     struct pf_h_config c;
 
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 1;
+    exec_defaults(&c, 1);
     c.extra = "exec = { command = [\"/bin/false\"]; };\n";
     c.workers_extra = "crash_limit = 2; crash_window = 10;";
     assert_int_equal(pf_h_start_config(s, &c), 0); /* its workers do not stay */
@@ -255,9 +260,7 @@ PF_H_TEST(test_exec_never_ready)
 {
     struct pf_h_config c;
 
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 1;
+    exec_defaults(&c, 1);
     c.extra = "exec = { command = [\"/bin/sleep\", \"60\"]; ready = \"notify\"; "
               "ready_timeout = 0.5; };\n";
     c.workers_extra = "crash_limit = 2; crash_window = 10;";
@@ -304,9 +307,7 @@ PF_H_TEST(test_exec_watchdog)
         struct pf_h_config c;
         char extra[16384];
 
-        pf_h_config_defaults(&c);
-        c.protocol = "exec";
-        c.workers_start = 1;
+        exec_defaults(&c, 1);
         c.stop_timeout = 0.5;
         snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n", command, more);
         c.extra = extra;
@@ -336,9 +337,7 @@ PF_H_TEST(test_exec_output)
     pid_t pid;
     char line[128];
 
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 1;
+    exec_defaults(&c, 1);
     c.extra = "exec = { command = [\"/bin/sh\", \"-c\", \"echo out line; echo err line >&2; "
               "printf 'last words'; exec sleep 60\"]; };\n";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
@@ -364,9 +363,7 @@ PF_H_TEST(test_exec_output_flood)
     long total = 0, pieces = 0, longest = 0, rss_kib = 0;
     char status[64];
 
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 1;
+    exec_defaults(&c, 1);
     c.extra =
         "exec = { command = [\"/bin/sh\", \"-c\", \"head -c 2000000 /dev/zero | tr '\\\\0' x; "
         "echo; exec sleep 60\"]; };\n";
@@ -416,9 +413,7 @@ PF_H_TEST(test_exec_c_example)
     struct pf_h_config c;
     int fd;
 
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 2;
+    exec_defaults(&c, 2);
     c.extra = "exec = { command = [\"" PF_EXAMPLE_C "\"]; ready = \"notify\"; watchdog = 1; };\n";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
@@ -496,9 +491,7 @@ PF_H_TEST(test_exec_max_memory)
     if (access(PYTHON, X_OK) != 0)
         pf_h_skip_because(s, PYTHON " is not installed");
     assert_int_equal(pf_h_write_file(s, "grows.py", grows, NULL), 0);
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 2;
+    exec_defaults(&c, 2);
     c.workers_extra = "max_memory = 48;";
     snprintf(extra, sizeof(extra),
              "exec = { command = [\"" PYTHON "\", \"%s/grows.py\"]; directory = \"%s\"; };\n",
@@ -529,9 +522,7 @@ PF_H_TEST(test_exec_php_cgi)
 
     if (access("/usr/bin/php-cgi", X_OK) != 0 || !pf_h_have_program("cgi-fcgi"))
         pf_h_skip_because(s, "php-cgi or cgi-fcgi is not installed");
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 2;
+    exec_defaults(&c, 2);
     c.extra = "exec = { command = [\"/usr/bin/php-cgi\"]; listen_fd = 0; "
               "env = [\"PHP_FCGI_CHILDREN=0\", \"PHP_FCGI_MAX_REQUESTS=1000\"]; };\n";
     assert_int_equal(pf_h_start_pool(s, &c), 0);
@@ -562,9 +553,7 @@ PF_H_TEST(test_exec_reload_rolled_back)
 
     start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";");
     assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
-    pf_h_config_defaults(&c);
-    c.protocol = "exec";
-    c.workers_start = 2;
+    exec_defaults(&c, 2);
     c.extra = "exec = { command = [\"/bin/sh\", \"-c\", \"echo cannot load app.py >&2; exit 3\"]; "
               "ready = \"notify\"; };\n";
     assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
