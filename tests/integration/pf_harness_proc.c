@@ -619,6 +619,22 @@ int pf_h_proc_fds(pid_t pid, int *lowest_free)
     return n;
 }
 
+long pf_h_proc_kib(const char *path, const char *name)
+{
+    char line[256];
+    size_t len = strlen(name);
+    long v = -1;
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL)
+        return -1;
+    while (v < 0 && fgets(line, sizeof(line), f))
+        if (strncmp(line, name, len) == 0 && line[len] == ':')
+            v = strtol(line + len + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
 void pf_h_set_nofile(pid_t pid, rlim_t soft)
 {
     struct rlimit old, rl;

@@ -46,6 +46,10 @@ int pf_h_wait_signal_pending(pid_t pid, int sig, int timeout_ms);
  * in use (below 1024). -1 if /proc cannot be read. */
 int pf_h_proc_fds(pid_t pid, int *lowest_free);
 
+/* The value of "name:" (in kB) in the /proc file path
+ * ("/proc/42/status", "VmRSS"), or -1. */
+long pf_h_proc_kib(const char *path, const char *name);
+
 /* Set pid's soft RLIMIT_NOFILE to soft (the hard limit stays). */
 void pf_h_set_nofile(pid_t pid, rlim_t soft);
 

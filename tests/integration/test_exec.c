@@ -385,16 +385,7 @@ PF_H_TEST(test_exec_output_flood)
         usleep(PF_H_POLL_MS * 1000);
     }
     snprintf(status, sizeof(status), "/proc/%ld/status", (long)s->pid);
-    {
-        FILE *f = fopen(status, "r");
-        char row[256];
-
-        while (f && fgets(row, sizeof(row), f))
-            if (strncmp(row, "VmRSS:", 6) == 0)
-                rss_kib = atol(row + 6);
-        if (f)
-            fclose(f);
-    }
+    rss_kib = pf_h_proc_kib(status, "VmRSS");
     pf_h_note("%ld bytes in %ld lines, the longest %ld; the master's RSS %ld KiB", total, pieces,
               longest, rss_kib);
     assert_int_equal(total, FLOOD);

@@ -90,32 +90,15 @@ struct mem {
     long rss, dirty;
 };
 
-/* The value of "name:" (in kB) in the file path, or -1. */
-static long proc_kib(const char *path, const char *name)
-{
-    char line[256];
-    size_t len = strlen(name);
-    long v = -1;
-    FILE *f = fopen(path, "r");
-
-    if (f == NULL)
-        return -1;
-    while (v < 0 && fgets(line, sizeof(line), f))
-        if (strncmp(line, name, len) == 0 && line[len] == ':')
-            v = strtol(line + len + 1, NULL, 10);
-    fclose(f);
-    return v;
-}
-
 static struct mem proc_mem(pid_t pid)
 {
     char path[64];
     struct mem m;
 
     snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-    m.rss = proc_kib(path, "VmRSS");
+    m.rss = pf_h_proc_kib(path, "VmRSS");
     snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", (long)pid);
-    m.dirty = proc_kib(path, "Private_Dirty");
+    m.dirty = pf_h_proc_kib(path, "Private_Dirty");
     assert_true(m.rss > 0 && m.dirty >= 0);
     return m;
 }
