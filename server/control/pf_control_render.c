@@ -96,6 +96,8 @@ static const struct ctl_stat ctl_stats[] = {
              "Forks of a worker that failed (RLIMIT_NPROC, the system's process limit, "
              "memory).",
              fork_failures, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "reload_rollbacks", "preforkd_reload_rollbacks_total", "counter",
+             "Reloads rolled back: none of their new workers started.", reload_rollbacks, CTL_U64),
     CTL_STAT(CTL_TOTALS, "auth_failures", "preforkd_control_auth_failures_total", "counter",
              "Control channel authentications refused.", auth_failures, CTL_U64),
     CTL_STAT(CTL_QUEUE, "length", "preforkd_listen_queue_length", "gauge",
@@ -141,8 +143,10 @@ static const struct ctl_stat ctl_stats[] = {
     CTL_STAT(CTL_EXEC, "not_ready", "preforkd_exec_not_ready_total", "counter",
              "Exec workers killed for no READY=1 within exec.ready_timeout.", exec.not_ready,
              CTL_U64),
-    CTL_STAT(CTL_EXEC, "rollbacks", "preforkd_exec_reload_rollbacks_total", "counter",
-             "Reloads rolled back because their programs did not start.", exec.rollbacks, CTL_U64),
+    CTL_STAT(CTL_EXEC, "watchdog_kills", "preforkd_exec_watchdog_kills_total", "counter",
+             "Exec workers killed for no WATCHDOG=1 within exec.watchdog (counted in "
+             "preforkd_worker_hung_killed_total too).",
+             exec.watchdog_kills, CTL_U64),
 };
 
 #define CTL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -269,6 +273,29 @@ static json_t *ctl_signal_exits(const struct pf_status *st)
     return ctl_done(o, bad);
 }
 
+/* The last reload's roll-over, or null when there was none. */
+static json_t *ctl_last_reload(const struct pf_status_rollover *r)
+{
+    static const char *const names[] = {
+        [PF_ROLLOVER_ROLLING] = "rolling",
+        [PF_ROLLOVER_SERVING] = "serving",
+        [PF_ROLLOVER_ROLLED_BACK] = "rolled_back",
+    };
+    json_t *o;
+    bool bad = false;
+
+    if (r->state == PF_ROLLOVER_NONE || (size_t)r->state >= CTL_COUNT(names))
+        return json_null();
+    o = json_object();
+    ctl_put(o, "generation", json_integer(r->generation), &bad);
+    ctl_put(o, "state", ctl_text(names[r->state], SIZE_MAX), &bad);
+    ctl_put(o, "serving_generation",
+            json_integer(r->state == PF_ROLLOVER_ROLLED_BACK ? r->serving : r->generation), &bad);
+    ctl_put(o, "failed_starts", json_integer(r->failed), &bad);
+    ctl_put(o, "reason", r->reason[0] ? ctl_text(r->reason, sizeof(r->reason)) : json_null(), &bad);
+    return ctl_done(o, bad);
+}
+
 json_t *pf_control_render_status(const struct pf_status *st)
 {
     json_t *g[CTL_GROUPS];
@@ -295,6 +322,7 @@ json_t *pf_control_render_status(const struct pf_status *st)
     ctl_put(g[CTL_KEEPER], "totals", g[CTL_KEEPER_TOTALS], &bad);
     ctl_put(g[CTL_TOP], "keeper", g[CTL_KEEPER], &bad);
     ctl_put(g[CTL_TOP], "exec", g[CTL_EXEC], &bad);
+    ctl_put(g[CTL_TOP], "last_reload", ctl_last_reload(&st->last_reload), &bad);
     return ctl_done(g[CTL_TOP], bad);
 }
 
@@ -322,8 +350,12 @@ static json_t *ctl_worker(const struct pf_status_worker *w)
     ctl_put(o, "parked", json_integer(ctl_clamp(w->parked)), &bad);
     ctl_put(o, "resumed", json_integer(ctl_clamp(w->resumed)), &bad);
     ctl_put(o, "client", w->client[0] ? ctl_text(w->client, sizeof(w->client)) : json_null(), &bad);
-    ctl_put(o, "request", w->request[0] ? ctl_text(w->request, sizeof(w->request)) : json_null(),
-            &bad);
+    /* an exec worker has no request the master can see: its summary is
+     * the program's own STATUS= text */
+    ctl_put(o, w->exec ? "status" : "request",
+            w->request[0] ? ctl_text(w->request, sizeof(w->request)) : json_null(), &bad);
+    ctl_put(o, "ready", json_boolean(w->ready), &bad);
+    ctl_put(o, "private_kib", ctl_int_or_null(w->private_kib, w->private_kib >= 0), &bad);
     ctl_put(o, "request_ms", ctl_int_or_null(w->request_ms, w->request_ms >= 0), &bad);
     ctl_put(o, "last_status", ctl_int_or_null(w->last_status, w->last_status != 0), &bad);
     ctl_put(o, "watchdog_ms", ctl_int_or_null(w->watchdog_ms, w->watchdog_ms >= 0), &bad);
@@ -643,6 +675,65 @@ static void metrics_by_label(struct metrics_buf *b, const char *name, const char
     }
 }
 
+/* One sample per worker, labelled by its slot (bounded by workers.max,
+ * unlike pids): what value writes, none when it returns NULL. */
+static void metrics_per_slot(struct metrics_buf *b, const char *name, const struct metrics_src *x,
+                             const char *(*value)(const struct pf_status_worker *w, char *buf,
+                                                  size_t size))
+{
+    char slot[16], num[32];
+
+    for (size_t i = 0; i < x->n; i++) {
+        const struct metrics_label l = {"slot", slot};
+        const char *v = value(&x->w[i], num, sizeof(num));
+
+        if (v == NULL)
+            continue;
+        snprintf(slot, sizeof(slot), "%d", x->w[i].slot);
+        metrics_sample(b, name, &l, 1, v);
+    }
+}
+
+static const char *metrics_ready_of(const struct pf_status_worker *w, char *buf, size_t size)
+{
+    snprintf(buf, size, "%d", w->ready ? 1 : 0);
+    return buf;
+}
+
+static const char *metrics_memory_of(const struct pf_status_worker *w, char *buf, size_t size)
+{
+    if (w->private_kib < 0)
+        return NULL;
+    snprintf(buf, size, "%" PRId64, w->private_kib * 1024);
+    return buf;
+}
+
+static const char *metrics_watchdog_of(const struct pf_status_worker *w, char *buf, size_t size)
+{
+    if (w->watchdog_ms < 0)
+        return NULL;
+    snprintf(buf, size, "%.3f", (double)w->watchdog_ms / 1000.0);
+    return buf;
+}
+
+static void metrics_worker_ready(struct metrics_buf *b, const char *name,
+                                 const struct metrics_src *x)
+{
+    metrics_per_slot(b, name, x, metrics_ready_of);
+}
+
+static void metrics_worker_memory(struct metrics_buf *b, const char *name,
+                                  const struct metrics_src *x)
+{
+    metrics_per_slot(b, name, x, metrics_memory_of);
+}
+
+static void metrics_worker_watchdog(struct metrics_buf *b, const char *name,
+                                    const struct metrics_src *x)
+{
+    metrics_per_slot(b, name, x, metrics_watchdog_of);
+}
+
 /* 1 while a keeper runs, 0 while one is being replaced. */
 static void metrics_keeper_up(struct metrics_buf *b, const char *name, const struct metrics_src *x)
 {
@@ -682,10 +773,17 @@ static void metrics_keeper_memory(struct metrics_buf *b, const char *name,
 
 /* The families that are not one number of ctl_stats; keeper: left out
  * when keeper.parking is off. */
+/* When a family is exported. */
+enum metrics_when {
+    METRICS_ALWAYS,
+    METRICS_KEEPER, /* keeper.parking is on */
+    METRICS_EXEC,   /* the workers are programs */
+};
+
 struct metrics_family {
     const char *name, *type, *help;
     void (*samples)(struct metrics_buf *b, const char *name, const struct metrics_src *x);
-    bool keeper;
+    enum metrics_when when;
 };
 
 static const struct metrics_family metrics_families[] = {
@@ -693,27 +791,37 @@ static const struct metrics_family metrics_families[] = {
      false},
     {"preforkd_workers", "gauge",
      "Live workers by slot state (keepalive: waiting for a connection's next request).",
-     metrics_states, false},
+     metrics_states, METRICS_ALWAYS},
     {"preforkd_worker_signal_exits_total", "counter", "Workers killed by a signal, by signal.",
-     metrics_signals, false},
+     metrics_signals, METRICS_ALWAYS},
     {"preforkd_worker_busy_seconds_max", "gauge",
-     "Longest request running now in any worker, in seconds.", metrics_busy_max, false},
+     "Longest request running now in any worker, in seconds.", metrics_busy_max, METRICS_ALWAYS},
     {"preforkd_respawn_backoff_seconds", "gauge",
      "Delay between forks while workers keep crashing, in seconds (0 when none).", metrics_backoff,
      false},
+    {"preforkd_worker_ready", "gauge",
+     "1 for a worker past its start-up (an exec worker: READY=1, or started), 0 while starting; "
+     "by slot.",
+     metrics_worker_ready, METRICS_ALWAYS},
+    {"preforkd_worker_private_memory_bytes", "gauge",
+     "Private memory of each worker (what workers.max_memory limits), by slot.",
+     metrics_worker_memory, METRICS_ALWAYS},
+    {"preforkd_exec_worker_watchdog_age_seconds", "gauge",
+     "Seconds since each exec worker's last WATCHDOG=1, by slot (workers that sent one).",
+     metrics_worker_watchdog, METRICS_EXEC},
     {"preforkd_keeper_up", "gauge", "1 while the keeper runs, 0 while it is being replaced.",
-     metrics_keeper_up, true},
+     metrics_keeper_up, METRICS_KEEPER},
     {"preforkd_keeper_handoffs_total", "counter",
      "Connections parked with the keeper (direction parked) and handed back by it to a worker "
      "(direction handed).",
-     metrics_keeper_handoffs, true},
+     metrics_keeper_handoffs, METRICS_KEEPER},
     {"preforkd_keeper_closed_total", "counter",
      "Parked connections the keeper let go: idle past their deadline, closed by their client, or "
      "refused past keeper.max_parked (a begun request is handed back instead of closed).",
-     metrics_keeper_closed, true},
+     metrics_keeper_closed, METRICS_KEEPER},
     {"preforkd_keeper_memory_bytes", "gauge",
      "Memory of the keeper: resident (rss) and proportional share (pss), in bytes.",
-     metrics_keeper_memory, true},
+     metrics_keeper_memory, METRICS_KEEPER},
 };
 
 char *pf_control_render_metrics(const struct pf_status *st, const struct pf_status_worker *w,
@@ -733,7 +841,8 @@ char *pf_control_render_metrics(const struct pf_status *st, const struct pf_stat
     for (size_t i = 0; i < CTL_COUNT(metrics_families); i++) {
         const struct metrics_family *f = &metrics_families[i];
 
-        if (f->keeper && !st->keeper.enabled)
+        if ((f->when == METRICS_KEEPER && !st->keeper.enabled) ||
+            (f->when == METRICS_EXEC && !st->exec.enabled))
             continue;
         metrics_head(&b, f->name, f->type, f->help);
         f->samples(&b, f->name, &x);

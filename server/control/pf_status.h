@@ -38,15 +38,36 @@ struct pf_status_keeper {
     uint64_t rss_kib, pss_kib; /* its memory now; 0 when none runs or unreadable */
 };
 
+#define PF_STATUS_ROLLOVER_REASON (PF_SLOT_REASON_MAX + 128) /* as pf_pool's last_broken */
+
 /* Exec workers' notifications and reloads (protocol = "exec"). */
 struct pf_status_exec {
-    bool enabled;       /* the workers are programs */
-    uint64_t messages;  /* notify datagrams acted on */
-    uint64_t foreign;   /* from a process that is not a current worker */
-    uint64_t bad;       /* dropped: cut, unparsable, no credentials */
-    uint64_t refused;   /* MAINPID= */
-    uint64_t not_ready; /* workers killed for missing exec.ready_timeout */
-    uint64_t rollbacks; /* reloads rolled back: their programs did not start */
+    bool enabled;            /* the workers are programs */
+    uint64_t messages;       /* notify datagrams acted on */
+    uint64_t foreign;        /* from a process that is not a current worker */
+    uint64_t bad;            /* dropped: cut, unparsable, no credentials */
+    uint64_t refused;        /* MAINPID= */
+    uint64_t not_ready;      /* workers killed for missing exec.ready_timeout */
+    uint64_t watchdog_kills; /* workers killed for missing exec.watchdog */
+};
+
+/* Where the last reload's roll-over stands. */
+enum pf_rollover_state {
+    PF_ROLLOVER_NONE,        /* no reload since start */
+    PF_ROLLOVER_ROLLING,     /* its workers are starting; older ones still serve */
+    PF_ROLLOVER_SERVING,     /* its workers serve; older ones were told to stop */
+    PF_ROLLOVER_ROLLED_BACK, /* its workers did not start: the previous
+                                configuration runs again, as generation serving */
+};
+
+/* The last reload, as status reports it and `preforkctl reload` waits
+ * for it. */
+struct pf_status_rollover {
+    enum pf_rollover_state state;
+    unsigned generation; /* the generation the reload started */
+    unsigned serving;    /* rolled back: the generation running the previous configuration */
+    unsigned failed;     /* its workers that failed to start */
+    char reason[PF_STATUS_ROLLOVER_REASON]; /* rolled back: the last failure, as logged */
 };
 
 /* The master's state, as status and metrics report it. */
@@ -65,6 +86,8 @@ struct pf_status {
     uint64_t parked;  /* connections the workers parked with the keeper */
     uint64_t resumed; /* connections the workers took back from the keeper */
     uint64_t spawned, respawns, reloads, auth_failures;
+    uint64_t reload_rollbacks; /* reloads rolled back: their workers did not start */
+    struct pf_status_rollover last_reload;
     uint64_t exits_abnormal;  /* by signal or non-zero status */
     uint64_t hung_killed;     /* killed as hung (request_timeout) */
     uint64_t memory_recycled; /* replaced for being over workers.max_memory */
@@ -94,6 +117,9 @@ struct pf_status_worker {
     int64_t request_ms;                /* how long the current request has run; -1 none */
     int last_status;                   /* last HTTP status; 0 none */
     int64_t watchdog_ms;               /* exec workers: since the last WATCHDOG=1; -1 none */
+    bool exec;                         /* a program: request holds its STATUS= text */
+    bool ready;                        /* past start-up (exec: READY=1, or started) */
+    int64_t private_kib;               /* private memory (as workers.max_memory); -1 unknown */
 };
 
 /* What a reload that succeeded reports (control reply, log). */

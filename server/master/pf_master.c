@@ -473,13 +473,25 @@ static void master_op_status(void *ctx, struct pf_status *st)
                                        .foreign = m->exec.foreign,
                                        .bad = m->exec.sock.bad,
                                        .refused = m->exec.refused,
-                                       .not_ready = m->exec.not_ready,
-                                       .rollbacks = m->reload.rollbacks};
+                                       .not_ready = m->exec.not_ready};
+    if (st->exec.enabled) /* an exec worker is hung when its watchdog is silent */
+        st->exec.watchdog_kills = st->hung_killed;
+    st->reload_rollbacks = m->reload.rollbacks;
+    st->last_reload = m->reload.last;
+    if (st->last_reload.state == PF_ROLLOVER_ROLLING) {
+        st->last_reload.failed = m->pool.gen_start_failures;
+        if (m->pool.gen_start_failures > 0)
+            snprintf(st->last_reload.reason, sizeof(st->last_reload.reason), "%s",
+                     m->pool.last_broken);
+    }
 }
 
 static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)
 {
-    return pf_stats_workers(&((struct master *)ctx)->pool, out, max);
+    size_t n = pf_stats_workers(&((struct master *)ctx)->pool, out, max);
+
+    pf_stats_workers_memory(out, n);
+    return n;
 }
 
 /* "scale N|+N|-N": like SIGTTIN/SIGTTOU, but exact, and a target out of

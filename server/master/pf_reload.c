@@ -113,6 +113,13 @@ static void reload_log(const struct pf_status_reload *rep)
                     pf_reload_policy_join(&rep->restart, list, sizeof(list)));
 }
 
+/* A reload's roll-over begins, for the generation now in force. */
+static void reload_began(struct pf_reloader *r)
+{
+    r->last = (struct pf_status_rollover){.state = PF_ROLLOVER_ROLLING,
+                                          .generation = r->pool->generation};
+}
+
 /* Apply next: nothing here can fail. */
 static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
                           struct reload_prep *p, const struct pf_reload_policy_diff *d,
@@ -148,6 +155,7 @@ static void reload_commit(struct pf_reloader *r, const struct pf_config *next,
     }
     rep->generation = ++pool->generation;
     pool->gen_start_failures = 0;
+    reload_began(r);
     rep->applied = d->applied;
     rep->restart = d->restart;
     r->rolling = true;
@@ -176,6 +184,7 @@ int pf_reload_apply(struct pf_reloader *r, struct pf_status_reload *rep, char *e
     if (r->path == NULL || r->path[0] == '\0') { /* the command line's program form */
         free(next);
         pf_reload_roll(r, "reload (no configuration file to read)");
+        reload_began(r);
         rep->generation = r->pool->generation;
         return 0;
     }
@@ -251,10 +260,16 @@ static void reload_rollback(struct pf_reloader *r)
     struct pf_pool *pool = r->pool;
     unsigned failed = pool->generation;
 
+    const char *last = pool->last_broken[0] ? pool->last_broken : "see the log above";
+
     pf_log_error("reload to generation %u rolled back: %u of its workers failed to start and "
                  "none became ready (last: %s); generation %u runs the previous configuration",
-                 failed, pool->gen_start_failures,
-                 pool->last_broken[0] ? pool->last_broken : "see above", failed + 1);
+                 failed, pool->gen_start_failures, last, failed + 1);
+    r->last = (struct pf_status_rollover){.state = PF_ROLLOVER_ROLLED_BACK,
+                                          .generation = failed,
+                                          .serving = failed + 1,
+                                          .failed = pool->gen_start_failures};
+    snprintf(r->last.reason, sizeof(r->last.reason), "%s", last);
     pf_pool_retire_generation(pool, failed);
     *r->cfg = *r->prev;
     *r->proto = pool->proto = r->prev_proto;
@@ -300,6 +315,8 @@ void pf_reload_tick(struct pf_reloader *r, bool stopping)
         r->rolling = false;
         free(r->prev); /* the roll-over is done: no going back */
         r->prev = NULL;
+        if (r->last.state == PF_ROLLOVER_ROLLING && r->last.generation == r->pool->generation)
+            r->last.state = PF_ROLLOVER_SERVING;
         pf_log_notice("reload: generation %u is serving; older workers were told to stop",
                       r->pool->generation);
     }

@@ -51,7 +51,8 @@ struct pf_reloader {
      * what a rollback goes back to (NULL: none to go back to). */
     struct pf_config *prev;
     const struct pf_proto *prev_proto;
-    uint64_t rollbacks; /* reloads rolled back */
+    uint64_t rollbacks;             /* reloads rolled back */
+    struct pf_status_rollover last; /* the last reload's roll-over */
 };
 
 /* New workers of a reload that fail to start this many times, none of

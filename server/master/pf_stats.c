@@ -82,6 +82,21 @@ static void stats_worker(const struct pf_pool *p, size_t i, struct pf_status_wor
     w->request_ms = req ? now_ms - req : -1;
     w->last_status = LOAD(s->last_status);
     w->watchdog_ms = p->children[i].watchdog_ms > 0 ? now_ms - p->children[i].watchdog_ms : -1;
+    w->exec = pf_config_exec(p->cfg);
+    w->ready = pf_slot_get_state(s) != PF_SLOT_STARTING;
+    w->private_kib = -1; /* read from /proc by pf_stats_workers_memory */
+}
+
+void pf_stats_workers_memory(struct pf_status_worker *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct pf_smaps m;
+        char err[PF_ERR_MAX];
+
+        /* a worker that exited since is no error: its figure stays unknown */
+        if (pf_stats_memory(w[i].pid, &m, err, sizeof(err)) == 0)
+            w[i].private_kib = (int64_t)m.private_kib;
+    }
 }
 
 size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max)

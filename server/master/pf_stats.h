@@ -24,6 +24,11 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st);
 /* One entry per live worker, at most max; returns the count. */
 size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max);
 
+/* The private memory of each of w[0..n) from /proc (pf_stats_memory),
+ * left -1 for a worker gone or unreadable. A read per worker: for the
+ * workers command and metrics, not for every pass of the loop. */
+void pf_stats_workers_memory(struct pf_status_worker *w, size_t n);
+
 /* The keeper's part of a status: whether parking is on, its pid,
  * restarts and counters, and its memory. 0, or -1 when its memory could
  * not be read (the rest is filled, the memory left 0, the reason in err

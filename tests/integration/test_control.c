@@ -1444,10 +1444,11 @@ static void ctl_metrics(const struct ctl *ctl, const char *const *keys, double *
 
 PF_H_TEST(test_metrics)
 {
-    static const char *const keys[] = {"preforkd_workers{state=\"idle\"}",
-                                       "preforkd_requests_total", "preforkd_workers_target",
-                                       "preforkd_control_auth_failures_total"};
-    enum { IDLE, REQUESTS, TARGET, AUTH_FAILURES, NKEYS };
+    static const char *const keys[] = {
+        "preforkd_workers{state=\"idle\"}",  "preforkd_requests_total",
+        "preforkd_workers_target",           "preforkd_control_auth_failures_total",
+        "preforkd_worker_ready{slot=\"0\"}", "preforkd_worker_private_memory_bytes{slot=\"0\"}"};
+    enum { IDLE, REQUESTS, TARGET, AUTH_FAILURES, READY0, MEMORY0, NKEYS };
     struct ctl ctl;
     struct pf_h_http r;
     double v[NKEYS], v2[NKEYS];
@@ -1466,6 +1467,8 @@ PF_H_TEST(test_metrics)
     assert_true(v[TARGET] == 3);
     assert_true(v[REQUESTS] >= 0);
     assert_true(v[AUTH_FAILURES] == 0);
+    assert_true(v[READY0] == 1);
+    assert_true(v[MEMORY0] > 0); /* a worker's private memory, from /proc */
 
     fd = pf_h_connect(s);
     assert_true(fd >= 0);

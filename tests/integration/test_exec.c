@@ -223,6 +223,39 @@ static void notify_from_test(struct pf_server *s, const char *text)
     close(fd);
 }
 
+/* What an administrator sees of exec workers: in `preforkctl workers`,
+ * each ready, its private memory and its STATUS= text; in the JSON reply
+ * the same as fields. */
+static void expect_workers_seen(struct pf_server *s)
+{
+    struct pf_h_output o;
+    json_t *j = pf_h_ctl_json(s, "workers", NULL), *w;
+    size_t i;
+
+    assert_non_null(j);
+    json_array_foreach(json_object_get(j, "workers"), i, w)
+    {
+        const char *status = json_string_value(json_object_get(w, "status"));
+        char want[64];
+
+        snprintf(want, sizeof(want), "serving, pid %lld", pf_h_json_int(w, NULL, "pid"));
+        if (!json_is_true(json_object_get(w, "ready")) || status == NULL ||
+            strcmp(status, want) != 0 || pf_h_json_int(w, NULL, "private_kib") <= 0 ||
+            json_object_get(w, "request") != NULL)
+            fail_msg("worker %zu: ready %d, status \"%s\", private_kib %lld", i,
+                     json_is_true(json_object_get(w, "ready")), status ? status : "(none)",
+                     pf_h_json_int(w, NULL, "private_kib"));
+    }
+    assert_int_equal(i, 2);
+    json_decref(j);
+    assert_int_equal(pf_h_ctl_run(s, &o, false, "workers", NULL), 0);
+    if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, "MEMORY  WATCHDOG  STATUS\n") ||
+        !strstr(o.out, "  ready  ") || !strstr(o.out, " MiB ") || !strstr(o.out, "serving, pid "))
+        fail_msg("preforkctl workers: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status,
+                 o.out, o.err);
+    pf_h_output_free(&o);
+}
+
 /* ready = "notify": the workers count as serving at their READY=1 (the
  * master says so, and only then that the pool is ready), their STATUS=
  * is logged; a datagram from a process that is not a worker is ignored,
@@ -251,6 +284,7 @@ PF_H_TEST(test_exec_notify_ready)
     assert_int_equal(pf_h_ctl_status_int(s, "exec.notify_foreign"), 2);
     assert_int_equal(pf_h_ctl_status_int(s, "exec.notify_bad"), 1);
     assert_int_equal(pf_h_ctl_status_int(s, "exec.not_ready"), 0);
+    expect_workers_seen(s);
 }
 
 /* ready = "notify" and a program that never says READY=1: killed at
@@ -534,23 +568,44 @@ PF_H_TEST(test_exec_php_cgi)
 }
 
 /* A reload to a broken program (it exits at once, before READY=1): its
- * workers fail to start, the reload is rolled back with the reason in
- * the log (the program's last line quoted), and the old generation
- * serves throughout; then a new generation of the previous program. */
+ * workers fail to start, the reload is rolled back: `preforkctl reload`
+ * says so with the program's last line and exits 1, so do the log and
+ * status, and the old generation serves throughout; then a new
+ * generation of the previous program. */
 PF_H_TEST(test_exec_reload_rolled_back)
 {
     struct pf_h_config c;
+    struct pf_h_output o;
     char body[8192];
+    json_t *j;
 
-    start_exec(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";");
+    start_exec_ctl(s, 2, "\"" PYTHON "\", \"" EXAMPLE "\"", "ready = \"notify\";", true);
     assert_int_equal(pf_h_wait_log(s, "ready: 2 workers accepting", PF_H_WAIT_MS), 0);
     exec_defaults(&c, 2);
     c.extra = "exec = { command = [\"/bin/sh\", \"-c\", \"echo cannot load app.py >&2; exit 3\"]; "
-              "ready = \"notify\"; };\n";
+              "ready = \"notify\"; };\n" PF_H_CTL_CONFIG;
     assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
-    assert_int_equal(pf_h_signal(s, SIGHUP), 0);
+    assert_int_equal(pf_h_ctl_run(s, &o, false, "reload", NULL), 0);
+    if (!pf_h_exited_with(o.status, 1) ||
+        !strstr(o.out, "configuration reloaded: generation 2\nchanged: exec.command\n") ||
+        !strstr(o.out, "reload rolled back: 2 of generation 2's workers failed to start and none "
+                       "became ready (last: ") ||
+        !strstr(o.out, "last output: cannot load app.py); generation 3 runs the previous "
+                       "configuration\n") ||
+        !strstr(o.err, "the reload to generation 2 was rolled back"))
+        fail_msg("preforkctl reload: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status, o.out,
+                 o.err);
+    pf_h_output_free(&o);
     assert_int_equal(pf_h_wait_log(s, "reload to generation 2 rolled back", PF_H_WAIT_MS), 0);
+    j = pf_h_ctl_json(s, "status", NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "last_reload"),
+                                                          "state")),
+                        "rolled_back");
+    assert_int_equal(pf_h_json_int(j, "last_reload", "serving_generation"), 3);
+    assert_int_equal(pf_h_json_int(j, "totals", "reload_rollbacks"), 1);
+    json_decref(j);
     for (int i = 0; i < 4; i++) { /* the old generation serves */
         int fd = pf_h_connect(s);
 

@@ -251,6 +251,44 @@ static void test_status_fork_failures(void **state)
     json_decref(j);
 }
 
+/* An exec pool's lines, and the last reload in each state it can be in. */
+static void test_status_exec_and_last_reload(void **state)
+{
+    static const char *const replies[] = {
+        "{\"ok\":true,\"exec\":{\"enabled\":true,\"notify_messages\":40,"
+        "\"notify_foreign\":2,\"notify_bad\":1,\"notify_refused\":0,\"not_ready\":3,"
+        "\"watchdog_kills\":4},\"totals\":{\"reloads\":5,\"reload_rollbacks\":1,"
+        "\"memory_recycled\":6},\"last_reload\":{\"generation\":4,\"state\":\"rolled_back\","
+        "\"serving_generation\":5,\"failed_starts\":2,\"reason\":\"no READY=1\"}}",
+        "{\"ok\":true,\"last_reload\":{\"generation\":2,\"state\":\"serving\","
+        "\"serving_generation\":2,\"failed_starts\":0,\"reason\":null}}",
+        "{\"ok\":true,\"last_reload\":{\"generation\":3,\"state\":\"rolling\","
+        "\"serving_generation\":3,\"failed_starts\":1,\"reason\":\"exited with status 3\"}}",
+        "{\"ok\":true,\"exec\":{\"enabled\":false},\"last_reload\":null}",
+    };
+    static const char *const want[][5] = {
+        {"notify:          40 messages (2 from strangers, 1 dropped, 0 refused)\n",
+         "exec kills:      3 not ready in time, 4 watchdog\n",
+         "memory recycled: 6 (over workers.max_memory)\n", "reloads:         5 (1 rolled back)\n",
+         "last reload:     generation 4 rolled back (2 failed starts, last: no READY=1); "
+         "generation 5 runs the previous configuration\n"},
+        {"last reload:   generation 2 serving\n"},
+        {"last reload:   generation 3 starting (1 failed starts, last: exited with status 3)\n"},
+        {"reloads:       ?\n"},
+    };
+    static const size_t nwant[] = {5, 1, 1, 1};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+        char *t = status_of(replies[i]);
+
+        expect_lines(t, want[i], nwant[i]);
+        if (i == 3 && (strstr(t, "notify") || strstr(t, "last reload")))
+            fail_msg("exec or reload lines without their fields:\n%s", t);
+        free(t);
+    }
+}
+
 /* Fields a server does not send print as "?"; nothing crashes. */
 static void test_status_missing_fields(void **state)
 {
@@ -271,23 +309,48 @@ static void test_status_missing_fields(void **state)
     json_decref(j);
 }
 
-static void test_workers(void **state)
+/* The workers table printed from reply, uncut, must be want. */
+static void expect_table(const char *reply, const char *want)
 {
     struct capture c;
-    json_t *j = parse(workers_reply);
+    json_t *j = parse(reply);
 
-    (void)state;
     cap_open(&c);
     ctl_print_workers(c.f, j, 0, 0);
-    assert_string_equal(cap_close(&c),
-                        "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  PARKED  RESUMED  "
-                        "CLIENT           REQUEST\n"
-                        "   0    101    1  idle     1m15s      3    12       2        1  "
-                        "-                GET /old\n"
-                        "   1  20202    2  writing     5s      1     1       0       14  "
-                        "127.0.0.1:50000  GET /big.iso (2.3s)\n");
+    assert_string_equal(cap_close(&c), want);
     free(c.text);
     json_decref(j);
+}
+
+static void test_workers(void **state)
+{
+    (void)state;
+    expect_table(workers_reply, "SLOT    PID  GEN  STATE      AGE  CONNS  REQS  PARKED  RESUMED  "
+                                "CLIENT           REQUEST\n"
+                                "   0    101    1  idle     1m15s      3    12       2        1  "
+                                "-                GET /old\n"
+                                "   1  20202    2  writing     5s      1     1       0       14  "
+                                "127.0.0.1:50000  GET /big.iso (2.3s)\n");
+}
+
+/* Exec workers (they carry "status"): readiness, memory, the watchdog's
+ * last ping and the program's STATUS= text. */
+static void test_workers_exec(void **state)
+{
+    (void)state;
+    expect_table(
+        "{\"ok\":true,\"workers\":["
+        "{\"slot\":0,\"pid\":101,\"generation\":1,\"state\":\"idle\",\"age\":75,"
+        "\"status\":\"serving 3 clients\",\"ready\":true,\"private_kib\":7568,"
+        "\"watchdog_ms\":1042},"
+        "{\"slot\":1,\"pid\":102,\"generation\":2,\"state\":\"starting\",\"age\":0,"
+        "\"status\":null,\"ready\":false,\"private_kib\":null,\"watchdog_ms\":null},"
+        "{\"slot\":2,\"pid\":103,\"generation\":1,\"state\":\"stopping\",\"age\":80,"
+        "\"status\":\"draining\",\"ready\":true,\"private_kib\":2048,\"watchdog_ms\":65000}]}",
+        "SLOT  PID  GEN  STATE       AGE   MEMORY  WATCHDOG  STATUS\n"
+        "   0  101    1  ready     1m15s  7.4 MiB      1.0s  serving 3 clients\n"
+        "   1  102    2  starting     0s        -         -  -\n"
+        "   2  103    1  stopping  1m20s  2.0 MiB      1m5s  draining\n");
 }
 
 static void test_workers_cut_to_width(void **state)
@@ -436,7 +499,9 @@ int main(void)
         cmocka_unit_test(test_status_supervision),
         cmocka_unit_test(test_status_fork_failures),
         cmocka_unit_test(test_status_missing_fields),
+        cmocka_unit_test(test_status_exec_and_last_reload),
         cmocka_unit_test(test_workers),
+        cmocka_unit_test(test_workers_exec),
         cmocka_unit_test(test_workers_cut_to_width),
         cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),

@@ -45,6 +45,7 @@ static void fixed_status(struct pf_status *st)
     st->exits_abnormal = 4;
     st->hung_killed = 6;
     st->memory_recycled = 3;
+    st->reload_rollbacks = 1;
     st->fork_failures = 13;
     st->exits_by_signal[9] = 2;
     st->exits_by_signal[11] = 1;
@@ -91,7 +92,9 @@ static void fixed_workers(struct pf_status_worker w[2])
                                      .resumed = 6,
                                      .request_ms = 1500,
                                      .last_status = 200,
-                                     .watchdog_ms = 250};
+                                     .watchdog_ms = 250,
+                                     .ready = true,
+                                     .private_kib = 2048};
     snprintf(w[0].client, sizeof(w[0].client), "%s", "127.0.0.1:5555");
     snprintf(w[0].request, sizeof(w[0].request), "%s", "GET /x");
     w[1] = (struct pf_status_worker){.slot = 5,
@@ -100,7 +103,8 @@ static void fixed_workers(struct pf_status_worker w[2])
                                      .state = PF_SLOT_IDLE,
                                      .age_s = 7,
                                      .request_ms = -1,
-                                     .watchdog_ms = -1};
+                                     .watchdog_ms = -1,
+                                     .private_kib = -1};
 }
 
 /* j dumped as a line, checked to be one line ending in "\n", and parsed
@@ -141,7 +145,7 @@ static void unpack(json_t *j, const char *fmt, ...)
 static void test_status_top(void **state)
 {
     struct pf_status st;
-    json_t *j, *wk, *tot, *q, *k, *ex;
+    json_t *j, *wk, *tot, *q, *k, *ex, *last;
     int ok, stopping;
     json_int_t pid, start, up, gen, backoff, crashes;
     const char *version, *protocol, *listen;
@@ -149,11 +153,14 @@ static void test_status_top(void **state)
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o !}",
-           "ok", &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
-           "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping", &stopping,
-           "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers", &wk, "totals",
-           &tot, "listen_queue", &q, "keeper", &k, "exec", &ex);
+    unpack(
+        j,
+        "{s:b, s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o !}",
+        "ok", &ok, "pid", &pid, "version", &version, "start_time", &start, "uptime", &up,
+        "generation", &gen, "protocol", &protocol, "listen", &listen, "stopping", &stopping,
+        "respawn_backoff_ms", &backoff, "crash_exits_recent", &crashes, "workers", &wk, "totals",
+        &tot, "listen_queue", &q, "keeper", &k, "exec", &ex, "last_reload", &last);
+    assert_true(json_is_null(last)); /* no reload since start */
     assert_true(ok);
     assert_int_equal(pid, 4242);
     assert_string_equal(version, "1.2.3");
@@ -207,21 +214,22 @@ static void test_status_totals(void **state)
 {
     struct pf_status st;
     json_t *j, *sig;
-    json_int_t v[15], qlen, qmax, backlog;
-    static const json_int_t want[15] = {100, 250, 1000, INT64_MAX, 12, 5,  2, 4,
-                                        7,   6,   6,    13,        40, 38, 3};
+    json_int_t v[16], qlen, qmax, backlog;
+    static const json_int_t want[16] = {100, 250, 1000, INT64_MAX, 12, 5,  2, 4,
+                                        7,   6,   6,    13,        40, 38, 3, 1};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
     unpack(j,
-           "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}",
+           "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+           " s:I !}}",
            "totals", "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
            "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
            "max_workers_reached", &v[10], "fork_failures", &v[11], "parked", &v[12], "resumed",
-           &v[13], "memory_recycled", &v[14]);
-    for (int i = 0; i < 15; i++)
+           &v[13], "memory_recycled", &v[14], "reload_rollbacks", &v[15]);
+    for (int i = 0; i < 16; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -261,6 +269,49 @@ static void test_status_keeper(void **state)
             fail_msg("keeper field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
     json_decref(j);
+}
+
+/* status.last_reload: how the last reload's roll-over stands, the
+ * reason only when one is known. */
+static void test_status_last_reload(void **state)
+{
+    static const struct {
+        struct pf_status_rollover r;
+        const char *state, *reason;
+        json_int_t serving, failed;
+    } cases[] = {
+        {{PF_ROLLOVER_ROLLING, 4, 0, 0, ""}, "rolling", NULL, 4, 0},
+        {{PF_ROLLOVER_ROLLING, 4, 0, 1, "exited with status 3"},
+         "rolling",
+         "exited with status 3",
+         4,
+         1},
+        {{PF_ROLLOVER_SERVING, 4, 0, 0, ""}, "serving", NULL, 4, 0},
+        {{PF_ROLLOVER_ROLLED_BACK, 4, 5, 2, "no READY=1"}, "rolled_back", "no READY=1", 5, 2},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pf_status st;
+        json_t *j, *reason;
+        json_int_t gen, serving, failed;
+        const char *name;
+
+        fixed_status(&st);
+        st.last_reload = cases[i].r;
+        j = round_trip(pf_control_render_status(&st));
+        unpack(j, "{s:{s:I, s:s, s:I, s:I, s:o !}}", "last_reload", "generation", &gen, "state",
+               &name, "serving_generation", &serving, "failed_starts", &failed, "reason", &reason);
+        assert_int_equal(gen, 4);
+        assert_string_equal(name, cases[i].state);
+        assert_int_equal(serving, cases[i].serving);
+        assert_int_equal(failed, cases[i].failed);
+        if (cases[i].reason)
+            assert_string_equal(json_string_value(reason), cases[i].reason);
+        else
+            assert_true(json_is_null(reason));
+        json_decref(j);
+    }
 }
 
 /* Parking off: the keeper object is still there, disabled, pid 0. */
@@ -307,9 +358,9 @@ static void test_workers_busy(void **state)
 {
     struct pf_status_worker w[2];
     json_t *j, *list;
-    json_int_t slot, pid, gen, age, conns, reqs, in, out, parked, resumed, ms, status, wd;
+    json_int_t slot, pid, gen, age, conns, reqs, in, out, parked, resumed, ms, status, wd, kib;
     const char *st, *client, *request;
-    int ok;
+    int ok, ready;
 
     (void)state;
     fixed_workers(w);
@@ -318,11 +369,14 @@ static void test_workers_busy(void **state)
     assert_true(ok);
     assert_int_equal(json_array_size(list), 2);
     unpack(json_array_get(list, 0),
-           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:I !}",
+           "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:b,"
+           " s:I !}",
            "slot", &slot, "pid", &pid, "generation", &gen, "state", &st, "age", &age, "connections",
            &conns, "requests", &reqs, "bytes_in", &in, "bytes_out", &out, "parked", &parked,
            "resumed", &resumed, "client", &client, "request", &request, "request_ms", &ms,
-           "last_status", &status, "watchdog_ms", &wd);
+           "last_status", &status, "watchdog_ms", &wd, "ready", &ready, "private_kib", &kib);
+    assert_true(ready);
+    assert_int_equal(kib, 2048);
     assert_int_equal(wd, 250);
     assert_int_equal(slot, 0);
     assert_int_equal(pid, 1001);
@@ -342,13 +396,31 @@ static void test_workers_busy(void **state)
     json_decref(j);
 }
 
+/* An exec worker: its STATUS= text under "status", no "request". */
+static void test_workers_exec(void **state)
+{
+    struct pf_status_worker w[2];
+    json_t *j, *e;
+
+    (void)state;
+    fixed_workers(w);
+    w[0].exec = true;
+    snprintf(w[0].request, sizeof(w[0].request), "%s", "serving 3 clients");
+    j = round_trip(pf_control_render_workers(w, 1));
+    e = json_array_get(json_object_get(j, "workers"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "serving 3 clients");
+    assert_null(json_object_get(e, "request"));
+    assert_true(json_is_true(json_object_get(e, "ready")));
+    json_decref(j);
+}
+
 /* The idle worker: no client, request, duration or status: all null. */
 static void test_workers_nulls(void **state)
 {
     struct pf_status_worker w[2];
     json_t *j, *idle;
-    static const char *const nulls[] = {"client", "request", "request_ms", "last_status",
-                                        "watchdog_ms"};
+    static const char *const nulls[] = {"client",      "request",     "request_ms",
+                                        "last_status", "watchdog_ms", "private_kib"};
 
     (void)state;
     fixed_workers(w);
@@ -356,7 +428,8 @@ static void test_workers_nulls(void **state)
     idle = json_array_get(json_object_get(j, "workers"), 1);
     assert_int_equal(json_integer_value(json_object_get(idle, "slot")), 5);
     assert_string_equal(json_string_value(json_object_get(idle, "state")), "idle");
-    assert_int_equal(json_object_size(idle), 16);
+    assert_int_equal(json_object_size(idle), 18);
+    assert_true(json_is_false(json_object_get(idle, "ready")));
     for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
         if (!json_is_null(json_object_get(idle, nulls[i])))
             fail_msg("%s is not null", nulls[i]);
@@ -818,6 +891,10 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_signal_exits_total", "{signal=\"9\"}", "2"},
     {"preforkd_worker_signal_exits_total", "{signal=\"11\"}", "1"},
     {"preforkd_reloads_total", "", "2"},
+    {"preforkd_reload_rollbacks_total", "", "1"},
+    {"preforkd_worker_ready", "{slot=\"0\"}", "1"},
+    {"preforkd_worker_ready", "{slot=\"5\"}", "0"},
+    {"preforkd_worker_private_memory_bytes", "{slot=\"0\"}", "2097152"},
     {"preforkd_control_auth_failures_total", "", "7"},
     {"preforkd_listen_queue_length", "", "3"},
     {"preforkd_listen_queue_max_length", "", "9"},
@@ -900,6 +977,36 @@ static void test_metrics_keeper_off(void **state)
     assert_int_equal(x.n, others + 1); /* and preforkd_info */
 }
 
+/* Exec workers: their counters, and each worker's watchdog age by slot
+ * (none for a worker that never pinged). */
+static void test_metrics_exec(void **state)
+{
+    static struct exposition x;
+    struct pf_status st;
+
+    (void)state;
+    fixed_status(&st);
+    st.exec = (struct pf_status_exec){.enabled = true,
+                                      .messages = 50,
+                                      .foreign = 2,
+                                      .bad = 1,
+                                      .not_ready = 4,
+                                      .watchdog_kills = 6};
+    render_fixed(&x, &st);
+    assert_string_equal(value_of(&x, "preforkd_exec_notify_messages_total", ""), "50");
+    assert_string_equal(value_of(&x, "preforkd_exec_notify_foreign_total", ""), "2");
+    assert_string_equal(value_of(&x, "preforkd_exec_notify_bad_total", ""), "1");
+    assert_string_equal(value_of(&x, "preforkd_exec_not_ready_total", ""), "4");
+    assert_string_equal(value_of(&x, "preforkd_exec_watchdog_kills_total", ""), "6");
+    assert_string_equal(value_of(&x, "preforkd_exec_worker_watchdog_age_seconds", "{slot=\"0\"}"),
+                        "0.250");
+    assert_null(value_of(&x, "preforkd_exec_worker_watchdog_age_seconds", "{slot=\"5\"}"));
+    fixed_status(&st); /* not exec: no such family */
+    render_fixed(&x, &st);
+    assert_true(listed(x.type, x.ntype, "preforkd_exec_worker_watchdog_age_seconds") < 0);
+    assert_null(value_of(&x, "preforkd_exec_notify_messages_total", ""));
+}
+
 /* No workers and no signal exits: busy max is 0, the signal family has
  * no sample but still its HELP and TYPE. */
 static void test_metrics_empty(void **state)
@@ -949,10 +1056,12 @@ int main(void)
         cmocka_unit_test(test_status_totals),
         cmocka_unit_test(test_status_keeper),
         cmocka_unit_test(test_status_keeper_off),
+        cmocka_unit_test(test_status_last_reload),
         cmocka_unit_test(test_status_strings),
         cmocka_unit_test(test_workers_busy),
         cmocka_unit_test(test_workers_nulls),
         cmocka_unit_test(test_workers_edge),
+        cmocka_unit_test(test_workers_exec),
         cmocka_unit_test(test_config_values),
         cmocka_unit_test(test_config_keys),
         cmocka_unit_test(test_config_exec),
@@ -966,6 +1075,7 @@ int main(void)
         cmocka_unit_test(test_metrics_states_add_up),
         cmocka_unit_test(test_metrics_keeper_off),
         cmocka_unit_test(test_metrics_empty),
+        cmocka_unit_test(test_metrics_exec),
         cmocka_unit_test(test_metrics_label_escaping),
     };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl_format.h"
+#include "ctl_reload.h"
 
 /* What the arguments of a command may be. */
 enum cmd_args {
@@ -46,7 +47,8 @@ const char *ctl_command_help(void)
            "  workers           one line per worker (what it is doing now)\n"
            "  config            the configuration in force\n"
            "  scale N|+N|-N     set the number of workers, or change it by N\n"
-           "  reload            reload the configuration file (like SIGHUP)\n"
+           "  reload            reload the configuration file (like SIGHUP), then wait\n"
+           "                    until its workers serve or it is rolled back (--wait)\n"
            "  reopen            reopen the log files (like SIGUSR1)\n"
            "  stop [fast]       stop gracefully (like SIGQUIT), or fast (like SIGTERM)\n"
            "  kill PID          recycle the worker PID gracefully\n"
@@ -112,8 +114,8 @@ int ctl_command_parse(int n, char *const args[], struct ctl_command *cmd, char *
     return CTL_EXIT_OK;
 }
 
-int ctl_command_run(struct ctl_conn *c, const struct ctl_command *cmd, bool json, char *err,
-                    size_t errlen)
+int ctl_command_run(struct ctl_conn *c, const struct ctl_command *cmd, bool json, int wait_ms,
+                    char *err, size_t errlen)
 {
     const struct cmd_spec *spec = NULL;
     const char *text;
@@ -123,12 +125,21 @@ int ctl_command_run(struct ctl_conn *c, const struct ctl_command *cmd, bool json
     for (size_t i = 0; i < sizeof(cmd_specs) / sizeof(cmd_specs[0]); i++)
         if (strcmp(cmd->verb, cmd_specs[i].verb) == 0)
             spec = &cmd_specs[i];
-    if (json && reply != NULL)
+    if (rc == CTL_EXIT_OK && wait_ms > 0 && strcmp(cmd->verb, "reload") == 0) {
+        /* the reply, then how the roll-over ended (with json, one line:
+         * the reply with "last_reload" added) */
+        if (!json) {
+            ctl_print_confirmation(stdout, cmd->verb, reply);
+            fflush(stdout);
+        }
+        rc = ctl_reload_wait(c, reply, json, wait_ms, err, errlen);
+    } else if (json && reply != NULL) {
         printf("%s\n", text);
-    else if (rc == CTL_EXIT_OK && spec && spec->print)
+    } else if (rc == CTL_EXIT_OK && spec && spec->print) {
         spec->print(stdout, reply);
-    else if (rc == CTL_EXIT_OK)
+    } else if (rc == CTL_EXIT_OK) {
         ctl_print_confirmation(stdout, cmd->verb, reply);
+    }
     json_decref(reply);
     return rc;
 }

@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define FMT_VALUE_MAX 256 /* one value of the status report */
+#define FMT_VALUE_MAX 512 /* one value of the status report */
 #define FMT_CELL_MAX 160  /* one cell of the workers table */
 #define FMT_LINE_MAX 2048 /* one line of the workers table */
-#define FMT_STATUS_MAX 32 /* lines of the status report */
+#define FMT_STATUS_MAX 40 /* lines of the status report */
 #define FMT_GAP "  "      /* between table columns */
 
 /* ------------------------------------------------------------ values */
@@ -323,6 +323,48 @@ static void fmt_status_keeper(struct fmt_report *r, const json_t *st)
             fmt_num(st, "keeper.queued", g, sizeof(g)));
 }
 
+/* Exec workers' notifications and kills, when the workers are programs. */
+static void fmt_status_exec(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24], c[24], d[24];
+
+    if (!json_is_true(fmt_get(st, "exec.enabled")))
+        return;
+    fmt_add(r, "notify", "%s messages (%s from strangers, %s dropped, %s refused)",
+            fmt_num(st, "exec.notify_messages", a, sizeof(a)),
+            fmt_num(st, "exec.notify_foreign", b, sizeof(b)),
+            fmt_num(st, "exec.notify_bad", c, sizeof(c)),
+            fmt_num(st, "exec.notify_refused", d, sizeof(d)));
+    fmt_add(r, "exec kills", "%s not ready in time, %s watchdog",
+            fmt_num(st, "exec.not_ready", a, sizeof(a)),
+            fmt_num(st, "exec.watchdog_kills", b, sizeof(b)));
+}
+
+/* How the last reload's roll-over stands (none before the first). */
+static void fmt_status_last_reload(struct fmt_report *r, const json_t *st)
+{
+    char a[24], b[24], c[24], why[FMT_VALUE_MAX / 2];
+    const char *state = json_string_value(fmt_get(st, "last_reload.state"));
+
+    if (state == NULL)
+        return;
+    fmt_num(st, "last_reload.generation", a, sizeof(a));
+    fmt_num(st, "last_reload.failed_starts", b, sizeof(b));
+    fmt_num(st, "last_reload.serving_generation", c, sizeof(c));
+    fmt_str(st, "last_reload.reason", "?", why, sizeof(why));
+    if (strcmp(state, "serving") == 0)
+        fmt_add(r, "last reload", "generation %s serving", a);
+    else if (strcmp(state, "rolled_back") == 0)
+        fmt_add(r, "last reload",
+                "generation %s rolled back (%s failed starts, last: %s); generation %s runs the "
+                "previous configuration",
+                a, b, why, c);
+    else if (fmt_int(st, "last_reload.failed_starts") > 0)
+        fmt_add(r, "last reload", "generation %s starting (%s failed starts, last: %s)", a, b, why);
+    else
+        fmt_add(r, "last reload", "generation %s starting", a);
+}
+
 /* The supervision policy: the pool's mode, the crash backoff, how often
  * the pool was saturated. Only the lines a server sends (older ones send
  * none of them). */
@@ -369,9 +411,16 @@ static void fmt_status_totals(struct fmt_report *r, const json_t *st)
     if (sig[0] != '\0')
         fmt_add(r, "exits by signal", "%s", sig);
     fmt_add(r, "hung killed", "%s", fmt_num(st, "totals.hung_killed", a, sizeof(a)));
+    if (fmt_get(st, "totals.memory_recycled"))
+        fmt_add(r, "memory recycled", "%s (over workers.max_memory)",
+                fmt_num(st, "totals.memory_recycled", a, sizeof(a)));
     if (json_is_integer(fmt_get(st, "totals.fork_failures"))) /* a server that counts them */
         fmt_add(r, "failed forks", "%s", fmt_num(st, "totals.fork_failures", a, sizeof(a)));
-    fmt_add(r, "reloads", "%s", fmt_num(st, "totals.reloads", a, sizeof(a)));
+    if (fmt_get(st, "totals.reload_rollbacks"))
+        fmt_add(r, "reloads", "%s (%s rolled back)", fmt_num(st, "totals.reloads", a, sizeof(a)),
+                fmt_num(st, "totals.reload_rollbacks", b, sizeof(b)));
+    else
+        fmt_add(r, "reloads", "%s", fmt_num(st, "totals.reloads", a, sizeof(a)));
     fmt_add(r, "auth failures", "%s", fmt_num(st, "totals.auth_failures", a, sizeof(a)));
     fmt_add(r, "listen queue", "%s (max %s, backlog %s)",
             fmt_num(st, "listen_queue.length", a, sizeof(a)),
@@ -387,45 +436,48 @@ void ctl_print_status(FILE *out, const json_t *reply)
     fmt_status_workers(&r, reply);
     fmt_status_supervision(&r, reply);
     fmt_status_keeper(&r, reply);
+    fmt_status_exec(&r, reply);
     fmt_status_totals(&r, reply);
+    fmt_status_last_reload(&r, reply);
     fmt_report_print(out, &r);
 }
 
 /* ------------------------------------------------------------ workers */
 
-enum {
-    COL_SLOT,
-    COL_PID,
-    COL_GEN,
-    COL_STATE,
-    COL_AGE,
-    COL_CONNS,
-    COL_REQS,
-    COL_PARKED,
-    COL_RESUMED,
-    COL_CLIENT,
-    COL_REQUEST,
-    COL_COUNT
-};
+#define FMT_COLS_MAX 12
 
-/* The table's columns: title, and whether values align right (numbers). */
-static const struct {
+typedef char fmt_row[FMT_COLS_MAX][FMT_CELL_MAX];
+
+/* One column: its title, whether values align right (numbers), and how a
+ * worker's cell is written. */
+struct fmt_col {
     const char *title;
     bool right;
-} fmt_cols[COL_COUNT] = {
-    {"SLOT", true},    {"PID", true},     {"GEN", true},      {"STATE", false},
-    {"AGE", true},     {"CONNS", true},   {"REQS", true},     {"PARKED", true},
-    {"RESUMED", true}, {"CLIENT", false}, {"REQUEST", false},
+    void (*cell)(const json_t *w, const char *key, char *buf, size_t size);
+    const char *key; /* the worker's field the cell shows */
 };
 
-typedef char fmt_row[COL_COUNT][FMT_CELL_MAX];
+static void fmt_cell_num(const json_t *w, const char *key, char *buf, size_t size)
+{
+    fmt_num_into(w, key, buf, size);
+}
+
+static void fmt_cell_str(const json_t *w, const char *key, char *buf, size_t size)
+{
+    fmt_str_into(w, key, "-", buf, size);
+}
+
+static void fmt_cell_age(const json_t *w, const char *key, char *buf, size_t size)
+{
+    ctl_fmt_duration(fmt_int(w, key), buf, size);
+}
 
 /* "GET /big.iso (2.3s)": the request and its running time; without a
  * time (request_ms null) the request shown is the last one, finished. */
-static void fmt_request(const json_t *w, char *buf, size_t size)
+static void fmt_cell_request(const json_t *w, const char *key, char *buf, size_t size)
 {
     char req[FMT_CELL_MAX - 24], run[16];
-    const char *text = fmt_str(w, "request", NULL, req, sizeof(req));
+    const char *text = fmt_str(w, key, NULL, req, sizeof(req));
     int64_t ms = fmt_int(w, "request_ms");
 
     if (ms >= 0) {
@@ -436,46 +488,112 @@ static void fmt_request(const json_t *w, char *buf, size_t size)
     }
 }
 
-/* The cells of one worker. */
-static void fmt_worker_cells(const json_t *w, fmt_row row)
+/* An exec worker's state: "ready" once it said so (or started), else the
+ * slot's state ("starting", "stopping"). */
+static void fmt_cell_ready(const json_t *w, const char *key, char *buf, size_t size)
 {
-    fmt_num_into(w, "slot", row[COL_SLOT], FMT_CELL_MAX);
-    fmt_num_into(w, "pid", row[COL_PID], FMT_CELL_MAX);
-    fmt_num_into(w, "generation", row[COL_GEN], FMT_CELL_MAX);
-    fmt_str_into(w, "state", "?", row[COL_STATE], FMT_CELL_MAX);
-    ctl_fmt_duration(fmt_int(w, "age"), row[COL_AGE], FMT_CELL_MAX);
-    fmt_num_into(w, "connections", row[COL_CONNS], FMT_CELL_MAX);
-    fmt_num_into(w, "requests", row[COL_REQS], FMT_CELL_MAX);
-    fmt_num_into(w, "parked", row[COL_PARKED], FMT_CELL_MAX);
-    fmt_num_into(w, "resumed", row[COL_RESUMED], FMT_CELL_MAX);
-    fmt_str_into(w, "client", "-", row[COL_CLIENT], FMT_CELL_MAX);
-    fmt_request(w, row[COL_REQUEST], FMT_CELL_MAX);
+    char state[32];
+
+    fmt_str_into(w, key, "?", state, sizeof(state));
+    snprintf(buf, size, "%s",
+             json_is_true(json_object_get(w, "ready")) && strcmp(state, "stopping") != 0 ? "ready"
+                                                                                         : state);
+}
+
+/* Private memory from kibibytes, "-" when not known. */
+static void fmt_cell_kib(const json_t *w, const char *key, char *buf, size_t size)
+{
+    int64_t kib = fmt_int(w, key);
+
+    if (kib < 0)
+        snprintf(buf, size, "-");
+    else
+        ctl_fmt_bytes(kib * 1024, buf, size);
+}
+
+/* Milliseconds since an event as a running time, "-" when none. */
+static void fmt_cell_since(const json_t *w, const char *key, char *buf, size_t size)
+{
+    int64_t ms = fmt_int(w, key);
+
+    if (ms < 0)
+        snprintf(buf, size, "-");
+    else
+        ctl_fmt_running(ms, buf, size);
+}
+
+/* A table's columns. */
+struct fmt_table {
+    int n;
+    struct fmt_col cols[FMT_COLS_MAX];
+};
+
+/* Workers of the built-in protocols: what each does now. */
+static const struct fmt_table fmt_proto_table = {
+    11,
+    {
+        {"SLOT", true, fmt_cell_num, "slot"},
+        {"PID", true, fmt_cell_num, "pid"},
+        {"GEN", true, fmt_cell_num, "generation"},
+        {"STATE", false, fmt_cell_str, "state"},
+        {"AGE", true, fmt_cell_age, "age"},
+        {"CONNS", true, fmt_cell_num, "connections"},
+        {"REQS", true, fmt_cell_num, "requests"},
+        {"PARKED", true, fmt_cell_num, "parked"},
+        {"RESUMED", true, fmt_cell_num, "resumed"},
+        {"CLIENT", false, fmt_cell_str, "client"},
+        {"REQUEST", false, fmt_cell_request, "request"},
+    },
+};
+
+/* Exec workers: programs, seen from outside (readiness, memory, the
+ * watchdog's last ping, their STATUS= text). */
+static const struct fmt_table fmt_exec_table = {
+    8,
+    {
+        {"SLOT", true, fmt_cell_num, "slot"},
+        {"PID", true, fmt_cell_num, "pid"},
+        {"GEN", true, fmt_cell_num, "generation"},
+        {"STATE", false, fmt_cell_ready, "state"},
+        {"AGE", true, fmt_cell_age, "age"},
+        {"MEMORY", true, fmt_cell_kib, "private_kib"},
+        {"WATCHDOG", true, fmt_cell_since, "watchdog_ms"},
+        {"STATUS", false, fmt_cell_str, "status"},
+    },
+};
+
+/* The cells of one worker. */
+static void fmt_worker_cells(const struct fmt_table *t, const json_t *w, fmt_row row)
+{
+    for (int i = 0; i < t->n; i++)
+        t->cols[i].cell(w, t->cols[i].key, row[i], FMT_CELL_MAX);
 }
 
 /* The header row. */
-static void fmt_title_cells(fmt_row row)
+static void fmt_title_cells(const struct fmt_table *t, fmt_row row)
 {
-    for (int i = 0; i < COL_COUNT; i++)
-        snprintf(row[i], FMT_CELL_MAX, "%s", fmt_cols[i].title);
+    for (int i = 0; i < t->n; i++)
+        snprintf(row[i], FMT_CELL_MAX, "%s", t->cols[i].title);
 }
 
 /* Widen widths to fit row. */
-static void fmt_widths(const fmt_row row, int widths[COL_COUNT])
+static void fmt_widths(const struct fmt_table *t, const fmt_row row, int widths[FMT_COLS_MAX])
 {
-    for (int i = 0; i < COL_COUNT; i++)
+    for (int i = 0; i < t->n; i++)
         if ((int)strlen(row[i]) > widths[i])
             widths[i] = (int)strlen(row[i]);
 }
 
 /* One row, padded to widths, cut to width columns, no trailing blanks. */
-static void fmt_row_print(FILE *out, const fmt_row row, const int widths[COL_COUNT], int width)
+static void fmt_row_print(FILE *out, const struct fmt_table *t, const fmt_row row,
+                          const int widths[FMT_COLS_MAX], int width)
 {
     char line[FMT_LINE_MAX];
     size_t len = 0;
 
-    for (int i = 0; i < COL_COUNT && len < sizeof(line); i++)
+    for (int i = 0; i < t->n && len < sizeof(line); i++)
         len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%*s", i ? FMT_GAP : "",
-                                fmt_cols[i].right ? widths[i] : -widths[i], row[i]);
+                                t->cols[i].right ? widths[i] : -widths[i], row[i]);
     if (len >= sizeof(line))
         len = sizeof(line) - 1;
     if (width > 0 && len > (size_t)width)
@@ -489,23 +607,27 @@ void ctl_print_workers(FILE *out, const json_t *reply, int width, int rows)
 {
     const json_t *list = json_object_get(reply, "workers");
     size_t n = json_array_size(list), shown = n, i;
-    int widths[COL_COUNT] = {0};
+    int widths[FMT_COLS_MAX] = {0};
+    /* exec workers carry "status" (their STATUS= text) */
+    const struct fmt_table *t = json_object_get(json_array_get(list, 0), "status")
+                                    ? &fmt_exec_table
+                                    : &fmt_proto_table;
     fmt_row row;
     const json_t *w;
 
     if (rows > 0 && n + 1 > (size_t)rows) /* the title, then a line saying "N more" */
         shown = rows > 2 ? (size_t)rows - 2 : 0;
-    fmt_title_cells(row);
-    fmt_widths(row, widths);
+    fmt_title_cells(t, row);
+    fmt_widths(t, row, widths);
     for (i = 0; i < shown && (w = json_array_get(list, i)); i++) {
-        fmt_worker_cells(w, row);
-        fmt_widths(row, widths);
+        fmt_worker_cells(t, w, row);
+        fmt_widths(t, row, widths);
     }
-    fmt_title_cells(row);
-    fmt_row_print(out, row, widths, width);
+    fmt_title_cells(t, row);
+    fmt_row_print(out, t, row, widths, width);
     for (i = 0; i < shown && (w = json_array_get(list, i)); i++) {
-        fmt_worker_cells(w, row);
-        fmt_row_print(out, row, widths, width);
+        fmt_worker_cells(t, w, row);
+        fmt_row_print(out, t, row, widths, width);
     }
     if (shown < n)
         fprintf(out, "(%zu more)\n", n - shown);

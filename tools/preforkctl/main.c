@@ -15,8 +15,10 @@
 #include "pf_err.h"
 #include "pf_version.h"
 
-#define OPT_TIMEOUT 256 /* --timeout has no short form */
+#define OPT_TIMEOUT 256 /* --timeout and --wait have no short form */
+#define OPT_WAIT 257
 #define OPT_TIMEOUT_MAX_S 3600.0
+#define OPT_WAIT_DEFAULT_MS 120000
 
 struct ctl_options {
     const char *config;     /* -c; the compiled default when NULL */
@@ -24,6 +26,7 @@ struct ctl_options {
     const char *token_file; /* -t; NULL: from the configuration */
     bool json;
     int timeout_ms;
+    int wait_ms;  /* reload: how long to wait for its workers; 0 not */
     char **words; /* the command and its arguments */
     int nwords;
 };
@@ -34,6 +37,7 @@ static const struct option opt_long[] = {
     {"token-file", required_argument, NULL, 't'},
     {"json", no_argument, NULL, 'j'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"wait", required_argument, NULL, OPT_WAIT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
@@ -45,29 +49,33 @@ static const char opt_short[] = "+c:a:t:jhv";
 /* --help: options, commands, exit statuses. */
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: preforkctl [-c FILE | -a ADDR -t TOKENFILE] [--json] [--timeout SECONDS]\n"
-            "                  COMMAND [ARGS]\n"
-            "Control a running preforkd through its control channel (control.listen).\n"
-            "\n"
-            "Options (before or after the command):\n"
-            "  -c, --config FILE      take control.listen and control.token_file from FILE\n"
-            "                         (default %s)\n"
-            "  -a, --address ADDR     the control channel's address, e.g. 127.0.0.1:8099\n"
-            "  -t, --token-file FILE  the file whose first line is the token\n"
-            "  -j, --json             print the server's JSON reply as is, one line\n"
-            "      --timeout SECONDS  bound on connecting and on each reply (default %d)\n"
-            "  -h, --help             print this help and exit\n"
-            "  -v, --version          print the version and exit\n"
-            "-a and -t override the configuration file; with both it is not read.\n"
-            "\n"
-            "Commands:\n%s"
-            "\n"
-            "Exit status: 0 done; 1 the server refused (its error on stderr) or replied\n"
-            "nonsense; 2 bad command line; 3 the server cannot be reached or stopped\n"
-            "answering, or the configuration or token file cannot be read;\n"
-            "4 authentication failed (wrong token).\n",
-            PF_DEFAULT_CONFIG, CTL_TIMEOUT_DEFAULT_MS / 1000, ctl_command_help());
+    fprintf(
+        out,
+        "Usage: preforkctl [-c FILE | -a ADDR -t TOKENFILE] [--json] [--timeout SECONDS]\n"
+        "                  [--wait SECONDS] COMMAND [ARGS]\n"
+        "Control a running preforkd through its control channel (control.listen).\n"
+        "\n"
+        "Options (before or after the command):\n"
+        "  -c, --config FILE      take control.listen and control.token_file from FILE\n"
+        "                         (default %s)\n"
+        "  -a, --address ADDR     the control channel's address, e.g. 127.0.0.1:8099\n"
+        "  -t, --token-file FILE  the file whose first line is the token\n"
+        "  -j, --json             print the server's JSON reply as is, one line\n"
+        "      --timeout SECONDS  bound on connecting and on each reply (default %d)\n"
+        "      --wait SECONDS     reload: wait this long for the new workers to serve\n"
+        "                         (default %d; 0: return once the file is applied)\n"
+        "  -h, --help             print this help and exit\n"
+        "  -v, --version          print the version and exit\n"
+        "-a and -t override the configuration file; with both it is not read.\n"
+        "\n"
+        "Commands:\n%s"
+        "\n"
+        "Exit status: 0 done; 1 the server refused (its error on stderr) or replied\n"
+        "nonsense, or a reload was rolled back or not done within --wait; 2 bad command line; 3 the server cannot be reached or stopped\n"
+        "answering, or the configuration or token file cannot be read;\n"
+        "4 authentication failed (wrong token).\n",
+        PF_DEFAULT_CONFIG, CTL_TIMEOUT_DEFAULT_MS / 1000, OPT_WAIT_DEFAULT_MS / 1000,
+        ctl_command_help());
 }
 
 /* A usage error: the reason (NULL: getopt told it already), a hint,
@@ -80,14 +88,20 @@ static int opt_usage_error(const char *why)
     return CTL_EXIT_USAGE;
 }
 
-/* --timeout SECONDS: decimal, above 0, at most an hour. */
-static int opt_timeout(const char *text, int *ms)
+/* --timeout SECONDS (above 0) or --wait SECONDS (0 too): decimal, at
+ * most an hour. */
+static int opt_timeout(const char *text, bool zero, int *ms)
 {
     char *end;
     double s = strtod(text, &end);
 
-    if (end == text || *end != '\0' || !isfinite(s) || s <= 0 || s > OPT_TIMEOUT_MAX_S)
+    if (end == text || *end != '\0' || !isfinite(s) || s < 0 || (s == 0 && !zero) ||
+        s > OPT_TIMEOUT_MAX_S)
         return -1;
+    if (s == 0) {
+        *ms = 0;
+        return 0;
+    }
     *ms = (int)(s * 1000.0 + 0.5);
     if (*ms < 1)
         *ms = 1;
@@ -109,8 +123,11 @@ static int opt_getopt(int argc, char **argv, struct ctl_options *o)
         case 't': o->token_file = optarg; break;
         case 'j': o->json = true; break;
         case OPT_TIMEOUT:
-            if (opt_timeout(optarg, &o->timeout_ms) < 0) {
-                snprintf(why, sizeof(why), "--timeout: expected seconds in (0, %g], not \"%.32s\"",
+        case OPT_WAIT:
+            if (opt_timeout(optarg, c == OPT_WAIT, c == OPT_WAIT ? &o->wait_ms : &o->timeout_ms) <
+                0) {
+                snprintf(why, sizeof(why), "--%s: expected seconds in %s, %g], not \"%.32s\"",
+                         c == OPT_WAIT ? "wait" : "timeout", c == OPT_WAIT ? "[0" : "(0",
                          OPT_TIMEOUT_MAX_S, optarg);
                 return opt_usage_error(why);
             }
@@ -207,7 +224,7 @@ static int run(const struct ctl_options *o, const struct ctl_command *cmd)
     if (rc == CTL_EXIT_OK && strcmp(cmd->verb, "top") == 0)
         rc = ctl_top_run(&c, o->json, err, sizeof(err));
     else if (rc == CTL_EXIT_OK)
-        rc = ctl_command_run(&c, cmd, o->json, err, sizeof(err));
+        rc = ctl_command_run(&c, cmd, o->json, o->wait_ms, err, sizeof(err));
     ctl_conn_close(&c);
     fflush(stdout);
     if (rc != CTL_EXIT_OK)
@@ -217,7 +234,7 @@ static int run(const struct ctl_options *o, const struct ctl_command *cmd)
 
 int main(int argc, char **argv)
 {
-    struct ctl_options o = {.timeout_ms = CTL_TIMEOUT_DEFAULT_MS};
+    struct ctl_options o = {.timeout_ms = CTL_TIMEOUT_DEFAULT_MS, .wait_ms = OPT_WAIT_DEFAULT_MS};
     struct ctl_command cmd;
     char **opts = calloc((size_t)argc + 1, sizeof(*opts));
     char err[PF_ERR_MAX];
