@@ -267,10 +267,11 @@ static void test_status_exec_and_last_reload(void **state)
         "{\"ok\":true,\"exec\":{\"enabled\":false},\"last_reload\":null}",
     };
     static const char *const want[][5] = {
-        {"notify:          40 messages (2 from strangers, 1 dropped, 0 refused)\n",
-         "exec kills:      3 not ready in time, 4 watchdog\n",
-         "memory recycled: 6 (over workers.max_memory)\n", "reloads:         5 (1 rolled back)\n",
-         "last reload:     generation 4 rolled back (2 failed starts, last: no READY=1); "
+        {"notify:        40 messages (2 from strangers, 1 dropped, 0 refused)\n",
+         "exec kills:    3 not ready in time, 4 watchdog\n",
+         "recycled:      6 for memory (over workers.max_memory)\n",
+         "reloads:       5 (1 rolled back)\n",
+         "last reload:   generation 4 rolled back (2 failed starts, last: no READY=1); "
          "generation 5 runs the previous configuration\n"},
         {"last reload:   generation 2 serving\n"},
         {"last reload:   generation 3 starting (1 failed starts, last: exited with status 3)\n"},

@@ -412,7 +412,7 @@ static void fmt_status_totals(struct fmt_report *r, const json_t *st)
         fmt_add(r, "exits by signal", "%s", sig);
     fmt_add(r, "hung killed", "%s", fmt_num(st, "totals.hung_killed", a, sizeof(a)));
     if (fmt_get(st, "totals.memory_recycled"))
-        fmt_add(r, "memory recycled", "%s (over workers.max_memory)",
+        fmt_add(r, "recycled", "%s for memory (over workers.max_memory)",
                 fmt_num(st, "totals.memory_recycled", a, sizeof(a)));
     if (json_is_integer(fmt_get(st, "totals.fork_failures"))) /* a server that counts them */
         fmt_add(r, "failed forks", "%s", fmt_num(st, "totals.fork_failures", a, sizeof(a)));
