@@ -893,11 +893,6 @@ static int cfg_check_exec(struct cfg_ctx *x, const config_t *cfg)
     if (c->exec.argc == 0)
         return cfg_fail(x, config_lookup(cfg, "protocol"),
                         "\"exec\" needs exec.command, the program to start");
-    if (pf_config_dynamic(c))
-        return cfg_fail(x, config_lookup(cfg, "workers.mode"),
-                        "\"dynamic\" cannot size a pool of exec workers: preforkd does not see "
-                        "whether a program is busy (use \"static\", and scale by signal or "
-                        "preforkctl)");
     c->keeper.parking = false;
     return 0;
 }

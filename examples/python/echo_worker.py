@@ -45,20 +45,44 @@ def listening_socket():
     return socket.socket(fileno=0)
 
 
-def recv_exact(conn, n):
+class Watchdog:
+    """WATCHDOG=1 at half the period preforkd asked for (WATCHDOG_USEC):
+    from the accept loop, and while a client is quiet, so that only a
+    program that is really stuck misses it."""
+
+    def __init__(self):
+        self.period = int(os.environ.get("WATCHDOG_USEC", "0")) / 1e6 / 2 or None
+        self.last = time.monotonic()
+
+    def ping_if_due(self):
+        if self.period and time.monotonic() - self.last >= self.period:
+            sd_notify("WATCHDOG=1")
+            self.last = time.monotonic()
+
+
+def recv(conn, n, watchdog):
+    """conn.recv(n), pinging the watchdog while the client says nothing."""
+    while True:
+        try:
+            return conn.recv(n)
+        except socket.timeout:
+            watchdog.ping_if_due()
+
+
+def recv_exact(conn, n, watchdog):
     data = b""
     while len(data) < n:
-        chunk = conn.recv(n - len(data))
+        chunk = recv(conn, n - len(data), watchdog)
         if not chunk:
             return None
         data += chunk
     return data
 
 
-def serve_lines(conn):
+def serve_lines(conn, watchdog):
     pending = b""
     while True:
-        chunk = conn.recv(65536)
+        chunk = recv(conn, 65536, watchdog)
         if not chunk:
             return
         pending += chunk
@@ -67,13 +91,13 @@ def serve_lines(conn):
             conn.sendall(line + b"\n")
 
 
-def serve_messages(conn):
+def serve_messages(conn, watchdog):
     while True:
-        header = recv_exact(conn, 4)
+        header = recv_exact(conn, 4, watchdog)
         if header is None:
             return
         (length,) = struct.unpack(">I", header)
-        payload = recv_exact(conn, length)
+        payload = recv_exact(conn, length, watchdog)
         if payload is None:
             return
         conn.sendall(header + payload)
@@ -93,14 +117,11 @@ def main():
     # accept must not block (this sets the socket, shared by every worker,
     # non-blocking: they all run this same program)
     listener.setblocking(False)
-    watchdog = int(os.environ.get("WATCHDOG_USEC", "0")) / 1e6
+    watchdog = Watchdog()
     sd_notify("READY=1\nSTATUS=serving, pid %d" % os.getpid())
-    last_ping = time.monotonic()
     while not stopping:
-        if watchdog and time.monotonic() - last_ping >= watchdog / 2:
-            sd_notify("WATCHDOG=1")
-            last_ping = time.monotonic()
-        readable, _, _ = select.select([listener, wake_r], [], [], watchdog / 2 if watchdog else None)
+        watchdog.ping_if_due()
+        readable, _, _ = select.select([listener, wake_r], [], [], watchdog.period)
         if wake_r in readable:
             os.read(wake_r, 512)
             continue
@@ -109,9 +130,9 @@ def main():
         except BlockingIOError:
             continue  # another worker took it
         with conn:
-            conn.setblocking(True)
+            conn.settimeout(watchdog.period)  # None: blocking
             try:
-                serve(conn)
+                serve(conn, watchdog)
             except ConnectionError:
                 pass
     sd_notify("STOPPING=1")

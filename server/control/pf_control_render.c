@@ -236,7 +236,7 @@ static int ctl_live(const struct pf_status *st)
 static int ctl_busy(const struct pf_status *st)
 {
     return st->by_state[PF_SLOT_READING] + st->by_state[PF_SLOT_WRITING] +
-           st->by_state[PF_SLOT_CLOSING];
+           st->by_state[PF_SLOT_CLOSING] + st->by_state[PF_SLOT_SERVING];
 }
 
 /* Workers with a connection open, waiting for its next request (and,

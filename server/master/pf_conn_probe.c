@@ -57,7 +57,7 @@ static void probe_request(struct probe_req *q, int family, unsigned port)
 static int probe_grow(struct pf_conn_list *l)
 {
     size_t cap = l->cap ? l->cap * 2 : 64;
-    struct pf_conn *v;
+    struct pf_conn_seen *v;
 
     if (l->n < l->cap)
         return 0;
@@ -72,7 +72,7 @@ static int probe_grow(struct pf_conn_list *l)
 /* A socket of the dump into l (those without an inode left out). */
 static int probe_add(struct pf_conn_list *l, const struct inet_diag_msg *m)
 {
-    struct pf_conn *c;
+    struct pf_conn_seen *c;
 
     if (m->idiag_inode == 0)
         return 0;
@@ -129,7 +129,8 @@ static int probe_parse(struct pf_conn_list *l, const char *buf, size_t len, char
 
 static int probe_cmp(const void *a, const void *b)
 {
-    uint64_t x = ((const struct pf_conn *)a)->inode, y = ((const struct pf_conn *)b)->inode;
+    uint64_t x = ((const struct pf_conn_seen *)a)->inode,
+             y = ((const struct pf_conn_seen *)b)->inode;
 
     return x < y ? -1 : x > y;
 }
@@ -214,7 +215,7 @@ uint64_t pf_conn_probe_socket_inode(const char *link)
     return p[0] == ']' && p[1] == '\0' ? v : 0;
 }
 
-const struct pf_conn *pf_conn_probe_find(const struct pf_conn_list *l, uint64_t inode)
+const struct pf_conn_seen *pf_conn_probe_find(const struct pf_conn_list *l, uint64_t inode)
 {
     size_t lo = 0, hi = l->n;
 
@@ -231,7 +232,7 @@ const struct pf_conn *pf_conn_probe_find(const struct pf_conn_list *l, uint64_t 
     return NULL;
 }
 
-int pf_conn_probe_held(pid_t pid, const struct pf_conn_list *l, const struct pf_conn **first,
+int pf_conn_probe_held(pid_t pid, const struct pf_conn_list *l, const struct pf_conn_seen **first,
                        char *err, size_t errlen)
 {
     char path[64], link[64];
@@ -243,14 +244,17 @@ int pf_conn_probe_held(pid_t pid, const struct pf_conn_list *l, const struct pf_
     snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
     fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        int saved = errno;
+
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(saved));
         if (fd >= 0)
             close(fd);
+        errno = saved;
         return -1;
     }
     while (l->n > 0 && (e = readdir(d)) != NULL) {
         ssize_t n = readlinkat(fd, e->d_name, link, sizeof(link) - 1);
-        const struct pf_conn *c;
+        const struct pf_conn_seen *c;
 
         if (n <= 0)
             continue; /* ".", "..", or closed since */

@@ -21,7 +21,7 @@
 #include <sys/types.h>
 
 /* One accepted connection: its socket's inode and its peer. */
-struct pf_conn {
+struct pf_conn_seen {
     uint64_t inode;
     struct sockaddr_storage peer;
     socklen_t peer_len;
@@ -29,7 +29,7 @@ struct pf_conn {
 
 /* The connections of one listening address, sorted by inode. */
 struct pf_conn_list {
-    struct pf_conn *v;
+    struct pf_conn_seen *v;
     size_t n, cap;
 };
 
@@ -40,9 +40,10 @@ int pf_conn_probe_list(const struct sockaddr *listen, struct pf_conn_list *l, ch
                        size_t errlen);
 
 /* How many of l's connections process pid holds, the first found into
- * *first (NULL when none). -1 with the reason in err when its
- * descriptors cannot be read (it exited, or /proc is not ours to read). */
-int pf_conn_probe_held(pid_t pid, const struct pf_conn_list *l, const struct pf_conn **first,
+ * *first (NULL when none). -1 with the reason in err and errno when its
+ * descriptors cannot be read (ENOENT: it exited; EACCES: its /proc is not
+ * ours to read). */
+int pf_conn_probe_held(pid_t pid, const struct pf_conn_list *l, const struct pf_conn_seen **first,
                        char *err, size_t errlen);
 
 /* The inode of a descriptor's link text "socket:[12345]"; 0 for any other
@@ -50,7 +51,7 @@ int pf_conn_probe_held(pid_t pid, const struct pf_conn_list *l, const struct pf_
 uint64_t pf_conn_probe_socket_inode(const char *link);
 
 /* The connection of l with this inode, or NULL (binary search). */
-const struct pf_conn *pf_conn_probe_find(const struct pf_conn_list *l, uint64_t inode);
+const struct pf_conn_seen *pf_conn_probe_find(const struct pf_conn_list *l, uint64_t inode);
 
 void pf_conn_list_free(struct pf_conn_list *l);
 

@@ -8,6 +8,7 @@
 
 #include "pf_err.h"
 #include "pf_log.h"
+#include "pf_net.h"
 #include "pf_time.h"
 
 /* Datagrams taken per call: a flood cannot hold the loop. */
@@ -26,6 +27,7 @@ int pf_exec_watch_init(struct pf_exec_watch *w, const struct pf_config *cfg, cha
 void pf_exec_watch_destroy(struct pf_exec_watch *w)
 {
     pf_notify_sock_close(&w->sock);
+    pf_conn_list_free(&w->conns);
 }
 
 const char *pf_exec_watch_name(const struct pf_exec_watch *w)
@@ -109,6 +111,65 @@ void pf_exec_watch_read(struct pf_exec_watch *w, struct pf_pool *p)
         }
         watch_act(w, p, slot, &m);
     }
+}
+
+/* A probe failed or worked again: logged when that changes, and once a
+ * minute while it fails. */
+static void watch_blind(struct pf_exec_watch *w, bool failed, int err_no, const char *why)
+{
+    w->sighted = !failed;
+    if (!failed) {
+        if (pf_episode_ok(&w->blind) == PF_EPISODE_ENDED)
+            pf_log_notice("exec workers: who serves a client is seen again");
+        return;
+    }
+    if (pf_episode_fail(&w->blind, err_no, pf_time_now_ms(), PF_EPISODE_PERIOD_MS) !=
+        PF_EPISODE_QUIET)
+        pf_log_warn("exec workers: cannot see who serves a client (%s); a dynamic pool keeps "
+                    "its size meanwhile",
+                    why);
+}
+
+void pf_exec_watch_probe(struct pf_exec_watch *w, struct pf_pool *p, int64_t now_ms)
+{
+    struct pf_addr at;
+    char err[PF_ERR_MAX];
+
+    if (w->sock.fd < 0 ||
+        (w->probed_ms > 0 && now_ms - w->probed_ms < PF_EXEC_WATCH_PROBE_REUSE_MS))
+        return;
+    w->probed_ms = now_ms;
+    if (pf_net_local_addr(p->listen_fd, &at) < 0) {
+        watch_blind(w, true, errno, strerror(errno));
+        return;
+    }
+    if (pf_conn_probe_list((struct sockaddr *)&at.ss, &w->conns, err, sizeof(err)) < 0) {
+        watch_blind(w, true, errno ? errno : EIO, err);
+        return;
+    }
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        const struct pf_conn_seen *c;
+        int held;
+
+        if (p->children[i].pid <= 0 || p->children[i].retiring)
+            continue;
+        held = pf_conn_probe_held(p->children[i].pid, &w->conns, &c, err, sizeof(err));
+        if (held < 0) { /* it is exiting; but a /proc we may not read blinds us */
+            if (errno == EACCES || errno == EPERM) {
+                watch_blind(w, true, errno, err);
+                return;
+            }
+            continue;
+        }
+        pf_slot_observe_client(&p->sb.slots[i], held > 0 ? (const struct sockaddr *)&c->peer : NULL,
+                               held > 0 ? c->peer_len : 0);
+    }
+    watch_blind(w, false, 0, NULL);
+}
+
+bool pf_exec_watch_blind(const struct pf_exec_watch *w)
+{
+    return w->sock.fd >= 0 && !w->sighted;
 }
 
 int64_t pf_exec_watch_tick(struct pf_exec_watch *w, struct pf_pool *p, int64_t now_ms)

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pf_conn_probe.h"
 #include "pf_episode.h"
 #include "pf_notify_sock.h"
 #include "pf_pool.h"
@@ -30,6 +31,10 @@ struct pf_exec_watch {
     uint64_t refused;            /* MAINPID= */
     uint64_t not_ready;          /* workers killed for missing exec.ready_timeout */
     struct pf_episode strangers; /* foreign or bad datagrams, logged once an episode */
+    struct pf_conn_list conns;   /* the last probe's client connections */
+    bool sighted;                /* the last probe saw who serves (pf_exec_watch_probe) */
+    int64_t probed_ms;           /* monotonic time of the last probe; 0 none */
+    struct pf_episode blind;     /* probes that failed, logged once an episode */
 };
 
 /* Open the notify socket when cfg's workers are programs. 0, or -1 with
@@ -47,6 +52,25 @@ int pf_exec_watch_fd(const struct pf_exec_watch *w);
 
 /* Read and act on what came (a bounded number per call). */
 void pf_exec_watch_read(struct pf_exec_watch *w, struct pf_pool *p);
+
+/* A look at who serves is reused this long (status asked many times a
+ * second costs one look). */
+#define PF_EXEC_WATCH_PROBE_REUSE_MS 250
+
+/* Look who serves a client now (pf_conn_probe), unless the last look is
+ * younger than PF_EXEC_WATCH_PROBE_REUSE_MS: each ready worker holding one of the
+ * service's connections is "serving", with that client, the others
+ * "idle". The look walks the kernel's whole table of TCP sockets (about
+ * a microsecond per socket on the host), so it is taken only when
+ * needed: at each tick of a dynamic pool, before it is sized, and when
+ * an administrator asks (status, workers, metrics). A look that fails (no
+ * sock_diag, /proc unreadable) leaves the states as they were, logs why
+ * once an episode, and clears w->sighted: a dynamic pool then holds its
+ * size rather than size it blind. */
+void pf_exec_watch_probe(struct pf_exec_watch *w, struct pf_pool *p, int64_t now_ms);
+
+/* Exec workers whose last probe failed: nobody knows who serves. */
+bool pf_exec_watch_blind(const struct pf_exec_watch *w);
 
 /* Kill the workers past their readiness deadline; the ms until the next
  * deadline, or -1 for none. */

@@ -454,6 +454,7 @@ static void master_op_status(void *ctx, struct pf_status *st)
     struct master *m = ctx;
 
     memset(st, 0, sizeof(*st));
+    pf_exec_watch_probe(&m->exec, &m->pool, pf_time_now_ms()); /* who serves, if stale */
     pf_stats_pool(&m->pool, st);
     st->pid = getpid();
     st->version = PF_VERSION;
@@ -488,8 +489,11 @@ static void master_op_status(void *ctx, struct pf_status *st)
 
 static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)
 {
-    size_t n = pf_stats_workers(&((struct master *)ctx)->pool, out, max);
+    struct master *m = ctx;
+    size_t n;
 
+    pf_exec_watch_probe(&m->exec, &m->pool, pf_time_now_ms()); /* who serves, if stale */
+    n = pf_stats_workers(&m->pool, out, max);
     pf_stats_workers_memory(out, n);
     return n;
 }
@@ -669,7 +673,11 @@ static bool master_handle(struct master *m)
         return master_stop_progress(m);
     pf_parking_spawn(&m->parking, &m->pool);
     pf_pool_refill(&m->pool);
-    pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms(), m->reload.rolling);
+    if (pf_config_dynamic(m->cfg) &&
+        pf_pool_policy_tick_left_ms(&m->sv.policy, pf_time_now_ms()) == 0) /* before sizing */
+        pf_exec_watch_probe(&m->exec, &m->pool, pf_time_now_ms());
+    pf_supervise_tick(&m->sv, &m->pool, pf_time_now_ms(),
+                      m->reload.rolling || pf_exec_watch_blind(&m->exec));
     if (m->starting)
         master_check_started(m);
     return false;

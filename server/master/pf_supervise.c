@@ -84,16 +84,17 @@ static void supervise_max(struct pf_supervise *sv, const struct pf_pool *p, bool
 
 /* Apply the pool size policy: the target becomes the active workers plus
  * the forks minus the retirements (in static mode that is the operator's
- * target again). While the crash backoff runs, or a reload rolls the pool
- * over, a dynamic pool holds its target: growing it then would only
- * queue forks the backoff refuses, or race the roll-over. */
-static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling)
+ * target again). While the crash backoff runs, or the caller says hold (a
+ * reload rolls the pool over; exec workers cannot be seen), a dynamic
+ * pool holds its target: growing it then would only queue forks the
+ * backoff refuses, race the roll-over, or size the pool blind. */
+static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool hold)
 {
     struct pf_pool_policy_counts n = supervise_counts(p);
     bool dynamic = pf_config_dynamic(sv->cfg);
     struct pf_pool_policy_decision d;
 
-    if (dynamic && (pf_backoff_policy_running(&p->backoff) || rolling)) {
+    if (dynamic && (pf_backoff_policy_running(&p->backoff) || hold)) {
         sv->policy.spawn_rate = 1;
         return;
     }
@@ -152,12 +153,12 @@ static void supervise_memory(struct pf_pool *p)
 
 /* Size before lifetimes: a worker retired for its age is then replaced
  * (its place stays in the target), not taken as the pool shrinking. */
-void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling)
+void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool hold)
 {
     if (!pf_pool_policy_tick_due(&sv->policy, now_ms))
         return;
     supervise_recovery(sv, p, now_ms);
-    supervise_size(sv, p, now_ms, rolling);
+    supervise_size(sv, p, now_ms, hold);
     supervise_lifetimes(p, now_ms);
     supervise_memory(p);
     pf_pool_refill(p);

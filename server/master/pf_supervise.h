@@ -34,10 +34,11 @@ void pf_supervise_init(struct pf_supervise *sv, const struct pf_config *cfg, int
 
 /* Once a second (does nothing between ticks, however often it is called):
  * end a crash backoff that is over, retire workers past their lifetime,
- * apply the pool size policy, note a pool busy at its maximum. rolling: a
- * reload is replacing an older generation (pf_reloader.rolling), during
- * which a dynamic pool holds its size. Not called while stopping. */
-void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool rolling);
+ * apply the pool size policy, note a pool busy at its maximum. hold: a
+ * dynamic pool keeps its size this tick (a reload is replacing an older
+ * generation, pf_reloader.rolling; or exec workers cannot be seen,
+ * pf_exec_watch_blind). Not called while stopping. */
+void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_ms, bool hold);
 
 /* Milliseconds the master may sleep before supervision has work: until
  * the next tick, or sooner when the pool waits for the crash backoff to

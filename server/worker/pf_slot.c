@@ -8,7 +8,7 @@
 #include "pf_time.h"
 
 static const char *const state_names[PF_SLOT_STATE_COUNT] = {
-    "free", "starting", "idle", "reading", "writing", "keepalive", "closing", "stopping",
+    "free", "starting", "idle", "reading", "writing", "keepalive", "closing", "serving", "stopping",
 };
 
 const char *pf_slot_state_name(int state)
@@ -50,6 +50,25 @@ void pf_slot_begin_client(struct pf_slot *s, const struct sockaddr *peer, sockle
 void pf_slot_resume_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
 {
     slot_take_client(s, peer, len, &s->resumed);
+}
+
+void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
+{
+    int state = pf_slot_get_state(s);
+
+    if (state != PF_SLOT_IDLE && state != PF_SLOT_SERVING)
+        return;
+    if (peer == NULL) {
+        atomic_store_explicit(&s->busy_since_ms, 0, memory_order_relaxed);
+        pf_slot_set_state(s, PF_SLOT_IDLE);
+        return;
+    }
+    if (len > sizeof(s->client))
+        len = sizeof(s->client);
+    memcpy(&s->client, peer, len);
+    if (state == PF_SLOT_IDLE)
+        atomic_store_explicit(&s->busy_since_ms, pf_time_now_ms(), memory_order_relaxed);
+    pf_slot_set_state(s, PF_SLOT_SERVING);
 }
 
 void pf_slot_parked(struct pf_slot *s)

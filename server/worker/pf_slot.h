@@ -23,6 +23,8 @@ enum pf_slot_state {
     PF_SLOT_WRITING,   /* sending a response */
     PF_SLOT_KEEPALIVE, /* connection open, waiting for its next request */
     PF_SLOT_CLOSING,   /* lingering after an error before closing */
+    PF_SLOT_SERVING,   /* an exec worker holding a client connection, as
+                          the master sees it once a second (pf_conn_probe) */
     PF_SLOT_STOPPING,  /* told to stop: finishing gracefully */
     PF_SLOT_STATE_COUNT
 };
@@ -93,6 +95,12 @@ void pf_slot_set_exit_reason(struct pf_slot *s, const char *reason);
 
 /* Copy of the exit reason, NUL-terminated (master, after reaping). */
 void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_MAX]);
+
+/* An exec worker's client as the master sees it from outside (the master
+ * is then the slot's one writer: the program never touches it): serving
+ * peer, or with peer NULL idle again. Only a ready worker (idle or
+ * serving) changes. */
+void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
 
 /* Relaxed read of a slot's state (master side). */
 int pf_slot_get_state(const struct pf_slot *s);

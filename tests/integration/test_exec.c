@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pf_addr.h"
 #include "pf_harness.h"
 #include "pf_harness_ctl.h"
 #include "pf_time.h"
@@ -249,7 +250,7 @@ static void expect_workers_seen(struct pf_server *s)
     assert_int_equal(i, 2);
     json_decref(j);
     assert_int_equal(pf_h_ctl_run(s, &o, false, "workers", NULL), 0);
-    if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, "MEMORY  WATCHDOG  STATUS\n") ||
+    if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, "MEMORY  WATCHDOG  CLIENT  STATUS\n") ||
         !strstr(o.out, "  ready  ") || !strstr(o.out, " MiB ") || !strstr(o.out, "serving, pid "))
         fail_msg("preforkctl workers: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status,
                  o.out, o.err);
@@ -625,6 +626,89 @@ PF_H_TEST(test_exec_reload_rolled_back)
     }
 }
 
+/* The workers serving a client now, from `preforkctl --json workers`:
+ * how many, and whether one of them shows client (NULL: any). -1 on a
+ * failed request. */
+static int serving_workers(struct pf_server *s, const char *client, bool *seen)
+{
+    json_t *j = pf_h_ctl_json(s, "workers", NULL), *w;
+    size_t i;
+    int n = 0;
+
+    if (j == NULL)
+        return -1;
+    json_array_foreach(json_object_get(j, "workers"), i, w)
+    {
+        const char *state = json_string_value(json_object_get(w, "state"));
+        const char *peer = json_string_value(json_object_get(w, "client"));
+
+        if (state == NULL || strcmp(state, "serving") != 0)
+            continue;
+        n++;
+        if (client && peer && strcmp(peer, client) == 0)
+            *seen = true;
+    }
+    json_decref(j);
+    return n;
+}
+
+/* A dynamic pool of programs: preforkd sees which worker holds a client
+ * (the kernel's socket table and each worker's descriptors), so two
+ * clients held make two workers "serving", with their addresses, and
+ * the pool grows to keep a spare one; once they leave it shrinks back,
+ * the retired programs ending gracefully. */
+PF_H_TEST(test_exec_dynamic)
+{
+    struct pf_h_config c;
+    char extra[2048], me[2][64];
+    int fd[2], n = 0;
+    bool seen[2] = {false, false};
+    int64_t deadline;
+
+    if (access(PYTHON, X_OK) != 0)
+        pf_h_skip_because(s, PYTHON " is not installed");
+    exec_defaults(&c, 1);
+    c.workers_max = 4;
+    c.workers_extra = "mode = \"dynamic\"; min_spare = 1; max_spare = 1;";
+    snprintf(extra, sizeof(extra),
+             "exec = { command = [\"" PYTHON "\", \"" EXAMPLE "\"]; ready = \"notify\"; };\n%s",
+             PF_H_CTL_CONFIG);
+    c.extra = extra;
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    for (int i = 0; i < 2; i++) {
+        struct sockaddr_storage a;
+        socklen_t len = sizeof(a);
+
+        fd[i] = pf_h_connect(s);
+        assert_true(fd[i] >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd[i], "held\n"), 0); /* a worker took it */
+        assert_int_equal(getsockname(fd[i], (struct sockaddr *)&a, &len), 0);
+        pf_addr_format((struct sockaddr *)&a, me[i], sizeof(me[i]));
+    }
+    deadline = pf_time_now_ms() + pf_h_scaled_ms(15000);
+    while (pf_time_now_ms() < deadline) {
+        seen[0] = seen[1] = false;
+        n = serving_workers(s, me[0], &seen[0]);
+        if (n == 2 && serving_workers(s, me[1], &seen[1]) == 2 && seen[0] && seen[1] &&
+            pf_h_ctl_status_int(s, "workers.idle") >= 1)
+            break;
+        usleep(100 * 1000); /* the master looks once a second */
+    }
+    if (!seen[0] || !seen[1] || pf_h_ctl_status_int(s, "workers.idle") < 1)
+        fail_msg("serving %d, clients seen %d %d, idle %lld", n, seen[0], seen[1],
+                 pf_h_ctl_status_int(s, "workers.idle"));
+    assert_int_equal(pf_h_ctl_status_int(s, "workers.serving"), 2);
+    assert_int_equal(pf_h_ctl_status_int(s, "workers.busy"), 2);
+    assert_true(pf_h_log_count(s, "pool growing from") >= 1);
+    for (int i = 0; i < 2; i++) { /* still served by the same programs */
+        assert_int_equal(pf_h_echo_roundtrip(fd[i], "still held\n"), 0);
+        close(fd[i]);
+    }
+    assert_int_equal(pf_h_wait_log(s, "pool shrinking from", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0); /* max_spare 1, and 1 */
+    assert_int_equal(pf_h_log_abnormal_exits(s), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_echo),
     PF_H_CASE(test_exec_msg),
@@ -641,6 +725,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_max_memory),
     PF_H_CASE(test_exec_php_cgi),
     PF_H_CASE(test_exec_reload_rolled_back),
+    PF_H_CASE(test_exec_dynamic),
 };
 
 int main(void)

@@ -334,24 +334,31 @@ static void test_workers(void **state)
                                 "127.0.0.1:50000  GET /big.iso (2.3s)\n");
 }
 
-/* Exec workers (they carry "status"): readiness, memory, the watchdog's
- * last ping and the program's STATUS= text. */
+/* Exec workers (they carry "status"): readiness (idle shows as ready),
+ * memory, the watchdog's last ping, the client held and the program's
+ * STATUS= text. */
 static void test_workers_exec(void **state)
 {
     (void)state;
     expect_table(
         "{\"ok\":true,\"workers\":["
         "{\"slot\":0,\"pid\":101,\"generation\":1,\"state\":\"idle\",\"age\":75,"
-        "\"status\":\"serving 3 clients\",\"ready\":true,\"private_kib\":7568,"
+        "\"client\":null,\"status\":\"waiting\",\"ready\":true,\"private_kib\":7568,"
         "\"watchdog_ms\":1042},"
         "{\"slot\":1,\"pid\":102,\"generation\":2,\"state\":\"starting\",\"age\":0,"
-        "\"status\":null,\"ready\":false,\"private_kib\":null,\"watchdog_ms\":null},"
-        "{\"slot\":2,\"pid\":103,\"generation\":1,\"state\":\"stopping\",\"age\":80,"
-        "\"status\":\"draining\",\"ready\":true,\"private_kib\":2048,\"watchdog_ms\":65000}]}",
-        "SLOT  PID  GEN  STATE       AGE   MEMORY  WATCHDOG  STATUS\n"
-        "   0  101    1  ready     1m15s  7.4 MiB      1.0s  serving 3 clients\n"
-        "   1  102    2  starting     0s        -         -  -\n"
-        "   2  103    1  stopping  1m20s  2.0 MiB      1m5s  draining\n");
+        "\"client\":null,\"status\":null,\"ready\":false,\"private_kib\":null,"
+        "\"watchdog_ms\":null},"
+        "{\"slot\":2,\"pid\":103,\"generation\":1,\"state\":\"serving\",\"age\":80,"
+        "\"client\":\"127.0.0.1:50000\",\"status\":\"serving 1 client\",\"ready\":true,"
+        "\"private_kib\":2048,\"watchdog_ms\":65000},"
+        "{\"slot\":3,\"pid\":104,\"generation\":1,\"state\":\"stopping\",\"age\":90,"
+        "\"client\":null,\"status\":\"draining\",\"ready\":true,\"private_kib\":1024,"
+        "\"watchdog_ms\":10}]}",
+        "SLOT  PID  GEN  STATE       AGE   MEMORY  WATCHDOG  CLIENT           STATUS\n"
+        "   0  101    1  ready     1m15s  7.4 MiB      1.0s  -                waiting\n"
+        "   1  102    2  starting     0s        -         -  -                -\n"
+        "   2  103    1  serving   1m20s  2.0 MiB      1m5s  127.0.0.1:50000  serving 1 client\n"
+        "   3  104    1  stopping  1m30s  1.0 MiB      0.0s  -                draining\n");
 }
 
 static void test_workers_cut_to_width(void **state)

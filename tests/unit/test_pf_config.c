@@ -471,6 +471,11 @@ static void test_exec_settings(void **state)
     assert_false(pf_config_exec(&f->cfg));
     assert_true(f->cfg.keeper.parking); /* not exec: the group is only kept */
     assert_int_equal(f->cfg.exec.listen_fd, 3);
+    /* a dynamic pool of programs: sized by who holds a client (pf_conn_probe) */
+    assert_int_equal(load_text(f, "protocol = \"exec\";\nexec = { command = [\"/bin/true\"]; };\n"
+                                  "workers = { mode = \"dynamic\"; };\n"),
+                     0);
+    assert_true(pf_config_dynamic(&f->cfg) && pf_config_exec(&f->cfg));
     assert_string_equal(f->cfg.exec.ready, "started");
     assert_int_equal(f->cfg.exec.stop_signal, SIGTERM);
     assert_int_equal(f->cfg.exec.hung_signal, SIGABRT);
@@ -955,9 +960,6 @@ static const struct {
     {"parking = true;\n", 1, "parking", "unknown setting"},
     /* exec */
     {"protocol = \"exec\";\n", 1, "protocol", "\"exec\" needs exec.command"},
-    {"protocol = \"exec\";\nexec = { command = [\"/bin/true\"]; };\nworkers = {\n  mode = "
-     "\"dynamic\";\n};\n",
-     4, "workers.mode", "\"dynamic\" cannot size a pool of exec workers"},
     {"exec = {\n  command = \"/bin/true\";\n};\n", 2, "exec.command",
      "must be a list of strings, [\"a\", \"b\"] (got a string)"},
     {"exec = { command = []; };\n", 1, "exec.command", "must have 1 to 64 entries (got 0)"},

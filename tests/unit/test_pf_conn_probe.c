@@ -55,7 +55,7 @@ static int client(const struct sockaddr_storage *a, struct sockaddr_storage *me)
 
 /* The connections of a listener, and how many this process holds. */
 static size_t held_here(const struct sockaddr_storage *a, struct pf_conn_list *l,
-                        const struct pf_conn **first)
+                        const struct pf_conn_seen **first)
 {
     char err[256];
     int n;
@@ -76,7 +76,7 @@ static void check_family(int family)
 {
     struct sockaddr_storage a, me, other_a, other_me;
     struct pf_conn_list l = {0};
-    const struct pf_conn *first;
+    const struct pf_conn_seen *first;
     int lfd = listener(family, &a), other = listener(family, &other_a);
     int c1 = client(&a, &me), queued, s1, c2 = client(&other_a, &other_me), s2;
 
@@ -129,7 +129,7 @@ static void test_many(void **state)
 {
     struct sockaddr_storage a, me;
     struct pf_conn_list l = {0};
-    const struct pf_conn *first;
+    const struct pf_conn_seen *first;
     int lfd = listener(AF_INET, &a), c[5], s[5];
 
     (void)state;
@@ -157,7 +157,7 @@ static void test_many(void **state)
 static void test_gone(void **state)
 {
     struct pf_conn_list l = {0};
-    const struct pf_conn *first;
+    const struct pf_conn_seen *first;
     char err[256];
 
     (void)state;

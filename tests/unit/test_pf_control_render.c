@@ -34,6 +34,7 @@ static void fixed_status(struct pf_status *st)
     st->by_state[PF_SLOT_WRITING] = 2;
     st->by_state[PF_SLOT_KEEPALIVE] = 3;
     st->by_state[PF_SLOT_CLOSING] = 1;
+    st->by_state[PF_SLOT_SERVING] = 2;
     st->connections = 100;
     st->requests = 250;
     st->bytes_in = 1000;
@@ -182,21 +183,23 @@ static void test_status_workers(void **state)
     struct pf_status st;
     json_t *j;
     json_int_t target, max, total, idle, busy, waiting, starting, keepalive, stopping, reading,
-        writing, closing;
+        writing, closing, serving;
     const char *mode;
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
-    unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}", "workers",
-           "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle, "busy",
-           &busy, "waiting", &waiting, "starting", &starting, "keepalive", &keepalive, "stopping",
-           &stopping, "reading", &reading, "writing", &writing, "closing", &closing);
+    unpack(j, "{s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I !}}",
+           "workers", "target", &target, "max", &max, "mode", &mode, "total", &total, "idle", &idle,
+           "busy", &busy, "waiting", &waiting, "starting", &starting, "keepalive", &keepalive,
+           "stopping", &stopping, "reading", &reading, "writing", &writing, "closing", &closing,
+           "serving", &serving);
     assert_string_equal(mode, "dynamic");
     assert_int_equal(target, 4);
     assert_int_equal(max, 64);
-    assert_int_equal(total, 10);
-    assert_int_equal(busy, 4);
+    assert_int_equal(total, 12);
+    assert_int_equal(busy, 6); /* reading, writing, closing and serving */
+    assert_int_equal(serving, 2);
     assert_int_equal(waiting, 3);
     assert_int_equal(idle, 2);
     assert_int_equal(starting, 1);
@@ -875,6 +878,7 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_workers", "{state=\"writing\"}", "2"},
     {"preforkd_workers", "{state=\"keepalive\"}", "3"},
     {"preforkd_workers", "{state=\"closing\"}", "1"},
+    {"preforkd_workers", "{state=\"serving\"}", "2"},
     {"preforkd_workers", "{state=\"stopping\"}", "0"},
     {"preforkd_workers_target", "", "4"},
     {"preforkd_workers_max", "", "64"},
@@ -953,7 +957,7 @@ static void test_metrics_states_add_up(void **state)
     for (size_t i = 0; i < x.n; i++)
         if (strcmp(x.s[i].name, "preforkd_workers") == 0)
             sum += strtod(x.s[i].value, NULL);
-    assert_float_equal(sum, 10.0, 1e-9);
+    assert_float_equal(sum, 12.0, 1e-9);
     assert_string_equal(value_of(&x, "preforkd_workers", "{state=\"keepalive\"}"), "3");
 }
 

@@ -488,16 +488,15 @@ static void fmt_cell_request(const json_t *w, const char *key, char *buf, size_t
     }
 }
 
-/* An exec worker's state: "ready" once it said so (or started), else the
- * slot's state ("starting", "stopping"). */
+/* An exec worker's state: idle is "ready" (it said so, or started, and
+ * holds no client); the others as they are ("starting", "serving",
+ * "stopping"). */
 static void fmt_cell_ready(const json_t *w, const char *key, char *buf, size_t size)
 {
     char state[32];
 
     fmt_str_into(w, key, "?", state, sizeof(state));
-    snprintf(buf, size, "%s",
-             json_is_true(json_object_get(w, "ready")) && strcmp(state, "stopping") != 0 ? "ready"
-                                                                                         : state);
+    snprintf(buf, size, "%s", strcmp(state, "idle") == 0 ? "ready" : state);
 }
 
 /* Private memory from kibibytes, "-" when not known. */
@@ -547,9 +546,9 @@ static const struct fmt_table fmt_proto_table = {
 };
 
 /* Exec workers: programs, seen from outside (readiness, memory, the
- * watchdog's last ping, their STATUS= text). */
+ * watchdog's last ping, the client they hold, their STATUS= text). */
 static const struct fmt_table fmt_exec_table = {
-    8,
+    9,
     {
         {"SLOT", true, fmt_cell_num, "slot"},
         {"PID", true, fmt_cell_num, "pid"},
@@ -558,6 +557,7 @@ static const struct fmt_table fmt_exec_table = {
         {"AGE", true, fmt_cell_age, "age"},
         {"MEMORY", true, fmt_cell_kib, "private_kib"},
         {"WATCHDOG", true, fmt_cell_since, "watchdog_ms"},
+        {"CLIENT", false, fmt_cell_str, "client"},
         {"STATUS", false, fmt_cell_str, "status"},
     },
 };
