@@ -19,7 +19,9 @@ bool pf_crash_policy_fault_signal(int sig)
 
 enum pf_crash_policy_kind pf_crash_policy_classify(const struct pf_crash_policy_exit *e)
 {
-    bool init_failed = WIFEXITED(e->status) && WEXITSTATUS(e->status) == PF_WORKER_EXIT_INIT;
+    bool init_failed = (WIFEXITED(e->status) && WEXITSTATUS(e->status) == PF_WORKER_EXIT_INIT &&
+                        !e->program) ||
+                       e->not_ready;
     bool young = e->age_ms < PF_CRASH_POLICY_YOUNG_MS;
 
     /* Workers the master stopped or killed (retired, hung) did not crash. */

@@ -8,8 +8,11 @@
  * are replaced at once: backing off would only shrink the pool under the
  * same load. A crash is also "broken" when it is the worker's own fault:
  * it could not start, or a fault signal (SIGSEGV, SIGBUS, SIGABRT, SIGILL,
- * SIGFPE, SIGSYS) ended it; status and the log name the latest one. No
- * clock, no I/O: the age is an argument.
+ * SIGFPE, SIGSYS) ended it; status and the log name the latest one. An
+ * exec worker's program that never said READY=1 in time could not start
+ * either; its own exit statuses are only its own (an exit 3 is not
+ * preforkd's "could not start"). No clock, no I/O: the age is an
+ * argument.
  */
 #ifndef PF_CRASH_POLICY_H
 #define PF_CRASH_POLICY_H
@@ -28,6 +31,10 @@ struct pf_crash_policy_exit {
     int64_t age_ms;   /* from its fork to its reaping */
     bool retiring;    /* the master had told it to stop */
     bool hung_killed; /* the master killed it as hung */
+    bool program;     /* an exec worker past its execve: the status is the
+                         program's own, and its exit 3 is no "could not start" */
+    bool not_ready;   /* an exec worker killed for no READY=1 within
+                         exec.ready_timeout: it could not start, however old */
 };
 
 enum pf_crash_policy_kind {

@@ -323,16 +323,25 @@ static void master_upgrade_check(struct master *m)
 }
 
 /* Start-up ends when every worker of the first pool accepts: report it
- * (launcher, old master, systemd). A worker that could not start, or
- * died of its own fault (SIGSEGV...), before then fails the start-up
- * with its reason (a -d launcher exits 1 with it); one killed from
- * outside is only replaced. */
+ * (launcher, old master, systemd). A worker that could not start (an exec
+ * program that never said READY=1 included), or died of its own fault
+ * (SIGSEGV...), before then fails the start-up with its reason (a -d
+ * launcher exits 1 with it); so do workers that keep failing until the
+ * crash backoff begins (an exec program that exits at once: its last
+ * line of output is the reason). One killed from outside is only
+ * replaced. */
 static void master_check_started(struct master *m)
 {
-    char text[PF_SLOT_REASON_MAX + 256];
+    char text[PF_SLOT_REASON_MAX * 2 + 256];
 
-    if (m->pool.broken > 0) {
-        snprintf(text, sizeof(text), "start-up failed: %s", m->pool.last_broken);
+    if (m->pool.broken > 0 || pf_backoff_policy_running(&m->pool.backoff)) {
+        if (m->pool.broken > 0)
+            snprintf(text, sizeof(text), "start-up failed: %s", m->pool.last_broken);
+        else
+            snprintf(text, sizeof(text),
+                     "start-up failed: workers keep failing (more than workers.crash_limit %d "
+                     "abnormal exits before the pool was ready); last: %s",
+                     m->cfg->workers.crash_limit, m->pool.last_failure);
         master_fail(text);
         m->starting = false;
         m->exit_status = 1;
@@ -483,7 +492,7 @@ static void master_op_status(void *ctx, struct pf_status *st)
         st->last_reload.failed = m->pool.gen_start_failures;
         if (m->pool.gen_start_failures > 0)
             snprintf(st->last_reload.reason, sizeof(st->last_reload.reason), "%s",
-                     m->pool.last_broken);
+                     m->pool.last_failure);
     }
 }
 

@@ -288,8 +288,13 @@ int pf_pool_reap(struct pf_pool *p)
                 p->other_exit(p->child_ctx, pid, status);
             continue;
         }
-        if (p->output) /* its last words first */
+        if (p->output) { /* did it reach its program? then its last words */
+            char reason[PF_SLOT_REASON_MAX];
+
+            pf_slot_read_exit_reason(&p->sb.slots[slot], reason);
+            p->children[slot].program = reason[0] == '\0';
             pool_last_words(p, slot, status);
+        }
         pool_count_start_failure(p, slot, status);
         pool_account_exit(p, slot, status);
         if (!p->children[slot].retiring)

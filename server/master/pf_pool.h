@@ -35,6 +35,9 @@ struct pf_child {
     int64_t lifetime_ms;  /* its own max_lifetime (drawn at fork); 0 = none */
     int64_t watchdog_ms;  /* exec workers: monotonic time of the last WATCHDOG=1; 0 none */
     bool not_ready;       /* exec workers: killed for missing exec.ready_timeout */
+    bool program;         /* exec workers, at reaping: it reached execve (no
+                              reason of ours in its slot), so its status is
+                              the program's own */
 };
 
 struct pf_pool {
@@ -71,7 +74,8 @@ struct pf_pool {
     uint64_t broken;             /* workers that could not start, or died of a fault
                                    signal (SIGSEGV...) young: the binary's or the
                                    set-up's fault, not a kill from outside */
-    char last_broken[PF_SLOT_REASON_MAX + 128]; /* the latest one, as logged */
+    char last_broken[PF_SLOT_REASON_MAX + 128];  /* the latest one, as logged */
+    char last_failure[PF_SLOT_REASON_MAX + 128]; /* the latest crash, broken or not */
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
     uint64_t done_parked, done_resumed;

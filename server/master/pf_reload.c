@@ -260,7 +260,7 @@ static void reload_rollback(struct pf_reloader *r)
     struct pf_pool *pool = r->pool;
     unsigned failed = pool->generation;
 
-    const char *last = pool->last_broken[0] ? pool->last_broken : "see the log above";
+    const char *last = pool->last_failure[0] ? pool->last_failure : "see the log above";
 
     pf_log_error("reload to generation %u rolled back: %u of its workers failed to start and "
                  "none became ready (last: %s); generation %u runs the previous configuration",

@@ -181,18 +181,23 @@ int pf_supervise_wait_ms(const struct pf_supervise *sv, const struct pf_pool *p,
 }
 
 /* What ended the worker, for the backoff's log line: its own reason when
- * it could not start (from its slot), else how it ended. */
-static void supervise_cause(const struct pf_pool *p, int slot, int status, const char *how,
-                            char *out, size_t size)
+ * it could not start (from its slot), else how it ended, with an exec
+ * program's last line of output when there is one ("worker 42 exited with
+ * status 1; last output: ImportError: ..."). */
+static void supervise_cause(const struct pf_pool *p, int slot, const struct pf_crash_policy_exit *e,
+                            const char *how, char *out, size_t size)
 {
     char reason[PF_SLOT_REASON_MAX];
     long pid = (long)p->children[slot].pid;
+    bool init = (WIFEXITED(e->status) && WEXITSTATUS(e->status) == PF_WORKER_EXIT_INIT &&
+                 !e->program) ||
+                e->not_ready;
 
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != PF_WORKER_EXIT_INIT) {
-        snprintf(out, size, "worker %ld %s", pid, how);
+    pf_slot_read_exit_reason(&p->sb.slots[slot], reason);
+    if (!init) {
+        snprintf(out, size, "worker %ld %s%s%s", pid, how, reason[0] ? "; " : "", reason);
         return;
     }
-    pf_slot_read_exit_reason(&p->sb.slots[slot], reason);
     if (reason[0])
         snprintf(out, size, "worker %ld could not start: %s", pid, reason);
     else
@@ -227,6 +232,8 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
         .age_ms = now_ms - c->started_ms,
         .retiring = c->retiring,
         .hung_killed = c->hung_term_ms > 0,
+        .program = c->program,
+        .not_ready = c->not_ready,
     };
     enum pf_crash_policy_kind kind = pf_crash_policy_classify(&e);
     enum pf_backoff_policy_change change;
@@ -234,7 +241,8 @@ void pf_supervise_exit(struct pf_pool *p, int slot, int status, const char *how,
 
     if (kind == PF_CRASH_POLICY_NONE)
         return;
-    supervise_cause(p, slot, status, how, cause, sizeof(cause));
+    supervise_cause(p, slot, &e, how, cause, sizeof(cause));
+    snprintf(p->last_failure, sizeof(p->last_failure), "%s", cause);
     if (kind == PF_CRASH_POLICY_BROKEN) {
         p->broken++;
         snprintf(p->last_broken, sizeof(p->last_broken), "%s", cause);

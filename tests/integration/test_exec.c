@@ -6,6 +6,7 @@
  * signal mask, working folder, the socket's mode), reported by a small
  * Python program the test writes; readiness by READY=1 on the notify
  * socket, and a program that never says it. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,18 +196,185 @@ PF_H_TEST(test_exec_hygiene)
     free(report);
 }
 
-/* A program that exits at once: the master logs its exit status and
- * backs off (crash_limit) instead of restarting it in a loop. */
+/* The program of the two tests below: it exits 3 at once, saying why. */
+#define EXITS_AT_ONCE "command = [\"/bin/sh\", \"-c\", \"echo cannot import app >&2; exit 3\"];"
+
+/* ready = "started" and a program that exits at once: the pool counted
+ * as ready at its execve, so its failures start the crash backoff, whose
+ * log quotes its exit status (3 is its own, not preforkd's "could not
+ * start") and its last line; the master keeps running and retrying. */
 PF_H_TEST(test_exec_exits_at_once)
 {
     struct pf_h_config c;
 
-    exec_defaults(&c, 1);
-    c.extra = "exec = { command = [\"/bin/false\"]; };\n";
+    exec_defaults(&c, 2);
+    c.extra = "exec = { " EXITS_AT_ONCE " };\n";
+    c.workers_extra = "crash_limit = 2; crash_window = 10;";
+    assert_int_equal(pf_h_start_config(s, &c), 0);
+    assert_int_equal(pf_h_wait_log(s,
+                                   "workers keep failing (more than crash_limit 2 abnormal "
+                                   "exits within 10 s)",
+                                   PF_H_WAIT_MS),
+                     0);
+    assert_true(pf_h_log_contains(s, "; last: worker "));
+    assert_true(pf_h_log_contains(s, " exited with status 3; last output: cannot import app"));
+    assert_int_equal(pf_h_log_count(s, "could not start"), 0);
+    assert_true(pf_h_running(s));
+}
+
+/* ready = "notify" and the same program, before the pool was ever ready:
+ * once its failures start the crash backoff, start-up fails, the reason
+ * quoting its exit status and its last line of output, and the master
+ * exits 1 (a -d launcher would say the same). */
+PF_H_TEST(test_exec_exits_at_once_notify)
+{
+    struct pf_h_config c;
+    int status;
+
+    exec_defaults(&c, 2);
+    c.extra = "exec = { " EXITS_AT_ONCE " ready = \"notify\"; };\n";
     c.workers_extra = "crash_limit = 2; crash_window = 10;";
     assert_int_equal(pf_h_start_config(s, &c), 0); /* its workers do not stay */
-    assert_int_equal(pf_h_wait_log(s, "exited with status 1", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 1));
+    assert_int_equal(pf_h_log_count(s, "workers keep failing (more than crash_limit"), 1);
+    assert_int_equal(pf_h_log_count(s, "start-up failed: workers keep failing (more than "
+                                       "workers.crash_limit 2 abnormal exits before the pool was "
+                                       "ready); last: worker "),
+                     1);
+    assert_true(pf_h_log_contains(s, " exited with status 3; last output: cannot import app"));
+    assert_int_equal(pf_h_log_count(s, "could not start"), 0);
+}
+
+/* Scaling a pool of programs: SIGTTIN adds one, `preforkctl scale` sets
+ * the size, and the programs let go are sent exec.stop_signal (SIGUSR2
+ * here), on which they leave by themselves (status 0), as a graceful
+ * stop asks. */
+PF_H_TEST(test_exec_scale_and_stop_signal)
+{
+    static const char waits[] = "import os, signal, socket, sys\n"
+                                "def leave(*_):\n"
+                                "    sys.stderr.write('got SIGUSR2, leaving\\n')\n"
+                                "    sys.exit(0)\n"
+                                "signal.signal(signal.SIGUSR2, leave)\n"
+                                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                                "s.connect('\\0' + os.environ['NOTIFY_SOCKET'][1:])\n"
+                                "s.send(b'READY=1')\n"
+                                "while True:\n"
+                                "    signal.pause()\n";
+    char command[4200];
+    struct pf_h_output o;
+
+    assert_int_equal(pf_h_write_file(s, "waits.py", waits, NULL), 0);
+    snprintf(command, sizeof(command), "\"" PYTHON "\", \"%s/waits.py\"", s->dir);
+    start_exec_ctl(s, 2, command, "stop_signal = \"SIGUSR2\"; ready = \"notify\";", true);
+    assert_int_equal(pf_h_signal(s, SIGTTIN), 0);
+    assert_int_equal(pf_h_wait_workers(s, 3, PF_H_WAIT_MS), 0);
+    /* ready once their handler is set */
+    assert_int_equal(pf_h_wait_log_count(s, "ready (READY=1) after", 3, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_ctl_run(s, &o, false, "scale", "1", NULL), 0);
+    if (!pf_h_exited_with(o.status, 0) || !strstr(o.out, "workers target: 3 -> 1"))
+        fail_msg("preforkctl scale 1: status %#x\nstdout: %s\nstderr: %s", (unsigned)o.status,
+                 o.out, o.err);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_workers(s, 1, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log_count(s, "got SIGUSR2, leaving", 2, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log_count(s, "exited with status 0", 2, PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_log_abnormal_exits(s), 0);
+}
+
+/* -d waits for the programs' READY=1: the launcher exits 0 only once
+ * they are ready (a second after their start here), and the pool then
+ * serves at once. */
+PF_H_TEST(test_exec_daemon_waits_for_ready)
+{
+    static const char slow[] = "import os, sys, time\n"
+                               "time.sleep(1)\n"
+                               "os.execv(sys.executable, [sys.executable, sys.argv[1]])\n";
+    struct pf_h_config c;
+    struct pf_h_output o;
+    char body[16384], extra[8192];
+    int64_t t0, took;
+    pid_t pid;
+    int fd;
+
+    if (access(PYTHON, X_OK) != 0)
+        pf_h_skip_because(s, PYTHON " is not installed");
+    assert_int_equal(pf_h_write_file(s, "slow.py", slow, NULL), 0);
+    exec_defaults(&c, 2);
+    c.error_log = "preforkd.log";
+    c.daemon_extra = "pidfile = \"preforkd.pid\";";
+    snprintf(extra, sizeof(extra),
+             "exec = { command = [\"" PYTHON "\", \"%s/slow.py\", \"" EXAMPLE
+             "\"]; ready = \"notify\"; };\n",
+             s->dir);
+    c.extra = extra;
+    assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
+    assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
+    t0 = pf_time_now_ms();
+    assert_int_equal(pf_h_run(s, &o, "-d", "-c", "preforkd.conf", (char *)NULL), 0);
+    took = pf_time_now_ms() - t0;
+    if (!pf_h_exited_with(o.status, 0))
+        fail_msg("launcher: status %#x, stderr: %s", (unsigned)o.status, o.err);
+    pf_h_output_free(&o);
+    pid = pf_h_read_pid(s, "preforkd.pid");
+    assert_true(pid > 0);
+    s->pid = 0; /* not the harness's child: stopped below */
+    pf_h_note("the launcher returned after %lld ms (the programs sleep 1000 ms)", (long long)took);
+    assert_true(took >= 1000);
+    assert_int_equal(pf_h_log_count(s, "ready (READY=1) after"), 2);
+    assert_int_equal(pf_h_find_listening(s), 0);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_echo_roundtrip(fd, "at once\n"), 0);
+    close(fd);
+    assert_int_equal(pf_h_stop_detached(s, pid), 0);
+}
+
+/* A program that starts, serves, then cannot start again (a flag file
+ * breaks it, as a bad deploy would): after the pool was ready, its
+ * failures only start the crash backoff, quoting its last line, while
+ * the master keeps running; once it is fixed the pool is whole again. */
+PF_H_TEST(test_exec_crash_loop_after_start)
+{
+    static const char breaks[] = "import os, sys\n"
+                                 "if os.path.exists(os.environ['FLAG']):\n"
+                                 "    sys.exit('cannot load app.py')\n"
+                                 "os.execv(sys.executable, [sys.executable, sys.argv[1]])\n";
+    char command[4200], more[4200], flag[PATH_MAX];
+    pid_t pids[2];
+
+    assert_int_equal(pf_h_write_file(s, "breaks.py", breaks, NULL), 0);
+    assert_int_equal(pf_h_path(flag, s, "broken"), 0);
+    snprintf(command, sizeof(command), "\"" PYTHON "\", \"%s/breaks.py\", \"" EXAMPLE "\"", s->dir);
+    snprintf(more, sizeof(more), "env = [\"FLAG=%s\"];", flag);
+    {
+        struct pf_h_config c;
+        char extra[16384];
+
+        exec_defaults(&c, 2);
+        c.workers_extra = "crash_limit = 2; crash_window = 2; backoff_max = 1;";
+        snprintf(extra, sizeof(extra), "exec = { command = [%s]; %s };\n", command, more);
+        c.extra = extra;
+        assert_int_equal(pf_h_start_pool(s, &c), 0);
+    }
+    assert_int_equal(pf_h_write_file(s, "broken", "", NULL), 0);
+    assert_int_equal(pf_h_worker_pids(s, pids, 2), 2);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(kill(pids[i], SIGKILL), 0);
     assert_int_equal(pf_h_wait_log(s, "workers keep failing", PF_H_WAIT_MS), 0);
+    assert_true(pf_h_log_contains(s, "exited with status 1; last output: cannot load app.py"));
+    assert_true(pf_h_running(s));
+    assert_int_equal(pf_h_log_count(s, "start-up failed"), 0);
+    assert_int_equal(unlink(flag), 0);
+    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    {
+        int fd = pf_h_connect(s);
+
+        assert_true(fd >= 0);
+        assert_int_equal(pf_h_echo_roundtrip(fd, "fixed\n"), 0);
+        close(fd);
+    }
 }
 
 /* Send text as one datagram to the master's notify socket (its name is
@@ -289,22 +457,25 @@ PF_H_TEST(test_exec_notify_ready)
 }
 
 /* ready = "notify" and a program that never says READY=1: killed at
- * exec.ready_timeout with the reason, and the pool never reported ready;
- * the failures feed the crash backoff. */
+ * exec.ready_timeout with the reason, the pool never reported ready, and
+ * start-up fails with that reason: the master exits 1. */
 PF_H_TEST(test_exec_never_ready)
 {
     struct pf_h_config c;
+    int status;
 
     exec_defaults(&c, 1);
     c.extra = "exec = { command = [\"/bin/sleep\", \"60\"]; ready = \"notify\"; "
               "ready_timeout = 0.5; };\n";
-    c.workers_extra = "crash_limit = 2; crash_window = 10;";
     assert_int_equal(pf_h_start_config(s, &c), 0);
     assert_int_equal(pf_h_wait_log(s, "no READY=1 within exec.ready_timeout (500 ms); killing it",
                                    PF_H_WAIT_MS),
                      0);
-    assert_int_equal(pf_h_wait_log(s, "killed by signal 9", PF_H_WAIT_MS), 0);
-    assert_int_equal(pf_h_wait_log(s, "workers keep failing", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 1));
+    assert_true(pf_h_log_contains(s, "start-up failed: worker "));
+    assert_true(pf_h_log_contains(s, " could not start: no READY=1 within exec.ready_timeout "
+                                     "(500 ms)"));
     assert_int_equal(pf_h_log_count(s, "ready: "), 0);
 }
 
@@ -715,6 +886,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_killed_replaced_and_stopped),
     PF_H_CASE(test_exec_hygiene),
     PF_H_CASE(test_exec_exits_at_once),
+    PF_H_CASE(test_exec_exits_at_once_notify),
     PF_H_CASE(test_exec_notify_ready),
     PF_H_CASE(test_exec_never_ready),
     PF_H_CASE(test_exec_watchdog),
@@ -726,6 +898,9 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_exec_php_cgi),
     PF_H_CASE(test_exec_reload_rolled_back),
     PF_H_CASE(test_exec_dynamic),
+    PF_H_CASE(test_exec_crash_loop_after_start),
+    PF_H_CASE(test_exec_daemon_waits_for_ready),
+    PF_H_CASE(test_exec_scale_and_stop_signal),
 };
 
 int main(void)
