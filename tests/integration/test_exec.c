@@ -77,9 +77,12 @@ PF_H_TEST(test_exec_echo)
     }
 }
 
-/* The same program with --msg serves length-prefixed messages. */
+/* The same program with --msg serves length-prefixed messages, a whole
+ * frame at once or a byte at a time. */
 PF_H_TEST(test_exec_msg)
 {
+    unsigned char *frame, back[64];
+    size_t len;
     int fd;
 
     start_exec(s, 1, "\"" PYTHON "\", \"" EXAMPLE "\", \"--msg\"", "");
@@ -87,6 +90,12 @@ PF_H_TEST(test_exec_msg)
     assert_true(fd >= 0);
     assert_int_equal(pf_h_msg_roundtrip(fd, "a message", 9), 0);
     assert_int_equal(pf_h_msg_roundtrip(fd, "", 0), 0);
+    assert_int_equal(pf_h_msg_frame("one byte at a time", 18, &frame, &len), 0);
+    for (size_t k = 0; k < len; k++)
+        assert_int_equal(pf_h_send(fd, frame + k, 1), 0);
+    assert_int_equal(pf_h_recv(fd, back, len), 0);
+    assert_memory_equal(back, frame, len);
+    free(frame);
     close(fd);
 }
 
