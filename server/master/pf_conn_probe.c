@@ -193,7 +193,8 @@ int pf_conn_probe_list(const struct sockaddr *listen, struct pf_conn_list *l, ch
         l->n = 0;
         return -1;
     }
-    qsort(l->v, l->n, sizeof(*l->v), probe_cmp);
+    if (l->n > 1) /* (qsort wants an array, even of nothing) */
+        qsort(l->v, l->n, sizeof(*l->v), probe_cmp);
     return 0;
 }
 

@@ -682,6 +682,7 @@ static bool master_handle(struct master *m)
         return master_stop_progress(m);
     pf_parking_spawn(&m->parking, &m->pool);
     pf_pool_refill(&m->pool);
+    pf_pool_replace(&m->pool); /* those being replaced go as successors are ready */
     if (pf_config_dynamic(m->cfg) &&
         pf_pool_policy_tick_left_ms(&m->sv.policy, pf_time_now_ms()) == 0) /* before sizing */
         pf_exec_watch_probe(&m->exec, &m->pool, pf_time_now_ms());

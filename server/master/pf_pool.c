@@ -433,9 +433,41 @@ static int pool_count(const struct pf_pool *p, bool only_active)
     int n = 0;
 
     for (size_t i = 0; i < p->sb.nslots; i++)
-        if (p->children[i].pid > 0 && !(only_active && p->children[i].retiring))
+        if (p->children[i].pid > 0 &&
+            !(only_active && (p->children[i].retiring || p->children[i].replace)))
             n++;
     return n;
+}
+
+void pf_pool_mark_replace(struct pf_pool *p, int slot)
+{
+    p->children[slot].replace = true;
+    p->vacancies++; /* its successor is a respawn */
+}
+
+int pf_pool_replacing(const struct pf_pool *p)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < p->sb.nslots; i++)
+        n += p->children[i].pid > 0 && p->children[i].replace && !p->children[i].retiring;
+    return n;
+}
+
+void pf_pool_replace(struct pf_pool *p)
+{
+    int marked = pf_pool_replacing(p), go;
+
+    if (marked == 0)
+        return;
+    go = pf_pool_ready(p) + marked - p->target;
+    if (pf_pool_alive(p) >= (int)p->sb.nslots) /* no slot for a successor */
+        go = marked;
+    for (size_t i = 0; i < p->sb.nslots && go > 0; i++)
+        if (p->children[i].pid > 0 && p->children[i].replace && !p->children[i].retiring) {
+            pf_pool_retire_slot(p, (int)i);
+            go--;
+        }
 }
 
 int pf_pool_alive(const struct pf_pool *p)
@@ -454,8 +486,8 @@ int pf_pool_ready(const struct pf_pool *p)
     for (size_t i = 0; i < p->sb.nslots; i++) {
         int st = pf_slot_get_state(&p->sb.slots[i]);
 
-        if (p->children[i].pid > 0 && !p->children[i].retiring && st != PF_SLOT_STARTING &&
-            st != PF_SLOT_FREE && st != PF_SLOT_STOPPING)
+        if (p->children[i].pid > 0 && !p->children[i].retiring && !p->children[i].replace &&
+            st != PF_SLOT_STARTING && st != PF_SLOT_FREE && st != PF_SLOT_STOPPING)
             n++;
     }
     return n;

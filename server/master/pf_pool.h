@@ -35,6 +35,9 @@ struct pf_child {
     int64_t lifetime_ms;  /* its own max_lifetime (drawn at fork); 0 = none */
     int64_t watchdog_ms;  /* exec workers: monotonic time of the last WATCHDOG=1; 0 none */
     bool not_ready;       /* exec workers: killed for missing exec.ready_timeout */
+    bool replace;         /* to be replaced, new one first: it serves on,
+                              out of the active count, until a successor is
+                              ready (pf_pool_replace) */
     bool program;         /* exec workers, at reaping: it reached execve (no
                               reason of ours in its slot), so its status is
                               the program's own */
@@ -154,7 +157,21 @@ void pf_pool_describe_exit(int status, char *buf, size_t size);
 int pf_pool_find(const struct pf_pool *p, pid_t pid);
 
 int pf_pool_alive(const struct pf_pool *p);  /* live workers, retiring included */
-int pf_pool_active(const struct pf_pool *p); /* live and not retiring */
-int pf_pool_ready(const struct pf_pool *p);  /* ...and past set-up: accepting or serving */
+int pf_pool_active(const struct pf_pool *p); /* live, not retiring, not being replaced */
+
+/* Replace the worker in slot, new one first (memory, lifetime): it leaves
+ * the active count, so the next refill forks its successor, and keeps
+ * serving until pf_pool_replace retires it. */
+void pf_pool_mark_replace(struct pf_pool *p, int slot);
+
+/* Retire the workers marked for replacement as far as their successors
+ * are ready: while the ready workers and the marked ones together are
+ * more than the target (so the pool never serves with fewer), or at once
+ * when no slot is left for a successor. Once a pass, after refill. */
+void pf_pool_replace(struct pf_pool *p);
+
+/* Workers marked for replacement, not yet told to stop. */
+int pf_pool_replacing(const struct pf_pool *p);
+int pf_pool_ready(const struct pf_pool *p); /* ...and past set-up: accepting or serving */
 
 #endif

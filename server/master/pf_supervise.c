@@ -34,7 +34,7 @@ static struct pf_pool_policy_counts supervise_counts(const struct pf_pool *p)
         if (p->children[i].pid <= 0)
             continue;
         n.alive++;
-        if (p->children[i].retiring)
+        if (p->children[i].retiring || p->children[i].replace)
             continue;
         n.active++;
         state = pf_slot_get_state(&p->sb.slots[i]);
@@ -44,14 +44,14 @@ static struct pf_pool_policy_counts supervise_counts(const struct pf_pool *p)
     return n;
 }
 
-/* Retire (gracefully: the client in hand is finished) every active
- * worker past its own lifetime; refill forks their successors. */
+/* Replace every active worker past its own lifetime, new one first (it
+ * is retired once its successor is ready: pf_pool_replace). */
 static void supervise_lifetimes(struct pf_pool *p, int64_t now_ms)
 {
     for (size_t i = 0; i < p->sb.nslots; i++) {
         const struct pf_child *c = &p->children[i];
 
-        if (c->pid <= 0 || c->retiring ||
+        if (c->pid <= 0 || c->retiring || c->replace ||
             !pf_recycle_policy_expired(c->started_ms, c->lifetime_ms, now_ms))
             continue;
         pf_log_info("recycling worker %ld: ran %lld ms, its lifetime %lld ms (max_lifetime %d "
@@ -59,8 +59,7 @@ static void supervise_lifetimes(struct pf_pool *p, int64_t now_ms)
                     (long)c->pid, (long long)(now_ms - c->started_ms), (long long)c->lifetime_ms,
                     p->cfg->workers.max_lifetime_ms,
                     (long long)(c->lifetime_ms - p->cfg->workers.max_lifetime_ms));
-        pf_pool_retire_slot(p, (int)i);
-        p->vacancies++;
+        pf_pool_mark_replace(p, (int)i);
     }
 }
 
@@ -111,7 +110,9 @@ static void supervise_size(struct pf_supervise *sv, struct pf_pool *p, int64_t n
                         n.active, n.active - d.retire, n.spare, sv->cfg->workers.max_spare,
                         (long)pid);
     }
-    p->target = n.active + d.spawn - d.retire;
+    /* a dynamic pool keeps a place for the successors of those being
+     * replaced (a static one's target already has them) */
+    p->target = n.active + (dynamic ? pf_pool_replacing(p) : 0) + d.spawn - d.retire;
     supervise_max(sv, p, d.max_reached, now_ms);
 }
 
@@ -125,10 +126,10 @@ static void supervise_recovery(const struct pf_supervise *sv, struct pf_pool *p,
 }
 
 /* Workers whose private memory is above workers.max_memory: each is
- * retired (told to stop, it finishes its client) and refill forks its
- * successor at once, as for a lifetime; logged with the figure. A worker
- * whose memory cannot be read now (it is exiting) is looked at again on
- * the next tick. */
+ * replaced, new one first, as for a lifetime (refill forks its successor;
+ * it is told to stop, and finishes its client, once that one is ready);
+ * logged with the figure. A worker whose memory cannot be read now (it
+ * is exiting) is looked at again on the next tick. */
 static void supervise_memory(struct pf_pool *p)
 {
     uint64_t limit_kib = (uint64_t)p->cfg->workers.max_memory_mib * 1024;
@@ -138,15 +139,14 @@ static void supervise_memory(struct pf_pool *p)
         struct pf_smaps m;
         char err[PF_ERR_MAX];
 
-        if (c->pid <= 0 || c->retiring || pf_stats_memory(c->pid, &m, err, sizeof(err)) < 0 ||
-            m.private_kib <= limit_kib)
+        if (c->pid <= 0 || c->retiring || c->replace ||
+            pf_stats_memory(c->pid, &m, err, sizeof(err)) < 0 || m.private_kib <= limit_kib)
             continue;
         pf_log_notice("recycling worker %ld: private memory %llu KiB is above workers.max_memory "
                       "(%ld MiB)",
                       (long)c->pid, (unsigned long long)m.private_kib,
                       p->cfg->workers.max_memory_mib);
-        pf_pool_retire_slot(p, (int)i);
-        p->vacancies++;
+        pf_pool_mark_replace(p, (int)i);
         p->memory_recycled++;
     }
 }
@@ -162,6 +162,7 @@ void pf_supervise_tick(struct pf_supervise *sv, struct pf_pool *p, int64_t now_m
     supervise_lifetimes(p, now_ms);
     supervise_memory(p);
     pf_pool_refill(p);
+    pf_pool_replace(p);
 }
 
 /* The backoff's deadline, and the retry after a failed fork, count only

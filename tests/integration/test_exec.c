@@ -678,17 +678,23 @@ PF_H_TEST(test_exec_command_line)
 }
 
 /* workers.max_memory: a program whose private memory grows past the
- * limit is recycled (a new worker started, the old one told to stop),
- * logged with the figure; one that stays under it is not. */
+ * limit is recycled, new one first (its successor is started, and only
+ * once that one is ready is the old one told to stop), logged with the
+ * figure; one that stays under it is not. */
 PF_H_TEST(test_exec_max_memory)
 {
     static const char grows[] =
-        "import os, time\n"
+        "import os, socket, time\n"
         "keep = []\n"
         "if os.environ['PREFORKD_SLOT'] == '0' and not os.path.exists('grew'):\n"
         "    open('grew', 'w').close()  # its successor stays small\n"
         "    for i in range(12):\n"
         "        keep.append(bytearray(8 << 20))  # written: private\n"
+        "elif os.path.exists('grew'):\n"
+        "    time.sleep(0.5)  # the successor takes its time to be ready\n"
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+        "s.connect('\\0' + os.environ['NOTIFY_SOCKET'][1:])\n"
+        "s.send(b'READY=1')\n"
         "time.sleep(60)\n";
     struct pf_h_config c;
     char extra[8600];
@@ -700,21 +706,40 @@ PF_H_TEST(test_exec_max_memory)
     exec_defaults(&c, 2);
     c.workers_extra = "max_memory = 48;";
     snprintf(extra, sizeof(extra),
-             "exec = { command = [\"" PYTHON "\", \"%s/grows.py\"]; directory = \"%s\"; };\n",
+             "exec = { command = [\"" PYTHON "\", \"%s/grows.py\"]; directory = \"%s\"; "
+             "ready = \"notify\"; };\n",
              s->dir, s->dir);
     c.extra = extra;
     assert_int_equal(pf_h_start_pool(s, &c), 0);
     assert_int_equal(pf_h_worker_pids(s, first, 2), 2);
     assert_int_equal(pf_h_wait_log(s, "is above workers.max_memory (48 MiB)", PF_H_WAIT_MS), 0);
-    assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
-    /* slot 0 grew: recycled (its successor does not grow); slot 1 stays */
-    assert_int_equal(pf_h_worker_pids(s, then, 2), 2);
-    assert_true(then[0] == first[1] || then[1] == first[1]);
     {
-        char line[96];
+        char word[32], ended[96], *log;
+        pid_t grew;
 
-        snprintf(line, sizeof(line), "recycling worker %ld: private memory", (long)first[1]);
-        assert_int_equal(pf_h_log_count(s, line), 0);
+        assert_int_equal(pf_h_log_word_after(s, "recycling worker ", false, word, sizeof(word)), 0);
+        grew = (pid_t)atol(word); /* "123:" */
+        assert_true(grew == first[0] || grew == first[1]);
+        snprintf(ended, sizeof(ended), "worker %ld killed by signal 15", (long)grew);
+        assert_int_equal(pf_h_wait_log(s, ended, PF_H_WAIT_MS), 0); /* reaped */
+        assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+        /* slot 0 grew: recycled (its successor does not grow); slot 1 stays */
+        assert_int_equal(pf_h_worker_pids(s, then, 2), 2);
+        assert_true(then[0] == first[1] || then[1] == first[1]);
+        assert_int_equal(pf_h_log_count(s, "recycling worker "), 1);
+        /* new one first: it was told to go only once its successor (slot
+         * 2, which waits half a second) had said READY=1 */
+        log = pf_h_log_read(s);
+        assert_non_null(log);
+        {
+            const char *recycled = strstr(log, "recycling worker "), *end = strstr(log, ended);
+            const char *ready = recycled ? strstr(recycled, " ready (READY=1) after") : NULL;
+
+            if (!recycled || !end || !ready || ready > end)
+                fail_msg("the successor was not ready before worker %ld ended:\n%s", (long)grew,
+                         recycled ? recycled : log);
+        }
+        free(log);
     }
 }
 
