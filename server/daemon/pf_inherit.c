@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,26 +78,43 @@ int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid
     return 1;
 }
 
+/* PREFORKD_FDS's keys, in the order they are written. */
+static const struct {
+    const char *key;
+    size_t off;
+} inherit_keys[] = {
+    {"listen", offsetof(struct pf_inherit_fds, listen)},
+    {"control", offsetof(struct pf_inherit_fds, control)},
+    {"status", offsetof(struct pf_inherit_fds, status)},
+};
+
+#define INHERIT_NKEYS (sizeof(inherit_keys) / sizeof(inherit_keys[0]))
+
+static int *inherit_slot(struct pf_inherit_fds *fds, size_t k)
+{
+    return (int *)((char *)fds + inherit_keys[k].off);
+}
+
 /* One "key=N" item of PREFORKD_FDS (len characters at item) into its
  * slot, which must still be -1. 0 or -1 with the reason in err. */
-static int inherit_item(const char *value, const char *item, size_t len, int *listen_fd,
-                        int *control_fd, char *err, size_t errlen)
+static int inherit_item(const char *value, const char *item, size_t len, struct pf_inherit_fds *fds,
+                        char *err, size_t errlen)
 {
     const char *eq = memchr(item, '=', len);
     int klen = eq ? (int)(eq - item) : 0;
     int *slot = NULL;
 
-    if (eq && klen == 6 && memcmp(item, "listen", 6) == 0)
-        slot = listen_fd;
-    else if (eq && klen == 7 && memcmp(item, "control", 7) == 0)
-        slot = control_fd;
+    for (size_t k = 0; eq && k < INHERIT_NKEYS && !slot; k++)
+        if ((size_t)klen == strlen(inherit_keys[k].key) &&
+            memcmp(item, inherit_keys[k].key, (size_t)klen) == 0)
+            slot = inherit_slot(fds, k);
     if (eq == NULL)
         snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": \"%.*s\" is not KEY=N", value, (int)len,
                  item);
     else if (slot == NULL)
         snprintf(err, errlen,
-                 PF_INHERIT_ENV "=\"%.64s\": unknown key \"%.*s\" (listen and "
-                                "control are known)",
+                 PF_INHERIT_ENV "=\"%.64s\": unknown key \"%.*s\" (listen, control and "
+                                "status are known)",
                  value, klen, item);
     else if (*slot >= 0)
         snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %.*s is given twice", value, klen, item);
@@ -111,15 +129,14 @@ static int inherit_item(const char *value, const char *item, size_t len, int *li
 }
 
 /* Every ';'-separated item of value, in turn. 0 or -1. */
-static int inherit_items(const char *value, int *listen_fd, int *control_fd, char *err,
-                         size_t errlen)
+static int inherit_items(const char *value, struct pf_inherit_fds *fds, char *err, size_t errlen)
 {
     const char *p = value;
 
     for (;;) {
         size_t len = strcspn(p, ";");
 
-        if (inherit_item(value, p, len, listen_fd, control_fd, err, errlen) < 0)
+        if (inherit_item(value, p, len, fds, err, errlen) < 0)
             return -1;
         if (p[len] == '\0')
             return 0;
@@ -127,37 +144,50 @@ static int inherit_items(const char *value, int *listen_fd, int *control_fd, cha
     }
 }
 
-int pf_inherit_parse_fds(const char *value, int *listen_fd, int *control_fd, char *err,
-                         size_t errlen)
+/* Two keys naming one descriptor: NULL, or why. */
+static const char *inherit_shared(struct pf_inherit_fds *fds)
+{
+    for (size_t a = 0; a < INHERIT_NKEYS; a++)
+        for (size_t b = a + 1; b < INHERIT_NKEYS; b++)
+            if (*inherit_slot(fds, a) >= 0 && *inherit_slot(fds, a) == *inherit_slot(fds, b))
+                return "two keys name the same descriptor";
+    return NULL;
+}
+
+int pf_inherit_parse_fds(const char *value, struct pf_inherit_fds *fds, char *err, size_t errlen)
 {
     const char *v = value ? value : "";
     const char *why = NULL;
 
-    *listen_fd = -1;
-    *control_fd = -1;
-    if (v[0] == '\0' || inherit_items(v, listen_fd, control_fd, err, errlen) == 0) {
-        if (*listen_fd < 0)
+    *fds = (struct pf_inherit_fds){-1, -1, -1};
+    if (v[0] == '\0' || inherit_items(v, fds, err, errlen) == 0) {
+        if (fds->listen < 0)
             why = "listen=N is missing";
-        else if (*listen_fd == *control_fd)
-            why = "listen and control name the same descriptor";
-        else
+        else if ((why = inherit_shared(fds)) == NULL)
             return 0;
         snprintf(err, errlen, PF_INHERIT_ENV "=\"%.64s\": %s", v, why);
     }
-    *listen_fd = -1;
-    *control_fd = -1;
+    *fds = (struct pf_inherit_fds){-1, -1, -1};
     return -1;
 }
 
-int pf_inherit_format_fds(char *buf, size_t size, int listen_fd, int control_fd)
+int pf_inherit_format_fds(char *buf, size_t size, const struct pf_inherit_fds *fds)
 {
-    int n;
+    size_t len = 0;
 
-    if (control_fd >= 0)
-        n = snprintf(buf, size, "listen=%d;control=%d", listen_fd, control_fd);
-    else
-        n = snprintf(buf, size, "listen=%d", listen_fd);
-    return n < 0 || (size_t)n >= size ? -1 : n;
+    for (size_t k = 0; k < INHERIT_NKEYS; k++) {
+        int fd = *inherit_slot((struct pf_inherit_fds *)fds, k);
+        int n;
+
+        if (fd < 0)
+            continue;
+        n = snprintf(buf + len, size > len ? size - len : 0, "%s%s=%d", len ? ";" : "",
+                     inherit_keys[k].key, fd);
+        if (n < 0 || len + (size_t)n >= size)
+            return -1;
+        len += (size_t)n;
+    }
+    return (int)len;
 }
 
 /* What a worker accepts on must be a listening stream socket. It is made
@@ -215,15 +245,18 @@ static int inherit_check(int fd, const char *from, char *err, size_t errlen)
 static int inherit_take_upgrade(struct pf_inherited *in, const char *value, char *err,
                                 size_t errlen)
 {
-    int listen_fd, control_fd;
+    struct pf_inherit_fds fds;
 
-    if (pf_inherit_parse_fds(value, &listen_fd, &control_fd, err, errlen) < 0)
+    if (pf_inherit_parse_fds(value, &fds, err, errlen) < 0)
         return -1;
-    if (inherit_check(listen_fd, PF_INHERIT_ENV " listen", err, errlen) < 0 ||
-        (control_fd >= 0 && inherit_check(control_fd, PF_INHERIT_ENV " control", err, errlen) < 0))
+    if (inherit_check(fds.listen, PF_INHERIT_ENV " listen", err, errlen) < 0 ||
+        (fds.control >= 0 &&
+         inherit_check(fds.control, PF_INHERIT_ENV " control", err, errlen) < 0) ||
+        (fds.status >= 0 && inherit_check(fds.status, PF_INHERIT_ENV " status", err, errlen) < 0))
         return -1;
-    in->listen_fd = listen_fd;
-    in->control_fd = control_fd;
+    in->listen_fd = fds.listen;
+    in->control_fd = fds.control;
+    in->status_fd = fds.status;
     return 0;
 }
 
@@ -257,6 +290,7 @@ int pf_inherit_take(struct pf_inherited *in, char *err, size_t errlen)
 
     in->listen_fd = -1;
     in->control_fd = -1;
+    in->status_fd = -1;
     in->from_systemd = false;
     if (value != NULL)
         rc = inherit_take_upgrade(in, value, err, errlen);

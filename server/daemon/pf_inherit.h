@@ -4,8 +4,10 @@
  *  - systemd socket activation: LISTEN_PID equals our pid and LISTEN_FDS
  *    = n hands descriptors 3 .. 3+n-1 over (sd_listen_fds(3)); preforkd
  *    takes exactly one, the service socket (preforkd.socket);
- *  - binary upgrade: the old master sets PREFORKD_FDS="listen=N" or
- *    "listen=N;control=M" before it execs the new binary (pf_upgrade.c).
+ *  - binary upgrade: the old master sets PREFORKD_FDS="listen=N", with
+ *    ";control=M" and ";status=S" for the control channel and the status
+ *    listener when it has them, before it execs the new binary
+ *    (pf_upgrade.c).
  * The variables are removed once read, so neither the workers nor a
  * later upgrade see stale ones. The parsing is pure (unit-tested); the
  * checks look at the descriptors themselves.
@@ -20,9 +22,17 @@
 #define PF_INHERIT_ENV "PREFORKD_FDS"
 #define PF_INHERIT_SD_FIRST_FD 3 /* SD_LISTEN_FDS_START */
 
+/* The listening sockets PREFORKD_FDS names (-1: none). */
+struct pf_inherit_fds {
+    int listen;  /* the service's */
+    int control; /* the control channel's */
+    int status;  /* the status listener's (status.listen) */
+};
+
 struct pf_inherited {
     int listen_fd;     /* the service's listening socket, or -1 */
     int control_fd;    /* the control channel's (upgrade only), or -1 */
+    int status_fd;     /* the status listener's (upgrade only), or -1 */
     bool from_systemd; /* listen_fd came from socket activation */
 };
 
@@ -33,11 +43,11 @@ struct pf_inherited {
 int pf_inherit_parse_systemd(const char *listen_pid, const char *listen_fds, pid_t self, int *count,
                              char *err, size_t errlen);
 
-/* PREFORKD_FDS's value: "listen=N" with an optional ";control=M", fds
- * >= 3, each key at most once, nothing else. 0 (control_fd -1 when
- * absent) or -1, reason in err. */
-int pf_inherit_parse_fds(const char *value, int *listen_fd, int *control_fd, char *err,
-                         size_t errlen);
+/* PREFORKD_FDS's value: "listen=N" with optional "control=M" and
+ * "status=S", ';'-separated in any order, fds >= 3, each key at most once,
+ * no descriptor twice, nothing else. 0 (absent ones -1) or -1 (all -1),
+ * reason in err. */
+int pf_inherit_parse_fds(const char *value, struct pf_inherit_fds *fds, char *err, size_t errlen);
 
 /* A descriptor number handed over in the environment (PREFORKD_FDS's
  * values, PREFORKD_READY_FD), the len characters at s: decimal digits
@@ -45,9 +55,9 @@ int pf_inherit_parse_fds(const char *value, int *listen_fd, int *control_fd, cha
  * at most INT_MAX. 0 with *fd set, or -1. */
 int pf_inherit_fd_number(const char *s, size_t len, int *fd);
 
-/* Format PREFORKD_FDS's value (control_fd -1: none). Returns the length,
+/* Format PREFORKD_FDS's value (-1 fields left out). Returns the length,
  * or -1 if size is too small. */
-int pf_inherit_format_fds(char *buf, size_t size, int listen_fd, int control_fd);
+int pf_inherit_format_fds(char *buf, size_t size, const struct pf_inherit_fds *fds);
 
 /* Is fd an open, listening stream socket? 0 (and FD_CLOEXEC and
  * O_NONBLOCK set on it, as on pf_net_listen's sockets: workers must not

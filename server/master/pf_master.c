@@ -277,6 +277,7 @@ static pid_t master_upgrade(struct master *m, char *err, size_t errlen)
         .config = m->opts->config,
         .listen_fd = m->pool.listen_fd,
         .control_fd = m->ctl.listen_fd,
+        .status_fd = -1, /* the status listener comes next */
         .pidfile = &m->pidfile,
     };
 

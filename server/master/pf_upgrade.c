@@ -85,11 +85,12 @@ static void __attribute__((noreturn)) upgrade_exec(const struct pf_upgrade_exec 
 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL); /* exec keeps the mask: start clean */
-    pf_inherit_format_fds(fds, sizeof(fds), x->listen_fd, x->control_fd);
+    pf_inherit_format_fds(fds, sizeof(fds),
+                          &(struct pf_inherit_fds){x->listen_fd, x->control_fd, x->status_fd});
     snprintf(rfd, sizeof(rfd), "%d", report);
     if (upgrade_keep(x->listen_fd) < 0 || (x->control_fd >= 0 && upgrade_keep(x->control_fd) < 0) ||
-        upgrade_keep(report) < 0 || setenv(PF_INHERIT_ENV, fds, 1) < 0 ||
-        setenv(PF_DAEMON_READY_ENV, rfd, 1) < 0)
+        (x->status_fd >= 0 && upgrade_keep(x->status_fd) < 0) || upgrade_keep(report) < 0 ||
+        setenv(PF_INHERIT_ENV, fds, 1) < 0 || setenv(PF_DAEMON_READY_ENV, rfd, 1) < 0)
         snprintf(msg, sizeof(msg), "ERR cannot hand the sockets over: %s\n", strerror(errno));
     else {
         execv(x->exe, argv);

@@ -51,6 +51,7 @@ struct pf_upgrade_exec {
     const char *config; /* absolute path of the configuration */
     int listen_fd;
     int control_fd; /* -1: no control channel */
+    int status_fd;  /* -1: no status listener */
     struct pf_pidfile *pidfile;
 };
 

@@ -162,37 +162,44 @@ static void test_parse_systemd(void **state)
 
 static const struct {
     const char *value;
-    int rc, listen_fd, control_fd;
+    int rc, listen_fd, control_fd, status_fd;
     const char *err; /* a part of the message when rc is -1 */
 } fds_cases[] = {
-    {"listen=3", 0, 3, -1, NULL},
-    {"listen=7;control=9", 0, 7, 9, NULL},
-    {"control=9;listen=7", 0, 7, 9, NULL},
-    {"listen=2147483647", 0, INT_MAX, -1, NULL},
-    {NULL, -1, -1, -1, "listen=N is missing"},
-    {"", -1, -1, -1, "listen=N is missing"},
-    {"control=9", -1, -1, -1, "listen=N is missing"},
-    {"listen=2", -1, -1, -1, "3 or more"},
-    {"listen=0", -1, -1, -1, "3 or more"},
-    {"listen=7;control=1", -1, -1, -1, "control must be"},
-    {"listen=", -1, -1, -1, "3 or more"},
-    {"listen", -1, -1, -1, "is not KEY=N"},
-    {"listen=-5", -1, -1, -1, "3 or more"},
-    {"listen=+5", -1, -1, -1, "3 or more"},
-    {"listen= 5", -1, -1, -1, "3 or more"},
-    {"listen=5x", -1, -1, -1, "3 or more"},
-    {"listen=5\n", -1, -1, -1, "3 or more"},
-    {"listen=2147483648", -1, -1, -1, "3 or more"},
-    {"listen=99999999999999999999", -1, -1, -1, "3 or more"},
-    {"listen=5;", -1, -1, -1, "is not KEY=N"},
-    {";listen=5", -1, -1, -1, "is not KEY=N"},
-    {"listen=5;;control=6", -1, -1, -1, "is not KEY=N"},
-    {"listen=5;listen=6", -1, -1, -1, "listen is given twice"},
-    {"listen=5;control=6;control=7", -1, -1, -1, "control is given twice"},
-    {"listen=5;backlog=6", -1, -1, -1, "unknown key \"backlog\""},
-    {"Listen=5", -1, -1, -1, "unknown key \"Listen\""},
-    {"=5", -1, -1, -1, "unknown key \"\""},
-    {"listen=5;control=5", -1, -1, -1, "the same descriptor"},
+    {"listen=3", 0, 3, -1, -1, NULL},
+    {"listen=7;control=9", 0, 7, 9, -1, NULL},
+    {"control=9;listen=7", 0, 7, 9, -1, NULL},
+    {"listen=7;status=11", 0, 7, -1, 11, NULL},
+    {"status=11;control=9;listen=7", 0, 7, 9, 11, NULL},
+    {"listen=2147483647", 0, INT_MAX, -1, -1, NULL},
+    {NULL, -1, -1, -1, -1, "listen=N is missing"},
+    {"", -1, -1, -1, -1, "listen=N is missing"},
+    {"control=9", -1, -1, -1, -1, "listen=N is missing"},
+    {"status=9", -1, -1, -1, -1, "listen=N is missing"},
+    {"listen=2", -1, -1, -1, -1, "3 or more"},
+    {"listen=0", -1, -1, -1, -1, "3 or more"},
+    {"listen=7;control=1", -1, -1, -1, -1, "control must be"},
+    {"listen=7;status=1", -1, -1, -1, -1, "status must be"},
+    {"listen=", -1, -1, -1, -1, "3 or more"},
+    {"listen", -1, -1, -1, -1, "is not KEY=N"},
+    {"listen=-5", -1, -1, -1, -1, "3 or more"},
+    {"listen=+5", -1, -1, -1, -1, "3 or more"},
+    {"listen= 5", -1, -1, -1, -1, "3 or more"},
+    {"listen=5x", -1, -1, -1, -1, "3 or more"},
+    {"listen=5\n", -1, -1, -1, -1, "3 or more"},
+    {"listen=2147483648", -1, -1, -1, -1, "3 or more"},
+    {"listen=99999999999999999999", -1, -1, -1, -1, "3 or more"},
+    {"listen=5;", -1, -1, -1, -1, "is not KEY=N"},
+    {";listen=5", -1, -1, -1, -1, "is not KEY=N"},
+    {"listen=5;;control=6", -1, -1, -1, -1, "is not KEY=N"},
+    {"listen=5;listen=6", -1, -1, -1, -1, "listen is given twice"},
+    {"listen=5;control=6;control=7", -1, -1, -1, -1, "control is given twice"},
+    {"listen=5;status=6;status=7", -1, -1, -1, -1, "status is given twice"},
+    {"listen=5;backlog=6", -1, -1, -1, -1, "unknown key \"backlog\""},
+    {"Listen=5", -1, -1, -1, -1, "unknown key \"Listen\""},
+    {"=5", -1, -1, -1, -1, "unknown key \"\""},
+    {"listen=5;control=5", -1, -1, -1, -1, "the same descriptor"},
+    {"listen=5;status=5", -1, -1, -1, -1, "the same descriptor"},
+    {"listen=5;control=6;status=6", -1, -1, -1, -1, "the same descriptor"},
 };
 
 static void test_parse_fds(void **state)
@@ -200,14 +207,16 @@ static void test_parse_fds(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(fds_cases) / sizeof(fds_cases[0]); i++) {
         char err[256] = "";
-        int lfd = -7, cfd = -7;
-        int rc = pf_inherit_parse_fds(fds_cases[i].value, &lfd, &cfd, err, sizeof(err));
+        struct pf_inherit_fds fds = {-7, -7, -7};
+        int rc = pf_inherit_parse_fds(fds_cases[i].value, &fds, err, sizeof(err));
 
-        if (rc != fds_cases[i].rc || lfd != fds_cases[i].listen_fd ||
-            cfd != fds_cases[i].control_fd)
-            fail_msg("case %zu (\"%s\"): rc %d listen %d control %d, expected %d %d %d (%s)", i,
-                     fds_cases[i].value ? fds_cases[i].value : "NULL", rc, lfd, cfd,
-                     fds_cases[i].rc, fds_cases[i].listen_fd, fds_cases[i].control_fd, err);
+        if (rc != fds_cases[i].rc || fds.listen != fds_cases[i].listen_fd ||
+            fds.control != fds_cases[i].control_fd || fds.status != fds_cases[i].status_fd)
+            fail_msg("case %zu (\"%s\"): rc %d listen %d control %d status %d, expected %d %d %d "
+                     "%d (%s)",
+                     i, fds_cases[i].value ? fds_cases[i].value : "NULL", rc, fds.listen,
+                     fds.control, fds.status, fds_cases[i].rc, fds_cases[i].listen_fd,
+                     fds_cases[i].control_fd, fds_cases[i].status_fd, err);
         if (rc < 0) {
             expect_err(err, PF_INHERIT_ENV "=");
             expect_err(err, fds_cases[i].err);
@@ -218,24 +227,32 @@ static void test_parse_fds(void **state)
 /* What format writes, parse reads back; a buffer one byte short fails. */
 static void test_format_round_trip(void **state)
 {
-    static const int pairs[][2] = {{3, -1}, {7, 9}, {9, 7}, {INT_MAX, -1}, {3, INT_MAX}};
+    static const struct pf_inherit_fds sets[] = {
+        {3, -1, -1},      {7, 9, -1}, {9, 7, -1}, {INT_MAX, -1, -1},
+        {3, INT_MAX, -1}, {3, -1, 8}, {3, 4, 5},
+    };
+    struct pf_inherit_fds back;
     char buf[64], err[256];
-    int lfd, cfd, n;
+    int n;
 
     (void)state;
-    assert_int_equal(pf_inherit_format_fds(buf, sizeof(buf), 5, -1), 8);
+    assert_int_equal(pf_inherit_format_fds(buf, sizeof(buf), &(struct pf_inherit_fds){5, -1, -1}),
+                     8);
     assert_string_equal(buf, "listen=5");
-    assert_int_equal(pf_inherit_format_fds(buf, sizeof(buf), 5, 6), 18);
+    assert_int_equal(pf_inherit_format_fds(buf, sizeof(buf), &(struct pf_inherit_fds){5, 6, -1}),
+                     18);
     assert_string_equal(buf, "listen=5;control=6");
-    assert_int_equal(pf_inherit_format_fds(buf, 18, 5, 6), -1);
-    assert_int_equal(pf_inherit_format_fds(buf, 19, 5, 6), 18);
-    assert_int_equal(pf_inherit_format_fds(buf, 8, 5, -1), -1);
-    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-        n = pf_inherit_format_fds(buf, sizeof(buf), pairs[i][0], pairs[i][1]);
+    assert_int_equal(pf_inherit_format_fds(buf, sizeof(buf), &(struct pf_inherit_fds){5, 6, 7}),
+                     27);
+    assert_string_equal(buf, "listen=5;control=6;status=7");
+    assert_int_equal(pf_inherit_format_fds(buf, 18, &(struct pf_inherit_fds){5, 6, -1}), -1);
+    assert_int_equal(pf_inherit_format_fds(buf, 19, &(struct pf_inherit_fds){5, 6, -1}), 18);
+    assert_int_equal(pf_inherit_format_fds(buf, 8, &(struct pf_inherit_fds){5, -1, -1}), -1);
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        n = pf_inherit_format_fds(buf, sizeof(buf), &sets[i]);
         assert_int_equal(n, (int)strlen(buf));
-        assert_int_equal(pf_inherit_parse_fds(buf, &lfd, &cfd, err, sizeof(err)), 0);
-        assert_int_equal(lfd, pairs[i][0]);
-        assert_int_equal(cfd, pairs[i][1]);
+        assert_int_equal(pf_inherit_parse_fds(buf, &back, err, sizeof(err)), 0);
+        assert_memory_equal(&back, &sets[i], sizeof(back));
     }
 }
 
@@ -294,7 +311,8 @@ static void test_take_upgrade(void **state)
     char value[64], err[256];
     int high = keep(f, fcntl(tcp_listener(f), F_DUPFD, 200));
 
-    assert_true(pf_inherit_format_fds(value, sizeof(value), high, -1) > 0);
+    assert_true(pf_inherit_format_fds(value, sizeof(value),
+                                      &(struct pf_inherit_fds){high, -1, -1}) > 0);
     assert_int_equal(setenv(PF_INHERIT_ENV, value, 1), 0);
     snprintf(value, sizeof(value), "%ld", (long)getpid());
     assert_int_equal(setenv("LISTEN_PID", value, 1), 0);
@@ -303,6 +321,7 @@ static void test_take_upgrade(void **state)
     assert_int_equal(pf_inherit_take(&in, err, sizeof(err)), 0);
     assert_int_equal(in.listen_fd, high);
     assert_int_equal(in.control_fd, -1);
+    assert_int_equal(in.status_fd, -1);
     assert_false(in.from_systemd);
     assert_true(fcntl(high, F_GETFD) & FD_CLOEXEC);
     assert_null(getenv(PF_INHERIT_ENV));
@@ -322,7 +341,8 @@ static void test_take_upgrade_refused(void **state)
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     keep(f, p[0]);
     keep(f, p[1]);
-    assert_true(pf_inherit_format_fds(value, sizeof(value), lfd, p[0]) > 0);
+    assert_true(pf_inherit_format_fds(value, sizeof(value),
+                                      &(struct pf_inherit_fds){lfd, p[0], -1}) > 0);
     assert_int_equal(setenv(PF_INHERIT_ENV, value, 1), 0);
     assert_int_equal(pf_inherit_take(&in, err, sizeof(err)), -1);
     snprintf(want, sizeof(want), "descriptor %d: not a socket", p[0]);
@@ -413,6 +433,7 @@ static void test_take_systemd_other_pid(void **state)
     assert_int_equal(pf_inherit_take(&in, err, sizeof(err)), 0);
     assert_int_equal(in.listen_fd, -1);
     assert_int_equal(in.control_fd, -1);
+    assert_int_equal(in.status_fd, -1);
     assert_false(in.from_systemd);
     assert_int_equal(fcntl(PF_INHERIT_SD_FIRST_FD, F_GETFD) & FD_CLOEXEC, 0);
     expect_systemd_unset();
@@ -427,6 +448,7 @@ static void test_take_nothing(void **state)
     assert_int_equal(pf_inherit_take(&in, err, sizeof(err)), 0);
     assert_int_equal(in.listen_fd, -1);
     assert_int_equal(in.control_fd, -1);
+    assert_int_equal(in.status_fd, -1);
     assert_false(in.from_systemd);
 }
 
