@@ -73,6 +73,8 @@ static int cfg_set_string(struct cfg_ctx *x, const config_setting_t *s, const st
 static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
                                   const struct cfg_item *it);
+static int cfg_set_status_listen(struct cfg_ctx *x, const config_setting_t *s,
+                                 const struct cfg_item *it);
 static int cfg_set_filename(struct cfg_ctx *x, const config_setting_t *s,
                             const struct cfg_item *it);
 static int cfg_set_user(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
@@ -163,6 +165,10 @@ static const struct cfg_item cfg_items[] = {
      CFG_LEN(control.token_file)},
     {"control", "idle_timeout", cfg_set_duration, CFG_AT(control.idle_timeout_ms), CFG_C_INT, 0, 0},
     {"control", "max_clients", cfg_set_int, CFG_AT(control.max_clients), CFG_C_INT, 1, 1024},
+    {"status", "listen", cfg_set_status_listen, CFG_AT(status.listen), CFG_C_INT, 0,
+     CFG_LEN(status.listen)},
+    {"status", "metrics_token", cfg_set_bool, CFG_AT(status.metrics_token), CFG_C_INT, 0, 0},
+    {"status", "max_clients", cfg_set_int, CFG_AT(status.max_clients), CFG_C_INT, 1, 1024},
     {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
      CFG_LEN(daemon.error_log)},
     {"daemon", "log_level", cfg_set_level, CFG_AT(daemon.log_level), CFG_C_INT, 0, 0},
@@ -267,6 +273,8 @@ void pf_config_defaults(struct pf_config *c)
     snprintf(c->control.token_file, sizeof c->control.token_file, "%s", "preforkd.token");
     c->control.idle_timeout_ms = 60000;
     c->control.max_clients = 16;
+    c->status.metrics_token = true;
+    c->status.max_clients = 64;
     c->daemon.log_level = PF_LOG_INFO;
 }
 
@@ -929,6 +937,24 @@ static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
         return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
     if (!pf_addr_is_loopback((const struct sockaddr *)&x->c->control.listen_addr.ss))
         return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not %s", quoted);
+    return 0;
+}
+
+/* status.listen: any address ("" = none), but not the control
+ * channel's nor the service's: each is its own socket. */
+static int cfg_set_status_listen(struct cfg_ctx *x, const config_setting_t *s,
+                                 const struct cfg_item *it)
+{
+    const char *text = cfg_string(x, s);
+    char why[PF_ERR_MAX], quoted[128];
+
+    if (!text || cfg_store_string(x, s, it, text) < 0)
+        return -1;
+    if (text[0] == '\0')
+        return 0;
+    cfg_quote(text, quoted, sizeof quoted);
+    if (pf_addr_parse(text, &x->c->status.listen_addr, why, sizeof why) < 0)
+        return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
     return 0;
 }
 

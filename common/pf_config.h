@@ -152,6 +152,15 @@ struct pf_config {
         int max_clients;           /* simultaneous control clients; default 16 */
     } control;
 
+    /* The status listener: read-only HTTP for load balancers and
+     * monitoring (GET /health, GET /metrics), on any address. */
+    struct {
+        char listen[PF_ADDR_STRLEN + 64]; /* any address; "" = none (the default) */
+        struct pf_addr listen_addr;
+        bool metrics_token; /* /metrics there asks for the control token; default true */
+        int max_clients;    /* simultaneous clients; default 64 */
+    } status;
+
     struct {
         char error_log[PATH_MAX]; /* "" = stderr; absolute after loading */
         int log_level;            /* enum pf_log_level; default info */

@@ -8,10 +8,11 @@
 static const struct {
     const char *group, *name;
 } reload_restart_only[] = {
-    {"workers", "max"},    {"keeper", "parking"},      {"keeper", "max_parked"},
-    {"control", "listen"}, {"control", "max_clients"}, {"control", "token_file"},
-    {"daemon", "pidfile"}, {"daemon", "user"},         {"daemon", "group"},
-    {"daemon", "chroot"},  {"daemon", "max_files"},
+    {"workers", "max"},        {"keeper", "parking"},      {"keeper", "max_parked"},
+    {"control", "listen"},     {"control", "max_clients"}, {"control", "token_file"},
+    {"daemon", "pidfile"},     {"daemon", "user"},         {"daemon", "group"},
+    {"daemon", "chroot"},      {"daemon", "max_files"},    {"status", "listen"},
+    {"status", "max_clients"},
 };
 
 #define RELOAD_NRESTART (sizeof(reload_restart_only) / sizeof(reload_restart_only[0]))

@@ -170,6 +170,9 @@ static void assert_defaults(const struct pf_config *c, const char *root)
                         "preforkd.token");
     assert_int_equal(c->control.idle_timeout_ms, 60000);
     assert_int_equal(c->control.max_clients, 16);
+    assert_string_equal(c->status.listen, "");
+    assert_true(c->status.metrics_token);
+    assert_int_equal(c->status.max_clients, 64);
 }
 
 /* The default document root once f's file is loaded: <its folder>/www. */
@@ -262,6 +265,11 @@ static const char full_config[] = "listen = \"[::1]:9000\";\n"
                                   "  linger = 0.2;\n"
                                   "  max_parked = 1000;\n"
                                   "};\n"
+                                  "status = {\n"
+                                  "  listen = \"0.0.0.0:9145\";\n"
+                                  "  metrics_token = false;\n"
+                                  "  max_clients = 1024;\n"
+                                  "};\n"
                                   "daemon = {\n"
                                   "  error_log = \"logs/preforkd.log\";\n"
                                   "  log_level = \"debug\";\n"
@@ -320,6 +328,10 @@ static void test_full_file(void **state)
     assert_false(c->keeper.parking);
     assert_int_equal(c->keeper.linger_ms, 200);
     assert_int_equal(c->keeper.max_parked, 1000);
+    assert_string_equal(c->status.listen, "0.0.0.0:9145"); /* any address, unlike control */
+    assert_int_equal(c->status.listen_addr.ss.ss_family, AF_INET);
+    assert_false(c->status.metrics_token);
+    assert_int_equal(c->status.max_clients, 1024);
     snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
     assert_string_equal(c->daemon.error_log, expected);
     assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
@@ -880,6 +892,11 @@ static const struct {
     {"control = {\n\n  max_clients = 0;\n};\n", 3, "control.max_clients", "between 1 and 1024"},
     {"control = { token_file = \"\"; };\n", 1, "control.token_file", "must not be empty"},
     {"control = { idle_timeout = 0; };\n", 1, "control.idle_timeout", ""},
+    {"status = { listen = \"127.0.0.1\"; };\n", 1, "status.listen", "invalid address"},
+    {"status = {\n  listen = \"somewhere:80\";\n};\n", 2, "status.listen", "invalid address"},
+    {"status = { max_clients = 0; };\n", 1, "status.max_clients", "between 1 and 1024"},
+    {"status = { metrics_token = 1; };\n", 1, "status.metrics_token", ""},
+    {"status = { health = true; };\n", 1, "status.health", "unknown setting"},
     {"http = { index = \"\"; };\n", 1, "http.index", "must be a file name"},
     {"http = {\n  index = \"a/b.html\";\n};\n", 2, "http.index", "must be a file name"},
     {"http = { index = \"..\"; };\n", 1, "http.index", "must be a file name"},

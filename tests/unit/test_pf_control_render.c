@@ -539,9 +539,9 @@ struct config_group {
 
 static const struct config_group config_groups[] = {
     {NULL,
-     14,
+     15,
      {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
-      "http", "keeper", "exec", "control", "daemon"}},
+      "http", "keeper", "exec", "control", "status", "daemon"}},
     {"workers",
      16,
      {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode", "min_spare",
@@ -561,6 +561,7 @@ static const struct config_group config_groups[] = {
      {"command", "env", "directory", "listen_fd", "ready", "ready_timeout", "watchdog",
       "stop_signal", "hung_signal"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
+    {"status", 3, {"listen", "metrics_token", "max_clients"}},
     {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
 

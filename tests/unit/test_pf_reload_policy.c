@@ -57,6 +57,9 @@ static void test_restart_only_names(void **state)
     assert_true(pf_reload_policy_restart_only("control", "listen"));
     assert_true(pf_reload_policy_restart_only("control", "max_clients"));
     assert_true(pf_reload_policy_restart_only("control", "token_file"));
+    assert_true(pf_reload_policy_restart_only("status", "listen"));
+    assert_true(pf_reload_policy_restart_only("status", "max_clients"));
+    assert_false(pf_reload_policy_restart_only("status", "metrics_token"));
     assert_true(pf_reload_policy_restart_only("keeper", "parking"));
     assert_true(pf_reload_policy_restart_only("keeper", "max_parked"));
     assert_false(pf_reload_policy_restart_only("keeper", "linger"));
