@@ -201,6 +201,26 @@ static void ctl_http_status(struct pf_control *c, struct pf_control_client *cl, 
     ctl_queue(c, cl, head, (size_t)n);
 }
 
+/* GET /health: 200 "ok" while the server serves; 503 with why while it
+ * starts, stops or backs off after crashes (a load balancer stops sending
+ * before a graceful stop). No token: it says nothing secret. */
+static void ctl_http_health(struct pf_control *c, struct pf_control_client *cl)
+{
+    struct pf_status st;
+    char answer[256];
+    const char *why;
+    int code, n;
+
+    ctl_snapshot(c, &st);
+    why = pf_control_render_health(&st, &code);
+    n = snprintf(answer, sizeof(answer),
+                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                 "Cache-Control: no-store\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+                 code, code == 200 ? "OK" : "Service Unavailable", strlen(why) + 1, why);
+    cl->closing = true;
+    ctl_queue(c, cl, answer, (size_t)n);
+}
+
 /* Answer the metrics request whose head is complete. */
 static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
 {
@@ -211,11 +231,15 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
     char *body;
     int hl;
 
+    if (strcmp(cl->http_path, "/health") == 0) {
+        ctl_http_health(c, cl);
+        return;
+    }
     if (strcmp(cl->http_path, "/metrics") != 0) {
         ctl_http_status(c, cl, "404 Not Found", "");
         return;
     }
-    if (!cl->bearer_ok) {
+    if (!cl->bearer_ok && (!c->status_only || c->cfg->status.metrics_token)) {
         ctl_auth_penalize(c, cl, "metrics: missing or wrong bearer token");
         ctl_http_status(c, cl, "401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
         return;
@@ -368,6 +392,16 @@ static void ctl_line(struct pf_control *c, struct pf_control_client *cl, const c
         ctl_http_header(c, cl, line, len);
         return;
     }
+    if (c->status_only) { /* HTTP GET or nothing: no line protocol here */
+        if (pf_control_cmd_parse(line, len, &cmd, err, sizeof(err)) == 0 &&
+            cmd.verb == PF_CONTROL_CMD_HTTP_GET) {
+            cl->http = true;
+            snprintf(cl->http_path, sizeof(cl->http_path), "%s", cmd.path);
+        } else {
+            ctl_http_status(c, cl, "400 Bad Request", "");
+        }
+        return;
+    }
     if (pf_control_cmd_parse(line, len, &cmd, err, sizeof(err)) < 0) {
         if (cl->authed)
             ctl_reply(c, cl, pf_control_render_error(err));
@@ -437,31 +471,29 @@ static void ctl_read(struct pf_control *c, struct pf_control_client *cl)
 
 /* --------------------------------------------------------- the server */
 
-int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
-                    const struct pf_control_ops *ops, int inherited_fd, char *err, size_t errlen)
+/* Bind at (or take inherited_fd), load the token, make room for the
+ * clients; what is set up is undone on failure. */
+static int ctl_open(struct pf_control *c, const char *listen, const struct pf_addr *at,
+                    int inherited_fd, char *err, size_t errlen)
 {
     struct pf_addr bound;
 
-    memset(c, 0, sizeof(*c));
-    c->cfg = cfg;
-    c->ops = *ops;
     c->listen_fd = -1;
-    if (cfg->control.listen[0] == '\0') {
+    if (listen[0] == '\0') {
         if (inherited_fd >= 0)
-            close(inherited_fd); /* the new configuration turned the channel off */
+            close(inherited_fd); /* the new configuration turned the listener off */
         return 0;
     }
-    if (pf_token_load(cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
+    if (pf_token_load(c->cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
         return -1;
-    c->clients = calloc((size_t)cfg->control.max_clients, sizeof(*c->clients));
+    c->clients = calloc((size_t)c->max_clients, sizeof(*c->clients));
     if (c->clients == NULL) {
-        snprintf(err, errlen, "control: %s", strerror(ENOMEM));
+        snprintf(err, errlen, "%s: %s", c->status_only ? "status" : "control", strerror(ENOMEM));
         return -1;
     }
-    for (int i = 0; i < cfg->control.max_clients; i++)
+    for (int i = 0; i < c->max_clients; i++)
         c->clients[i].fd = -1;
-    c->listen_fd = inherited_fd >= 0 ? inherited_fd
-                                     : pf_net_listen(&cfg->control.listen_addr, 16, err, errlen);
+    c->listen_fd = inherited_fd >= 0 ? inherited_fd : pf_net_listen(at, 64, err, errlen);
     if (c->listen_fd < 0) {
         pf_control_close(c);
         return -1;
@@ -471,9 +503,33 @@ int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
     return 0;
 }
 
+int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
+                    const struct pf_control_ops *ops, int inherited_fd, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    c->cfg = cfg;
+    c->ops = *ops;
+    c->max_clients = cfg->control.max_clients;
+    c->idle_timeout_ms = cfg->control.idle_timeout_ms;
+    return ctl_open(c, cfg->control.listen, &cfg->control.listen_addr, inherited_fd, err, errlen);
+}
+
+int pf_control_init_status(struct pf_control *c, const struct pf_config *cfg,
+                           const struct pf_control_ops *ops, int inherited_fd, char *err,
+                           size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    c->cfg = cfg;
+    c->ops = *ops;
+    c->status_only = true;
+    c->max_clients = cfg->status.max_clients;
+    c->idle_timeout_ms = PF_CONTROL_STATUS_IDLE_MS;
+    return ctl_open(c, cfg->status.listen, &cfg->status.listen_addr, inherited_fd, err, errlen);
+}
+
 void pf_control_close(struct pf_control *c)
 {
-    for (int i = 0; c->clients && i < c->cfg->control.max_clients; i++)
+    for (int i = 0; c->clients && i < c->max_clients; i++)
         if (c->clients[i].fd >= 0)
             ctl_drop(c, &c->clients[i]);
     free(c->clients);
@@ -527,12 +583,12 @@ static void ctl_accept(struct pf_control *c)
             pf_log_notice("control: accept works again after %llu failures in %.1f s",
                           (unsigned long long)c->accept_fail.failures,
                           (double)(pf_time_now_ms() - c->accept_fail.since_ms) / 1000.0);
-        for (int i = 0; i < c->cfg->control.max_clients && !cl; i++)
+        for (int i = 0; i < c->max_clients && !cl; i++)
             if (c->clients[i].fd < 0)
                 cl = &c->clients[i];
         if (cl == NULL) {
-            pf_log_warn("control: %d clients already connected; refusing one",
-                        c->cfg->control.max_clients);
+            pf_log_warn("%s: %d clients already connected; refusing one",
+                        c->status_only ? "status" : "control", c->max_clients);
             close(fd);
             continue;
         }
@@ -553,7 +609,7 @@ int pf_control_pollfds(const struct pf_control *c, struct pollfd *fds, int max)
      * not polled for input. */
     fds[n++] = (struct pollfd){.fd = c->listen_fd,
                                .events = pf_time_now_ms() < c->accept_resume_ms ? 0 : POLLIN};
-    for (int i = 0; i < c->cfg->control.max_clients && n < max; i++) {
+    for (int i = 0; i < c->max_clients && n < max; i++) {
         const struct pf_control_client *cl = &c->clients[i];
         short ev = 0;
 
@@ -572,13 +628,13 @@ int pf_control_timeout_ms(const struct pf_control *c)
 {
     int64_t now = pf_time_now_ms(), next = -1;
 
-    for (int i = 0; c->listen_fd >= 0 && i < c->cfg->control.max_clients; i++) {
+    for (int i = 0; c->listen_fd >= 0 && i < c->max_clients; i++) {
         const struct pf_control_client *cl = &c->clients[i];
         int64_t t;
 
         if (cl->fd < 0)
             continue;
-        t = cl->pending ? c->auth_not_before : cl->last_active + c->cfg->control.idle_timeout_ms;
+        t = cl->pending ? c->auth_not_before : cl->last_active + c->idle_timeout_ms;
         if (next < 0 || t < next)
             next = t;
     }
@@ -591,7 +647,7 @@ int pf_control_timeout_ms(const struct pf_control *c)
 
 static struct pf_control_client *ctl_find(struct pf_control *c, int fd)
 {
-    for (int i = 0; i < c->cfg->control.max_clients; i++)
+    for (int i = 0; i < c->max_clients; i++)
         if (c->clients[i].fd == fd)
             return &c->clients[i];
     return NULL;
@@ -602,7 +658,7 @@ static void ctl_deadlines(struct pf_control *c)
 {
     int64_t now = pf_time_now_ms();
 
-    for (int i = 0; i < c->cfg->control.max_clients; i++) {
+    for (int i = 0; i < c->max_clients; i++) {
         struct pf_control_client *cl = &c->clients[i];
         enum ctl_pending p = cl->pending;
 
@@ -614,8 +670,7 @@ static void ctl_deadlines(struct pf_control *c)
                 ctl_http_answer(c, cl);
             if (cl->fd >= 0)
                 ctl_lines(c, cl);
-        } else if (cl->fd >= 0 && !cl->pending &&
-                   now - cl->last_active >= c->cfg->control.idle_timeout_ms) {
+        } else if (cl->fd >= 0 && !cl->pending && now - cl->last_active >= c->idle_timeout_ms) {
             pf_log_info("control: client %s idle; closing", cl->peer);
             ctl_drop(c, cl);
         }

@@ -46,7 +46,10 @@ struct pf_control_client;
 struct pf_control {
     const struct pf_config *cfg;
     struct pf_control_ops ops;
-    int listen_fd; /* -1: channel off */
+    bool status_only;    /* the status listener: GET /health and /metrics, nothing else */
+    int max_clients;     /* control.max_clients or status.max_clients */
+    int idle_timeout_ms; /* control.idle_timeout, or PF_CONTROL_STATUS_IDLE_MS */
+    int listen_fd;       /* -1: channel off */
     char token[PF_TOKEN_MAX + 1];
     struct pf_control_client *clients; /* cfg->control.max_clients entries */
     int nclients;
@@ -66,6 +69,17 @@ struct pf_control {
  * is in c->bound for the caller to announce. */
 int pf_control_init(struct pf_control *c, const struct pf_config *cfg,
                     const struct pf_control_ops *ops, int inherited_fd, char *err, size_t errlen);
+
+/* A status listener client (a health check) idle this long is closed. */
+#define PF_CONTROL_STATUS_IDLE_MS 10000
+
+/* The status listener (status.listen; nothing when ""): the same clients
+ * and bounds, but read-only HTTP only: GET /health (no token) and GET
+ * /metrics (the control token as a bearer when status.metrics_token).
+ * inherited_fd as for pf_control_init. 0, or -1 with the reason. */
+int pf_control_init_status(struct pf_control *c, const struct pf_config *cfg,
+                           const struct pf_control_ops *ops, int inherited_fd, char *err,
+                           size_t errlen);
 
 /* Close the channel, listener and clients: at exit, in each new worker,
  * and in a master retiring after an upgrade (its successor answers on

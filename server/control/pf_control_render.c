@@ -443,6 +443,21 @@ json_t *pf_control_render_config(const struct pf_config *cfg)
     return ctl_done(o, bad);
 }
 
+const char *pf_control_render_health(const struct pf_status *st, int *code)
+{
+    const char *why = st->stopping                 ? "stopping"
+                      : st->starting               ? "starting"
+                      : st->respawn_backoff_ms > 0 ? "backing off after crashes"
+                      : ctl_live(st) - st->by_state[PF_SLOT_STARTING] -
+                                  st->by_state[PF_SLOT_STOPPING] <=
+                              0
+                          ? "no worker ready"
+                          : NULL;
+
+    *code = why ? 503 : 200;
+    return why ? why : "ok";
+}
+
 json_t *pf_control_render_error(const char *message)
 {
     json_t *o = json_object();

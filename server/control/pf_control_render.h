@@ -31,6 +31,12 @@ json_t *pf_control_render_config(const struct pf_config *cfg);
 json_t *pf_control_render_reload(const struct pf_status_reload *rep);
 
 /* {"ok":false,"error":message} */
+/* GET /health's verdict on st: the text of the answer ("ok", or why not,
+ * the first that holds: "stopping", "starting", "backing off after
+ * crashes", "no worker ready") and its HTTP status in *code (200 for
+ * "ok", else 503). */
+const char *pf_control_render_health(const struct pf_status *st, int *code);
+
 json_t *pf_control_render_error(const char *message);
 
 /* {"ok":true} plus fields of extra (may be NULL; its reference is stolen). */

@@ -79,6 +79,7 @@ struct pf_status {
     unsigned generation;
     const char *protocol;
     const char *listen; /* the bound address, "127.0.0.1:8080" */
+    bool starting;      /* the first pool is not ready yet */
     bool stopping;
     int target, max;
     int by_state[PF_SLOT_STATE_COUNT]; /* live workers per slot state */

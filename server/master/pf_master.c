@@ -53,10 +53,12 @@ struct master {
     struct pf_episode keeper_mem; /* status could not read the keeper's memory */
     struct pf_supervise sv;       /* the tick: pool size, lifetimes, crash backoff */
     struct pf_control ctl;
-    struct pollfd *fds; /* control descriptors, then the upgrade's report
-                               channel, rebuilt before each wait */
+    struct pf_control health; /* the status listener (status.listen) */
+    struct pollfd *fds;       /* control descriptors, the status listener's, then
+                                 the upgrade's report channel, rebuilt before each wait */
     int nfds;
-    int nctl; /* how many of fds are the control channel's */
+    int nctl;    /* how many of fds are the control channel's */
+    int nhealth; /* ...then how many the status listener's */
     sigset_t wait_mask;
     enum master_stop stopping;
     int64_t stop_deadline; /* monotonic ms: escalate to SIGKILL then */
@@ -277,7 +279,7 @@ static pid_t master_upgrade(struct master *m, char *err, size_t errlen)
         .config = m->opts->config,
         .listen_fd = m->pool.listen_fd,
         .control_fd = m->ctl.listen_fd,
-        .status_fd = -1, /* the status listener comes next */
+        .status_fd = m->health.listen_fd,
         .pidfile = &m->pidfile,
     };
 
@@ -313,6 +315,7 @@ static void master_upgrade_check(struct master *m)
                       text);
         m->upgraded = true;
         pf_control_close(&m->ctl);
+        pf_control_close(&m->health); /* the new master answers on both */
         master_begin_stop(m, STOP_GRACEFUL);
         break;
     case PF_DAEMON_FAILED:
@@ -405,7 +408,8 @@ static void master_wait(struct master *m)
                                                       pf_parking_wait_ms(&m->parking, now)),
                                     pf_time_left_ms(m->exec_due_ms)),
         .stop_ms = m->stopping ? pf_time_left_ms(m->stop_deadline) : -1,
-        .control_ms = pf_control_timeout_ms(&m->ctl),
+        .control_ms = pf_time_sooner_ms(pf_control_timeout_ms(&m->ctl),
+                                        pf_control_timeout_ms(&m->health)),
         .reload_ms = pf_reload_wait_ms(&m->reload),
         .upgrade_ms = pf_upgrade_wait_ms(&m->upgrade, now),
         .hung_ms = pf_time_left_ms(pf_hung_due(&m->pool)),
@@ -413,6 +417,8 @@ static void master_wait(struct master *m)
     struct timespec ts = pf_time_timespec(pf_wake_policy_ms(&waits));
 
     m->nctl = m->nfds = pf_control_pollfds(&m->ctl, m->fds, m->cfg->control.max_clients + 1);
+    m->nhealth = pf_control_pollfds(&m->health, m->fds + m->nfds, m->cfg->status.max_clients + 1);
+    m->nfds += m->nhealth;
     if (m->upgrade.fd >= 0)
         m->fds[m->nfds++] = (struct pollfd){.fd = m->upgrade.fd, .events = POLLIN};
     if (pf_exec_watch_fd(&m->exec) >= 0)
@@ -472,6 +478,7 @@ static void master_op_status(void *ctx, struct pf_status *st)
     st->uptime_s = (pf_time_now_ms() - m->started_ms) / 1000;
     st->protocol = m->cfg->protocol;
     st->listen = m->listen_text;
+    st->starting = m->starting;
     st->stopping = m->stopping != STOP_NONE;
     st->reloads = m->reloads;
     st->listen_queue = master_queue_len(m);
@@ -582,6 +589,7 @@ static void master_child_cleanup(void *ctx)
     struct master *m = ctx;
 
     pf_control_close(&m->ctl);
+    pf_control_close(&m->health);
     pf_reload_close(&m->reload);
     pf_pidfile_forget(&m->pidfile);
     if (m->upgrade.fd >= 0)
@@ -614,14 +622,18 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
         .upgrade = master_op_upgrade,
     };
 
-    /* the listener, the clients, an upgrade's report channel, the notify
-     * socket, the exec workers' output */
-    m->fds = calloc((size_t)m->cfg->control.max_clients + 4, sizeof(*m->fds));
+    /* each listener and its clients, an upgrade's report channel, the
+     * notify socket, the exec workers' output */
+    m->fds = calloc((size_t)m->cfg->control.max_clients + (size_t)m->cfg->status.max_clients + 5,
+                    sizeof(*m->fds));
     if (m->fds == NULL) {
         snprintf(err, errlen, "control: %s", strerror(ENOMEM));
         return -1;
     }
-    return pf_control_init(&m->ctl, m->cfg, &ops, m->opts->inherited.control_fd, err, errlen);
+    if (pf_control_init(&m->ctl, m->cfg, &ops, m->opts->inherited.control_fd, err, errlen) < 0)
+        return -1;
+    return pf_control_init_status(&m->health, m->cfg, &ops, m->opts->inherited.status_fd, err,
+                                  errlen);
 }
 
 /* One pass over what happened, always in this order:
@@ -640,6 +652,7 @@ static bool master_handle(struct master *m)
         pf_pool_reap(&m->pool);
     }
     pf_control_handle(&m->ctl, m->fds, m->nctl);
+    pf_control_handle(&m->health, m->fds + m->nctl, m->nhealth);
     pf_exec_watch_read(&m->exec, &m->pool);
     pf_exec_output_read(&m->output);
     if (pf_signals_terminate) {
@@ -704,6 +717,7 @@ static int master_abort(struct master *m)
     if (m->pool.children)
         pf_pool_destroy(&m->pool);
     pf_control_close(&m->ctl);
+    pf_control_close(&m->health);
     free(m->fds);
     pf_pidfile_remove(&m->pidfile);
     return 1;
@@ -762,6 +776,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     struct master m = {.cfg = cfg, .opts = opts, .proto = pf_proto_table_find(cfg->protocol)};
 
     m.ctl.listen_fd = -1;
+    m.health.listen_fd = -1;
     m.exec.sock.fd = -1;
     m.output.ep = -1;
     m.exec_due_ms = -1;
@@ -780,6 +795,8 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
                                     .listen_text = m.listen_text};
     if (m.ctl.listen_fd >= 0)
         pf_log_notice("control channel listening on %s", m.ctl.bound);
+    if (m.health.listen_fd >= 0)
+        pf_log_notice("status listener on %s (GET /health, GET /metrics)", m.health.bound);
     m.started_s = (int64_t)time(NULL);
     m.started_ms = pf_time_now_ms();
     pf_supervise_init(&m.sv, cfg, m.started_ms);
@@ -796,6 +813,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     pf_log_notice("master exiting");
     pf_reload_close(&m.reload);
     pf_control_close(&m.ctl);
+    pf_control_close(&m.health);
     free(m.fds);
     pf_parking_destroy(&m.parking);
     pf_exec_watch_destroy(&m.exec);

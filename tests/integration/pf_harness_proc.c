@@ -643,3 +643,20 @@ void pf_h_set_nofile(pid_t pid, rlim_t soft)
     rl = (struct rlimit){soft, old.rlim_max};
     assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0);
 }
+
+int pf_h_start_crash_loop(struct pf_server *s, int n)
+{
+    char logs[PATH_MAX], file[PATH_MAX];
+    pid_t pids[64];
+
+    if (n < 1 || n > 64 || pf_h_path(logs, s, "logs") < 0 ||
+        pf_h_path(file, s, "logs/access.log") < 0 || unlink(file) < 0 || rmdir(logs) < 0 ||
+        pf_h_worker_pids(s, pids, n) != n) {
+        pf_h_note("cannot start a crash loop: %s", strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (kill(pids[i], SIGKILL) < 0)
+            return -1;
+    return 0;
+}

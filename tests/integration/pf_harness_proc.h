@@ -77,6 +77,12 @@ int pf_h_worker_pids(struct pf_server *s, pid_t *pids, int max);
  * reaped (yet). */
 int pf_h_zombies(struct pf_server *s);
 
+/* Start a crash loop in an http pool of n workers whose access log is
+ * logs/access.log: remove that folder and kill every worker, so that
+ * their successors cannot open the log and exit at start. 0 or -1
+ * (noted). The loop ends once the folder is made again. */
+int pf_h_start_crash_loop(struct pf_server *s, int n);
+
 /* Wait until exactly n live workers exist. 0 or -1. */
 int pf_h_wait_workers(struct pf_server *s, int n, int timeout_ms);
 

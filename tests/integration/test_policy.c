@@ -447,8 +447,6 @@ static int status_during_backoff(struct pf_server *s, int ms)
  * recovery and service. */
 PF_H_TEST(test_crash_loop_backs_off_and_recovers)
 {
-    char logs[PATH_MAX], file[PATH_MAX];
-    pid_t pids[2];
     struct pf_h_http r;
 
     assert_int_equal(pf_h_mkdir(s, "www"), 0);
@@ -457,13 +455,7 @@ PF_H_TEST(test_crash_loop_backs_off_and_recovers)
     start_with(s, "http", "start = 2; max = 4; crash_limit = 2; crash_window = 3; backoff_max = 4;",
                "http = { root = \"www\"; access_log = \"logs/access.log\"; };\n", 2);
     assert_int_equal(wait_status(s, "workers", "idle", 2, true, PF_H_WAIT_MS), 2); /* log open */
-    assert_int_equal(pf_h_path(logs, s, "logs"), 0);
-    assert_int_equal(pf_h_path(file, s, "logs/access.log"), 0);
-    assert_int_equal(unlink(file), 0);
-    assert_int_equal(rmdir(logs), 0);
-    assert_int_equal(pf_h_worker_pids(s, pids, 2), 2);
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(kill(pids[i], SIGKILL), 0);
+    assert_int_equal(pf_h_start_crash_loop(s, 2), 0);
 
     assert_int_equal(pf_h_wait_log(s, "respawn delay 4000 ms", 15000), 0);
     check_backoff_log(s);

@@ -19,8 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pf_addr.h"
 #include "pf_harness.h"
 #include "pf_harness_ctl.h"
+#include "pf_net.h"
 #include "pf_time.h"
 
 #define LOAD_REQUESTS 300 /* served before and after the upgrade, at least */
@@ -36,7 +38,8 @@ static void write_config(struct pf_server *s, int workers, bool broken)
     c.protocol = "http";
     c.workers_start = broken ? 0 : workers;
     c.daemon_extra = "pidfile = \"preforkd.pid\";";
-    c.extra = PF_H_CTL_CONFIG "http = { root = \"www\"; };\n";
+    c.extra = PF_H_CTL_CONFIG "http = { root = \"www\"; };\n"
+                              "status = { listen = \"127.0.0.1:0\"; };\n";
     assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
     assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
 }
@@ -114,6 +117,28 @@ static pid_t expect_taken_over(struct pf_server *s, pid_t old)
     return new;
 }
 
+/* The status listener was handed over: the new master announces the
+ * same address, and GET /health there is answered 200 (the old master,
+ * gone, answers nothing). */
+static void expect_status_listener_kept(struct pf_server *s)
+{
+    char word[PF_ADDR_STRLEN], line[96], err[256];
+    struct pf_addr a;
+    struct pf_h_http r;
+    int fd;
+
+    assert_int_equal(pf_h_log_word_after(s, "status listener on ", false, word, sizeof(word)), 0);
+    snprintf(line, sizeof(line), "status listener on %s ", word);
+    assert_int_equal(pf_h_log_count(s, line), 2); /* the old master's, then the new one's */
+    assert_int_equal(pf_addr_parse(word, &a, NULL, 0), 0);
+    fd = pf_net_connect(&a, PF_H_WAIT_MS, err, sizeof(err));
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_http_exchange(fd, "GET /health HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    close(fd);
+    assert_int_equal(r.status, 200);
+    pf_h_http_free(&r);
+}
+
 static void upgrade_under_load(struct pf_server *s, bool close_mode)
 {
     struct pf_h_output o;
@@ -130,6 +155,7 @@ static void upgrade_under_load(struct pf_server *s, bool close_mode)
     assert_non_null(strstr(o.out, "upgrade: sent SIGUSR2 to the master"));
     pf_h_output_free(&o);
     new = expect_taken_over(s, old);
+    expect_status_listener_kept(s);
     wait_served(s, LOAD_REQUESTS); /* the new master's own count */
     assert_int_equal(pf_h_bench_finish(s, bench, &ok, &failed), 0);
     pf_h_note("%s: %lld ok, %lld failed across the upgrade (master %ld -> %ld)",

@@ -317,6 +317,48 @@ static void test_status_last_reload(void **state)
     }
 }
 
+/* GET /health's verdict: ok only while serving, else 503 with why. */
+static void test_health(void **state)
+{
+    static const struct {
+        const char *what;
+        bool starting, stopping;
+        int64_t backoff_ms;
+        int live, starting_workers, stopping_workers;
+        int code;
+        const char *text;
+    } cases[] = {
+        {"serving", false, false, 0, 4, 0, 0, 200, "ok"},
+        {"serving, one starting", false, false, 0, 4, 1, 0, 200, "ok"},
+        {"starting", true, false, 0, 4, 4, 0, 503, "starting"},
+        {"stopping", false, true, 0, 4, 0, 4, 503, "stopping"},
+        {"stopping wins over starting", true, true, 0, 0, 0, 0, 503, "stopping"},
+        {"crash backoff", false, false, 2000, 2, 0, 0, 503, "backing off after crashes"},
+        {"every worker starting", false, false, 0, 2, 2, 0, 503, "no worker ready"},
+        {"no worker", false, false, 0, 0, 0, 0, 503, "no worker ready"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pf_status st;
+        const char *text;
+        int code = 0;
+
+        memset(&st, 0, sizeof(st));
+        st.starting = cases[i].starting;
+        st.stopping = cases[i].stopping;
+        st.respawn_backoff_ms = cases[i].backoff_ms;
+        st.by_state[PF_SLOT_STARTING] = cases[i].starting_workers;
+        st.by_state[PF_SLOT_STOPPING] = cases[i].stopping_workers;
+        st.by_state[PF_SLOT_IDLE] = cases[i].live - cases[i].starting_workers -
+                                    cases[i].stopping_workers;
+        text = pf_control_render_health(&st, &code);
+        if (code != cases[i].code || strcmp(text, cases[i].text) != 0)
+            fail_msg("%s: %d \"%s\", expected %d \"%s\"", cases[i].what, code, text, cases[i].code,
+                     cases[i].text);
+    }
+}
+
 /* Parking off: the keeper object is still there, disabled, pid 0. */
 static void test_status_keeper_off(void **state)
 {
@@ -1062,6 +1104,7 @@ int main(void)
         cmocka_unit_test(test_status_keeper),
         cmocka_unit_test(test_status_keeper_off),
         cmocka_unit_test(test_status_last_reload),
+        cmocka_unit_test(test_health),
         cmocka_unit_test(test_status_strings),
         cmocka_unit_test(test_workers_busy),
         cmocka_unit_test(test_workers_nulls),
