@@ -637,21 +637,6 @@ static void metrics_states(struct metrics_buf *b, const char *name, const struct
     }
 }
 
-/* Worker exits per signal number, for the signals seen only. */
-static void metrics_signals(struct metrics_buf *b, const char *name, const struct metrics_src *x)
-{
-    char sig[16];
-
-    for (int s = 1; s < PF_SIGNALS_MAX; s++) {
-        const struct metrics_label l = {"signal", sig};
-
-        if (!x->st->exits_by_signal[s])
-            continue;
-        snprintf(sig, sizeof(sig), "%d", s);
-        metrics_sample_int(b, name, &l, 1, ctl_clamp(x->st->exits_by_signal[s]));
-    }
-}
-
 /* A sample of milliseconds, written in seconds (the base unit). */
 static void metrics_sample_ms(struct metrics_buf *b, const char *name, int64_t ms)
 {
@@ -659,6 +644,79 @@ static void metrics_sample_ms(struct metrics_buf *b, const char *name, int64_t m
 
     snprintf(num, sizeof(num), "%.3f", (double)ms / 1000.0);
     metrics_sample(b, name, NULL, 0, num);
+}
+
+/* Worker exits per signal, by its name ("KILL"; the number when it has
+ * none), for the signals seen only. */
+static void metrics_signals(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    char sig[16];
+
+    for (int s = 1; s < PF_SIGNALS_MAX; s++) {
+        const struct metrics_label l = {"signal", sig};
+        const char *abbrev = sigabbrev_np(s);
+
+        if (!x->st->exits_by_signal[s])
+            continue;
+        if (abbrev)
+            snprintf(sig, sizeof(sig), "%s", abbrev);
+        else
+            snprintf(sig, sizeof(sig), "%d", s);
+        metrics_sample_int(b, name, &l, 1, ctl_clamp(x->st->exits_by_signal[s]));
+    }
+}
+
+/* The version and how it was built. */
+static void metrics_build_info(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    const struct metrics_label l[] = {{"version", x->st->version}, {"compiler", __VERSION__}};
+
+    metrics_sample_int(b, name, l, CTL_COUNT(l), 1);
+}
+
+static void metrics_master_cpu(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    metrics_sample_ms(b, name, (int64_t)(x->st->master_process.cpu_us / 1000));
+}
+
+static void metrics_master_rss(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, ctl_clamp(x->st->master_process.rss_bytes));
+}
+
+static void metrics_master_fds(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, ctl_clamp(x->st->master_process.open_fds));
+}
+
+static void metrics_master_max_fds(struct metrics_buf *b, const char *name,
+                                   const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, ctl_clamp(x->st->master_process.max_fds));
+}
+
+static void metrics_master_start(struct metrics_buf *b, const char *name,
+                                 const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, x->st->start_time_s);
+}
+
+static void metrics_workers_cpu(struct metrics_buf *b, const char *name,
+                                const struct metrics_src *x)
+{
+    metrics_sample_ms(b, name, (int64_t)(x->st->workers_process.cpu_us / 1000));
+}
+
+static void metrics_workers_rss(struct metrics_buf *b, const char *name,
+                                const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, ctl_clamp(x->st->workers_process.rss_bytes));
+}
+
+static void metrics_workers_fds(struct metrics_buf *b, const char *name,
+                                const struct metrics_src *x)
+{
+    metrics_sample_int(b, name, NULL, 0, ctl_clamp(x->st->workers_process.open_fds));
 }
 
 /* The longest request running now, in seconds (0 when none): one series
@@ -803,7 +861,29 @@ struct metrics_family {
 
 static const struct metrics_family metrics_families[] = {
     {"preforkd_info", "gauge", "Version, protocol and listen address of the server.", metrics_info,
-     false},
+     METRICS_ALWAYS},
+    {"preforkd_build_info", "gauge", "Version of preforkd and the compiler that built it.",
+     metrics_build_info, METRICS_ALWAYS},
+    {"process_cpu_seconds_total", "counter", "CPU time of the master, user and system, in seconds.",
+     metrics_master_cpu, METRICS_ALWAYS},
+    {"process_resident_memory_bytes", "gauge", "Resident memory of the master, in bytes.",
+     metrics_master_rss, METRICS_ALWAYS},
+    {"process_open_fds", "gauge", "Descriptors open in the master.", metrics_master_fds,
+     METRICS_ALWAYS},
+    {"process_max_fds", "gauge", "The master's descriptor limit (RLIMIT_NOFILE).",
+     metrics_master_max_fds, METRICS_ALWAYS},
+    {"process_start_time_seconds", "gauge",
+     "Start time of the master since the Unix epoch in seconds.", metrics_master_start,
+     METRICS_ALWAYS},
+    {"preforkd_workers_cpu_seconds_total", "counter",
+     "CPU time of every worker, user and system, in seconds (those gone included).",
+     metrics_workers_cpu, METRICS_ALWAYS},
+    {"preforkd_workers_resident_memory_bytes", "gauge",
+     "Resident memory of the live workers summed, in bytes (pages they share with each other or "
+     "the master counted each time: see preforkd_worker_private_memory_bytes).",
+     metrics_workers_rss, METRICS_ALWAYS},
+    {"preforkd_workers_open_fds", "gauge", "Descriptors open in the live workers, summed.",
+     metrics_workers_fds, METRICS_ALWAYS},
     {"preforkd_workers", "gauge",
      "Live workers by slot state (keepalive: waiting for a connection's next request).",
      metrics_states, METRICS_ALWAYS},
@@ -813,7 +893,7 @@ static const struct metrics_family metrics_families[] = {
      "Longest request running now in any worker, in seconds.", metrics_busy_max, METRICS_ALWAYS},
     {"preforkd_respawn_backoff_seconds", "gauge",
      "Delay between forks while workers keep crashing, in seconds (0 when none).", metrics_backoff,
-     false},
+     METRICS_ALWAYS},
     {"preforkd_worker_ready", "gauge",
      "1 for a worker past its start-up (an exec worker: READY=1, or started), 0 while starting; "
      "by slot.",

@@ -70,6 +70,14 @@ struct pf_status_rollover {
     char reason[PF_STATUS_ROLLOVER_REASON]; /* rolled back: the last failure, as logged */
 };
 
+/* A process's (or the workers' summed) usage, from /proc. */
+struct pf_status_process {
+    uint64_t cpu_us;    /* CPU time, user and system */
+    uint64_t rss_bytes; /* resident memory (summed: shared pages counted each time) */
+    uint64_t open_fds;  /* open descriptors */
+    uint64_t max_fds;   /* the descriptor limit (the master's only); 0 unknown */
+};
+
 /* The master's state, as status and metrics report it. */
 struct pf_status {
     pid_t pid;
@@ -101,6 +109,7 @@ struct pf_status {
     int crash_exits_recent;       /* crashes within workers.crash_window */
     struct pf_status_keeper keeper;
     struct pf_status_exec exec;
+    struct pf_status_process master_process, workers_process;
 };
 
 /* One worker, as the workers command and `preforkctl top` show it. */

@@ -472,6 +472,7 @@ static void master_op_status(void *ctx, struct pf_status *st)
     memset(st, 0, sizeof(*st));
     pf_exec_watch_probe(&m->exec, &m->pool, pf_time_now_ms()); /* who serves, if stale */
     pf_stats_pool(&m->pool, st);
+    pf_stats_processes(&m->pool, st);
     st->pid = getpid();
     st->version = PF_VERSION;
     st->start_time_s = m->started_s;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,12 +278,18 @@ int pf_pool_reap(struct pf_pool *p)
     int reaped = 0;
 
     for (;;) {
+        struct rusage ru;
         int status;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
+        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
 
         if (pid <= 0)
             return reaped;
         int slot = pf_pool_find(p, pid);
+        if (slot >= 0) /* its CPU time, for the workers' total */
+            p->done_cpu_us += (uint64_t)ru.ru_utime.tv_sec * 1000000u +
+                              (uint64_t)ru.ru_utime.tv_usec +
+                              (uint64_t)ru.ru_stime.tv_sec * 1000000u +
+                              (uint64_t)ru.ru_stime.tv_usec;
         if (slot < 0) {
             if (p->other_exit) /* the new master of a binary upgrade */
                 p->other_exit(p->child_ctx, pid, status);

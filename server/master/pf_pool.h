@@ -82,6 +82,7 @@ struct pf_pool {
     /* Counters of workers already gone (live ones are in their slots). */
     uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
     uint64_t done_parked, done_resumed;
+    uint64_t done_cpu_us; /* CPU time (user + system) of the workers reaped */
 
     /* Called in each new worker before it runs: closes what only the
      * master may hold (the control channel's sockets). */

@@ -1,15 +1,18 @@
 /* pf_stats: status and worker snapshots from the pool and scoreboard. */
 #include "pf_stats.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pf_addr.h"
 #include "pf_err.h"
+#include "pf_procstat.h"
 #include "pf_smaps.h"
 #include "pf_time.h"
 
@@ -110,38 +113,112 @@ size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, s
     return n;
 }
 
-int pf_stats_memory(pid_t pid, struct pf_smaps *m, char *err, size_t errlen)
+/* The start of the file at path (at most size bytes) into text, its
+ * length into *len. 0, or -1 with errno and "cannot read PATH: REASON". */
+static int stats_read(const char *path, char *text, size_t size, size_t *len, char *err,
+                      size_t errlen)
 {
-    char path[64], text[STATS_SMAPS_MAX], why[PF_ERR_MAX];
-    size_t len = 0;
     ssize_t n = 0;
-    int fd, saved;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), saved;
 
-    memset(m, 0, sizeof(*m));
-    snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd >= 0 && len < sizeof(text)) {
-        n = read(fd, text + len, sizeof(text) - len);
+    *len = 0;
+    while (fd >= 0 && *len < size) {
+        n = read(fd, text + *len, size - *len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
-        len += (size_t)n;
+        *len += (size_t)n;
     }
     saved = errno;
     if (fd >= 0)
         close(fd);
-    if (fd < 0 || n < 0) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(saved));
-        errno = saved;
+    if (fd >= 0 && n >= 0)
+        return 0;
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(saved));
+    errno = saved;
+    return -1;
+}
+
+int pf_stats_memory(pid_t pid, struct pf_smaps *m, char *err, size_t errlen)
+{
+    char path[64], text[STATS_SMAPS_MAX], why[PF_ERR_MAX];
+    size_t len = 0;
+
+    memset(m, 0, sizeof(*m));
+    snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", (long)pid);
+    if (stats_read(path, text, sizeof(text), &len, err, errlen) < 0)
         return -1;
-    }
     if (pf_smaps_parse(text, len, m, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         errno = EINVAL;
         return -1;
     }
     return 0;
+}
+
+/* Descriptors open in a process: the entries of /proc/PID/fd ("self" for
+ * the master); -1 when it cannot be read. */
+static int stats_open_fds(const char *pid)
+{
+    char path[64];
+    struct dirent *e;
+    DIR *d;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+    d = opendir(path);
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - (strcmp(pid, "self") == 0); /* the one opendir holds */
+}
+
+/* One process's figures from /proc/PID/stat and /proc/PID/fd into p
+ * (added to what it holds). 0, or -1 when it cannot be read (gone). */
+static int stats_process_add(const char *pid, struct pf_status_process *p)
+{
+    static long ticks, page;
+    char path[64], text[1024], err[PF_ERR_MAX];
+    struct pf_procstat ps;
+    size_t len;
+    int fds;
+
+    if (ticks <= 0)
+        ticks = sysconf(_SC_CLK_TCK);
+    if (page <= 0)
+        page = sysconf(_SC_PAGESIZE);
+    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+    if (stats_read(path, text, sizeof(text), &len, err, sizeof(err)) < 0 ||
+        pf_procstat_parse(text, len, &ps, err, sizeof(err)) < 0 || ticks <= 0 || page <= 0)
+        return -1;
+    fds = stats_open_fds(pid);
+    p->cpu_us += (ps.utime_ticks + ps.stime_ticks) * (uint64_t)(1000000 / ticks);
+    p->rss_bytes += ps.rss_pages * (uint64_t)page;
+    p->open_fds += fds > 0 ? (uint64_t)fds : 0;
+    return 0;
+}
+
+void pf_stats_processes(const struct pf_pool *p, struct pf_status *st)
+{
+    struct rlimit rl;
+
+    memset(&st->master_process, 0, sizeof(st->master_process));
+    memset(&st->workers_process, 0, sizeof(st->workers_process));
+    stats_process_add("self", &st->master_process);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        st->master_process.max_fds = (uint64_t)rl.rlim_cur;
+    st->workers_process.cpu_us = p->done_cpu_us;
+    for (size_t i = 0; i < p->sb.nslots; i++) {
+        char pid[24];
+
+        if (p->children[i].pid <= 0)
+            continue;
+        snprintf(pid, sizeof(pid), "%ld", (long)p->children[i].pid);
+        stats_process_add(pid, &st->workers_process);
+    }
 }
 
 /* A counter the keeper writes alone, read from the memory it shares. */

@@ -21,6 +21,11 @@
  * the rest (pid, times, listen queue...). */
 void pf_stats_pool(const struct pf_pool *p, struct pf_status *st);
 
+/* The master's CPU time, resident memory and open descriptors (and its
+ * descriptor limit), and the same summed over the workers (the CPU time
+ * of the reaped ones included, so it only grows), from /proc. */
+void pf_stats_processes(const struct pf_pool *p, struct pf_status *st);
+
 /* One entry per live worker, at most max; returns the count. */
 size_t pf_stats_workers(const struct pf_pool *p, struct pf_status_worker *out, size_t max);
 

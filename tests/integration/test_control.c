@@ -1444,11 +1444,29 @@ static void ctl_metrics(const struct ctl *ctl, const char *const *keys, double *
 
 PF_H_TEST(test_metrics)
 {
-    static const char *const keys[] = {
-        "preforkd_workers{state=\"idle\"}",  "preforkd_requests_total",
-        "preforkd_workers_target",           "preforkd_control_auth_failures_total",
-        "preforkd_worker_ready{slot=\"0\"}", "preforkd_worker_private_memory_bytes{slot=\"0\"}"};
-    enum { IDLE, REQUESTS, TARGET, AUTH_FAILURES, READY0, MEMORY0, NKEYS };
+    static const char *const keys[] = {"preforkd_workers{state=\"idle\"}",
+                                       "preforkd_requests_total",
+                                       "preforkd_workers_target",
+                                       "preforkd_control_auth_failures_total",
+                                       "preforkd_worker_ready{slot=\"0\"}",
+                                       "preforkd_worker_private_memory_bytes{slot=\"0\"}",
+                                       "process_open_fds",
+                                       "process_resident_memory_bytes",
+                                       "preforkd_workers_open_fds",
+                                       "preforkd_workers_resident_memory_bytes"};
+    enum {
+        IDLE,
+        REQUESTS,
+        TARGET,
+        AUTH_FAILURES,
+        READY0,
+        MEMORY0,
+        MASTER_FDS,
+        MASTER_RSS,
+        WORKER_FDS,
+        WORKER_RSS,
+        NKEYS
+    };
     struct ctl ctl;
     struct pf_h_http r;
     double v[NKEYS], v2[NKEYS];
@@ -1469,6 +1487,8 @@ PF_H_TEST(test_metrics)
     assert_true(v[AUTH_FAILURES] == 0);
     assert_true(v[READY0] == 1);
     assert_true(v[MEMORY0] > 0); /* a worker's private memory, from /proc */
+    assert_true(v[MASTER_FDS] >= 4 && v[MASTER_RSS] > 0);                 /* the master's */
+    assert_true(v[WORKER_FDS] >= 3 * 3 && v[WORKER_RSS] > v[MASTER_RSS]); /* 3 workers summed */
 
     fd = pf_h_connect(s);
     assert_true(fd >= 0);

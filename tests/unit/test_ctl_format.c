@@ -156,7 +156,7 @@ static void test_status(void **state)
     assert_non_null(strstr(t, "worker states:   idle 2, writing 1\n"));
     assert_non_null(strstr(t, "sent:            3.0 GiB\n"));
     assert_non_null(strstr(t, "spawned:         4 (1 respawns, 1 abnormal exits)\n"));
-    assert_non_null(strstr(t, "exits by signal: 9: 1\n"));
+    assert_non_null(strstr(t, "exits by signal: SIGKILL: 1\n"));
     assert_non_null(strstr(t, "hung killed:     2\n"));
     assert_null(strstr(t, "failed forks")); /* not sent by this server */
     assert_non_null(strstr(t, "listen queue:    0 (max 5, backlog 511)\n"));

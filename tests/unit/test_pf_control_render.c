@@ -59,6 +59,8 @@ static void fixed_status(struct pf_status *st)
     st->crash_exits_recent = 8;
     st->parked = 40;
     st->resumed = 38;
+    st->master_process = (struct pf_status_process){1250000, 8 << 20, 21, 1024};
+    st->workers_process = (struct pf_status_process){72500000, 40 << 20, 80, 0};
     st->keeper = (struct pf_status_keeper){.enabled = true,
                                            .pid = 4300,
                                            .restarts = 1,
@@ -935,8 +937,16 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_hung_killed_total", "", "6"},
     {"preforkd_worker_memory_recycled_total", "", "3"},
     {"preforkd_worker_fork_failures_total", "", "13"},
-    {"preforkd_worker_signal_exits_total", "{signal=\"9\"}", "2"},
-    {"preforkd_worker_signal_exits_total", "{signal=\"11\"}", "1"},
+    {"preforkd_worker_signal_exits_total", "{signal=\"KILL\"}", "2"},
+    {"preforkd_worker_signal_exits_total", "{signal=\"SEGV\"}", "1"},
+    {"process_cpu_seconds_total", "", "1.250"},
+    {"process_resident_memory_bytes", "", "8388608"},
+    {"process_open_fds", "", "21"},
+    {"process_max_fds", "", "1024"},
+    {"process_start_time_seconds", "", "1700000000"},
+    {"preforkd_workers_cpu_seconds_total", "", "72.500"},
+    {"preforkd_workers_resident_memory_bytes", "", "41943040"},
+    {"preforkd_workers_open_fds", "", "80"},
     {"preforkd_reloads_total", "", "2"},
     {"preforkd_reload_rollbacks_total", "", "1"},
     {"preforkd_worker_ready", "{slot=\"0\"}", "1"},
@@ -981,7 +991,9 @@ static void test_metrics_values(void **state)
         if (!v || strcmp(v, c->value) != 0)
             fail_msg("%s%s: %s, expected %s", c->name, c->labels, v ? v : "missing", c->value);
     }
-    assert_int_equal(x.n, n + 1); /* and preforkd_info */
+    assert_int_equal(x.n, n + 2); /* and preforkd_info, preforkd_build_info */
+    assert_non_null(value_of(&x, "preforkd_build_info",
+                             "{version=\"1.2.3\",compiler=\"" __VERSION__ "\"}"));
     assert_null(value_of(&x, "preforkd_workers", "{state=\"free\"}"));
     assert_int_equal(x.nhelp, x.ntype);
 }
@@ -1021,7 +1033,7 @@ static void test_metrics_keeper_off(void **state)
             fail_msg("%s with parking off", x.type[i]);
     for (size_t i = 0; i < sizeof(metric_cases) / sizeof(metric_cases[0]); i++)
         others += strncmp(metric_cases[i].name, "preforkd_keeper_", 16) != 0;
-    assert_int_equal(x.n, others + 1); /* and preforkd_info */
+    assert_int_equal(x.n, others + 2); /* and preforkd_info, preforkd_build_info */
 }
 
 /* Exec workers: their counters, and each worker's watchdog age by slot

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FMT_VALUE_MAX 512 /* one value of the status report */
@@ -230,8 +231,17 @@ static void fmt_signals(const json_t *st, char *buf, size_t size)
 
     buf[0] = '\0';
     json_object_foreach((json_t *)sig, key, v) if (json_is_integer(v) && len < size)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s: %" PRId64, len ? ", " : "", key,
+    {
+        char *end;
+        long number = strtol(key, &end, 10);
+        const char *name = *end == '\0' && number > 0 && number < 65 ? sigabbrev_np((int)number)
+                                                                     : NULL;
+
+        /* "KILL 1" reads better than "9: 1"; a number without a name stays */
+        len += (size_t)snprintf(buf + len, size - len, "%s%s%s: %" PRId64, len ? ", " : "",
+                                name ? "SIG" : "", name ? name : key,
                                 (int64_t)json_integer_value(v));
+    }
 }
 
 /* pid, version, uptime, state, listen, protocol, generation. */
