@@ -666,6 +666,55 @@ static void metrics_signals(struct metrics_buf *b, const char *name, const struc
     }
 }
 
+/* Samples of one label, one per value: label="values[i]" counts[i]. */
+static void metrics_by_label(struct metrics_buf *b, const char *name, const char *label,
+                             const char *const *values, const uint64_t *counts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct metrics_label l = {label, values[i]};
+
+        metrics_sample_int(b, name, &l, 1, ctl_clamp(counts[i]));
+    }
+}
+
+/* Responses by status class, zeros included. */
+static void metrics_responses(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    static const char *const classes[PF_SLOT_STATUS_CLASSES] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    metrics_by_label(b, name, "class", classes, x->st->by_class, PF_SLOT_STATUS_CLASSES);
+}
+
+/* Request durations as a Prometheus histogram: cumulative buckets by
+ * their upper bound (le, in seconds), +Inf, then _sum and _count; the
+ * protocol served as a label. */
+static void metrics_durations(struct metrics_buf *b, const char *name, const struct metrics_src *x)
+{
+    char bucket[96], le[32], sum[96], num[32];
+    uint64_t seen = 0;
+
+    snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+    for (int i = 0; i <= PF_SLOT_DURATION_BUCKETS; i++) {
+        const struct metrics_label l[] = {{"protocol", x->st->protocol}, {"le", le}};
+
+        seen += x->st->durations[i];
+        if (i < PF_SLOT_DURATION_BUCKETS)
+            snprintf(le, sizeof(le), "%g", (double)pf_slot_duration_bounds_us[i] / 1e6);
+        else
+            snprintf(le, sizeof(le), "+Inf");
+        metrics_sample_int(b, bucket, l, CTL_COUNT(l), ctl_clamp(seen));
+    }
+    {
+        const struct metrics_label l = {"protocol", x->st->protocol};
+
+        snprintf(sum, sizeof(sum), "%s_sum", name);
+        snprintf(num, sizeof(num), "%.6f", (double)x->st->duration_sum_us / 1e6);
+        metrics_sample(b, sum, &l, 1, num);
+        snprintf(sum, sizeof(sum), "%s_count", name);
+        metrics_sample_int(b, sum, &l, 1, ctl_clamp(seen));
+    }
+}
+
 /* The version and how it was built. */
 static void metrics_build_info(struct metrics_buf *b, const char *name, const struct metrics_src *x)
 {
@@ -735,17 +784,6 @@ static void metrics_busy_max(struct metrics_buf *b, const char *name, const stru
 static void metrics_backoff(struct metrics_buf *b, const char *name, const struct metrics_src *x)
 {
     metrics_sample_ms(b, name, x->st->respawn_backoff_ms);
-}
-
-/* Samples of one label, one per value: label="values[i]" counts[i]. */
-static void metrics_by_label(struct metrics_buf *b, const char *name, const char *label,
-                             const char *const *values, const uint64_t *counts, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const struct metrics_label l = {label, values[i]};
-
-        metrics_sample_int(b, name, &l, 1, ctl_clamp(counts[i]));
-    }
 }
 
 /* One sample per worker, labelled by its slot (bounded by workers.max,
@@ -864,6 +902,12 @@ static const struct metrics_family metrics_families[] = {
      METRICS_ALWAYS},
     {"preforkd_build_info", "gauge", "Version of preforkd and the compiler that built it.",
      metrics_build_info, METRICS_ALWAYS},
+    {"preforkd_responses_total", "counter",
+     "Responses by status class (HTTP; the other protocols have none).", metrics_responses,
+     METRICS_ALWAYS},
+    {"preforkd_request_duration_seconds", "histogram",
+     "How long requests took, from their head read to their response sent, in seconds.",
+     metrics_durations, METRICS_ALWAYS},
     {"process_cpu_seconds_total", "counter", "CPU time of the master, user and system, in seconds.",
      metrics_master_cpu, METRICS_ALWAYS},
     {"process_resident_memory_bytes", "gauge", "Resident memory of the master, in bytes.",

@@ -110,6 +110,11 @@ struct pf_status {
     struct pf_status_keeper keeper;
     struct pf_status_exec exec;
     struct pf_status_process master_process, workers_process;
+    /* Requests by duration (non-cumulative buckets of pf_slot_duration_bounds_us, then
+     * the longer ones) and their total; responses by class (1xx .. 5xx). */
+    uint64_t durations[PF_SLOT_DURATION_BUCKETS + 1];
+    uint64_t duration_sum_us;
+    uint64_t by_class[PF_SLOT_STATUS_CLASSES];
 };
 
 /* One worker, as the workers command and `preforkctl top` show it. */

@@ -493,6 +493,7 @@ static void http_refuse_head(struct http_conn *hc, int status)
     struct http_result r = http_error(hc, status, NULL, false, PF_HTTP_VERSION_11, false);
 
     pf_log_info("client %s: request head refused (%d)", hc->c->peer_text, status);
+    pf_slot_end_request(hc->c->slot, r.status); /* counted by its class */
     pf_http_access_write(&hc->h->access, hc->client_ip, hc->h->in, NULL, r.status, r.body_bytes);
     http_linger(hc->c->fd, hc->c->slot);
 }

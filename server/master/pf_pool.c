@@ -265,12 +265,7 @@ static void pool_count_start_failure(struct pf_pool *p, int slot, int status)
 /* A reaped worker's counters join the totals before its slot is reused. */
 static void pool_keep_counters(struct pf_pool *p, const struct pf_slot *s)
 {
-    p->done_connections += atomic_load_explicit(&s->connections, memory_order_relaxed);
-    p->done_requests += atomic_load_explicit(&s->requests, memory_order_relaxed);
-    p->done_bytes_in += atomic_load_explicit(&s->bytes_in, memory_order_relaxed);
-    p->done_bytes_out += atomic_load_explicit(&s->bytes_out, memory_order_relaxed);
-    p->done_parked += atomic_load_explicit(&s->parked, memory_order_relaxed);
-    p->done_resumed += atomic_load_explicit(&s->resumed, memory_order_relaxed);
+    pf_slot_add_totals(s, &p->done);
 }
 
 int pf_pool_reap(struct pf_pool *p)

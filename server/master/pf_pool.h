@@ -80,9 +80,8 @@ struct pf_pool {
     char last_broken[PF_SLOT_REASON_MAX + 128];  /* the latest one, as logged */
     char last_failure[PF_SLOT_REASON_MAX + 128]; /* the latest crash, broken or not */
     /* Counters of workers already gone (live ones are in their slots). */
-    uint64_t done_connections, done_requests, done_bytes_in, done_bytes_out;
-    uint64_t done_parked, done_resumed;
-    uint64_t done_cpu_us; /* CPU time (user + system) of the workers reaped */
+    struct pf_slot_totals done; /* the counters of the workers reaped */
+    uint64_t done_cpu_us;       /* CPU time (user + system) of the workers reaped */
 
     /* Called in each new worker before it runs: closes what only the
      * master may hold (the control channel's sockets). */

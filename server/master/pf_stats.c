@@ -27,12 +27,8 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
     st->max = (int)p->sb.nslots;
     st->generation = p->generation;
     memset(st->by_state, 0, sizeof(st->by_state));
-    st->connections = p->done_connections;
-    st->requests = p->done_requests;
-    st->bytes_in = p->done_bytes_in;
-    st->bytes_out = p->done_bytes_out;
-    st->parked = p->done_parked;
-    st->resumed = p->done_resumed;
+    struct pf_slot_totals t = p->done;
+
     for (size_t i = 0; i < p->sb.nslots; i++) {
         const struct pf_slot *s = &p->sb.slots[i];
         int state = pf_slot_get_state(s);
@@ -43,13 +39,17 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
             state = PF_SLOT_STOPPING; /* as the workers list says */
         if (state > PF_SLOT_FREE && state < PF_SLOT_STATE_COUNT)
             st->by_state[state]++;
-        st->connections += LOAD(s->connections);
-        st->requests += LOAD(s->requests);
-        st->bytes_in += LOAD(s->bytes_in);
-        st->bytes_out += LOAD(s->bytes_out);
-        st->parked += LOAD(s->parked);
-        st->resumed += LOAD(s->resumed);
+        pf_slot_add_totals(s, &t);
     }
+    st->connections = t.connections;
+    st->requests = t.requests;
+    st->bytes_in = t.bytes_in;
+    st->bytes_out = t.bytes_out;
+    st->parked = t.parked;
+    st->resumed = t.resumed;
+    memcpy(st->durations, t.durations, sizeof(st->durations));
+    st->duration_sum_us = t.duration_sum_us;
+    memcpy(st->by_class, t.by_class, sizeof(st->by_class));
     st->spawned = p->spawned;
     st->respawns = p->respawns;
     st->exits_abnormal = p->exits_abnormal;

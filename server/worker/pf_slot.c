@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "pf_addr.h"
 #include "pf_time.h"
@@ -71,6 +72,23 @@ void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, sock
     pf_slot_set_state(s, PF_SLOT_SERVING);
 }
 
+#define SLOT_LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
+
+void pf_slot_add_totals(const struct pf_slot *s, struct pf_slot_totals *t)
+{
+    t->connections += SLOT_LOAD(s->connections);
+    t->requests += SLOT_LOAD(s->requests);
+    t->bytes_in += SLOT_LOAD(s->bytes_in);
+    t->bytes_out += SLOT_LOAD(s->bytes_out);
+    t->parked += SLOT_LOAD(s->parked);
+    t->resumed += SLOT_LOAD(s->resumed);
+    for (int i = 0; i <= PF_SLOT_DURATION_BUCKETS; i++)
+        t->durations[i] += SLOT_LOAD(s->durations[i]);
+    t->duration_sum_us += SLOT_LOAD(s->duration_sum_us);
+    for (int i = 0; i < PF_SLOT_STATUS_CLASSES; i++)
+        t->by_class[i] += SLOT_LOAD(s->by_class[i]);
+}
+
 void pf_slot_parked(struct pf_slot *s)
 {
     atomic_fetch_add_explicit(&s->parked, 1, memory_order_relaxed);
@@ -91,6 +109,28 @@ void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out)
     atomic_fetch_add_explicit(&s->bytes_out, out, memory_order_relaxed);
 }
 
+const uint64_t pf_slot_duration_bounds_us[PF_SLOT_DURATION_BUCKETS] = {
+    1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
+
+int pf_slot_duration_bucket(uint64_t us)
+{
+    int i = 0;
+
+    while (i < PF_SLOT_DURATION_BUCKETS && us > pf_slot_duration_bounds_us[i])
+        i++;
+    return i;
+}
+
+/* Microseconds on CLOCK_MONOTONIC (never 0: 0 means "none"). */
+static int64_t slot_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1;
+}
+
 void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
 {
     if (len >= sizeof(s->summary))
@@ -98,11 +138,24 @@ void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
     memcpy(s->summary, summary, len);
     s->summary[len] = '\0';
     atomic_store_explicit(&s->request_ms, pf_time_now_ms(), memory_order_relaxed);
+    atomic_store_explicit(&s->request_us, slot_now_us(), memory_order_relaxed);
 }
 
 /* The summary is cleared too: a report shows a request only while it runs. */
 void pf_slot_end_request(struct pf_slot *s, int status)
 {
+    int64_t began = atomic_load_explicit(&s->request_us, memory_order_relaxed);
+
+    if (began > 0) {
+        uint64_t took = (uint64_t)(slot_now_us() - began);
+
+        atomic_fetch_add_explicit(&s->durations[pf_slot_duration_bucket(took)], 1,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->duration_sum_us, took, memory_order_relaxed);
+    }
+    if (status >= 100 && status < 600)
+        atomic_fetch_add_explicit(&s->by_class[status / 100 - 1], 1, memory_order_relaxed);
+    atomic_store_explicit(&s->request_us, 0, memory_order_relaxed);
     atomic_store_explicit(&s->last_status, status, memory_order_relaxed);
     atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
     s->summary[0] = '\0';

@@ -29,6 +29,18 @@ enum pf_slot_state {
     PF_SLOT_STATE_COUNT
 };
 
+/* Request durations are counted in buckets whose upper bounds are these
+ * (microseconds), and one more for the longer ones (Prometheus' +Inf). */
+#define PF_SLOT_DURATION_BUCKETS 12
+extern const uint64_t pf_slot_duration_bounds_us[PF_SLOT_DURATION_BUCKETS];
+
+/* The bucket of a request that took us microseconds: the first whose
+ * bound is at least us, or PF_SLOT_DURATION_BUCKETS (pure). */
+int pf_slot_duration_bucket(uint64_t us);
+
+/* Responses are counted by class: 1xx to 5xx. */
+#define PF_SLOT_STATUS_CLASSES 5
+
 /* Longest request summary kept ("GET /path", protocol-specific). */
 #define PF_SLOT_SUMMARY_MAX 96
 /* Longest reason kept of a worker that could not start. */
@@ -50,7 +62,12 @@ struct pf_slot {
     _Atomic uint64_t bytes_out;
     struct sockaddr_storage client; /* current client, written before BUSY */
     _Atomic int64_t request_ms;     /* monotonic start of the current request; 0 none */
-    _Atomic int last_status;        /* status of the last response (HTTP); 0 none */
+    _Atomic int64_t request_us;     /* ...in microseconds, for its duration; 0 none */
+    /* Requests by how long they took (non-cumulative buckets), and in all. */
+    _Atomic uint64_t durations[PF_SLOT_DURATION_BUCKETS + 1];
+    _Atomic uint64_t duration_sum_us;
+    _Atomic uint64_t by_class[PF_SLOT_STATUS_CLASSES]; /* responses 1xx .. 5xx */
+    _Atomic int last_status; /* status of the last response (HTTP); 0 none */
     /* What the current request is; written by the worker without a lock,
      * so a reader may see it half-updated: readers copy and terminate it. */
     char summary[PF_SLOT_SUMMARY_MAX];
@@ -76,7 +93,8 @@ void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
 /* A request began: its summary (len bytes, cut to fit) and start time. */
 void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len);
 
-/* The request ended with status (0 when the protocol has none). */
+/* The request ended with status (0 when the protocol has none): counted
+ * by its class, and by its duration when pf_slot_begin_request began it. */
 void pf_slot_end_request(struct pf_slot *s, int status);
 
 /* The summary set to text (cut to fit), without a request's timing: an
@@ -101,6 +119,18 @@ void pf_slot_read_exit_reason(const struct pf_slot *s, char out[PF_SLOT_REASON_M
  * peer, or with peer NULL idle again. Only a ready worker (idle or
  * serving) changes. */
 void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
+
+/* A slot's counters, summed (master side): the workers gone and the live
+ * ones add up to the server's totals. */
+struct pf_slot_totals {
+    uint64_t connections, requests, bytes_in, bytes_out, parked, resumed;
+    uint64_t durations[PF_SLOT_DURATION_BUCKETS + 1]; /* non-cumulative */
+    uint64_t duration_sum_us;
+    uint64_t by_class[PF_SLOT_STATUS_CLASSES];
+};
+
+/* Add the counters of s into t. */
+void pf_slot_add_totals(const struct pf_slot *s, struct pf_slot_totals *t);
 
 /* Relaxed read of a slot's state (master side). */
 int pf_slot_get_state(const struct pf_slot *s);

@@ -1295,7 +1295,7 @@ static void ctl_scrape(const struct ctl *ctl, const char *path, const char *auth
     close(fd);
 }
 
-#define MAX_FAMILIES 64
+#define MAX_FAMILIES 128
 
 /* The families seen so far in an exposition: name, whether HELP and TYPE came. */
 struct families {
@@ -1378,7 +1378,17 @@ static void check_exposition(const char *body, const char *const *keys, double *
         assert_true(n > 0);
         {
             int i = family(&f, text, n);
+            static const char *const parts[] = {"_bucket", "_sum", "_count"};
 
+            /* a histogram's samples are named after it, with a suffix */
+            for (size_t k = 0; k < 3 && !f.help[i]; k++)
+                if (n > strlen(parts[k]) &&
+                    memcmp(text + n - strlen(parts[k]), parts[k], strlen(parts[k])) == 0) {
+                    int h = family(&f, text, n - strlen(parts[k]));
+
+                    if (f.help[h])
+                        i = h;
+                }
             if (!f.help[i] || !f.type[i])
                 pf_h_note("sample before its HELP and TYPE: %s", text);
             assert_true(f.help[i] && f.type[i]);

@@ -235,10 +235,80 @@ PF_H_TEST(test_health_bounded)
     assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
 }
 
+/* The value of the sample line "name value" in an exposition, or -1. */
+static double sample(const char *body, const char *name)
+{
+    char key[256];
+    const char *at;
+
+    snprintf(key, sizeof(key), "\n%s ", name);
+    at = strstr(body, key);
+    return at ? strtod(at + strlen(key), NULL) : -1;
+}
+
+/* Responses by class and the request-duration histogram, as a scrape
+ * (here from the status listener, without a token) sees them after 3
+ * files served, one missing, one bad request and one refused head. */
+PF_H_TEST(test_health_request_metrics)
+{
+    struct pf_h_config c;
+    struct pf_addr a;
+    struct pf_h_http r;
+    char body[4096 * 16];
+    static const char *const requests[] = {
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /missing HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n\r\n",
+    };
+
+    pf_h_config_defaults(&c);
+    c.protocol = "http";
+    c.workers_start = 1;
+    c.extra = "status = { listen = \"127.0.0.1:0\"; metrics_token = false; };\n"
+              "control = { listen = \"\"; token_file = \"ctl.token\"; };\n"
+              "http = { root = \"www\"; };\n";
+    assert_int_equal(pf_h_mkdir(s, "www"), 0);
+    assert_int_equal(pf_h_write_file(s, "www/hello.txt", "hello\n", NULL), 0);
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    health_addr(s, &a);
+    for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+        assert_int_equal(pf_h_http_once(s, requests[i], &r), 0);
+        pf_h_http_free(&r);
+    }
+    {
+        int fd = pf_h_connect(s); /* a head too long: refused (431) */
+        char line[9000];
+
+        assert_true(fd >= 0);
+        memset(line, 'a', sizeof(line));
+        memcpy(line, "GET /", 5);
+        assert_int_equal(pf_h_send(fd, line, sizeof(line)), 0);
+        assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+        assert_true(r.status == 414 || r.status == 431);
+        pf_h_http_free(&r);
+        close(fd);
+    }
+    assert_int_equal(health_get(&a, "GET /metrics HTTP/1.1\r\nHost: lb\r\n\r\n", &r), 0);
+    assert_int_equal(r.status, 200);
+    snprintf(body, sizeof(body), "%s", r.body ? r.body : "");
+    pf_h_http_free(&r);
+    assert_true(sample(body, "preforkd_responses_total{class=\"2xx\"}") == 3);
+    assert_true(sample(body, "preforkd_responses_total{class=\"4xx\"}") == 3);
+    assert_true(sample(body, "preforkd_responses_total{class=\"5xx\"}") == 0);
+    /* the four that began (the bad ones did not) */
+    assert_true(sample(body, "preforkd_request_duration_seconds_count{protocol=\"http\"}") == 4);
+    assert_true(sample(body,
+                       "preforkd_request_duration_seconds_bucket{protocol=\"http\",le=\"+Inf\"}") ==
+                4);
+    assert_true(sample(body, "preforkd_request_duration_seconds_sum{protocol=\"http\"}") >= 0);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_health_serving),  PF_H_CASE(test_health_metrics_without_token),
     PF_H_CASE(test_health_draining), PF_H_CASE(test_health_backoff),
-    PF_H_CASE(test_health_bounded),
+    PF_H_CASE(test_health_bounded),  PF_H_CASE(test_health_request_metrics),
 };
 
 int main(void)

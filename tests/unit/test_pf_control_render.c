@@ -60,6 +60,15 @@ static void fixed_status(struct pf_status *st)
     st->parked = 40;
     st->resumed = 38;
     st->master_process = (struct pf_status_process){1250000, 8 << 20, 21, 1024};
+    st->durations[0] = 100;
+    st->durations[1] = 50;
+    st->durations[2] = 20;
+    st->durations[PF_SLOT_DURATION_BUCKETS] = 1;
+    st->duration_sum_us = 3500000;
+    st->by_class[1] = 230;
+    st->by_class[2] = 5;
+    st->by_class[3] = 12;
+    st->by_class[4] = 3;
     st->workers_process = (struct pf_status_process){72500000, 40 << 20, 80, 0};
     st->keeper = (struct pf_status_keeper){.enabled = true,
                                            .pid = 4300,
@@ -835,7 +844,8 @@ static void parse_comment(struct exposition *x, const char *line)
     } else if (sscanf(line, "# TYPE %127s %15s", name, word) == 2) {
         if (listed(x->help, x->nhelp, name) < 0 || listed(x->type, x->ntype, name) >= 0)
             fail_msg("TYPE of %s not after its HELP, or twice", name);
-        if (strcmp(word, "gauge") != 0 && strcmp(word, "counter") != 0)
+        if (strcmp(word, "gauge") != 0 && strcmp(word, "counter") != 0 &&
+            strcmp(word, "histogram") != 0)
             fail_msg("%s: type %s", name, word);
         snprintf(x->kind[x->ntype], sizeof(x->kind[0]), "%s", word);
         snprintf(x->type[x->ntype++], sizeof(x->type[0]), "%s", name);
@@ -862,6 +872,22 @@ static void parse_sample(struct exposition *x, const char *line)
     if (*end)
         fail_msg("bad value in \"%s\"", line);
     t = listed(x->type, x->ntype, s->name);
+    if (t < 0) { /* a histogram's _bucket (with le), _sum or _count */
+        static const char *const parts[] = {"_bucket", "_sum", "_count"};
+        char family[128];
+
+        for (size_t k = 0; k < 3 && t < 0; k++) {
+            size_t pl = strlen(parts[k]);
+
+            if (n > pl && strcmp(s->name + n - pl, parts[k]) == 0) {
+                snprintf(family, sizeof(family), "%.*s", (int)(n - pl), s->name);
+                t = listed(x->type, x->ntype, family);
+                if (t >= 0 && (strcmp(x->kind[t], "histogram") != 0 ||
+                               (k == 0 && !strstr(s->labels, "le=\""))))
+                    fail_msg("%s: not a histogram's part", s->name);
+            }
+        }
+    }
     if (t < 0)
         fail_msg("sample of %s before its HELP and TYPE", s->name);
     if (strcmp(x->kind[t], "counter") == 0 && (n < 6 || strcmp(s->name + n - 6, "_total") != 0))
@@ -939,6 +965,26 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_fork_failures_total", "", "13"},
     {"preforkd_worker_signal_exits_total", "{signal=\"KILL\"}", "2"},
     {"preforkd_worker_signal_exits_total", "{signal=\"SEGV\"}", "1"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.001\"}", "100"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.005\"}", "150"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.01\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.025\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.05\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.1\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.25\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"0.5\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"1\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"2.5\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"5\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"10\"}", "170"},
+    {"preforkd_request_duration_seconds_bucket", "{protocol=\"http\",le=\"+Inf\"}", "171"},
+    {"preforkd_request_duration_seconds_sum", "{protocol=\"http\"}", "3.500000"},
+    {"preforkd_request_duration_seconds_count", "{protocol=\"http\"}", "171"},
+    {"preforkd_responses_total", "{class=\"1xx\"}", "0"},
+    {"preforkd_responses_total", "{class=\"2xx\"}", "230"},
+    {"preforkd_responses_total", "{class=\"3xx\"}", "5"},
+    {"preforkd_responses_total", "{class=\"4xx\"}", "12"},
+    {"preforkd_responses_total", "{class=\"5xx\"}", "3"},
     {"process_cpu_seconds_total", "", "1.250"},
     {"process_resident_memory_bytes", "", "8388608"},
     {"process_open_fds", "", "21"},

@@ -209,6 +209,67 @@ static void test_counters(void **state)
     assert_counters(s, 2, 4, 15ull + UINT32_MAX, 28);
 }
 
+/* Durations fall in the first bucket whose bound holds them. */
+static void test_duration_buckets(void **state)
+{
+    static const struct {
+        uint64_t us;
+        int bucket;
+    } cases[] = {
+        {0, 0},
+        {1000, 0},
+        {1001, 1},
+        {5000, 1},
+        {5001, 2},
+        {999999, 8},
+        {1000000, 8},
+        {1000001, 9},
+        {10000000, 11},
+        {10000001, 12},
+        {UINT64_MAX, PF_SLOT_DURATION_BUCKETS},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (pf_slot_duration_bucket(cases[i].us) != cases[i].bucket)
+            fail_msg("%llu us: bucket %d, expected %d", (unsigned long long)cases[i].us,
+                     pf_slot_duration_bucket(cases[i].us), cases[i].bucket);
+    for (int i = 1; i < PF_SLOT_DURATION_BUCKETS; i++)
+        assert_true(pf_slot_duration_bounds_us[i - 1] < pf_slot_duration_bounds_us[i]);
+}
+
+/* Each request that began is counted by its duration; each response by
+ * its class (none for status 0, the framed protocols'), and the totals
+ * add the slot's counters up. */
+static void test_request_counts(void **state)
+{
+    struct pf_scoreboard *sb = *state;
+    struct pf_slot *s = &sb->slots[pf_scoreboard_claim(sb)];
+    struct pf_slot_totals t = {0};
+    uint64_t n = 0;
+
+    pf_slot_begin_request(s, "GET /", 5);
+    pf_slot_end_request(s, 200);
+    pf_slot_begin_request(s, "GET /x", 6);
+    pf_slot_end_request(s, 404);
+    pf_slot_end_request(s, 400); /* refused before it began: no duration */
+    pf_slot_begin_request(s, "echo", 4);
+    pf_slot_end_request(s, 0);
+    pf_slot_add_request(s, 3, 4);
+    pf_slot_add_totals(s, &t);
+    pf_slot_add_totals(s, &t); /* added twice: doubled */
+    for (int i = 0; i <= PF_SLOT_DURATION_BUCKETS; i++)
+        n += t.durations[i];
+    assert_int_equal(n, 6);
+    assert_true(t.durations[0] >= 2); /* nothing took a millisecond here */
+    assert_true(t.duration_sum_us < 6 * 1000000);
+    assert_int_equal(t.by_class[1], 2);
+    assert_int_equal(t.by_class[3], 4);
+    assert_int_equal(t.by_class[0] + t.by_class[2] + t.by_class[4], 0);
+    assert_int_equal(t.requests, 2);
+    assert_int_equal(t.bytes_in, 6);
+}
+
 /* A request's summary and start time are set, cut to fit, and cleared
  * with its end (last status kept) and with the end of the client. */
 static void test_request_summary(void **state)
@@ -309,12 +370,13 @@ static void test_state_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOARD_TEST(test_create_zeroed),       cmocka_unit_test(test_create_zero_slots_fails),
-        cmocka_unit_test(test_destroy_twice), BOARD_TEST(test_claim_until_full),
-        BOARD_TEST(test_release_reclaim),     BOARD_TEST(test_claim_clears_stale),
-        BOARD_TEST(test_client_cycle),        BOARD_TEST(test_counters),
-        BOARD_TEST(test_request_summary),     BOARD_TEST(test_slots_independent),
-        BOARD_TEST(test_shared_across_fork),  cmocka_unit_test(test_state_names),
+        BOARD_TEST(test_create_zeroed),          cmocka_unit_test(test_create_zero_slots_fails),
+        cmocka_unit_test(test_destroy_twice),    BOARD_TEST(test_claim_until_full),
+        BOARD_TEST(test_release_reclaim),        BOARD_TEST(test_claim_clears_stale),
+        BOARD_TEST(test_client_cycle),           BOARD_TEST(test_counters),
+        BOARD_TEST(test_request_summary),        BOARD_TEST(test_slots_independent),
+        BOARD_TEST(test_shared_across_fork),     cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_duration_buckets), BOARD_TEST(test_request_counts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
