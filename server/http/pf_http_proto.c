@@ -171,6 +171,39 @@ static int http_await(struct http_conn *hc)
     return begun ? 408 : -1;
 }
 
+/* Drop n bytes from the front of the buffer; the rest moves up. */
+static void http_drop(struct http_state *h, size_t n)
+{
+    h->in_len -= n;
+    memmove(h->in, h->in + n, h->in_len);
+}
+
+/* Drop the request just answered, then any empty lines after it (RFC 9112
+ * 2.2: a client may end a request with an extra CRLF). Until a byte of the
+ * next request line comes, the connection is idle: it keeps the
+ * keep-alive deadline, may be parked as idle, and is let go silently
+ * instead of getting a 408. */
+static void http_consume(struct http_state *h, size_t head_len)
+{
+    http_drop(h, head_len);
+    http_drop(h, pf_http_parse_empty_lines(h->in, h->in_len));
+}
+
+/* The first bytes of a head came into an empty buffer: drop the empty
+ * lines among them (as http_consume does); if something else came, the
+ * head has begun: its deadline runs from now. */
+static void http_begin_head(struct http_conn *hc)
+{
+    struct http_state *h = hc->h;
+
+    http_drop(h, pf_http_parse_empty_lines(h->in, h->in_len));
+    if (h->in_len > 0) {
+        pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
+        if (hc->head_deadline < 0)
+            hc->head_deadline = pf_time_deadline(h->cfg->http.header_timeout_ms);
+    }
+}
+
 /* Receive until a whole head is buffered. Returns 0 with *head_len, an
  * HTTP status to answer before closing (408, 414, 431, 400), -1 to close
  * silently (client gone, idle timeout), or HTTP_PARKED. The header
@@ -210,20 +243,11 @@ static int http_read_head(struct http_conn *hc, size_t *head_len, bool wait_firs
         wait_first = n < 0 ? errno != EINTR : true;
         if (n <= 0)
             continue;
-        if (h->in_len == 0) {
-            pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
-            if (hc->head_deadline < 0)
-                hc->head_deadline = pf_time_deadline(h->cfg->http.header_timeout_ms);
-        }
+        bool begun = h->in_len > 0;
         h->in_len += (size_t)n;
+        if (!begun) /* the scan has looked at nothing yet: bytes may go */
+            http_begin_head(hc);
     }
-}
-
-/* Drop the request just answered; pipelined bytes move to the front. */
-static void http_consume(struct http_state *h, size_t head_len)
-{
-    h->in_len -= head_len;
-    memmove(h->in, h->in + head_len, h->in_len);
 }
 
 /* ---------------------------------------------------------- writing */

@@ -712,6 +712,10 @@ static const struct bad_request bad_requests[] = {
         "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello", 413),
     BAD("chunked", "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         501),
+    BAD("Transfer-Encoding not ending in chunked",
+        "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\nxxxx", 400),
+    BAD("Transfer-Encoding ending in chunked",
+        "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
     BAD("Content-Length and Transfer-Encoding",
         "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
         400),
@@ -908,6 +912,49 @@ PF_H_TEST(test_pipelining)
     assert_response(&r, 200, large_data, LARGE_SIZE);
     pf_h_http_free(&r);
     expect_get_on(fd, "/notes.txt", 200, NOTES);
+    close(fd);
+}
+
+/* RFC 9112 2.2: empty lines (CRLF, or a bare LF) before a request line
+ * are skipped, on a new connection and between pipelined requests; a
+ * connection holding nothing but such lines is idle: let go silently at
+ * keepalive_timeout, without the 408 a begun head would get (its
+ * header_timeout here is far beyond the wait for the close). */
+PF_H_TEST(test_empty_lines_before_request)
+{
+    static const char reqs[] =
+        "\r\n" REQ("/notes.txt") "\r\n\r\n" REQ("/dir/") "\n\r\n" REQ("/notes.txt") "\r\n";
+    struct pf_h_http r;
+    int fd;
+
+    start(s, 2, "keepalive_timeout = 0.5; header_timeout = 60;");
+    assert_int_equal(pf_h_http_once(s, "\r\n\r\nGET /notes.txt HTTP/1.1\r\nHost: test\r\n\r\n", &r),
+                     0);
+    assert_response(&r, 200, NOTES);
+    pf_h_http_free(&r);
+    fd = connect_ok(s); /* pipelined, one send, an extra CRLF after the last */
+    assert_int_equal(pf_h_send(fd, reqs, sizeof(reqs) - 1), 0);
+    assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+    assert_response(&r, 200, NOTES);
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+    assert_response(&r, 200, DIR_BODY, strlen(DIR_BODY));
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+    assert_response(&r, 200, NOTES);
+    assert_no_header(&r, "Connection");
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0); /* idle: no 408 */
+    close(fd);
+    fd = connect_ok(s); /* the extra CRLF on its own, once the response is read */
+    expect_get_on(fd, "/notes.txt", 200, NOTES);
+    assert_int_equal(pf_h_send(fd, "\r\n", 2), 0);
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0);
+    close(fd);
+    fd = connect_ok(s); /* and a request after it is served */
+    expect_get_on(fd, "/notes.txt", 200, NOTES);
+    assert_int_equal(pf_h_send(fd, "\n", 1), 0);
+    expect_get_on(fd, "/dir/", 200, DIR_BODY, strlen(DIR_BODY));
     close(fd);
 }
 
@@ -1394,6 +1441,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_keepalive),
     PF_H_CASE(test_http10),
     PF_H_CASE(test_pipelining),
+    PF_H_CASE(test_empty_lines_before_request),
     PF_H_CASE(test_keepalive_requests),
     PF_H_CASE(test_keepalive_timeout),
     PF_H_CASE(test_header_timeout),
