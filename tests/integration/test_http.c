@@ -330,7 +330,7 @@ PF_H_TEST(test_directories)
     assert_status(&r, 404);
     assert_header(&r, "Content-Type", "text/html; charset=utf-8");
     assert_true(strstr(r.body, "<title>404 Not Found</title>") != NULL);
-    assert_true(r.body_len < 512);
+    assert_true(r.body_len <= 2048); /* small: PF_HTTP_ERROR_PAGE_MAX */
     pf_h_http_free(&r);
     expect_get(s, "/notes.txt/", 404, NULL); /* a file asked as a folder */
 }
@@ -738,6 +738,41 @@ PF_H_TEST(test_bad_requests)
     }
     expect_get(s, "/notes.txt", 200, NOTES_BODY);
     assert_int_equal(pf_h_log_abnormal_exits(s), 0);
+}
+
+/* ------------------------------------------------------------ error pages */
+
+/* r is the built-in page of status: its heading, a link home, the inline
+ * style, nothing to fetch. */
+static void assert_builtin_page(const struct pf_h_http *r, int status, const char *title)
+{
+    char h1[128];
+
+    assert_status(r, status);
+    assert_header(r, "Content-Type", "text/html; charset=utf-8");
+    assert_non_null(r->body);
+    snprintf(h1, sizeof(h1), "<h1>%s</h1>", title);
+    if (strstr(r->body, h1) == NULL || strstr(r->body, "<a href=\"/\">") == NULL ||
+        strstr(r->body, "<style>") == NULL || strstr(r->body, "<link") != NULL)
+        fail_msg("not the built-in %d page:\n%s", status, r->body);
+}
+
+/* Error pages link home and carry the site's look inline, so they render
+ * with no style.css under the root (this test's root has another one). */
+PF_H_TEST(test_error_pages_builtin)
+{
+    struct pf_h_http r;
+
+    start(s, 2, NULL);
+    get_once(s, "/missing.html", &r);
+    assert_builtin_page(&r, 404, "404 Not Found");
+    pf_h_http_free(&r);
+    assert_int_equal(
+        pf_h_http_once(s, "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n", &r),
+        0);
+    assert_builtin_page(&r, 400, "400 Bad Request");
+    assert_header(&r, "Connection", "close");
+    pf_h_http_free(&r);
 }
 
 /* ------------------------------------------------------------ containment */
@@ -1436,6 +1471,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_methods),
     PF_H_CASE(test_limits),
     PF_H_CASE(test_bad_requests),
+    PF_H_CASE(test_error_pages_builtin),
     PF_H_CASE(test_traversal),
     PF_H_CASE(test_symlinks),
     PF_H_CASE(test_keepalive),
