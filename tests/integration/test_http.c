@@ -775,6 +775,56 @@ PF_H_TEST(test_error_pages_builtin)
     pf_h_http_free(&r);
 }
 
+#define PAGE_404 "<!DOCTYPE html>\n<title>custom</title>\n<p>no such page here</p>\n"
+#define BIG_PAGE_SIZE 40000 /* above the response buffer: head and page in two sends */
+
+/* http.error_pages: the configured file is the body of its status (GET),
+ * its length the Content-Length (HEAD, no body); the connection stays
+ * open or closes as with the built-in page; a page larger than the
+ * response buffer is sent whole; statuses without a page keep the
+ * built-in one. */
+PF_H_TEST(test_error_pages_configured)
+{
+    static char big[BIG_PAGE_SIZE];
+    struct pf_h_http r;
+    char cl[32];
+    int fd;
+
+    pf_h_fill(big, sizeof(big), 13);
+    assert_int_equal(pf_h_mkdir(s, "errors"), 0);
+    assert_int_equal(pf_h_write_file(s, "errors/404.html", PAGE_404, NULL), 0);
+    assert_int_equal(pf_h_write_bytes(s, "errors/big.html", big, sizeof(big)), 0);
+    start(s, 2, "error_pages = [\"404 errors/404.html\", \"400 errors/big.html\"];");
+    fd = connect_ok(s);
+    assert_int_equal(pf_h_http_get(fd, "/missing.html", &r), 0);
+    assert_response(&r, 404, PAGE_404, strlen(PAGE_404));
+    assert_header(&r, "Content-Type", "text/html; charset=utf-8");
+    assert_no_header(&r, "Connection"); /* a 404 keeps the connection */
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_exchange(fd, "HEAD /missing.html HTTP/1.1\r\nHost: test\r\n\r\n",
+                                        &r),
+                     0);
+    assert_status(&r, 404);
+    snprintf(cl, sizeof(cl), "%zu", strlen(PAGE_404));
+    assert_header(&r, "Content-Length", cl);
+    assert_int_equal(r.body_len, 0);
+    pf_h_http_free(&r);
+    expect_get_on(fd, "/notes.txt", 200, NOTES); /* still the same connection */
+    assert_int_equal(pf_h_http_exchange(fd, "PUT / HTTP/1.1\r\nHost: test\r\n\r\n", &r), 0);
+    assert_builtin_page(&r, 405, "405 Method Not Allowed"); /* none configured */
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_exchange(fd,
+                                        "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: "
+                                        "x\r\n\r\n",
+                                        &r),
+                     0);
+    assert_response(&r, 400, big, sizeof(big));
+    assert_header(&r, "Connection", "close");
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0);
+    close(fd);
+}
+
 /* ------------------------------------------------------------ containment */
 
 /* A path that must be refused with 400 and never leak a byte of /etc. */
@@ -1472,6 +1522,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_limits),
     PF_H_CASE(test_bad_requests),
     PF_H_CASE(test_error_pages_builtin),
+    PF_H_CASE(test_error_pages_configured),
     PF_H_CASE(test_traversal),
     PF_H_CASE(test_symlinks),
     PF_H_CASE(test_keepalive),
