@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libconfig.h>
 #include <pwd.h>
@@ -82,6 +83,8 @@ static int cfg_set_group(struct cfg_ctx *x, const config_setting_t *s, const str
 static int cfg_set_chroot(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_command(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_env(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_error_pages(struct cfg_ctx *x, const config_setting_t *s,
+                               const struct cfg_item *it);
 static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 
@@ -146,6 +149,8 @@ static const struct cfg_item cfg_items[] = {
     {"http", "open_file_cache", cfg_set_int, CFG_AT(http.open_file_cache), CFG_C_INT, 0, 4096},
     {"http", "open_file_cache_valid", cfg_set_duration, CFG_AT(http.open_file_cache_valid_ms),
      CFG_C_INT, 0, 0},
+    {"http", "error_pages", cfg_set_error_pages, CFG_AT(http.error_pages), CFG_C_INT, 0,
+     CFG_LEN(http.error_pages)},
     {"keeper", "parking", cfg_set_bool, CFG_AT(keeper.parking), CFG_C_INT, 0, 0},
     {"keeper", "linger", cfg_set_duration_upto, CFG_AT(keeper.linger_ms), CFG_C_INT, 0, 60},
     {"keeper", "max_parked", cfg_set_int, CFG_AT(keeper.max_parked), CFG_C_LONG, 0, 16777216},
@@ -212,7 +217,7 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
         out->type = PF_CONFIG_LOG_LEVEL;
     else if (it->set == cfg_set_bool)
         out->type = PF_CONFIG_BOOL;
-    else if (it->set == cfg_set_command || it->set == cfg_set_env)
+    else if (it->set == cfg_set_command || it->set == cfg_set_env || it->set == cfg_set_error_pages)
         out->type = PF_CONFIG_STRINGS;
     else if (it->set == cfg_set_signal)
         out->type = PF_CONFIG_SIGNAL;
@@ -784,6 +789,87 @@ static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const str
         return cfg_fail(x, s, "unknown readiness %s (expected \"started\" or \"notify\")",
                         cfg_quote(text, quoted, sizeof quoted));
     return cfg_store_string(x, s, it, text);
+}
+
+/* ------------------------------------------------------ http.error_pages */
+
+int pf_config_error_page(const char *entry, const char **file)
+{
+    int status;
+    size_t n;
+
+    for (n = 0; n < 3; n++)
+        if (entry[n] < '0' || entry[n] > '9')
+            return -1;
+    status = (entry[0] - '0') * 100 + (entry[1] - '0') * 10 + (entry[2] - '0');
+    n = strspn(entry + 3, " \t");
+    if (status < 400 || status > 599 || n == 0 || entry[3 + n] == '\0')
+        return -1;
+    *file = entry + 3 + n;
+    return status;
+}
+
+/* The page file of an entry, resolved against dir into out: a regular
+ * file this process can read, of at most PF_HTTP_ERROR_PAGE_FILE_MAX
+ * bytes. 0, or -1 with the reason in why. */
+static int cfg_page_file(const char *dir, const char *file, char *out, size_t size, char *why,
+                         size_t whylen)
+{
+    struct stat st;
+    int fd;
+
+    if (strlen(cfg_join_path(dir, file, out, size)) >= PATH_MAX) {
+        snprintf(why, whylen, "path too long once joined to %s", dir);
+        return -1;
+    }
+    fd = open(out, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        snprintf(why, whylen, "%s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        snprintf(why, whylen, "not a regular file");
+    else if (st.st_size > PF_HTTP_ERROR_PAGE_FILE_MAX)
+        snprintf(why, whylen, "%lld bytes, more than the %d a page may have", (long long)st.st_size,
+                 PF_HTTP_ERROR_PAGE_FILE_MAX);
+    else
+        why[0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    return why[0] ? -1 : 0;
+}
+
+/* One http.error_pages entry (the i-th, entries before it already
+ * stored): "STATUS FILE", a status not given before, a page file; stored
+ * as "STATUS /absolute/path". */
+static int cfg_check_error_page(struct cfg_ctx *x, const config_setting_t *s, int i,
+                                const char *text, char *out, size_t size)
+{
+    char quoted[PATH_MAX + 8], path[2 * PATH_MAX], why[PATH_MAX + 64];
+    const char *file, *prev;
+    int status = pf_config_error_page(text, &file);
+
+    if (status < 0)
+        return cfg_fail(x, s,
+                        "entry %d: must be \"STATUS FILE\", a status from 400 to 599, "
+                        "a blank and a file (got %s)",
+                        i + 1, cfg_quote(text, quoted, sizeof quoted));
+    for (int k = 0; k < i; k++)
+        if (pf_config_error_page(pf_config_string_at(x->c->http.error_pages, i, k), &prev) ==
+            status)
+            return cfg_fail(x, s, "entry %d: status %d has a page already (entry %d)", i + 1,
+                            status, k + 1);
+    if (cfg_page_file(x->c->dir, file, path, sizeof path, why, sizeof why) < 0)
+        return cfg_fail(x, s, "entry %d: %s: %s", i + 1, cfg_quote(file, quoted, sizeof quoted),
+                        why);
+    if ((size_t)snprintf(out, size, "%d %s", status, path) >= size)
+        return cfg_fail(x, s, "entry %d: %s: path too long", i + 1,
+                        cfg_quote(file, quoted, sizeof quoted));
+    return 0;
+}
+
+static int cfg_set_error_pages(struct cfg_ctx *x, const config_setting_t *s,
+                               const struct cfg_item *it)
+{
+    return cfg_store_strings(x, s, it, &x->c->http.nerror_pages, 0, cfg_check_error_page);
 }
 
 /* A signal by name: "TERM" or "SIGTERM", any case, as kill -l lists them. */

@@ -40,9 +40,15 @@ struct pf_config_names {
 #define PF_BACKLOG_MAX 65535
 
 /* exec.command and exec.env: at most this many entries, and this many
- * bytes of text each (every entry with its NUL). */
+ * bytes of text each (every entry with its NUL). Every list setting
+ * (http.error_pages too) has at most PF_EXEC_LIST_MAX entries. */
 #define PF_EXEC_LIST_MAX 64
 #define PF_EXEC_LIST_BYTES 8192
+
+/* http.error_pages: its bytes of text (every "STATUS /path" entry with
+ * its NUL), and the largest page file, read whole by every worker. */
+#define PF_HTTP_ERROR_PAGES_BYTES 8192
+#define PF_HTTP_ERROR_PAGE_FILE_MAX 65536
 
 struct pf_config {
     char path[PATH_MAX]; /* absolute path of the file loaded ("" = defaults only) */
@@ -106,6 +112,13 @@ struct pf_config {
         char mime_types[PATH_MAX];    /* extra types; default "/etc/mime.types"; "" = none */
         int open_file_cache;          /* open files kept per worker; default 64, 0 = off */
         int open_file_cache_valid_ms; /* trust a cached file this long; default 1 s */
+        /* pages replacing the built-in error page of a status: entries
+         * "STATUS /path" (status 400..599, the file's absolute path once
+         * loaded, checked to be a readable regular file of at most
+         * PF_HTTP_ERROR_PAGE_FILE_MAX bytes), stored like exec.command;
+         * default none */
+        char error_pages[PF_HTTP_ERROR_PAGES_BYTES];
+        int nerror_pages;
     } http;
 
     struct {
@@ -215,6 +228,11 @@ bool pf_config_exec(const struct pf_config *c);
 /* The i-th string of a PF_CONFIG_STRINGS field holding n (exec.command,
  * exec.env), or NULL past the last. */
 const char *pf_config_string_at(const char *strings, int n, int i);
+
+/* An http.error_pages entry, "STATUS FILE": three digits from 400 to 599,
+ * blanks (spaces or tabs), then the file (the rest, not empty). Returns
+ * the status with *file pointing into entry, or -1 if malformed. */
+int pf_config_error_page(const char *entry, const char **file);
 
 /* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
 void pf_config_defaults(struct pf_config *c);

@@ -5,8 +5,18 @@
  *    a client ending lines with LF alone gets its answer at once instead of
  *    waiting for a "\r\n\r\n" that never comes; a bare CR is left to
  *    pf_http_parse() (the scan only looks at LF bytes, with memchr).
- *  - No empty line is skipped before the request line: a head starting
- *    with CRLF is 400 (the grammar in the header has no room for it).
+ *  - Empty lines before the request line (RFC 9112 2.2), each a CRLF or a
+ *    bare LF, belong to the head: they count toward max_header_bytes, so
+ *    their number is bounded, while max_request_line is measured from the
+ *    request line's first byte. The scan skips them as lines, the parse
+ *    with pf_http_parse_empty_lines(); a bare LF is accepted there only,
+ *    where it cannot end a line of the message.
+ *  - Transfer-Encoding: its field lines form one list (RFC 9110 5.3);
+ *    empty elements are skipped; a coding is a token with parameters
+ *    "; name=value" of tokens (a quoted string is 400: no coding in use
+ *    has one). The list must end in "chunked", applied once, else 400
+ *    (RFC 9112 6.3: the body length cannot be known); ending in chunked
+ *    it is 501, since request bodies are never read.
  *  - '#' in the request-target is 400: a fragment is never sent on the
  *    wire, and a proxy stripping it would see another path than we do.
  *  - absolute-form accepts the "http" scheme only (any case); "https" and
@@ -23,8 +33,9 @@
  *  - Content-Length is never converted to a number: any value with a
  *    non-zero digit is a body (413), however large.
  *  - Order of the final decisions: every 400 first (syntax, Host, TE with
- *    CL or in 1.0), then 501 (unknown method, then Transfer-Encoding),
- *    then 413. 414, 431 and 505 end the parse when they are found.
+ *    CL or in 1.0, TE not ending in chunked), then 501 (unknown method,
+ *    then Transfer-Encoding), then 413. 414, 431 and 505 end the parse
+ *    when they are found.
  *  - 414 also when the head limit is crossed before the request line has
  *    ended: the line cannot fit, whatever max_request_line says (with the
  *    default 8192/8192 a line too long would otherwise always be 431).
@@ -131,8 +142,9 @@ static const struct http_field {
 /* State of one pf_http_parse() call. */
 struct http_parser {
     const char *buf;
-    size_t end; /* head_len */
-    size_t pos; /* start of the next line */
+    size_t end;  /* head_len */
+    size_t pos;  /* start of the next line */
+    size_t line; /* start of the request line, after any empty lines */
     const struct pf_http_limits *lim;
     struct pf_http_request *req;
     const char *reason;
@@ -140,6 +152,8 @@ struct http_parser {
     bool method_known; /* else 501 once the head is otherwise valid */
     bool has_cl;       /* a Content-Length field was present */
     bool has_te;       /* a Transfer-Encoding field was present */
+    bool te_chunked;   /* ...and its last coding so far is chunked */
+    unsigned chunked;  /* times chunked appears among its codings */
     bool has_body;     /* Content-Length with a non-zero digit */
 };
 
@@ -185,22 +199,47 @@ static struct pf_http_slice http_slice(size_t off, size_t end)
 void pf_http_parse_scan_init(struct pf_http_scan *s)
 {
     s->scanned = 0;
+    s->line_start = 0;
     s->line_end = 0;
 }
 
-/* Handle the LF at p: 414 if it ends a too long request line (checked
- * first, so that the answer does not depend on how the bytes arrived: see
- * http_line_overflow), 400 if bare, 1 if it ends the head ("\r\n\r\n"; the
- * LF at p - 2 was checked already), else 0. line_end is set just past the
- * request line's LF. */
+/* The length of the empty line at the front of buf[0..len): 2 for CRLF,
+ * 1 for a bare LF, 0 when the front is not a whole empty line. */
+static size_t http_empty_line(const char *buf, size_t len)
+{
+    if (len >= 1 && buf[0] == '\n')
+        return 1;
+    return len >= 2 && buf[0] == '\r' && buf[1] == '\n' ? 2 : 0;
+}
+
+size_t pf_http_parse_empty_lines(const char *buf, size_t len)
+{
+    size_t n = 0, k;
+
+    while ((k = http_empty_line(buf + n, len - n)) > 0)
+        n += k;
+    return n;
+}
+
+/* Handle the LF at p: before the request line, an empty line moves
+ * line_start past it; else 414 if it ends a too long request line
+ * (checked first, so that the answer does not depend on how the bytes
+ * arrived: see http_line_overflow), 400 if bare, 1 if it ends the head
+ * ("\r\n\r\n"; the LF at p - 2 was checked already), else 0. line_end is
+ * set just past the request line's LF. */
 static int http_scan_lf(struct pf_http_scan *s, const char *buf, size_t p,
                         const struct pf_http_limits *lim)
 {
-    bool cr = p > 0 && buf[p - 1] == '\r';
+    size_t line_len = p + 1 - s->line_start; /* with its LF */
     bool first = s->line_end == 0;
+    bool cr = p > s->line_start && buf[p - 1] == '\r';
 
     if (first) {
-        if (p - cr > lim->max_request_line)
+        if (http_empty_line(buf + s->line_start, line_len) == line_len) {
+            s->line_start = p + 1;
+            return 0;
+        }
+        if (line_len - 1 - cr > lim->max_request_line)
             return 414; /* line_end stays 0: a repeated call says 414 again */
         s->line_end = p + 1;
     }
@@ -209,15 +248,18 @@ static int http_scan_lf(struct pf_http_scan *s, const char *buf, size_t p,
     return (!first && buf[p - 2] == '\n') ? 1 : 0;
 }
 
-/* With no LF in buf[0..seen), is the request line already longer than max?
- * A CR at buf[max] may still be the end of a line of exactly max bytes. */
-static bool http_line_overflow(const char *buf, size_t seen, size_t max)
+/* With no LF in line[0..seen), is the request line already longer than
+ * max? A CR at line[max] may still be the end of a line of exactly max
+ * bytes. */
+static bool http_line_overflow(const char *line, size_t seen, size_t max)
 {
-    return seen > max && (seen - max > 1 || buf[max] != '\r');
+    return seen > max && (seen - max > 1 || line[max] != '\r');
 }
 
 /* Look for the end of the head in the new bytes only: memchr from LF to LF
- * (each byte looked at once over all calls), limits checked on the way. */
+ * (each byte looked at once over all calls), limits checked on the way.
+ * Once the head limit is crossed, it is 414 if the request line has begun
+ * and not ended, else 431 (empty lines count toward the head). */
 enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const char *buf,
                                                  size_t len, const struct pf_http_limits *lim,
                                                  size_t *head_len, int *status)
@@ -242,8 +284,9 @@ enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const c
         *head_len = i + 1;
         return PF_HTTP_SCAN_DONE;
     }
-    if (r == 0 && s->line_end == 0 &&
-        (http_line_overflow(buf, i, l->max_request_line) || len > l->max_header_bytes))
+    if (r == 0 && s->line_end == 0 && i > s->line_start &&
+        (http_line_overflow(buf + s->line_start, i - s->line_start, l->max_request_line) ||
+         len > l->max_header_bytes))
         r = 414;
     if (r == 0 && len > l->max_header_bytes)
         r = 431;
@@ -328,21 +371,21 @@ static bool http_valid_authority(const char *buf, size_t off, size_t len, size_t
 /* The method token up to its SP; the method enum, or unknown (501 later). */
 static int http_parse_method(struct http_parser *p)
 {
-    size_t n = http_skip(p, 0, C_TCHAR);
+    size_t a = p->pos, e = http_skip(p, a, C_TCHAR), n = e - a;
 
     if (n == 0)
-        return http_bad_byte(p, 0, "empty method");
-    if (p->buf[n] != ' ')
-        return http_bad_byte(p, n, "invalid method");
-    p->req->method_text = http_slice(0, n);
+        return http_bad_byte(p, a, "empty method");
+    if (p->buf[e] != ' ')
+        return http_bad_byte(p, e, "invalid method");
+    p->req->method_text = http_slice(a, e);
     for (int m = 0; m < PF_HTTP_METHOD_COUNT; m++) {
-        if (http_methods[m].len == n && memcmp(http_methods[m].name, p->buf, n) == 0) {
+        if (http_methods[m].len == n && memcmp(http_methods[m].name, p->buf + a, n) == 0) {
             p->req->method = (enum pf_http_method)m;
             p->method_known = true;
             break;
         }
     }
-    p->pos = n + 1;
+    p->pos = e + 1;
     return 0;
 }
 
@@ -377,7 +420,7 @@ static int http_parse_version(struct http_parser *p)
         return http_bad_byte(p, p->pos, "invalid HTTP version");
     if (v[8] != '\r' || v[9] != '\n')
         return http_bad_byte(p, p->pos + 8, "invalid HTTP version");
-    if (p->pos + 8 > p->lim->max_request_line)
+    if (p->pos + 8 - p->line > p->lim->max_request_line)
         return http_fail(p, 414, "request line too long");
     if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
         return http_fail(p, 505, "HTTP version not supported");
@@ -444,10 +487,15 @@ static int http_check_target_form(struct http_parser *p)
     return http_parse_absolute(p, off, end);
 }
 
-/* request-line = method SP request-target SP HTTP-version CRLF. */
+/* request-line = method SP request-target SP HTTP-version CRLF, after
+ * any empty lines. They lie before the head's final CRLFCRLF, which is
+ * never taken for one (so every loop still stops at a CR before the end). */
 static int http_parse_request_line(struct http_parser *p)
 {
-    int st = http_parse_method(p);
+    int st;
+
+    p->line = p->pos = pf_http_parse_empty_lines(p->buf, p->end - 4);
+    st = http_parse_method(p);
 
     if (st == 0)
         st = http_parse_target_bytes(p);
@@ -485,13 +533,33 @@ static int http_on_content_length(struct http_parser *p, struct pf_http_slice v)
     return 0;
 }
 
-/* One Connection list element buf[a..b) (OWS trimmed): a token, or empty. */
+/* Call fn on each element of the comma-separated list v, OWS trimmed;
+ * empty elements are skipped (RFC 9110 5.6.1). 0, or fn's status. */
+static int http_each_element(struct http_parser *p, struct pf_http_slice v,
+                             int (*fn)(struct http_parser *p, size_t a, size_t b))
+{
+    size_t end = (size_t)v.off + v.len, a = v.off;
+
+    for (size_t i = a; i <= end; i++) {
+        size_t b = i;
+        int st;
+
+        if (i < end && p->buf[i] != ',')
+            continue;
+        while (a < b && HTTP_WS(p->buf[a]))
+            a++;
+        while (b > a && HTTP_WS(p->buf[b - 1]))
+            b--;
+        if (b > a && (st = fn(p, a, b)) != 0)
+            return st;
+        a = i + 1;
+    }
+    return 0;
+}
+
+/* One Connection list element buf[a..b): a token. */
 static int http_connection_token(struct http_parser *p, size_t a, size_t b)
 {
-    while (a < b && HTTP_WS(p->buf[a]))
-        a++;
-    while (b > a && HTTP_WS(p->buf[b - 1]))
-        b--;
     if (!http_all(p->buf, a, b - a, C_TCHAR))
         return http_fail(p, 400, "invalid Connection header");
     if (b - a == 5 && http_name_eq(p->buf + a, "close", 5))
@@ -501,19 +569,57 @@ static int http_connection_token(struct http_parser *p, size_t a, size_t b)
     return 0;
 }
 
-/* Connection: a comma-separated list of tokens (empty elements allowed). */
+/* Connection: a comma-separated list of tokens. */
 static int http_on_connection(struct http_parser *p, struct pf_http_slice v)
 {
-    size_t end = (size_t)v.off + v.len, a = v.off;
+    return http_each_element(p, v, http_connection_token);
+}
 
-    for (size_t i = a; i <= end; i++) {
-        if (i < end && p->buf[i] != ',')
-            continue;
-        if (http_connection_token(p, a, i) != 0)
-            return 400;
-        a = i + 1;
-    }
+/* A token at *i in buf[..b): true if there is one; *i moves past it. */
+static bool http_token_at(const struct http_parser *p, size_t *i, size_t b)
+{
+    size_t a = *i;
+
+    while (*i < b && (http_class[(unsigned char)p->buf[*i]] & C_TCHAR))
+        (*i)++;
+    return *i > a;
+}
+
+/* OWS, the byte c, OWS at *i in buf[..b): true if c is there; *i moves
+ * past the OWS after it. */
+static bool http_separator_at(const struct http_parser *p, size_t *i, size_t b, char c)
+{
+    while (*i < b && HTTP_WS(p->buf[*i]))
+        (*i)++;
+    if (*i == b || p->buf[*i] != c)
+        return false;
+    for ((*i)++; *i < b && HTTP_WS(p->buf[*i]); (*i)++)
+        ;
+    return true;
+}
+
+/* One transfer-coding buf[a..b): token *( OWS ";" OWS token BWS "=" BWS
+ * token ). Whether it is chunked is kept: the last one decides. */
+static int http_te_coding(struct http_parser *p, size_t a, size_t b)
+{
+    size_t i = a;
+
+    if (!http_token_at(p, &i, b))
+        return http_fail(p, 400, "invalid Transfer-Encoding");
+    p->te_chunked = i - a == 7 && http_name_eq(p->buf + a, "chunked", 7);
+    p->chunked += p->te_chunked;
+    while (i < b)
+        if (!http_separator_at(p, &i, b, ';') || !http_token_at(p, &i, b) ||
+            !http_separator_at(p, &i, b, '=') || !http_token_at(p, &i, b))
+            return http_fail(p, 400, "invalid Transfer-Encoding");
     return 0;
+}
+
+/* Transfer-Encoding: every field line continues one list of codings. */
+static int http_on_transfer_encoding(struct http_parser *p, struct pf_http_slice v)
+{
+    p->has_te = true;
+    return http_each_element(p, v, http_te_coding);
 }
 
 /* A field kept as one slice (index k in http_fields): at most once. */
@@ -532,9 +638,7 @@ static int http_on_field(struct http_parser *p, size_t k, struct pf_http_slice v
     switch (http_fields[k].kind) {
     case HF_HOST: return http_on_host(p, v);
     case HF_CONTENT_LENGTH: return http_on_content_length(p, v);
-    case HF_TRANSFER_ENCODING:
-        p->has_te = true; /* its value does not matter: see http_finish() */
-        return 0;
+    case HF_TRANSFER_ENCODING: return http_on_transfer_encoding(p, v);
     case HF_CONNECTION: return http_on_connection(p, v);
     case HF_SLICE: break;
     }
@@ -599,7 +703,10 @@ static int http_parse_fields(struct http_parser *p)
 /* ---- parse: decisions --------------------------------------------- */
 
 /* Decisions needing the whole head: Host, Transfer-Encoding, 501, 413,
- * keep-alive. The order is every 400 first, then 501, then 413. */
+ * keep-alive. The order is every 400 first, then 501, then 413. A body
+ * whose coding does not end in chunked has no length a recipient could
+ * find (RFC 9112 6.3): 400. One ending in chunked could be read, but
+ * request bodies are not implemented: 501. Both close the connection. */
 static int http_finish(struct http_parser *p)
 {
     struct pf_http_request *r = p->req;
@@ -610,6 +717,10 @@ static int http_finish(struct http_parser *p)
         return http_fail(p, 400, "Transfer-Encoding with Content-Length");
     if (p->has_te && r->version == PF_HTTP_VERSION_10)
         return http_fail(p, 400, "Transfer-Encoding in HTTP/1.0");
+    if (p->has_te && !p->te_chunked)
+        return http_fail(p, 400, "Transfer-Encoding does not end in chunked");
+    if (p->chunked > 1)
+        return http_fail(p, 400, "chunked applied more than once");
     if (!p->method_known)
         return http_fail(p, 501, "unknown method");
     if (p->has_te)

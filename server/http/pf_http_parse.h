@@ -14,7 +14,10 @@
  *   2. pf_http_parse() once on the complete head.
  *
  * Grammar enforced (anything else is an error with the status given):
- *  - line ends are CRLF; a bare LF or a bare CR anywhere is 400;
+ *  - line ends are CRLF; a bare LF or a bare CR anywhere is 400, except
+ *    that empty lines (CRLF, or a bare LF) before the request line are
+ *    skipped (RFC 9112 2.2): they are part of the head and count toward
+ *    max_header_bytes;
  *  - request-line = method SP request-target SP HTTP-version, single SP;
  *    method = token (tchar+), else 400; a known method other than GET and
  *    HEAD parses fine (the handler answers 405); an unknown token is 501;
@@ -32,12 +35,15 @@
  *    value must be a valid uri-host[:port] (400);
  *  - Content-Length: digits only, one header only (400 otherwise, also
  *    for a comma list); a value > 0 is a body: 413 (never read);
- *  - Transfer-Encoding: with Content-Length 400; in HTTP/1.0 400;
- *    otherwise 501 (request bodies not implemented);
+ *  - Transfer-Encoding: with Content-Length 400; in HTTP/1.0 400; its
+ *    lines form one comma-separated list of codings (token, parameters
+ *    "; name=value" of tokens), else 400; a list that does not end in
+ *    "chunked", or applies it twice, 400 (RFC 9112 6.3); otherwise 501
+ *    (request bodies not implemented);
  *  - Connection: comma-separated tokens, case-insensitive "close" and
  *    "keep-alive" recognised;
- *  - limits: request line longer than max_request_line bytes (CRLF not
- *    counted): 414; head longer than max_header_bytes (request line and
+ *  - limits: request line longer than max_request_line bytes (CRLF and
+ *    empty lines before it not counted): 414; head longer than max_header_bytes (request line and
  *    final CRLF included) or more than max_headers fields: 431.
  */
 #ifndef PF_HTTP_PARSE_H
@@ -103,8 +109,9 @@ struct pf_http_request {
 
 /* State of the incremental end-of-head scan over a growing buffer. */
 struct pf_http_scan {
-    size_t scanned;  /* bytes already looked at */
-    size_t line_end; /* end of the request line once found, else 0 */
+    size_t scanned;    /* bytes already looked at */
+    size_t line_start; /* start of the request line: bytes of empty lines before it */
+    size_t line_end;   /* end of the request line once found, else 0 */
 };
 
 enum pf_http_scan_result {
@@ -127,6 +134,11 @@ enum pf_http_scan_result pf_http_parse_head_scan(struct pf_http_scan *s, const c
  * static reason in *reason (for the error page and the log). */
 int pf_http_parse(const char *buf, size_t head_len, const struct pf_http_limits *lim,
                   struct pf_http_request *req, const char **reason);
+
+/* Bytes of the whole empty lines (CRLF or bare LF) at the front of
+ * buf[0..len): what a server skips before a request line (RFC 9112 2.2).
+ * A lone CR at the end is not a whole line yet. */
+size_t pf_http_parse_empty_lines(const char *buf, size_t len);
 
 /* "GET", "HEAD", ... for a method. */
 const char *pf_http_parse_method_name(enum pf_http_method m);

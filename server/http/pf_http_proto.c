@@ -21,6 +21,7 @@
 
 #include "pf_http_access.h"
 #include "pf_http_cond.h"
+#include "pf_http_errpage.h"
 #include "pf_http_file.h"
 #include "pf_http_mime.h"
 #include "pf_http_parse.h"
@@ -46,7 +47,8 @@ struct http_state {
     struct pf_http_limits lim;
     struct pf_http_files files;
     struct pf_http_access access;
-    char *in; /* request bytes; a head never exceeds max_header_bytes */
+    struct pf_http_errpages pages; /* http.error_pages, read at start */
+    char *in;                      /* request bytes; a head never exceeds max_header_bytes */
     size_t in_cap;
     size_t in_len;
     char out[HTTP_OUT_SIZE];
@@ -111,7 +113,7 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
                                      (unsigned)cfg->http.max_headers};
     h->in_cap = cfg->http.max_header_bytes < 16384 ? 16384 : cfg->http.max_header_bytes;
     h->in = malloc(h->in_cap);
-    if (h->in == NULL ||
+    if (h->in == NULL || pf_http_errpage_load(&h->pages, cfg, err, errlen) < 0 ||
         pf_http_file_init(&h->files, cfg->http.root, cfg->http.index, cfg->http.open_file_cache,
                           cfg->http.open_file_cache_valid_ms, err, errlen) < 0 ||
         pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
@@ -119,6 +121,7 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
             snprintf(err, errlen, "http: %s", strerror(ENOMEM));
         if (h->files.slots != NULL) /* set up before the access log failed */
             pf_http_file_free(&h->files);
+        pf_http_errpage_free(&h->pages);
         free(h->in);
         free(h);
         return -1;
@@ -133,6 +136,7 @@ static void http_worker_exit(void *state)
 
     pf_http_file_free(&h->files);
     pf_http_access_close(&h->access);
+    pf_http_errpage_free(&h->pages);
     free(h->in);
     free(h);
 }
@@ -169,6 +173,39 @@ static int http_await(struct http_conn *hc)
     case PF_PROTO_TIMEOUT: break;
     }
     return begun ? 408 : -1;
+}
+
+/* Drop n bytes from the front of the buffer; the rest moves up. */
+static void http_drop(struct http_state *h, size_t n)
+{
+    h->in_len -= n;
+    memmove(h->in, h->in + n, h->in_len);
+}
+
+/* Drop the request just answered, then any empty lines after it (RFC 9112
+ * 2.2: a client may end a request with an extra CRLF). Until a byte of the
+ * next request line comes, the connection is idle: it keeps the
+ * keep-alive deadline, may be parked as idle, and is let go silently
+ * instead of getting a 408. */
+static void http_consume(struct http_state *h, size_t head_len)
+{
+    http_drop(h, head_len);
+    http_drop(h, pf_http_parse_empty_lines(h->in, h->in_len));
+}
+
+/* The first bytes of a head came into an empty buffer: drop the empty
+ * lines among them (as http_consume does); if something else came, the
+ * head has begun: its deadline runs from now. */
+static void http_begin_head(struct http_conn *hc)
+{
+    struct http_state *h = hc->h;
+
+    http_drop(h, pf_http_parse_empty_lines(h->in, h->in_len));
+    if (h->in_len > 0) {
+        pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
+        if (hc->head_deadline < 0)
+            hc->head_deadline = pf_time_deadline(h->cfg->http.header_timeout_ms);
+    }
 }
 
 /* Receive until a whole head is buffered. Returns 0 with *head_len, an
@@ -210,20 +247,11 @@ static int http_read_head(struct http_conn *hc, size_t *head_len, bool wait_firs
         wait_first = n < 0 ? errno != EINTR : true;
         if (n <= 0)
             continue;
-        if (h->in_len == 0) {
-            pf_slot_set_state(hc->c->slot, PF_SLOT_READING);
-            if (hc->head_deadline < 0)
-                hc->head_deadline = pf_time_deadline(h->cfg->http.header_timeout_ms);
-        }
+        bool begun = h->in_len > 0;
         h->in_len += (size_t)n;
+        if (!begun) /* the scan has looked at nothing yet: bytes may go */
+            http_begin_head(hc);
     }
-}
-
-/* Drop the request just answered; pipelined bytes move to the front. */
-static void http_consume(struct http_state *h, size_t head_len)
-{
-    h->in_len -= head_len;
-    memmove(h->in, h->in + head_len, h->in_len);
 }
 
 /* ---------------------------------------------------------- writing */
@@ -239,18 +267,40 @@ static bool http_send(struct http_conn *hc, const char *buf, size_t len, int fla
     return io == PF_IO_OK;
 }
 
-/* An error page; the connection stays open only if keep_alive. */
+/* The head in b, then (unless head_only) a configured page: in one send
+ * when it fits the buffer, else head (MSG_MORE) and page. */
+static bool http_send_page(struct http_conn *hc, struct pf_http_response *b,
+                           const struct pf_http_errpage *page, bool head_only)
+{
+    if (head_only)
+        return http_send(hc, b->p, b->len, 0);
+    if (page->len <= b->cap - b->len) {
+        pf_http_response_add(b, page->body, page->len);
+        return http_send(hc, b->p, b->len, 0);
+    }
+    return http_send(hc, b->p, b->len, MSG_MORE) && http_send(hc, page->body, page->len, 0);
+}
+
+/* An error page, the configured one for status (http.error_pages) or the
+ * built-in one; the connection stays open only if keep_alive. */
 static struct http_result http_error(struct http_conn *hc, int status, const char *extra,
                                      bool keep_alive, int version, bool head_only)
 {
+    const struct pf_http_errpage *page = pf_http_errpage_find(&hc->h->pages, status);
     struct pf_http_response b;
     size_t body;
+    bool sent;
 
     pf_http_response_init(&b, hc->h->out, sizeof(hc->h->out));
-    body = pf_http_response_error(&b, status, extra, keep_alive, version, head_only);
-    if (!http_send(hc, b.p, b.len, 0))
-        keep_alive = false;
-    return (struct http_result){status, head_only ? 0 : body, keep_alive};
+    if (page == NULL) {
+        body = pf_http_response_error(&b, status, extra, keep_alive, version, head_only);
+        sent = http_send(hc, b.p, b.len, 0);
+    } else {
+        body = page->len;
+        pf_http_response_error_head(&b, status, extra, keep_alive, version, body);
+        sent = http_send_page(hc, &b, page, head_only);
+    }
+    return (struct http_result){status, head_only ? 0 : body, keep_alive && sent};
 }
 
 /* 301 to the same path with a slash added (a directory asked without). */

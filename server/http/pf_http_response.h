@@ -44,9 +44,21 @@ void pf_http_response_begin(struct pf_http_response *b, int status);
 void pf_http_response_end(struct pf_http_response *b, uint64_t content_length, bool keep_alive,
                           int version);
 
-/* A whole error response (head and a small HTML body unless head_only)
- * for status; extra is inserted as header lines (may be NULL, each line
- * ending in CRLF), e.g. "Allow: GET, HEAD\r\n". Returns the body length. */
+/* The built-in error page is at most this many bytes. */
+#define PF_HTTP_ERROR_PAGE_MAX 2048
+
+/* The head of an error response for status whose HTML body is body_len
+ * bytes: Content-Type text/html (UTF-8), extra inserted as header lines
+ * (may be NULL, each line ending in CRLF, e.g. "Allow: GET, HEAD\r\n"),
+ * then pf_http_response_end. For a page the caller sends itself (a
+ * configured one, http.error_pages). */
+void pf_http_response_error_head(struct pf_http_response *b, int status, const char *extra,
+                                 bool keep_alive, int version, size_t body_len);
+
+/* A whole error response with the built-in page: the head above, then
+ * (unless head_only) a small HTML page in the look of the shipped site's
+ * stylesheet, with the status, a sentence and a link home ("/"). Returns
+ * the body length (also for head_only: it is the Content-Length). */
 size_t pf_http_response_error(struct pf_http_response *b, int status, const char *extra,
                               bool keep_alive, int version, bool head_only);
 

@@ -15,9 +15,10 @@
  *    file's path followed by ':';
  *  - on 0, what the loader validates holds: workers 1 <= start <= max,
  *    min_spare <= max_spare, a known protocol and pool mode, the exec
- *    group's lists within their bounds and its program absolute, the resolved
- *    path is the file's, the document root and the token file are
- *    absolute, every string field is NUL-terminated within its array.
+ *    group's lists within their bounds and its program absolute, the
+ *    error pages well formed (each status once, each file absolute), the
+ *    resolved path is the file's, the document root and the token file
+ *    are absolute, every string field is NUL-terminated within its array.
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -93,6 +94,28 @@ static void check_message(const char *err)
 /* A char array field is a string: a NUL within its size. */
 #define FIELD_IS_STRING(f) (memchr((f), '\0', sizeof(f)) != NULL)
 
+/* http.error_pages: within its count, each entry "STATUS /file" with a
+ * status from 400 to 599 given once. */
+static void check_error_pages(const struct pf_config *c)
+{
+    int n = c->http.nerror_pages;
+    bool seen[200] = {false};
+
+    FUZZ_CHECK(n >= 0 && n <= PF_EXEC_LIST_MAX, "http.error_pages count out of range");
+    for (int i = 0; i < n; i++) {
+        const char *file, *e = pf_config_string_at(c->http.error_pages, n, i);
+        int st = pf_config_error_page(e, &file);
+
+        FUZZ_CHECK(e >= c->http.error_pages &&
+                       e < c->http.error_pages + sizeof(c->http.error_pages),
+                   "http.error_pages entry outside its field");
+        FUZZ_CHECK(st >= 400 && st <= 599 && file[0] == '/',
+                   "http.error_pages entry malformed or its file not absolute");
+        FUZZ_CHECK(!seen[st - 400], "http.error_pages status given twice");
+        seen[st - 400] = true;
+    }
+}
+
 /* What a successful load promises about the configuration. */
 static void check_config(const struct pf_config *c)
 {
@@ -134,6 +157,7 @@ static void check_config(const struct pf_config *c)
                "unknown mode accepted");
     FUZZ_CHECK(c->http.root[0] == '/' && c->control.token_file[0] == '/',
                "root or token file not absolute");
+    check_error_pages(c);
     FUZZ_CHECK(c->backlog >= 1 && c->backlog <= PF_BACKLOG_MAX, "backlog out of range");
 }
 

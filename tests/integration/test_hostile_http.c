@@ -182,7 +182,9 @@ struct row {
 static const struct row rows[] = {
     /* request line */
     ROW("empty method", " / HTTP/1.1\r\n" H "\r\n", 400, CLOSES),
-    ROW("empty line first", "\r\nGET / HTTP/1.1\r\n" H "\r\n", 400, CLOSES),
+    ROW("empty lines first (skipped, RFC 9112 2.2)", "\r\n\n\r\nGET / HTTP/1.1\r\n" H "\r\n", 200,
+        STAYS),
+    ROW("only empty lines, then a lone CR line", "\r\n\r\n\r\r\n" H "\r\n", 400, CLOSES),
     ROW("two spaces", "GET  / HTTP/1.1\r\n" H "\r\n", 400, CLOSES),
     ROW("tab as separator", "GET\t/ HTTP/1.1\r\n" H "\r\n", 400, CLOSES),
     ROW("space after version", "GET / HTTP/1.1 \r\n" H "\r\n", 400, CLOSES),
@@ -268,8 +270,22 @@ static const struct row rows[] = {
     ROW("Transfer-Encoding and Content-Length",
         "GET / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", 400,
         CLOSES),
+    ROW("Transfer-Encoding gzip", "GET / HTTP/1.1\r\n" H "Transfer-Encoding: gzip\r\n\r\n", 400,
+        CLOSES),
+    ROW("Transfer-Encoding gzip, chunked",
+        "GET / HTTP/1.1\r\n" H "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, CLOSES),
+    ROW("Transfer-Encoding chunked, then gzip on a second line",
+        "GET / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", 400,
+        CLOSES),
+    ROW("Transfer-Encoding chunked twice",
+        "GET / HTTP/1.1\r\n" H "Transfer-Encoding: chunked, chunked\r\n\r\n", 400, CLOSES),
+    ROW("Transfer-Encoding with a quoted parameter",
+        "GET / HTTP/1.1\r\n" H "Transfer-Encoding: gzip;q=\"1\", chunked\r\n\r\n", 400, CLOSES),
     ROW("Transfer-Encoding in 1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
         CLOSES),
+    /* empty lines between pipelined requests are skipped */
+    {"CRLFs between pipelined requests",
+     STR_ARGS("GET / HTTP/1.1\r\n" H "\r\n\r\n\n\r\nGET / HTTP/1.1\r\n" H "\r\n"), 200, 200, STAYS},
     /* pipelined garbage after a valid request: answered, then refused */
     {"garbage head after a request", STR_ARGS("GET / HTTP/1.1\r\n" H "\r\nxx yy zz\r\n\r\n"), 200,
      400, CLOSES},

@@ -330,7 +330,7 @@ PF_H_TEST(test_directories)
     assert_status(&r, 404);
     assert_header(&r, "Content-Type", "text/html; charset=utf-8");
     assert_true(strstr(r.body, "<title>404 Not Found</title>") != NULL);
-    assert_true(r.body_len < 512);
+    assert_true(r.body_len <= 2048); /* small: PF_HTTP_ERROR_PAGE_MAX */
     pf_h_http_free(&r);
     expect_get(s, "/notes.txt/", 404, NULL); /* a file asked as a folder */
 }
@@ -712,6 +712,10 @@ static const struct bad_request bad_requests[] = {
         "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello", 413),
     BAD("chunked", "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         501),
+    BAD("Transfer-Encoding not ending in chunked",
+        "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\nxxxx", 400),
+    BAD("Transfer-Encoding ending in chunked",
+        "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
     BAD("Content-Length and Transfer-Encoding",
         "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
         400),
@@ -734,6 +738,91 @@ PF_H_TEST(test_bad_requests)
     }
     expect_get(s, "/notes.txt", 200, NOTES_BODY);
     assert_int_equal(pf_h_log_abnormal_exits(s), 0);
+}
+
+/* ------------------------------------------------------------ error pages */
+
+/* r is the built-in page of status: its heading, a link home, the inline
+ * style, nothing to fetch. */
+static void assert_builtin_page(const struct pf_h_http *r, int status, const char *title)
+{
+    char h1[128];
+
+    assert_status(r, status);
+    assert_header(r, "Content-Type", "text/html; charset=utf-8");
+    assert_non_null(r->body);
+    snprintf(h1, sizeof(h1), "<h1>%s</h1>", title);
+    if (strstr(r->body, h1) == NULL || strstr(r->body, "<a href=\"/\">") == NULL ||
+        strstr(r->body, "<style>") == NULL || strstr(r->body, "<link") != NULL)
+        fail_msg("not the built-in %d page:\n%s", status, r->body);
+}
+
+/* Error pages link home and carry the site's look inline, so they render
+ * with no style.css under the root (this test's root has another one). */
+PF_H_TEST(test_error_pages_builtin)
+{
+    struct pf_h_http r;
+
+    start(s, 2, NULL);
+    get_once(s, "/missing.html", &r);
+    assert_builtin_page(&r, 404, "404 Not Found");
+    pf_h_http_free(&r);
+    assert_int_equal(
+        pf_h_http_once(s, "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n", &r),
+        0);
+    assert_builtin_page(&r, 400, "400 Bad Request");
+    assert_header(&r, "Connection", "close");
+    pf_h_http_free(&r);
+}
+
+#define PAGE_404 "<!DOCTYPE html>\n<title>custom</title>\n<p>no such page here</p>\n"
+#define BIG_PAGE_SIZE 40000 /* above the response buffer: head and page in two sends */
+
+/* http.error_pages: the configured file is the body of its status (GET),
+ * its length the Content-Length (HEAD, no body); the connection stays
+ * open or closes as with the built-in page; a page larger than the
+ * response buffer is sent whole; statuses without a page keep the
+ * built-in one. */
+PF_H_TEST(test_error_pages_configured)
+{
+    static char big[BIG_PAGE_SIZE];
+    struct pf_h_http r;
+    char cl[32];
+    int fd;
+
+    pf_h_fill(big, sizeof(big), 13);
+    assert_int_equal(pf_h_mkdir(s, "errors"), 0);
+    assert_int_equal(pf_h_write_file(s, "errors/404.html", PAGE_404, NULL), 0);
+    assert_int_equal(pf_h_write_bytes(s, "errors/big.html", big, sizeof(big)), 0);
+    start(s, 2, "error_pages = [\"404 errors/404.html\", \"400 errors/big.html\"];");
+    fd = connect_ok(s);
+    assert_int_equal(pf_h_http_get(fd, "/missing.html", &r), 0);
+    assert_response(&r, 404, PAGE_404, strlen(PAGE_404));
+    assert_header(&r, "Content-Type", "text/html; charset=utf-8");
+    assert_no_header(&r, "Connection"); /* a 404 keeps the connection */
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_exchange(fd, "HEAD /missing.html HTTP/1.1\r\nHost: test\r\n\r\n",
+                                        &r),
+                     0);
+    assert_status(&r, 404);
+    snprintf(cl, sizeof(cl), "%zu", strlen(PAGE_404));
+    assert_header(&r, "Content-Length", cl);
+    assert_int_equal(r.body_len, 0);
+    pf_h_http_free(&r);
+    expect_get_on(fd, "/notes.txt", 200, NOTES); /* still the same connection */
+    assert_int_equal(pf_h_http_exchange(fd, "PUT / HTTP/1.1\r\nHost: test\r\n\r\n", &r), 0);
+    assert_builtin_page(&r, 405, "405 Method Not Allowed"); /* none configured */
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_exchange(fd,
+                                        "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: "
+                                        "x\r\n\r\n",
+                                        &r),
+                     0);
+    assert_response(&r, 400, big, sizeof(big));
+    assert_header(&r, "Connection", "close");
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0);
+    close(fd);
 }
 
 /* ------------------------------------------------------------ containment */
@@ -908,6 +997,49 @@ PF_H_TEST(test_pipelining)
     assert_response(&r, 200, large_data, LARGE_SIZE);
     pf_h_http_free(&r);
     expect_get_on(fd, "/notes.txt", 200, NOTES);
+    close(fd);
+}
+
+/* RFC 9112 2.2: empty lines (CRLF, or a bare LF) before a request line
+ * are skipped, on a new connection and between pipelined requests; a
+ * connection holding nothing but such lines is idle: let go silently at
+ * keepalive_timeout, without the 408 a begun head would get (its
+ * header_timeout here is far beyond the wait for the close). */
+PF_H_TEST(test_empty_lines_before_request)
+{
+    static const char reqs[] =
+        "\r\n" REQ("/notes.txt") "\r\n\r\n" REQ("/dir/") "\n\r\n" REQ("/notes.txt") "\r\n";
+    struct pf_h_http r;
+    int fd;
+
+    start(s, 2, "keepalive_timeout = 0.5; header_timeout = 60;");
+    assert_int_equal(pf_h_http_once(s, "\r\n\r\nGET /notes.txt HTTP/1.1\r\nHost: test\r\n\r\n", &r),
+                     0);
+    assert_response(&r, 200, NOTES);
+    pf_h_http_free(&r);
+    fd = connect_ok(s); /* pipelined, one send, an extra CRLF after the last */
+    assert_int_equal(pf_h_send(fd, reqs, sizeof(reqs) - 1), 0);
+    assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+    assert_response(&r, 200, NOTES);
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+    assert_response(&r, 200, DIR_BODY, strlen(DIR_BODY));
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_http_read(fd, false, &r), 0);
+    assert_response(&r, 200, NOTES);
+    assert_no_header(&r, "Connection");
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0); /* idle: no 408 */
+    close(fd);
+    fd = connect_ok(s); /* the extra CRLF on its own, once the response is read */
+    expect_get_on(fd, "/notes.txt", 200, NOTES);
+    assert_int_equal(pf_h_send(fd, "\r\n", 2), 0);
+    assert_int_equal(pf_h_expect_closed(fd, CLOSE_MS), 0);
+    close(fd);
+    fd = connect_ok(s); /* and a request after it is served */
+    expect_get_on(fd, "/notes.txt", 200, NOTES);
+    assert_int_equal(pf_h_send(fd, "\n", 1), 0);
+    expect_get_on(fd, "/dir/", 200, DIR_BODY, strlen(DIR_BODY));
     close(fd);
 }
 
@@ -1389,11 +1521,14 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_methods),
     PF_H_CASE(test_limits),
     PF_H_CASE(test_bad_requests),
+    PF_H_CASE(test_error_pages_builtin),
+    PF_H_CASE(test_error_pages_configured),
     PF_H_CASE(test_traversal),
     PF_H_CASE(test_symlinks),
     PF_H_CASE(test_keepalive),
     PF_H_CASE(test_http10),
     PF_H_CASE(test_pipelining),
+    PF_H_CASE(test_empty_lines_before_request),
     PF_H_CASE(test_keepalive_requests),
     PF_H_CASE(test_keepalive_timeout),
     PF_H_CASE(test_header_timeout),

@@ -347,6 +347,21 @@ PF_H_TEST(test_sighup_bad_config_keeps_running)
     expect_status(s, 1, 0);
 }
 
+/* An error page file that is not there: refused with FILE:LINE: SETTING
+ * and the entry, before any worker is touched. */
+PF_H_TEST(test_reload_missing_error_page_refused)
+{
+    struct conf bad = CONF(.http = "root = \"one\"; error_pages = [\"404 errors/none.html\"];");
+    char want[PATH_MAX + 160];
+    pid_t before[16];
+    int n = start_then_write(s, &bad, before);
+
+    snprintf(want, sizeof(want),
+             "%s:%d: http.error_pages: entry 1: \"errors/none.html\": No such file or directory",
+             s->config_path, conf_line_of(&bad, "error_pages"));
+    expect_refused(s, before, n, want);
+}
+
 /* ------------------------------------------------------ applied reloads */
 
 /* A new root: preforkctl reports generation 2 and the setting changed;
@@ -379,6 +394,52 @@ PF_H_TEST(test_sighup_applies_new_root)
     expect_hello(s, "two\n");
     expect_workers_of(s, 2);
     expect_status(s, 2, 1);
+}
+
+/* The body of a GET of a missing file: what the 404 page is now. */
+static void expect_404_page(struct pf_server *s, const char *body)
+{
+    struct pf_h_http r;
+
+    assert_int_equal(pf_h_http_once(s, REQ("/missing.txt"), &r), 0);
+    assert_int_equal(r.status, 404);
+    assert_non_null(r.body);
+    if (body != NULL)
+        assert_string_equal(r.body, body);
+    else if (strstr(r.body, "<h1>404 Not Found</h1>") == NULL)
+        fail_msg("not the built-in 404 page:\n%s", r.body);
+    pf_h_http_free(&r);
+}
+
+/* http.error_pages is applied by a reload, and its files are read by the
+ * workers a reload starts: a page edited on disk is served after a reload
+ * of the same configuration, and removing the setting brings the
+ * built-in page back. */
+PF_H_TEST(test_reload_error_pages)
+{
+    struct conf pages = CONF(.http = "root = \"one\"; error_pages = [\"404 errors/404.html\"];");
+    pid_t before[16];
+    int n;
+
+    assert_int_equal(pf_h_mkdir(s, "errors"), 0);
+    assert_int_equal(pf_h_write_file(s, "errors/404.html", "first page\n", NULL), 0);
+    n = start_then_write(s, &pages, before);
+    expect_404_page(s, NULL);
+    expect_reloaded(s, "configuration reloaded: generation 2\nchanged: http.error_pages\n");
+    wait_rolled_over(s, 2, before, n);
+    expect_404_page(s, "first page\n");
+    assert_int_equal(pf_h_write_file(s, "errors/404.html", "second page\n", NULL), 0);
+    expect_404_page(s, "first page\n"); /* read at the workers' start, not per request */
+    n = snapshot(s, before);
+    expect_reloaded(s, "configuration reloaded: generation 3\n");
+    wait_rolled_over(s, 3, before, n);
+    expect_404_page(s, "second page\n");
+    n = snapshot(s, before);
+    rewrite(s, &DEFAULTS);
+    expect_reloaded(s, "changed: http.error_pages\n");
+    wait_rolled_over(s, 4, before, n);
+    expect_404_page(s, NULL);
+    assert_int_equal(pf_h_log_abnormal_exits(s), 0);
 }
 
 /* Settings only a restart applies are named (reply and log) and kept;
@@ -649,8 +710,10 @@ int main(void)
         PF_H_CASE(test_reload_missing_root_refused),
         PF_H_CASE(test_reload_listen_in_use_refused),
         PF_H_CASE(test_sighup_bad_config_keeps_running),
+        PF_H_CASE(test_reload_missing_error_page_refused),
         PF_H_CASE(test_reload_applies_new_root),
         PF_H_CASE(test_sighup_applies_new_root),
+        PF_H_CASE(test_reload_error_pages),
         PF_H_CASE(test_reload_names_restart_only_settings),
         PF_H_CASE(test_reload_moves_listen),
         PF_H_CASE(test_reload_moves_error_log),

@@ -153,6 +153,8 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_string_equal(c->http.mime_types, "/etc/mime.types");
     assert_int_equal(c->http.open_file_cache, 64);
     assert_int_equal(c->http.open_file_cache_valid_ms, 1000);
+    assert_int_equal(c->http.nerror_pages, 0);
+    assert_string_equal(c->http.error_pages, "");
     assert_true(c->keeper.parking);
     assert_int_equal(c->keeper.linger_ms, 50);
     assert_int_equal(c->keeper.max_parked, 0);
@@ -259,6 +261,7 @@ static const char full_config[] = "listen = \"[::1]:9000\";\n"
                                   "  mime_types = \"\";\n"
                                   "  open_file_cache = 0;\n"
                                   "  open_file_cache_valid = 0.25;\n"
+                                  "  error_pages = (\"404 404.html\", \"503\t404.html\");\n"
                                   "};\n"
                                   "keeper = {\n"
                                   "  parking = false;\n"
@@ -281,6 +284,8 @@ static void test_full_file(void **state)
     char expected[2 * PATH_MAX], buf[PF_ADDR_STRLEN];
     const struct pf_config *c = &f->cfg;
 
+    snprintf(expected, sizeof expected, "%s/404.html", f->dir);
+    write_file(expected, "<p>gone</p>\n");
     assert_int_equal(load_text(f, full_config), 0);
     assert_string_equal(c->listen, "[::1]:9000");
     assert_int_equal(c->listen_addr.ss.ss_family, AF_INET6);
@@ -325,6 +330,11 @@ static void test_full_file(void **state)
     assert_string_equal(c->http.mime_types, "");
     assert_int_equal(c->http.open_file_cache, 0);
     assert_int_equal(c->http.open_file_cache_valid_ms, 250);
+    assert_int_equal(c->http.nerror_pages, 2);
+    snprintf(expected, sizeof expected, "404 %s/404.html", f->real);
+    assert_string_equal(pf_config_string_at(c->http.error_pages, 2, 0), expected);
+    snprintf(expected, sizeof expected, "503 %s/404.html", f->real);
+    assert_string_equal(pf_config_string_at(c->http.error_pages, 2, 1), expected);
     assert_false(c->keeper.parking);
     assert_int_equal(c->keeper.linger_ms, 200);
     assert_int_equal(c->keeper.max_parked, 1000);
@@ -335,6 +345,39 @@ static void test_full_file(void **state)
     snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
     assert_string_equal(c->daemon.error_log, expected);
     assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
+}
+
+/* A file of size bytes at dir/name. */
+static void write_sized(const char *dir, const char *name, size_t size)
+{
+    char path[PATH_MAX];
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (size_t i = 0; i < size; i++)
+        assert_int_equal(fputc('x', fp), 'x');
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* http.error_pages at its bounds: 64 entries (statuses 400 to 463 and
+ * 599), a file of exactly PF_HTTP_ERROR_PAGE_FILE_MAX bytes. */
+static void test_error_pages_bounds(struct fixture *f)
+{
+    char text[4096], want[PATH_MAX + 16];
+    size_t n = (size_t)snprintf(text, sizeof text, "http = { error_pages = [\"599 max.html\"");
+
+    write_sized(f->dir, "max.html", PF_HTTP_ERROR_PAGE_FILE_MAX);
+    for (int st = 400; st < 400 + PF_EXEC_LIST_MAX - 1; st++)
+        n += (size_t)snprintf(text + n, sizeof text - n, ", \"%d max.html\"", st);
+    snprintf(text + n, sizeof text - n, "]; };\n");
+    assert_int_equal(load_text(f, text), 0);
+    assert_int_equal(f->cfg.http.nerror_pages, PF_EXEC_LIST_MAX);
+    snprintf(want, sizeof want, "462 %s/max.html", f->real);
+    assert_string_equal(pf_config_string_at(f->cfg.http.error_pages, PF_EXEC_LIST_MAX, 63), want);
+    snprintf(text + n, sizeof text - n, ", \"463 max.html\"]; };\n");
+    expect_error(f, text, 1, "http.error_pages", "must have 0 to 64 entries (got 65)");
 }
 
 /* Upper bounds are accepted, and 64-bit (L) literals for any integer. */
@@ -373,6 +416,7 @@ static void test_bounds_accepted(void **state)
     assert_int_equal(f->cfg.client.idle_timeout_ms, 86400000);
     assert_int_equal(f->cfg.keeper.linger_ms, 60000);
     assert_int_equal(f->cfg.keeper.max_parked, 16777216);
+    test_error_pages_bounds(f);
 
     /* and the lower bounds of the http and keeper groups */
     assert_int_equal(load_text(f, "http = {\n"
@@ -746,6 +790,64 @@ static void test_http_paths(void **state)
                      0);
     assert_string_equal(f->cfg.http.index, "start.html");
     assert_string_equal(f->cfg.http.server_name, "h:8080");
+}
+
+/* http.error_pages: "STATUS FILE" entries, the file relative to the
+ * configuration's folder, stored as "STATUS /absolute/path"; every bad
+ * entry named by its number, with the reason. */
+static void test_http_error_pages(void **state)
+{
+    static const struct {
+        const char *entries; /* inside error_pages = (...) */
+        const char *reason;
+    } bad[] = {
+        {"\"600 a.html\"", "entry 1: must be \"STATUS FILE\", a status from 400 to 599"},
+        {"\"399 a.html\"", "(got \"399 a.html\")"},
+        {"\"404\"", "(got \"404\")"},
+        {"\"404 \"", "(got \"404 \")"},
+        {"\"404a.html\"", "(got \"404a.html\")"},
+        {"\" 404 a.html\"", "(got \" 404 a.html\")"},
+        {"\"40 a.html\"", "(got \"40 a.html\")"},
+        {"\"4x4 a.html\"", "(got \"4x4 a.html\")"},
+        {"\"404 a.html\", \"404 b.html\"", "entry 2: status 404 has a page already (entry 1)"},
+        {"\"404 a.html\", \"500 none.html\"", "entry 2: \"none.html\": No such file or directory"},
+        {"\"404 dir\"", "entry 1: \"dir\": not a regular file"},
+        {"\"404 big.html\"", "entry 1: \"big.html\": 65537 bytes, more than the 65536"},
+        {"\"404 a.html\", 5", "entry 2 must be a string (got an integer)"},
+        {"\"404 a.html\", \"\"", "entry 2 must not be empty"},
+    };
+    struct fixture *f = *state;
+    char path[PATH_MAX], text[512], want[PATH_MAX + 16];
+
+    snprintf(path, sizeof path, "%s/a.html", f->dir);
+    write_file(path, "<p>a</p>\n");
+    snprintf(path, sizeof path, "%s/dir", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    write_sized(f->dir, "big.html", PF_HTTP_ERROR_PAGE_FILE_MAX + 1);
+    snprintf(text, sizeof text,
+             "http = { error_pages = [\"404\t  a.html\", \"500 %s/a.html\", "
+             "\"451 dir/../a.html\"]; };\n",
+             f->dir);
+    assert_int_equal(load_text(f, text), 0);
+    assert_int_equal(f->cfg.http.nerror_pages, 3);
+    snprintf(want, sizeof want, "404 %s/a.html", f->real);
+    assert_string_equal(pf_config_string_at(f->cfg.http.error_pages, 3, 0), want);
+    snprintf(want, sizeof want, "500 %s/a.html", f->dir); /* absolute: kept as written */
+    assert_string_equal(pf_config_string_at(f->cfg.http.error_pages, 3, 1), want);
+    assert_int_equal(load_text(f, "http = { error_pages = (); };\n"), 0);
+    assert_int_equal(f->cfg.http.nerror_pages, 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "http = {\n  error_pages = (%s);\n};\n", bad[i].entries);
+        expect_error(f, text, 2, "http.error_pages", bad[i].reason);
+    }
+    expect_error(f, "http = { error_pages = \"404 a.html\"; };\n", 1, "http.error_pages",
+                 "must be a list of strings");
+    if (geteuid() != 0) { /* root reads any file */
+        snprintf(path, sizeof path, "%s/a.html", f->dir);
+        assert_int_equal(chmod(path, 0), 0);
+        expect_error(f, "http = { error_pages = [\"404 a.html\"]; };\n", 1, "http.error_pages",
+                     "entry 1: \"a.html\": Permission denied");
+    }
 }
 
 /* An http string longer than its field is refused, not cut: index and
@@ -1318,6 +1420,7 @@ int main(void)
         T(test_daemon_settings),
         T(test_http_root),
         T(test_http_paths),
+        T(test_http_error_pages),
         T(test_http_too_long),
         T(test_listen_port_zero),
         T(test_log_levels),

@@ -583,6 +583,30 @@ static void test_config_exec(void **state)
     json_decref(j);
 }
 
+/* http.error_pages: an array of its "STATUS /path" entries, [] by default. */
+static void test_config_error_pages(void **state)
+{
+    struct pf_config c;
+    json_t *j, *pages;
+
+    (void)state;
+    pf_config_defaults(&c);
+    j = round_trip(pf_control_render_config(&c));
+    unpack(j, "{s:{s:{s:o}}}", "config", "http", "error_pages", &pages);
+    assert_int_equal(json_array_size(pages), 0);
+    json_decref(j);
+    memcpy(c.http.error_pages,
+           "404 /srv/e/404.html\0"
+           "503 /srv/e/busy.html",
+           41);
+    c.http.nerror_pages = 2;
+    j = round_trip(pf_control_render_config(&c));
+    unpack(j, "{s:{s:{s:o}}}", "config", "http", "error_pages", &pages);
+    assert_int_equal(json_array_size(pages), 2);
+    assert_string_equal(json_string_value(json_array_get(pages, 1)), "503 /srv/e/busy.html");
+    json_decref(j);
+}
+
 /* A group of the config reply and exactly the settings it must hold. */
 struct config_group {
     const char *name; /* NULL: the top level */
@@ -604,10 +628,10 @@ static const struct config_group config_groups[] = {
     {"echo", 1, {"max_line"}},
     {"msg", 1, {"max_message"}},
     {"http",
-     13,
+     14,
      {"root", "index", "server_name", "keepalive_timeout", "keepalive_requests", "header_timeout",
       "max_request_line", "max_header_bytes", "max_headers", "access_log", "mime_types",
-      "open_file_cache", "open_file_cache_valid"}},
+      "open_file_cache", "open_file_cache_valid", "error_pages"}},
     {"keeper", 3, {"parking", "linger", "max_parked"}},
     {"exec",
      9,
@@ -1171,6 +1195,7 @@ int main(void)
         cmocka_unit_test(test_config_values),
         cmocka_unit_test(test_config_keys),
         cmocka_unit_test(test_config_exec),
+        cmocka_unit_test(test_config_error_pages),
         cmocka_unit_test(test_config_bool),
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_error),

@@ -165,6 +165,13 @@ static const struct valid_case valid_cases[] = {
     {"unknown fields and empty values",
      RAW("GET / HTTP/1.1\r\nX-Empty:\r\nHost: a\r\nAccept: */*\r\nX-Tab:\tv\r\n\r\n"), PF_HTTP_GET,
      11, "/", NULL, "a", NULL, true},
+    /* RFC 9112 2.2: empty lines before the request line are skipped */
+    {"CRLF before the request line", RAW("\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11,
+     "/x", NULL, "a", NULL, true},
+    {"CRLFs and a bare LF before the request line", RAW("\r\n\n\r\nHEAD /x HTTP/1.0\r\n\r\n"),
+     PF_HTTP_HEAD, 10, "/x", NULL, NULL, NULL, false},
+    {"bare LF before the request line", RAW("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), PF_HTTP_GET, 11,
+     "/", NULL, "a", NULL, true},
     {"Transfer-Encoding-like name is not TE",
      RAW("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encodings: chunked\r\n\r\n"), PF_HTTP_GET, 11, "/",
      NULL, "a", NULL, true},
@@ -238,6 +245,11 @@ struct bad_case {
 };
 
 #define OK_HOST "Host: a\r\n"
+/* A POST with the Transfer-Encoding value v, and the answers to it. */
+#define TE(v) RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: " v "\r\n\r\n")
+#define TE_UNREAD 501, "Transfer-Encoding not implemented"
+#define TE_NOT_CHUNKED 400, "Transfer-Encoding does not end in chunked"
+#define TE_INVALID 400, "invalid Transfer-Encoding"
 static const struct bad_case bad_cases[] = {
     /* methods */
     {"lowercase method", RAW("get / HTTP/1.1\r\n" OK_HOST "\r\n"), 501, "unknown method"},
@@ -248,8 +260,8 @@ static const struct bad_case bad_cases[] = {
     {"non-token byte in method", RAW("GE@T / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid method"},
     {"8-bit byte in method", RAW("G\311T / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "invalid method"},
     {"method only", RAW("GET\r\n" OK_HOST "\r\n"), 400, "invalid method"},
-    {"empty request line", RAW("\r\n" OK_HOST "\r\n"), 400, "empty method"},
-    {"empty head", RAW("\r\n\r\n"), 400, "empty method"},
+    {"empty line, then no request line", RAW("\r\n" OK_HOST "\r\n"), 400, "invalid method"},
+    {"empty lines, then a lone SP line", RAW("\r\n\r\n \r\n\r\n"), 400, "empty method"},
     /* request-line spacing */
     {"double SP after method", RAW("GET  / HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
      "empty request target"},
@@ -331,7 +343,13 @@ static const struct bad_case bad_cases[] = {
     {"LF-only line ends", RAW("GET / HTTP/1.1\nHost: a\n\n"), 400, SCAN_ERROR},
     {"one bare LF among CRLFs", RAW("GET / HTTP/1.1\r\n" OK_HOST "X: a\nY: b\r\n\r\n"), 400,
      SCAN_ERROR},
-    {"LF first", RAW("\nGET / HTTP/1.1\r\n\r\n"), 400, SCAN_ERROR},
+    {"bare LF line end after empty lines", RAW("\r\n\nGET / HTTP/1.1\n" OK_HOST "\r\n"), 400,
+     SCAN_ERROR},
+    {"bare CR before the request line", RAW("\rGET / HTTP/1.1\r\n" OK_HOST "\r\n"), 400, "bare CR"},
+    {"CR CR LF before the request line", RAW("\r\r\nGET / HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
+     "bare CR"},
+    {"SP line before the request line", RAW(" \r\nGET / HTTP/1.1\r\n" OK_HOST "\r\n"), 400,
+     "empty method"},
     {"duplicate Range", RAW("GET / HTTP/1.1\r\n" OK_HOST "Range: bytes=0-1\r\nrange: x\r\n\r\n"),
      400, "duplicate header field"},
     /* Host */
@@ -379,12 +397,32 @@ static const struct bad_case bad_cases[] = {
     {"Content-Length with body pipelined",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 5\r\n\r\nabcde"), 413,
      "request body not accepted"},
-    /* Transfer-Encoding */
-    {"TE chunked", RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n\r\n"), 501,
-     "Transfer-Encoding not implemented"},
-    {"TE chunked, gzip",
-     RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked, gzip\r\n\r\n"), 501,
-     "Transfer-Encoding not implemented"},
+    /* Transfer-Encoding (RFC 9112 6.3): not ending in chunked is 400 and a
+     * close; ending in chunked it is a body we do not read: 501 */
+    {"TE chunked", TE("chunked"), TE_UNREAD},
+    {"TE gzip, chunked", TE("gzip, chunked"), TE_UNREAD},
+    {"TE CHUNKED in capitals", TE("CHUNKED"), TE_UNREAD},
+    {"TE list with OWS and empty elements", TE(", gzip ,\t,chunked , "), TE_UNREAD},
+    {"TE over two lines ending in chunked", TE("gzip\r\ntransfer-encoding: chunked"), TE_UNREAD},
+    {"TE with parameters", TE("gzip ; q = 1;a=b, chunked"), TE_UNREAD},
+    {"TE with tab before value", TE("\tchunked"), TE_UNREAD},
+    {"TE gzip", TE("gzip"), TE_NOT_CHUNKED},
+    {"TE chunked, gzip", TE("chunked, gzip"), TE_NOT_CHUNKED},
+    {"TE identity", TE("identity"), TE_NOT_CHUNKED},
+    {"TE chunkedx", TE("chunkedx"), TE_NOT_CHUNKED},
+    {"TE empty", TE(""), TE_NOT_CHUNKED},
+    {"TE only commas", TE(", ,"), TE_NOT_CHUNKED},
+    {"TE over two lines, the last not chunked", TE("chunked\r\nTransfer-Encoding: gzip"),
+     TE_NOT_CHUNKED},
+    {"TE chunked twice", TE("chunked, chunked"), 400, "chunked applied more than once"},
+    {"TE chunked twice over two lines", TE("chunked\r\nTransfer-Encoding: chunked"), 400,
+     "chunked applied more than once"},
+    {"TE with a space inside a coding", TE("chun ked"), TE_INVALID},
+    {"TE with a quoted parameter", TE("gzip;a=\"x\", chunked"), TE_INVALID},
+    {"TE parameter without value", TE("chunked;a"), TE_INVALID},
+    {"TE parameter without name", TE("chunked;=b"), TE_INVALID},
+    {"TE starting with a parameter", TE(";a=b"), TE_INVALID},
+    {"TE obs-text", TE("ch\351nked"), TE_INVALID},
     {"TE in HTTP/1.0", RAW("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400,
      "Transfer-Encoding in HTTP/1.0"},
     {"TE then CL",
@@ -395,9 +433,6 @@ static const struct bad_case bad_cases[] = {
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding:\r\n"
          "Content-Length: 0\r\n\r\n"),
      400, "Transfer-Encoding with Content-Length"},
-    {"TE with tab before value",
-     RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding:\tchunked\r\n\r\n"), 501,
-     "Transfer-Encoding not implemented"},
     /* request smuggling classics */
     {"CL.TE",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Content-Length: 13\r\n"
@@ -418,7 +453,7 @@ static const struct bad_case bad_cases[] = {
     {"TE.TE obfuscated",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n"
          "Transfer-encoding: x\r\n\r\n"),
-     501, "Transfer-Encoding not implemented"},
+     400, "Transfer-Encoding does not end in chunked"},
     {"TE hidden by obs-fold",
      RAW("POST / HTTP/1.1\r\n" OK_HOST "X: y\r\n"
          " Transfer-Encoding: chunked\r\n\r\n"),
@@ -445,7 +480,13 @@ static const struct bad_case bad_cases[] = {
     {"unknown method and bad Host", RAW("get / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400,
      "invalid Host"},
     {"unknown method without Host", RAW("get / HTTP/1.1\r\n\r\n"), 400, "missing Host"},
-    {"TE beats body", RAW("POST / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: x\r\n\r\n"), 501,
+    {"TE not ending in chunked beats unknown method",
+     RAW("FOO / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: x\r\n\r\n"), 400,
+     "Transfer-Encoding does not end in chunked"},
+    {"unknown method beats chunked TE",
+     RAW("FOO / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\n\r\n"), 501, "unknown method"},
+    {"TE beats body",
+     RAW("GET / HTTP/1.1\r\n" OK_HOST "Transfer-Encoding: chunked\r\nX: y\r\n\r\n5\r\nhello"), 501,
      "Transfer-Encoding not implemented"},
 };
 
@@ -635,6 +676,71 @@ static void test_limit_header_count(void **state)
     free(big);
 }
 
+/* Empty lines before the request line: the request line's limit counts
+ * from its own first byte, the head's limit counts them too, and a buffer
+ * of nothing but empty lines waits for more (or is 431 past the limit). */
+static void test_limits_with_empty_lines(void **state)
+{
+    static const struct pf_http_limits lim = {32, 256, 8};
+    char buf[512];
+    size_t len, at, head_len;
+    int status = 0;
+    char *req = make_request(32, 0, &len);
+
+    (void)state;
+    memset(buf, '\n', 100); /* 100 bare LFs, then a line of exactly 32 */
+    memcpy(buf + 100, req, len);
+    assert_int_equal(status_of(buf, 100 + len, &lim), 0);
+    assert_int_equal(trickle(buf, 100 + len, &lim, &at, &head_len, &status), PF_HTTP_SCAN_DONE);
+    assert_int_equal(head_len, 100 + len);
+    free(req);
+    req = make_request(33, 0, &len);
+    memcpy(buf + 100, req, len);
+    assert_int_equal(status_of(buf, 100 + len, &lim), 414);
+    assert_int_equal(trickle(buf, 100 + len, &lim, &at, &head_len, &status), PF_HTTP_SCAN_ERROR);
+    assert_int_equal(status, 414);
+    assert_int_equal(at, 100 + 33);
+    free(req);
+    /* 240 bytes of CRLFs and a head of 20 + 11 + 2: over 256 in all */
+    req = make_request(20, 0, &len);
+    for (size_t i = 0; i < 240; i += 2)
+        memcpy(buf + i, "\r\n", 2);
+    memcpy(buf + 240, req, len);
+    assert_int_equal(status_of(buf, 240 + len, &lim), 414); /* line unended at the limit */
+    assert_int_equal(status_of(buf + 40, 200 + len, &lim), 0);
+    free(req);
+    /* only empty lines: more is awaited, until the head limit */
+    assert_int_equal(status_of("\r\n\r\n", 4, &lim), -1);
+    assert_int_equal(status_of("\r\n\n\r\n\r", 7, &lim), -1);
+    for (size_t i = 0; i < 300; i += 2)
+        memcpy(buf + i, "\r\n", 2);
+    assert_int_equal(status_of(buf, 256, &lim), -1);
+    assert_int_equal(trickle(buf, 300, &lim, &at, &head_len, &status), PF_HTTP_SCAN_ERROR);
+    assert_int_equal(status, 431);
+    assert_int_equal(at, 257);
+}
+
+/* pf_http_parse_empty_lines: whole empty lines at the front only. */
+static void test_empty_lines_helper(void **state)
+{
+    static const struct {
+        const char *buf;
+        size_t len, want;
+    } cases[] = {
+        {RAW(""), 0},        {RAW("\r"), 0},           {RAW("\r\n"), 2},
+        {RAW("\n"), 1},      {RAW("\r\n\n\r\n\r"), 5}, {RAW("\r\r\n"), 0},
+        {RAW("\r\nGET"), 2}, {RAW(" \r\n"), 0},        {RAW("\n\n\nx\n"), 3},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char *copy = dup_exact(cases[i].buf, cases[i].len);
+
+        assert_int_equal(pf_http_parse_empty_lines(copy, cases[i].len), cases[i].want);
+        free(copy);
+    }
+}
+
 /* ---- incremental scan and pipelining ------------------------------ */
 
 /* Every valid case, one byte at a time: MORE up to the last byte, then
@@ -660,27 +766,52 @@ static void test_scan_byte_by_byte(void **state)
     }
 }
 
-/* Two requests in one buffer: the first head, then the second after it. */
-static void test_pipelined(void **state)
+/* Two requests in raw[0..len): the first head must be first_len bytes,
+ * the second the rest; both accepted, into a and b (b's slices are
+ * relative to raw + first_len). */
+static void two_heads(const char *raw, size_t len, size_t first_len, struct pf_http_request *a,
+                      struct pf_http_request *b)
 {
-    static const char raw[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
-                              "HEAD /b?c HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n";
-    struct pf_http_request req;
     const char *reason;
     size_t first, second;
 
+    assert_int_equal(run_head(raw, len, &LIM, a, &reason, &first), 0);
+    assert_int_equal(first, first_len);
+    assert_int_equal(run_head(raw + first, len - first, &LIM, b, &reason, &second), 0);
+    assert_int_equal(first + second, len);
+}
+
+/* Two requests in one buffer: the first head, then the second after it. */
+static void test_pipelined(void **state)
+{
+    static const char first[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char raw[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
+                              "HEAD /b?c HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n";
+    struct pf_http_request a, b;
+
     (void)state;
-    assert_int_equal(run_head(raw, sizeof(raw) - 1, &LIM, &req, &reason, &first), 0);
-    assert_int_equal(first, strlen("GET /a HTTP/1.1\r\nHost: a\r\n\r\n"));
-    expect_slice(raw, req.path, "/a");
-    assert_true(req.keep_alive);
-    assert_int_equal(run_head(raw + first, sizeof(raw) - 1 - first, &LIM, &req, &reason, &second),
-                     0);
-    assert_int_equal(first + second, sizeof(raw) - 1);
-    assert_int_equal(req.method, PF_HTTP_HEAD);
-    expect_slice(raw + first, req.path, "/b");
-    expect_slice(raw + first, req.query, "c");
-    assert_false(req.keep_alive);
+    two_heads(raw, sizeof(raw) - 1, sizeof(first) - 1, &a, &b);
+    expect_slice(raw, a.path, "/a");
+    assert_true(a.keep_alive);
+    assert_int_equal(b.method, PF_HTTP_HEAD);
+    expect_slice(raw + sizeof(first) - 1, b.path, "/b");
+    expect_slice(raw + sizeof(first) - 1, b.query, "c");
+    assert_false(b.keep_alive);
+}
+
+/* Extra CRLFs between pipelined requests (as a client ending each request
+ * with one CRLF too many sends) belong to the next head. */
+static void test_pipelined_with_crlf(void **state)
+{
+    static const char first[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char raw[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\n\r\n"
+                              "\nGET /b HTTP/1.1\r\nHost: b\r\n\r\n";
+    struct pf_http_request a, b;
+
+    (void)state;
+    two_heads(raw, sizeof(raw) - 1, sizeof(first) - 1, &a, &b);
+    expect_slice(raw + sizeof(first) - 1, b.method_text, "GET");
+    expect_slice(raw + sizeof(first) - 1, b.path, "/b");
 }
 
 /* ---- the llhttp corpus -------------------------------------------- */
@@ -792,12 +923,12 @@ static const struct llhttp_refusal llhttp_refusals[] = {
     {"sample.md", 170, "DUMBPACK", NO_HOST},
     {"sample.md", 198, "No headers and no body", NO_HOST},
     {"sample.md", 221, "One header and no body", NO_HOST},
-    /* RFC 9112 2.2 lets a server skip empty lines before the request line;
-     * the grammar of pf_http_parse.h has none, so a leading CRLF is 400. */
-    {"sample.md", 293, "Prefix newline", 400, "empty method"},
+    /* Empty lines before the request line are skipped (RFC 9112 2.2): these
+     * two get as far as the missing Host, so the rest of them parsed. */
+    {"sample.md", 293, "Prefix newline", NO_HOST},
     /* HTTP/0.9 ("GET /" without a version) is not spoken here. */
     {"sample.md", 316, "No HTTP version", 400, "missing HTTP version"},
-    {"sample.md", 480, "Request starting with CRLF", 400, "empty method"},
+    {"sample.md", 480, "Request starting with CRLF", NO_HOST},
     {"sample.md", 510, "Extended Characters", NO_HOST},
     {"sample.md", 540, "255 ASCII in header value", NO_HOST},
     {"transfer-encoding.md", 8, "Parsing and setting flag", NO_HOST},
@@ -1027,8 +1158,11 @@ int main(void)
         cmocka_unit_test(test_limit_request_line_early),
         cmocka_unit_test(test_limit_head_bytes),
         cmocka_unit_test(test_limit_header_count),
+        cmocka_unit_test(test_limits_with_empty_lines),
+        cmocka_unit_test(test_empty_lines_helper),
         cmocka_unit_test(test_scan_byte_by_byte),
         cmocka_unit_test(test_pipelined),
+        cmocka_unit_test(test_pipelined_with_crlf),
         cmocka_unit_test(test_llhttp_vectors),
         cmocka_unit_test(test_fuzz_smoke),
         cmocka_unit_test(test_helpers),

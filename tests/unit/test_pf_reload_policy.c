@@ -85,7 +85,8 @@ static void test_diff_nothing(void **state)
     assert_string_equal(joined(&d.applied), "");
 }
 
-/* Every kind of field: string, int, long, size_t, duration, log level. */
+/* Every kind of field: string, int, long, size_t, duration, log level,
+ * list of strings. */
 static void test_diff_applied_in_table_order(void **state)
 {
     struct pf_reload_policy_diff d;
@@ -98,10 +99,13 @@ static void test_diff_applied_in_table_order(void **state)
     pair.next.keeper.linger_ms = 0;
     pair.next.daemon.log_level = 0;
     pair.next.control.idle_timeout_ms = 5000;
+    memcpy(pair.next.http.error_pages, "404 /srv/404.html", 18); /* a list */
+    pair.next.http.nerror_pages = 1;
     diff(&d);
     assert_string_equal(joined(&d.applied), "workers.max_requests, client.idle_timeout, "
-                                            "echo.max_line, http.root, keeper.linger, "
-                                            "control.idle_timeout, daemon.log_level");
+                                            "echo.max_line, http.root, http.error_pages, "
+                                            "keeper.linger, control.idle_timeout, "
+                                            "daemon.log_level");
     assert_int_equal(d.restart.n, 0);
     assert_false(d.listen_moved || d.listen_tuned || d.start_changed || d.error_log_moved);
 }
