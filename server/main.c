@@ -16,6 +16,7 @@
 #include "pf_notify.h"
 #include "pf_pidfile.h"
 #include "pf_privs.h"
+#include "pf_title.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
 
@@ -90,18 +91,19 @@ static bool main_detach(const struct pf_cli *cli, const struct pf_master_opts *o
 }
 
 /* Detach if asked, open the log, leave the terminal, run the master. */
-static int main_run(struct pf_config *cfg, const struct pf_cli *cli, const char *argv0)
+static int main_run(struct pf_config *cfg, const struct pf_cli *cli, int argc, char **argv)
 {
-    static char exe[PATH_MAX];
-    struct pf_master_opts o = {.config = cfg->path, .exe = exe};
+    static char exe[PATH_MAX], args[PF_TITLE_MAX];
+    struct pf_master_opts o = {.config = cfg->path, .exe = exe, .args = args};
     char err[PF_ERR_MAX];
     bool detach;
     int rc;
 
     if (pf_inherit_take(&o.inherited, err, sizeof(err)) < 0)
         return main_fail(err);
-    if (pf_upgrade_self_exe(argv0, exe, sizeof(exe), err, sizeof(err)) < 0)
+    if (pf_upgrade_self_exe(argv[0], exe, sizeof(exe), err, sizeof(err)) < 0)
         exe[0] = '\0'; /* binary upgrade unavailable; said when asked */
+    pf_title_join(args, sizeof(args), argv + 1, argc - 1);
     detach = main_detach(cli, &o);
     if (detach && cfg->daemon.error_log[0] == '\0')
         return main_fail("-d needs daemon.error_log: a detached daemon has no terminal to "
@@ -127,6 +129,9 @@ int main(int argc, char **argv)
     struct pf_cli cli;
     char err[PF_ERR_MAX];
 
+    /* before anything reads argv or the environment: the master's title
+     * is written over their strings, which are copied first */
+    argv = pf_title_init(argc, argv);
     pf_cli_parse(&cli, argc, argv);
     switch (cli.action) {
     case PF_CLI_HELP: pf_cli_usage(stdout, PF_DEFAULT_CONFIG); return PF_EXIT_OK;
@@ -162,5 +167,5 @@ int main(int argc, char **argv)
         return main_test(&cfg);
     if (cli.action == PF_CLI_SIGNAL)
         return main_signal(&cfg, &cli);
-    return main_run(&cfg, &cli, argv[0]);
+    return main_run(&cfg, &cli, argc, argv);
 }

@@ -31,6 +31,7 @@
 #include "pf_stats.h"
 #include "pf_supervise.h"
 #include "pf_time.h"
+#include "pf_title.h"
 #include "pf_exec_watch.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
@@ -173,6 +174,20 @@ static void master_privs_use(struct master *m, const struct pf_privs_plan *plan)
     pf_log_notice("%s", who);
 }
 
+/* The title ps shows: "preforkd: master", what it is doing when it is
+ * leaving (a master a new one replaced retires), then the arguments it
+ * was started with, as ps showed them before (pgrep -f CONFIG finds it). */
+static void master_title(const struct master *m)
+{
+    const char *args = m->opts->args ? m->opts->args : "";
+
+    pf_title_set(NULL, "preforkd: master%s%s%s",
+                 m->upgraded   ? " (retiring)"
+                 : m->stopping ? " (stopping)"
+                               : "",
+                 args[0] ? " " : "", args);
+}
+
 /* Start stopping: fast (SIGTERM now, SIGKILL after stop_timeout) or
  * graceful (stop accepting, let workers finish their client within
  * graceful_timeout). A fast stop overrides a graceful one in progress. */
@@ -199,6 +214,7 @@ static void master_begin_stop(struct master *m, enum master_stop how)
         m->stop_deadline = now + m->cfg->workers.graceful_timeout_ms;
     }
     m->stopping = how;
+    master_title(m);
 }
 
 /* The one place the pool's size changes (signals and control alike):
@@ -781,6 +797,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     m.exec.sock.fd = -1;
     m.output.ep = -1;
     m.exec_due_ms = -1;
+    master_title(&m);
     pf_pidfile_init(&m.pidfile);
     pf_upgrade_init(&m.upgrade);
     if (master_start(&m) < 0)

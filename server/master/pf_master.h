@@ -20,6 +20,7 @@ struct pf_master_opts {
     const char *config;            /* absolute path of the file: reload and
                                       upgrade read it again */
     const char *exe;               /* the running binary, for an upgrade ("" unknown) */
+    const char *args;              /* the command line's arguments, for the title ("" none) */
     struct pf_inherited inherited; /* sockets handed over; -1: bind them */
 };
 

@@ -19,6 +19,7 @@
 #include "pf_privs.h"
 #include "pf_signals.h"
 #include "pf_time.h"
+#include "pf_title.h"
 
 /* Descriptors the keeper keeps for itself below its limit (its sockets,
  * epoll, the log, a spare): max_parked is the limit less these. */
@@ -118,6 +119,8 @@ static void parking_child(struct pf_parking *pk, struct pf_pool *p)
                                .stop = &pf_signals_worker_stop,
                                .reopen = &pf_signals_reopen};
 
+    /* its title; its name it has had since the fork (pf_parking_spawn) */
+    pf_title_set(NULL, "preforkd: keeper");
     close(p->lifeline[1]); /* the master's alone: its death is EOF */
     if (p->child_cleanup)
         p->child_cleanup(p->child_ctx);

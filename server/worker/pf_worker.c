@@ -21,6 +21,7 @@
 #include "pf_park.h"
 #include "pf_signals.h"
 #include "pf_time.h"
+#include "pf_title.h"
 
 /* Pause after accept() failed for lack of descriptors or memory: retrying
  * at once would spin on a listening socket that stays readable. */
@@ -356,6 +357,9 @@ void pf_worker_run(const struct pf_worker_args *args)
 {
     struct worker w = {.a = args, .epfd = -1};
 
+    /* first: until now ps shows the master's title */
+    pf_title_set(PF_WORKER_COMM, "preforkd: worker (gen %u, slot %d)", args->generation,
+                 args->slot_index);
     if (args->proto->run) {
         args->proto->run(args);
         exit(PF_WORKER_EXIT_INIT);

@@ -48,6 +48,11 @@ enum pf_worker_exit {
     PF_WORKER_EXIT_INIT = 3, /* could not set itself up: do not respawn fast */
 };
 
+/* A worker's name in /proc/PID/comm (what top and ps -o comm show; its
+ * title, for ps -ef, says its generation and slot). An exec worker's are
+ * its program's once it runs. */
+#define PF_WORKER_COMM "preforkd-worker"
+
 /* Run the worker; never returns (calls exit()). */
 void pf_worker_run(const struct pf_worker_args *args) __attribute__((noreturn));
 

@@ -186,20 +186,63 @@ struct h_collect {
     bool remember; /* they are the master's children: remember them as workers */
 };
 
-bool pf_h_is_keeper(pid_t pid)
+/* The first size - 1 bytes of /proc/PID/name into out, terminated; the
+ * bytes read, or -1 when there is no such process. */
+static ssize_t h_proc_read(pid_t pid, const char *name, char *out, size_t size)
 {
-    char path[64], comm[32] = "";
+    char path[64];
     FILE *f;
+    size_t n;
 
-    snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+    snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, name);
     f = fopen(path, "re");
     if (f == NULL)
-        return false;
-    if (fgets(comm, sizeof(comm), f) == NULL)
-        comm[0] = '\0';
+        return -1;
+    n = fread(out, 1, size - 1, f);
     fclose(f);
-    comm[strcspn(comm, "\n")] = '\0';
-    return strcmp(comm, PF_H_KEEPER_COMM) == 0;
+    out[n] = '\0';
+    return (ssize_t)n;
+}
+
+int pf_h_proc_comm(pid_t pid, char *out, size_t size)
+{
+    if (h_proc_read(pid, "comm", out, size) < 0)
+        return -1;
+    out[strcspn(out, "\n")] = '\0';
+    return 0;
+}
+
+int pf_h_proc_title(pid_t pid, char *out, size_t size)
+{
+    return h_proc_read(pid, "cmdline", out, size) < 0 ? -1 : 0; /* out ends at its first NUL */
+}
+
+int pf_h_wait_named(pid_t pid, const char *comm, const char *title, int timeout_ms)
+{
+    int64_t deadline = pf_time_now_ms() + timeout_ms;
+    char c[32] = "", t[1024] = "";
+
+    for (;;) {
+        if (pf_h_proc_comm(pid, c, sizeof(c)) < 0 || pf_h_proc_title(pid, t, sizeof(t)) < 0) {
+            pf_h_note("process %ld is gone", (long)pid);
+            return -1;
+        }
+        if ((comm == NULL || strcmp(c, comm) == 0) && (title == NULL || strcmp(t, title) == 0))
+            return 0;
+        if (pf_time_now_ms() >= deadline) {
+            pf_h_note("process %ld is named \"%s\", titled \"%s\"; expected \"%s\", \"%s\"",
+                      (long)pid, c, t, comm ? comm : "(any)", title ? title : "(any)");
+            return -1;
+        }
+        h_pause();
+    }
+}
+
+bool pf_h_is_keeper(pid_t pid)
+{
+    char comm[32];
+
+    return pf_h_proc_comm(pid, comm, sizeof(comm)) == 0 && strcmp(comm, PF_H_KEEPER_COMM) == 0;
 }
 
 /* h_each_child callback: remember and collect one child (the keeper is

@@ -57,6 +57,18 @@ void pf_h_set_nofile(pid_t pid, rlim_t soft);
  * PF_KEEPER_COMM in server/keeper/pf_keeper.h). */
 #define PF_H_KEEPER_COMM "preforkd-keeper"
 
+/* pid's name, /proc/PID/comm without its newline (what top shows), into
+ * out. 0, or -1 when there is no such process. */
+int pf_h_proc_comm(pid_t pid, char *out, size_t size);
+
+/* pid's title: the first string of /proc/PID/cmdline (what ps -ef shows
+ * up to the first NUL), into out. 0, or -1 when there is no such process. */
+int pf_h_proc_title(pid_t pid, char *out, size_t size);
+
+/* Wait until pid's name is comm and its title is title (either NULL: not
+ * looked at). 0, or -1 (noted with what it shows). */
+int pf_h_wait_named(pid_t pid, const char *comm, const char *title, int timeout_ms);
+
 /* Is pid the keeper (by its name)? */
 bool pf_h_is_keeper(pid_t pid);
 

@@ -639,11 +639,43 @@ PF_H_TEST(test_exec_c_example)
 #endif
 }
 
+/* What ps shows of the program form started with args (NULL-terminated):
+ * the master's title carries the whole line (under valgrind, valgrind's
+ * line shows instead); each worker, running the program, shows the
+ * program's own command line, exactly, and its name (the worker's title
+ * lasted until its execve). */
+static void expect_program_form_titles(struct pf_server *s, const char *const *args)
+{
+    char want[PATH_MAX + 256], line[PATH_MAX + 256];
+    size_t len = (size_t)snprintf(want, sizeof(want), "preforkd: master");
+    pid_t pids[2];
+
+    for (int i = 0; args[i] != NULL; i++)
+        len += (size_t)snprintf(want + len, sizeof(want) - len, " %s", args[i]);
+    assert_int_equal(pf_h_wait_named(s->pid, pf_h_under_valgrind() ? NULL : "preforkd",
+                                     pf_h_under_valgrind() ? NULL : want, PF_H_WAIT_MS),
+                     0);
+    assert_int_equal(pf_h_worker_pids(s, pids, 2), 2);
+    len = (size_t)snprintf(want, sizeof(want), "%s%c%s%c--msg%c", PYTHON, '\0', EXAMPLE, '\0',
+                           '\0');
+    for (int i = 0; i < 2; i++) {
+        FILE *f;
+
+        assert_int_equal(pf_h_wait_named(pids[i], "python3", PYTHON, PF_H_WAIT_MS), 0);
+        snprintf(line, sizeof(line), "/proc/%ld/cmdline", (long)pids[i]);
+        f = fopen(line, "r");
+        assert_non_null(f);
+        assert_int_equal(fread(line, 1, sizeof(line), f), len);
+        fclose(f);
+        assert_memory_equal(line, want, len);
+    }
+}
+
 /* The command line's program form, no configuration file: `preforkd -w 2
  * -l ADDR -u USER -- PROGRAM ARGS` serves from 2 workers (the program's
- * own options after it are its own); SIGHUP replaces the workers with a
- * new generation (there is no file to read); it passes the environment
- * on; SIGUSR2 is refused with the reason. */
+ * own options after it are its own), and ps shows it so; SIGHUP replaces
+ * the workers with a new generation (there is no file to read); it passes
+ * the environment on; SIGUSR2 is refused with the reason. */
 PF_H_TEST(test_exec_command_line)
 {
     const char *args[] = {"-w", "2",    "-l",    "127.0.0.1:0", "-u", "root",
@@ -657,6 +689,7 @@ PF_H_TEST(test_exec_command_line)
         pf_h_skip_because(s, PYTHON " is not installed");
     assert_int_equal(pf_h_start_args(s, args), 0);
     assert_int_equal(pf_h_wait_workers(s, 2, PF_H_WAIT_MS), 0);
+    expect_program_form_titles(s, args);
     assert_int_equal(pf_h_worker_pids(s, before, 2), 2);
     fd = pf_h_connect(s);
     assert_true(fd >= 0);

@@ -24,7 +24,9 @@ fail() {
 }
 
 # t_setup: make $T, and clean up at exit: every process whose command line
-# names $T (servers started by the test, and their workers) is killed.
+# names $T (servers started by the test; a master's title keeps its
+# arguments) is killed, and their workers and keepers, titled otherwise,
+# exit with their master.
 t_setup() {
     T=$(mktemp -d "${TMPDIR:-/tmp}/pf-$T_NAME.XXXXXX") || exit 1
     trap 't_cleanup $?' EXIT
@@ -76,8 +78,9 @@ t_pids_naming() {
 }
 
 # t_masters CONF: the preforkd masters running on CONF: processes whose
-# command line names CONF, whose parent's does not (workers are children of
-# their master and have its command line).
+# command line names CONF (a master's title keeps its arguments), whose
+# parent's does not (the new master of a binary upgrade, while the old
+# one runs, is its child).
 t_masters() {
     for _p in $(t_pids_naming "$1"); do
         _pp=$(t_ppid "$_p")

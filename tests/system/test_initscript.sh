@@ -4,7 +4,8 @@
 # defaults file named by PREFORKD_DEFAULTS: the LSB exit statuses of start,
 # stop, restart, reload, status and reopen, a second start that starts no
 # second master, a binary upgrade and one rolled back, a stale pidfile, a
-# configuration with errors. The server runs from a copy of the binary in
+# configuration with errors, a binary behind a symbolic link of another
+# name. The server runs from a copy of the binary in
 # the temporary folder, so that the upgrade can replace it.
 #
 #   sh test_initscript.sh PREFORKD INITSCRIPT
@@ -185,6 +186,24 @@ PID3=$(pidfile_pid)
 serving
 expect 0 stop
 wait_until 10 t_gone "$PID3" || fail "master $PID3 still running after stop"
+
+note "DAEMON a symbolic link to a versioned file: status knows the master by its title"
+# Neither the master's argv[0] (its title is written over it) nor its exe
+# (preforkd-9.9) bears DAEMON's name then.
+mkdir "$T/sbin" || fail "mkdir"
+cp "$BUILT" "$T/bin/preforkd-9.9" || fail "cp"
+ln -s ../bin/preforkd-9.9 "$T/sbin/preforkd" || fail "ln"
+PREFORKD=$T/sbin/preforkd
+write_defaults yes
+expect 0 start
+PID4=$(pidfile_pid)
+case $(t_cmdline "$PID4") in
+"preforkd: master -d -c $CONF"*) ;;
+*) fail "master $PID4 is titled \"$(t_cmdline "$PID4")\", expected \"preforkd: master -d -c $CONF\"" ;;
+esac
+expect 0 status
+expect 0 stop
+wait_until 10 t_gone "$PID4" || fail "master $PID4 still running after stop"
 
 note "disabled"
 write_defaults no
