@@ -462,6 +462,49 @@ PF_H_TEST(test_config_file)
     pf_h_output_free(&o);
 }
 
+/* The server's own file, being edited: an unknown setting in it does
+ * not stop preforkctl -c FILE, which reads the control settings alone;
+ * reload carries the server's refusal (exit 1, its FILE:LINE: SETTING
+ * error), status and stop work. A file libconfig cannot parse names no
+ * server: exit 3, with the line. */
+PF_H_TEST(test_config_being_edited)
+{
+    struct pf_h_config c;
+    struct pf_h_output o;
+    char control[256], body[4096];
+    int status;
+
+    pf_h_config_defaults(&c);
+    c.extra = "control = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    ctl_parse_addr(s);
+    snprintf(control, sizeof(control),
+             "control = { listen = \"%s\"; token_file = \"tok\"; };\nbogus = 1;\n", ctl_addr);
+    c.extra = control;
+    assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
+    assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
+    ctl_run(s, &o, "-c", "preforkd.conf", "reload", (char *)NULL);
+    expect(&o, 1, NULL, "preforkd.conf:");
+    assert_non_null(strstr(o.err, ": bogus: unknown setting\n"));
+    assert_null(strstr(o.err, "cannot read"));
+    assert_string_equal(o.out, "");
+    pf_h_output_free(&o);
+    ctl_run(s, &o, "-c", "preforkd.conf", "status", (char *)NULL);
+    expect(&o, 0, "generation:    1", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_write_file(s, "broken.conf", "control = {\n  listen = ;\n};\n", NULL), 0);
+    ctl_run(s, &o, "-c", "broken.conf", "status", (char *)NULL);
+    expect(&o, 3, NULL,
+           "preforkctl: cannot read the control settings: broken.conf:2: syntax error (give "
+           "-c FILE, or -a ADDR and -t TOKENFILE)\n");
+    pf_h_output_free(&o);
+    ctl_run(s, &o, "-c", "preforkd.conf", "stop", (char *)NULL);
+    expect(&o, 0, "stopping (graceful)", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 0));
+}
+
 PF_H_TEST(test_json_one_line)
 {
     static const char *const cmds[][2] = {
@@ -652,6 +695,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_too_many_clients),
     PF_H_CASE(test_unreadable_token_file),
     PF_H_CASE(test_config_file),
+    PF_H_CASE(test_config_being_edited),
     PF_H_CASE(test_json_one_line),
     PF_H_CASE(test_usage_errors),
     PF_H_CASE(test_top_not_tty),
