@@ -51,8 +51,10 @@ struct pf_slot {
     struct sockaddr_storage client; /* current client, written before BUSY */
     _Atomic int64_t request_ms;     /* monotonic start of the current request; 0 none */
     _Atomic int last_status;        /* status of the last response (HTTP); 0 none */
-    /* What the current request is; written by the worker without a lock,
-     * so a reader may see it half-updated: readers copy and terminate it. */
+    /* What the current request is (request_ms set), or the last one
+     * served (request_ms 0; "" before the first); written by the worker
+     * without a lock, so a reader may see it half-updated: readers copy
+     * and terminate it. */
     char summary[PF_SLOT_SUMMARY_MAX];
     /* Written by the master (the one field it writes) before it sends
      * SIGQUIT: lets a busy worker see the stop order without a system
@@ -76,7 +78,8 @@ void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
 /* A request began: its summary (len bytes, cut to fit) and start time. */
 void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len);
 
-/* The request ended with status (0 when the protocol has none). */
+/* The request ended with status (0 when the protocol has none); its
+ * summary stays, as the last request served. */
 void pf_slot_end_request(struct pf_slot *s, int status);
 
 /* The summary set to text (cut to fit), without a request's timing: an

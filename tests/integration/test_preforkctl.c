@@ -243,6 +243,51 @@ PF_H_TEST(test_workers_shows_client)
     pf_h_output_free(&o);
 }
 
+/* The line of the workers table of the worker pid, into line ("" when
+ * the table has none). */
+static void table_line(const char *table, pid_t pid, char *line, size_t size)
+{
+    char want[32];
+    const char *p;
+
+    snprintf(want, sizeof(want), "  %ld  ", (long)pid);
+    p = strstr(table, want);
+    while (p != NULL && p != table && p[-1] != '\n')
+        p--;
+    snprintf(line, size, "%.*s", p ? (int)strcspn(p, "\n") : 0, p ? p : "");
+}
+
+/* An idle worker shows the last request it served, without a running
+ * time (preforkctl(8), REQUEST): here an echo line of 6 bytes. */
+PF_H_TEST(test_workers_last_request)
+{
+    struct pf_h_output o;
+    char line[512];
+    size_t len;
+    pid_t pid;
+    int fd;
+
+    start_ctl(s, 1);
+    assert_int_equal(pf_h_worker_pids(s, &pid, 1), 1);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_echo_roundtrip(fd, "hello\n"), 0);
+    close(fd);
+    /* until the worker has seen the close (or parked the connection) */
+    for (int64_t end = pf_time_now_ms() + PF_H_WAIT_MS;;) {
+        ctl_cmd(s, &o, "workers", NULL, NULL);
+        expect(&o, 0, "REQUEST", NULL);
+        table_line(o.out, pid, line, sizeof(line));
+        pf_h_output_free(&o);
+        if (strstr(line, "  idle  ") || pf_time_now_ms() >= end)
+            break;
+        nanosleep(&(struct timespec){0, PF_H_POLL_MS * 1000000L}, NULL);
+    }
+    len = strlen(line);
+    if (!strstr(line, "  idle  ") || len < 14 || strcmp(line + len - 14, "  echo 6 bytes") != 0)
+        fail_msg("the idle worker does not show its last request: \"%s\"", line);
+}
+
 PF_H_TEST(test_scale)
 {
     struct pf_h_output o;
@@ -856,6 +901,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_status_json),
     PF_H_CASE(test_workers_table),
     PF_H_CASE(test_workers_shows_client),
+    PF_H_CASE(test_workers_last_request),
     PF_H_CASE(test_scale),
     PF_H_CASE(test_kill_recycles),
     PF_H_CASE(test_stop),
