@@ -1309,7 +1309,43 @@ static int cfg_parse(struct cfg_ctx *x, config_t *cfg)
     return cfg_errorf(x, "%s:%d: %s", file, config_error_line(cfg), config_error_text(cfg));
 }
 
-int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errlen)
+/* Every setting of the file, then the rules across settings. */
+static int cfg_apply_all(struct cfg_ctx *x, const config_t *cfg)
+{
+    int rc = cfg_walk(x, config_root_setting(cfg), NULL);
+
+    if (rc == 0)
+        rc = cfg_check_workers(x, cfg);
+    if (rc == 0)
+        rc = cfg_check_exec(x, cfg);
+    return rc;
+}
+
+/* control.listen and control.token_file alone, by their own handlers;
+ * whatever else the file holds, known or not, right or wrong, is not
+ * looked at. */
+static int cfg_apply_control(struct cfg_ctx *x, const config_t *cfg)
+{
+    static const char *const names[] = {"listen", "token_file"};
+    const config_setting_t *group = config_lookup(cfg, "control");
+
+    if (group == NULL)
+        return 0;
+    if (!config_setting_is_group(group))
+        return cfg_fail(x, group, "must be a group (got %s)", cfg_type_name(group));
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const config_setting_t *s = config_setting_get_member(group, names[i]);
+
+        if (s != NULL && cfg_apply(x, s, "control") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Defaults, the file located and parsed, apply's settings, then the
+ * relative defaults resolved: what both loads share. */
+static int cfg_load(struct pf_config *c, const char *path, char *err, size_t errlen,
+                    int (*apply)(struct cfg_ctx *x, const config_t *cfg))
 {
     struct cfg_ctx x = {c, path, err, errlen};
     config_t cfg;
@@ -1321,13 +1357,19 @@ int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errl
     config_init(&cfg);
     rc = cfg_parse(&x, &cfg);
     if (rc == 0)
-        rc = cfg_walk(&x, config_root_setting(&cfg), NULL);
-    if (rc == 0)
-        rc = cfg_check_workers(&x, &cfg);
-    if (rc == 0)
-        rc = cfg_check_exec(&x, &cfg);
+        rc = apply(&x, &cfg);
     if (rc == 0)
         rc = cfg_resolve_defaults(&x);
     config_destroy(&cfg);
     return rc;
+}
+
+int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errlen)
+{
+    return cfg_load(c, path, err, errlen, cfg_apply_all);
+}
+
+int pf_config_load_control(struct pf_config *c, const char *path, char *err, size_t errlen)
+{
+    return cfg_load(c, path, err, errlen, cfg_apply_control);
 }

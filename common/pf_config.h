@@ -259,4 +259,13 @@ int pf_config_from_line(struct pf_config *c, const struct pf_config_line *l, cha
  * when the file cannot be read) in err. c is unspecified on failure. */
 int pf_config_load(struct pf_config *c, const char *path, char *err, size_t errlen);
 
+/* Load only control.listen and control.token_file from path into c (the
+ * rest of c keeps its defaults), checked and resolved exactly as
+ * pf_config_load does; every other setting is left unread, so a file
+ * being edited (an unknown setting, a value out of range elsewhere) still
+ * names the control channel. A file libconfig cannot parse has no
+ * settings at all: -1 with "FILE:LINE: REASON", as pf_config_load says
+ * it; -1 too when one of the two settings is wrong. For preforkctl. */
+int pf_config_load_control(struct pf_config *c, const char *path, char *err, size_t errlen);
+
 #endif

@@ -14,6 +14,7 @@
 #include "pf_log.h"
 #include "pf_master.h"
 #include "pf_notify.h"
+#include "pf_opt.h"
 #include "pf_pidfile.h"
 #include "pf_privs.h"
 #include "pf_title.h"
@@ -136,10 +137,7 @@ int main(int argc, char **argv)
     switch (cli.action) {
     case PF_CLI_HELP: pf_cli_usage(stdout, PF_DEFAULT_CONFIG); return PF_EXIT_OK;
     case PF_CLI_VERSION: printf("preforkd %s\n", PF_VERSION); return PF_EXIT_OK;
-    case PF_CLI_USAGE:
-        fprintf(stderr, "preforkd: %s\n", cli.message);
-        pf_cli_usage(stderr, PF_DEFAULT_CONFIG);
-        return PF_EXIT_USAGE;
+    case PF_CLI_USAGE: pf_opt_usage_error(stderr, "preforkd", cli.message); return PF_EXIT_USAGE;
     default: break;
     }
     /* An old master waiting for this one's report hears every failure,

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include "pf_opt.h"
+
 static const struct {
     const char *name;
     int signo;
@@ -29,7 +31,7 @@ const char *pf_cli_signal_names(void)
 void pf_cli_usage(FILE *out, const char *default_config)
 {
     fprintf(out,
-            "Usage: preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-v] [-h]\n"
+            "Usage: preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-V] [-h]\n"
             "       preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t] [--]\n"
             "                PROGRAM [ARG...]\n"
             "A pre-forking multi-process server (http, echo and msg protocols, or any\n"
@@ -43,7 +45,7 @@ void pf_cli_usage(FILE *out, const char *default_config)
             "  -s, --signal SIGNAL  signal the master found through daemon.pidfile:\n"
             "                       stop (fast), quit (graceful), reload, reopen (logs),\n"
             "                       upgrade (binary upgrade)\n"
-            "  -v, --version        print the version and exit\n"
+            "  -V, --version        print the version and exit\n"
             "  -h, --help           print this help and exit\n"
             "With PROGRAM (exec workers, docs/exec.md; the control channel is off):\n"
             "  -l, --listen ADDRESS where to listen (default 127.0.0.1:8080)\n"
@@ -60,12 +62,11 @@ void pf_cli_usage(FILE *out, const char *default_config)
             default_config);
 }
 
-/* A usage error: the action and the message, formatted. */
-static void cli_refuse(struct pf_cli *cli, const char *what, const char *arg)
+/* A usage error: the action and the message. */
+static void cli_refuse(struct pf_cli *cli, const char *what)
 {
     cli->action = PF_CLI_USAGE;
-    snprintf(cli->message, sizeof(cli->message), "%s%s%s%s", what, arg ? " \"" : "", arg ? arg : "",
-             arg ? "\"" : "");
+    snprintf(cli->message, sizeof(cli->message), "%s", what);
 }
 
 /* -s NAME: the signal, or a usage error naming the known ones. */
@@ -87,11 +88,11 @@ static void cli_check_forms(struct pf_cli *cli)
     bool program_options = cli->listen || cli->workers || cli->user || cli->notify;
 
     if (cli->nprogram > 0 && cli->config)
-        cli_refuse(cli, "-c and a program: give one or the other", NULL);
+        cli_refuse(cli, "-c and a program: give one or the other");
     else if (cli->nprogram > 0 && cli->signame)
-        cli_refuse(cli, "-s and a program: -s signals a master started with -c", NULL);
+        cli_refuse(cli, "-s and a program: -s signals a master started with -c");
     else if (cli->nprogram == 0 && program_options)
-        cli_refuse(cli, "-l, -w, -u and --notify need a program to run", NULL);
+        cli_refuse(cli, "-l, -w, -u and --notify need a program to run");
 }
 
 /* The action the options add up to: help and version win, then the usage
@@ -105,7 +106,7 @@ static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
     else if (cli->action == PF_CLI_USAGE)
         return;
     else if (test && cli->signame)
-        cli_refuse(cli, "-t and -s cannot be combined", NULL);
+        cli_refuse(cli, "-t and -s cannot be combined");
     else if (test)
         cli->action = PF_CLI_TEST;
     else if (cli->signame)
@@ -117,7 +118,7 @@ void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},  {"foreground", no_argument, NULL, 'f'},
         {"daemon", no_argument, NULL, 'd'},        {"test", no_argument, NULL, 't'},
-        {"signal", required_argument, NULL, 's'},  {"version", no_argument, NULL, 'v'},
+        {"signal", required_argument, NULL, 's'},  {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},          {"listen", required_argument, NULL, 'l'},
         {"workers", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
         {"notify", no_argument, NULL, 'N'},        {NULL, 0, NULL, 0},
@@ -129,22 +130,27 @@ void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
     cli->action = PF_CLI_RUN;
     optind = 0; /* glibc: 0 also resets its internal state */
     opterr = 0; /* our own messages */
-    /* '+': options end at the program's name, whose own options are its */
-    while ((c = getopt_long(argc, argv, "+:c:fdts:vhl:w:u:", longopts, NULL)) != -1) {
+    /* '+': options end at the program's name, whose own options are its;
+     * -v is -V's spelling before, kept */
+    while ((c = getopt_long(argc, argv, "+:c:fdts:Vvhl:w:u:", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': cli->config = optarg; break;
         case 'f': cli->daemon = false; break;
         case 'd': cli->daemon = true; break;
         case 't': test = true; break;
         case 's': cli_set_signal(cli, optarg); break;
+        case 'V':
         case 'v': version = true; break;
         case 'h': help = true; break;
         case 'l': cli->listen = optarg; break;
         case 'w': cli->workers = optarg; break;
         case 'u': cli->user = optarg; break;
         case 'N': cli->notify = true; break;
-        case ':': cli_refuse(cli, "missing argument to", argv[optind - 1]); break;
-        default: cli_refuse(cli, "unknown option", argv[optind - 1]); break;
+        default: /* the first bad option is the one named */
+            if (cli->action != PF_CLI_USAGE)
+                pf_opt_complaint(c, argv, cli->message, sizeof(cli->message));
+            cli->action = PF_CLI_USAGE;
+            break;
         }
     }
     if (optind < argc) {

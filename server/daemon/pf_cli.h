@@ -1,6 +1,6 @@
 /* pf_cli: preforkd's command line, parsed without side effects.
  *
- *   preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-v] [-h]
+ *   preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-V] [-h]
  *   preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t] [--] PROGRAM [ARG...]
  *
  * The second form runs PROGRAM as exec workers without a configuration
@@ -29,7 +29,7 @@ enum pf_cli_action {
     PF_CLI_TEST,    /* -t: check the configuration */
     PF_CLI_SIGNAL,  /* -s: signal the running master */
     PF_CLI_HELP,    /* -h */
-    PF_CLI_VERSION, /* -v */
+    PF_CLI_VERSION, /* -V (or -v, its spelling before) */
     PF_CLI_USAGE,   /* a bad line: message says why */
 };
 

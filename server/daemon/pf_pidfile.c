@@ -4,13 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PIDFILE_TRIES 8 /* rounds lost to racing creators before giving up */
-#define PIDFILE_AGAIN 1 /* pidfile_try: the file changed under us, start over */
+#define PIDFILE_TRIES 8      /* rounds lost to racing creators before giving up */
+#define PIDFILE_QUOTE_MAX 24 /* bytes of a pidfile that is no pid shown in a message */
+#define PIDFILE_AGAIN 1      /* pidfile_try: the file changed under us, start over */
 
 /* What is at a pidfile's path (pidfile_inspect). */
 enum pidfile_state { PIDFILE_ERROR = -1, PIDFILE_NONE, PIDFILE_STALE, PIDFILE_RUNNING };
@@ -20,6 +22,9 @@ struct pidfile_seen {
     pid_t written; /* the pid written in the file, 0 if none or garbage */
     dev_t dev;     /* the file's identity */
     ino_t ino;
+    /* when written is 0: what the file holds instead, for messages:
+     * "empty", or its first bytes quoted, control bytes as \xNN */
+    char text[4 * PIDFILE_QUOTE_MAX + 8];
 };
 
 /* "PATH: why" into err; -1 for the caller to return. */
@@ -66,26 +71,51 @@ static int pidfile_holder(int fd, pid_t *holder)
     return 0;
 }
 
+/* buf[0..n) of a file that holds no pid, for a message: "empty", or
+ * "\"TEXT\"" (its final newline left out) with control and non-ASCII
+ * bytes as \xNN and "..." when the file is longer (more is true). */
+static void pidfile_quote(const char *buf, ssize_t n, bool more, char *out, size_t size)
+{
+    size_t len = 0;
+
+    if (n > 0 && !more && buf[n - 1] == '\n')
+        n--;
+    if (n <= 0 && !more) {
+        snprintf(out, size, "empty");
+        return;
+    }
+    out[len++] = '"';
+    for (ssize_t i = 0; i < n && len + 8 < size; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+
+        if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
+            len += (size_t)snprintf(out + len, size - len, "\\x%02x", ch);
+        else
+            out[len++] = (char)ch;
+    }
+    snprintf(out + len, size - len, "%s\"", more ? "..." : "");
+}
+
 /* The pid written in the file: decimal digits and an optional newline;
  * anything else (empty, garbage, a huge number) gives 0, since the lock
- * and not the text decides whether a master runs. */
-static pid_t pidfile_read_pid(int fd)
+ * and not the text decides whether a master runs, and text then says what
+ * the file holds instead. */
+static pid_t pidfile_read_pid(int fd, char *text, size_t size)
 {
-    char buf[24];
-    ssize_t n = pread(fd, buf, sizeof(buf), 0);
+    char buf[PIDFILE_QUOTE_MAX + 1];
+    ssize_t n = pread(fd, buf, sizeof(buf), 0), digits = n;
     long long value = 0;
     ssize_t i;
 
-    if (n > 0 && buf[n - 1] == '\n')
-        n--;
-    if (n <= 0 || n > 10)
-        return 0;
-    for (i = 0; i < n; i++) {
-        if (buf[i] < '0' || buf[i] > '9')
-            return 0;
+    if (digits > 0 && buf[digits - 1] == '\n')
+        digits--;
+    for (i = 0; i < digits && digits <= 10 && buf[i] >= '0' && buf[i] <= '9'; i++)
         value = value * 10 + (buf[i] - '0');
-    }
-    return value > 0 && value <= 0x7fffffff ? (pid_t)value : 0;
+    if (digits > 0 && i == digits && value > 0 && value <= 0x7fffffff)
+        return (pid_t)value;
+    pidfile_quote(buf, n > PIDFILE_QUOTE_MAX ? PIDFILE_QUOTE_MAX : n, n > PIDFILE_QUOTE_MAX, text,
+                  size);
+    return 0;
 }
 
 /* Open what is at path, never through a symbolic link (O_NOFOLLOW) and
@@ -119,7 +149,7 @@ static enum pidfile_state pidfile_inspect(const char *path, struct pidfile_seen 
     else if (pidfile_holder(fd, &seen->holder) < 0)
         rc = pidfile_fail_errno(path, "cannot test its lock", NULL, err, errlen);
     if (rc == 0) {
-        seen->written = pidfile_read_pid(fd);
+        seen->written = pidfile_read_pid(fd, seen->text, sizeof(seen->text));
         seen->dev = st.st_dev;
         seen->ino = st.st_ino;
     }
@@ -359,6 +389,11 @@ int pf_pidfile_probe(const char *path, pid_t *pid, char *err, size_t errlen)
     *pid = state == PIDFILE_RUNNING ? seen.holder : seen.written;
     if (state == PIDFILE_NONE)
         snprintf(err, errlen, "%s: no such file: preforkd is not running", path);
+    else if (state == PIDFILE_STALE && seen.written == 0)
+        snprintf(err, errlen,
+                 "%s: holds no pid (%s): preforkd is not running (no process holds its "
+                 "lock)",
+                 path, seen.text);
     else if (state == PIDFILE_STALE)
         snprintf(err, errlen,
                  "%s: stale pidfile: pid %ld is not running (no process holds "

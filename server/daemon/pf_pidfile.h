@@ -66,8 +66,11 @@ void pf_pidfile_forget(struct pf_pidfile *pf);
 /* For another process (preforkd -s, tests): is a master running on path?
  *  1: yes, *pid = the process holding the lock (F_GETLK);
  *  0: no, with the reason in err: "PATH: no such file: preforkd is not
- *     running" or "PATH: stale pidfile: pid N is not running (no process
- *     holds its lock)"; *pid = the pid written in it, or 0;
+ *     running", "PATH: stale pidfile: pid N is not running (no process
+ *     holds its lock)", or for a file whose content is not a pid "PATH:
+ *     holds no pid (\"TEXT\"): preforkd is not running (no process holds
+ *     its lock)" ("empty" for an empty file); *pid = the pid written in
+ *     it, or 0;
  * -1: cannot tell (unreadable, a symbolic link, ...), reason in err. */
 int pf_pidfile_probe(const char *path, pid_t *pid, char *err, size_t errlen);
 

@@ -94,11 +94,11 @@ void pf_slot_parked(struct pf_slot *s)
     atomic_fetch_add_explicit(&s->parked, 1, memory_order_relaxed);
 }
 
+/* The summary stays: an idle worker shows the last request it served. */
 void pf_slot_end_client(struct pf_slot *s)
 {
     atomic_store_explicit(&s->busy_since_ms, 0, memory_order_relaxed);
     atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
-    s->summary[0] = '\0';
     pf_slot_set_state(s, PF_SLOT_IDLE);
 }
 
@@ -141,7 +141,9 @@ void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
     atomic_store_explicit(&s->request_us, slot_now_us(), memory_order_relaxed);
 }
 
-/* The summary is cleared too: a report shows a request only while it runs. */
+/* The summary stays until the next request replaces it: with request_ms
+ * back to 0 it names the last request served (the workers report shows
+ * it without a running time, preforkctl(8)). */
 void pf_slot_end_request(struct pf_slot *s, int status)
 {
     int64_t began = atomic_load_explicit(&s->request_us, memory_order_relaxed);
@@ -158,7 +160,6 @@ void pf_slot_end_request(struct pf_slot *s, int status)
     atomic_store_explicit(&s->request_us, 0, memory_order_relaxed);
     atomic_store_explicit(&s->last_status, status, memory_order_relaxed);
     atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
-    s->summary[0] = '\0';
 }
 
 void pf_slot_set_summary(struct pf_slot *s, const char *text)

@@ -68,8 +68,10 @@ struct pf_slot {
     _Atomic uint64_t duration_sum_us;
     _Atomic uint64_t by_class[PF_SLOT_STATUS_CLASSES]; /* responses 1xx .. 5xx */
     _Atomic int last_status; /* status of the last response (HTTP); 0 none */
-    /* What the current request is; written by the worker without a lock,
-     * so a reader may see it half-updated: readers copy and terminate it. */
+    /* What the current request is (request_ms set), or the last one
+     * served (request_ms 0; "" before the first); written by the worker
+     * without a lock, so a reader may see it half-updated: readers copy
+     * and terminate it. */
     char summary[PF_SLOT_SUMMARY_MAX];
     /* Written by the master (the one field it writes) before it sends
      * SIGQUIT: lets a busy worker see the stop order without a system
@@ -94,7 +96,8 @@ void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
 void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len);
 
 /* The request ended with status (0 when the protocol has none): counted
- * by its class, and by its duration when pf_slot_begin_request began it. */
+ * by its class, and by its duration when pf_slot_begin_request began it;
+ * its summary stays, as the last request served. */
 void pf_slot_end_request(struct pf_slot *s, int status);
 
 /* The summary set to text (cut to fit), without a request's timing: an

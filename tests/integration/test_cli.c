@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pf_harness.h"
+#include "pf_version.h"
 
 /* A config whose line 3 holds an out-of-range workers.start. */
 static const char bad_value_body[] = "listen = \"127.0.0.1:0\";\n"
@@ -49,41 +50,77 @@ static void assert_one_error_line(const struct pf_h_output *o, ...)
     va_end(ap);
 }
 
-PF_H_TEST(test_version)
+/* The three programs spell version and help alike (pf_opt.h): -V and
+ * --version print "PROGRAM VERSION", -h and --help the usage, on stdout,
+ * exit 0; an unknown option is named in one clean line and a hint to
+ * --help on stderr, exit 2. preforkd and preforkctl still take -v, their
+ * spelling before. */
+PF_H_TEST(test_version_help_spelling)
 {
+    static const struct {
+        const char *name;
+        const char *path;
+    } progs[] = {
+        {"preforkd", PF_TEST_BINARY},
+        {"preforkctl", PF_CTL_BINARY},
+        {"preforkbench", PF_BENCH_BINARY},
+    };
+    static const char *const version[] = {"-V", "--version"}, *const help[] = {"-h", "--help"};
+    static const char *const unknown[][2] = {{"-X", "-X"}, {"--frobnicate", "--frobnicate"}};
     struct pf_h_output o;
+    char want[256];
 
-    assert_int_equal(pf_h_run(s, &o, "-v", (char *)NULL), 0);
-    assert_true(pf_h_exited_with(o.status, 0));
-    assert_string_equal(o.out, "preforkd 0.1.0\n");
-    assert_string_equal(o.err, "");
-    pf_h_output_free(&o);
-}
-
-PF_H_TEST(test_help)
-{
-    struct pf_h_output o;
-
-    assert_int_equal(pf_h_run(s, &o, "-h", (char *)NULL), 0);
-    assert_true(pf_h_exited_with(o.status, 0));
-    assert_non_null(strstr(o.out, "Usage: preforkd"));
-    assert_non_null(strstr(o.out, "-c"));
-    assert_string_equal(o.err, "");
-    pf_h_output_free(&o);
+    for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+        for (size_t i = 0; i < 2; i++) {
+            assert_int_equal(pf_h_run_cmd(s, &o,
+                                          (char *const[]){(char *)progs[p].path, (char *)version[i],
+                                                          NULL}),
+                             0);
+            snprintf(want, sizeof(want), "%s %s\n", progs[p].name, PF_VERSION);
+            assert_true(pf_h_exited_with(o.status, 0));
+            assert_string_equal(o.out, want);
+            assert_string_equal(o.err, "");
+            pf_h_output_free(&o);
+            assert_int_equal(
+                pf_h_run_cmd(s, &o, (char *const[]){(char *)progs[p].path, (char *)help[i], NULL}),
+                0);
+            snprintf(want, sizeof(want), "Usage: %s ", progs[p].name);
+            assert_true(pf_h_exited_with(o.status, 0));
+            assert_true(strncmp(o.out, want, strlen(want)) == 0);
+            assert_non_null(strstr(o.out, "  -V, --version "));
+            assert_non_null(strstr(o.out, "  -h, --help "));
+            assert_string_equal(o.err, "");
+            pf_h_output_free(&o);
+            assert_int_equal(pf_h_run_cmd(s, &o,
+                                          (char *const[]){(char *)progs[p].path,
+                                                          (char *)unknown[i][0], NULL}),
+                             0);
+            snprintf(want, sizeof(want),
+                     "%s: unknown option %s\nTry '%s --help' for more information.\n",
+                     progs[p].name, unknown[i][1], progs[p].name);
+            assert_true(pf_h_exited_with(o.status, 2));
+            assert_string_equal(o.out, "");
+            assert_string_equal(o.err, want);
+            pf_h_output_free(&o);
+        }
+    }
+    for (size_t p = 0; p < 2; p++) { /* -v, kept */
+        assert_int_equal(pf_h_run_cmd(s, &o, (char *const[]){(char *)progs[p].path, "-v", NULL}),
+                         0);
+        snprintf(want, sizeof(want), "%s %s\n", progs[p].name, PF_VERSION);
+        assert_string_equal(o.out, want);
+        pf_h_output_free(&o);
+    }
 }
 
 PF_H_TEST(test_unknown_option)
 {
     struct pf_h_output o;
 
-    assert_int_equal(pf_h_run(s, &o, "--no-such-option", (char *)NULL), 0);
-    assert_true(pf_h_exited_with(o.status, 2));
-    assert_string_equal(o.out, "");
-    assert_non_null(strstr(o.err, "Usage: preforkd"));
-    pf_h_output_free(&o);
-
     assert_int_equal(pf_h_run(s, &o, "-c", s->config_path, "stray", (char *)NULL), 0);
     assert_true(pf_h_exited_with(o.status, 2));
+    assert_string_equal(o.err, "preforkd: -c and a program: give one or the other\n"
+                               "Try 'preforkd --help' for more information.\n");
     pf_h_output_free(&o);
 }
 
@@ -250,17 +287,11 @@ PF_H_TEST(test_shipped_config)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        PF_H_CASE(test_version),
-        PF_H_CASE(test_help),
-        PF_H_CASE(test_unknown_option),
-        PF_H_CASE(test_check_good_config),
-        PF_H_CASE(test_check_bad_config),
-        PF_H_CASE(test_missing_config),
-        PF_H_CASE(test_unknown_setting),
-        PF_H_CASE(test_address_in_use),
-        PF_H_CASE(test_start_reports_port),
-        PF_H_CASE(test_shipped_config),
-        PF_H_CASE(test_check_relative_path),
+        PF_H_CASE(test_version_help_spelling), PF_H_CASE(test_unknown_option),
+        PF_H_CASE(test_check_good_config),     PF_H_CASE(test_check_bad_config),
+        PF_H_CASE(test_missing_config),        PF_H_CASE(test_unknown_setting),
+        PF_H_CASE(test_address_in_use),        PF_H_CASE(test_start_reports_port),
+        PF_H_CASE(test_shipped_config),        PF_H_CASE(test_check_relative_path),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,9 @@
  *    not a session leader, and writes its pidfile;
  *  - a start-up that fails makes the launcher exit 1 with the reason;
  *  - the pidfile is locked: a second instance refuses to start and names
- *    the running pid; a stale pidfile is reported by -s and replaced at
- *    the next start; a symbolic link at its path is refused;
+ *    the running pid; a stale pidfile, or one that holds no pid, is
+ *    reported by -s and replaced at the next start; a symbolic link at its
+ *    path is refused;
  *  - -s stop|quit|reload|reopen reach the master through the pidfile and
  *    say what they did; errors when it is not running.
  */
@@ -184,6 +185,33 @@ PF_H_TEST(test_stale_pidfile_is_reported_and_replaced)
     assert_true(pf_h_log_contains(s, want));
 }
 
+/* A pidfile that holds no pid (garbage, empty): -s says so, quoting it,
+ * rather than "pid 0 is not running"; the next start replaces it. */
+PF_H_TEST(test_garbage_pidfile_is_reported_and_replaced)
+{
+    static const struct {
+        const char *text, *shown;
+    } cases[] = {{"garbage\n", "(\"garbage\")"}, {"", "(empty)"}};
+    struct pf_h_output o;
+    char path[PATH_MAX], want[PATH_MAX + 160];
+
+    write_config(s, NULL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(pf_h_write_file(s, "preforkd.pid", cases[i].text, path), 0);
+        RUN(s, &o, "-s", "stop", "-c", "preforkd.conf");
+        assert_true(pf_h_exited_with(o.status, 1));
+        snprintf(want, sizeof(want),
+                 "preforkd: -s stop: %s: holds no pid %s: preforkd is not running (no process "
+                 "holds its lock)\n",
+                 path, cases[i].shown);
+        assert_string_equal(o.err, want);
+        assert_string_equal(o.out, "");
+        pf_h_output_free(&o);
+    }
+    start_foreground(s);
+    assert_int_equal(pf_h_read_pid(s, "preforkd.pid"), s->pid);
+}
+
 /* A symbolic link at the pidfile's path is not followed: start-up fails
  * naming it, and the file it points to is untouched. */
 PF_H_TEST(test_pidfile_symlink_is_refused)
@@ -279,6 +307,7 @@ int main(void)
         PF_H_CASE(test_daemon_mode_needs_a_log_file),
         PF_H_CASE(test_pidfile_refuses_second_instance),
         PF_H_CASE(test_stale_pidfile_is_reported_and_replaced),
+        PF_H_CASE(test_garbage_pidfile_is_reported_and_replaced),
         PF_H_CASE(test_pidfile_symlink_is_refused),
         PF_H_CASE(test_signal_commands),
         PF_H_CASE(test_signal_stop_and_errors),

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,6 +243,51 @@ PF_H_TEST(test_workers_shows_client)
     pf_h_output_free(&o);
 }
 
+/* The line of the workers table of the worker pid, into line ("" when
+ * the table has none). */
+static void table_line(const char *table, pid_t pid, char *line, size_t size)
+{
+    char want[32];
+    const char *p;
+
+    snprintf(want, sizeof(want), "  %ld  ", (long)pid);
+    p = strstr(table, want);
+    while (p != NULL && p != table && p[-1] != '\n')
+        p--;
+    snprintf(line, size, "%.*s", p ? (int)strcspn(p, "\n") : 0, p ? p : "");
+}
+
+/* An idle worker shows the last request it served, without a running
+ * time (preforkctl(8), REQUEST): here an echo line of 6 bytes. */
+PF_H_TEST(test_workers_last_request)
+{
+    struct pf_h_output o;
+    char line[512];
+    size_t len;
+    pid_t pid;
+    int fd;
+
+    start_ctl(s, 1);
+    assert_int_equal(pf_h_worker_pids(s, &pid, 1), 1);
+    fd = pf_h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(pf_h_echo_roundtrip(fd, "hello\n"), 0);
+    close(fd);
+    /* until the worker has seen the close (or parked the connection) */
+    for (int64_t end = pf_time_now_ms() + PF_H_WAIT_MS;;) {
+        ctl_cmd(s, &o, "workers", NULL, NULL);
+        expect(&o, 0, "REQUEST", NULL);
+        table_line(o.out, pid, line, sizeof(line));
+        pf_h_output_free(&o);
+        if (strstr(line, "  idle  ") || pf_time_now_ms() >= end)
+            break;
+        nanosleep(&(struct timespec){0, PF_H_POLL_MS * 1000000L}, NULL);
+    }
+    len = strlen(line);
+    if (!strstr(line, "  idle  ") || len < 14 || strcmp(line + len - 14, "  echo 6 bytes") != 0)
+        fail_msg("the idle worker does not show its last request: \"%s\"", line);
+}
+
 PF_H_TEST(test_scale)
 {
     struct pf_h_output o;
@@ -462,6 +509,49 @@ PF_H_TEST(test_config_file)
     pf_h_output_free(&o);
 }
 
+/* The server's own file, being edited: an unknown setting in it does
+ * not stop preforkctl -c FILE, which reads the control settings alone;
+ * reload carries the server's refusal (exit 1, its FILE:LINE: SETTING
+ * error), status and stop work. A file libconfig cannot parse names no
+ * server: exit 3, with the line. */
+PF_H_TEST(test_config_being_edited)
+{
+    struct pf_h_config c;
+    struct pf_h_output o;
+    char control[256], body[4096];
+    int status;
+
+    pf_h_config_defaults(&c);
+    c.extra = "control = { listen = \"127.0.0.1:0\"; token_file = \"tok\"; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    ctl_parse_addr(s);
+    snprintf(control, sizeof(control),
+             "control = { listen = \"%s\"; token_file = \"tok\"; };\nbogus = 1;\n", ctl_addr);
+    c.extra = control;
+    assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
+    assert_int_equal(pf_h_write_file(s, "preforkd.conf", body, NULL), 0);
+    ctl_run(s, &o, "-c", "preforkd.conf", "reload", (char *)NULL);
+    expect(&o, 1, NULL, "preforkd.conf:");
+    assert_non_null(strstr(o.err, ": bogus: unknown setting\n"));
+    assert_null(strstr(o.err, "cannot read"));
+    assert_string_equal(o.out, "");
+    pf_h_output_free(&o);
+    ctl_run(s, &o, "-c", "preforkd.conf", "status", (char *)NULL);
+    expect(&o, 0, "generation:    1", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_write_file(s, "broken.conf", "control = {\n  listen = ;\n};\n", NULL), 0);
+    ctl_run(s, &o, "-c", "broken.conf", "status", (char *)NULL);
+    expect(&o, 3, NULL,
+           "preforkctl: cannot read the control settings: broken.conf:2: syntax error (give "
+           "-c FILE, or -a ADDR and -t TOKENFILE)\n");
+    pf_h_output_free(&o);
+    ctl_run(s, &o, "-c", "preforkd.conf", "stop", (char *)NULL);
+    expect(&o, 0, "stopping (graceful)", NULL);
+    pf_h_output_free(&o);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_STOP_MS, &status), 0);
+    assert_true(pf_h_exited_with(status, 0));
+}
+
 PF_H_TEST(test_json_one_line)
 {
     static const char *const cmds[][2] = {
@@ -637,11 +727,181 @@ PF_H_TEST(test_top_server_goes_away)
     free(text);
 }
 
+/* ---- top on a terminal ---- */
+
+#define PTY_SCREEN_MAX (1 << 20)
+
+/* A pseudo-terminal of 80 columns and 24 rows for top: the side the test
+ * reads the screen from and types into, and the terminal's own side, held
+ * open to read its modes. */
+struct pty {
+    int master;
+    int term;
+    char path[64];
+    char *screen; /* everything top wrote */
+    size_t len;
+};
+
+static void pty_open(struct pty *p)
+{
+    struct winsize ws = {.ws_row = 24, .ws_col = 80};
+
+    p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    assert_true(p->master >= 0);
+    assert_int_equal(grantpt(p->master), 0);
+    assert_int_equal(unlockpt(p->master), 0);
+    assert_int_equal(ptsname_r(p->master, p->path, sizeof(p->path)), 0);
+    p->term = open(p->path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    assert_true(p->term >= 0);
+    assert_int_equal(ioctl(p->term, TIOCSWINSZ, &ws), 0);
+    assert_int_equal(fcntl(p->master, F_SETFL, O_NONBLOCK), 0);
+    p->screen = calloc(1, PTY_SCREEN_MAX);
+    assert_non_null(p->screen);
+    p->len = 0;
+}
+
+static void pty_close(struct pty *p)
+{
+    close(p->master);
+    close(p->term);
+    free(p->screen);
+}
+
+/* `preforkctl -a ADDR -t tok top` in a session of its own whose
+ * controlling terminal is p (its input and output), as in a shell's
+ * foreground; stderr to the file err. */
+static pid_t pty_spawn_top(struct pf_server *s, struct pty *p, const char *err)
+{
+    char *argv[] = {(char *)ctl_binary(), "-a", ctl_addr, "-t", "tok", "top", NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    pid_t pid;
+
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir_np(&fa, s->dir);
+    posix_spawn_file_actions_addopen(&fa, 0, p->path, O_RDWR, 0); /* becomes its terminal */
+    posix_spawn_file_actions_adddup2(&fa, 0, 1);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, &at, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    return pid;
+}
+
+/* Read what top wrote so far into p->screen. */
+static void pty_drain(struct pty *p)
+{
+    ssize_t n;
+
+    while (p->len + 1 < PTY_SCREEN_MAX &&
+           (n = read(p->master, p->screen + p->len, PTY_SCREEN_MAX - 1 - p->len)) > 0)
+        p->len += (size_t)n;
+    p->screen[p->len] = '\0';
+}
+
+/* Is the terminal in top's mode (keys one by one, no echo)? */
+static bool pty_raw(const struct pty *p)
+{
+    struct termios t;
+
+    assert_int_equal(tcgetattr(p->term, &t), 0);
+    return (t.c_lflag & (ICANON | ECHO)) == 0;
+}
+
+/* Wait until top drew n frames and the terminal is in its mode (or,
+ * with raw false, out of it). 0, or -1 at the bound. */
+static int pty_wait(struct pty *p, int frames, bool raw)
+{
+    int64_t deadline = pf_time_now_ms() + CTL_TOP_MS;
+
+    for (;;) {
+        pty_drain(p);
+        if (count(p->screen, "SLOT") >= frames && pty_raw(p) == raw)
+            return 0;
+        if (pf_time_now_ms() >= deadline)
+            return -1;
+        nanosleep(&(struct timespec){0, PF_H_POLL_MS * 1000000L}, NULL);
+    }
+}
+
+/* Every line on the screen, escape sequences aside, fits 80 columns. */
+static void pty_expect_80(const struct pty *p)
+{
+    int col = 0;
+
+    for (const char *c = p->screen; *c; c++) {
+        if (*c == '\033') { /* CSI: ESC [ parameters, then a letter */
+            c += strspn(c + 1, "[0123456789;");
+            continue;
+        }
+        if (*c == '\r')
+            continue;
+        col = *c == '\n' ? 0 : col + 1;
+        if (col > 80)
+            fail_msg("a line wider than 80 columns on the screen:\n%s", p->screen);
+    }
+}
+
+/* Wait for pid (bounded) and expect exit 0 with the terminal's modes
+ * back (canonical input, echo). */
+static void pty_expect_exit(struct pty *p, pid_t pid)
+{
+    int status = top_wait_exit(pid);
+
+    pty_drain(p);
+    assert_true(pf_h_exited_with(status, 0));
+    assert_false(pty_raw(p));
+}
+
+/* On a terminal, top reads keys one by one without echo: q quits; the
+ * header and table fit 80 columns, header lines whole; the terminal's
+ * modes come back after q, after SIGINT, and while it is suspended
+ * (Ctrl-Z). */
+PF_H_TEST(test_top_terminal)
+{
+    char err[PATH_MAX];
+    struct pty p;
+    pid_t pid;
+    int status = 0;
+
+    start_ctl(s, 2);
+    assert_int_equal(pf_h_path(err, s, "top.err"), 0);
+    pty_open(&p);
+    pid = pty_spawn_top(s, &p, err);
+    if (pty_wait(&p, 2, true) < 0) {
+        kill(pid, SIGKILL);
+        fail_msg("top drew no two frames in its mode within %d ms:\n%s", CTL_TOP_MS, p.screen);
+    }
+    assert_int_equal(write(p.master, "xq", 2), 2);
+    pty_expect_exit(&p, pid);
+    pty_expect_80(&p);
+    assert_non_null(strstr(p.screen, "workers 2 (target 2): 2 idle"));
+    assert_non_null(strstr(p.screen, "connections 0  keeper: 0 parked"));
+    assert_null(strstr(p.screen, "xq")); /* not echoed */
+
+    pid = pty_spawn_top(s, &p, err);
+    assert_int_equal(pty_wait(&p, count(p.screen, "SLOT") + 1, true), 0);
+    kill(pid, SIGTSTP);
+    for (int64_t end = pf_time_now_ms() + CTL_TOP_MS;
+         waitpid(pid, &status, WNOHANG | WUNTRACED) != pid && pf_time_now_ms() < end;)
+        nanosleep(&(struct timespec){0, PF_H_POLL_MS * 1000000L}, NULL);
+    assert_true(WIFSTOPPED(status));
+    assert_false(pty_raw(&p));
+    kill(pid, SIGCONT);
+    assert_int_equal(pty_wait(&p, count(p.screen, "SLOT") + 1, true), 0);
+    kill(pid, SIGINT);
+    pty_expect_exit(&p, pid);
+    pty_close(&p);
+}
+
 static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_status_human),
     PF_H_CASE(test_status_json),
     PF_H_CASE(test_workers_table),
     PF_H_CASE(test_workers_shows_client),
+    PF_H_CASE(test_workers_last_request),
     PF_H_CASE(test_scale),
     PF_H_CASE(test_kill_recycles),
     PF_H_CASE(test_stop),
@@ -652,10 +912,12 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_too_many_clients),
     PF_H_CASE(test_unreadable_token_file),
     PF_H_CASE(test_config_file),
+    PF_H_CASE(test_config_being_edited),
     PF_H_CASE(test_json_one_line),
     PF_H_CASE(test_usage_errors),
     PF_H_CASE(test_top_not_tty),
     PF_H_CASE(test_top_server_goes_away),
+    PF_H_CASE(test_top_terminal),
 };
 
 int main(void)

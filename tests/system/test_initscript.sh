@@ -4,8 +4,8 @@
 # defaults file named by PREFORKD_DEFAULTS: the LSB exit statuses of start,
 # stop, restart, reload, status and reopen, a second start that starts no
 # second master, a binary upgrade and one rolled back, a stale pidfile, a
-# configuration with errors, a binary behind a symbolic link of another
-# name. The server runs from a copy of the binary in
+# pidfile that holds no pid, a configuration with errors, a binary behind
+# a symbolic link of another name. The server runs from a copy of the binary in
 # the temporary folder, so that the upgrade can replace it.
 #
 #   sh test_initscript.sh PREFORKD INITSCRIPT
@@ -167,6 +167,19 @@ echo "$DEAD" >"$PIDFILE"
 expect 1 status
 grep -q "$DEAD" "$T/out" || fail "status does not name the stale pid $DEAD"
 expect 7 reload
+
+note "a pidfile that holds no pid: status and stop say so"
+for _text in garbage 0 "12 34"; do
+    echo "$_text" >"$PIDFILE"
+    expect 4 status
+    grep -qF "holds no pid (\"$_text\")" "$T/out" || fail "status does not say $PIDFILE holds no pid"
+    expect 1 stop
+    grep -qF "holds no pid (\"$_text\")" "$T/out" || fail "stop does not say $PIDFILE holds no pid"
+done
+: >"$PIDFILE"
+expect 4 status
+grep -qF "holds no pid (empty)" "$T/out" || fail "status does not say $PIDFILE is empty"
+echo "$DEAD" >"$PIDFILE"
 
 note "start with a configuration with errors"
 sed 's/start = 2;/start = 0;/' "$T/good.conf" >"$CONF"

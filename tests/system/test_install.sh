@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_install: cmake --install of the build tree into a temporary prefix:
 # every file in its place with its mode, the rendered files naming that
-# prefix, the man pages rendering without warnings (when groff is there),
+# prefix, the start page of the installed site naming documentation that
+# is installed, the man pages rendering without warnings (when groff is there),
 # the installed configuration passing preforkd -t, the installed init
 # script answering status, the units passing systemd-analyze verify (when
 # it is there), an edited configuration kept on reinstall; then a staged
@@ -69,6 +70,21 @@ has 644 "$P/share/preforkd/www/index.html"
 has d755 "$P/var/log/preforkd"
 has d700 "$P/var/lib/preforkd"
 has d755 "$P/var/run/preforkd"
+
+note "the installed start page names documentation where it is installed"
+SITE=$P/share/preforkd/www/index.html
+names "$SITE" "<code>share/doc/preforkd/</code>"
+has d755 "$P/share/doc/preforkd"
+_docs=$(sed -n 's/.*<code>\([a-z-]*\.md\)<\/code>.*/\1/p' "$SITE")
+[ -n "$_docs" ] || fail "$SITE names no documentation file"
+for _doc in $_docs; do
+    has 644 "$P/share/doc/preforkd/$_doc"
+done
+names "$SITE" "<code>man preforkd.conf</code>"
+has 644 "$P/share/man/man5/preforkd.conf.5"
+if grep -n "docs/[a-z-]*\.md" "$SITE"; then
+    fail "$SITE names a docs/ path: the documentation is installed in share/doc/preforkd"
+fi
 
 note "rendered files name the prefix"
 RENDERED="$P/etc/preforkd/preforkd.conf $P/etc/default/preforkd $P/etc/init.d/preforkd

@@ -456,6 +456,7 @@ static void test_confirmations(void **state)
     free(c.text);
 }
 
+/* The header in three lines; cut to width, each line on its own. */
 static void test_top_header(void **state)
 {
     struct capture c;
@@ -464,19 +465,23 @@ static void test_top_header(void **state)
 
     (void)state;
     cap_open(&c);
-    ctl_print_top_header(c.f, j, (time_t)3661, 12.5, 2.0, 0);
+    assert_int_equal(ctl_print_top_header(c.f, j, (time_t)3661, 12.5, 2.0, 0),
+                     CTL_TOP_HEADER_LINES);
     ctl_print_top_header(c.f, j, (time_t)3661, -1, -1, 30);
     t = cap_close(&c);
-    assert_non_null(strstr(t, "01:01:01  preforkd 4242  up 3d4h  workers 3 total, 2 idle, 1 busy, "
-                              "0 waiting (target 3)"));
-    assert_non_null(strstr(t, "requests 25  req/s 12.5  parked 5  handoffs/s 2.0\n"));
-    assert_non_null(strstr(t, "\n01:01:01  preforkd 4242  up 3d\n"));
+    assert_string_equal(t, "01:01:01  pid 4242  up 3d4h  requests 25 (12.5/s)\n"
+                           "workers 3 (target 3): 2 idle, 1 busy, 0 waiting\n"
+                           "connections 10  keeper: 5 parked (2.0 handoffs/s)\n"
+                           "01:01:01  pid 4242  up 3d4h  r\n"
+                           "workers 3 (target 3): 2 idle,\n"
+                           "connections 10  keeper: 5 park\n");
     free(c.text);
     json_decref(j);
 }
 
 /* Without a keeper (off, or a server that has none) the header says
- * nothing of parking; before the second frame the rates are "-". */
+ * nothing of parking; before the second frame no rate is shown; a
+ * stopping server says so. */
 static void test_top_header_no_keeper(void **state)
 {
     struct capture c;
@@ -489,11 +494,53 @@ static void test_top_header_no_keeper(void **state)
     ctl_print_top_header(c.f, off, (time_t)0, 1.0, 1.0, 0);
     ctl_print_top_header(c.f, on, (time_t)0, -1, -1, 0);
     t = cap_close(&c);
-    assert_non_null(strstr(t, "req/s 1.0  STOPPING\n"));
-    assert_non_null(strstr(t, "req/s -  parked 0  handoffs/s -\n"));
+    assert_non_null(strstr(t, "requests ? (1.0/s)  STOPPING\nworkers ? (target ?): ? idle, ? busy, "
+                              "? waiting\nconnections ?\n"));
+    assert_non_null(strstr(t, "requests ?\n"));
+    assert_non_null(strstr(t, "\nconnections ?  keeper: 0 parked\n"));
     free(c.text);
     json_decref(off);
     json_decref(on);
+}
+
+/* A big pool of a long-running server, every part of the header at its
+ * widest (a pid of 7 digits, totals in the billions, workers starting and
+ * stopping, the keeper holding many connections, stopping): every line
+ * fits an 80-column terminal uncut. */
+static void test_top_header_fits_80(void **state)
+{
+    static const char big[] =
+        "{\"ok\":true,\"pid\":4194303,\"uptime\":10713600,\"stopping\":true,"
+        "\"workers\":{\"target\":64,\"max\":64,\"total\":64,\"idle\":30,\"busy\":20,"
+        "\"waiting\":10,\"starting\":2,\"stopping\":2},"
+        "\"totals\":{\"connections\":987654321,\"requests\":9876543210},"
+        "\"keeper\":{\"enabled\":true,\"parked\":1048576}}";
+    struct capture c;
+    json_t *j = parse(big);
+    const char *t, *line;
+    int n = 0;
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_top_header(c.f, j, (time_t)86399, 123456.7, 12345.6, 0);
+    t = cap_close(&c);
+    for (line = t; *line; n++) {
+        size_t len = strcspn(line, "\n");
+
+        if (len > 80)
+            fail_msg("line of %zu columns:\n%.*s", len, (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+    assert_int_equal(n, CTL_TOP_HEADER_LINES);
+    /* nothing was left out */
+    expect_lines(t,
+                 (const char *const[]){
+                     "pid 4194303", "up 124d0h", "requests 9876543210 (123456.7/s)", "STOPPING",
+                     "64 (target 64)", "2 starting, 2 stopping", "connections 987654321",
+                     "1048576 parked (12345.6 handoffs/s)"},
+                 8);
+    free(c.text);
+    json_decref(j);
 }
 
 int main(void)
@@ -516,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_confirmations),
         cmocka_unit_test(test_top_header),
         cmocka_unit_test(test_top_header_no_keeper),
+        cmocka_unit_test(test_top_header_fits_80),
     };
 
     setenv("TZ", "UTC", 1);

@@ -136,6 +136,7 @@ static void test_help_and_version(void **state)
     (void)state;
     assert_int_equal(parse(&o, err, sizeof(err), "-h", (char *)NULL), PB_OPTS_HELP);
     assert_int_equal(parse(&o, err, sizeof(err), "--version", (char *)NULL), PB_OPTS_VERSION);
+    assert_int_equal(parse(&o, err, sizeof(err), "-V", (char *)NULL), PB_OPTS_VERSION);
     assert_int_equal(parse(&o, err, sizeof(err), "-c", "0", "--help", (char *)NULL), PB_OPTS_ERROR);
 }
 

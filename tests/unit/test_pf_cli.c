@@ -68,7 +68,11 @@ static void test_test_help_version(void **state)
     assert_string_equal(cli.config, "x.conf");
     PARSE(&cli, "--test");
     assert_int_equal(cli.action, PF_CLI_TEST);
-    PARSE(&cli, "-v");
+    PARSE(&cli, "-V");
+    assert_int_equal(cli.action, PF_CLI_VERSION);
+    PARSE(&cli, "--version");
+    assert_int_equal(cli.action, PF_CLI_VERSION);
+    PARSE(&cli, "-v"); /* the spelling before, kept */
     assert_int_equal(cli.action, PF_CLI_VERSION);
     PARSE(&cli, "--help", "-t");
     assert_int_equal(cli.action, PF_CLI_HELP);
@@ -118,10 +122,12 @@ static void test_usage_errors(void **state)
         {{"-s", "restart"},
          "-s: unknown signal \"restart\" (expected stop|quit|reload|reopen|"
          "upgrade)"},
-        {{"-x"}, "unknown option \"-x\""},
-        {{"--colour"}, "unknown option \"--colour\""},
-        {{"-c"}, "missing argument to \"-c\""},
-        {{"--signal"}, "missing argument to \"--signal\""},
+        {{"-x"}, "unknown option -x"},
+        {{"-xy"}, "unknown option -x"}, /* the first one */
+        {{"--colour"}, "unknown option --colour"},
+        {{"-c"}, "-c: a value is needed"},
+        {{"--signal"}, "--signal: a value is needed"},
+        {{"--version=2"}, "--version: takes no value"},
         {{"-c", "a.conf", "b.conf"}, "-c and a program: give one or the other"},
         {{"-s", "reload", "prog"}, "-s and a program: -s signals a master started with -c"},
         {{"-w", "2"}, "-l, -w, -u and --notify need a program to run"},
@@ -192,7 +198,7 @@ static void test_usage_text(void **state)
     fclose(f);
     for (const char *const *o =
              (const char *const[]){"--config", "--foreground", "--daemon", "--test", "--signal",
-                                   "--version", "--help", "/etc/preforkd/preforkd.conf",
+                                   "-V, --version", "-h, --help", "/etc/preforkd/preforkd.conf",
                                    "Exit status", NULL};
          *o; o++)
         if (strstr(buf, *o) == NULL)

@@ -1400,6 +1400,70 @@ static void test_small_error_buffer(void **state)
     assert_memory_equal(small, f->path, sizeof small - 1);
 }
 
+/* pf_config_load_control reads control.listen and control.token_file
+ * alone: errors elsewhere (an unknown setting, a bad value, even one in
+ * the control group) do not matter, the two settings are checked and
+ * resolved as pf_config_load does them. */
+static void test_load_control(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *listen;
+        const char *token; /* relative: to the folder of the file */
+    } cases[] = {
+        {"bogus = 1;\nworkers = { start = 0; };\n"
+         "control = { listen = \"127.0.0.1:9000\"; token_file = \"t/tok\"; };\n",
+         "127.0.0.1:9000", "t/tok"},
+        {"", "", "preforkd.token"},
+        {"control = { idle_timeout = -1; bogus = 2; listen = \"[::1]:1\"; };\n", "[::1]:1",
+         "preforkd.token"},
+        {"http = { root = \"/no/such/folder\"; };\ncontrol = { token_file = \"/abs/tok\"; };\n", "",
+         "/abs/tok"},
+    };
+    struct fixture *f = *state;
+    char want[2 * PATH_MAX];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_file(f->path, cases[i].text);
+        if (pf_config_load_control(&f->cfg, f->path, f->err, sizeof f->err) != 0)
+            fail_msg("config:\n%s\nerror: %s", cases[i].text, f->err);
+        assert_string_equal(f->cfg.control.listen, cases[i].listen);
+        if (cases[i].token[0] == '/')
+            snprintf(want, sizeof want, "%s", cases[i].token);
+        else
+            snprintf(want, sizeof want, "%s/%s", f->real, cases[i].token);
+        assert_string_equal(f->cfg.control.token_file, want);
+    }
+    /* the whole load refuses the first file */
+    assert_int_equal(load_text(f, cases[0].text), -1);
+}
+
+/* What pf_config_load_control refuses: a file libconfig cannot parse (no
+ * setting can be read from it), and a wrong control setting. */
+static void test_load_control_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *error; /* after "PATH:" */
+    } cases[] = {
+        {"control = { listen = \"127.0.0.1:1\"; };\nbogus = ;\n", "2: syntax error"},
+        {"control = { listen = \"10.0.0.1:1\"; };\n",
+         "1: control.listen: must be a loopback address"},
+        {"\ncontrol = 5;\n", "2: control: must be a group (got an integer)"},
+        {"control = { token_file = \"\"; };\n", "1: control.token_file: must not be empty"},
+    };
+    struct fixture *f = *state;
+    char want[PATH_MAX + 128];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_file(f->path, cases[i].text);
+        snprintf(want, sizeof want, "%s:%s", f->path, cases[i].error);
+        assert_int_equal(pf_config_load_control(&f->cfg, f->path, f->err, sizeof f->err), -1);
+        if (strncmp(f->err, want, strlen(want)) != 0)
+            fail_msg("config:\n%s\nerror:    %s\nexpected: %s", cases[i].text, f->err, want);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1436,6 +1500,8 @@ int main(void)
         T(test_include),
         T(test_null_error_buffer),
         T(test_small_error_buffer),
+        T(test_load_control),
+        T(test_load_control_errors),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -332,16 +332,28 @@ static void test_stale_replaced(void **state)
 }
 
 /* No file, and files nobody locks: the pid written in them (0 if it is
- * not one) and the lock, not the text, decides. */
+ * not one) and the lock, not the text, decides; a file that holds no pid
+ * says what it holds (never "pid 0 is not running"). */
 static void test_probe_missing_and_unlocked(void **state)
 {
     struct fixture *f = *state;
     static const struct {
         const char *text;
         pid_t pid;
-    } cases[] = {{"4321\n", 4321}, {"4321", 4321},      {"", 0}, {"garbage\n", 0}, {"12 34\n", 0},
-                 {"-5\n", 0},      {"99999999999\n", 0}};
-    char err[512], want[256];
+        const char *says; /* after "PATH: " */
+    } cases[] = {
+        {"4321\n", 4321, "stale pidfile: pid 4321 is not running (no process holds its lock)"},
+        {"4321", 4321, "stale pidfile: pid 4321 is not running"},
+        {"", 0, "holds no pid (empty): preforkd is not running (no process holds its lock)"},
+        {"garbage\n", 0, "holds no pid (\"garbage\"): preforkd is not running"},
+        {"12 34\n", 0, "holds no pid (\"12 34\")"},
+        {"-5\n", 0, "holds no pid (\"-5\")"},
+        {"0\n", 0, "holds no pid (\"0\")"},
+        {"99999999999\n", 0, "holds no pid (\"99999999999\")"},
+        {"\x1b[2J\tx\n\n", 0, "holds no pid (\"\\x1b[2J\\x09x\\x0a\")"},
+        {"0123456789012345678901234567890\n", 0, "holds no pid (\"012345678901234567890123...\")"},
+    };
+    char err[512], want[PATH_MAX + 128];
     pid_t pid = -1;
 
     assert_int_equal(pf_pidfile_probe(f->path, &pid, err, sizeof(err)), 0);
@@ -354,7 +366,9 @@ static void test_probe_missing_and_unlocked(void **state)
         assert_int_equal(pf_pidfile_probe(f->path, &pid, err, sizeof(err)), 0);
         if (pid != cases[i].pid)
             fail_msg("\"%s\": pid %ld, expected %ld", cases[i].text, (long)pid, (long)cases[i].pid);
-        expect_err(err, "stale pidfile");
+        snprintf(want, sizeof(want), "%s: %s", f->path, cases[i].says);
+        if (strncmp(err, want, strlen(want)) != 0)
+            fail_msg("\"%s\": error \"%s\", expected \"%s...\"", cases[i].text, err, want);
     }
 }
 

@@ -147,17 +147,22 @@ static void test_release_reclaim(void **state)
 }
 
 /* A claim over a slot holding stale counters (state FREE set by hand)
- * starts it from zero. */
+ * starts it from zero: no last request of the worker it held before. */
 static void test_claim_clears_stale(void **state)
 {
     struct pf_scoreboard *sb = *state;
     struct pf_slot *s = &sb->slots[0];
+    char out[PF_SLOT_SUMMARY_MAX];
 
     pf_slot_add_request(s, 5, 5);
+    pf_slot_begin_request(s, "GET /", 5);
+    pf_slot_end_request(s, 200);
     atomic_store(&s->pid, 99);
     assert_int_equal(pf_scoreboard_claim(sb), 0);
     assert_counters(s, 0, 0, 0, 0);
     assert_int_equal(atomic_load(&s->pid), 0);
+    pf_slot_read_summary(s, out);
+    assert_string_equal(out, "");
 }
 
 /* begin_client records the peer and BUSY (read back as text); end_client
@@ -270,8 +275,10 @@ static void test_request_counts(void **state)
     assert_int_equal(t.bytes_in, 6);
 }
 
-/* A request's summary and start time are set, cut to fit, and cleared
- * with its end (last status kept) and with the end of the client. */
+/* A request's summary and start time are set, cut to fit; its end clears
+ * the start time and keeps the summary (and the status), the last request
+ * an idle worker reports, through the end of the client too, until the
+ * next request replaces it. */
 static void test_request_summary(void **state)
 {
     struct pf_scoreboard *sb = *state;
@@ -286,16 +293,21 @@ static void test_request_summary(void **state)
     assert_true(atomic_load(&s->request_ms) > 0);
     pf_slot_end_request(s, 404);
     pf_slot_read_summary(s, out);
-    assert_string_equal(out, "");
+    assert_string_equal(out, "GET /index.html");
     assert_int_equal(atomic_load(&s->request_ms), 0);
     assert_int_equal(atomic_load(&s->last_status), 404);
+    pf_slot_end_client(s);
+    pf_slot_read_summary(s, out);
+    assert_string_equal(out, "GET /index.html");
+    pf_slot_begin_client(s, (const struct sockaddr *)&peer, sizeof(peer));
     memset(longer, 'x', sizeof(longer));
     pf_slot_begin_request(s, longer, sizeof(longer));
     pf_slot_read_summary(s, out);
     assert_int_equal(strlen(out), PF_SLOT_SUMMARY_MAX - 1);
     pf_slot_end_client(s);
     pf_slot_read_summary(s, out);
-    assert_string_equal(out, "");
+    assert_int_equal(strlen(out), PF_SLOT_SUMMARY_MAX - 1);
+    assert_int_equal(atomic_load(&s->request_ms), 0);
     assert_int_equal(atomic_load(&s->last_status), 404);
 }
 

@@ -11,6 +11,7 @@
 #include "pb_opts.h"
 #include "pb_report.h"
 #include "pf_err.h"
+#include "pf_opt.h"
 #include "pf_version.h"
 
 #define PB_EXIT_USAGE 2        /* bad options, or the run could not be made */
@@ -50,7 +51,7 @@ static void pb_main_signals(void)
 /* A usage error: the reason, a hint, status 2. */
 static int pb_main_usage_error(const char *why)
 {
-    fprintf(stderr, "preforkbench: %s\nTry 'preforkbench --help' for more information.\n", why);
+    pf_opt_usage_error(stderr, "preforkbench", why);
     return PB_EXIT_USAGE;
 }
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "pf_err.h"
+#include "pf_opt.h"
 
 /* Long-only options. */
 enum {
@@ -232,16 +233,11 @@ static pb_opts_action_t pb_opt_times(int c, const char *arg, struct pb_opts *o, 
     }
 }
 
-/* getopt's complaint about argv[optind - 1] as a reason. */
+/* getopt's complaint, in the words the three programs share. */
 static pb_opts_action_t pb_opt_getopt_error(int c, char **argv, char *err, size_t errlen)
 {
-    const char *word = argv[optind - 1];
-
-    if (c == ':')
-        return pb_opt_fail(err, errlen, "%s: a value is needed", word);
-    if (optopt != 0)
-        return pb_opt_fail(err, errlen, "unknown option -%c", optopt);
-    return pb_opt_fail(err, errlen, "unknown option %.60s", word);
+    pf_opt_complaint(c, argv, err, errlen);
+    return PB_OPTS_ERROR;
 }
 
 /* One option c (with its value arg). PB_OPTS_RUN to go on. */

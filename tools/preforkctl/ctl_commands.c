@@ -54,7 +54,7 @@ const char *ctl_command_help(void)
            "  kill PID          recycle the worker PID gracefully\n"
            "  upgrade           binary upgrade: start the binary again (like SIGUSR2)\n"
            "  help              the commands the server knows\n"
-           "  top               the workers table, redrawn every second\n";
+           "  top               the workers table, redrawn every second (q quits)\n";
 }
 
 /* 1..10 decimal digits. */

@@ -594,6 +594,20 @@ static void fmt_widths(const struct fmt_table *t, const fmt_row row, int widths[
             widths[i] = (int)strlen(row[i]);
 }
 
+/* line (len bytes as snprintf counted them into a FMT_LINE_MAX buffer)
+ * cut to width columns (0: not cut), without trailing blanks, and a
+ * newline. */
+static void fmt_print_cut(FILE *out, const char *line, size_t len, int width)
+{
+    if (len >= FMT_LINE_MAX)
+        len = FMT_LINE_MAX - 1;
+    if (width > 0 && len > (size_t)width)
+        len = (size_t)width;
+    while (len > 0 && line[len - 1] == ' ')
+        len--;
+    fprintf(out, "%.*s\n", (int)len, line);
+}
+
 /* One row, padded to widths, cut to width columns, no trailing blanks. */
 static void fmt_row_print(FILE *out, const struct fmt_table *t, const fmt_row row,
                           const int widths[FMT_COLS_MAX], int width)
@@ -604,13 +618,7 @@ static void fmt_row_print(FILE *out, const struct fmt_table *t, const fmt_row ro
     for (int i = 0; i < t->n && len < sizeof(line); i++)
         len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%*s", i ? FMT_GAP : "",
                                 t->cols[i].right ? widths[i] : -widths[i], row[i]);
-    if (len >= sizeof(line))
-        len = sizeof(line) - 1;
-    if (width > 0 && len > (size_t)width)
-        len = (size_t)width;
-    while (len > 0 && line[len - 1] == ' ')
-        len--;
-    fprintf(out, "%.*s\n", (int)len, line);
+    fmt_print_cut(out, line, len, width);
 }
 
 void ctl_print_workers(FILE *out, const json_t *reply, int width, int rows)
@@ -778,50 +786,66 @@ void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply)
 
 /* ---------------------------------------------------------------- top */
 
-/* "  parked 5  handoffs/s 2.0": the keeper's part of the top header, ""
- * when the server has no keeper running parking. */
+/* "25 (12.5/s)", "5 parked (2.0 handoffs/s)": the count at key with
+ * what it counts, and its rate once known (negative: not yet). */
+static void fmt_top_rate(const json_t *st, const char *key, const char *what, double rate,
+                         const char *unit, char *buf, size_t size)
+{
+    char n[24];
+
+    fmt_num(st, key, n, sizeof(n));
+    if (rate >= 0)
+        snprintf(buf, size, "%s%s (%.1f%s)", n, what, rate, unit);
+    else
+        snprintf(buf, size, "%s%s", n, what);
+}
+
+/* "  keeper: 5 parked (2.0 handoffs/s)": the keeper's part of the
+ * header, "" when the server has no keeper running parking. */
 static void fmt_top_keeper(const json_t *st, double hps, char *buf, size_t size)
 {
-    char a[24], rate[32] = "-";
+    char parked[64];
 
     buf[0] = '\0';
     if (!json_is_true(fmt_get(st, "keeper.enabled")))
         return;
-    if (hps >= 0)
-        snprintf(rate, sizeof(rate), "%.1f", hps);
-    snprintf(buf, size, "  parked %s  handoffs/s %s", fmt_num(st, "keeper.parked", a, sizeof(a)),
-             rate);
+    fmt_top_rate(st, "keeper.parked", " parked", hps, " handoffs/s", parked, sizeof(parked));
+    snprintf(buf, size, "  keeper: %s", parked);
 }
 
-void ctl_print_top_header(FILE *out, const json_t *st, time_t now, double rps, double hps,
-                          int width)
+/* One header line, cut to width columns (0: not cut). */
+__attribute__((format(printf, 3, 4))) static void fmt_top_line(FILE *out, int width,
+                                                               const char *fmt, ...)
 {
-    char clock[16] = "?", up[32], rate[32] = "-", line[FMT_LINE_MAX];
-    char groups[FMT_VALUE_MAX], keeper[FMT_VALUE_MAX], a[24], d[24], e[24], f[24], g[24];
-    struct tm tm;
+    char line[FMT_LINE_MAX];
+    va_list ap;
     int len;
+
+    va_start(ap, fmt);
+    len = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fmt_print_cut(out, line, len < 0 ? 0 : (size_t)len, width);
+}
+
+int ctl_print_top_header(FILE *out, const json_t *st, time_t now, double rps, double hps, int width)
+{
+    char clock[16] = "?", up[32], requests[64], groups[FMT_VALUE_MAX], keeper[FMT_VALUE_MAX];
+    char pid[24], total[24], target[24], conns[24];
+    struct tm tm;
 
     if (localtime_r(&now, &tm))
         strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
     ctl_fmt_duration(fmt_int(st, "uptime"), up, sizeof(up));
-    if (rps >= 0)
-        snprintf(rate, sizeof(rate), "%.1f", rps);
+    fmt_top_rate(st, "totals.requests", "", rps, "/s", requests, sizeof(requests));
     fmt_worker_groups(st, groups, sizeof(groups));
     fmt_top_keeper(st, hps, keeper, sizeof(keeper));
-    len = snprintf(line, sizeof(line),
-                   "%s  preforkd %s  up %s  workers %s total, %s (target %s)  "
-                   "connections %s  requests %s  req/s %s%s%s",
-                   clock, fmt_num(st, "pid", g, sizeof(g)), up,
-                   fmt_num(st, "workers.total", a, sizeof(a)), groups,
-                   fmt_num(st, "workers.target", d, sizeof(d)),
-                   fmt_num(st, "totals.connections", e, sizeof(e)),
-                   fmt_num(st, "totals.requests", f, sizeof(f)), rate, keeper,
-                   json_is_true(json_object_get(st, "stopping")) ? "  STOPPING" : "");
-    if (len < 0)
-        return;
-    if (len >= (int)sizeof(line))
-        len = (int)sizeof(line) - 1;
-    if (width > 0 && len > width)
-        len = width;
-    fprintf(out, "%.*s\n", len, line);
+    fmt_top_line(out, width, "%s  pid %s  up %s  requests %s%s", clock,
+                 fmt_num(st, "pid", pid, sizeof(pid)), up, requests,
+                 json_is_true(json_object_get(st, "stopping")) ? "  STOPPING" : "");
+    fmt_top_line(out, width, "workers %s (target %s): %s",
+                 fmt_num(st, "workers.total", total, sizeof(total)),
+                 fmt_num(st, "workers.target", target, sizeof(target)), groups);
+    fmt_top_line(out, width, "connections %s%s",
+                 fmt_num(st, "totals.connections", conns, sizeof(conns)), keeper);
+    return CTL_TOP_HEADER_LINES;
 }

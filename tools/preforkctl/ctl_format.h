@@ -44,13 +44,22 @@ void ctl_print_config(FILE *out, const json_t *reply);
  * (scale, reload, reopen, stop, kill, help), from its reply. */
 void ctl_print_confirmation(FILE *out, const char *verb, const json_t *reply);
 
-/* The header line of `top`: clock, uptime, workers (total, then idle,
- * busy, waiting, and starting and stopping when any, which add up to it)
- * and totals from a status reply, and with a keeper the connections it
- * holds; rps is requests per second, hps the keeper's handoffs (back to
- * a worker) per second (negative: not known yet). Cut to width columns
- * (0: not cut). */
-void ctl_print_top_header(FILE *out, const json_t *status, time_t now, double rps, double hps,
-                          int width);
+/* Lines of the header of `top`. */
+#define CTL_TOP_HEADER_LINES 3
+
+/* The header of `top`, in three lines that fit 80 columns even for a big
+ * pool with large totals:
+ *     14:02:07  pid 4242  up 3d4h  requests 25 (12.5/s)  STOPPING
+ *     workers 3 (target 3): 2 idle, 1 busy, 0 waiting, 1 starting
+ *     connections 10  keeper: 5 parked (2.0 handoffs/s)
+ * clock, the master's pid, uptime, requests and their rate rps (per second; negative:
+ * not known yet, then not shown), STOPPING while the server stops; the
+ * workers (total, target, then idle, busy, waiting, and starting and
+ * stopping when any, which add up to the total); the connections, and
+ * with a keeper running parking the connections it holds and its
+ * handoffs (back to a worker) per second hps. Each line is cut to width
+ * columns (0: not cut). Returns the number of lines, CTL_TOP_HEADER_LINES. */
+int ctl_print_top_header(FILE *out, const json_t *status, time_t now, double rps, double hps,
+                         int width);
 
 #endif

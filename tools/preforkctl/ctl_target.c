@@ -64,7 +64,9 @@ int ctl_token_read(const char *path, char *token, size_t size, char *err, size_t
 }
 
 /* control.listen and control.token_file from the configuration file,
- * where the corresponding override is NULL. */
+ * where the corresponding override is NULL. Only those two are read: a
+ * file being edited (an unknown setting, a bad value elsewhere) still
+ * names the server, which then judges the file itself on reload. */
 static int target_from_config(struct ctl_target *t, const char *config, bool need_addr,
                               bool need_token, char *err, size_t errlen)
 {
@@ -76,8 +78,11 @@ static int target_from_config(struct ctl_target *t, const char *config, bool nee
         snprintf(err, errlen, "%s", strerror(ENOMEM));
         return rc;
     }
-    if (pf_config_load(cfg, config, why, sizeof(why)) < 0)
-        snprintf(err, errlen, "%s (give -c FILE, or -a ADDR and -t TOKENFILE)", why);
+    if (pf_config_load_control(cfg, config, why, sizeof(why)) < 0)
+        snprintf(err, errlen,
+                 "cannot read the control settings: %s (give -c FILE, or -a ADDR and -t "
+                 "TOKENFILE)",
+                 why);
     else if (need_addr && cfg->control.listen[0] == '\0')
         snprintf(err, errlen, "%s: control.listen is not set: the control channel is off",
                  cfg->path);

@@ -1,10 +1,12 @@
 /* ctl_target: which server to talk to and with which token.
  *
  * The address and the token file come from the server's own
- * configuration file (control.listen, control.token_file), read with
- * pf_config_load exactly as preforkd reads it, or from the command line
- * (-a ADDR, -t FILE), which overrides the file setting by setting; when
- * both are given no configuration is read at all.
+ * configuration file (control.listen, control.token_file: those two
+ * alone, with pf_config_load_control, checked and resolved as preforkd
+ * does, so that an error elsewhere in a file being edited does not keep
+ * the administrator from reloading it), or from the command line (-a
+ * ADDR, -t FILE), which overrides the file setting by setting; when both
+ * are given no configuration is read at all.
  */
 #ifndef CTL_TARGET_H
 #define CTL_TARGET_H

@@ -13,6 +13,7 @@
 #include "ctl_target.h"
 #include "ctl_top.h"
 #include "pf_err.h"
+#include "pf_opt.h"
 #include "pf_version.h"
 
 #define OPT_TIMEOUT 256 /* --timeout and --wait have no short form */
@@ -39,12 +40,14 @@ static const struct option opt_long[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
-/* "+": stop at the command word, so "scale -1" keeps its argument. */
-static const char opt_short[] = "+c:a:t:jhv";
+/* "+": stop at the command word, so "scale -1" keeps its argument; ":":
+ * getopt says nothing itself (pf_opt_complaint words it). -v is -V's
+ * spelling before, kept. */
+static const char opt_short[] = "+:c:a:t:jhVv";
 
 /* --help: options, commands, exit statuses. */
 static void usage(FILE *out)
@@ -65,8 +68,9 @@ static void usage(FILE *out)
         "      --wait SECONDS     reload: wait this long for the new workers to serve\n"
         "                         (default %d; 0: return once the file is applied)\n"
         "  -h, --help             print this help and exit\n"
-        "  -v, --version          print the version and exit\n"
-        "-a and -t override the configuration file; with both it is not read.\n"
+        "  -V, --version          print the version and exit\n"
+        "-a and -t override the configuration file; with both it is not read. Only\n"
+        "those two settings are read from it: an error elsewhere does not matter here.\n"
         "\n"
         "Commands:\n%s"
         "\n"
@@ -78,13 +82,10 @@ static void usage(FILE *out)
         ctl_command_help());
 }
 
-/* A usage error: the reason (NULL: getopt told it already), a hint,
- * CTL_EXIT_USAGE. */
+/* A usage error: the reason, a hint, CTL_EXIT_USAGE. */
 static int opt_usage_error(const char *why)
 {
-    if (why != NULL)
-        fprintf(stderr, "preforkctl: %s\n", why);
-    fprintf(stderr, "Try 'preforkctl --help' for more information.\n");
+    pf_opt_usage_error(stderr, "preforkctl", why);
     return CTL_EXIT_USAGE;
 }
 
@@ -116,6 +117,7 @@ static int opt_getopt(int argc, char **argv, struct ctl_options *o)
     int c;
 
     optind = 0; /* glibc: full reset, a second pass starts afresh */
+    opterr = 0;
     while ((c = getopt_long(argc, argv, opt_short, opt_long, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
@@ -133,8 +135,9 @@ static int opt_getopt(int argc, char **argv, struct ctl_options *o)
             }
             break;
         case 'h': usage(stdout); return CTL_EXIT_OK;
+        case 'V':
         case 'v': printf("preforkctl %s\n", PF_VERSION); return CTL_EXIT_OK;
-        default: return opt_usage_error(NULL);
+        default: pf_opt_complaint(c, argv, why, sizeof(why)); return opt_usage_error(why);
         }
     }
     return -1;
