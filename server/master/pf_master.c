@@ -346,15 +346,19 @@ static void master_upgrade_check(struct master *m)
  * (launcher, old master, systemd). A worker that could not start (an exec
  * program that never said READY=1 included), or died of its own fault
  * (SIGSEGV...), before then fails the start-up with its reason (a -d
- * launcher exits 1 with it); so do workers that keep failing until the
- * crash backoff begins (an exec program that exits at once: its last
- * line of output is the reason). One killed from outside is only
- * replaced. */
+ * launcher exits 1 with it); so do exec programs that keep failing
+ * before their READY=1 (exec.ready = "notify") until the crash backoff
+ * begins (their last line of output is the reason). Workers ready at
+ * their start (the built-in ones, exec.ready = "started") are ready, or
+ * not, by a race with their crash: they are backed off instead, whatever
+ * the race, so that the outcome does not depend on timing. One killed
+ * from outside is only replaced. */
 static void master_check_started(struct master *m)
 {
     char text[PF_SLOT_REASON_MAX * 2 + 256];
+    bool notify = pf_config_exec(m->cfg) && strcmp(m->cfg->exec.ready, "notify") == 0;
 
-    if (m->pool.broken > 0 || pf_backoff_policy_running(&m->pool.backoff)) {
+    if (m->pool.broken > 0 || (notify && pf_backoff_policy_running(&m->pool.backoff))) {
         if (m->pool.broken > 0)
             snprintf(text, sizeof(text), "start-up failed: %s", m->pool.last_broken);
         else
