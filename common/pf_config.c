@@ -1006,42 +1006,40 @@ static int cfg_set_path(struct cfg_ctx *x, const config_setting_t *s, const stru
     return cfg_store_string(x, s, it, cfg_join_path(x->c->dir, text, joined, sizeof joined));
 }
 
+/* An optional listening address: "" (none), or one pf_addr_parse reads
+ * into *at, on the loopback interface only when loopback is set. */
+static int cfg_set_optional_addr(struct cfg_ctx *x, const config_setting_t *s,
+                                 const struct cfg_item *it, struct pf_addr *at, bool loopback)
+{
+    const char *text = cfg_string(x, s);
+    char why[PF_ERR_MAX], quoted[128];
+
+    if (!text || cfg_store_string(x, s, it, text) < 0)
+        return -1;
+    if (text[0] == '\0')
+        return 0;
+    cfg_quote(text, quoted, sizeof quoted);
+    if (pf_addr_parse(text, at, why, sizeof why) < 0)
+        return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
+    if (loopback && !pf_addr_is_loopback((const struct sockaddr *)&at->ss))
+        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not %s", quoted);
+    return 0;
+}
+
 /* control.listen: "" (no control channel) or an address on the loopback
  * interface only: every local user can reach loopback, nobody else can. */
 static int cfg_set_control_listen(struct cfg_ctx *x, const config_setting_t *s,
                                   const struct cfg_item *it)
 {
-    const char *text = cfg_string(x, s);
-    char why[PF_ERR_MAX], quoted[128];
-
-    if (!text || cfg_store_string(x, s, it, text) < 0)
-        return -1;
-    if (text[0] == '\0')
-        return 0;
-    cfg_quote(text, quoted, sizeof quoted);
-    if (pf_addr_parse(text, &x->c->control.listen_addr, why, sizeof why) < 0)
-        return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
-    if (!pf_addr_is_loopback((const struct sockaddr *)&x->c->control.listen_addr.ss))
-        return cfg_fail(x, s, "must be a loopback address (127.0.0.0/8 or [::1]), not %s", quoted);
-    return 0;
+    return cfg_set_optional_addr(x, s, it, &x->c->control.listen_addr, true);
 }
 
-/* status.listen: any address ("" = none), but not the control
- * channel's nor the service's: each is its own socket. */
+/* status.listen: "" (none) or any address: it is read-only, for load
+ * balancers and monitoring on other hosts. */
 static int cfg_set_status_listen(struct cfg_ctx *x, const config_setting_t *s,
                                  const struct cfg_item *it)
 {
-    const char *text = cfg_string(x, s);
-    char why[PF_ERR_MAX], quoted[128];
-
-    if (!text || cfg_store_string(x, s, it, text) < 0)
-        return -1;
-    if (text[0] == '\0')
-        return 0;
-    cfg_quote(text, quoted, sizeof quoted);
-    if (pf_addr_parse(text, &x->c->status.listen_addr, why, sizeof why) < 0)
-        return cfg_fail(x, s, "invalid address %s: %s", quoted, why);
-    return 0;
+    return cfg_set_optional_addr(x, s, it, &x->c->status.listen_addr, false);
 }
 
 /* A plain string (no path resolution), bounded by its field. */
