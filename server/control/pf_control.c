@@ -245,6 +245,7 @@ static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
         return;
     }
     ctl_snapshot(c, &st);
+    c->ops.processes(c->ops.ctx, &st);
     w = ctl_worker_list(c, &n);
     body = pf_control_render_metrics(&st, w, n, &len);
     free(w);

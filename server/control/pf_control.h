@@ -31,6 +31,9 @@ struct pf_control_ops {
     void *ctx;
     void (*status)(void *ctx, struct pf_status *st);
     size_t (*workers)(void *ctx, struct pf_status_worker *out, size_t max);
+    /* The processes' usage into st (master_process, workers_process): read
+     * from /proc for the metrics alone, not for every status or health. */
+    void (*processes)(void *ctx, struct pf_status *st);
     int (*scale)(void *ctx, bool relative, long value, int *from, int *to, char *err,
                  size_t errlen);
     int (*reload)(void *ctx, struct pf_status_reload *rep, char *err, size_t errlen);

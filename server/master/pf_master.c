@@ -492,7 +492,6 @@ static void master_op_status(void *ctx, struct pf_status *st)
     memset(st, 0, sizeof(*st));
     pf_exec_watch_probe(&m->exec, &m->pool, pf_time_now_ms()); /* who serves, if stale */
     pf_stats_pool(&m->pool, st);
-    pf_stats_processes(&m->pool, st);
     st->pid = getpid();
     st->version = PF_VERSION;
     st->start_time_s = m->started_s;
@@ -523,6 +522,11 @@ static void master_op_status(void *ctx, struct pf_status *st)
             snprintf(st->last_reload.reason, sizeof(st->last_reload.reason), "%s",
                      m->pool.last_failure);
     }
+}
+
+static void master_op_processes(void *ctx, struct pf_status *st)
+{
+    pf_stats_processes(&((struct master *)ctx)->pool, st);
 }
 
 static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)
@@ -635,6 +639,7 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
         .ctx = m,
         .status = master_op_status,
         .workers = master_op_workers,
+        .processes = master_op_processes,
         .scale = master_op_scale,
         .reload = master_op_reload,
         .reopen = master_op_reopen,
