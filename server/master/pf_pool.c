@@ -447,12 +447,18 @@ void pf_pool_mark_replace(struct pf_pool *p, int slot)
     p->vacancies++; /* its successor is a respawn */
 }
 
+/* Is slot i's worker marked for replacement and not yet told to stop? */
+static bool pool_marked(const struct pf_pool *p, size_t i)
+{
+    return p->children[i].pid > 0 && p->children[i].replace && !p->children[i].retiring;
+}
+
 int pf_pool_replacing(const struct pf_pool *p)
 {
     int n = 0;
 
     for (size_t i = 0; i < p->sb.nslots; i++)
-        n += p->children[i].pid > 0 && p->children[i].replace && !p->children[i].retiring;
+        n += pool_marked(p, i);
     return n;
 }
 
@@ -466,7 +472,7 @@ void pf_pool_replace(struct pf_pool *p)
     if (pf_pool_alive(p) >= (int)p->sb.nslots) /* no slot for a successor */
         go = marked;
     for (size_t i = 0; i < p->sb.nslots && go > 0; i++)
-        if (p->children[i].pid > 0 && p->children[i].replace && !p->children[i].retiring) {
+        if (pool_marked(p, i)) {
             pf_pool_retire_slot(p, (int)i);
             go--;
         }
