@@ -21,6 +21,32 @@ static struct {
     char path[4096];
 } log_state = {-1, PF_LOG_INFO, "master", false, ""};
 
+static struct {
+    pf_log_tap_fn fn; /* NULL: none */
+    void *ctx;
+    int min_level;
+    pid_t pid; /* the process that set it */
+} log_tap;
+
+void pf_log_set_tap(int min_level, pf_log_tap_fn fn, void *ctx)
+{
+    log_tap.fn = fn;
+    log_tap.ctx = ctx;
+    log_tap.min_level = min_level;
+    log_tap.pid = getpid();
+}
+
+/* Hand the message alone to the tap, when one wants it. */
+static void log_to_tap(int level, const struct timespec *now, const char *fmt, va_list ap)
+{
+    char msg[PF_LOG_LINE_MAX];
+
+    if (log_tap.fn == NULL || level < log_tap.min_level || getpid() != log_tap.pid)
+        return;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    log_tap.fn(log_tap.ctx, level, now, msg);
+}
+
 /* Name -> level, so the config and the CLI share one spelling. */
 int pf_log_level_parse(const char *name)
 {
@@ -185,12 +211,18 @@ void pf_log_v(int level, const char *fmt, va_list ap)
     struct timespec now;
     size_t n;
     int saved = errno;
+    va_list copy;
 
-    if (level < log_state.level)
+    if (level < log_state.level && (log_tap.fn == NULL || level < log_tap.min_level))
         return;
     clock_gettime(CLOCK_REALTIME, &now);
-    n = pf_log_format(line, sizeof(line), &now, level, log_state.role, getpid(), fmt, ap);
-    pf_log_write_line(pf_log_fd(), line, n, &log_state.failed);
+    va_copy(copy, ap);
+    log_to_tap(level, &now, fmt, copy);
+    va_end(copy);
+    if (level >= log_state.level) {
+        n = pf_log_format(line, sizeof(line), &now, level, log_state.role, getpid(), fmt, ap);
+        pf_log_write_line(pf_log_fd(), line, n, &log_state.failed);
+    }
     errno = saved;
 }
 

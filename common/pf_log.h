@@ -70,6 +70,14 @@ void pf_log_close(void);
  * starts with a newline, so that the line is not glued onto it. */
 void pf_log_write_line(int fd, const char *line, size_t len, bool *failed);
 
+/* An observer of the log: called with each message (the text alone,
+ * without time, level and role) at min_level or above, whatever the log
+ * level, in the process that set it only (a forked child's lines do not
+ * reach it). The master keeps its recent events this way (pf_events).
+ * fn NULL removes it. */
+typedef void (*pf_log_tap_fn)(void *ctx, int level, const struct timespec *when, const char *msg);
+void pf_log_set_tap(int min_level, pf_log_tap_fn fn, void *ctx);
+
 void pf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pf_log_v(int level, const char *fmt, va_list ap);
 

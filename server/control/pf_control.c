@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pf_control_render.h"
+#include "pf_status_page.h"
 #include "pf_err.h"
 #include "pf_log.h"
 #include "pf_net.h"
@@ -34,9 +35,10 @@ struct pf_control_client {
     char *out;
     size_t out_len, out_off, out_cap;
     bool authed;
-    bool closing; /* close once the output is flushed */
-    bool http;    /* reading a metrics request's headers */
-    bool bearer_ok;
+    bool closing;     /* close once the output is flushed */
+    bool http;        /* reading an HTTP request's headers */
+    bool token_given; /* ...which had an Authorization header we read */
+    bool token_ok;    /* ...carrying the token (Bearer, or Basic's password) */
     size_t http_bytes;
     char http_path[256];
     enum ctl_pending pending; /* waiting for the auth throttle */
@@ -221,54 +223,117 @@ static void ctl_http_health(struct pf_control *c, struct pf_control_client *cl)
     ctl_queue(c, cl, answer, (size_t)n);
 }
 
-/* Answer the metrics request whose head is complete. */
-static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
+/* An HTTP answer with a body, then close. */
+static void ctl_http_body(struct pf_control *c, struct pf_control_client *cl, const char *type,
+                          const char *extra, const char *body, size_t len)
 {
-    struct pf_status st;
-    struct pf_status_worker *w;
-    char head[256];
-    size_t n, len = 0;
-    char *body;
-    int hl;
+    char head[768];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     type, extra, len);
 
-    if (strcmp(cl->http_path, "/health") == 0) {
-        ctl_http_health(c, cl);
-        return;
-    }
-    if (strcmp(cl->http_path, "/metrics") != 0) {
-        ctl_http_status(c, cl, "404 Not Found", "");
-        return;
-    }
-    if (!cl->bearer_ok && (!c->status_only || c->cfg->status.metrics_token)) {
-        ctl_auth_penalize(c, cl, "metrics: missing or wrong bearer token");
-        ctl_http_status(c, cl, "401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
-        return;
-    }
-    ctl_snapshot(c, &st);
-    c->ops.processes(c->ops.ctx, &st);
-    w = ctl_worker_list(c, &n);
-    body = pf_control_render_metrics(&st, w, n, &len);
-    free(w);
-    hl = snprintf(head, sizeof(head),
-                  "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                  body ? len : 0);
-    ctl_queue(c, cl, head, (size_t)hl);
-    if (body && cl->fd >= 0)
+    ctl_queue(c, cl, head, (size_t)n);
+    if (cl->fd >= 0)
         ctl_queue(c, cl, body, len);
-    free(body);
     if (cl->fd >= 0) {
         cl->closing = true; /* after the whole answer is queued */
         ctl_flush(c, cl);
     }
 }
 
-/* One header line of a metrics request; the empty line ends the head. */
+/* The answer 401 to a request without the token. Only a wrong token is
+ * an authentication failure (logged, and slowing the next ones down): a
+ * browser always asks first without one, and learns from the challenge
+ * that it must log in. */
+static void ctl_http_unauthorized(struct pf_control *c, struct pf_control_client *cl,
+                                  const char *challenge)
+{
+    if (cl->token_given)
+        ctl_auth_penalize(c, cl, "HTTP: wrong token");
+    ctl_http_status(c, cl, "401 Unauthorized", challenge);
+}
+
+/* GET /metrics (the Prometheus text) or GET /status.json (the status
+ * page's data: status, workers and recent events): a snapshot of the
+ * master and its workers, rendered. */
+static void ctl_http_snapshot(struct pf_control *c, struct pf_control_client *cl, bool metrics)
+{
+    struct pf_status st;
+    struct pf_status_worker *w;
+    size_t n, len = 0;
+    char *body;
+
+    ctl_snapshot(c, &st);
+    if (metrics)
+        c->ops.processes(c->ops.ctx, &st);
+    w = ctl_worker_list(c, &n);
+    body = metrics
+               ? pf_control_render_metrics(&st, w, n, &len)
+               : pf_control_render_line(pf_control_render_status_page(&st, w, n,
+                                                                      c->ops.events(c->ops.ctx)),
+                                        &len);
+    free(w);
+    if (body == NULL) {
+        ctl_http_status(c, cl, "500 Internal Server Error", "");
+        return;
+    }
+    ctl_http_body(c, cl, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json",
+                  "X-Content-Type-Options: nosniff\r\n", body, len);
+    free(body);
+}
+
+/* The status page: one self-contained document (pf_status_page), which
+ * asks for /status.json every second. Its policy allows nothing from
+ * elsewhere and no framing. */
+static void ctl_http_page(struct pf_control *c, struct pf_control_client *cl)
+{
+    ctl_http_body(c, cl, "text/html; charset=utf-8",
+                  "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
+                  "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+                  "frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\n"
+                  "Referrer-Policy: no-referrer\r\n",
+                  pf_status_page, pf_status_page_len);
+}
+
+/* What each path of the HTTP side answers, and who may ask: /health
+ * anyone; /metrics the token holder (on the status listener, anyone when
+ * status.metrics_token is off); the status page only on the control
+ * listener, with the token. */
+static void ctl_http_answer(struct pf_control *c, struct pf_control_client *cl)
+{
+    static const char basic[] = "WWW-Authenticate: Basic realm=\"preforkd\", charset=\"UTF-8\"\r\n";
+    const char *path = cl->http_path;
+    bool page = strcmp(path, "/status") == 0 || strcmp(path, "/status/") == 0;
+    bool data = strcmp(path, "/status.json") == 0;
+
+    if (strcmp(path, "/health") == 0) {
+        ctl_http_health(c, cl);
+    } else if (strcmp(path, "/metrics") == 0) {
+        if (cl->token_ok || (c->status_only && !c->cfg->status.metrics_token))
+            ctl_http_snapshot(c, cl, true);
+        else
+            ctl_http_unauthorized(c, cl, "WWW-Authenticate: Bearer\r\n");
+    } else if ((page || data) && !c->status_only) {
+        if (!cl->token_ok)
+            ctl_http_unauthorized(c, cl, basic);
+        else if (page)
+            ctl_http_page(c, cl);
+        else
+            ctl_http_snapshot(c, cl, false);
+    } else {
+        ctl_http_status(c, cl, "404 Not Found", "");
+    }
+    if (cl->token_ok)
+        c->auth_penalty_ms = 0;
+}
+
+/* One header line of an HTTP request; the empty line ends the head. */
 static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl, const char *line,
                             size_t len)
 {
     static const char auth[] = "authorization:";
-    char copy[PF_CONTROL_CMD_LINE_MAX], scheme[16], token[PF_TOKEN_MAX + 1];
+    char copy[PF_CONTROL_CMD_LINE_MAX], token[PF_TOKEN_MAX + 1];
 
     if (len == 0) {
         if (pf_time_now_ms() < c->auth_not_before)
@@ -282,9 +347,10 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl, 
     /* The line is not NUL-terminated in the buffer: parse a copy of it. */
     memcpy(copy, line, len);
     copy[len] = '\0';
-    if (sscanf(copy + sizeof(auth) - 1, " %15s %128s", scheme, token) == 2 &&
-        strcasecmp(scheme, "Bearer") == 0)
-        cl->bearer_ok = pf_token_equal(c->token, token);
+    cl->token_given = true;
+    cl->token_ok = pf_token_from_authorization(copy + sizeof(auth) - 1, token, sizeof(token)) ==
+                       0 &&
+                   pf_token_equal(c->token, token);
 }
 
 /* ----------------------------------------------------------- commands */
@@ -356,6 +422,7 @@ static json_t *ctl_command(struct pf_control *c, const struct pf_control_cmd *cm
     case PF_CONTROL_CMD_AUTH: return pf_control_render_ok(NULL);
     case PF_CONTROL_CMD_STATUS: return ctl_status(c);
     case PF_CONTROL_CMD_WORKERS: return ctl_workers(c);
+    case PF_CONTROL_CMD_EVENTS: return pf_control_render_events(c->ops.events(c->ops.ctx));
     case PF_CONTROL_CMD_CONFIG: return pf_control_render_config(c->cfg);
     case PF_CONTROL_CMD_HELP: return pf_control_render_ok(ctl_help());
     case PF_CONTROL_CMD_REOPEN: c->ops.reopen(c->ops.ctx); return pf_control_render_ok(NULL);

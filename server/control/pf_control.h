@@ -23,6 +23,7 @@
 #include "pf_config.h"
 #include "pf_control_cmd.h"
 #include "pf_episode.h"
+#include "pf_events.h"
 #include "pf_status.h"
 
 /* What the master does for commands (ctx is the master). Functions that
@@ -34,6 +35,8 @@ struct pf_control_ops {
     /* The processes' usage into st (master_process, workers_process): read
      * from /proc for the metrics alone, not for every status or health. */
     void (*processes)(void *ctx, struct pf_status *st);
+    /* The recent events (pf_events), newest first. */
+    const struct pf_events *(*events)(void *ctx);
     int (*scale)(void *ctx, bool relative, long value, int *from, int *to, char *err,
                  size_t errlen);
     int (*reload)(void *ctx, struct pf_status_reload *rep, char *err, size_t errlen);

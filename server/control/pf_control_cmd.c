@@ -217,6 +217,7 @@ static const struct ctl_verb_def ctl_verbs[] = {
     {"auth", PF_CONTROL_CMD_AUTH, ctl_args_auth},
     {"status", PF_CONTROL_CMD_STATUS, ctl_args_none},
     {"workers", PF_CONTROL_CMD_WORKERS, ctl_args_none},
+    {"events", PF_CONTROL_CMD_EVENTS, ctl_args_none},
     {"config", PF_CONTROL_CMD_CONFIG, ctl_args_none},
     {"scale", PF_CONTROL_CMD_SCALE, ctl_args_scale},
     {"reload", PF_CONTROL_CMD_RELOAD, ctl_args_none},
@@ -229,7 +230,7 @@ static const struct ctl_verb_def ctl_verbs[] = {
 
 const char *pf_control_cmd_help(void)
 {
-    return "auth status workers config scale reload reopen stop kill upgrade help";
+    return "auth status workers events config scale reload reopen stop kill upgrade help";
 }
 
 /* The definition of the verb word w, or NULL (case-sensitive). */

@@ -7,7 +7,7 @@
  * error ("empty command").
  *
  *   auth TOKEN          TOKEN: 1..128 printable ASCII bytes without spaces
- *   status | workers | config | reload | reopen | upgrade | help
+ *   status | workers | events | config | reload | reopen | upgrade | help
  *   stop                graceful stop
  *   stop fast           fast stop
  *   scale N             absolute: 1..PF_WORKERS_HARD_MAX
@@ -44,6 +44,7 @@ enum pf_control_cmd_verb {
     PF_CONTROL_CMD_KILL,
     PF_CONTROL_CMD_UPGRADE,
     PF_CONTROL_CMD_HELP,
+    PF_CONTROL_CMD_EVENTS,
     PF_CONTROL_CMD_HTTP_GET, /* "GET /path HTTP/1.x": the metrics endpoint */
 };
 

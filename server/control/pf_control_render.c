@@ -376,6 +376,71 @@ json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n)
     return ctl_done(o, bad);
 }
 
+/* "2026-12-07T09:14:03.120Z" of ms since the epoch. */
+static json_t *ctl_utc_ms(int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    char text[40];
+    size_t n;
+
+    if (gmtime_r(&t, &tm) == NULL)
+        return json_null();
+    n = strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(text + n, sizeof(text) - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(text);
+}
+
+static json_t *ctl_event_list(const struct pf_events *e)
+{
+    json_t *list = json_array();
+    size_t n = pf_events_count(e);
+
+    for (size_t i = 0; i < n && list; i++) {
+        const struct pf_event *ev = pf_events_get(e, i);
+        json_t *o = json_object();
+        bool bad = false;
+
+        ctl_put(o, "seq", json_integer(ctl_clamp(ev->seq)), &bad);
+        ctl_put(o, "time", ctl_utc_ms(ev->time_ms), &bad);
+        ctl_put(o, "level", ctl_text(pf_log_level_name(ev->level), SIZE_MAX), &bad);
+        ctl_put(o, "text", ctl_text(ev->text, sizeof(ev->text)), &bad);
+        if (json_array_append_new(list, ctl_done(o, bad)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
+json_t *pf_control_render_events(const struct pf_events *e)
+{
+    json_t *o = json_object();
+    bool bad = false;
+
+    ctl_put(o, "ok", json_true(), &bad);
+    ctl_put(o, "events", ctl_event_list(e), &bad);
+    return ctl_done(o, bad);
+}
+
+json_t *pf_control_render_status_page(const struct pf_status *st, const struct pf_status_worker *w,
+                                      size_t n, const struct pf_events *e)
+{
+    json_t *o = json_object();
+    json_t *workers = pf_control_render_workers(w, n);
+    bool bad = false;
+    int code;
+    const char *health = pf_control_render_health(st, &code);
+
+    ctl_put(o, "ok", json_true(), &bad);
+    ctl_put(o, "health", json_pack("{s:i,s:s}", "code", code, "text", health), &bad);
+    ctl_put(o, "status", pf_control_render_status(st), &bad);
+    ctl_put(o, "workers", json_incref(workers ? json_object_get(workers, "workers") : NULL), &bad);
+    json_decref(workers);
+    ctl_put(o, "events", ctl_event_list(e), &bad);
+    return ctl_done(o, bad);
+}
+
 /* The value of setting f in c, as the config reply shows it: numbers as
  * integers, durations (stored in ms) in seconds (as written in the file),
  * the log level by name, booleans as true or false. The settings

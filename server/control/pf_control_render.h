@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "pf_config.h"
+#include "pf_events.h"
 #include "pf_status.h"
 
 /* {"ok":true, ...status fields...} (fields listed in docs/control-protocol.md). */
@@ -22,6 +23,17 @@ json_t *pf_control_render_status(const struct pf_status *st);
 
 /* {"ok":true,"workers":[{...}, ...]} */
 json_t *pf_control_render_workers(const struct pf_status_worker *w, size_t n);
+
+/* {"ok":true,"events":[{"seq":N,"time":"2026-12-07T09:14:03.120Z",
+ *  "level":"warn","text":"..."}, ...]}: the recent events, newest first
+ * (time in UTC, from the event's own wall-clock time). */
+json_t *pf_control_render_events(const struct pf_events *e);
+
+/* The status page's data, GET /status.json: {"ok":true,"health":{"code":
+ * 200,"text":"ok"} (as GET /health answers),"status":{...the status
+ * reply...},"workers":[...the workers reply's...],"events":[...]}. */
+json_t *pf_control_render_status_page(const struct pf_status *st, const struct pf_status_worker *w,
+                                      size_t n, const struct pf_events *e);
 
 /* {"ok":true,"config":{...every setting, grouped as in the file...}} */
 json_t *pf_control_render_config(const struct pf_config *cfg);

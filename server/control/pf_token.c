@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,4 +138,89 @@ bool pf_token_equal(const char *expected, const char *given)
         j += (size_t)(g != 0);
     }
     return diff == 0;
+}
+
+/* The value of base64 digit c (RFC 4648, standard alphabet), or -1. */
+static int token_b64_digit(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decode in[0..len) (padded to a multiple of 4) into out; its length,
+ * or -1 when malformed or longer than size. */
+static long token_b64_decode(const char *in, size_t len, unsigned char *out, size_t size)
+{
+    size_t n = 0;
+
+    if (len == 0 || len % 4 != 0)
+        return -1;
+    for (size_t i = 0; i < len; i += 4) {
+        int d[4];
+        int pad = 0;
+
+        for (int k = 0; k < 4; k++) {
+            unsigned char c = (unsigned char)in[i + k];
+
+            /* '=' only at the end, as the last one or two digits */
+            if (c == '=' && i + 4 == len && k >= 2 && (k == 3 || in[i + 3] == '=')) {
+                d[k] = 0;
+                pad++;
+            } else if ((d[k] = token_b64_digit(c)) < 0 || pad) {
+                return -1;
+            }
+        }
+        if (n + 3 - (size_t)pad > size)
+            return -1;
+        out[n++] = (unsigned char)(d[0] << 2 | d[1] >> 4);
+        if (pad < 2)
+            out[n++] = (unsigned char)((d[1] & 15) << 4 | d[2] >> 2);
+        if (pad < 1)
+            out[n++] = (unsigned char)((d[2] & 3) << 6 | d[3]);
+    }
+    return (long)n;
+}
+
+/* Copy the token text[0..len) into token, refusing an empty one, one too
+ * long, or one with a control byte (a NUL included). */
+static int token_copy(const char *text, size_t len, char *token, size_t size)
+{
+    if (len == 0 || len > PF_TOKEN_MAX || len >= size)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+            return -1;
+    memcpy(token, text, len);
+    token[len] = '\0';
+    return 0;
+}
+
+int pf_token_from_authorization(const char *value, char *token, size_t size)
+{
+    /* USER:TOKEN, base64 decoded: the token and a user name of up to 256 */
+    unsigned char plain[PF_TOKEN_MAX + 258];
+    const char *scheme, *cred, *end, *colon;
+    size_t scheme_len;
+    long n;
+
+    scheme = value + strspn(value, " \t");
+    scheme_len = strcspn(scheme, " \t");
+    cred = scheme + scheme_len + strspn(scheme + scheme_len, " \t");
+    end = cred + strcspn(cred, " \t");
+    if (end[strspn(end, " \t")] != '\0') /* a third word */
+        return -1;
+    if (scheme_len == 6 && strncasecmp(scheme, "Bearer", 6) == 0)
+        return token_copy(cred, (size_t)(end - cred), token, size);
+    if (scheme_len != 5 || strncasecmp(scheme, "Basic", 5) != 0)
+        return -1;
+    n = token_b64_decode(cred, (size_t)(end - cred), plain, sizeof(plain));
+    if (n < 0 || (colon = memchr(plain, ':', (size_t)n)) == NULL)
+        return -1;
+    colon++;
+    return token_copy(colon, (size_t)((const char *)plain + n - colon), token, size);
 }

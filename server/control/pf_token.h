@@ -29,4 +29,13 @@ int pf_token_generate(char *token, size_t size);
  * given token's length beyond the expected one's). */
 bool pf_token_equal(const char *expected, const char *given);
 
+/* The token an HTTP Authorization header's value carries: "Bearer TOKEN",
+ * or "Basic BASE64" of "USER:TOKEN" (any user name: a browser's login
+ * dialog asks for both; the password is the token). The scheme is
+ * case-insensitive; spaces around the credentials are skipped. 0 with
+ * the token in token (size > PF_TOKEN_MAX), or -1 when the value is
+ * neither, malformed (bad base64, no ':', a NUL or control byte), or its
+ * token is empty or longer than PF_TOKEN_MAX. */
+int pf_token_from_authorization(const char *value, char *token, size_t size);
+
 #endif

@@ -14,6 +14,7 @@
 #include "pf_daemon.h"
 #include "pf_episode.h"
 #include "pf_err.h"
+#include "pf_events.h"
 #include "pf_hung.h"
 #include "pf_listener.h"
 #include "pf_log.h"
@@ -74,9 +75,10 @@ struct master {
     struct pf_reloader reload;
     struct pf_pidfile pidfile;
     struct pf_upgrade upgrade;
-    bool starting;   /* not yet reported ready */
-    bool upgraded;   /* a new master took over: this one retires */
-    int exit_status; /* 1 when start-up failed */
+    bool starting;           /* not yet reported ready */
+    bool upgraded;           /* a new master took over: this one retires */
+    int exit_status;         /* 1 when start-up failed */
+    struct pf_events events; /* recent log messages at notice and above */
 };
 
 /* Tell a start-up failure to the operator (pf_daemon_fail_start), and to
@@ -529,6 +531,19 @@ static void master_op_processes(void *ctx, struct pf_status *st)
     pf_stats_processes(&((struct master *)ctx)->pool, st);
 }
 
+static const struct pf_events *master_op_events(void *ctx)
+{
+    return &((struct master *)ctx)->events;
+}
+
+/* The log's tap: keep each event for the status page and `preforkctl events`. */
+static void master_event(void *ctx, int level, const struct timespec *when, const char *msg)
+{
+    struct master *m = ctx;
+
+    pf_events_add(&m->events, (int64_t)when->tv_sec * 1000 + when->tv_nsec / 1000000, level, msg);
+}
+
 static size_t master_op_workers(void *ctx, struct pf_status_worker *out, size_t max)
 {
     struct master *m = ctx;
@@ -640,6 +655,7 @@ static int master_control_init(struct master *m, char *err, size_t errlen)
         .status = master_op_status,
         .workers = master_op_workers,
         .processes = master_op_processes,
+        .events = master_op_events,
         .scale = master_op_scale,
         .reload = master_op_reload,
         .reopen = master_op_reopen,
@@ -746,6 +762,7 @@ static int master_abort(struct master *m)
     pf_control_close(&m->health);
     free(m->fds);
     pf_pidfile_remove(&m->pidfile);
+    pf_log_set_tap(PF_LOG_NOTICE, NULL, NULL);
     return 1;
 }
 
@@ -806,6 +823,7 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     m.exec.sock.fd = -1;
     m.output.ep = -1;
     m.exec_due_ms = -1;
+    pf_log_set_tap(PF_LOG_NOTICE, master_event, &m);
     master_title(&m);
     pf_pidfile_init(&m.pidfile);
     pf_upgrade_init(&m.upgrade);
@@ -847,5 +865,6 @@ int pf_master_run(struct pf_config *cfg, const struct pf_master_opts *opts)
     pf_exec_output_destroy(&m.output);
     pf_pool_destroy(&m.pool);
     pf_pidfile_remove(&m.pidfile);
+    pf_log_set_tap(PF_LOG_NOTICE, NULL, NULL);
     return m.exit_status;
 }

@@ -1560,8 +1560,150 @@ PF_H_TEST(test_metrics)
         free(req);
     }
 
-    ctl_metrics(&ctl, keys, v2, NKEYS); /* the right token still works */
-    assert_true(v2[AUTH_FAILURES] == 2);
+    /* the right token still works; only the wrong token counted as a
+     * failed authentication, not the request without any (a browser's
+     * first request never has one) */
+    ctl_metrics(&ctl, keys, v2, NKEYS);
+    assert_true(v2[AUTH_FAILURES] == 1);
+}
+
+/* ------------------------------------------------------- status page */
+
+/* "Basic BASE64" of "user:token", as a browser sends it after its login
+ * dialog. */
+static void ctl_basic(const char *user_token, char *authz, size_t size)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = (const unsigned char *)user_token;
+    size_t len = strlen(user_token), o = (size_t)snprintf(authz, size, "Basic ");
+
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < len ? in[i + 2] : 0);
+
+        assert_true(o + 5 < size);
+        authz[o++] = digits[v >> 18 & 63];
+        authz[o++] = digits[v >> 12 & 63];
+        authz[o++] = i + 1 < len ? digits[v >> 6 & 63] : '=';
+        authz[o++] = i + 2 < len ? digits[v & 63] : '=';
+    }
+    authz[o] = '\0';
+}
+
+/* /status.json's "events" holds an event containing text. */
+static bool page_has_event(json_t *page, const char *text)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(json_object_get(page, "events"), i,
+                       e) if (strstr(json_string_value(json_object_get(e, "text")),
+                                     text)) return true;
+    return false;
+}
+
+/* /status.json, parsed; authz as ctl_scrape's. */
+static json_t *ctl_page_data(const struct ctl *ctl, const char *authz)
+{
+    struct pf_h_http r;
+    char type[128];
+    json_t *j;
+
+    ctl_scrape(ctl, "/status.json", authz, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(pf_h_http_header(&r, "Content-Type", type, sizeof(type)));
+    assert_string_equal(type, "application/json");
+    j = json_loadb(r.body, r.body_len, 0, NULL);
+    pf_h_http_free(&r);
+    assert_non_null(j);
+    return j;
+}
+
+/* The status page: a browser's first request gets the Basic challenge
+ * (not counted as a failed login), a wrong password 401 (counted), the
+ * token as the password or as a bearer the page and its data. The page
+ * is one self-contained document; its data has the status, the workers
+ * and the recent events, among them a killed worker's; the events
+ * command gives the same list. */
+PF_H_TEST(test_status_page)
+{
+    struct ctl ctl;
+    struct pf_h_http r;
+    char authz[512], user_token[CTL_TOKEN_MAX + 8], value[256], needle[64];
+    pid_t pids[8];
+    json_t *page, *events;
+    int fd, n;
+
+    ctl_start(s, &ctl, 3);
+    ctl_scrape(&ctl, "/status", NULL, &r);
+    assert_int_equal(r.status, 401);
+    assert_true(pf_h_http_header(&r, "WWW-Authenticate", value, sizeof(value)));
+    assert_string_equal(value, "Basic realm=\"preforkd\", charset=\"UTF-8\"");
+    pf_h_http_free(&r);
+    ctl_basic("admin:not-the-token", authz, sizeof(authz));
+    ctl_scrape(&ctl, "/status", authz, &r);
+    assert_int_equal(r.status, 401);
+    pf_h_http_free(&r);
+    assert_int_equal(pf_h_wait_log(s, "authentication failed from 127.0.0.1", PF_H_WAIT_MS), 0);
+
+    snprintf(user_token, sizeof(user_token), "admin:%s", ctl.token);
+    ctl_basic(user_token, authz, sizeof(authz));
+    ctl_scrape(&ctl, "/status", authz, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(pf_h_http_header(&r, "Content-Type", value, sizeof(value)));
+    assert_string_equal(value, "text/html; charset=utf-8");
+    assert_true(pf_h_http_header(&r, "Content-Security-Policy", value, sizeof(value)));
+    assert_non_null(strstr(value, "default-src 'none'"));
+    assert_non_null(r.body);
+    assert_non_null(memmem(r.body, r.body_len, "<title>preforkd status</title>", 30));
+    assert_non_null(memmem(r.body, r.body_len, "/status.json", 12));
+    /* self-contained: nothing loaded from another address */
+    assert_null(memmem(r.body, r.body_len, "http://", 7));
+    assert_null(memmem(r.body, r.body_len, "https://", 8));
+    assert_null(memmem(r.body, r.body_len, "<link", 5));
+    pf_h_http_free(&r);
+
+    page = ctl_page_data(&ctl, authz);
+    assert_int_equal(jint(page, "health.code"), 200);
+    assert_string_equal(jstr(page, "health.text"), "ok");
+    assert_int_equal(jint(page, "status.workers.target"), 3);
+    assert_int_equal(json_array_size(json_object_get(page, "workers")), 3);
+    assert_true(page_has_event(page, "ready: 3 workers accepting on"));
+    assert_true(page_has_event(page, "authentication failed")); /* warnings are events */
+    json_decref(page);
+
+    /* a worker killed: its death is an event, and a new one takes its slot */
+    n = pf_h_worker_pids(s, pids, 8);
+    assert_int_equal(n, 3);
+    assert_int_equal(kill(pids[0], SIGKILL), 0);
+    snprintf(needle, sizeof(needle), "worker %ld killed by signal 9", (long)pids[0]);
+    snprintf(authz, sizeof(authz), "Bearer %s", ctl.token);
+    for (int64_t end = pf_time_now_ms() + PF_H_WAIT_MS;; usleep(PF_H_POLL_MS * 1000)) {
+        bool seen, replaced = true;
+        size_t i;
+        json_t *w;
+
+        page = ctl_page_data(&ctl, authz);
+        seen = page_has_event(page, needle);
+        json_array_foreach(json_object_get(page, "workers"), i,
+                           w) if (json_integer_value(json_object_get(w, "pid")) == pids[0])
+            replaced = false;
+        replaced = replaced && json_array_size(json_object_get(page, "workers")) == 3;
+        json_decref(page);
+        if (seen && replaced)
+            break;
+        assert_true(pf_time_now_ms() < end);
+    }
+
+    /* the events command: the same list, newest first */
+    fd = ctl_session(&ctl);
+    events = ctl_ok(fd, "events");
+    assert_true(json_array_size(json_object_get(events, "events")) >= 3);
+    assert_true(page_has_event(events, needle));
+    assert_true(jint(json_array_get(json_object_get(events, "events"), 0), "seq") >
+                jint(json_array_get(json_object_get(events, "events"), 1), "seq"));
+    json_decref(events);
+    close(fd);
 }
 
 /* ctl_metrics until vals[k] is at least min, or PF_H_WAIT_MS passed;
@@ -1658,6 +1800,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_token_file_mode_refused),
     PF_H_CASE(test_token_file_given),
     PF_H_CASE(test_metrics),
+    PF_H_CASE(test_status_page),
     PF_H_CASE(test_metrics_keeper),
 };
 

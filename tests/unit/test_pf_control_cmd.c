@@ -47,6 +47,7 @@ static const struct valid_case valid_cases[] = {
      "!#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", ""},
     {L("status"), PF_CONTROL_CMD_STATUS, false, 0, 0, "", ""},
     {L("workers"), PF_CONTROL_CMD_WORKERS, false, 0, 0, "", ""},
+    {L("events"), PF_CONTROL_CMD_EVENTS, false, 0, 0, "", ""},
     {L("config"), PF_CONTROL_CMD_CONFIG, false, 0, 0, "", ""},
     {L("reload"), PF_CONTROL_CMD_RELOAD, false, 0, 0, "", ""},
     {L("reopen"), PF_CONTROL_CMD_REOPEN, false, 0, 0, "", ""},
@@ -120,6 +121,7 @@ static const struct invalid_case invalid_cases[] = {
     {L("GET"), "unknown command \"GET\""},
     {L("status now"), "status: takes no argument"},
     {L("workers 1"), "workers: takes no argument"},
+    {L("events 10"), "events: takes no argument"},
     {L("config all"), "config: takes no argument"},
     {L("reload now"), "reload: takes no argument"},
     {L("reopen logs"), "reopen: takes no argument"},
@@ -309,8 +311,9 @@ static void test_help_text(void **state)
     int n = 0;
 
     (void)state;
-    assert_string_equal(pf_control_cmd_help(),
-                        "auth status workers config scale reload reopen stop kill upgrade help");
+    assert_string_equal(
+        pf_control_cmd_help(),
+        "auth status workers events config scale reload reopen stop kill upgrade help");
     snprintf(words, sizeof(words), "%s", pf_control_cmd_help());
     for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save), n++) {
         struct pf_control_cmd cmd;
@@ -320,7 +323,7 @@ static void test_help_text(void **state)
         if (strstr(err, "unknown command"))
             fail_msg("help lists \"%s\", which is unknown", w);
     }
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 12);
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -632,6 +633,70 @@ static void test_write_line_full_device(void **state)
     close(fd);
 }
 
+/* What the tap of the tests below saw. */
+struct tap_seen {
+    int calls, level;
+    char msg[64];
+};
+
+static void tap_record(void *ctx, int level, const struct timespec *when, const char *msg)
+{
+    struct tap_seen *seen = ctx;
+
+    assert_true(when->tv_sec > 0);
+    seen->calls++;
+    seen->level = level;
+    snprintf(seen->msg, sizeof(seen->msg), "%s", msg);
+}
+
+/* The tap gets the message alone, from its level up, even below the
+ * log's own level; lines under its level pass it by. */
+static void test_tap_levels(void **state)
+{
+    char path[PATH_MAX + 32];
+    struct tap_seen seen = {0};
+    char content[256];
+
+    open_tmp_log(*state, "preforkd.log", path, sizeof(path));
+    pf_log_set_level(PF_LOG_ERROR);
+    pf_log_set_tap(PF_LOG_NOTICE, tap_record, &seen);
+    pf_log_info("not an event");
+    assert_int_equal(seen.calls, 0);
+    pf_log_notice("reload: generation %d", 2);
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.level, PF_LOG_NOTICE);
+    assert_string_equal(seen.msg, "reload: generation 2");
+    assert_int_equal(slurp(path, content, sizeof(content)), 0); /* below the log's level */
+    pf_log_error("worker %d failed", 7);
+    assert_int_equal(seen.calls, 2);
+    assert_string_equal(seen.msg, "worker 7 failed");
+    assert_file_line(path, 0, "error", "worker 7 failed");
+    pf_log_set_tap(PF_LOG_NOTICE, NULL, NULL);
+    pf_log_error("no tap");
+    assert_int_equal(seen.calls, 2);
+}
+
+/* A forked child's lines do not reach the tap its parent set. */
+static void test_tap_not_in_child(void **state)
+{
+    struct tap_seen seen = {0};
+    int status;
+    pid_t pid;
+
+    (void)state;
+    pf_log_set_tap(PF_LOG_DEBUG, tap_record, &seen);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        pf_log_set_level(PF_LOG_ERROR + 1); /* nothing written */
+        pf_log_error("from the child");
+        _exit(seen.calls == 0 ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pf_log_set_tap(PF_LOG_NOTICE, NULL, NULL);
+}
+
 #define TMP_TEST(f) cmocka_unit_test_setup_teardown(f, setup_tmpdir, teardown_tmpdir)
 
 int main(void)
@@ -661,6 +726,8 @@ int main(void)
         TMP_TEST(test_log_preserves_errno),
         TMP_TEST(test_write_line_cut),
         cmocka_unit_test(test_write_line_full_device),
+        TMP_TEST(test_tap_levels),
+        cmocka_unit_test(test_tap_not_in_child),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -190,6 +190,55 @@ static void test_token_equal_short_given(void **state)
     free(given);
 }
 
+/* Authorization header values: what token each carries, or NULL. */
+static const struct {
+    const char *value;
+    const char *token;
+} auth_cases[] = {
+    {"Bearer s3cret", "s3cret"},
+    {"  bearer \t s3cret  ", "s3cret"},
+    {"Basic YWRtaW46czNjcmV0", "s3cret"},   /* admin:s3cret */
+    {"BASIC OnMzY3JldA==", "s3cret"},       /* :s3cret, no user name */
+    {"Basic dTpzM2NyZXQ6eA==", "s3cret:x"}, /* the first ':' ends the user */
+    {"Basic dTphYg==", "ab"},
+    {"Basic dTowMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMT"
+     "IzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZg==",
+     T128},
+    {"Basic dTowMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMT"
+     "IzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjA=",
+     NULL},                            /* a token of 129 bytes */
+    {"Basic YWRtaW4=", NULL},          /* admin: no ':' */
+    {"Basic YWRtaW46", NULL},          /* admin: an empty token */
+    {"Basic dTpzM2NyZXQNCg==", NULL},  /* control bytes */
+    {"Basic dTphAGI=", NULL},          /* a NUL */
+    {"Basic YWRtaW46czNjcmV0=", NULL}, /* not a multiple of 4 */
+    {"Basic YQ=b", NULL},              /* '=' inside */
+    {"Basic ====", NULL},
+    {"Basic YW*taW46czNjcmV0", NULL}, /* not the alphabet */
+    {"Basic YWRta W46", NULL},        /* two words */
+    {"Bearer a b", NULL},
+    {"Bearer", NULL},
+    {"Basic", NULL},
+    {"", NULL},
+    {"Digest s3cret", NULL},
+    {"Basicx YWRtaW46czNjcmV0", NULL},
+    {"Bearerx s3cret", NULL},
+};
+
+static void test_token_from_authorization(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(auth_cases) / sizeof(auth_cases[0]); i++) {
+        char token[PF_TOKEN_MAX + 1] = "unchanged";
+        int rc = pf_token_from_authorization(auth_cases[i].value, token, sizeof(token));
+
+        if (auth_cases[i].token == NULL && rc != -1)
+            fail_msg("case %zu \"%s\": accepted as \"%s\"", i, auth_cases[i].value, token);
+        if (auth_cases[i].token && (rc != 0 || strcmp(token, auth_cases[i].token) != 0))
+            fail_msg("case %zu \"%s\": rc %d token \"%s\"", i, auth_cases[i].value, rc, token);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +249,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_links_and_dirs, setup, teardown),
         cmocka_unit_test(test_token_equal),
         cmocka_unit_test(test_token_equal_short_given),
+        cmocka_unit_test(test_token_from_authorization),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
