@@ -332,6 +332,31 @@ PF_H_TEST(test_kill_recycles)
     pf_h_output_free(&o);
 }
 
+/* events: the recent events, oldest first, the recycling just asked
+ * for among them, after the start. */
+PF_H_TEST(test_events)
+{
+    struct pf_h_output o;
+    pid_t pids[8];
+    char pid[16], needle[64];
+    const char *ready, *recycled;
+
+    start_ctl(s, 2);
+    assert_int_equal(pf_h_worker_pids(s, pids, 8), 2);
+    snprintf(pid, sizeof(pid), "%ld", (long)pids[0]);
+    ctl_cmd(s, &o, "kill", pid, NULL);
+    expect(&o, 0, pid, NULL);
+    pf_h_output_free(&o);
+    snprintf(needle, sizeof(needle), "notice  recycling worker %s on request\n", pid);
+    ctl_cmd(s, &o, "events", NULL, NULL);
+    expect(&o, 0, needle, NULL);
+    ready = strstr(o.out, "notice  ready: 2 workers accepting on ");
+    recycled = strstr(o.out, needle);
+    assert_non_null(ready);
+    assert_true(ready < recycled);
+    pf_h_output_free(&o);
+}
+
 PF_H_TEST(test_stop)
 {
     struct pf_h_output o;
@@ -904,6 +929,7 @@ static const struct CMUnitTest tests[] = {
     PF_H_CASE(test_workers_last_request),
     PF_H_CASE(test_scale),
     PF_H_CASE(test_kill_recycles),
+    PF_H_CASE(test_events),
     PF_H_CASE(test_stop),
     PF_H_CASE(test_stop_fast),
     PF_H_CASE(test_wrong_token),

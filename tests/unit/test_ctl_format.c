@@ -419,6 +419,29 @@ static void test_config(void **state)
     json_decref(j);
 }
 
+/* Events print oldest first, one a line, their texts made safe; an
+ * event without a field still prints. */
+static void test_events(void **state)
+{
+    struct capture c;
+    json_t *j = parse("{\"ok\":true,\"events\":["
+                      "{\"seq\":3,\"time\":\"2026-12-07T09:14:03.120Z\",\"level\":\"warn\","
+                      "\"text\":\"worker 42 killed by signal 9 (Killed)\"},"
+                      "{\"seq\":2,\"time\":\"2026-12-07T09:14:01.000Z\",\"level\":\"notice\","
+                      "\"text\":\"last output: \\u001b[2Jgone\"},"
+                      "{\"seq\":1}]}");
+
+    (void)state;
+    cap_open(&c);
+    ctl_print_events(c.f, j);
+    assert_string_equal(cap_close(&c),
+                        "? ?       ?\n"
+                        "2026-12-07T09:14:01.000Z notice  last output: ?[2Jgone\n"
+                        "2026-12-07T09:14:03.120Z warn    worker 42 killed by signal 9 (Killed)\n");
+    free(c.text);
+    json_decref(j);
+}
+
 /* Each command's confirmation; reload's: the generation, what changed,
  * what waits for a restart (an older server's bare {"ok":true} still
  * prints). */
@@ -560,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_workers_cut_to_width),
         cmocka_unit_test(test_workers_cut_to_rows),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_events),
         cmocka_unit_test(test_confirmations),
         cmocka_unit_test(test_top_header),
         cmocka_unit_test(test_top_header_no_keeper),

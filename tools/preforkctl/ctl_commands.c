@@ -30,6 +30,7 @@ static void cmd_print_workers(FILE *out, const json_t *reply)
 static const struct cmd_spec cmd_specs[] = {
     {"status", CMD_NONE, ctl_print_status},
     {"workers", CMD_NONE, cmd_print_workers},
+    {"events", CMD_NONE, ctl_print_events},
     {"config", CMD_NONE, ctl_print_config},
     {"scale", CMD_SCALE, NULL},
     {"reload", CMD_NONE, NULL},
@@ -45,6 +46,7 @@ const char *ctl_command_help(void)
 {
     return "  status            the server: pid, uptime, workers, totals, listen queue\n"
            "  workers           one line per worker (what it is doing now)\n"
+           "  events            the server's recent events: reloads, crashes, kills...\n"
            "  config            the configuration in force\n"
            "  scale N|+N|-N     set the number of workers, or change it by N\n"
            "  reload            reload the configuration file (like SIGHUP), then wait\n"

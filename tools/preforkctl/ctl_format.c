@@ -702,6 +702,20 @@ static void fmt_config_object(FILE *out, const json_t *o, int depth)
     }
 }
 
+void ctl_print_events(FILE *out, const json_t *reply)
+{
+    const json_t *list = json_object_get(reply, "events");
+
+    for (size_t i = json_array_size(list); i-- > 0;) {
+        const json_t *e = json_array_get(list, i);
+        char time[40], level[16], text[400];
+
+        fprintf(out, "%s %-7s %s\n", fmt_str(e, "time", "?", time, sizeof(time)),
+                fmt_str(e, "level", "?", level, sizeof(level)),
+                fmt_str(e, "text", "?", text, sizeof(text)));
+    }
+}
+
 void ctl_print_config(FILE *out, const json_t *reply)
 {
     fmt_config_object(out, json_object_get(reply, "config"), 0);

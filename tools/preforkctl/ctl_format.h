@@ -37,6 +37,11 @@ void ctl_print_status(FILE *out, const json_t *reply);
  * printed, the last saying how many workers were left out (0: no limit). */
 void ctl_print_workers(FILE *out, const json_t *reply, int width, int rows);
 
+/* The events reply as one line per event, oldest first as in a log:
+ *     2026-12-07T09:14:03.120Z warn    worker 4242 killed by signal 9 (Killed)
+ * (the time as the server gives it, in UTC; the text made safe). */
+void ctl_print_events(FILE *out, const json_t *reply);
+
 /* The config reply as indented "key = value" lines, one group a block. */
 void ctl_print_config(FILE *out, const json_t *reply);
 
