@@ -12,7 +12,9 @@ set -eu
 # shipped file and check that the man pages render without warnings.
 # libsystemd-dev, php-cgi, libfcgi-bin: the C and PHP examples of exec
 # workers (examples/), tested with a real FastCGI client (cgi-fcgi).
-packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev libsystemd-dev curl python3 php-cgi libfcgi-bin logrotate groff-base ${PF_DEPS_EXTRA:-}"
+# chromium, chromium-driver, python3-selenium: the status page tested in a
+# real browser (tests/system/test_status_page.sh).
+packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev libsystemd-dev curl python3 php-cgi libfcgi-bin logrotate groff-base chromium chromium-driver python3-selenium ${PF_DEPS_EXTRA:-}"
 
 missing=""
 for p in $packages; do
