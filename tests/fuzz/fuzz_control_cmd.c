@@ -19,10 +19,15 @@
  *    the same command or the same message;
  *  - pf_token_equal(expected, given) is strcmp(...) == 0, and never
  *    reads given past its NUL (each token is a heap block of exactly its
- *    size, NUL included).
+ *    size, NUL included);
+ *  - pf_token_from_authorization, on the rest cut at its first NUL as an
+ *    Authorization value, returns 0 or -1; on 0 the token is 1..128
+ *    bytes without control bytes, for "Bearer" one found in the value,
+ *    and "Bearer TOKEN" gives the same token back.
  */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz_check.h"
 #include "pf_config.h"
@@ -150,11 +155,45 @@ static void check_token_equal(const uint8_t *data, size_t len)
     free(given);
 }
 
+/* An Authorization value's token (Bearer, or Basic's password). */
+static void check_authorization(const uint8_t *data, size_t len)
+{
+    size_t n = strnlen((const char *)data, len);
+    char *value = malloc(n + 1), token[PF_TOKEN_MAX + 1], again[PF_TOKEN_MAX + 1];
+    char bearer[PF_TOKEN_MAX + 8];
+    int rc;
+
+    FUZZ_CHECK(value != NULL, "out of memory");
+    memcpy(value, data, n); /* a string of exactly its size: cut at the first NUL */
+    value[n] = '\0';
+    rc = pf_token_from_authorization(value, token, sizeof(token));
+
+    FUZZ_CHECK(rc == 0 || rc == -1, "result out of range");
+    if (rc == 0) {
+        n = strlen(token);
+        FUZZ_CHECK(n >= 1 && n <= PF_TOKEN_MAX, "token length out of range");
+        for (size_t i = 0; i < n; i++)
+            FUZZ_CHECK((unsigned char)token[i] >= 0x20 && token[i] != 0x7f,
+                       "control byte in the token");
+        FUZZ_CHECK(strncasecmp(value + strspn(value, " \t"), "Bearer", 6) != 0 ||
+                       strstr(value, token) != NULL,
+                   "a bearer token not from the value");
+        if (strchr(token, ' ') == NULL && strchr(token, '\t') == NULL) {
+            snprintf(bearer, sizeof(bearer), "Bearer %s", token);
+            FUZZ_CHECK(pf_token_from_authorization(bearer, again, sizeof(again)) == 0 &&
+                           strcmp(again, token) == 0,
+                       "Bearer TOKEN does not give TOKEN back");
+        }
+    }
+    free(value);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 4096)
         return 0;
     check_parse(data + 1, size - 1, err_sizes[data[0] & 3]);
     check_token_equal(data + 1, size - 1);
+    check_authorization(data + 1, size - 1);
     return 0;
 }
