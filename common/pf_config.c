@@ -37,6 +37,7 @@ struct cfg_ctx {
     const char *path;
     char *err;
     size_t errlen;
+    const config_t *cfg; /* the file parsed, once it is (bounds read other settings) */
 };
 
 /* C type of the struct field an integer setting is stored into. */
@@ -478,19 +479,151 @@ static int cfg_number(const struct cfg_ctx *x, const config_setting_t *s, bool f
     return 0;
 }
 
-/* An integer setting (int or 64-bit literal) within [min, max]. A long
- * double holds every 64-bit integer exactly on x86-64 and arm64 Linux. */
+/* Bounds one setting takes from another: the value of other is the
+ * lowest (upper false) or highest (upper true) value of setting, when
+ * that is narrower than setting's own range; dynamic: only when
+ * workers.mode is "dynamic". A pair checked this way needs no check of
+ * its own after the walk: whichever of the two the file sets first is
+ * checked against the other's value, from the file or by default. */
+static const struct {
+    const char *setting, *other;
+    bool upper, dynamic;
+} cfg_links[] = {
+    {"workers.start", "workers.max", true, false},
+    {"workers.max", "workers.start", false, false},
+    {"workers.min_spare", "workers.max_spare", true, false},
+    {"workers.max_spare", "workers.min_spare", false, false},
+    {"workers.max_spare", "workers.max", true, true},
+    {"workers.max", "workers.max_spare", false, true},
+};
+
+/* The range that applies to an integer setting: its own bounds, each
+ * narrowed by a linked setting, named when it is (by_default: that
+ * setting is not in the file). */
+struct cfg_range {
+    long long lo, hi;
+    const char *lo_from, *hi_from;
+    bool lo_default, hi_default;
+};
+
+/* "group.name" of it into buf. */
+static const char *cfg_item_name(const struct cfg_item *it, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s", it->group ? it->group : "", it->group ? "." : "", it->name);
+    return buf;
+}
+
+/* Is the pool dynamic, as the file being loaded says (or by default)? */
+static bool cfg_file_dynamic(const struct cfg_ctx *x)
+{
+    const config_setting_t *s = x->cfg ? config_lookup(x->cfg, "workers.mode") : NULL;
+    const char *mode = s ? config_setting_get_string(s) : NULL;
+
+    return s ? mode && strcmp(mode, "dynamic") == 0 : pf_config_dynamic(x->c);
+}
+
+static const struct cfg_item *cfg_find(const char *group, const char *name);
+static int cfg_number(const struct cfg_ctx *x, const config_setting_t *s, bool floats,
+                      long double *v, char *got, size_t size);
+
+/* The value the integer setting "group.name" has for this load: the
+ * file's, when the file sets it within its own bounds, else its default
+ * (x->c holds it: nothing else sets it). -1 when the file's is wrong: its
+ * own message comes when it is checked. */
+static int cfg_other(const struct cfg_ctx *x, const char *full, long long *v, bool *set)
+{
+    char group[PF_CONFIG_NAME_LEN], got[64];
+    const char *dot = strchr(full, '.');
+    const config_setting_t *s = x->cfg ? config_lookup(x->cfg, full) : NULL;
+    const struct cfg_item *it;
+    long double ld;
+
+    snprintf(group, sizeof group, "%.*s", dot ? (int)(dot - full) : 0, full);
+    it = cfg_find(dot ? group : NULL, dot ? dot + 1 : full);
+    if (!it)
+        return -1;
+    *set = s != NULL;
+    if (!s) {
+        const char *field = (const char *)x->c + it->offset;
+
+        *v = it->store == CFG_C_INT    ? *(const int *)(const void *)field
+             : it->store == CFG_C_LONG ? *(const long *)(const void *)field
+                                       : (long long)*(const size_t *)(const void *)field;
+        return 0;
+    }
+    if (cfg_number(x, s, false, &ld, got, sizeof got) != 0 || ld < it->min || ld > it->max)
+        return -1;
+    *v = (long long)ld;
+    return 0;
+}
+
+/* The range of it for this load (cfg_links). */
+static void cfg_range_of(const struct cfg_ctx *x, const struct cfg_item *it, struct cfg_range *r)
+{
+    char name[PF_CONFIG_NAME_LEN];
+
+    *r = (struct cfg_range){.lo = it->min, .hi = it->max};
+    cfg_item_name(it, name, sizeof name);
+    for (size_t i = 0; i < sizeof cfg_links / sizeof cfg_links[0]; i++) {
+        long long v;
+        bool set;
+
+        if (strcmp(cfg_links[i].setting, name) != 0 ||
+            (cfg_links[i].dynamic && !cfg_file_dynamic(x)) ||
+            cfg_other(x, cfg_links[i].other, &v, &set) != 0)
+            continue;
+        if (cfg_links[i].upper && v < r->hi) {
+            r->hi = v;
+            r->hi_from = cfg_links[i].other;
+            r->hi_default = !set;
+        } else if (!cfg_links[i].upper && v > r->lo) {
+            r->lo = v;
+            r->lo_from = cfg_links[i].other;
+            r->lo_default = !set;
+        }
+    }
+}
+
+/* One bound for a message: "64", or "64 (workers.max)", or "4
+ * (workers.start, by default)". */
+static const char *cfg_bound_text(long long v, const char *from, bool by_default, char *buf,
+                                  size_t size)
+{
+    if (from)
+        snprintf(buf, size, "%lld (%s%s)", v, from, by_default ? ", by default" : "");
+    else
+        snprintf(buf, size, "%lld", v);
+    return buf;
+}
+
+/* "an integer between LO and HI", or "an integer of at least LO" when
+ * nothing but the type bounds it above, each bound named when another
+ * setting sets it: the one message for every value out of the range. */
+static const char *cfg_range_text(const struct cfg_range *r, char *buf, size_t size)
+{
+    char lo[PF_CONFIG_NAME_LEN + 48], hi[PF_CONFIG_NAME_LEN + 48];
+
+    cfg_bound_text(r->lo, r->lo_from, r->lo_default, lo, sizeof lo);
+    if (r->hi == LONG_MAX && !r->hi_from)
+        snprintf(buf, size, "an integer of at least %s", lo);
+    else
+        snprintf(buf, size, "an integer between %s and %s", lo,
+                 cfg_bound_text(r->hi, r->hi_from, r->hi_default, hi, sizeof hi));
+    return buf;
+}
+
+/* An integer setting (int or 64-bit literal) within the range that
+ * applies (cfg_range_of). A long double holds every 64-bit integer
+ * exactly on x86-64 and arm64 Linux. */
 static int cfg_set_int(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
-    char want[96], got[64];
+    char want[2 * PF_CONFIG_NAME_LEN + 160], got[64];
+    struct cfg_range r;
     long double v;
 
-    if (it->max == LONG_MAX)
-        snprintf(want, sizeof want, "an integer of at least %lld", it->min);
-    else
-        snprintf(want, sizeof want, "an integer between %lld and %lld", it->min, it->max);
-    if (cfg_number(x, s, false, &v, got, sizeof got) != 0 || v < it->min || v > it->max)
-        return cfg_fail(x, s, "must be %s (got %s)", want, got);
+    cfg_range_of(x, it, &r);
+    if (cfg_number(x, s, false, &v, got, sizeof got) != 0 || v < r.lo || v > r.hi)
+        return cfg_fail(x, s, "must be %s (got %s)", cfg_range_text(&r, want, sizeof want), got);
     cfg_store_int(x->c, it, (long long)v);
     return 0;
 }
@@ -902,7 +1035,7 @@ int pf_config_from_line(struct pf_config *c, const struct pf_config_line *l, cha
 
     pf_config_defaults(c);
     if (!getcwd(c->dir, sizeof c->dir))
-        return cfg_errorf(&(struct cfg_ctx){c, "", err, errlen},
+        return cfg_errorf(&(struct cfg_ctx){.c = c, .path = "", .err = err, .errlen = errlen},
                           "cannot read the current folder: %s", strerror(errno));
     snprintf(c->protocol, sizeof c->protocol, "%s", "exec");
     c->keeper.parking = false;
@@ -1232,40 +1365,6 @@ static int cfg_walk(struct cfg_ctx *x, const config_setting_t *group, const char
     return 0;
 }
 
-/* The dynamic pool's spares: min_spare <= max_spare <= max. Blames the
- * setting the file sets (max_spare, else min_spare, else max). */
-static int cfg_check_spares(struct cfg_ctx *x, const config_t *cfg)
-{
-    const config_setting_t *min = config_lookup(cfg, "workers.min_spare");
-    const config_setting_t *spare = config_lookup(cfg, "workers.max_spare");
-    const config_setting_t *max = config_lookup(cfg, "workers.max");
-    const struct pf_config *c = x->c;
-
-    if (c->workers.min_spare > c->workers.max_spare)
-        return cfg_fail(x, spare ? spare : min, "max_spare (%d) must be at least min_spare (%d)",
-                        c->workers.max_spare, c->workers.min_spare);
-    if (pf_config_dynamic(c) && c->workers.max_spare > c->workers.max)
-        return cfg_fail(x, spare ? spare : max, "max_spare (%d) must be at most workers.max (%d)",
-                        c->workers.max_spare, c->workers.max);
-    return 0;
-}
-
-/* Rules across settings, checked once every setting is in: the pool
- * cannot start more workers than it has slots. Blames workers.start
- * when the file sets it, else workers.max. */
-static int cfg_check_workers(struct cfg_ctx *x, const config_t *cfg)
-{
-    const config_setting_t *start = config_lookup(cfg, "workers.start");
-    const config_setting_t *max = config_lookup(cfg, "workers.max");
-
-    if (x->c->workers.start <= x->c->workers.max)
-        return cfg_check_spares(x, cfg);
-    if (start)
-        return cfg_fail(x, start, "must be an integer between 1 and %d (workers.max)",
-                        x->c->workers.max);
-    return cfg_fail(x, max, "must be at least %d (workers.start, by default)", x->c->workers.start);
-}
-
 /* Fill path and dir: the file's absolute path (symlinks resolved) and its
  * folder. The file must be readable: fopen tells why when it is not,
  * which libconfig's "file I/O error" does not. */
@@ -1313,8 +1412,6 @@ static int cfg_apply_all(struct cfg_ctx *x, const config_t *cfg)
     int rc = cfg_walk(x, config_root_setting(cfg), NULL);
 
     if (rc == 0)
-        rc = cfg_check_workers(x, cfg);
-    if (rc == 0)
         rc = cfg_check_exec(x, cfg);
     return rc;
 }
@@ -1345,7 +1442,7 @@ static int cfg_apply_control(struct cfg_ctx *x, const config_t *cfg)
 static int cfg_load(struct pf_config *c, const char *path, char *err, size_t errlen,
                     int (*apply)(struct cfg_ctx *x, const config_t *cfg))
 {
-    struct cfg_ctx x = {c, path, err, errlen};
+    struct cfg_ctx x = {.c = c, .path = path, .err = err, .errlen = errlen};
     config_t cfg;
     int rc;
 
@@ -1354,6 +1451,7 @@ static int cfg_load(struct pf_config *c, const char *path, char *err, size_t err
         return -1;
     config_init(&cfg);
     rc = cfg_parse(&x, &cfg);
+    x.cfg = &cfg;
     if (rc == 0)
         rc = apply(&x, &cfg);
     if (rc == 0)

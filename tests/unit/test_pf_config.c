@@ -922,9 +922,9 @@ static const struct {
     {"workers = { mode = \"prefork\"; };\n", 1, "workers.mode",
      "unknown mode \"prefork\" (expected \"static\" or \"dynamic\")"},
     {"workers = {\n min_spare = 9;\n};\n", 2, "workers.min_spare",
-     "max_spare (8) must be at least min_spare (9)"},
+     "must be an integer between 0 and 8 (workers.max_spare, by default) (got 9)"},
     {"workers = { mode = \"dynamic\";\n max = 4; };\n", 2, "workers.max",
-     "max_spare (8) must be at most workers.max (4)"},
+     "must be an integer between 8 (workers.max_spare, by default) and 4096 (got 4)"},
     {"workers = { request_timeout = -5; };\n", 1, "workers.request_timeout", "(got -5)"},
     {"workers = { crash_limit = 0; };\n", 1, "workers.crash_limit", "(got 0)"},
     {"defer_accept = -1;\n", 1, "defer_accept",
@@ -958,8 +958,10 @@ static const struct {
     {"\nhttp = \"www\";\n", 2, "http", "must be a group (got a string)"},
     {"keeper = false;\n", 1, "keeper", "must be a group (got a boolean)"},
     /* workers */
-    {"workers = {\n  start = 0;\n};\n", 2, "workers.start", "between 1 and 4096 (got 0)"},
-    {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max", "between 1 and 4096 (got 4097)"},
+    {"workers = {\n  start = 0;\n};\n", 2, "workers.start",
+     "between 1 and 64 (workers.max, by default) (got 0)"},
+    {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max",
+     "between 4 (workers.start, by default) and 4096 (got 4097)"},
     {"workers = { max = 0; };\n", 1, "workers.max", "(got 0)"},
     {"workers = { start = \"4\"; };\n", 1, "workers.start", "(got a string)"},
     {"workers = {\n max_requests = -1;\n};\n", 2, "workers.max_requests",
@@ -1126,12 +1128,14 @@ static const struct {
     {"client = { keepalive_timeout = 5; };\n", 1, "client.keepalive_timeout", "unknown setting"},
     {"http = { max_line = 8192; };\n", 1, "http.max_line", "unknown setting"},
     {"daemon = { colour = \"blue\"; };\n", 1, "daemon.colour", "unknown setting"},
-    /* cross-field: workers.start <= workers.max */
-    {"workers = {\n  max = 8;\n  start = 9;\n};\n", 3, "workers.start",
-     "must be an integer between 1 and 8 (workers.max)"},
+    /* cross-field: workers.start <= workers.max, the one range that
+     * applies said for a value below it as for one above (bounds_cases) */
+    {"workers = {\n  max = 8;\n  start = 9;\n};\n", 2, "workers.max",
+     "must be an integer between 9 (workers.start) and 4096 (got 8)"},
     {"workers = {\n  start = 9;\n  max = 8;\n};\n", 2, "workers.start",
-     "must be an integer between 1 and 8 (workers.max)"},
-    {"workers = {\n  max = 2;\n};\n", 2, "workers.max", "must be at least 4 (workers.start"},
+     "must be an integer between 1 and 8 (workers.max) (got 9)"},
+    {"workers = {\n  max = 2;\n};\n", 2, "workers.max",
+     "must be an integer between 4 (workers.start, by default) and 4096 (got 2)"},
     /* the first error in file order wins */
     {"backlog = 1;\nbacklog2 = 1;\nprotocol = \"x\";\n", 2, "backlog2", "unknown setting"},
     {"workers = {\n  start = 99999;\n};\nlisten = \"bad\";\n", 2, "workers.start", "(got 99999)"},
@@ -1148,6 +1152,57 @@ static void test_invalid_settings(void **state)
     for (size_t i = 0; i < sizeof invalid_cases / sizeof invalid_cases[0]; i++)
         expect_error(f, invalid_cases[i].text, invalid_cases[i].line, invalid_cases[i].setting,
                      invalid_cases[i].reason);
+}
+
+/* A setting bounded by another says one range, the one that applies,
+ * whichever side of it the value is on: below and above give the same
+ * words (before, workers.start = 0 said "between 1 and 4096" while 100
+ * said "between 1 and 64 (workers.max)"). Each row: the settings around,
+ * the setting, a value below, a value above, the range expected. */
+static const struct {
+    const char *around;
+    const char *name;
+    const char *low, *high;
+    const char *range;
+} bounds_cases[] = {
+    {"", "start", "0", "100", "an integer between 1 and 64 (workers.max, by default)"},
+    {"max = 8;", "start", "0", "9", "an integer between 1 and 8 (workers.max)"},
+    {"max = 5000;", "start", "0", "4097", "an integer between 1 and 4096"},
+    {"max = 0;", "start", "0", "4097", "an integer between 1 and 4096"},
+    {"", "max", "3", "4097", "an integer between 4 (workers.start, by default) and 4096"},
+    {"start = 1;", "max", "0", "4097", "an integer between 1 and 4096"},
+    {"start = 10;", "max", "9", "4097", "an integer between 10 (workers.start) and 4096"},
+    {"mode = \"dynamic\";", "max", "7", "4097",
+     "an integer between 8 (workers.max_spare, by default) and 4096"},
+    {"mode = \"dynamic\"; max_spare = 2; start = 3;", "max", "2", "4097",
+     "an integer between 3 (workers.start) and 4096"},
+    {"", "min_spare", "-1", "9", "an integer between 0 and 8 (workers.max_spare, by default)"},
+    {"max_spare = 3;", "min_spare", "-1", "4", "an integer between 0 and 3 (workers.max_spare)"},
+    {"", "max_spare", "1", "4097", "an integer between 2 (workers.min_spare, by default) and 4096"},
+    {"mode = \"dynamic\"; max = 16;", "max_spare", "1", "17",
+     "an integer between 2 (workers.min_spare, by default) and 16 (workers.max)"},
+    {"min_spare = 0;", "max_spare", "0", "4097", "an integer between 1 and 4096"},
+};
+
+static void test_bounds_agree(void **state)
+{
+    struct fixture *f = *state;
+    char text[256], reason[256], setting[64];
+
+    for (size_t i = 0; i < sizeof bounds_cases / sizeof bounds_cases[0]; i++) {
+        const char *values[] = {bounds_cases[i].low, bounds_cases[i].high};
+
+        snprintf(setting, sizeof setting, "workers.%s", bounds_cases[i].name);
+        for (size_t v = 0; v < 2; v++) {
+            /* the setting before the others: checked first, against
+             * their values in the file */
+            snprintf(text, sizeof text, "workers = {\n  %s = %s;\n  %s\n};\n", bounds_cases[i].name,
+                     values[v], bounds_cases[i].around);
+            snprintf(reason, sizeof reason, "must be %s (got %s)", bounds_cases[i].range,
+                     values[v]);
+            expect_error(f, text, 2, setting, reason);
+        }
+    }
 }
 
 /* A value quoted back in a message has its control bytes written as \xNN,
@@ -1489,6 +1544,7 @@ int main(void)
         T(test_listen_port_zero),
         T(test_log_levels),
         T(test_invalid_settings),
+        T(test_bounds_agree),
         T(test_values_quoted_in_messages),
         T(test_syntax_errors),
         T(test_missing_file),
