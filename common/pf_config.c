@@ -209,6 +209,7 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
     out->name = it->name;
     out->offset = it->offset;
     out->size = (size_t)it->max + 1;
+    out->empty_unset = it->set == cfg_set_dir || it->set == cfg_set_command;
     if (it->set == cfg_set_int)
         out->type = ints[it->store];
     else if (it->set == cfg_set_duration || it->set == cfg_set_duration_or_off ||

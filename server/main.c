@@ -8,6 +8,7 @@
 
 #include "pf_cli.h"
 #include "pf_config.h"
+#include "pf_config_dump.h"
 #include "pf_daemon.h"
 #include "pf_err.h"
 #include "pf_inherit.h"
@@ -30,9 +31,12 @@ static int main_fail(const char *what)
 }
 
 /* -t: the file loaded; what a start would refuse before binding (root
- * workers not asked for) is refused here too. */
-static int main_test(const struct pf_config *cfg)
+ * workers not asked for) is refused here too. -T (dump): the same, its
+ * verdict on stderr, then the whole configuration on stdout, so that
+ * `preforkd -T > FILE` gives a file preforkd loads. */
+static int main_test(const struct pf_config *cfg, bool dump)
 {
+    FILE *verdict = dump ? stderr : stdout;
     struct pf_privs_plan plan;
     char err[PF_ERR_MAX];
 
@@ -41,10 +45,14 @@ static int main_test(const struct pf_config *cfg)
         return PF_EXIT_FAILURE;
     }
     if (cfg->path[0] == '\0')
-        printf("preforkd: command line ok: %s, %d workers on %s\n", cfg->exec.command,
-               cfg->workers.start, cfg->listen);
+        fprintf(verdict, "preforkd: command line ok: %s, %d workers on %s\n", cfg->exec.command,
+                cfg->workers.start, cfg->listen);
     else
-        printf("preforkd: %s: syntax ok\n", cfg->path);
+        fprintf(verdict, "preforkd: %s: syntax ok\n", cfg->path);
+    if (dump && pf_config_dump(stdout, cfg) < 0) {
+        fprintf(stderr, "preforkd: -T: cannot write the configuration: %s\n", strerror(errno));
+        return PF_EXIT_FAILURE;
+    }
     return PF_EXIT_OK;
 }
 
@@ -161,8 +169,8 @@ int main(int argc, char **argv)
                0) {
         return main_fail(err);
     }
-    if (cli.action == PF_CLI_TEST)
-        return main_test(&cfg);
+    if (cli.action == PF_CLI_TEST || cli.action == PF_CLI_DUMP)
+        return main_test(&cfg, cli.action == PF_CLI_DUMP);
     if (cli.action == PF_CLI_SIGNAL)
         return main_signal(&cfg, &cli);
     return main_run(&cfg, &cli, argc, argv);

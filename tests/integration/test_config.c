@@ -60,10 +60,94 @@ PF_H_TEST(test_bounds_one_range)
     }
 }
 
+/* The text after the first line (which names the file dumped). */
+static const char *after_header(const char *text)
+{
+    const char *nl = strchr(text, '\n');
+
+    assert_non_null(nl);
+    return nl + 1;
+}
+
+/* Fail unless text holds needle. */
+static void assert_has(const char *text, const char *needle)
+{
+    if (strstr(text, needle) == NULL)
+        fail_msg("no \"%s\" in:\n%s", needle, text);
+}
+
+/* preforkd -T prints the effective configuration: the verdict on stderr,
+ * on stdout every setting (defaults included) as loaded, which preforkd
+ * loads again into the same configuration: -T of -T's output is the same
+ * text (a round trip), for strings with quotes and backslashes, lists,
+ * booleans, signals and decimal durations. Before: "unknown option -T". */
+PF_H_TEST(test_dump_round_trip)
+{
+    struct pf_h_config c;
+    struct pf_h_output o, again;
+    char body[8192], path[PATH_MAX], dumped[PATH_MAX], want[PATH_MAX + 64];
+
+    pf_h_config_defaults(&c);
+    c.stop_timeout = 0.05;
+    c.workers_extra = "max_requests_jitter = 3000000000;";
+    c.keeper_extra = "parking = false; linger = 0.25;";
+    c.extra = "http = { server_name = \"a\\\"b\\\\c\"; error_pages = [\"404 404.html\"]; };\n"
+              "exec = { env = (\"A=1\", \"B=x y\"); stop_signal = \"SIGINT\"; };\n";
+    assert_int_equal(pf_h_config_format(&c, body, sizeof(body)), 0);
+    assert_int_equal(pf_h_write_file(s, "404.html", "gone\n", NULL), 0);
+    assert_int_equal(pf_h_write_file(s, "a.conf", body, path), 0);
+
+    assert_int_equal(pf_h_run(s, &o, "-T", "-c", path, (char *)NULL), 0);
+    if (!pf_h_exited_with(o.status, 0))
+        fail_msg("-T failed: %s", o.err);
+    snprintf(want, sizeof(want), "preforkd: %s: syntax ok\n", path);
+    assert_string_equal(o.err, want);
+    snprintf(want, sizeof(want), "# preforkd -T: the effective configuration of \"%s\"\n", path);
+    assert_int_equal(strncmp(o.out, want, strlen(want)), 0);
+    assert_has(o.out, "\nbacklog = 511;\n"); /* a default */
+    assert_has(o.out, "\n  stop_timeout = 0.05;\n");
+    assert_has(o.out, "\n  linger = 0.25;\n");
+    assert_has(o.out, "\n  parking = false;\n");
+    assert_has(o.out, "\n  max_requests_jitter = 3000000000;\n");
+    assert_has(o.out, "\n  server_name = \"a\\\"b\\\\c\";\n");
+    assert_has(o.out, "\n  env = [\"A=1\", \"B=x y\"];\n");
+    assert_has(o.out, "\n  stop_signal = \"INT\";\n");
+    assert_has(o.out, "\n  error_pages = [\"404 /"); /* resolved */
+
+    assert_int_equal(pf_h_write_file(s, "dumped.conf", o.out, dumped), 0);
+    assert_int_equal(pf_h_run(s, &again, "-t", "-c", dumped, (char *)NULL), 0);
+    if (!pf_h_exited_with(again.status, 0))
+        fail_msg("-T's output does not load: %s", again.err);
+    pf_h_output_free(&again);
+    assert_int_equal(pf_h_run(s, &again, "-T", "-c", dumped, (char *)NULL), 0);
+    assert_true(pf_h_exited_with(again.status, 0));
+    assert_string_equal(after_header(again.out), after_header(o.out));
+    pf_h_output_free(&again);
+    pf_h_output_free(&o);
+}
+
+/* -T on a bad file says what -t says, and prints nothing. */
+PF_H_TEST(test_dump_bad_file)
+{
+    struct pf_h_output o;
+    char path[PATH_MAX], want[PATH_MAX + 128];
+
+    assert_int_equal(pf_h_write_file(s, "bad.conf", "workers = { start = 0; };\n", path), 0);
+    assert_int_equal(pf_h_run(s, &o, "-T", "-c", path, (char *)NULL), 0);
+    snprintf(want, sizeof(want),
+             "%s:1: workers.start: must be an integer between 1 and 64 (workers.max, by "
+             "default) (got 0)",
+             path);
+    assert_refused(&o, want);
+    pf_h_output_free(&o);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
         PF_H_CASE(test_bounds_one_range),
+        PF_H_CASE(test_dump_round_trip),
+        PF_H_CASE(test_dump_bad_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
