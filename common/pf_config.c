@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pf_config_text.h"
 #include "pf_exec_env.h"
 #include "pf_log.h"
 
@@ -38,6 +39,7 @@ struct cfg_ctx {
     char *err;
     size_t errlen;
     const config_t *cfg; /* the file parsed, once it is (bounds read other settings) */
+    const struct pf_config_text *text; /* what libconfig parsed, includes expanded */
 };
 
 /* C type of the struct field an integer setting is stored into. */
@@ -285,27 +287,17 @@ void pf_config_defaults(struct pf_config *c)
     c->daemon.log_level = PF_LOG_INFO;
 }
 
-/* Format the reason into err and return -1, so that every failure path is
- * one "return cfg_...(...)" statement. */
-__attribute__((format(printf, 2, 3))) static int cfg_errorf(struct cfg_ctx *x, const char *fmt, ...)
+/* Format the reason into the load's error buffer and return -1, so that
+ * every failure path is one "return cfg_...(...)" statement. */
+#define cfg_errorf(x, ...) pf_err_format((x)->err, (x)->errlen, __VA_ARGS__)
+
+/* The file a setting was written in, and its line there into *line: the
+ * text libconfig parsed maps each of its lines back (an @include'd file
+ * differs from the main one). */
+static const char *cfg_where(const struct cfg_ctx *x, const config_setting_t *s, unsigned *line)
 {
-    va_list ap;
-
-    if (x->err && x->errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(x->err, x->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* The file a setting was read from: libconfig records it (an @include'd
- * file differs from the main one); fall back to the path given. */
-static const char *cfg_source(const struct cfg_ctx *x, const config_setting_t *s)
-{
-    const char *file = config_setting_source_file(s);
-
-    return file ? file : x->path;
+    *line = (unsigned)config_setting_source_line(s);
+    return x->text ? pf_config_text_where(x->text, *line, line) : x->path;
 }
 
 /* "FILE:LINE: group.name: REASON" for setting s, then return -1. */
@@ -315,17 +307,17 @@ __attribute__((format(printf, 3, 4))) static int cfg_fail(struct cfg_ctx *x,
 {
     const config_setting_t *parent = config_setting_parent(s);
     char reason[PF_ERR_MAX];
+    unsigned line;
+    const char *file = cfg_where(x, s, &line);
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     if (parent && !config_setting_is_root(parent))
-        return cfg_errorf(x, "%s:%u: %s.%s: %s", cfg_source(x, s),
-                          (unsigned)config_setting_source_line(s), config_setting_name(parent),
+        return cfg_errorf(x, "%s:%u: %s.%s: %s", file, line, config_setting_name(parent),
                           config_setting_name(s), reason);
-    return cfg_errorf(x, "%s:%u: %s: %s", cfg_source(x, s), (unsigned)config_setting_source_line(s),
-                      config_setting_name(s), reason);
+    return cfg_errorf(x, "%s:%u: %s: %s", file, line, config_setting_name(s), reason);
 }
 
 /* Article and name of a libconfig type, for "(got a string)" messages. */
@@ -412,32 +404,16 @@ static int cfg_literal(const char *line, const char *name, long long *v)
  * 64-bit, and the re-read finds the value libconfig has. */
 static int cfg_int64(const struct cfg_ctx *x, const config_setting_t *s, long long *v)
 {
-    const char *file = cfg_source(x, s);
-    char path[2 * PATH_MAX], *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    FILE *f;
+    char line[4096];
+    long long read;
+    int rc;
 
     *v = config_setting_get_int64(s);
-    if (config_setting_type(s) != CONFIG_TYPE_INT)
+    if (config_setting_type(s) != CONFIG_TYPE_INT || !x->text)
         return 0;
-    if (strcmp(file, x->path) == 0) /* else an @include, relative to dir */
-        snprintf(path, sizeof path, "%s", file);
-    else
-        cfg_join_path(x->c->dir, file, path, sizeof path);
-    f = fopen(path, "r");
-    for (unsigned n = 1; f && getline(&line, &cap, f) != -1; n++) {
-        if (n == config_setting_source_line(s)) {
-            long long read;
-
-            rc = cfg_literal(line, config_setting_name(s), &read);
-            *v = rc == 1 ? read : *v;
-            break;
-        }
-    }
-    free(line);
-    if (f)
-        fclose(f);
+    pf_config_text_line(x->text, (unsigned)config_setting_source_line(s), line, sizeof line);
+    rc = cfg_literal(line, config_setting_name(s), &read);
+    *v = rc == 1 ? read : *v;
     return rc < 0 ? -1 : 0;
 }
 
@@ -1036,8 +1012,7 @@ int pf_config_from_line(struct pf_config *c, const struct pf_config_line *l, cha
 
     pf_config_defaults(c);
     if (!getcwd(c->dir, sizeof c->dir))
-        return cfg_errorf(&(struct cfg_ctx){.c = c, .path = "", .err = err, .errlen = errlen},
-                          "cannot read the current folder: %s", strerror(errno));
+        return pf_err_format(err, errlen, "cannot read the current folder: %s", strerror(errno));
     snprintf(c->protocol, sizeof c->protocol, "%s", "exec");
     c->keeper.parking = false;
     c->exec.env_inherit = true;
@@ -1392,19 +1367,121 @@ static int cfg_locate(struct cfg_ctx *x)
     return 0;
 }
 
-/* Parse the file with libconfig (@include resolves against dir) and turn
- * a parse error into "FILE:LINE: REASON". */
-static int cfg_parse(struct cfg_ctx *x, config_t *cfg)
+/* The next setting's name on a line from *p: a name as libconfig reads
+ * one, followed by blanks and "=", ":" or "{", or by the end of the line
+ * (the rest on the next). Into name; false when the line has no more. */
+static bool cfg_next_name(const char **p, char *name, size_t size)
+{
+    static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ*";
+
+    for (const char *at = *p; *at; at++) {
+        size_t len;
+        const char *q;
+
+        if (!strchr(first, *at) ||
+            (at > *p && (isalnum((unsigned char)at[-1]) || strchr("-_*", at[-1]))))
+            continue;
+        for (len = 1; isalnum((unsigned char)at[len]) || strchr("-_*", at[len]); len++)
+            if (at[len] == '\0')
+                break;
+        q = at + len + strspn(at + len, " \t\r");
+        *p = at + len;
+        if (*q == '\0' || *q == '=' || *q == ':' || *q == '{') {
+            snprintf(name, size, "%.*s", (int)len, at);
+            return true;
+        }
+        at += len - 1;
+    }
+    return false;
+}
+
+/* Is name the name of a setting on line text before end? */
+static bool cfg_named_before(const char *text, const char *end, const char *name)
+{
+    char seen[PF_CONFIG_NAME_LEN];
+
+    for (const char *p = text; cfg_next_name(&p, seen, sizeof seen) && p <= end;)
+        if (p - strlen(seen) < end && strcmp(seen, name) == 0)
+            return true;
+    return false;
+}
+
+/* The member named name of the deepest group of chain (n groups) that has
+ * one, written elsewhere than on line at of the text (elsewhere: false
+ * takes any); its group's index into *k. */
+static const config_setting_t *cfg_chain_member(const config_setting_t *const *chain, size_t n,
+                                                const char *name, unsigned at, bool elsewhere,
+                                                size_t *k)
+{
+    for (*k = n; (*k)-- > 0;) {
+        const config_setting_t *m = config_setting_get_member(chain[*k], name);
+
+        if (m && (!elsewhere || (unsigned)config_setting_source_line(m) != at))
+            return m;
+    }
+    return NULL;
+}
+
+/* libconfig stops at a name given twice in one group with "duplicate
+ * setting name" and the line of the second, without the name. The tree
+ * it built so far holds the first: the group being filled is one of the
+ * chain of last members from the root, and the name is the first on the
+ * line that a group of that chain holds from another line (else, the
+ * first given twice on that same line). Says "FILE:LINE: group.name: given twice
+ * (first at ...)", or libconfig's words when the tree does not tell. */
+static int cfg_duplicate(struct cfg_ctx *x, const config_t *cfg, unsigned at, const char *file,
+                         unsigned line)
+{
+    const config_setting_t *chain[64], *m = NULL;
+    char text[4096], name[PF_CONFIG_NAME_LEN], where[PATH_MAX + 32];
+    const char *first_file;
+    unsigned first;
+    size_t n = 0, k = 0;
+
+    pf_config_text_line(x->text, at, text, sizeof text);
+    for (const config_setting_t *g = config_root_setting(cfg);
+         g && config_setting_is_group(g) && n < sizeof chain / sizeof chain[0];) {
+        int len = config_setting_length(g);
+
+        chain[n++] = g;
+        g = len > 0 ? config_setting_get_elem(g, (unsigned)len - 1) : NULL;
+    }
+    for (const char *p = text; !m && cfg_next_name(&p, name, sizeof name);)
+        m = cfg_chain_member(chain, n, name, at, true, &k);
+    for (const char *p = text; !m && cfg_next_name(&p, name, sizeof name);)
+        if (cfg_named_before(text, p - strlen(name), name)) /* twice on the line */
+            m = cfg_chain_member(chain, n, name, at, false, &k);
+    if (!m)
+        return cfg_errorf(x, "%s:%u: %s", file, line, config_error_text(cfg));
+    first_file = cfg_where(x, m, &first);
+    if (strcmp(first_file, file) == 0)
+        snprintf(where, sizeof where, "line %u", first);
+    else
+        snprintf(where, sizeof where, "%s:%u", first_file, first);
+    if (k == 0)
+        return cfg_errorf(x, "%s:%u: %s: given twice (first at %s)", file, line, name, where);
+    return cfg_errorf(x, "%s:%u: %s.%s: given twice (first at %s)", file, line,
+                      config_setting_name(chain[k]), name, where);
+}
+
+/* Read the file, its @include lines expanded (pf_config_text), parse that
+ * text with libconfig, and turn a parse error into "FILE:LINE: REASON",
+ * the file and line where the text came from. */
+static int cfg_parse(struct cfg_ctx *x, config_t *cfg, struct pf_config_text *text)
 {
     const char *file;
+    unsigned line;
 
+    if (pf_config_text_read(text, x->path, x->c->dir, x->err, x->errlen) != 0)
+        return -1;
+    x->text = text;
     config_set_include_dir(cfg, x->c->dir);
-    if (config_read_file(cfg, x->path))
+    if (config_read_string(cfg, text->text))
         return 0;
-    file = config_error_file(cfg) ? config_error_file(cfg) : x->path;
-    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-        return cfg_errorf(x, "%s: cannot read: %s", file, config_error_text(cfg));
-    return cfg_errorf(x, "%s:%d: %s", file, config_error_line(cfg), config_error_text(cfg));
+    file = pf_config_text_where(text, (unsigned)config_error_line(cfg), &line);
+    if (strcmp(config_error_text(cfg), "duplicate setting name") == 0)
+        return cfg_duplicate(x, cfg, (unsigned)config_error_line(cfg), file, line);
+    return cfg_errorf(x, "%s:%u: %s", file, line, config_error_text(cfg));
 }
 
 /* Every setting of the file, then the rules across settings. */
@@ -1444,6 +1521,7 @@ static int cfg_load(struct pf_config *c, const char *path, char *err, size_t err
                     int (*apply)(struct cfg_ctx *x, const config_t *cfg))
 {
     struct cfg_ctx x = {.c = c, .path = path, .err = err, .errlen = errlen};
+    struct pf_config_text text;
     config_t cfg;
     int rc;
 
@@ -1451,13 +1529,14 @@ static int cfg_load(struct pf_config *c, const char *path, char *err, size_t err
     if (cfg_locate(&x) != 0)
         return -1;
     config_init(&cfg);
-    rc = cfg_parse(&x, &cfg);
+    rc = cfg_parse(&x, &cfg, &text);
     x.cfg = &cfg;
     if (rc == 0)
         rc = apply(&x, &cfg);
     if (rc == 0)
         rc = cfg_resolve_defaults(&x);
     config_destroy(&cfg);
+    pf_config_text_free(&text);
     return rc;
 }
 

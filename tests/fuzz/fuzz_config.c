@@ -5,7 +5,8 @@
  * Inputs that contain "@include" are skipped: an include names any file
  * of the machine (a FIFO, /dev/stdin, a huge log), which is the
  * administrator's business, not a parser bug; the loader's include
- * handling has its unit test (test_pf_config.c, test_include).
+ * handling has its unit tests (test_pf_config.c, test_includes; and
+ * test_pf_config_text.c).
  *
  * Invariants, abort() on any violation (crashes and leaks are reported by
  * the sanitizers themselves):

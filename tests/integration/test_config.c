@@ -142,12 +142,76 @@ PF_H_TEST(test_dump_bad_file)
     pf_h_output_free(&o);
 }
 
+/* @include of a glob (conf.d/ then *.conf): every part, in sorted order, an empty glob
+ * no error; an error inside a part names that part and its line; a group
+ * given twice across files is named with where it was first given.
+ * Before: "FILE:2: cannot open include file" for the glob, and
+ * "FILE:3: duplicate setting name" for the group. */
+PF_H_TEST(test_include_glob)
+{
+    struct pf_h_output o;
+    char path[PATH_MAX], dir[PATH_MAX], want[3 * PATH_MAX];
+
+    assert_int_equal(pf_h_mkdir(s, "conf.d"), 0);
+    assert_int_equal(pf_h_mkdir(s, "empty.d"), 0);
+    assert_int_equal(pf_h_write_file(s, "conf.d/20-pool.conf",
+                                     "workers = {\n  start = 3;\n  max = 9;\n};\n", NULL),
+                     0);
+    assert_int_equal(pf_h_write_file(s, "conf.d/10-proto.conf", "protocol = \"echo\";\n", NULL), 0);
+    assert_int_equal(pf_h_write_file(s, "main.conf",
+                                     "listen = \"127.0.0.1:0\";\n"
+                                     "@include \"conf.d/*.conf\"\n"
+                                     "@include \"empty.d/*.conf\"\n"
+                                     "daemon = { user = \"nobody\"; };\n",
+                                     path),
+                     0);
+    assert_int_equal(pf_h_run(s, &o, "-T", "-c", path, (char *)NULL), 0);
+    if (!pf_h_exited_with(o.status, 0))
+        fail_msg("-T: %s", o.err);
+    assert_has(o.out, "\nprotocol = \"echo\";\n");
+    assert_has(o.out, "\n  start = 3;\n  max = 9;\n");
+    pf_h_output_free(&o);
+
+    /* an error in a part: that part's name and line */
+    assert_int_equal(pf_h_write_file(s, "conf.d/20-pool.conf",
+                                     "workers = {\n  start = 3;\n  colour = 9;\n};\n", NULL),
+                     0);
+    assert_int_equal(pf_h_run(s, &o, "-t", "-c", path, (char *)NULL), 0);
+    assert_int_equal(pf_h_path(dir, s, "conf.d/20-pool.conf"), 0);
+    snprintf(want, sizeof(want), "%s:3: workers.colour: unknown setting", dir);
+    assert_refused(&o, want);
+    pf_h_output_free(&o);
+
+    /* the pool given twice: in a part, then in the main file */
+    assert_int_equal(pf_h_write_file(s, "conf.d/20-pool.conf", "workers = { start = 3; };\n", NULL),
+                     0);
+    assert_int_equal(pf_h_write_file(s, "main.conf",
+                                     "listen = \"127.0.0.1:0\";\n"
+                                     "@include \"conf.d/*.conf\"\n"
+                                     "workers = { max = 8; };\n",
+                                     path),
+                     0);
+    assert_int_equal(pf_h_run(s, &o, "-t", "-c", path, (char *)NULL), 0);
+    snprintf(want, sizeof(want), "%s:3: workers: given twice (first at %s:1)", path, dir);
+    assert_refused(&o, want);
+    pf_h_output_free(&o);
+
+    /* a missing plain file: named, with the line of its @include */
+    assert_int_equal(pf_h_write_file(s, "main.conf", "\n@include \"conf.d/none.conf\"\n", path), 0);
+    assert_int_equal(pf_h_run(s, &o, "-t", "-c", path, (char *)NULL), 0);
+    assert_int_equal(pf_h_path(dir, s, "conf.d/none.conf"), 0);
+    snprintf(want, sizeof(want), "%s:2: @include: %s: No such file or directory", path, dir);
+    assert_refused(&o, want);
+    pf_h_output_free(&o);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
         PF_H_CASE(test_bounds_one_range),
         PF_H_CASE(test_dump_round_trip),
         PF_H_CASE(test_dump_bad_file),
+        PF_H_CASE(test_include_glob),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1249,8 +1249,6 @@ static void test_syntax_errors(void **state)
         {"workers = {\n  start = 1;\n  max = = 2;\n};\n", 3, "syntax error"},
         {"workers = {\n  start = 1;\n}};\n", 3, "syntax error"},
         {"# one\nlisten = 127.0.0.1:8080;\n", 2, "syntax error"},
-        {"backlog = 1;\nprotocol = \"echo\";\nbacklog = 2;\n", 3, "duplicate setting name"},
-        {"workers = {\n  start = 1;\n  start = 2;\n};\n", 3, "duplicate setting name"},
     };
     struct fixture *f = *state;
     char prefix[PATH_MAX + 32];
@@ -1262,6 +1260,119 @@ static void test_syntax_errors(void **state)
             fail_msg("config:\n%s\nerror:    %s\nexpected: %s%s", cases[i].text, f->err, prefix,
                      cases[i].reason);
     }
+}
+
+/* A setting or group given twice is named, with where it was first given
+ * (before: libconfig's "FILE:LINE: duplicate setting name", no name). */
+static void test_given_twice(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *error; /* after "PATH:" */
+    } cases[] = {
+        {"backlog = 1;\nprotocol = \"echo\";\nbacklog = 2;\n",
+         "3: backlog: given twice (first at line 1)"},
+        {"workers = {\n  start = 1;\n  start = 2;\n};\n",
+         "3: workers.start: given twice (first at line 2)"},
+        {"workers = { start = 2; };\n\nworkers = { max = 8; };\n",
+         "3: workers: given twice (first at line 1)"},
+        {"workers = {\n  start = 1;\n}\n\nworkers\n =\n {\n max = 2;\n };\n",
+         "5: workers: given twice (first at line 1)"},
+        {"http = {\n  root = \"a\";\n};\nworkers = { start = 1; };\nhttp = { index = \"i\"; };\n",
+         "5: http: given twice (first at line 1)"},
+        {"a = 1; a = 2;\n", "1: a: given twice (first at line 1)"},
+        {"http = { root = \"x\"; index = \"a\"; root = \"y\"; };\n",
+         "1: http.root: given twice (first at line 1)"},
+        {"http = {\n  root = \"x\"; # root = \"y\"\n  index = \"a\"; root = \"y\";\n};\n",
+         "3: http.root: given twice (first at line 2)"},
+        {"workers = {\n  max : 4;\n  max:5;\n};\n",
+         "3: workers.max: given twice (first at line 2)"},
+    };
+    struct fixture *f = *state;
+    char want[PATH_MAX + 128];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(want, sizeof want, "%s:%s", f->path, cases[i].error);
+        assert_int_equal(load_text(f, cases[i].text), -1);
+        if (strcmp(f->err, want) != 0)
+            fail_msg("config:\n%s\nerror:    %s\nexpected: %s", cases[i].text, f->err, want);
+    }
+}
+
+/* @include: a glob in sorted order (an empty one is no error), names
+ * relative to the main file's folder at every depth, and every message
+ * naming the file and line where the setting is written. */
+static void test_includes(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 64], want[2 * PATH_MAX];
+
+    snprintf(path, sizeof path, "%s/conf.d", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/empty.d", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/conf.d/20-workers.conf", f->dir);
+    write_file(path, "workers = {\n  start = 3;\n};\n");
+    snprintf(path, sizeof path, "%s/conf.d/10-http.conf", f->dir);
+    write_file(path, "# the site\n@include \"http.inc\"\n");
+    snprintf(path, sizeof path, "%s/http.inc", f->dir); /* the main file's folder */
+    write_file(path, "http = { index = \"home.html\"; };\n");
+    snprintf(path, sizeof path, "%s/conf.d/notes.txt", f->dir); /* not matched */
+    write_file(path, "garbage garbage\n");
+
+    assert_int_equal(load_text(f, "backlog = 7;\n@include \"conf.d/*.conf\" # every part\n"
+                                  "@include \"empty.d/*.conf\"\nprotocol = \"echo\";\n"),
+                     0);
+    assert_int_equal(f->cfg.backlog, 7);
+    assert_int_equal(f->cfg.workers.start, 3);
+    assert_string_equal(f->cfg.http.index, "home.html");
+    assert_string_equal(f->cfg.protocol, "echo");
+
+    /* sorted: 10- before 20-, so the second one's error is the one given */
+    snprintf(path, sizeof path, "%s/conf.d/30-more.conf", f->dir);
+    write_file(path, "\nworkers = { max = 8; };\n");
+    assert_int_equal(load_text(f, "@include \"conf.d/*.conf\"\n"), -1);
+    snprintf(
+        want, sizeof want,
+        "%s/conf.d/30-more.conf:2: workers: given twice (first at %s/conf.d/20-workers.conf:1)",
+        f->dir, f->dir);
+    assert_string_equal(f->err, want);
+    unlink(path);
+
+    /* an error inside an included file names that file and its line */
+    snprintf(path, sizeof path, "%s/conf.d/20-workers.conf", f->dir);
+    write_file(path, "workers = {\n  start = 3;\n  colour = 1;\n};\n");
+    assert_int_equal(load_text(f, "backlog = 7;\n@include \"conf.d/*.conf\"\nbacklog2 = 1;\n"), -1);
+    snprintf(want, sizeof want, "%s/conf.d/20-workers.conf:3: workers.colour: unknown setting",
+             f->dir);
+    assert_string_equal(f->err, want);
+    write_file(path, "workers = {\n  start = 3\n  max = = 4;\n};\n");
+    assert_int_equal(load_text(f, "@include \"conf.d/20-workers.conf\"\n"), -1);
+    snprintf(want, sizeof want, "%s/conf.d/20-workers.conf:3: syntax error", f->dir);
+    assert_string_equal(f->err, want);
+    /* and lines after an include are the main file's own */
+    write_file(path, "workers = {\n  start = 3;\n};\n");
+    expect_error(f, "\n@include \"conf.d/20-workers.conf\"\n\nbacklog = 0;\n", 4, "backlog",
+                 "(got 0)");
+
+    /* a missing plain file is an error naming the including line */
+    assert_int_equal(load_text(f, "backlog = 7;\n@include \"conf.d/nope.conf\"\n"), -1);
+    snprintf(want, sizeof want, "%s:2: @include: %s/conf.d/nope.conf: No such file or directory",
+             f->path, f->dir);
+    assert_string_equal(f->err, want);
+
+    /* an include loop ends at the depth bound */
+    snprintf(path, sizeof path, "%s/loop.conf", f->dir);
+    write_file(path, "@include \"loop.conf\"\n");
+    assert_int_equal(load_text(f, "@include \"loop.conf\"\n"), -1);
+    assert_non_null(strstr(f->err, "loop.conf:1: @include \"loop.conf\": included files nested "
+                                   "more than 10 deep"));
+
+    /* an @include inside a string or a comment is text, not an include */
+    assert_int_equal(load_text(f, "http = { server_name = \"a\n@include \\\"x\\\"\"; };\n/*\n"
+                                  "@include \"conf.d/nope.conf\"\n*/\n"),
+                     0);
+    assert_string_equal(f->cfg.http.server_name, "a\n@include \"x\"");
 }
 
 static void test_missing_file(void **state)
@@ -1545,6 +1656,8 @@ int main(void)
         T(test_log_levels),
         T(test_invalid_settings),
         T(test_bounds_agree),
+        T(test_given_twice),
+        T(test_includes),
         T(test_values_quoted_in_messages),
         T(test_syntax_errors),
         T(test_missing_file),
