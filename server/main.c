@@ -16,6 +16,7 @@
 #include "pf_master.h"
 #include "pf_notify.h"
 #include "pf_opt.h"
+#include "pf_paths.h"
 #include "pf_pidfile.h"
 #include "pf_privs.h"
 #include "pf_title.h"
@@ -136,14 +137,16 @@ int main(int argc, char **argv)
 {
     static struct pf_config cfg;
     struct pf_cli cli;
-    char err[PF_ERR_MAX];
+    char err[PF_ERR_MAX], config[PATH_MAX];
 
     /* before anything reads argv or the environment: the master's title
      * is written over their strings, which are copied first */
     argv = pf_title_init(argc, argv);
     pf_cli_parse(&cli, argc, argv);
+    pf_paths_default_config(PF_INSTALL_SBINDIR, PF_INSTALL_SYSCONFDIR, PF_DEFAULT_CONFIG, config,
+                            sizeof(config));
     switch (cli.action) {
-    case PF_CLI_HELP: pf_cli_usage(stdout, PF_DEFAULT_CONFIG); return PF_EXIT_OK;
+    case PF_CLI_HELP: pf_cli_usage(stdout, config); return PF_EXIT_OK;
     case PF_CLI_VERSION: printf("preforkd %s\n", PF_VERSION); return PF_EXIT_OK;
     case PF_CLI_USAGE: pf_opt_usage_error(stderr, "preforkd", cli.message); return PF_EXIT_USAGE;
     default: break;
@@ -165,8 +168,7 @@ int main(int argc, char **argv)
                              "(-u root keeps them root)");
         if (pf_config_from_line(&cfg, &line, err, sizeof(err)) < 0)
             return main_fail(err);
-    } else if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) <
-               0) {
+    } else if (pf_config_load(&cfg, cli.config ? cli.config : config, err, sizeof(err)) < 0) {
         return main_fail(err);
     }
     if (cli.action == PF_CLI_TEST || cli.action == PF_CLI_DUMP)
