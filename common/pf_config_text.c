@@ -37,8 +37,9 @@ static size_t text_include_name(const char *line, size_t len, size_t at, char *n
     for (; at < len && line[at] != '"'; at++) {
         if (line[at] == '\\' && at + 1 < len && (line[at + 1] == '"' || line[at + 1] == '\\'))
             at++;
-        if (n + 1 >= size) {
-            snprintf(name, size, "file name too long");
+        if (n + 1 >= size || line[at] == '\0') {
+            snprintf(name, size, "%s",
+                     line[at] ? "file name too long" : "a NUL byte in the file name");
             return 0;
         }
         name[n++] = line[at];
@@ -59,6 +60,7 @@ int pf_config_text_scan(const char *line, size_t len, enum pf_config_lex *lex, c
     size_t at = 0, open = *lex == PF_CONFIG_LEX_CODE ? text_include_open(line, len) : 0;
     int found = 0;
 
+    name[0] = '\0';
     if (open) {
         at = text_include_name(line, len, open, name, size);
         if (at == 0)

@@ -36,8 +36,10 @@ enum pf_config_lex { PF_CONFIG_LEX_CODE, PF_CONFIG_LEX_STRING, PF_CONFIG_LEX_COM
  * *lex the state at its end. Returns 1 when it is an @include line, with
  * its name (unescaped) in name and in *rest the offset just after its
  * closing quote; 0 when it is not; -1 when it is one that is malformed
- * (no closing quote on the line, an empty name, a name longer than size),
- * with the reason in name. Pure. */
+ * (no closing quote on the line, an empty name, a NUL byte in it, a name
+ * longer than size),
+ * with the reason in name ("" in name on 0; size must be at least 1).
+ * Pure. */
 int pf_config_text_scan(const char *line, size_t len, enum pf_config_lex *lex, char *name,
                         size_t size, size_t *rest);
 

@@ -71,6 +71,22 @@ static void test_scan(void **state)
     }
 }
 
+/* A NUL byte in a name is refused (found by fuzz_config_text: the name
+ * was cut at it), and so is a name longer than the buffer. */
+static void test_scan_nul_in_name(void **state)
+{
+    enum pf_config_lex lex = CODE;
+    char name[32];
+    size_t rest;
+
+    (void)state;
+    assert_int_equal(pf_config_text_scan("@include \"a\0b\"", 14, &lex, name, sizeof name, &rest),
+                     -1);
+    assert_string_equal(name, "a NUL byte in the file name");
+    assert_int_equal(pf_config_text_scan("@include \"\0\"", 12, &lex, name, sizeof name, &rest),
+                     -1);
+}
+
 /* A name longer than the buffer is refused, not cut. */
 static void test_scan_long_name(void **state)
 {
@@ -146,6 +162,7 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_scan_long_name),
+        cmocka_unit_test(test_scan_nul_in_name),
         cmocka_unit_test(test_read_map),
     };
 
