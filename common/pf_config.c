@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pf_config_text.h"
 #include "pf_exec_env.h"
 #include "pf_log.h"
 
@@ -37,6 +38,8 @@ struct cfg_ctx {
     const char *path;
     char *err;
     size_t errlen;
+    const config_t *cfg; /* the file parsed, once it is (bounds read other settings) */
+    const struct pf_config_text *text; /* what libconfig parsed, includes expanded */
 };
 
 /* C type of the struct field an integer setting is stored into. */
@@ -208,6 +211,7 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
     out->name = it->name;
     out->offset = it->offset;
     out->size = (size_t)it->max + 1;
+    out->empty_unset = it->set == cfg_set_dir || it->set == cfg_set_command;
     if (it->set == cfg_set_int)
         out->type = ints[it->store];
     else if (it->set == cfg_set_duration || it->set == cfg_set_duration_or_off ||
@@ -283,27 +287,17 @@ void pf_config_defaults(struct pf_config *c)
     c->daemon.log_level = PF_LOG_INFO;
 }
 
-/* Format the reason into err and return -1, so that every failure path is
- * one "return cfg_...(...)" statement. */
-__attribute__((format(printf, 2, 3))) static int cfg_errorf(struct cfg_ctx *x, const char *fmt, ...)
+/* Format the reason into the load's error buffer and return -1, so that
+ * every failure path is one "return cfg_...(...)" statement. */
+#define cfg_errorf(x, ...) pf_err_format((x)->err, (x)->errlen, __VA_ARGS__)
+
+/* The file a setting was written in, and its line there into *line: the
+ * text libconfig parsed maps each of its lines back (an @include'd file
+ * differs from the main one). */
+static const char *cfg_where(const struct cfg_ctx *x, const config_setting_t *s, unsigned *line)
 {
-    va_list ap;
-
-    if (x->err && x->errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(x->err, x->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* The file a setting was read from: libconfig records it (an @include'd
- * file differs from the main one); fall back to the path given. */
-static const char *cfg_source(const struct cfg_ctx *x, const config_setting_t *s)
-{
-    const char *file = config_setting_source_file(s);
-
-    return file ? file : x->path;
+    *line = (unsigned)config_setting_source_line(s);
+    return x->text ? pf_config_text_where(x->text, *line, line) : x->path;
 }
 
 /* "FILE:LINE: group.name: REASON" for setting s, then return -1. */
@@ -313,17 +307,17 @@ __attribute__((format(printf, 3, 4))) static int cfg_fail(struct cfg_ctx *x,
 {
     const config_setting_t *parent = config_setting_parent(s);
     char reason[PF_ERR_MAX];
+    unsigned line;
+    const char *file = cfg_where(x, s, &line);
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     if (parent && !config_setting_is_root(parent))
-        return cfg_errorf(x, "%s:%u: %s.%s: %s", cfg_source(x, s),
-                          (unsigned)config_setting_source_line(s), config_setting_name(parent),
+        return cfg_errorf(x, "%s:%u: %s.%s: %s", file, line, config_setting_name(parent),
                           config_setting_name(s), reason);
-    return cfg_errorf(x, "%s:%u: %s: %s", cfg_source(x, s), (unsigned)config_setting_source_line(s),
-                      config_setting_name(s), reason);
+    return cfg_errorf(x, "%s:%u: %s: %s", file, line, config_setting_name(s), reason);
 }
 
 /* Article and name of a libconfig type, for "(got a string)" messages. */
@@ -410,32 +404,16 @@ static int cfg_literal(const char *line, const char *name, long long *v)
  * 64-bit, and the re-read finds the value libconfig has. */
 static int cfg_int64(const struct cfg_ctx *x, const config_setting_t *s, long long *v)
 {
-    const char *file = cfg_source(x, s);
-    char path[2 * PATH_MAX], *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    FILE *f;
+    char line[4096];
+    long long read;
+    int rc;
 
     *v = config_setting_get_int64(s);
-    if (config_setting_type(s) != CONFIG_TYPE_INT)
+    if (config_setting_type(s) != CONFIG_TYPE_INT || !x->text)
         return 0;
-    if (strcmp(file, x->path) == 0) /* else an @include, relative to dir */
-        snprintf(path, sizeof path, "%s", file);
-    else
-        cfg_join_path(x->c->dir, file, path, sizeof path);
-    f = fopen(path, "r");
-    for (unsigned n = 1; f && getline(&line, &cap, f) != -1; n++) {
-        if (n == config_setting_source_line(s)) {
-            long long read;
-
-            rc = cfg_literal(line, config_setting_name(s), &read);
-            *v = rc == 1 ? read : *v;
-            break;
-        }
-    }
-    free(line);
-    if (f)
-        fclose(f);
+    pf_config_text_line(x->text, (unsigned)config_setting_source_line(s), line, sizeof line);
+    rc = cfg_literal(line, config_setting_name(s), &read);
+    *v = rc == 1 ? read : *v;
     return rc < 0 ? -1 : 0;
 }
 
@@ -478,19 +456,151 @@ static int cfg_number(const struct cfg_ctx *x, const config_setting_t *s, bool f
     return 0;
 }
 
-/* An integer setting (int or 64-bit literal) within [min, max]. A long
- * double holds every 64-bit integer exactly on x86-64 and arm64 Linux. */
+/* Bounds one setting takes from another: the value of other is the
+ * lowest (upper false) or highest (upper true) value of setting, when
+ * that is narrower than setting's own range; dynamic: only when
+ * workers.mode is "dynamic". A pair checked this way needs no check of
+ * its own after the walk: whichever of the two the file sets first is
+ * checked against the other's value, from the file or by default. */
+static const struct {
+    const char *setting, *other;
+    bool upper, dynamic;
+} cfg_links[] = {
+    {"workers.start", "workers.max", true, false},
+    {"workers.max", "workers.start", false, false},
+    {"workers.min_spare", "workers.max_spare", true, false},
+    {"workers.max_spare", "workers.min_spare", false, false},
+    {"workers.max_spare", "workers.max", true, true},
+    {"workers.max", "workers.max_spare", false, true},
+};
+
+/* The range that applies to an integer setting: its own bounds, each
+ * narrowed by a linked setting, named when it is (by_default: that
+ * setting is not in the file). */
+struct cfg_range {
+    long long lo, hi;
+    const char *lo_from, *hi_from;
+    bool lo_default, hi_default;
+};
+
+/* "group.name" of it into buf. */
+static const char *cfg_item_name(const struct cfg_item *it, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s", it->group ? it->group : "", it->group ? "." : "", it->name);
+    return buf;
+}
+
+/* Is the pool dynamic, as the file being loaded says (or by default)? */
+static bool cfg_file_dynamic(const struct cfg_ctx *x)
+{
+    const config_setting_t *s = x->cfg ? config_lookup(x->cfg, "workers.mode") : NULL;
+    const char *mode = s ? config_setting_get_string(s) : NULL;
+
+    return s ? mode && strcmp(mode, "dynamic") == 0 : pf_config_dynamic(x->c);
+}
+
+static const struct cfg_item *cfg_find(const char *group, const char *name);
+static int cfg_number(const struct cfg_ctx *x, const config_setting_t *s, bool floats,
+                      long double *v, char *got, size_t size);
+
+/* The value the integer setting "group.name" has for this load: the
+ * file's, when the file sets it within its own bounds, else its default
+ * (x->c holds it: nothing else sets it). -1 when the file's is wrong: its
+ * own message comes when it is checked. */
+static int cfg_other(const struct cfg_ctx *x, const char *full, long long *v, bool *set)
+{
+    char group[PF_CONFIG_NAME_LEN], got[64];
+    const char *dot = strchr(full, '.');
+    const config_setting_t *s = x->cfg ? config_lookup(x->cfg, full) : NULL;
+    const struct cfg_item *it;
+    long double ld;
+
+    snprintf(group, sizeof group, "%.*s", dot ? (int)(dot - full) : 0, full);
+    it = cfg_find(dot ? group : NULL, dot ? dot + 1 : full);
+    if (!it)
+        return -1;
+    *set = s != NULL;
+    if (!s) {
+        const char *field = (const char *)x->c + it->offset;
+
+        *v = it->store == CFG_C_INT    ? *(const int *)(const void *)field
+             : it->store == CFG_C_LONG ? *(const long *)(const void *)field
+                                       : (long long)*(const size_t *)(const void *)field;
+        return 0;
+    }
+    if (cfg_number(x, s, false, &ld, got, sizeof got) != 0 || ld < it->min || ld > it->max)
+        return -1;
+    *v = (long long)ld;
+    return 0;
+}
+
+/* The range of it for this load (cfg_links). */
+static void cfg_range_of(const struct cfg_ctx *x, const struct cfg_item *it, struct cfg_range *r)
+{
+    char name[PF_CONFIG_NAME_LEN];
+
+    *r = (struct cfg_range){.lo = it->min, .hi = it->max};
+    cfg_item_name(it, name, sizeof name);
+    for (size_t i = 0; i < sizeof cfg_links / sizeof cfg_links[0]; i++) {
+        long long v;
+        bool set;
+
+        if (strcmp(cfg_links[i].setting, name) != 0 ||
+            (cfg_links[i].dynamic && !cfg_file_dynamic(x)) ||
+            cfg_other(x, cfg_links[i].other, &v, &set) != 0)
+            continue;
+        if (cfg_links[i].upper && v < r->hi) {
+            r->hi = v;
+            r->hi_from = cfg_links[i].other;
+            r->hi_default = !set;
+        } else if (!cfg_links[i].upper && v > r->lo) {
+            r->lo = v;
+            r->lo_from = cfg_links[i].other;
+            r->lo_default = !set;
+        }
+    }
+}
+
+/* One bound for a message: "64", or "64 (workers.max)", or "4
+ * (workers.start, by default)". */
+static const char *cfg_bound_text(long long v, const char *from, bool by_default, char *buf,
+                                  size_t size)
+{
+    if (from)
+        snprintf(buf, size, "%lld (%s%s)", v, from, by_default ? ", by default" : "");
+    else
+        snprintf(buf, size, "%lld", v);
+    return buf;
+}
+
+/* "an integer between LO and HI", or "an integer of at least LO" when
+ * nothing but the type bounds it above, each bound named when another
+ * setting sets it: the one message for every value out of the range. */
+static const char *cfg_range_text(const struct cfg_range *r, char *buf, size_t size)
+{
+    char lo[PF_CONFIG_NAME_LEN + 48], hi[PF_CONFIG_NAME_LEN + 48];
+
+    cfg_bound_text(r->lo, r->lo_from, r->lo_default, lo, sizeof lo);
+    if (r->hi == LONG_MAX && !r->hi_from)
+        snprintf(buf, size, "an integer of at least %s", lo);
+    else
+        snprintf(buf, size, "an integer between %s and %s", lo,
+                 cfg_bound_text(r->hi, r->hi_from, r->hi_default, hi, sizeof hi));
+    return buf;
+}
+
+/* An integer setting (int or 64-bit literal) within the range that
+ * applies (cfg_range_of). A long double holds every 64-bit integer
+ * exactly on x86-64 and arm64 Linux. */
 static int cfg_set_int(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
-    char want[96], got[64];
+    char want[2 * PF_CONFIG_NAME_LEN + 160], got[64];
+    struct cfg_range r;
     long double v;
 
-    if (it->max == LONG_MAX)
-        snprintf(want, sizeof want, "an integer of at least %lld", it->min);
-    else
-        snprintf(want, sizeof want, "an integer between %lld and %lld", it->min, it->max);
-    if (cfg_number(x, s, false, &v, got, sizeof got) != 0 || v < it->min || v > it->max)
-        return cfg_fail(x, s, "must be %s (got %s)", want, got);
+    cfg_range_of(x, it, &r);
+    if (cfg_number(x, s, false, &v, got, sizeof got) != 0 || v < r.lo || v > r.hi)
+        return cfg_fail(x, s, "must be %s (got %s)", cfg_range_text(&r, want, sizeof want), got);
     cfg_store_int(x->c, it, (long long)v);
     return 0;
 }
@@ -902,8 +1012,7 @@ int pf_config_from_line(struct pf_config *c, const struct pf_config_line *l, cha
 
     pf_config_defaults(c);
     if (!getcwd(c->dir, sizeof c->dir))
-        return cfg_errorf(&(struct cfg_ctx){c, "", err, errlen},
-                          "cannot read the current folder: %s", strerror(errno));
+        return pf_err_format(err, errlen, "cannot read the current folder: %s", strerror(errno));
     snprintf(c->protocol, sizeof c->protocol, "%s", "exec");
     c->keeper.parking = false;
     c->exec.env_inherit = true;
@@ -1232,40 +1341,6 @@ static int cfg_walk(struct cfg_ctx *x, const config_setting_t *group, const char
     return 0;
 }
 
-/* The dynamic pool's spares: min_spare <= max_spare <= max. Blames the
- * setting the file sets (max_spare, else min_spare, else max). */
-static int cfg_check_spares(struct cfg_ctx *x, const config_t *cfg)
-{
-    const config_setting_t *min = config_lookup(cfg, "workers.min_spare");
-    const config_setting_t *spare = config_lookup(cfg, "workers.max_spare");
-    const config_setting_t *max = config_lookup(cfg, "workers.max");
-    const struct pf_config *c = x->c;
-
-    if (c->workers.min_spare > c->workers.max_spare)
-        return cfg_fail(x, spare ? spare : min, "max_spare (%d) must be at least min_spare (%d)",
-                        c->workers.max_spare, c->workers.min_spare);
-    if (pf_config_dynamic(c) && c->workers.max_spare > c->workers.max)
-        return cfg_fail(x, spare ? spare : max, "max_spare (%d) must be at most workers.max (%d)",
-                        c->workers.max_spare, c->workers.max);
-    return 0;
-}
-
-/* Rules across settings, checked once every setting is in: the pool
- * cannot start more workers than it has slots. Blames workers.start
- * when the file sets it, else workers.max. */
-static int cfg_check_workers(struct cfg_ctx *x, const config_t *cfg)
-{
-    const config_setting_t *start = config_lookup(cfg, "workers.start");
-    const config_setting_t *max = config_lookup(cfg, "workers.max");
-
-    if (x->c->workers.start <= x->c->workers.max)
-        return cfg_check_spares(x, cfg);
-    if (start)
-        return cfg_fail(x, start, "must be an integer between 1 and %d (workers.max)",
-                        x->c->workers.max);
-    return cfg_fail(x, max, "must be at least %d (workers.start, by default)", x->c->workers.start);
-}
-
 /* Fill path and dir: the file's absolute path (symlinks resolved) and its
  * folder. The file must be readable: fopen tells why when it is not,
  * which libconfig's "file I/O error" does not. */
@@ -1292,19 +1367,121 @@ static int cfg_locate(struct cfg_ctx *x)
     return 0;
 }
 
-/* Parse the file with libconfig (@include resolves against dir) and turn
- * a parse error into "FILE:LINE: REASON". */
-static int cfg_parse(struct cfg_ctx *x, config_t *cfg)
+/* The next setting's name on a line from *p: a name as libconfig reads
+ * one, followed by blanks and "=", ":" or "{", or by the end of the line
+ * (the rest on the next). Into name; false when the line has no more. */
+static bool cfg_next_name(const char **p, char *name, size_t size)
+{
+    static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ*";
+
+    for (const char *at = *p; *at; at++) {
+        size_t len;
+        const char *q;
+
+        if (!strchr(first, *at) ||
+            (at > *p && (isalnum((unsigned char)at[-1]) || strchr("-_*", at[-1]))))
+            continue;
+        for (len = 1; isalnum((unsigned char)at[len]) || strchr("-_*", at[len]); len++)
+            if (at[len] == '\0')
+                break;
+        q = at + len + strspn(at + len, " \t\r");
+        *p = at + len;
+        if (*q == '\0' || *q == '=' || *q == ':' || *q == '{') {
+            snprintf(name, size, "%.*s", (int)len, at);
+            return true;
+        }
+        at += len - 1;
+    }
+    return false;
+}
+
+/* Is name the name of a setting on line text before end? */
+static bool cfg_named_before(const char *text, const char *end, const char *name)
+{
+    char seen[PF_CONFIG_NAME_LEN];
+
+    for (const char *p = text; cfg_next_name(&p, seen, sizeof seen) && p <= end;)
+        if (p - strlen(seen) < end && strcmp(seen, name) == 0)
+            return true;
+    return false;
+}
+
+/* The member named name of the deepest group of chain (n groups) that has
+ * one, written elsewhere than on line at of the text (elsewhere: false
+ * takes any); its group's index into *k. */
+static const config_setting_t *cfg_chain_member(const config_setting_t *const *chain, size_t n,
+                                                const char *name, unsigned at, bool elsewhere,
+                                                size_t *k)
+{
+    for (*k = n; (*k)-- > 0;) {
+        const config_setting_t *m = config_setting_get_member(chain[*k], name);
+
+        if (m && (!elsewhere || (unsigned)config_setting_source_line(m) != at))
+            return m;
+    }
+    return NULL;
+}
+
+/* libconfig stops at a name given twice in one group with "duplicate
+ * setting name" and the line of the second, without the name. The tree
+ * it built so far holds the first: the group being filled is one of the
+ * chain of last members from the root, and the name is the first on the
+ * line that a group of that chain holds from another line (else, the
+ * first given twice on that same line). Says "FILE:LINE: group.name: given twice
+ * (first at ...)", or libconfig's words when the tree does not tell. */
+static int cfg_duplicate(struct cfg_ctx *x, const config_t *cfg, unsigned at, const char *file,
+                         unsigned line)
+{
+    const config_setting_t *chain[64], *m = NULL;
+    char text[4096], name[PF_CONFIG_NAME_LEN], where[PATH_MAX + 32];
+    const char *first_file;
+    unsigned first;
+    size_t n = 0, k = 0;
+
+    pf_config_text_line(x->text, at, text, sizeof text);
+    for (const config_setting_t *g = config_root_setting(cfg);
+         g && config_setting_is_group(g) && n < sizeof chain / sizeof chain[0];) {
+        int len = config_setting_length(g);
+
+        chain[n++] = g;
+        g = len > 0 ? config_setting_get_elem(g, (unsigned)len - 1) : NULL;
+    }
+    for (const char *p = text; !m && cfg_next_name(&p, name, sizeof name);)
+        m = cfg_chain_member(chain, n, name, at, true, &k);
+    for (const char *p = text; !m && cfg_next_name(&p, name, sizeof name);)
+        if (cfg_named_before(text, p - strlen(name), name)) /* twice on the line */
+            m = cfg_chain_member(chain, n, name, at, false, &k);
+    if (!m)
+        return cfg_errorf(x, "%s:%u: %s", file, line, config_error_text(cfg));
+    first_file = cfg_where(x, m, &first);
+    if (strcmp(first_file, file) == 0)
+        snprintf(where, sizeof where, "line %u", first);
+    else
+        snprintf(where, sizeof where, "%s:%u", first_file, first);
+    if (k == 0)
+        return cfg_errorf(x, "%s:%u: %s: given twice (first at %s)", file, line, name, where);
+    return cfg_errorf(x, "%s:%u: %s.%s: given twice (first at %s)", file, line,
+                      config_setting_name(chain[k]), name, where);
+}
+
+/* Read the file, its @include lines expanded (pf_config_text), parse that
+ * text with libconfig, and turn a parse error into "FILE:LINE: REASON",
+ * the file and line where the text came from. */
+static int cfg_parse(struct cfg_ctx *x, config_t *cfg, struct pf_config_text *text)
 {
     const char *file;
+    unsigned line;
 
+    if (pf_config_text_read(text, x->path, x->c->dir, x->err, x->errlen) != 0)
+        return -1;
+    x->text = text;
     config_set_include_dir(cfg, x->c->dir);
-    if (config_read_file(cfg, x->path))
+    if (config_read_string(cfg, text->text))
         return 0;
-    file = config_error_file(cfg) ? config_error_file(cfg) : x->path;
-    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-        return cfg_errorf(x, "%s: cannot read: %s", file, config_error_text(cfg));
-    return cfg_errorf(x, "%s:%d: %s", file, config_error_line(cfg), config_error_text(cfg));
+    file = pf_config_text_where(text, (unsigned)config_error_line(cfg), &line);
+    if (strcmp(config_error_text(cfg), "duplicate setting name") == 0)
+        return cfg_duplicate(x, cfg, (unsigned)config_error_line(cfg), file, line);
+    return cfg_errorf(x, "%s:%u: %s", file, line, config_error_text(cfg));
 }
 
 /* Every setting of the file, then the rules across settings. */
@@ -1312,8 +1489,6 @@ static int cfg_apply_all(struct cfg_ctx *x, const config_t *cfg)
 {
     int rc = cfg_walk(x, config_root_setting(cfg), NULL);
 
-    if (rc == 0)
-        rc = cfg_check_workers(x, cfg);
     if (rc == 0)
         rc = cfg_check_exec(x, cfg);
     return rc;
@@ -1345,7 +1520,8 @@ static int cfg_apply_control(struct cfg_ctx *x, const config_t *cfg)
 static int cfg_load(struct pf_config *c, const char *path, char *err, size_t errlen,
                     int (*apply)(struct cfg_ctx *x, const config_t *cfg))
 {
-    struct cfg_ctx x = {c, path, err, errlen};
+    struct cfg_ctx x = {.c = c, .path = path, .err = err, .errlen = errlen};
+    struct pf_config_text text;
     config_t cfg;
     int rc;
 
@@ -1353,12 +1529,14 @@ static int cfg_load(struct pf_config *c, const char *path, char *err, size_t err
     if (cfg_locate(&x) != 0)
         return -1;
     config_init(&cfg);
-    rc = cfg_parse(&x, &cfg);
+    rc = cfg_parse(&x, &cfg, &text);
+    x.cfg = &cfg;
     if (rc == 0)
         rc = apply(&x, &cfg);
     if (rc == 0)
         rc = cfg_resolve_defaults(&x);
     config_destroy(&cfg);
+    pf_config_text_free(&text);
     return rc;
 }
 

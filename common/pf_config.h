@@ -212,8 +212,11 @@ struct pf_config_setting {
     const char *group; /* NULL: top level */
     const char *name;
     enum pf_config_type type;
-    size_t offset; /* of the field in struct pf_config */
-    size_t size;   /* of the field, for PF_CONFIG_STRING */
+    size_t offset;    /* of the field in struct pf_config */
+    size_t size;      /* of the field, for PF_CONFIG_STRING */
+    bool empty_unset; /* a file cannot give it empty ("" or []): empty is
+                         its default, meaning "not given" (exec.directory,
+                         exec.command) */
 };
 
 /* The i-th setting there is (i from 0), into out; false past the last. */

@@ -10,6 +10,14 @@
 #ifndef PF_ERR_H
 #define PF_ERR_H
 
+#include <stddef.h>
+
 #define PF_ERR_MAX 1024
+
+/* Format the reason into err (errlen bytes; nothing when err is NULL or
+ * errlen 0) and return -1, so that a failure path is one
+ * "return pf_err_format(...)" statement. */
+__attribute__((format(printf, 3, 4))) int pf_err_format(char *err, size_t errlen, const char *fmt,
+                                                        ...);
 
 #endif

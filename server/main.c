@@ -8,6 +8,7 @@
 
 #include "pf_cli.h"
 #include "pf_config.h"
+#include "pf_config_dump.h"
 #include "pf_daemon.h"
 #include "pf_err.h"
 #include "pf_inherit.h"
@@ -15,6 +16,7 @@
 #include "pf_master.h"
 #include "pf_notify.h"
 #include "pf_opt.h"
+#include "pf_paths.h"
 #include "pf_pidfile.h"
 #include "pf_privs.h"
 #include "pf_title.h"
@@ -30,9 +32,12 @@ static int main_fail(const char *what)
 }
 
 /* -t: the file loaded; what a start would refuse before binding (root
- * workers not asked for) is refused here too. */
-static int main_test(const struct pf_config *cfg)
+ * workers not asked for) is refused here too. -T (dump): the same, its
+ * verdict on stderr, then the whole configuration on stdout, so that
+ * `preforkd -T > FILE` gives a file preforkd loads. */
+static int main_test(const struct pf_config *cfg, bool dump)
 {
+    FILE *verdict = dump ? stderr : stdout;
     struct pf_privs_plan plan;
     char err[PF_ERR_MAX];
 
@@ -41,10 +46,14 @@ static int main_test(const struct pf_config *cfg)
         return PF_EXIT_FAILURE;
     }
     if (cfg->path[0] == '\0')
-        printf("preforkd: command line ok: %s, %d workers on %s\n", cfg->exec.command,
-               cfg->workers.start, cfg->listen);
+        fprintf(verdict, "preforkd: command line ok: %s, %d workers on %s\n", cfg->exec.command,
+                cfg->workers.start, cfg->listen);
     else
-        printf("preforkd: %s: syntax ok\n", cfg->path);
+        fprintf(verdict, "preforkd: %s: syntax ok\n", cfg->path);
+    if (dump && pf_config_dump(stdout, cfg) < 0) {
+        fprintf(stderr, "preforkd: -T: cannot write the configuration: %s\n", strerror(errno));
+        return PF_EXIT_FAILURE;
+    }
     return PF_EXIT_OK;
 }
 
@@ -128,14 +137,16 @@ int main(int argc, char **argv)
 {
     static struct pf_config cfg;
     struct pf_cli cli;
-    char err[PF_ERR_MAX];
+    char err[PF_ERR_MAX], config[PATH_MAX];
 
     /* before anything reads argv or the environment: the master's title
      * is written over their strings, which are copied first */
     argv = pf_title_init(argc, argv);
     pf_cli_parse(&cli, argc, argv);
+    pf_paths_default_config(PF_INSTALL_SBINDIR, PF_INSTALL_SYSCONFDIR, PF_DEFAULT_CONFIG, config,
+                            sizeof(config));
     switch (cli.action) {
-    case PF_CLI_HELP: pf_cli_usage(stdout, PF_DEFAULT_CONFIG); return PF_EXIT_OK;
+    case PF_CLI_HELP: pf_cli_usage(stdout, config); return PF_EXIT_OK;
     case PF_CLI_VERSION: printf("preforkd %s\n", PF_VERSION); return PF_EXIT_OK;
     case PF_CLI_USAGE: pf_opt_usage_error(stderr, "preforkd", cli.message); return PF_EXIT_USAGE;
     default: break;
@@ -157,12 +168,11 @@ int main(int argc, char **argv)
                              "(-u root keeps them root)");
         if (pf_config_from_line(&cfg, &line, err, sizeof(err)) < 0)
             return main_fail(err);
-    } else if (pf_config_load(&cfg, cli.config ? cli.config : PF_DEFAULT_CONFIG, err, sizeof(err)) <
-               0) {
+    } else if (pf_config_load(&cfg, cli.config ? cli.config : config, err, sizeof(err)) < 0) {
         return main_fail(err);
     }
-    if (cli.action == PF_CLI_TEST)
-        return main_test(&cfg);
+    if (cli.action == PF_CLI_TEST || cli.action == PF_CLI_DUMP)
+        return main_test(&cfg, cli.action == PF_CLI_DUMP);
     if (cli.action == PF_CLI_SIGNAL)
         return main_signal(&cfg, &cli);
     return main_run(&cfg, &cli, argc, argv);

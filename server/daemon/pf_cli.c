@@ -31,8 +31,8 @@ const char *pf_cli_signal_names(void)
 void pf_cli_usage(FILE *out, const char *default_config)
 {
     fprintf(out,
-            "Usage: preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-V] [-h]\n"
-            "       preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t] [--]\n"
+            "Usage: preforkd [-c FILE] [-f | -d] [-t | -T] [-s SIGNAL] [-V] [-h]\n"
+            "       preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t | -T] [--]\n"
             "                PROGRAM [ARG...]\n"
             "A pre-forking multi-process server (http, echo and msg protocols, or any\n"
             "program as the worker: the second form, without a configuration file).\n"
@@ -42,6 +42,9 @@ void pf_cli_usage(FILE *out, const char *default_config)
             "  -d, --daemon         detach; exit 0 once the server is ready, or 1 with\n"
             "                       the reason start-up failed (for init scripts)\n"
             "  -t, --test           check the configuration, print the result, exit 0 or 1\n"
+            "  -T, --test-print     check it as -t does, then print the whole effective\n"
+            "                       configuration (defaults included) on stdout, in a\n"
+            "                       form preforkd loads again\n"
             "  -s, --signal SIGNAL  signal the master found through daemon.pidfile:\n"
             "                       stop (fast), quit (graceful), reload, reopen (logs),\n"
             "                       upgrade (binary upgrade)\n"
@@ -96,8 +99,8 @@ static void cli_check_forms(struct pf_cli *cli)
 }
 
 /* The action the options add up to: help and version win, then the usage
- * errors, then -t (which never signals), then -s. */
-static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
+ * errors, then -T, then -t (neither of which signals), then -s. */
+static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test, bool dump)
 {
     if (help)
         cli->action = PF_CLI_HELP;
@@ -105,8 +108,10 @@ static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
         cli->action = PF_CLI_VERSION;
     else if (cli->action == PF_CLI_USAGE)
         return;
-    else if (test && cli->signame)
-        cli_refuse(cli, "-t and -s cannot be combined");
+    else if ((test || dump) && cli->signame)
+        cli_refuse(cli, dump ? "-T and -s cannot be combined" : "-t and -s cannot be combined");
+    else if (dump)
+        cli->action = PF_CLI_DUMP;
     else if (test)
         cli->action = PF_CLI_TEST;
     else if (cli->signame)
@@ -116,14 +121,21 @@ static void cli_decide(struct pf_cli *cli, bool help, bool version, bool test)
 void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},  {"foreground", no_argument, NULL, 'f'},
-        {"daemon", no_argument, NULL, 'd'},        {"test", no_argument, NULL, 't'},
-        {"signal", required_argument, NULL, 's'},  {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},          {"listen", required_argument, NULL, 'l'},
-        {"workers", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
-        {"notify", no_argument, NULL, 'N'},        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"daemon", no_argument, NULL, 'd'},
+        {"test", no_argument, NULL, 't'},
+        {"signal", required_argument, NULL, 's'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"listen", required_argument, NULL, 'l'},
+        {"workers", required_argument, NULL, 'w'},
+        {"user", required_argument, NULL, 'u'},
+        {"notify", no_argument, NULL, 'N'},
+        {"test-print", no_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
-    bool help = false, version = false, test = false;
+    bool help = false, version = false, test = false, dump = false;
     int c;
 
     memset(cli, 0, sizeof(*cli));
@@ -132,12 +144,13 @@ void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
     opterr = 0; /* our own messages */
     /* '+': options end at the program's name, whose own options are its;
      * -v is -V's spelling before, kept */
-    while ((c = getopt_long(argc, argv, "+:c:fdts:Vvhl:w:u:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:fdtTs:Vvhl:w:u:", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': cli->config = optarg; break;
         case 'f': cli->daemon = false; break;
         case 'd': cli->daemon = true; break;
         case 't': test = true; break;
+        case 'T': dump = true; break;
         case 's': cli_set_signal(cli, optarg); break;
         case 'V':
         case 'v': version = true; break;
@@ -159,5 +172,5 @@ void pf_cli_parse(struct pf_cli *cli, int argc, char **argv)
     }
     if (cli->action != PF_CLI_USAGE)
         cli_check_forms(cli);
-    cli_decide(cli, help, version, test);
+    cli_decide(cli, help, version, test, dump);
 }

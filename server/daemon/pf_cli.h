@@ -1,7 +1,7 @@
 /* pf_cli: preforkd's command line, parsed without side effects.
  *
- *   preforkd [-c FILE] [-f | -d] [-t] [-s SIGNAL] [-V] [-h]
- *   preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t] [--] PROGRAM [ARG...]
+ *   preforkd [-c FILE] [-f | -d] [-t | -T] [-s SIGNAL] [-V] [-h]
+ *   preforkd [-l ADDRESS] [-w N] [-u USER] [--notify] [-f | -d] [-t | -T] [--] PROGRAM [ARG...]
  *
  * The second form runs PROGRAM as exec workers without a configuration
  * file (docs/exec.md), as einhorn -n N -b ADDR -- PROGRAM does.
@@ -31,6 +31,7 @@ enum pf_cli_action {
     PF_CLI_HELP,    /* -h */
     PF_CLI_VERSION, /* -V (or -v, its spelling before) */
     PF_CLI_USAGE,   /* a bad line: message says why */
+    PF_CLI_DUMP,    /* -T: check the configuration, then print it whole */
 };
 
 struct pf_cli {

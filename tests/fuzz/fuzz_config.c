@@ -5,7 +5,8 @@
  * Inputs that contain "@include" are skipped: an include names any file
  * of the machine (a FIFO, /dev/stdin, a huge log), which is the
  * administrator's business, not a parser bug; the loader's include
- * handling has its unit test (test_pf_config.c, test_include).
+ * handling has its unit tests (test_pf_config.c, test_includes; and
+ * test_pf_config_text.c).
  *
  * Invariants, abort() on any violation (crashes and leaks are reported by
  * the sanitizers themselves):
@@ -18,7 +19,9 @@
  *    group's lists within their bounds and its program absolute, the
  *    error pages well formed (each status once, each file absolute), the
  *    resolved path is the file's, the document root and the token file
- *    are absolute, every string field is NUL-terminated within its array.
+ *    are absolute, every string field is NUL-terminated within its array;
+ *  - on 0, what -T prints (pf_config_dump) loads again, and prints the
+ *    same text again (bar its first line, which names the file).
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -27,16 +30,19 @@
 
 #include "fuzz_check.h"
 #include "pf_config.h"
+#include "pf_config_dump.h"
 
 /* The temporary folder and the file in it, made on the first input. */
 static char fuzz_dir[PATH_MAX];
 static char fuzz_file[PATH_MAX];
 static char fuzz_real[PATH_MAX];
+static char fuzz_again[PATH_MAX]; /* the dump of a loaded input */
 
 /* Remove the file and the folder when the fuzzer exits normally. */
 static void fuzz_cleanup(void)
 {
     unlink(fuzz_file);
+    unlink(fuzz_again);
     rmdir(fuzz_dir);
 }
 
@@ -51,6 +57,7 @@ static void fuzz_setup(void)
     snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/pf_fuzz_config_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     FUZZ_CHECK(mkdtemp(fuzz_dir) != NULL, "cannot make the temporary folder");
     snprintf(fuzz_file, sizeof(fuzz_file), "%s/preforkd.conf", fuzz_dir);
+    snprintf(fuzz_again, sizeof(fuzz_again), "%s/again.conf", fuzz_dir);
     f = fopen(fuzz_file, "w");
     FUZZ_CHECK(f != NULL && fclose(f) == 0, "cannot write the configuration file");
     FUZZ_CHECK(realpath(fuzz_file, fuzz_real) != NULL, "cannot resolve the file's path");
@@ -161,6 +168,43 @@ static void check_config(const struct pf_config *c)
     FUZZ_CHECK(c->backlog >= 1 && c->backlog <= PF_BACKLOG_MAX, "backlog out of range");
 }
 
+/* The dump of c into a malloc'd string, and from its second line on
+ * into *body. */
+static char *dump_text(const struct pf_config *c, const char **body)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+
+    FUZZ_CHECK(mem != NULL, "open_memstream failed");
+    FUZZ_CHECK(pf_config_dump(mem, c) == 0, "pf_config_dump failed");
+    FUZZ_CHECK(fclose(mem) == 0 && text != NULL, "the dump cannot be closed");
+    *body = strchr(text, '\n');
+    FUZZ_CHECK(*body != NULL, "the dump has no first line");
+    return text;
+}
+
+/* -T's round trip: the dump of c loads, into a configuration whose dump
+ * is the same text. */
+static void check_dump(const struct pf_config *c)
+{
+    static struct pf_config again;
+    static char err[PF_ERR_MAX];
+    const char *first_body, *second_body;
+    char *first = dump_text(c, &first_body), *second;
+    FILE *f = fopen(fuzz_again, "w");
+
+    FUZZ_CHECK(f != NULL && fputs(first, f) >= 0 && fclose(f) == 0, "cannot write the dump");
+    if (pf_config_load(&again, fuzz_again, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n%s\n", err, first);
+        FUZZ_CHECK(false, "the dump of a loaded configuration does not load");
+    }
+    second = dump_text(&again, &second_body);
+    FUZZ_CHECK(strcmp(first_body, second_body) == 0, "the dump of the dump differs");
+    free(first);
+    free(second);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct pf_config cfg;
@@ -174,9 +218,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 0, sizeof(err));
     rc = pf_config_load(&cfg, fuzz_file, err, sizeof(err));
     FUZZ_CHECK(rc == 0 || rc == -1, "result out of range");
-    if (rc == 0)
+    if (rc == 0) {
         check_config(&cfg);
-    else
+        check_dump(&cfg);
+    } else
         check_message(err);
     return 0;
 }

@@ -135,6 +135,28 @@ else
     note "no www-data user or group here: preforkd -t not run on the installed configuration"
 fi
 
+note "the installed programs default to the prefix's configuration"
+# Before, they kept the configured prefix's (/usr/local/etc/...): the
+# install prefix is given after the build, so they find it at run time.
+CONF=$P/etc/preforkd/preforkd.conf
+"$P/sbin/preforkd" -h >"$T/out" 2>&1 || fail "preforkd -h failed"
+names "$T/out" "(default $CONF)"
+"$P/sbin/preforkctl" -h >"$T/out" 2>&1 || fail "preforkctl -h failed"
+names "$T/out" "(default $CONF)"
+"$P/sbin/preforkd" -t >"$T/out" 2>&1
+RC=$?
+if getent passwd www-data >/dev/null 2>&1 && getent group www-data >/dev/null 2>&1; then
+    [ "$RC" -eq 0 ] || { cat "$T/out"; fail "$P/sbin/preforkd -t (no -c): exit $RC"; }
+    names "$T/out" "preforkd: $CONF: syntax ok"
+else
+    # no www-data here: the check fails, on the prefix's file
+    names "$T/out" "preforkd: $CONF:"
+fi
+# preforkctl reads the same file for the control address and the token
+# file, which is in the prefix and not created yet (no server ran)
+"$P/sbin/preforkctl" status >"$T/out" 2>&1 && fail "preforkctl status without a server succeeded"
+names "$T/out" "$P/var/lib/preforkd/preforkd.token"
+
 note "the installed init script finds its defaults"
 unset PREFORKD_DEFAULTS
 SYSTEMCTL_SKIP_REDIRECT=1 sh "$P/etc/init.d/preforkd" status >"$T/out" 2>&1

@@ -68,6 +68,19 @@ static void test_test_help_version(void **state)
     assert_string_equal(cli.config, "x.conf");
     PARSE(&cli, "--test");
     assert_int_equal(cli.action, PF_CLI_TEST);
+    PARSE(&cli, "-T", "-c", "x.conf");
+    assert_int_equal(cli.action, PF_CLI_DUMP);
+    assert_string_equal(cli.config, "x.conf");
+    PARSE(&cli, "--test-print");
+    assert_int_equal(cli.action, PF_CLI_DUMP);
+    PARSE(&cli, "-t", "-T"); /* -T is -t and more */
+    assert_int_equal(cli.action, PF_CLI_DUMP);
+    PARSE(&cli, "-T", "-t");
+    assert_int_equal(cli.action, PF_CLI_DUMP);
+    PARSE(&cli, "-T", "--", "./worker");
+    assert_int_equal(cli.action, PF_CLI_DUMP);
+    PARSE(&cli, "--help", "-T");
+    assert_int_equal(cli.action, PF_CLI_HELP);
     PARSE(&cli, "-V");
     assert_int_equal(cli.action, PF_CLI_VERSION);
     PARSE(&cli, "--version");
@@ -133,6 +146,8 @@ static void test_usage_errors(void **state)
         {{"-w", "2"}, "-l, -w, -u and --notify need a program to run"},
         {{"--notify", "-c", "a.conf"}, "-l, -w, -u and --notify need a program to run"},
         {{"-t", "-s", "reload"}, "-t and -s cannot be combined"},
+        {{"-T", "-s", "reload"}, "-T and -s cannot be combined"},
+        {{"-t", "-T", "-s", "stop"}, "-T and -s cannot be combined"},
     };
     struct pf_cli cli;
 

@@ -922,9 +922,9 @@ static const struct {
     {"workers = { mode = \"prefork\"; };\n", 1, "workers.mode",
      "unknown mode \"prefork\" (expected \"static\" or \"dynamic\")"},
     {"workers = {\n min_spare = 9;\n};\n", 2, "workers.min_spare",
-     "max_spare (8) must be at least min_spare (9)"},
+     "must be an integer between 0 and 8 (workers.max_spare, by default) (got 9)"},
     {"workers = { mode = \"dynamic\";\n max = 4; };\n", 2, "workers.max",
-     "max_spare (8) must be at most workers.max (4)"},
+     "must be an integer between 8 (workers.max_spare, by default) and 4096 (got 4)"},
     {"workers = { request_timeout = -5; };\n", 1, "workers.request_timeout", "(got -5)"},
     {"workers = { crash_limit = 0; };\n", 1, "workers.crash_limit", "(got 0)"},
     {"defer_accept = -1;\n", 1, "defer_accept",
@@ -958,8 +958,10 @@ static const struct {
     {"\nhttp = \"www\";\n", 2, "http", "must be a group (got a string)"},
     {"keeper = false;\n", 1, "keeper", "must be a group (got a boolean)"},
     /* workers */
-    {"workers = {\n  start = 0;\n};\n", 2, "workers.start", "between 1 and 4096 (got 0)"},
-    {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max", "between 1 and 4096 (got 4097)"},
+    {"workers = {\n  start = 0;\n};\n", 2, "workers.start",
+     "between 1 and 64 (workers.max, by default) (got 0)"},
+    {"workers = {\n\n  max = 4097;\n};\n", 3, "workers.max",
+     "between 4 (workers.start, by default) and 4096 (got 4097)"},
     {"workers = { max = 0; };\n", 1, "workers.max", "(got 0)"},
     {"workers = { start = \"4\"; };\n", 1, "workers.start", "(got a string)"},
     {"workers = {\n max_requests = -1;\n};\n", 2, "workers.max_requests",
@@ -1126,12 +1128,14 @@ static const struct {
     {"client = { keepalive_timeout = 5; };\n", 1, "client.keepalive_timeout", "unknown setting"},
     {"http = { max_line = 8192; };\n", 1, "http.max_line", "unknown setting"},
     {"daemon = { colour = \"blue\"; };\n", 1, "daemon.colour", "unknown setting"},
-    /* cross-field: workers.start <= workers.max */
-    {"workers = {\n  max = 8;\n  start = 9;\n};\n", 3, "workers.start",
-     "must be an integer between 1 and 8 (workers.max)"},
+    /* cross-field: workers.start <= workers.max, the one range that
+     * applies said for a value below it as for one above (bounds_cases) */
+    {"workers = {\n  max = 8;\n  start = 9;\n};\n", 2, "workers.max",
+     "must be an integer between 9 (workers.start) and 4096 (got 8)"},
     {"workers = {\n  start = 9;\n  max = 8;\n};\n", 2, "workers.start",
-     "must be an integer between 1 and 8 (workers.max)"},
-    {"workers = {\n  max = 2;\n};\n", 2, "workers.max", "must be at least 4 (workers.start"},
+     "must be an integer between 1 and 8 (workers.max) (got 9)"},
+    {"workers = {\n  max = 2;\n};\n", 2, "workers.max",
+     "must be an integer between 4 (workers.start, by default) and 4096 (got 2)"},
     /* the first error in file order wins */
     {"backlog = 1;\nbacklog2 = 1;\nprotocol = \"x\";\n", 2, "backlog2", "unknown setting"},
     {"workers = {\n  start = 99999;\n};\nlisten = \"bad\";\n", 2, "workers.start", "(got 99999)"},
@@ -1148,6 +1152,57 @@ static void test_invalid_settings(void **state)
     for (size_t i = 0; i < sizeof invalid_cases / sizeof invalid_cases[0]; i++)
         expect_error(f, invalid_cases[i].text, invalid_cases[i].line, invalid_cases[i].setting,
                      invalid_cases[i].reason);
+}
+
+/* A setting bounded by another says one range, the one that applies,
+ * whichever side of it the value is on: below and above give the same
+ * words (before, workers.start = 0 said "between 1 and 4096" while 100
+ * said "between 1 and 64 (workers.max)"). Each row: the settings around,
+ * the setting, a value below, a value above, the range expected. */
+static const struct {
+    const char *around;
+    const char *name;
+    const char *low, *high;
+    const char *range;
+} bounds_cases[] = {
+    {"", "start", "0", "100", "an integer between 1 and 64 (workers.max, by default)"},
+    {"max = 8;", "start", "0", "9", "an integer between 1 and 8 (workers.max)"},
+    {"max = 5000;", "start", "0", "4097", "an integer between 1 and 4096"},
+    {"max = 0;", "start", "0", "4097", "an integer between 1 and 4096"},
+    {"", "max", "3", "4097", "an integer between 4 (workers.start, by default) and 4096"},
+    {"start = 1;", "max", "0", "4097", "an integer between 1 and 4096"},
+    {"start = 10;", "max", "9", "4097", "an integer between 10 (workers.start) and 4096"},
+    {"mode = \"dynamic\";", "max", "7", "4097",
+     "an integer between 8 (workers.max_spare, by default) and 4096"},
+    {"mode = \"dynamic\"; max_spare = 2; start = 3;", "max", "2", "4097",
+     "an integer between 3 (workers.start) and 4096"},
+    {"", "min_spare", "-1", "9", "an integer between 0 and 8 (workers.max_spare, by default)"},
+    {"max_spare = 3;", "min_spare", "-1", "4", "an integer between 0 and 3 (workers.max_spare)"},
+    {"", "max_spare", "1", "4097", "an integer between 2 (workers.min_spare, by default) and 4096"},
+    {"mode = \"dynamic\"; max = 16;", "max_spare", "1", "17",
+     "an integer between 2 (workers.min_spare, by default) and 16 (workers.max)"},
+    {"min_spare = 0;", "max_spare", "0", "4097", "an integer between 1 and 4096"},
+};
+
+static void test_bounds_agree(void **state)
+{
+    struct fixture *f = *state;
+    char text[256], reason[256], setting[64];
+
+    for (size_t i = 0; i < sizeof bounds_cases / sizeof bounds_cases[0]; i++) {
+        const char *values[] = {bounds_cases[i].low, bounds_cases[i].high};
+
+        snprintf(setting, sizeof setting, "workers.%s", bounds_cases[i].name);
+        for (size_t v = 0; v < 2; v++) {
+            /* the setting before the others: checked first, against
+             * their values in the file */
+            snprintf(text, sizeof text, "workers = {\n  %s = %s;\n  %s\n};\n", bounds_cases[i].name,
+                     values[v], bounds_cases[i].around);
+            snprintf(reason, sizeof reason, "must be %s (got %s)", bounds_cases[i].range,
+                     values[v]);
+            expect_error(f, text, 2, setting, reason);
+        }
+    }
 }
 
 /* A value quoted back in a message has its control bytes written as \xNN,
@@ -1194,8 +1249,6 @@ static void test_syntax_errors(void **state)
         {"workers = {\n  start = 1;\n  max = = 2;\n};\n", 3, "syntax error"},
         {"workers = {\n  start = 1;\n}};\n", 3, "syntax error"},
         {"# one\nlisten = 127.0.0.1:8080;\n", 2, "syntax error"},
-        {"backlog = 1;\nprotocol = \"echo\";\nbacklog = 2;\n", 3, "duplicate setting name"},
-        {"workers = {\n  start = 1;\n  start = 2;\n};\n", 3, "duplicate setting name"},
     };
     struct fixture *f = *state;
     char prefix[PATH_MAX + 32];
@@ -1207,6 +1260,119 @@ static void test_syntax_errors(void **state)
             fail_msg("config:\n%s\nerror:    %s\nexpected: %s%s", cases[i].text, f->err, prefix,
                      cases[i].reason);
     }
+}
+
+/* A setting or group given twice is named, with where it was first given
+ * (before: libconfig's "FILE:LINE: duplicate setting name", no name). */
+static void test_given_twice(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *error; /* after "PATH:" */
+    } cases[] = {
+        {"backlog = 1;\nprotocol = \"echo\";\nbacklog = 2;\n",
+         "3: backlog: given twice (first at line 1)"},
+        {"workers = {\n  start = 1;\n  start = 2;\n};\n",
+         "3: workers.start: given twice (first at line 2)"},
+        {"workers = { start = 2; };\n\nworkers = { max = 8; };\n",
+         "3: workers: given twice (first at line 1)"},
+        {"workers = {\n  start = 1;\n}\n\nworkers\n =\n {\n max = 2;\n };\n",
+         "5: workers: given twice (first at line 1)"},
+        {"http = {\n  root = \"a\";\n};\nworkers = { start = 1; };\nhttp = { index = \"i\"; };\n",
+         "5: http: given twice (first at line 1)"},
+        {"a = 1; a = 2;\n", "1: a: given twice (first at line 1)"},
+        {"http = { root = \"x\"; index = \"a\"; root = \"y\"; };\n",
+         "1: http.root: given twice (first at line 1)"},
+        {"http = {\n  root = \"x\"; # root = \"y\"\n  index = \"a\"; root = \"y\";\n};\n",
+         "3: http.root: given twice (first at line 2)"},
+        {"workers = {\n  max : 4;\n  max:5;\n};\n",
+         "3: workers.max: given twice (first at line 2)"},
+    };
+    struct fixture *f = *state;
+    char want[PATH_MAX + 128];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(want, sizeof want, "%s:%s", f->path, cases[i].error);
+        assert_int_equal(load_text(f, cases[i].text), -1);
+        if (strcmp(f->err, want) != 0)
+            fail_msg("config:\n%s\nerror:    %s\nexpected: %s", cases[i].text, f->err, want);
+    }
+}
+
+/* @include: a glob in sorted order (an empty one is no error), names
+ * relative to the main file's folder at every depth, and every message
+ * naming the file and line where the setting is written. */
+static void test_includes(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 64], want[2 * PATH_MAX];
+
+    snprintf(path, sizeof path, "%s/conf.d", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/empty.d", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/conf.d/20-workers.conf", f->dir);
+    write_file(path, "workers = {\n  start = 3;\n};\n");
+    snprintf(path, sizeof path, "%s/conf.d/10-http.conf", f->dir);
+    write_file(path, "# the site\n@include \"http.inc\"\n");
+    snprintf(path, sizeof path, "%s/http.inc", f->dir); /* the main file's folder */
+    write_file(path, "http = { index = \"home.html\"; };\n");
+    snprintf(path, sizeof path, "%s/conf.d/notes.txt", f->dir); /* not matched */
+    write_file(path, "garbage garbage\n");
+
+    assert_int_equal(load_text(f, "backlog = 7;\n@include \"conf.d/*.conf\" # every part\n"
+                                  "@include \"empty.d/*.conf\"\nprotocol = \"echo\";\n"),
+                     0);
+    assert_int_equal(f->cfg.backlog, 7);
+    assert_int_equal(f->cfg.workers.start, 3);
+    assert_string_equal(f->cfg.http.index, "home.html");
+    assert_string_equal(f->cfg.protocol, "echo");
+
+    /* sorted: 10- before 20-, so the second one's error is the one given */
+    snprintf(path, sizeof path, "%s/conf.d/30-more.conf", f->dir);
+    write_file(path, "\nworkers = { max = 8; };\n");
+    assert_int_equal(load_text(f, "@include \"conf.d/*.conf\"\n"), -1);
+    snprintf(
+        want, sizeof want,
+        "%s/conf.d/30-more.conf:2: workers: given twice (first at %s/conf.d/20-workers.conf:1)",
+        f->dir, f->dir);
+    assert_string_equal(f->err, want);
+    unlink(path);
+
+    /* an error inside an included file names that file and its line */
+    snprintf(path, sizeof path, "%s/conf.d/20-workers.conf", f->dir);
+    write_file(path, "workers = {\n  start = 3;\n  colour = 1;\n};\n");
+    assert_int_equal(load_text(f, "backlog = 7;\n@include \"conf.d/*.conf\"\nbacklog2 = 1;\n"), -1);
+    snprintf(want, sizeof want, "%s/conf.d/20-workers.conf:3: workers.colour: unknown setting",
+             f->dir);
+    assert_string_equal(f->err, want);
+    write_file(path, "workers = {\n  start = 3\n  max = = 4;\n};\n");
+    assert_int_equal(load_text(f, "@include \"conf.d/20-workers.conf\"\n"), -1);
+    snprintf(want, sizeof want, "%s/conf.d/20-workers.conf:3: syntax error", f->dir);
+    assert_string_equal(f->err, want);
+    /* and lines after an include are the main file's own */
+    write_file(path, "workers = {\n  start = 3;\n};\n");
+    expect_error(f, "\n@include \"conf.d/20-workers.conf\"\n\nbacklog = 0;\n", 4, "backlog",
+                 "(got 0)");
+
+    /* a missing plain file is an error naming the including line */
+    assert_int_equal(load_text(f, "backlog = 7;\n@include \"conf.d/nope.conf\"\n"), -1);
+    snprintf(want, sizeof want, "%s:2: @include: %s/conf.d/nope.conf: No such file or directory",
+             f->path, f->dir);
+    assert_string_equal(f->err, want);
+
+    /* an include loop ends at the depth bound */
+    snprintf(path, sizeof path, "%s/loop.conf", f->dir);
+    write_file(path, "@include \"loop.conf\"\n");
+    assert_int_equal(load_text(f, "@include \"loop.conf\"\n"), -1);
+    assert_non_null(strstr(f->err, "loop.conf:1: @include \"loop.conf\": included files nested "
+                                   "more than 10 deep"));
+
+    /* an @include inside a string or a comment is text, not an include */
+    assert_int_equal(load_text(f, "http = { server_name = \"a\n@include \\\"x\\\"\"; };\n/*\n"
+                                  "@include \"conf.d/nope.conf\"\n*/\n"),
+                     0);
+    assert_string_equal(f->cfg.http.server_name, "a\n@include \"x\"");
 }
 
 static void test_missing_file(void **state)
@@ -1489,6 +1655,9 @@ int main(void)
         T(test_listen_port_zero),
         T(test_log_levels),
         T(test_invalid_settings),
+        T(test_bounds_agree),
+        T(test_given_twice),
+        T(test_includes),
         T(test_values_quoted_in_messages),
         T(test_syntax_errors),
         T(test_missing_file),

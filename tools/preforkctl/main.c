@@ -1,6 +1,7 @@
 /* preforkctl: command line, then one command (or top) over the control
  * channel of a running preforkd. See preforkctl(8). */
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "ctl_top.h"
 #include "pf_err.h"
 #include "pf_opt.h"
+#include "pf_paths.h"
 #include "pf_version.h"
 
 #define OPT_TIMEOUT 256 /* --timeout and --wait have no short form */
@@ -50,6 +52,18 @@ static const struct option opt_long[] = {
 static const char opt_short[] = "+:c:a:t:jhVv";
 
 /* --help: options, commands, exit statuses. */
+/* The configuration read when -c is not given: the installation's, found
+ * from where this program is (common/pf_paths.h). */
+static const char *default_config(void)
+{
+    static char path[PATH_MAX];
+
+    if (path[0] == '\0')
+        pf_paths_default_config(PF_INSTALL_SBINDIR, PF_INSTALL_SYSCONFDIR, PF_DEFAULT_CONFIG, path,
+                                sizeof(path));
+    return path;
+}
+
 static void usage(FILE *out)
 {
     fprintf(
@@ -78,7 +92,7 @@ static void usage(FILE *out)
         "nonsense, or a reload was rolled back or not done within --wait; 2 bad command line; 3 the server cannot be reached or stopped\n"
         "answering, or the configuration or token file cannot be read;\n"
         "4 authentication failed (wrong token).\n",
-        PF_DEFAULT_CONFIG, CTL_TIMEOUT_DEFAULT_MS / 1000, OPT_WAIT_DEFAULT_MS / 1000,
+        default_config(), CTL_TIMEOUT_DEFAULT_MS / 1000, OPT_WAIT_DEFAULT_MS / 1000,
         ctl_command_help());
 }
 
@@ -218,7 +232,7 @@ static int run(const struct ctl_options *o, const struct ctl_command *cmd)
     struct ctl_target t;
     struct ctl_conn c = {.fd = -1};
     char err[PF_ERR_MAX];
-    int rc = ctl_target_resolve(&t, o->config ? o->config : PF_DEFAULT_CONFIG, o->address,
+    int rc = ctl_target_resolve(&t, o->config ? o->config : default_config(), o->address,
                                 o->token_file, err, sizeof(err));
 
     if (rc == CTL_EXIT_OK)
