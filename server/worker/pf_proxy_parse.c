@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pf_addr.h"
+
 static const uint8_t proxy_v2_sig[12] = {'\r', '\n', '\r', '\n', 0,   '\r',
                                          '\n', 'Q',  'U',  'I',  'T', '\n'};
 static const char proxy_v1_sig[] = "PROXY ";
@@ -44,20 +46,15 @@ static bool v1_addr(int af, const char *f, size_t n, void *out)
     return inet_pton(af, text, out) == 1;
 }
 
-/* A port: 1 to 5 digits, no leading zero but "0" itself, at most 65535. */
+/* A port: decimal 0..65535, no leading zero but "0" itself. */
 static bool v1_port(const char *f, size_t n, uint16_t *port)
 {
-    unsigned v = 0;
+    unsigned v;
 
-    if (n == 0 || n > 5 || (f[0] == '0' && n > 1))
+    if ((n > 1 && f[0] == '0') || pf_addr_parse_port(f, n, &v, NULL, 0) < 0)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (f[i] < '0' || f[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(f[i] - '0');
-    }
     *port = (uint16_t)v;
-    return v <= 65535;
+    return true;
 }
 
 /* The fields of "TCP4 SRC DST SPORT DPORT" in line[0..n) into h. */
