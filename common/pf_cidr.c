@@ -54,6 +54,20 @@ static bool cidr_prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
     return ((a[whole] ^ b[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
+/* An IPv4-mapped block (::ffff:a.b.c.d/96 and longer) as the IPv4 block
+ * it is, since a mapped peer is matched as IPv4 (cidr_of). */
+static void cidr_unmap(struct pf_cidr *c)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    if (c->family != AF_INET6 || c->bits < 96 || memcmp(c->addr, mapped, sizeof(mapped)) != 0)
+        return;
+    memmove(c->addr, c->addr + 12, 4);
+    memset(c->addr + 4, 0, 12);
+    c->family = AF_INET;
+    c->bits -= 96;
+}
+
 int pf_cidr_parse(const char *text, struct pf_cidr *out, char *err, size_t errlen)
 {
     const char *slash = strchr(text, '/');
@@ -91,6 +105,7 @@ int pf_cidr_parse(const char *text, struct pf_cidr *out, char *err, size_t errle
             return -1;
         }
     }
+    cidr_unmap(out);
     return 0;
 }
 

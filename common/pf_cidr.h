@@ -6,7 +6,8 @@
  * IPv4 in dotted quads, IPv6 as inet_pton reads it, no brackets, no
  * names (no DNS), no bits set past the prefix ("10.0.0.1/8" is refused,
  * it is a typo for a host or a block). An IPv4 client seen on an IPv6
- * socket (::ffff:10.1.2.3) matches the IPv4 entries.
+ * socket (::ffff:10.1.2.3) matches the IPv4 entries, and an IPv4-mapped
+ * entry (::ffff:10.0.0.0/104) is the IPv4 block it maps (10.0.0.0/8).
  */
 #ifndef PF_CIDR_H
 #define PF_CIDR_H

@@ -29,7 +29,8 @@ static const struct {
     {"fd00::/8", AF_INET6, 8, NULL},
     {"::/0", AF_INET6, 0, NULL},
     {"2001:db8::/32", AF_INET6, 32, NULL},
-    {"::ffff:10.0.0.0/104", AF_INET6, 104, NULL},
+    {"::ffff:10.0.0.0/104", AF_INET, 8, NULL}, /* mapped: the IPv4 block */
+    {"::ffff:0:0/96", AF_INET, 0, NULL},
     {"", 0, 0, "not an IPv4 or IPv6 address"},
     {"localhost", 0, 0, "not an IPv4 or IPv6 address: \"localhost\""},
     {"10.0.0", 0, 0, "not an IPv4 or IPv6 address"},
@@ -79,8 +80,8 @@ static struct sockaddr_storage addr_of(const char *text)
     return ss;
 }
 
-static const char *const trusted[] = {"127.0.0.1", "10.0.0.0/8", "192.168.1.128/25", "::1",
-                                      "fd00::/8"};
+static const char *const trusted[] = {"127.0.0.1", "10.0.0.0/8", "192.168.1.128/25",
+                                      "::1",       "fd00::/8",   "::ffff:172.16.0.0/108"};
 
 static const struct {
     const char *addr;
@@ -102,7 +103,10 @@ static const struct {
     {"::ffff:10.1.2.3", true},
     {"::ffff:11.1.2.3", false},
     {"::ffff:127.0.0.1", true},
-    {"::a00:1", false}, /* ::10.0.0.1 is not mapped */
+    {"::a00:1", false},   /* ::10.0.0.1 is not mapped */
+    {"172.16.5.5", true}, /* ::ffff:172.16.0.0/108 is 172.16.0.0/12 */
+    {"::ffff:172.16.5.5", true},
+    {"172.32.0.1", false},
 };
 
 static void test_match(void **state)
