@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The first 12 bytes of an IPv4-mapped IPv6 address, ::ffff:a.b.c.d. */
+static const uint8_t cidr_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
 /* Longest text of an IPv6 address inet_pton may read, NUL included. */
 #define CIDR_TEXT_MAX 64
 
@@ -58,9 +61,8 @@ static bool cidr_prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
  * it is, since a mapped peer is matched as IPv4 (cidr_of). */
 static void cidr_unmap(struct pf_cidr *c)
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-    if (c->family != AF_INET6 || c->bits < 96 || memcmp(c->addr, mapped, sizeof(mapped)) != 0)
+    if (c->family != AF_INET6 || c->bits < 96 ||
+        memcmp(c->addr, cidr_mapped, sizeof(cidr_mapped)) != 0)
         return;
     memmove(c->addr, c->addr + 12, 4);
     memset(c->addr + 4, 0, 12);
@@ -113,8 +115,6 @@ int pf_cidr_parse(const char *text, struct pf_cidr *out, char *err, size_t errle
  * (::ffff:a.b.c.d) as the IPv4 one. 0 for another family. */
 static int cidr_of(const struct sockaddr *sa, const uint8_t **addr)
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
     if (sa->sa_family == AF_INET) {
         *addr = (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
         return AF_INET;
@@ -122,8 +122,8 @@ static int cidr_of(const struct sockaddr *sa, const uint8_t **addr)
     if (sa->sa_family != AF_INET6)
         return 0;
     *addr = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
-    if (memcmp(*addr, mapped, sizeof(mapped)) == 0) {
-        *addr += sizeof(mapped);
+    if (memcmp(*addr, cidr_mapped, sizeof(cidr_mapped)) == 0) {
+        *addr += sizeof(cidr_mapped);
         return AF_INET;
     }
     return AF_INET6;
