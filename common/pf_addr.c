@@ -45,10 +45,10 @@ static int addr_all_digits(const char *s, size_t n)
     return 1;
 }
 
-/* Read a decimal port 0..65535 from s[0..n). Strict on purpose: no sign,
- * no spaces, no trailing bytes, so "+80" or "80 " are refused rather than
- * silently read as 80 the way strtoul would. */
-static int addr_parse_port(const char *s, size_t n, unsigned *port, char *err, size_t errlen)
+/* Strict on purpose: no sign, no spaces, no trailing bytes, so "+80" or
+ * "80 " are refused rather than silently read as 80 the way strtoul
+ * would. */
+int pf_addr_parse_port(const char *s, size_t n, unsigned *port, char *err, size_t errlen)
 {
     unsigned long v = 0;
 
@@ -224,7 +224,7 @@ int pf_addr_parse(const char *text, struct pf_addr *out, char *err, size_t errle
         return addr_fail(err, errlen, "host part too long");
     memcpy(host, p.host, p.host_len);
     host[p.host_len] = '\0';
-    if (addr_parse_port(p.port, p.port_len, &port, err, errlen) < 0)
+    if (pf_addr_parse_port(p.port, p.port_len, &port, err, errlen) < 0)
         return -1;
     if (p.bracketed ? addr_host_v6(host, port, &result, err, errlen)
                     : addr_host_v4(host, port, &result, err, errlen))

@@ -31,6 +31,10 @@ struct pf_addr {
  * (e.g. "port out of range (0-65535)"). */
 int pf_addr_parse(const char *text, struct pf_addr *out, char *err, size_t errlen);
 
+/* A decimal port 0..65535 from s[0..n) (not NUL-terminated) into *port:
+ * digits only. 0, or -1 with the reason in err (which may be NULL). */
+int pf_addr_parse_port(const char *s, size_t n, unsigned *port, char *err, size_t errlen);
+
 /* "127.0.0.1:8080" or "[::1]:8080" into buf (PF_ADDR_STRLEN bytes suffice);
  * returns buf. An unknown family formats as "?". */
 const char *pf_addr_format(const struct sockaddr *sa, char *buf, size_t size);

@@ -90,6 +90,7 @@ static int cfg_set_error_pages(struct cfg_ctx *x, const config_setting_t *s,
                                const struct cfg_item *it);
 static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_trusted(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 
 #define CFG_AT(field) offsetof(struct pf_config, field)
 /* Longest string a char array field holds (its size less the NUL). */
@@ -177,6 +178,10 @@ static const struct cfg_item cfg_items[] = {
      CFG_LEN(status.listen)},
     {"status", "metrics_token", cfg_set_bool, CFG_AT(status.metrics_token), CFG_C_INT, 0, 0},
     {"status", "max_clients", cfg_set_int, CFG_AT(status.max_clients), CFG_C_INT, 1, 1024},
+    {"proxy", "protocol", cfg_set_bool, CFG_AT(proxy.protocol), CFG_C_INT, 0, 0},
+    {"proxy", "trusted", cfg_set_trusted, CFG_AT(proxy.trusted), CFG_C_INT, 0,
+     CFG_LEN(proxy.trusted)},
+    {"proxy", "forwarded_for", cfg_set_bool, CFG_AT(proxy.forwarded_for), CFG_C_INT, 0, 0},
     {"daemon", "error_log", cfg_set_path, CFG_AT(daemon.error_log), CFG_C_INT, 0,
      CFG_LEN(daemon.error_log)},
     {"daemon", "log_level", cfg_set_level, CFG_AT(daemon.log_level), CFG_C_INT, 0, 0},
@@ -221,7 +226,8 @@ bool pf_config_setting_at(size_t i, struct pf_config_setting *out)
         out->type = PF_CONFIG_LOG_LEVEL;
     else if (it->set == cfg_set_bool)
         out->type = PF_CONFIG_BOOL;
-    else if (it->set == cfg_set_command || it->set == cfg_set_env || it->set == cfg_set_error_pages)
+    else if (it->set == cfg_set_command || it->set == cfg_set_env ||
+             it->set == cfg_set_error_pages || it->set == cfg_set_trusted)
         out->type = PF_CONFIG_STRINGS;
     else if (it->set == cfg_set_signal)
         out->type = PF_CONFIG_SIGNAL;
@@ -982,6 +988,50 @@ static int cfg_set_error_pages(struct cfg_ctx *x, const config_setting_t *s,
     return cfg_store_strings(x, s, it, &x->c->http.nerror_pages, 0, cfg_check_error_page);
 }
 
+/* ---------------------------------------------------------------- proxy */
+
+/* One proxy.trusted entry (the i-th): an address or a CIDR block,
+ * parsed into trusted_nets as well. */
+static int cfg_check_trusted(struct cfg_ctx *x, const config_setting_t *s, int i, const char *text,
+                             char *out, size_t size)
+{
+    char why[PF_ERR_MAX];
+
+    if (pf_cidr_parse(text, &x->c->proxy.trusted_nets[i], why, sizeof why) < 0)
+        return cfg_fail(x, s, "entry %d: %s", i + 1, why);
+    snprintf(out, size, "%s", text);
+    return 0;
+}
+
+static int cfg_set_trusted(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    return cfg_store_strings(x, s, it, &x->c->proxy.ntrusted, 0, cfg_check_trusted);
+}
+
+/* Rules of the proxy group, once every setting is in: what is switched
+ * on trusts someone; the PROXY header is read by preforkd's own workers
+ * (an exec worker's program reads its clients' bytes itself), and
+ * X-Forwarded-For is an http header. */
+static int cfg_check_proxy(struct cfg_ctx *x, const config_t *cfg)
+{
+    const config_setting_t *protocol = config_lookup(cfg, "proxy.protocol");
+    const config_setting_t *forwarded = config_lookup(cfg, "proxy.forwarded_for");
+    const struct pf_config *c = x->c;
+
+    if (c->proxy.protocol && pf_config_exec(c))
+        return cfg_fail(x, protocol,
+                        "cannot apply to protocol \"exec\": the program reads its clients' "
+                        "bytes itself, the PROXY header with them");
+    if (c->proxy.forwarded_for && strcmp(c->protocol, "http") != 0)
+        return cfg_fail(x, forwarded, "applies to protocol \"http\" only (protocol is \"%s\")",
+                        c->protocol);
+    if (c->proxy.protocol && c->proxy.ntrusted == 0)
+        return cfg_fail(x, protocol, "trusts no address: list the balancers in proxy.trusted");
+    if (c->proxy.forwarded_for && c->proxy.ntrusted == 0)
+        return cfg_fail(x, forwarded, "trusts no address: list the proxies in proxy.trusted");
+    return 0;
+}
+
 /* A signal by name: "TERM" or "SIGTERM", any case, as kill -l lists them. */
 static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
 {
@@ -1491,6 +1541,8 @@ static int cfg_apply_all(struct cfg_ctx *x, const config_t *cfg)
 
     if (rc == 0)
         rc = cfg_check_exec(x, cfg);
+    if (rc == 0)
+        rc = cfg_check_proxy(x, cfg);
     return rc;
 }
 

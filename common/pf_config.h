@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "pf_addr.h"
+#include "pf_cidr.h"
 #include "pf_err.h"
 
 #define PF_PROTO_NAME_MAX 16
@@ -28,8 +29,8 @@
 /* Settings named "group.name" (or "name" at the top level), in the order
  * of the settings table: what a reload changed, for the log and the
  * control reply. */
-#define PF_CONFIG_NAMES_MAX 64 /* more than the settings there are */
-#define PF_CONFIG_NAME_LEN 40  /* "group.name" */
+#define PF_CONFIG_NAMES_MAX 128 /* more than the settings there are (68) */
+#define PF_CONFIG_NAME_LEN 40   /* "group.name" */
 struct pf_config_names {
     size_t n;
     char name[PF_CONFIG_NAMES_MAX][PF_CONFIG_NAME_LEN];
@@ -49,6 +50,10 @@ struct pf_config_names {
  * its NUL), and the largest page file, read whole by every worker. */
 #define PF_HTTP_ERROR_PAGES_BYTES 8192
 #define PF_HTTP_ERROR_PAGE_FILE_MAX 65536
+
+/* proxy.trusted: its bytes of text (every entry with its NUL); at most
+ * PF_EXEC_LIST_MAX entries, like every list. */
+#define PF_PROXY_TRUSTED_BYTES 4096
 
 struct pf_config {
     char path[PATH_MAX]; /* absolute path of the file loaded ("" = defaults only) */
@@ -173,6 +178,20 @@ struct pf_config {
         bool metrics_token; /* /metrics there asks for the control token; default true */
         int max_clients;    /* simultaneous clients; default 64 */
     } status;
+
+    /* Clients behind a balancer (docs/protocols.md, "Behind a proxy"). */
+    struct {
+        bool protocol;      /* a connection from a trusted address must begin
+                               with a PROXY header (v1 or v2); default false */
+        bool forwarded_for; /* http: a request from a trusted address names
+                               its client in X-Forwarded-For; default false */
+        /* addresses and CIDR blocks ("10.0.0.0/8", "::1"), stored like
+         * exec.command; default none */
+        char trusted[PF_PROXY_TRUSTED_BYTES];
+        int ntrusted;
+        /* Resolved while loading, not a setting: trusted, parsed. */
+        struct pf_cidr trusted_nets[PF_EXEC_LIST_MAX];
+    } proxy;
 
     struct {
         char error_log[PATH_MAX]; /* "" = stderr; absolute after loading */

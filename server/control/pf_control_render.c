@@ -108,6 +108,10 @@ static const struct ctl_stat ctl_stats[] = {
              "Backlog of the listening socket.", backlog, CTL_INT),
     CTL_KEY(CTL_TOTALS, "parked", parked, CTL_U64),
     CTL_KEY(CTL_TOTALS, "resumed", resumed, CTL_U64),
+    CTL_STAT(CTL_TOTALS, "proxy_refused", "preforkd_proxy_refused_total", "counter",
+             "Connections from a trusted address closed for a missing, broken or late PROXY "
+             "header (proxy.protocol).",
+             proxy_refused, CTL_U64),
     /* The keeper's metrics are left out when keeper.parking is off
      * (ctl_keeper_off). */
     CTL_KEY(CTL_KEEPER, "pid", keeper.pid, CTL_INT),

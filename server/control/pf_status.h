@@ -92,8 +92,9 @@ struct pf_status {
     int target, max;
     int by_state[PF_SLOT_STATE_COUNT]; /* live workers per slot state */
     uint64_t connections, requests, bytes_in, bytes_out;
-    uint64_t parked;  /* connections the workers parked with the keeper */
-    uint64_t resumed; /* connections the workers took back from the keeper */
+    uint64_t parked;        /* connections the workers parked with the keeper */
+    uint64_t resumed;       /* connections the workers took back from the keeper */
+    uint64_t proxy_refused; /* closed for a missing or broken PROXY header */
     uint64_t spawned, respawns, reloads, auth_failures;
     uint64_t reload_rollbacks; /* reloads rolled back: their workers did not start */
     struct pf_status_rollover last_reload;

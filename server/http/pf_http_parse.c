@@ -111,6 +111,7 @@ enum http_field_kind {
     HF_CONTENT_LENGTH,
     HF_TRANSFER_ENCODING,
     HF_CONNECTION,
+    HF_FORWARDED_FOR, /* every line kept (the last PF_HTTP_FORWARDED_LINES) */
 };
 
 /* Known fields: lowercase name, its length (compared first), kind, and
@@ -136,6 +137,7 @@ static const struct http_field {
     HTTP_FIELD("content-length", HF_CONTENT_LENGTH, 0),
     HTTP_FIELD("transfer-encoding", HF_TRANSFER_ENCODING, 0),
     HTTP_FIELD("if-modified-since", HF_SLICE, HTTP_SLOT(if_modified_since)),
+    HTTP_FIELD("x-forwarded-for", HF_FORWARDED_FOR, 0),
 };
 #define HTTP_FIELD_COUNT (sizeof(http_fields) / sizeof(http_fields[0]))
 
@@ -632,6 +634,22 @@ static int http_on_slice(struct http_parser *p, size_t k, struct pf_http_slice v
     return 0;
 }
 
+/* X-Forwarded-For: a proxy adds a line of its own or appends to the
+ * last one, so every line counts, in order; past the lines kept, the
+ * first ones go (the entries read first are the last ones). */
+static int http_on_forwarded_for(struct http_parser *p, struct pf_http_slice v)
+{
+    struct pf_http_request *r = p->req;
+
+    if (r->forwarded_lines == PF_HTTP_FORWARDED_LINES) {
+        memmove(&r->forwarded_for[0], &r->forwarded_for[1],
+                (PF_HTTP_FORWARDED_LINES - 1) * sizeof(r->forwarded_for[0]));
+        r->forwarded_lines--;
+    }
+    r->forwarded_for[r->forwarded_lines++] = v;
+    return 0;
+}
+
 /* Act on the known field http_fields[k] with value v. */
 static int http_on_field(struct http_parser *p, size_t k, struct pf_http_slice v)
 {
@@ -640,6 +658,7 @@ static int http_on_field(struct http_parser *p, size_t k, struct pf_http_slice v
     case HF_CONTENT_LENGTH: return http_on_content_length(p, v);
     case HF_TRANSFER_ENCODING: return http_on_transfer_encoding(p, v);
     case HF_CONNECTION: return http_on_connection(p, v);
+    case HF_FORWARDED_FOR: return http_on_forwarded_for(p, v);
     case HF_SLICE: break;
     }
     return http_on_slice(p, k, v);

@@ -42,6 +42,9 @@
  *    (request bodies not implemented);
  *  - Connection: comma-separated tokens, case-insensitive "close" and
  *    "keep-alive" recognised;
+ *  - X-Forwarded-For: every line kept, in order, the last
+ *    PF_HTTP_FORWARDED_LINES of them when there are more (its entries are
+ *    read from the right: pf_http_xff); its value is not checked here;
  *  - limits: request line longer than max_request_line bytes (CRLF and
  *    empty lines before it not counted): 414; head longer than max_header_bytes (request line and
  *    final CRLF included) or more than max_headers fields: 431.
@@ -76,6 +79,9 @@ struct pf_http_slice {
     uint32_t len;
 };
 
+/* X-Forwarded-For lines kept of one request: the last ones. */
+#define PF_HTTP_FORWARDED_LINES 8
+
 struct pf_http_limits {
     size_t max_request_line; /* default 8192 */
     size_t max_header_bytes; /* default 8192 */
@@ -100,6 +106,10 @@ struct pf_http_request {
     struct pf_http_slice if_range;
     struct pf_http_slice user_agent;
     struct pf_http_slice referer;
+    /* X-Forwarded-For, line by line in the order sent (the last
+     * PF_HTTP_FORWARDED_LINES when more came); forwarded_lines of them */
+    struct pf_http_slice forwarded_for[PF_HTTP_FORWARDED_LINES];
+    unsigned forwarded_lines;
     bool conn_close;      /* Connection: close */
     bool conn_keep_alive; /* Connection: keep-alive */
     bool keep_alive;      /* what the client asked for, per version */

@@ -27,6 +27,7 @@
 #include "pf_http_parse.h"
 #include "pf_http_path.h"
 #include "pf_http_response.h"
+#include "pf_http_xff.h"
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_signals.h"
@@ -58,7 +59,9 @@ struct http_state {
 struct http_conn {
     struct http_state *h;
     struct pf_conn *c;
-    char client_ip[PF_ADDR_STRLEN];
+    char client_ip[PF_ADDR_STRLEN]; /* for the access log: the peer's, or the
+                                       request's X-Forwarded-For client */
+    bool forwarded;                 /* client_ip is the request's (forwarded_for) */
     long requests;
     int64_t idle_deadline; /* no byte of the next request by then: close */
     int64_t head_deadline; /* the head begun must be whole by then (408); -1 not begun */
@@ -465,6 +468,54 @@ static void http_begin_request(struct http_conn *hc, const struct pf_http_reques
     pf_slot_set_state(hc->c->slot, PF_SLOT_WRITING);
 }
 
+/* The address without the port, for the access log: "192.0.2.1" from
+ * "192.0.2.1:80", "2001:db8::1" from "[2001:db8::1]:80". */
+static void http_client_ip(const char *addr_text, char *out, size_t size)
+{
+    const char *p = addr_text;
+    const char *end = strrchr(p, ':');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+
+    if (len >= 2 && p[0] == '[') {
+        p++;
+        len -= 2;
+    }
+    snprintf(out, size, "%.*s", (int)len, p);
+}
+
+/* proxy.forwarded_for: the client a request from a trusted proxy names
+ * in X-Forwarded-For (pf_http_xff) is the one its access log line and
+ * the slot show, for this request alone: the next request on the
+ * connection may be another client's (a proxy reuses its connections). */
+static void http_forwarded_client(struct http_conn *hc, const struct pf_http_request *req)
+{
+    const struct pf_config *cfg = hc->h->cfg;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char text[PF_ADDR_STRLEN];
+
+    if (!cfg->proxy.forwarded_for ||
+        !pf_http_xff_client(hc->h->in, req->forwarded_for, req->forwarded_lines,
+                            cfg->proxy.trusted_nets, (size_t)cfg->proxy.ntrusted,
+                            (struct sockaddr *)&hc->c->peer, &ss, &len))
+        return;
+    pf_addr_format((struct sockaddr *)&ss, text, sizeof(text));
+    http_client_ip(text, hc->client_ip, sizeof(hc->client_ip));
+    pf_slot_set_client(hc->c->slot, (struct sockaddr *)&ss, len);
+    hc->forwarded = true;
+}
+
+/* After a request whose client X-Forwarded-For named: the connection's
+ * peer is its client again. */
+static void http_forwarded_end(struct http_conn *hc)
+{
+    if (!hc->forwarded)
+        return;
+    http_client_ip(hc->c->peer_text, hc->client_ip, sizeof(hc->client_ip));
+    pf_slot_set_client(hc->c->slot, (struct sockaddr *)&hc->c->peer, hc->c->peer_len);
+    hc->forwarded = false;
+}
+
 /* Serve one request whose head is buffered; false when the connection
  * must close. */
 static bool http_one_request(struct http_conn *hc, size_t head_len)
@@ -484,6 +535,7 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
         bool keep = req.keep_alive && hc->requests < h->cfg->http.keepalive_requests &&
                     !hc->closing && !pf_proto_stop_requested(hc->c);
 
+        http_forwarded_client(hc, &req);
         http_begin_request(hc, &req);
         r = http_answer(hc, &req, keep);
     }
@@ -491,24 +543,11 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
     pf_http_access_write(&h->access, hc->client_ip, h->in, status ? NULL : &req, r.status,
                          r.body_bytes);
     pf_slot_add_request(hc->c->slot, head_len, r.body_bytes);
+    http_forwarded_end(hc);
     if (!r.keep_alive && r.status >= 400)
         http_linger(hc->c->fd, hc->c->slot);
     http_consume(h, head_len);
     return r.keep_alive;
-}
-
-/* The client's address without the port, for the access log. */
-static void http_client_ip(const struct pf_conn *c, char *out, size_t size)
-{
-    const char *p = c->peer_text;
-    const char *end = strrchr(p, ':');
-    size_t len = end ? (size_t)(end - p) : strlen(p);
-
-    if (len >= 2 && p[0] == '[') {
-        p++;
-        len -= 2;
-    }
-    snprintf(out, size, "%.*s", (int)len, p);
 }
 
 /* Where a connection starts: a new one (the header deadline from accept
@@ -554,7 +593,7 @@ static void http_serve(void *state, struct pf_conn *c)
     size_t head_len;
     int status = http_start(&hc);
 
-    http_client_ip(c, hc.client_ip, sizeof(hc.client_ip));
+    http_client_ip(c->peer_text, hc.client_ip, sizeof(hc.client_ip));
     if (status == 0)
         status = http_read_head(&hc, &head_len, false);
     for (;;) {

@@ -47,6 +47,7 @@ void pf_stats_pool(const struct pf_pool *p, struct pf_status *st)
     st->bytes_out = t.bytes_out;
     st->parked = t.parked;
     st->resumed = t.resumed;
+    st->proxy_refused = t.proxy_refused;
     memcpy(st->durations, t.durations, sizeof(st->durations));
     st->duration_sum_us = t.duration_sum_us;
     memcpy(st->by_class, t.by_class, sizeof(st->by_class));

@@ -53,6 +53,18 @@ void pf_slot_resume_client(struct pf_slot *s, const struct sockaddr *peer, sockl
     slot_take_client(s, peer, len, &s->resumed);
 }
 
+void pf_slot_proxy_refused(struct pf_slot *s)
+{
+    atomic_fetch_add_explicit(&s->proxy_refused, 1, memory_order_relaxed);
+}
+
+void pf_slot_set_client(struct pf_slot *s, const struct sockaddr *client, socklen_t len)
+{
+    if (len > sizeof(s->client))
+        len = sizeof(s->client);
+    memcpy(&s->client, client, len);
+}
+
 void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len)
 {
     int state = pf_slot_get_state(s);
@@ -82,6 +94,7 @@ void pf_slot_add_totals(const struct pf_slot *s, struct pf_slot_totals *t)
     t->bytes_out += SLOT_LOAD(s->bytes_out);
     t->parked += SLOT_LOAD(s->parked);
     t->resumed += SLOT_LOAD(s->resumed);
+    t->proxy_refused += SLOT_LOAD(s->proxy_refused);
     for (int i = 0; i <= PF_SLOT_DURATION_BUCKETS; i++)
         t->durations[i] += SLOT_LOAD(s->durations[i]);
     t->duration_sum_us += SLOT_LOAD(s->duration_sum_us);

@@ -52,12 +52,13 @@ struct pf_slot {
     _Atomic int state; /* enum pf_slot_state */
     _Atomic pid_t pid;
     _Atomic unsigned generation;
-    _Atomic int64_t started_ms;    /* wall clock, for humans */
-    _Atomic int64_t busy_since_ms; /* monotonic, start of the current connection */
-    _Atomic uint64_t connections;  /* connections accepted */
-    _Atomic uint64_t resumed;      /* connections taken back from the keeper */
-    _Atomic uint64_t parked;       /* connections parked with the keeper */
-    _Atomic uint64_t requests;     /* messages (echo lines, msg frames) served */
+    _Atomic int64_t started_ms;     /* wall clock, for humans */
+    _Atomic int64_t busy_since_ms;  /* monotonic, start of the current connection */
+    _Atomic uint64_t connections;   /* connections accepted */
+    _Atomic uint64_t resumed;       /* connections taken back from the keeper */
+    _Atomic uint64_t parked;        /* connections parked with the keeper */
+    _Atomic uint64_t proxy_refused; /* closed for a missing or broken PROXY header */
+    _Atomic uint64_t requests;      /* messages (echo lines, msg frames) served */
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
     struct sockaddr_storage client; /* current client, written before BUSY */
@@ -90,6 +91,11 @@ void pf_slot_end_client(struct pf_slot *s);
  * connections), and one this worker parked. */
 void pf_slot_resume_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
 void pf_slot_parked(struct pf_slot *s);
+/* The client of the connection being served is another than its peer: a
+ * balancer named it (PROXY header, X-Forwarded-For). Nothing is counted. */
+/* A connection closed for its PROXY header (missing, broken, too slow). */
+void pf_slot_proxy_refused(struct pf_slot *s);
+void pf_slot_set_client(struct pf_slot *s, const struct sockaddr *client, socklen_t len);
 void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
 
 /* A request began: its summary (len bytes, cut to fit) and start time. */
@@ -127,6 +133,7 @@ void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, sock
  * ones add up to the server's totals. */
 struct pf_slot_totals {
     uint64_t connections, requests, bytes_in, bytes_out, parked, resumed;
+    uint64_t proxy_refused;
     uint64_t durations[PF_SLOT_DURATION_BUCKETS + 1]; /* non-cumulative */
     uint64_t duration_sum_us;
     uint64_t by_class[PF_SLOT_STATUS_CLASSES];

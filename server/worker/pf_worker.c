@@ -19,6 +19,7 @@
 #include "pf_log.h"
 #include "pf_net.h"
 #include "pf_park.h"
+#include "pf_proxy.h"
 #include "pf_signals.h"
 #include "pf_time.h"
 #include "pf_title.h"
@@ -120,8 +121,38 @@ static void worker_setup(struct worker *w)
     pf_slot_set_state(s, PF_SLOT_IDLE);
 }
 
+/* A connection just accepted from a trusted balancer (proxy.protocol):
+ * its PROXY header read, and the client it names made the connection's
+ * peer, which every log line, the slot and a park carry from then on.
+ * False when it sent none in time, or a broken one: it is closed. */
+static bool worker_proxy_header(struct worker *w, struct pf_conn *c)
+{
+    const struct pf_config *cfg = w->a->cfg;
+    struct pf_proxy_header h;
+    char err[PF_ERR_MAX];
+
+    if (!pf_proxy_expected(cfg, (struct sockaddr *)&c->peer))
+        return true;
+    if (pf_proxy_read(c->fd, pf_time_deadline(pf_proxy_timeout_ms(cfg)), &h, err, sizeof(err)) <
+        0) {
+        pf_log_info("client %s: no valid PROXY header from a trusted address: %s; closing",
+                    c->peer_text, err);
+        pf_slot_proxy_refused(c->slot);
+        return false;
+    }
+    if (h.local) /* a balancer's own check: the peer is the client */
+        return true;
+    c->peer = h.src;
+    c->peer_len = h.src_len;
+    pf_addr_format((struct sockaddr *)&c->peer, c->peer_text, sizeof(c->peer_text));
+    pf_slot_set_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
+    return true;
+}
+
 /* Serve one connection through the protocol handler, then close this
- * worker's copy (the keeper holds its own if the handler parked it). */
+ * worker's copy (the keeper holds its own if the handler parked it). A
+ * connection handed back by the keeper read its PROXY header before it
+ * was parked, and travelled with the client it named. */
 static void worker_serve(struct worker *w, int fd, struct pf_conn *c)
 {
     c->fd = fd;
@@ -134,7 +165,8 @@ static void worker_serve(struct worker *w, int fd, struct pf_conn *c)
         pf_slot_resume_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
     else
         pf_slot_begin_client(c->slot, (struct sockaddr *)&c->peer, c->peer_len);
-    w->a->proto->serve(w->proto_state, c);
+    if (c->resume || worker_proxy_header(w, c))
+        w->a->proto->serve(w->proto_state, c);
     close(fd);
     pf_slot_end_client(c->slot);
 }

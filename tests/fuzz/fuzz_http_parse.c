@@ -137,8 +137,13 @@ static size_t request_slices(const struct pf_http_request *r, struct pf_http_sli
         r->range,       r->if_range, r->user_agent,    r->referer,
     };
 
+    size_t n = sizeof(all) / sizeof(all[0]);
+
     memcpy(out, all, sizeof(all));
-    return sizeof(all) / sizeof(all[0]);
+    FUZZ_CHECK(r->forwarded_lines <= PF_HTTP_FORWARDED_LINES, "more X-Forwarded-For lines kept");
+    for (unsigned i = 0; i < r->forwarded_lines; i++)
+        out[n++] = r->forwarded_for[i];
+    return n;
 }
 
 /* A field value as kept: no OWS at either end. */
@@ -198,7 +203,7 @@ static void check_parse(const char *buf, size_t head_len, const struct pf_http_l
 {
     const struct pf_http_limits *l = lim ? lim : &limit_sets[0];
     struct pf_http_request req;
-    struct pf_http_slice slices[16];
+    struct pf_http_slice slices[12 + PF_HTTP_FORWARDED_LINES];
     const char *reason = NULL;
     int st = pf_http_parse(buf, head_len, lim, &req, &reason);
     size_t n = request_slices(&req, slices);

@@ -175,6 +175,10 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_string_equal(c->status.listen, "");
     assert_true(c->status.metrics_token);
     assert_int_equal(c->status.max_clients, 64);
+    assert_false(c->proxy.protocol);
+    assert_false(c->proxy.forwarded_for);
+    assert_int_equal(c->proxy.ntrusted, 0);
+    assert_string_equal(c->proxy.trusted, "");
 }
 
 /* The default document root once f's file is loaded: <its folder>/www. */
@@ -273,6 +277,11 @@ static const char full_config[] = "listen = \"[::1]:9000\";\n"
                                   "  metrics_token = false;\n"
                                   "  max_clients = 1024;\n"
                                   "};\n"
+                                  "proxy = {\n"
+                                  "  protocol = true;\n"
+                                  "  trusted = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"];\n"
+                                  "  forwarded_for = false;\n"
+                                  "};\n"
                                   "daemon = {\n"
                                   "  error_log = \"logs/preforkd.log\";\n"
                                   "  log_level = \"debug\";\n"
@@ -342,6 +351,12 @@ static void test_full_file(void **state)
     assert_int_equal(c->status.listen_addr.ss.ss_family, AF_INET);
     assert_false(c->status.metrics_token);
     assert_int_equal(c->status.max_clients, 1024);
+    assert_true(c->proxy.protocol);
+    assert_false(c->proxy.forwarded_for);
+    assert_int_equal(c->proxy.ntrusted, 3);
+    assert_string_equal(pf_config_string_at(c->proxy.trusted, 3, 1), "10.0.0.0/8");
+    assert_int_equal(c->proxy.trusted_nets[1].bits, 8);
+    assert_int_equal(c->proxy.trusted_nets[2].family, AF_INET6);
     snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
     assert_string_equal(c->daemon.error_log, expected);
     assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
@@ -535,6 +550,32 @@ static void test_exec_settings(void **state)
     assert_string_equal(f->cfg.exec.ready, "started");
     assert_int_equal(f->cfg.exec.stop_signal, SIGTERM);
     assert_int_equal(f->cfg.exec.hung_signal, SIGABRT);
+}
+
+/* The proxy group: the trusted list parsed (both families, blocks),
+ * forwarded_for with http (its refusals are in invalid_cases). */
+static void test_proxy_settings(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(load_text(f, "proxy = {\n"
+                                  "  protocol = true;\n"
+                                  "  forwarded_for = true;\n"
+                                  "  trusted = (\"192.168.0.0/16\", \"fd00::/8\");\n"
+                                  "};\n"),
+                     0);
+    assert_true(f->cfg.proxy.protocol && f->cfg.proxy.forwarded_for);
+    assert_int_equal(f->cfg.proxy.ntrusted, 2);
+    assert_int_equal(f->cfg.proxy.trusted_nets[0].family, AF_INET);
+    assert_int_equal(f->cfg.proxy.trusted_nets[0].bits, 16);
+    assert_int_equal(f->cfg.proxy.trusted_nets[1].family, AF_INET6);
+    /* echo and msg read the PROXY header too */
+    assert_int_equal(load_text(f, "protocol = \"msg\";\n"
+                                  "proxy = { protocol = true; trusted = [\"0.0.0.0/0\"]; };\n"),
+                     0);
+    /* a list alone switches nothing on */
+    assert_int_equal(load_text(f, "proxy = { trusted = [\"127.0.0.1\"]; };\n"), 0);
+    assert_false(f->cfg.proxy.protocol || f->cfg.proxy.forwarded_for);
 }
 
 /* The command line's program form: the defaults and what the options
@@ -1143,6 +1184,26 @@ static const struct {
      "(got 0)"},
     {"http = {\n  root = \"www\";\n  max_header_bytes = 1;\n};\nbacklog = 0;\n", 3,
      "http.max_header_bytes", "(got 1)"},
+    /* the proxy group: each rule across settings blamed on the setting switched on */
+    {"proxy = {\n  trusted = [\"10.0.0.1/8\"];\n};\n", 2, "proxy.trusted",
+     "entry 1: bits set past the /8 prefix (the block is 10.0.0.0/8)"},
+    {"proxy = { trusted = [\"::1\", \"proxy.example\"]; };\n", 1, "proxy.trusted",
+     "entry 2: not an IPv4 or IPv6 address: \"proxy.example\""},
+    {"proxy = { trusted = [\"10.0.0.0/33\"]; };\n", 1, "proxy.trusted",
+     "entry 1: prefix length must be a number from 0 to 32"},
+    {"proxy = { trusted = \"10.0.0.0/8\"; };\n", 1, "proxy.trusted", "must be a list of strings"},
+    {"proxy = { trusted = [\"\"]; };\n", 1, "proxy.trusted", "entry 1 must not be empty"},
+    {"proxy = { protocol = 1; };\n", 1, "proxy.protocol", "must be true or false"},
+    {"proxy = { forwarded = true; };\n", 1, "proxy.forwarded", "unknown setting"},
+    {"proxy = {\n  protocol = true;\n};\n", 2, "proxy.protocol",
+     "trusts no address: list the balancers in proxy.trusted"},
+    {"proxy = {\n  forwarded_for = true;\n  trusted = [];\n};\n", 2, "proxy.forwarded_for",
+     "trusts no address: list the proxies in proxy.trusted"},
+    {"protocol = \"echo\";\nproxy = {\n  forwarded_for = true;\n  trusted = [\"::1\"];\n};\n", 3,
+     "proxy.forwarded_for", "applies to protocol \"http\" only (protocol is \"echo\")"},
+    {"protocol = \"exec\";\nexec = { command = [\"/bin/true\"]; };\n"
+     "proxy = {\n  protocol = true;\n  trusted = [\"::1\"];\n};\n",
+     4, "proxy.protocol", "cannot apply to protocol \"exec\""},
 };
 
 static void test_invalid_settings(void **state)
@@ -1644,6 +1705,7 @@ int main(void)
         T(test_durations),
         T(test_keeper_settings),
         T(test_exec_settings),
+        T(test_proxy_settings),
         cmocka_unit_test(test_from_line),
         T(test_error_log_paths),
         T(test_error_log_too_long),

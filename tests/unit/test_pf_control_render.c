@@ -59,6 +59,7 @@ static void fixed_status(struct pf_status *st)
     st->crash_exits_recent = 8;
     st->parked = 40;
     st->resumed = 38;
+    st->proxy_refused = 17;
     st->master_process = (struct pf_status_process){1250000, 8 << 20, 21, 1024};
     st->durations[0] = 100;
     st->durations[1] = 50;
@@ -228,22 +229,22 @@ static void test_status_totals(void **state)
 {
     struct pf_status st;
     json_t *j, *sig;
-    json_int_t v[16], qlen, qmax, backlog;
-    static const json_int_t want[16] = {100, 250, 1000, INT64_MAX, 12, 5,  2, 4,
-                                        7,   6,   6,    13,        40, 38, 3, 1};
+    json_int_t v[17], qlen, qmax, backlog;
+    static const json_int_t want[17] = {100, 250, 1000, INT64_MAX, 12, 5, 2, 4, 7,
+                                        6,   6,   13,   40,        38, 3, 1, 17};
 
     (void)state;
     fixed_status(&st);
     j = round_trip(pf_control_render_status(&st));
     unpack(j,
            "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-           " s:I !}}",
+           " s:I, s:I !}}",
            "totals", "connections", &v[0], "requests", &v[1], "bytes_in", &v[2], "bytes_out", &v[3],
            "spawned", &v[4], "respawns", &v[5], "reloads", &v[6], "abnormal_exits", &v[7],
            "exits_by_signal", &sig, "auth_failures", &v[8], "hung_killed", &v[9],
            "max_workers_reached", &v[10], "fork_failures", &v[11], "parked", &v[12], "resumed",
-           &v[13], "memory_recycled", &v[14], "reload_rollbacks", &v[15]);
-    for (int i = 0; i < 16; i++)
+           &v[13], "memory_recycled", &v[14], "reload_rollbacks", &v[15], "proxy_refused", &v[16]);
+    for (int i = 0; i < 17; i++)
         if (v[i] != want[i])
             fail_msg("totals field %d: %lld, expected %lld", i, (long long)v[i],
                      (long long)want[i]);
@@ -616,9 +617,9 @@ struct config_group {
 
 static const struct config_group config_groups[] = {
     {NULL,
-     15,
+     16,
      {"path", "listen", "backlog", "defer_accept", "protocol", "workers", "client", "echo", "msg",
-      "http", "keeper", "exec", "control", "status", "daemon"}},
+      "http", "keeper", "exec", "control", "status", "proxy", "daemon"}},
     {"workers",
      16,
      {"start", "max", "max_requests", "graceful_timeout", "stop_timeout", "mode", "min_spare",
@@ -639,6 +640,7 @@ static const struct config_group config_groups[] = {
       "stop_signal", "hung_signal"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
     {"status", 3, {"listen", "metrics_token", "max_clients"}},
+    {"proxy", 3, {"protocol", "trusted", "forwarded_for"}},
     {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
 
@@ -1023,6 +1025,7 @@ static const struct metric_case metric_cases[] = {
     {"preforkd_worker_ready", "{slot=\"5\"}", "0"},
     {"preforkd_worker_private_memory_bytes", "{slot=\"0\"}", "2097152"},
     {"preforkd_control_auth_failures_total", "", "7"},
+    {"preforkd_proxy_refused_total", "", "17"},
     {"preforkd_listen_queue_length", "", "3"},
     {"preforkd_listen_queue_max_length", "", "9"},
     {"preforkd_listen_backlog", "", "511"},

@@ -234,6 +234,39 @@ static void test_tracked_fields(void **state)
     assert_false(req.conn_keep_alive);
 }
 
+/* X-Forwarded-For: every line kept in order (a repeated field is no
+ * error, unlike the single-slice ones), the last 8 of more. */
+static void test_forwarded_for_lines(void **state)
+{
+    static const char three[] = "GET / HTTP/1.1\r\nHost: h\r\n"
+                                "X-Forwarded-For: 1.1.1.1, 2.2.2.2\r\n"
+                                "User-Agent: u\r\n"
+                                "x-forwarded-for:3.3.3.3\r\n"
+                                "X-FORWARDED-FOR:   \r\n\r\n";
+    char many[1024];
+    struct pf_http_request req;
+    const char *reason;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(pf_http_parse(three, sizeof(three) - 1, &LIM, &req, &reason), 0);
+    assert_int_equal(req.forwarded_lines, 3);
+    expect_slice(three, req.forwarded_for[0], "1.1.1.1, 2.2.2.2");
+    expect_slice(three, req.forwarded_for[1], "3.3.3.3");
+    assert_int_equal(req.forwarded_for[2].len, 0);
+    n = (size_t)snprintf(many, sizeof(many), "GET / HTTP/1.1\r\nHost: h\r\n");
+    for (int i = 1; i <= 10; i++)
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "X-Forwarded-For: 10.0.0.%d\r\n", i);
+    n += (size_t)snprintf(many + n, sizeof(many) - n, "\r\n");
+    assert_int_equal(pf_http_parse(many, n, &LIM, &req, &reason), 0);
+    assert_int_equal(req.forwarded_lines, PF_HTTP_FORWARDED_LINES);
+    expect_slice(many, req.forwarded_for[0], "10.0.0.3");
+    expect_slice(many, req.forwarded_for[7], "10.0.0.10");
+    assert_int_equal(pf_http_parse("GET / HTTP/1.1\r\nHost: h\r\n\r\n", 27, &LIM, &req, &reason),
+                     0);
+    assert_int_equal(req.forwarded_lines, 0);
+}
+
 /* ---- malformed and hostile requests ------------------------------- */
 
 struct bad_case {
@@ -1152,6 +1185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_cases),
         cmocka_unit_test(test_tracked_fields),
+        cmocka_unit_test(test_forwarded_for_lines),
         cmocka_unit_test(test_bad_cases),
         cmocka_unit_test(test_parse_rejects_bad_head_len),
         cmocka_unit_test(test_limit_request_line),
