@@ -181,6 +181,55 @@ PF_H_TEST(test_health_draining)
     assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
 }
 
+/* status.drain_delay: on SIGQUIT /health says 503 "stopping" at once,
+ * while the service still accepts and serves new connections for the
+ * delay (a load balancer that still sends before its checks see the 503
+ * is served, not refused); only then does the stop proper begin, and the
+ * master has stayed at least that long. */
+PF_H_TEST(test_health_drain_delay)
+{
+    const int drain_ms = pf_h_scaled_ms(3000);
+    struct pf_addr a;
+    char more[64];
+    int64_t t0, left;
+
+    snprintf(more, sizeof(more), "drain_delay = %d.%03d;", drain_ms / 1000, drain_ms % 1000);
+    start_health(s, 2, more, NULL, &a);
+    assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
+    t0 = pf_time_now_ms();
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(health_wait(&a, 503, "stopping\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "graceful stop: draining for", PF_H_WAIT_MS), 0);
+    for (int i = 0; i < 3; i++) /* new connections, each served */
+        assert_int_equal(pf_h_check_serves(s), 0);
+    /* still draining after them: they were served by the drain, not
+     * before it began nor after the listener closed */
+    assert_false(pf_h_log_contains(s, "workers finish their clients"));
+    assert_int_equal(pf_h_wait_log(s, "workers finish their clients", drain_ms + PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+    left = drain_ms - (pf_time_now_ms() - t0);
+    if (left > 0)
+        pf_h_note("the master exited %lld ms before its drain_delay of %d ms was over",
+                  (long long)left, drain_ms);
+    assert_true(left <= 0);
+}
+
+/* A fast stop (SIGTERM) during the drain stops at once: the drain is
+ * for a graceful stop alone. */
+PF_H_TEST(test_health_drain_fast_stop)
+{
+    struct pf_addr a;
+
+    start_health(s, 1, "drain_delay = 60;", NULL, &a);
+    assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(health_wait(&a, 503, "stopping\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_check_serves(s), 0); /* draining */
+    assert_int_equal(pf_h_signal(s, SIGTERM), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+    assert_true(pf_h_log_contains(s, "fast stop: terminating"));
+}
+
 /* Workers that keep crashing (they cannot open their access log): 503
  * while the master backs off, 200 again once they stay up. */
 PF_H_TEST(test_health_backoff)
@@ -306,9 +355,10 @@ PF_H_TEST(test_health_request_metrics)
 }
 
 static const struct CMUnitTest tests[] = {
-    PF_H_CASE(test_health_serving),  PF_H_CASE(test_health_metrics_without_token),
-    PF_H_CASE(test_health_draining), PF_H_CASE(test_health_backoff),
-    PF_H_CASE(test_health_bounded),  PF_H_CASE(test_health_request_metrics),
+    PF_H_CASE(test_health_serving),     PF_H_CASE(test_health_metrics_without_token),
+    PF_H_CASE(test_health_draining),    PF_H_CASE(test_health_backoff),
+    PF_H_CASE(test_health_bounded),     PF_H_CASE(test_health_request_metrics),
+    PF_H_CASE(test_health_drain_delay), PF_H_CASE(test_health_drain_fast_stop),
 };
 
 int main(void)
