@@ -10,9 +10,10 @@ set -eu
 
 # logrotate and groff-base: the system tests (tests/system) run logrotate on the
 # shipped file and check that the man pages render without warnings.
+# haproxy: test_fleet runs three instances behind it.
 # libsystemd-dev, php-cgi, libfcgi-bin: the C and PHP examples of exec
 # workers (examples/), tested with a real FastCGI client (cgi-fcgi).
-packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev libsystemd-dev curl python3 php-cgi libfcgi-bin logrotate groff-base ${PF_DEPS_EXTRA:-}"
+packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev libsystemd-dev curl python3 php-cgi libfcgi-bin logrotate groff-base haproxy ${PF_DEPS_EXTRA:-}"
 
 missing=""
 for p in $packages; do
