@@ -284,7 +284,7 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl, 
     copy[len] = '\0';
     if (sscanf(copy + sizeof(auth) - 1, " %15s %128s", scheme, token) == 2 &&
         strcasecmp(scheme, "Bearer") == 0)
-        cl->bearer_ok = pf_token_equal(c->token, token);
+        cl->bearer_ok = c->token[0] != '\0' && pf_token_equal(c->token, token);
 }
 
 /* ----------------------------------------------------------- commands */
@@ -485,7 +485,12 @@ static int ctl_open(struct pf_control *c, const char *listen, const struct pf_ad
             close(inherited_fd); /* the new configuration turned the listener off */
         return 0;
     }
-    if (pf_token_load(c->cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
+    /* The status listener needs the token only for /metrics with
+     * status.metrics_token: without it, no secret file is read or created
+     * (a container's read-only configuration folder), and the token stays
+     * empty, which matches no bearer token. */
+    if ((!c->status_only || c->cfg->status.metrics_token) &&
+        pf_token_load(c->cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
         return -1;
     c->clients = calloc((size_t)c->max_clients, sizeof(*c->clients));
     if (c->clients == NULL) {

@@ -164,6 +164,29 @@ PF_H_TEST(test_health_metrics_without_token)
     pf_h_http_free(&r);
 }
 
+/* A status listener that asks for no token (metrics_token = false) and no
+ * control channel: no token file is read or created, so a server whose
+ * configuration folder is read-only (a container) starts; here the token
+ * file's folder does not even exist. */
+PF_H_TEST(test_health_no_token_file)
+{
+    struct pf_h_config c;
+    struct pf_addr a;
+    char *token;
+
+    pf_h_config_defaults(&c);
+    c.workers_start = 1;
+    c.extra = "status = { listen = \"127.0.0.1:0\"; metrics_token = false; };\n"
+              "control = { listen = \"\"; token_file = \"missing/ctl.token\"; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    health_addr(s, &a);
+    assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(health_status(&a, "/metrics", NULL, NULL), 200);
+    assert_int_equal(health_status(&a, "/metrics", "Bearer anything", NULL), 200);
+    token = pf_h_read(s, "missing/ctl.token");
+    assert_null(token);
+}
+
 /* A graceful stop: while a worker finishes its client, /health says 503
  * "stopping", so a load balancer sends no more before the server goes. */
 PF_H_TEST(test_health_draining)
@@ -355,10 +378,11 @@ PF_H_TEST(test_health_request_metrics)
 }
 
 static const struct CMUnitTest tests[] = {
-    PF_H_CASE(test_health_serving),     PF_H_CASE(test_health_metrics_without_token),
-    PF_H_CASE(test_health_draining),    PF_H_CASE(test_health_backoff),
-    PF_H_CASE(test_health_bounded),     PF_H_CASE(test_health_request_metrics),
-    PF_H_CASE(test_health_drain_delay), PF_H_CASE(test_health_drain_fast_stop),
+    PF_H_CASE(test_health_serving),       PF_H_CASE(test_health_metrics_without_token),
+    PF_H_CASE(test_health_draining),      PF_H_CASE(test_health_backoff),
+    PF_H_CASE(test_health_bounded),       PF_H_CASE(test_health_request_metrics),
+    PF_H_CASE(test_health_drain_delay),   PF_H_CASE(test_health_drain_fast_stop),
+    PF_H_CASE(test_health_no_token_file),
 };
 
 int main(void)
