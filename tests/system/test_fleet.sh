@@ -272,6 +272,17 @@ report keep-alive "$T/bench-ka.json" || BAD="$BAD keep-alive"
 report close "$T/bench-close.json" || BAD="$BAD close"
 [ -z "$BAD" ] || fail "requests failed or none made:$BAD (see above)"
 
+# No process of an instance ended abnormally meanwhile (a crash, or a
+# sanitizer's abort in a sanitizer build, would be served around by the
+# others and HAProxy, unseen by the load).
+i=1
+while [ "$i" -le "$N" ]; do
+    if grep -E "killed by signal|exited with status [1-9]" "$T/i$i/error.log"; then
+        fail "web$i: a process ended abnormally (above)"
+    fi
+    i=$((i + 1))
+done
+
 kill -TERM "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null
 note "ok"
