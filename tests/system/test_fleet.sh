@@ -80,11 +80,20 @@ EOF
 }
 
 # inst_start I: start instance I detached (preforkd -d returns once its
-# workers accept) and wait until its /health says ok.
+# workers accept) and wait until its /health says ok. While an instance
+# is down its ports are free, and a connection HAProxy or preforkbench
+# opens meanwhile may get one as its own (ephemeral) port: then the start
+# says "Address already in use" and is tried again, for up to 10 s.
 inst_start() {
     _d=$T/i$1
-    "$PREFORKD" -d -c "$_d/preforkd.conf" >"$_d/start.out" 2>&1 ||
-        fail "instance $1 did not start: $(cat "$_d/start.out")"
+    _tries=0
+    until "$PREFORKD" -d -c "$_d/preforkd.conf" >"$_d/start.out" 2>&1; do
+        _tries=$((_tries + 1))
+        if ! grep -q "Address already in use" "$_d/start.out" || [ "$_tries" -ge 50 ]; then
+            fail "instance $1 did not start: $(cat "$_d/start.out")"
+        fi
+        sleep 0.2
+    done
     _sp=$(status_port "$_d/error.log")
     [ -n "$_sp" ] || fail "instance $1: no \"status listener on\" line in its log"
     wait_until 10 health_ok "$_sp" || fail "instance $1: /health on port $_sp is not 200"
