@@ -29,6 +29,7 @@
 #include "pf_reload.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
+#include "pf_stop_policy.h"
 #include "pf_supervise.h"
 #include "pf_time.h"
 #include "pf_title.h"
@@ -215,6 +216,7 @@ static void master_stop_accepting(struct master *m, int64_t now)
 static void master_begin_stop(struct master *m, enum master_stop how)
 {
     int64_t now = pf_time_now_ms();
+    int drain_ms = pf_stop_policy_drain_ms(m->cfg->status.drain_delay_ms, m->upgraded, m->starting);
 
     if (how <= m->stopping)
         return;
@@ -225,16 +227,16 @@ static void master_begin_stop(struct master *m, enum master_stop how)
         pf_parking_stop(&m->parking, SIGTERM);
         pf_pool_signal_all(&m->pool, SIGTERM, true);
         m->workers_told = true;
-        int64_t d = now + m->cfg->workers.stop_timeout_ms;
-        m->stop_deadline = m->stopping && !m->draining && m->stop_deadline < d ? m->stop_deadline
-                                                                               : d;
+        m->stop_deadline = pf_stop_policy_fast_deadline(m->stopping != STOP_NONE, m->draining,
+                                                        m->stop_deadline, now,
+                                                        m->cfg->workers.stop_timeout_ms);
         m->draining = false;
-    } else if (m->cfg->status.drain_delay_ms > 0 && !m->upgraded && !m->starting) {
+    } else if (drain_ms > 0) {
         pf_log_notice("graceful stop: draining for %d ms first (status.drain_delay): /health "
                       "answers 503 while the workers still accept",
-                      m->cfg->status.drain_delay_ms);
+                      drain_ms);
         m->draining = true;
-        m->stop_deadline = now + m->cfg->status.drain_delay_ms;
+        m->stop_deadline = now + drain_ms;
     } else {
         master_stop_accepting(m, now);
     }
