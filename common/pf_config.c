@@ -178,6 +178,8 @@ static const struct cfg_item cfg_items[] = {
      CFG_LEN(status.listen)},
     {"status", "metrics_token", cfg_set_bool, CFG_AT(status.metrics_token), CFG_C_INT, 0, 0},
     {"status", "max_clients", cfg_set_int, CFG_AT(status.max_clients), CFG_C_INT, 1, 1024},
+    {"status", "drain_delay", cfg_set_duration_upto, CFG_AT(status.drain_delay_ms), CFG_C_INT, 0,
+     3600},
     {"proxy", "protocol", cfg_set_bool, CFG_AT(proxy.protocol), CFG_C_INT, 0, 0},
     {"proxy", "trusted", cfg_set_trusted, CFG_AT(proxy.trusted), CFG_C_INT, 0,
      CFG_LEN(proxy.trusted)},
@@ -290,6 +292,7 @@ void pf_config_defaults(struct pf_config *c)
     c->control.max_clients = 16;
     c->status.metrics_token = true;
     c->status.max_clients = 64;
+    c->status.drain_delay_ms = 0;
     c->daemon.log_level = PF_LOG_INFO;
 }
 

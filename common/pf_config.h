@@ -177,6 +177,9 @@ struct pf_config {
         struct pf_addr listen_addr;
         bool metrics_token; /* /metrics there asks for the control token; default true */
         int max_clients;    /* simultaneous clients; default 64 */
+        int drain_delay_ms; /* a graceful stop: /health says 503 and the
+                               listener still accepts this long before
+                               the stop proper; 0 = none (the default) */
     } status;
 
     /* Clients behind a balancer (docs/protocols.md, "Behind a proxy"). */

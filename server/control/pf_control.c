@@ -348,8 +348,9 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl, 
     memcpy(copy, line, len);
     copy[len] = '\0';
     cl->token_given = true;
-    cl->token_ok = pf_token_from_authorization(copy + sizeof(auth) - 1, token, sizeof(token)) ==
-                       0 &&
+    /* the status listener may have no token (none asked): nothing matches */
+    cl->token_ok = c->token[0] != '\0' &&
+                   pf_token_from_authorization(copy + sizeof(auth) - 1, token, sizeof(token)) == 0 &&
                    pf_token_equal(c->token, token);
 }
 
@@ -552,7 +553,12 @@ static int ctl_open(struct pf_control *c, const char *listen, const struct pf_ad
             close(inherited_fd); /* the new configuration turned the listener off */
         return 0;
     }
-    if (pf_token_load(c->cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
+    /* The status listener needs the token only for /metrics with
+     * status.metrics_token: without it, no secret file is read or created
+     * (a container's read-only configuration folder), and the token stays
+     * empty, which matches no bearer token. */
+    if ((!c->status_only || c->cfg->status.metrics_token) &&
+        pf_token_load(c->cfg->control.token_file, c->token, sizeof(c->token), err, errlen) < 0)
         return -1;
     c->clients = calloc((size_t)c->max_clients, sizeof(*c->clients));
     if (c->clients == NULL) {

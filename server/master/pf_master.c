@@ -30,6 +30,7 @@
 #include "pf_reload.h"
 #include "pf_signals.h"
 #include "pf_stats.h"
+#include "pf_stop_policy.h"
 #include "pf_supervise.h"
 #include "pf_time.h"
 #include "pf_title.h"
@@ -67,6 +68,9 @@ struct master {
     bool killed;           /* SIGKILL already sent */
     bool workers_told;     /* graceful stop: the workers were sent SIGQUIT (after
                               the keeper handed back what it held) */
+    bool draining;         /* graceful stop, status.drain_delay: /health says
+                              503 while the pool still serves, until
+                              stop_deadline; then the stop proper */
     int64_t started_s;     /* wall clock */
     int64_t started_ms;    /* monotonic */
     char listen_text[PF_ADDR_STRLEN];
@@ -190,12 +194,31 @@ static void master_title(const struct master *m)
                  args[0] ? " " : "", args);
 }
 
+/* The graceful stop proper: stop accepting, stop the keeper first (the
+ * workers are told once it is done), and give the workers
+ * graceful_timeout to finish their clients. */
+static void master_stop_accepting(struct master *m, int64_t now)
+{
+    m->draining = false;
+    pf_log_notice("graceful stop: %d workers finish their clients (at most %d ms)",
+                  pf_pool_alive(&m->pool), m->cfg->workers.graceful_timeout_ms);
+    pf_pool_close_listener(&m->pool);
+    pf_parking_stop(&m->parking, SIGQUIT);
+    m->stop_deadline = now + m->cfg->workers.graceful_timeout_ms;
+}
+
 /* Start stopping: fast (SIGTERM now, SIGKILL after stop_timeout) or
  * graceful (stop accepting, let workers finish their client within
- * graceful_timeout). A fast stop overrides a graceful one in progress. */
+ * graceful_timeout), after status.drain_delay of draining when set: the
+ * server is "stopping" for /health at once, so that load balancers take
+ * it out, while it still accepts and serves whatever they send until they
+ * have. (Not for a master retiring after an upgrade, whose socket the new
+ * master serves, nor one still starting, which no balancer uses yet.) A
+ * fast stop overrides a graceful one in progress, or a drain. */
 static void master_begin_stop(struct master *m, enum master_stop how)
 {
     int64_t now = pf_time_now_ms();
+    int drain_ms = pf_stop_policy_drain_ms(m->cfg->status.drain_delay_ms, m->upgraded, m->starting);
 
     if (how <= m->stopping)
         return;
@@ -206,14 +229,18 @@ static void master_begin_stop(struct master *m, enum master_stop how)
         pf_parking_stop(&m->parking, SIGTERM);
         pf_pool_signal_all(&m->pool, SIGTERM, true);
         m->workers_told = true;
-        int64_t d = now + m->cfg->workers.stop_timeout_ms;
-        m->stop_deadline = m->stopping && m->stop_deadline < d ? m->stop_deadline : d;
+        m->stop_deadline = pf_stop_policy_fast_deadline(m->stopping != STOP_NONE, m->draining,
+                                                        m->stop_deadline, now,
+                                                        m->cfg->workers.stop_timeout_ms);
+        m->draining = false;
+    } else if (drain_ms > 0) {
+        pf_log_notice("graceful stop: draining for %d ms first (status.drain_delay): /health "
+                      "answers 503 while the workers still accept",
+                      drain_ms);
+        m->draining = true;
+        m->stop_deadline = now + drain_ms;
     } else {
-        pf_log_notice("graceful stop: %d workers finish their clients (at most %d ms)",
-                      pf_pool_alive(&m->pool), m->cfg->workers.graceful_timeout_ms);
-        pf_pool_close_listener(&m->pool);
-        pf_parking_stop(&m->parking, SIGQUIT); /* the workers are told once it is done */
-        m->stop_deadline = now + m->cfg->workers.graceful_timeout_ms;
+        master_stop_accepting(m, now);
     }
     m->stopping = how;
     master_title(m);
@@ -385,14 +412,23 @@ static void master_check_started(struct master *m)
                      m->listen_text, m->pool.target);
 }
 
-/* While stopping: past the deadline, kill what is left; once SIGKILL had
- * its own bound, stop waiting (the kernel reaps via init if we must go).
- * Returns true when the master may exit. */
+/* While stopping: while draining, keep the pool as it is until the drain
+ * ends, then stop accepting; past the deadline, kill what is left; once
+ * SIGKILL had its own bound, stop waiting (the kernel reaps via init if we
+ * must go). Returns true when the master may exit. */
 static bool master_stop_progress(struct master *m)
 {
     int64_t now = pf_time_now_ms();
     int alive;
 
+    if (m->draining) {
+        if (now < m->stop_deadline) { /* serving as usual until then */
+            pf_parking_spawn(&m->parking, &m->pool);
+            pf_pool_refill(&m->pool);
+            return false;
+        }
+        master_stop_accepting(m, now);
+    }
     if (!m->workers_told && (!pf_parking_alive(&m->parking) || now >= m->stop_deadline)) {
         pf_pool_signal_all(&m->pool, SIGQUIT, true);
         m->workers_told = true;

@@ -164,6 +164,29 @@ PF_H_TEST(test_health_metrics_without_token)
     pf_h_http_free(&r);
 }
 
+/* A status listener that asks for no token (metrics_token = false) and no
+ * control channel: no token file is read or created, so a server whose
+ * configuration folder is read-only (a container) starts; here the token
+ * file's folder does not even exist. */
+PF_H_TEST(test_health_no_token_file)
+{
+    struct pf_h_config c;
+    struct pf_addr a;
+    char *token;
+
+    pf_h_config_defaults(&c);
+    c.workers_start = 1;
+    c.extra = "status = { listen = \"127.0.0.1:0\"; metrics_token = false; };\n"
+              "control = { listen = \"\"; token_file = \"missing/ctl.token\"; };\n";
+    assert_int_equal(pf_h_start_pool(s, &c), 0);
+    health_addr(s, &a);
+    assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(health_status(&a, "/metrics", NULL, NULL), 200);
+    assert_int_equal(health_status(&a, "/metrics", "Bearer anything", NULL), 200);
+    token = pf_h_read(s, "missing/ctl.token");
+    assert_null(token);
+}
+
 /* A graceful stop: while a worker finishes its client, /health says 503
  * "stopping", so a load balancer sends no more before the server goes. */
 PF_H_TEST(test_health_draining)
@@ -179,6 +202,55 @@ PF_H_TEST(test_health_draining)
     assert_int_equal(health_wait(&a, 503, "stopping\n", PF_H_WAIT_MS), 0);
     close(fd);
     assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+}
+
+/* status.drain_delay: on SIGQUIT /health says 503 "stopping" at once,
+ * while the service still accepts and serves new connections for the
+ * delay (a load balancer that still sends before its checks see the 503
+ * is served, not refused); only then does the stop proper begin, and the
+ * master has stayed at least that long. */
+PF_H_TEST(test_health_drain_delay)
+{
+    const int drain_ms = pf_h_scaled_ms(3000);
+    struct pf_addr a;
+    char more[64];
+    int64_t t0, left;
+
+    snprintf(more, sizeof(more), "drain_delay = %d.%03d;", drain_ms / 1000, drain_ms % 1000);
+    start_health(s, 2, more, NULL, &a);
+    assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
+    t0 = pf_time_now_ms();
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(health_wait(&a, 503, "stopping\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_log(s, "graceful stop: draining for", PF_H_WAIT_MS), 0);
+    for (int i = 0; i < 3; i++) /* new connections, each served */
+        assert_int_equal(pf_h_check_serves(s), 0);
+    /* still draining after them: they were served by the drain, not
+     * before it began nor after the listener closed */
+    assert_false(pf_h_log_contains(s, "workers finish their clients"));
+    assert_int_equal(pf_h_wait_log(s, "workers finish their clients", drain_ms + PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+    left = drain_ms - (pf_time_now_ms() - t0);
+    if (left > 0)
+        pf_h_note("the master exited %lld ms before its drain_delay of %d ms was over",
+                  (long long)left, drain_ms);
+    assert_true(left <= 0);
+}
+
+/* A fast stop (SIGTERM) during the drain stops at once: the drain is
+ * for a graceful stop alone. */
+PF_H_TEST(test_health_drain_fast_stop)
+{
+    struct pf_addr a;
+
+    start_health(s, 1, "drain_delay = 60;", NULL, &a);
+    assert_int_equal(health_wait(&a, 200, "ok\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_signal(s, SIGQUIT), 0);
+    assert_int_equal(health_wait(&a, 503, "stopping\n", PF_H_WAIT_MS), 0);
+    assert_int_equal(pf_h_check_serves(s), 0); /* draining */
+    assert_int_equal(pf_h_signal(s, SIGTERM), 0);
+    assert_int_equal(pf_h_wait_exit(s, PF_H_WAIT_MS, NULL), 0);
+    assert_true(pf_h_log_contains(s, "fast stop: terminating"));
 }
 
 /* Workers that keep crashing (they cannot open their access log): 503
@@ -306,9 +378,11 @@ PF_H_TEST(test_health_request_metrics)
 }
 
 static const struct CMUnitTest tests[] = {
-    PF_H_CASE(test_health_serving),  PF_H_CASE(test_health_metrics_without_token),
-    PF_H_CASE(test_health_draining), PF_H_CASE(test_health_backoff),
-    PF_H_CASE(test_health_bounded),  PF_H_CASE(test_health_request_metrics),
+    PF_H_CASE(test_health_serving),       PF_H_CASE(test_health_metrics_without_token),
+    PF_H_CASE(test_health_draining),      PF_H_CASE(test_health_backoff),
+    PF_H_CASE(test_health_bounded),       PF_H_CASE(test_health_request_metrics),
+    PF_H_CASE(test_health_drain_delay),   PF_H_CASE(test_health_drain_fast_stop),
+    PF_H_CASE(test_health_no_token_file),
 };
 
 int main(void)

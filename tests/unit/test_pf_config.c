@@ -179,6 +179,7 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_false(c->proxy.forwarded_for);
     assert_int_equal(c->proxy.ntrusted, 0);
     assert_string_equal(c->proxy.trusted, "");
+    assert_int_equal(c->status.drain_delay_ms, 0);
 }
 
 /* The default document root once f's file is loaded: <its folder>/www. */
@@ -276,6 +277,7 @@ static const char full_config[] = "listen = \"[::1]:9000\";\n"
                                   "  listen = \"0.0.0.0:9145\";\n"
                                   "  metrics_token = false;\n"
                                   "  max_clients = 1024;\n"
+                                  "  drain_delay = 2.5;\n"
                                   "};\n"
                                   "proxy = {\n"
                                   "  protocol = true;\n"
@@ -357,6 +359,7 @@ static void test_full_file(void **state)
     assert_string_equal(pf_config_string_at(c->proxy.trusted, 3, 1), "10.0.0.0/8");
     assert_int_equal(c->proxy.trusted_nets[1].bits, 8);
     assert_int_equal(c->proxy.trusted_nets[2].family, AF_INET6);
+    assert_int_equal(c->status.drain_delay_ms, 2500);
     snprintf(expected, sizeof expected, "%s/logs/preforkd.log", f->real);
     assert_string_equal(c->daemon.error_log, expected);
     assert_int_equal(c->daemon.log_level, PF_LOG_DEBUG);
@@ -414,7 +417,8 @@ static void test_bounds_accepted(void **state)
                                   "  header_timeout = 86400.0;\n"
                                   "  open_file_cache_valid = 86400;\n"
                                   "};\n"
-                                  "keeper = { linger = 60; max_parked = 16777216; };\n"),
+                                  "keeper = { linger = 60; max_parked = 16777216; };\n"
+                                  "status = { drain_delay = 3600; };\n"),
                      0);
     assert_int_equal(f->cfg.http.max_request_line, 65536);
     assert_int_equal(f->cfg.http.max_header_bytes, 1048576);
@@ -431,6 +435,7 @@ static void test_bounds_accepted(void **state)
     assert_int_equal(f->cfg.client.idle_timeout_ms, 86400000);
     assert_int_equal(f->cfg.keeper.linger_ms, 60000);
     assert_int_equal(f->cfg.keeper.max_parked, 16777216);
+    assert_int_equal(f->cfg.status.drain_delay_ms, 3600000);
     test_error_pages_bounds(f);
 
     /* and the lower bounds of the http and keeper groups */
@@ -1041,6 +1046,9 @@ static const struct {
     {"status = {\n  listen = \"somewhere:80\";\n};\n", 2, "status.listen", "invalid address"},
     {"status = { max_clients = 0; };\n", 1, "status.max_clients", "between 1 and 1024"},
     {"status = { metrics_token = 1; };\n", 1, "status.metrics_token", ""},
+    {"status = { drain_delay = -1; };\n", 1, "status.drain_delay", "between 0 and 3600"},
+    {"status = { drain_delay = 3601; };\n", 1, "status.drain_delay", "between 0 and 3600"},
+    {"status = { drain_delay = \"5s\"; };\n", 1, "status.drain_delay", ""},
     {"status = { health = true; };\n", 1, "status.health", "unknown setting"},
     {"http = { index = \"\"; };\n", 1, "http.index", "must be a file name"},
     {"http = {\n  index = \"a/b.html\";\n};\n", 2, "http.index", "must be a file name"},

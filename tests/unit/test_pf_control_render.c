@@ -639,7 +639,7 @@ static const struct config_group config_groups[] = {
      {"command", "env", "directory", "listen_fd", "ready", "ready_timeout", "watchdog",
       "stop_signal", "hung_signal"}},
     {"control", 4, {"listen", "token_file", "idle_timeout", "max_clients"}},
-    {"status", 3, {"listen", "metrics_token", "max_clients"}},
+    {"status", 4, {"listen", "metrics_token", "max_clients", "drain_delay"}},
     {"proxy", 3, {"protocol", "trusted", "forwarded_for"}},
     {"daemon", 7, {"error_log", "log_level", "pidfile", "user", "group", "chroot", "max_files"}},
 };
