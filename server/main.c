@@ -17,6 +17,7 @@
 #include "pf_opt.h"
 #include "pf_pidfile.h"
 #include "pf_privs.h"
+#include "pf_proto_table.h"
 #include "pf_title.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
@@ -30,14 +31,20 @@ static int main_fail(const char *what)
 }
 
 /* -t: the file loaded; what a start would refuse before binding (root
- * workers not asked for) is refused here too. */
+ * workers not asked for, what the protocol's check refuses: a document
+ * root the workers cannot use) is refused here too. */
 static int main_test(const struct pf_config *cfg)
 {
+    const struct pf_proto *proto = pf_proto_table_find(cfg->protocol);
     struct pf_privs_plan plan;
     char err[PF_ERR_MAX];
 
     if (pf_privs_plan(cfg, geteuid(), &plan, err, sizeof(err)) < 0) {
         fprintf(stderr, "preforkd: %s: %s\n", cfg->path, err);
+        return PF_EXIT_FAILURE;
+    }
+    if (proto && proto->check && proto->check(cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "preforkd: %s\n", err);
         return PF_EXIT_FAILURE;
     }
     if (cfg->path[0] == '\0')
