@@ -91,6 +91,9 @@ static int cfg_set_error_pages(struct cfg_ctx *x, const config_setting_t *s,
 static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_signal(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 static int cfg_set_trusted(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
+static int cfg_set_log_format(struct cfg_ctx *x, const config_setting_t *s,
+                              const struct cfg_item *it);
+static int cfg_set_root(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it);
 
 #define CFG_AT(field) offsetof(struct pf_config, field)
 /* Longest string a char array field holds (its size less the NUL). */
@@ -133,7 +136,7 @@ static const struct cfg_item cfg_items[] = {
     {"client", "idle_timeout", cfg_set_duration, CFG_AT(client.idle_timeout_ms), CFG_C_INT, 0, 0},
     {"echo", "max_line", cfg_set_int, CFG_AT(echo.max_line), CFG_C_SIZE, 2, 16777216},
     {"msg", "max_message", cfg_set_int, CFG_AT(msg.max_message), CFG_C_SIZE, 0, 268435456},
-    {"http", "root", cfg_set_dir, CFG_AT(http.root), CFG_C_INT, 0, CFG_LEN(http.root)},
+    {"http", "root", cfg_set_root, CFG_AT(http.root), CFG_C_INT, 0, CFG_LEN(http.root)},
     {"http", "index", cfg_set_filename, CFG_AT(http.index), CFG_C_INT, 0, CFG_LEN(http.index)},
     {"http", "server_name", cfg_set_string, CFG_AT(http.server_name), CFG_C_INT, 0,
      CFG_LEN(http.server_name)},
@@ -148,6 +151,8 @@ static const struct cfg_item cfg_items[] = {
     {"http", "max_headers", cfg_set_int, CFG_AT(http.max_headers), CFG_C_INT, 1, 10000},
     {"http", "access_log", cfg_set_path, CFG_AT(http.access_log), CFG_C_INT, 0,
      CFG_LEN(http.access_log)},
+    {"http", "access_log_format", cfg_set_log_format, CFG_AT(http.access_log_format), CFG_C_INT, 0,
+     CFG_LEN(http.access_log_format)},
     {"http", "mime_types", cfg_set_path, CFG_AT(http.mime_types), CFG_C_INT, 0,
      CFG_LEN(http.mime_types)},
     {"http", "open_file_cache", cfg_set_int, CFG_AT(http.open_file_cache), CFG_C_INT, 0, 4096},
@@ -276,6 +281,7 @@ void pf_config_defaults(struct pf_config *c)
     c->http.max_request_line = 8192;
     c->http.max_header_bytes = 8192;
     c->http.max_headers = 100;
+    snprintf(c->http.access_log_format, sizeof c->http.access_log_format, "%s", "combined");
     snprintf(c->http.mime_types, sizeof c->http.mime_types, "%s", "/etc/mime.types");
     c->http.open_file_cache = 64;
     c->http.open_file_cache_valid_ms = 1000;
@@ -727,21 +733,28 @@ static const char *cfg_join(const char *const *names, size_t n, char *buf, size_
     return buf;
 }
 
-/* protocol: one of cfg_protocols. */
-static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+/* A string that must be one of names[0..n), what naming it in the error:
+ * unknown protocol "ftp" (expected http, echo, msg or exec). */
+static int cfg_set_one_of(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it,
+                          const char *what, const char *const *names, size_t n)
 {
     const char *text = cfg_string(x, s);
     char list[128], quoted[128];
 
     if (!text)
         return -1;
-    for (size_t i = 0; i < CFG_NPROTOCOLS; i++) {
-        if (strcmp(text, cfg_protocols[i]) == 0)
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(text, names[i]) == 0)
             return cfg_store_string(x, s, it, text);
     }
-    return cfg_fail(x, s, "unknown protocol %s (expected %s)",
-                    cfg_quote(text, quoted, sizeof quoted),
-                    cfg_join(cfg_protocols, CFG_NPROTOCOLS, list, sizeof list));
+    return cfg_fail(x, s, "unknown %s %s (expected %s)", what,
+                    cfg_quote(text, quoted, sizeof quoted), cfg_join(names, n, list, sizeof list));
+}
+
+/* protocol: one of cfg_protocols. */
+static int cfg_set_protocol(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    return cfg_set_one_of(x, s, it, "protocol", cfg_protocols, CFG_NPROTOCOLS);
 }
 
 /* workers.mode: "static" or "dynamic". */
@@ -908,6 +921,15 @@ static int cfg_set_ready(struct cfg_ctx *x, const config_setting_t *s, const str
         return cfg_fail(x, s, "unknown readiness %s (expected \"started\" or \"notify\")",
                         cfg_quote(text, quoted, sizeof quoted));
     return cfg_store_string(x, s, it, text);
+}
+
+/* http.access_log_format: "combined" or "json". */
+static int cfg_set_log_format(struct cfg_ctx *x, const config_setting_t *s,
+                              const struct cfg_item *it)
+{
+    static const char *const formats[] = {"combined", "json"};
+
+    return cfg_set_one_of(x, s, it, "format", formats, sizeof formats / sizeof formats[0]);
 }
 
 /* ------------------------------------------------------ http.error_pages */
@@ -1221,6 +1243,27 @@ static int cfg_set_dir(struct cfg_ctx *x, const config_setting_t *s, const struc
     if (text && text[0] == '\0')
         return cfg_fail(x, s, "must not be empty");
     return text ? cfg_set_path(x, s, it) : -1;
+}
+
+/* http.root: a folder, as cfg_set_dir; where it was set is kept for
+ * the checks made once it is loaded (pf_config_root_fail). */
+static int cfg_set_root(struct cfg_ctx *x, const config_setting_t *s, const struct cfg_item *it)
+{
+    unsigned line;
+    const char *file;
+
+    if (cfg_set_dir(x, s, it) < 0)
+        return -1;
+    file = cfg_where(x, s, &line);
+    snprintf(x->c->http.root_origin, sizeof x->c->http.root_origin, "%s:%u", file, line);
+    return 0;
+}
+
+int pf_config_root_fail(const struct pf_config *c, const char *reason, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: http.root: %s",
+             c->http.root_origin[0] ? c->http.root_origin : c->path, reason);
+    return -1;
 }
 
 /* A single file name (http.index): no '/', not "." or "..", not empty. */

@@ -114,6 +114,7 @@ struct pf_config {
         size_t max_header_bytes;      /* bytes of the head; default 8192 (431 beyond) */
         int max_headers;              /* header fields; default 100 (431 beyond) */
         char access_log[PATH_MAX];    /* Combined Log Format file; "" = off */
+        char access_log_format[16];   /* "combined" | "json"; default "combined" */
         char mime_types[PATH_MAX];    /* extra types; default "/etc/mime.types"; "" = none */
         int open_file_cache;          /* open files kept per worker; default 64, 0 = off */
         int open_file_cache_valid_ms; /* trust a cached file this long; default 1 s */
@@ -124,6 +125,9 @@ struct pf_config {
          * default none */
         char error_pages[PF_HTTP_ERROR_PAGES_BYTES];
         int nerror_pages;
+        /* Not a setting: "FILE:LINE" where root was set, for messages
+         * about it once loaded (pf_config_root_fail); "" = the default */
+        char root_origin[PATH_MAX + 16];
     } http;
 
     struct {
@@ -258,6 +262,11 @@ const char *pf_config_string_at(const char *strings, int n, int i);
  * blanks (spaces or tabs), then the file (the rest, not empty). Returns
  * the status with *file pointing into entry, or -1 if malformed. */
 int pf_config_error_page(const char *entry, const char **file);
+
+/* "FILE:LINE: http.root: REASON" into err, FILE and LINE where c's file
+ * sets http.root ("FILE: http.root: REASON" when it does not): for a
+ * root found wrong once loaded (preforkd -t, start, reload). Returns -1. */
+int pf_config_root_fail(const struct pf_config *c, const char *reason, char *err, size_t errlen);
 
 /* Fill c with every default (listen "127.0.0.1:8080", path and dir empty). */
 void pf_config_defaults(struct pf_config *c);

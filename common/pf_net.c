@@ -153,27 +153,38 @@ enum pf_io pf_net_send_all_until(int fd, const void *buf, size_t len, int64_t de
 enum pf_io pf_net_send_flags_until(int fd, const void *buf, size_t len, int flags,
                                    int64_t deadline_ms)
 {
-    const char *p = buf;
+    return pf_net_send_counted_until(fd, buf, len, flags, deadline_ms, NULL);
+}
 
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+enum pf_io pf_net_send_counted_until(int fd, const void *buf, size_t len, int flags,
+                                     int64_t deadline_ms, size_t *sent)
+{
+    const char *p = buf;
+    size_t done = 0;
+    enum pf_io io = PF_IO_OK;
+
+    while (done < len) {
+        ssize_t n = send(fd, p + done, len - done, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 
         if (n > 0) {
-            p += n;
-            len -= (size_t)n;
+            done += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return PF_IO_ERROR;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            io = PF_IO_ERROR;
+            break;
+        }
         int w = net_wait(fd, POLLOUT, deadline_ms);
-        if (w == 0)
-            return PF_IO_TIMEOUT;
-        if (w < 0)
-            return PF_IO_ERROR;
+        if (w <= 0) {
+            io = w == 0 ? PF_IO_TIMEOUT : PF_IO_ERROR;
+            break;
+        }
     }
-    return PF_IO_OK;
+    if (sent)
+        *sent = done;
+    return io;
 }
 
 enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got)
@@ -234,27 +245,43 @@ enum pf_io pf_net_recv_exact(int fd, void *buf, size_t len, int timeout_ms, size
  * idle_timeout_ms without progress. A file that shrank gives PF_IO_EOF. */
 enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms)
 {
-    while (len > 0) {
-        size_t chunk = len > (off_t)1 << 30 ? (size_t)1 << 30 : (size_t)len;
+    return pf_net_sendfile_counted(sock, fd, offset, len, idle_timeout_ms, NULL);
+}
+
+enum pf_io pf_net_sendfile_counted(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms,
+                                   off_t *sent)
+{
+    off_t done = 0;
+    enum pf_io io = PF_IO_OK;
+
+    while (done < len) {
+        off_t left = len - done;
+        size_t chunk = left > (off_t)1 << 30 ? (size_t)1 << 30 : (size_t)left;
         ssize_t n = sendfile(sock, fd, &offset, chunk);
 
         if (n > 0) {
-            len -= n;
+            done += n;
             continue;
         }
-        if (n == 0)
-            return PF_IO_EOF;
+        if (n == 0) {
+            io = PF_IO_EOF;
+            break;
+        }
         if (errno == EINTR)
             continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return PF_IO_ERROR;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            io = PF_IO_ERROR;
+            break;
+        }
         int w = net_wait(sock, POLLOUT, pf_time_deadline(idle_timeout_ms));
-        if (w == 0)
-            return PF_IO_TIMEOUT;
-        if (w < 0)
-            return PF_IO_ERROR;
+        if (w <= 0) {
+            io = w == 0 ? PF_IO_TIMEOUT : PF_IO_ERROR;
+            break;
+        }
     }
-    return PF_IO_OK;
+    if (sent)
+        *sent = done;
+    return io;
 }
 
 /* For a socket in LISTEN state Linux reports the accept queue length in

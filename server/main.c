@@ -19,6 +19,7 @@
 #include "pf_paths.h"
 #include "pf_pidfile.h"
 #include "pf_privs.h"
+#include "pf_proto_table.h"
 #include "pf_title.h"
 #include "pf_upgrade.h"
 #include "pf_version.h"
@@ -32,17 +33,23 @@ static int main_fail(const char *what)
 }
 
 /* -t: the file loaded; what a start would refuse before binding (root
- * workers not asked for) is refused here too. -T (dump): the same, its
- * verdict on stderr, then the whole configuration on stdout, so that
+ * workers not asked for, what the protocol's check refuses: a document
+ * root the workers cannot use) is refused here too. -T (dump): the same,
+ * its verdict on stderr, then the whole configuration on stdout, so that
  * `preforkd -T > FILE` gives a file preforkd loads. */
 static int main_test(const struct pf_config *cfg, bool dump)
 {
     FILE *verdict = dump ? stderr : stdout;
+    const struct pf_proto *proto = pf_proto_table_find(cfg->protocol);
     struct pf_privs_plan plan;
     char err[PF_ERR_MAX];
 
     if (pf_privs_plan(cfg, geteuid(), &plan, err, sizeof(err)) < 0) {
         fprintf(stderr, "preforkd: %s: %s\n", cfg->path, err);
+        return PF_EXIT_FAILURE;
+    }
+    if (proto && proto->check && proto->check(cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "preforkd: %s\n", err);
         return PF_EXIT_FAILURE;
     }
     if (cfg->path[0] == '\0')

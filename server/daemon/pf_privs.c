@@ -5,7 +5,9 @@
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,4 +241,46 @@ int pf_privs_drop(const struct pf_privs_plan *plan, const char *chroot_dir, char
         privs_verify_no_root(plan->uid, plan->gid, err, errlen) < 0)
         return -1;
     return 0;
+}
+
+/* ------------------------------------------------------ folders to serve */
+
+bool pf_privs_mode_allows(mode_t mode, uid_t owner, gid_t group, uid_t uid, gid_t gid, int want)
+{
+    unsigned bits = (unsigned)want & 7u;
+    unsigned have = uid == owner ? (mode >> 6) & 7u : gid == group ? (mode >> 3) & 7u : mode & 7u;
+
+    return (have & bits) == bits;
+}
+
+int pf_privs_check_folder(const struct pf_privs_plan *plan, uid_t euid, const char *path, char *err,
+                          size_t errlen)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        snprintf(err, errlen, "\"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "\"%s\": not a folder", path);
+        return -1;
+    }
+    if (euid != 0) {
+        if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+            return 0;
+        snprintf(err, errlen, "\"%s\": %s: the workers (uid %lu) cannot open any file in it", path,
+                 strerror(errno), (unsigned long)euid);
+        return -1;
+    }
+    if (!plan->switch_ids || plan->uid == 0 ||
+        getxattr(path, "system.posix_acl_access", NULL, 0) > 0 ||
+        pf_privs_mode_allows(st.st_mode, st.st_uid, st.st_gid, plan->uid, plan->gid, X_OK))
+        return 0;
+    snprintf(err, errlen,
+             "\"%s\": %s: the workers (uid %lu, gid %lu) cannot open any file in it "
+             "(mode %04o, owner uid %lu, group gid %lu)",
+             path, strerror(EACCES), (unsigned long)plan->uid, (unsigned long)plan->gid,
+             (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid, (unsigned long)st.st_gid);
+    return -1;
 }

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "pf_config.h"
@@ -72,5 +73,21 @@ bool pf_privs_dropped(const struct pf_privs_plan *plan);
  * chrooted to /srv", or "workers run as root: daemon.user = \"root\"". */
 void pf_privs_describe(const struct pf_privs_plan *plan, const struct pf_config *cfg, uid_t euid,
                        char *buf, size_t len);
+
+/* Do the permission bits of mode (owner, group) give uid and gid (the
+ * one group: workers have no supplementary groups) every access of want,
+ * R_OK | W_OK | X_OK? Pure: no ACL, no capability; uid 0 is not special
+ * (the caller knows whether its workers are root). */
+bool pf_privs_mode_allows(mode_t mode, uid_t owner, gid_t group, uid_t uid, gid_t gid, int want);
+
+/* Can the workers of plan (the master's effective uid euid) open files
+ * beneath the folder path, which each opens before it drops its
+ * privileges? It must exist, be a folder, and be searchable by them:
+ * not root, by what they will be; the same user as the master, by the
+ * kernel (faccessat, which also weighs their groups and ACLs). A folder
+ * with an ACL, judged for another user, is taken as searchable: the mode
+ * bits alone cannot say. 0, or -1 with "\"PATH\": REASON" in err. */
+int pf_privs_check_folder(const struct pf_privs_plan *plan, uid_t euid, const char *path, char *err,
+                          size_t errlen);
 
 #endif

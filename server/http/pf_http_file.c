@@ -209,6 +209,7 @@ static int file_open_stat(struct pf_http_files *f, const char *name, struct stat
 {
     int fd = file_openat2(f->root_fd, name[0] ? name : ".", O_RDONLY | O_NONBLOCK);
 
+    f->open_errno = fd < 0 ? errno : 0;
     if (fd < 0)
         return -file_errno_status(errno);
     if (fstat(fd, st) < 0) {

@@ -54,6 +54,8 @@ struct pf_http_files {
     int cap;
     int valid_ms;
     uint64_t tick;
+    int open_errno; /* errno of the last open that failed (a 403's EACCES
+                       for the error log), 0 after one that worked */
 };
 
 /* Open the root (a directory) and allocate the cache. 0, or -1 with

@@ -787,6 +787,21 @@ int pf_http_parse(const char *buf, size_t head_len, const struct pf_http_limits 
 
 /* ---- small public helpers ----------------------------------------- */
 
+bool pf_http_parse_request_line(const char *buf, size_t len, struct pf_http_slice *line)
+{
+    size_t start = pf_http_parse_empty_lines(buf, len);
+    const char *lf = start < len ? memchr(buf + start, '\n', len - start) : NULL;
+    size_t end;
+
+    if (lf == NULL || len > UINT32_MAX)
+        return false;
+    end = (size_t)(lf - buf);
+    if (end > start && buf[end - 1] == '\r')
+        end--;
+    *line = (struct pf_http_slice){(uint32_t)start, (uint32_t)(end - start)};
+    return true;
+}
+
 /* The method's name; "UNKNOWN" for a value outside the enum. */
 const char *pf_http_parse_method_name(enum pf_http_method m)
 {

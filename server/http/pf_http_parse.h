@@ -150,6 +150,13 @@ int pf_http_parse(const char *buf, size_t head_len, const struct pf_http_limits 
  * A lone CR at the end is not a whole line yet. */
 size_t pf_http_parse_empty_lines(const char *buf, size_t len);
 
+/* The request line at the front of buf[0..len) (after the empty lines a
+ * client may send first), without its line end, when the line has ended
+ * (LF, with or without CR) within len: for the access log of a request
+ * refused before or while it was parsed. false when no line ended there
+ * (nothing came, or a 414 for a line still going on). */
+bool pf_http_parse_request_line(const char *buf, size_t len, struct pf_http_slice *line);
+
 /* "GET", "HEAD", ... for a method. */
 const char *pf_http_parse_method_name(enum pf_http_method m);
 

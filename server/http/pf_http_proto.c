@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "pf_episode.h"
 #include "pf_http_access.h"
 #include "pf_http_cond.h"
 #include "pf_http_errpage.h"
@@ -30,6 +32,7 @@
 #include "pf_http_xff.h"
 #include "pf_log.h"
 #include "pf_net.h"
+#include "pf_privs.h"
 #include "pf_signals.h"
 #include "pf_time.h"
 
@@ -49,6 +52,7 @@ struct http_state {
     struct pf_http_files files;
     struct pf_http_access access;
     struct pf_http_errpages pages; /* http.error_pages, read at start */
+    struct pf_episode denied;      /* files refused with EACCES: told once a minute */
     char *in;                      /* request bytes; a head never exceeds max_header_bytes */
     size_t in_cap;
     size_t in_len;
@@ -67,6 +71,8 @@ struct http_conn {
     int64_t head_deadline; /* the head begun must be whole by then (408); -1 not begun */
     bool closing;          /* handed back by a stopping keeper: the request that
                               came is answered with Connection: close */
+    struct timespec began; /* the request being answered came then (realtime)... */
+    int64_t began_ms;      /* ...and then (monotonic): its request time in the log */
 };
 
 /* http_read_head's answer when the connection was parked with the keeper. */
@@ -79,6 +85,23 @@ struct http_result {
     bool keep_alive; /* the connection may serve another request */
 };
 
+/* The document root must be a folder the workers can open files in, as
+ * the user they will be: otherwise every request would get a 404 or a
+ * 403 and nothing would say why. Said about the setting, with its file
+ * and line. A configuration that leaves workers root unasked is refused
+ * at start for that reason (pf_privs_plan): nothing to check here then. */
+static int http_check(const struct pf_config *cfg, char *err, size_t errlen)
+{
+    struct pf_privs_plan plan;
+    char why[PF_ERR_MAX];
+
+    if (pf_privs_plan(cfg, geteuid(), &plan, why, sizeof(why)) < 0)
+        return 0;
+    if (pf_privs_check_folder(&plan, geteuid(), cfg->http.root, why, sizeof(why)) < 0)
+        return pf_config_root_fail(cfg, why, err, errlen);
+    return 0;
+}
+
 /* Master side, at start and on every reload: the root and the access log
  * are checked first, so a typo stops start-up (or fails the reload) with
  * a reason instead of workers failing one after another. Only then is the
@@ -90,6 +113,8 @@ static int http_master_init(const struct pf_config *cfg, char *err, size_t errle
     struct pf_http_files probe;
     struct pf_http_access log;
 
+    if (http_check(cfg, err, errlen) < 0)
+        return -1;
     if (pf_http_file_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
         return -1;
     pf_http_file_free(&probe);
@@ -129,6 +154,8 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
         free(h);
         return -1;
     }
+    h->access.format = (enum pf_http_log_format)
+        pf_http_log_format_parse(cfg->http.access_log_format); /* checked when loaded */
     *state = h;
     return 0;
 }
@@ -321,22 +348,51 @@ static struct http_result http_redirect_dir(struct http_conn *hc, const struct p
     return http_error(hc, 301, extra, keep, req->version, req->method == PF_HTTP_HEAD);
 }
 
-/* The body part of a file response: [first, first+len) of the file, from
- * the cached copy (one send with the head) or with sendfile. */
-static bool http_send_body(struct http_conn *hc, struct pf_http_response *b,
-                           const struct pf_http_file *f, off_t first, off_t len)
+/* A file's body stopped going out: one line in the error log with the
+ * path, the client, how far it got and why. A client that went away
+ * (reset, closed) or reads too slowly is an ordinary event, at info: a
+ * browser cancelling a download or seeking in a video does it all day.
+ * Anything else (the file shrank, a read error) is the server's, at warn. */
+static void http_log_send_failure(const struct http_conn *hc, const struct pf_http_request *req,
+                                  enum pf_io io, int err, uint64_t sent, off_t len)
 {
+    bool client = io == PF_IO_TIMEOUT ||
+                  (io == PF_IO_ERROR && (err == EPIPE || err == ECONNRESET || err == ETIMEDOUT));
+    const char *why = io == PF_IO_ERROR     ? strerror(err)
+                      : io == PF_IO_TIMEOUT ? "no progress within client.write_timeout"
+                                            : "the file ended early (changed while sent)";
+
+    pf_log(client ? PF_LOG_INFO : PF_LOG_WARN,
+           "http: sending %.*s to %s failed after %llu of %lld bytes: %s", (int)req->path.len,
+           hc->h->in + req->path.off, hc->c->peer_text, (unsigned long long)sent, (long long)len,
+           why);
+}
+
+/* The body part of a file response: [first, first+len) of the file, from
+ * the cached copy (one send with the head) or with sendfile. *sent gets
+ * the body bytes that really went out, also when it failed. */
+static bool http_send_body(struct http_conn *hc, struct pf_http_response *b,
+                           const struct pf_http_request *req, const struct pf_http_file *f,
+                           off_t first, off_t len, uint64_t *sent)
+{
+    int64_t deadline = pf_time_deadline(hc->h->cfg->client.write_timeout_ms);
+    size_t head = b->len, out = 0;
+    off_t body = 0;
     enum pf_io io;
 
     if (f->body && (size_t)len <= b->cap - b->len) {
         pf_http_response_add(b, f->body + first, (size_t)len);
-        return http_send(hc, b->p, b->len, 0);
+        io = pf_net_send_counted_until(hc->c->fd, b->p, b->len, 0, deadline, &out);
+        body = out > head ? (off_t)(out - head) : 0;
+    } else {
+        io = pf_net_send_counted_until(hc->c->fd, b->p, b->len, MSG_MORE, deadline, &out);
+        if (io == PF_IO_OK)
+            io = pf_net_sendfile_counted(hc->c->fd, f->fd, first, len,
+                                         hc->h->cfg->client.write_timeout_ms, &body);
     }
-    if (!http_send(hc, b->p, b->len, MSG_MORE))
-        return false;
-    io = pf_net_sendfile(hc->c->fd, f->fd, first, len, hc->h->cfg->client.write_timeout_ms);
+    *sent = (uint64_t)body;
     if (io != PF_IO_OK)
-        pf_log_info("client %s: file not sent (%s)", hc->c->peer_text, pf_net_io_name(io));
+        http_log_send_failure(hc, req, io, errno, *sent, len);
     return io == PF_IO_OK;
 }
 
@@ -387,9 +443,10 @@ static struct http_result http_send_file(struct http_conn *hc, const struct pf_h
             keep = false;
         return (struct http_result){status, 0, keep};
     }
-    if (!http_send_body(hc, &b, f, first, len))
-        return (struct http_result){status, 0, false};
-    return (struct http_result){status, (uint64_t)len, keep};
+    uint64_t sent = 0;
+    if (!http_send_body(hc, &b, req, f, first, len, &sent))
+        return (struct http_result){status, sent, false};
+    return (struct http_result){status, sent, keep};
 }
 
 /* ------------------------------------------------------- the request */
@@ -409,6 +466,27 @@ static bool http_host_ok(const struct http_conn *hc, const struct pf_http_reques
     return len == n && strncasecmp(auth, name, n) == 0;
 }
 
+/* A file refused with EACCES (a 403 the operator did not mean: the
+ * workers' user cannot read it, or search a folder on its way): said in
+ * the error log at warn, the first time and then once a minute at most
+ * with the count, whatever the number of requests. */
+static void http_log_denied(struct http_conn *hc, const struct pf_http_request *req)
+{
+    struct pf_episode *e = &hc->h->denied;
+
+    switch (pf_episode_fail(e, EACCES, pf_time_now_ms(), PF_EPISODE_PERIOD_MS)) {
+    case PF_EPISODE_BEGAN:
+    case PF_EPISODE_CHANGED:
+    case PF_EPISODE_LASTS:
+        pf_log_warn("http: 403 for %.*s: %s as uid %lu (%llu such refusal(s) by this worker; "
+                    "said at most once a minute)",
+                    (int)req->path.len, hc->h->in + req->path.off, strerror(EACCES),
+                    (unsigned long)geteuid(), (unsigned long long)e->failures);
+        break;
+    default: break;
+    }
+}
+
 /* Answer one parsed request. */
 static struct http_result http_answer(struct http_conn *hc, const struct pf_http_request *req,
                                       bool keep)
@@ -426,6 +504,8 @@ static struct http_result http_answer(struct http_conn *hc, const struct pf_http
                                     &dir_slash);
     if (status == 0)
         status = pf_http_file_get(&hc->h->files, name, dir_slash, &f);
+    if (status == 403 && hc->h->files.open_errno == EACCES)
+        http_log_denied(hc, req);
     if (status == 301)
         return http_redirect_dir(hc, req, keep);
     if (status != 0)
@@ -516,6 +596,49 @@ static void http_forwarded_end(struct http_conn *hc)
     hc->forwarded = false;
 }
 
+/* A request begins being answered now: the time the access log gives
+ * it, and the start of its request time. */
+static void http_began(struct http_conn *hc)
+{
+    clock_gettime(CLOCK_REALTIME, &hc->began);
+    hc->began_ms = pf_time_now_ms();
+}
+
+/* A slice of the request buffer as access log text (absent when empty). */
+static struct pf_http_log_text http_text(const char *buf, struct pf_http_slice s)
+{
+    return (struct pf_http_log_text){s.len ? buf + s.off : NULL, s.len};
+}
+
+/* The access log line of a response: the request line whenever one ended
+ * within the len bytes received, refused or not, and the header fields
+ * req holds (NULL: the head was not parsed; a head refused while parsed
+ * keeps the fields read before the refusal). The client's address is
+ * the connection's (hc->client_ip), in both formats. */
+static void http_log(struct http_conn *hc, size_t len, const struct pf_http_request *req,
+                     const struct http_result *r)
+{
+    static const struct pf_http_request none;
+    const char *buf = hc->h->in;
+    struct pf_http_slice line;
+    struct pf_http_log_entry e = {.client = hc->client_ip,
+                                  .status = r->status,
+                                  .body_bytes = r->body_bytes,
+                                  .duration_ms = pf_time_now_ms() - hc->began_ms,
+                                  .connection_requests = hc->requests};
+
+    if (hc->h->access.fd < 0)
+        return;
+    if (req == NULL)
+        req = &none;
+    if (pf_http_parse_request_line(buf, len, &line))
+        e.line = http_text(buf, line);
+    e.referer = http_text(buf, req->referer);
+    e.user_agent = http_text(buf, req->user_agent);
+    e.host = http_text(buf, req->host);
+    pf_http_access_write(&hc->h->access, &e, &hc->began);
+}
+
 /* Serve one request whose head is buffered; false when the connection
  * must close. */
 static bool http_one_request(struct http_conn *hc, size_t head_len)
@@ -524,8 +647,10 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
     struct pf_http_request req;
     const char *reason = NULL;
     struct http_result r;
-    int status = pf_http_parse(h->in, head_len, &h->lim, &req, &reason);
+    int status;
 
+    http_began(hc);
+    status = pf_http_parse(h->in, head_len, &h->lim, &req, &reason);
     hc->requests++;
     if (status != 0) {
         pf_log_info("client %s: bad request (%d %s)", hc->c->peer_text, status,
@@ -540,8 +665,7 @@ static bool http_one_request(struct http_conn *hc, size_t head_len)
         r = http_answer(hc, &req, keep);
     }
     pf_slot_end_request(hc->c->slot, r.status);
-    pf_http_access_write(&h->access, hc->client_ip, h->in, status ? NULL : &req, r.status,
-                         r.body_bytes);
+    http_log(hc, head_len, &req, &r);
     pf_slot_add_request(hc->c->slot, head_len, r.body_bytes);
     http_forwarded_end(hc);
     if (!r.keep_alive && r.status >= 400)
@@ -579,11 +703,14 @@ static int http_start(struct http_conn *hc)
 /* A head refused (or never finished): answer status, log it, close. */
 static void http_refuse_head(struct http_conn *hc, int status)
 {
-    struct http_result r = http_error(hc, status, NULL, false, PF_HTTP_VERSION_11, false);
+    struct http_result r;
 
+    http_began(hc);
+    hc->requests++;
+    r = http_error(hc, status, NULL, false, PF_HTTP_VERSION_11, false);
     pf_log_info("client %s: request head refused (%d)", hc->c->peer_text, status);
     pf_slot_end_request(hc->c->slot, r.status); /* counted by its class */
-    pf_http_access_write(&hc->h->access, hc->client_ip, hc->h->in, NULL, r.status, r.body_bytes);
+    http_log(hc, hc->h->in_len, NULL, &r);
     http_linger(hc->c->fd, hc->c->slot);
 }
 
@@ -615,6 +742,7 @@ static void http_serve(void *state, struct pf_conn *c)
 const struct pf_proto pf_http_proto = {
     .name = "http",
     .master_init = http_master_init,
+    .check = http_check,
     .worker_init = http_worker_init,
     .serve = http_serve,
     .worker_exit = http_worker_exit,

@@ -67,6 +67,9 @@ struct pf_proto {
      * reload with the new configuration. A failure stops start-up or
      * fails the reload, so it must happen before anything is changed. */
     int (*master_init)(const struct pf_config *cfg, char *err, size_t errlen);
+    /* Optional: what preforkd -t checks beyond the file itself (the files
+     * the workers will need), creating nothing; master_init runs it too. */
+    int (*check)(const struct pf_config *cfg, char *err, size_t errlen);
     /* Per-worker set-up (buffers); *state is handed back to serve. */
     int (*worker_init)(void **state, const struct pf_config *cfg, char *err, size_t errlen);
     void (*serve)(void *state, struct pf_conn *conn);

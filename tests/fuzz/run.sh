@@ -17,7 +17,7 @@ set -u
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-all="fuzz_http_parse fuzz_frame fuzz_control_cmd fuzz_config fuzz_http_path fuzz_handoff fuzz_notify_parse fuzz_config_text fuzz_proxy_parse fuzz_http_xff"
+all="fuzz_http_parse fuzz_frame fuzz_control_cmd fuzz_config fuzz_http_path fuzz_handoff fuzz_notify_parse fuzz_config_text fuzz_proxy_parse fuzz_http_xff fuzz_http_log"
 
 usage() {
     echo "usage: $0 SECONDS [HARNESS...]  (harnesses: $all)" >&2

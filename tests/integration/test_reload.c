@@ -304,10 +304,15 @@ PF_H_TEST(test_reload_bad_value_keeps_running)
  * file was read: refused the same way. */
 PF_H_TEST(test_reload_missing_root_refused)
 {
+    struct conf bad = CONF(.http = "root = \"missing\";");
+    char want[PATH_MAX + 64];
     pid_t before[16];
-    int n = start_then_write(s, &CONF(.http = "root = \"missing\";"), before);
+    int n = start_then_write(s, &bad, before);
 
-    expect_refused(s, before, n, "/missing: No such file or directory");
+    expect_refused(s, before, n, "/missing\": No such file or directory");
+    snprintf(want, sizeof(want), "%s:%d: http.root: \"", s->config_path,
+             conf_line_of(&bad, "root = \"missing\""));
+    assert_true(pf_h_log_contains(s, want));
 }
 
 /* A listen address already taken: the bind fails, the old socket serves. */

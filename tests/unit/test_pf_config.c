@@ -150,6 +150,7 @@ static void assert_defaults(const struct pf_config *c, const char *root)
     assert_int_equal(c->http.max_header_bytes, 8192);
     assert_int_equal(c->http.max_headers, 100);
     assert_string_equal(c->http.access_log, "");
+    assert_string_equal(c->http.access_log_format, "combined");
     assert_string_equal(c->http.mime_types, "/etc/mime.types");
     assert_int_equal(c->http.open_file_cache, 64);
     assert_int_equal(c->http.open_file_cache_valid_ms, 1000);
@@ -263,6 +264,7 @@ static const char full_config[] = "listen = \"[::1]:9000\";\n"
                                   "  max_header_bytes = 1048576;\n"
                                   "  max_headers = 10000;\n"
                                   "  access_log = \"logs/access.log\";\n"
+                                  "  access_log_format = \"json\";\n"
                                   "  mime_types = \"\";\n"
                                   "  open_file_cache = 0;\n"
                                   "  open_file_cache_valid = 0.25;\n"
@@ -338,6 +340,7 @@ static void test_full_file(void **state)
     assert_int_equal(c->http.max_headers, 10000);
     snprintf(expected, sizeof expected, "%s/logs/access.log", f->real);
     assert_string_equal(c->http.access_log, expected);
+    assert_string_equal(c->http.access_log_format, "json");
     assert_string_equal(c->http.mime_types, "");
     assert_int_equal(c->http.open_file_cache, 0);
     assert_int_equal(c->http.open_file_cache_valid_ms, 250);
@@ -1057,6 +1060,12 @@ static const struct {
      "must be a string (got a boolean)"},
     {"http = {\n  access_log = false;\n};\n", 2, "http.access_log",
      "must be a string (got a boolean)"},
+    {"http = {\n  access_log_format = \"clf\";\n};\n", 2, "http.access_log_format",
+     "unknown format \"clf\" (expected combined or json)"},
+    {"http = { access_log_format = \"JSON\"; };\n", 1, "http.access_log_format",
+     "unknown format \"JSON\""},
+    {"http = { access_log_format = 1; };\n", 1, "http.access_log_format",
+     "must be a string (got an integer)"},
     {"http = {\n  mime_types = (\"a\");\n};\n", 2, "http.mime_types",
      "must be a string (got a list)"},
     {"http = { mime_types = { file = \"a\"; }; };\n", 1, "http.mime_types",

@@ -1180,6 +1180,45 @@ static void test_helpers(void **state)
     assert_false(pf_http_parse_slice_eq(buf, s, "k"));
 }
 
+/* The request line of bytes received, whole or not, as the access log
+ * of a refusal takes it: after the empty lines, up to its LF (a CR
+ * before it dropped); none until a line ended. */
+static void test_request_line(void **state)
+{
+    static const struct {
+        const char *buf;
+        const char *line; /* NULL: none */
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1"},
+        {"\r\n\nPOST /x HTTP/1.0\r\n", "POST /x HTTP/1.0"},
+        {"GET / HTTP/1.1\nHost", "GET / HTTP/1.1"},
+        {"GET /aaaa", NULL},
+        {"", NULL},
+        {"\r\n\r\n", NULL},
+        {"\r\n\r", NULL},
+        {"GE\x01T /\xff x\r\n", "GE\x01T /\xff x"},
+        {"\r\r\n", "\r"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pf_http_slice line = {99, 99};
+        size_t len = strlen(cases[i].buf);
+        char *copy = malloc(len ? len : 1); /* exact: a read past it is reported */
+        bool found;
+
+        assert_non_null(copy);
+        memcpy(copy, cases[i].buf, len);
+        found = pf_http_parse_request_line(copy, len, &line);
+        if (found != (cases[i].line != NULL) ||
+            (found && (line.len != strlen(cases[i].line) ||
+                       memcmp(copy + line.off, cases[i].line, line.len) != 0)))
+            fail_msg("case %zu: found %d \"%.*s\"", i, found, found ? (int)line.len : 0,
+                     found ? copy + line.off : "");
+        free(copy);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1200,6 +1239,7 @@ int main(void)
         cmocka_unit_test(test_llhttp_vectors),
         cmocka_unit_test(test_fuzz_smoke),
         cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_request_line),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,6 +364,62 @@ static void test_send_closed_peer(void **state)
     free(out);
 }
 
+/* A peer that never reads: the counted send stops at the timeout and
+ * says how much went into the buffers, more than nothing and less than
+ * all; a peer gone makes it fail with the count so far. */
+static void test_send_counted(void **state)
+{
+    struct pair *p = *state;
+    unsigned char *out = pattern_alloc(BIG_LEN);
+    size_t sent = 1;
+
+    assert_non_null(out);
+    assert_int_equal(pf_net_send_counted_until(p->fd[0], out, BIG_LEN, 0,
+                                               pf_time_deadline(STALL_MS), &sent),
+                     PF_IO_TIMEOUT);
+    assert_true(sent > 0 && sent < BIG_LEN);
+    assert_int_equal(pf_net_send_counted_until(p->fd[0], out, 0, 0, -1, &sent), PF_IO_OK);
+    assert_int_equal(sent, 0);
+    close_peer(p);
+    assert_int_equal(pf_net_send_counted_until(p->fd[0], out, BIG_LEN, 0, -1, &sent), PF_IO_ERROR);
+    assert_true(errno == EPIPE || errno == ECONNRESET);
+    assert_true(sent < BIG_LEN);
+    free(out);
+}
+
+/* sendfile to a peer that never reads: the count at the timeout; to a
+ * peer gone: an error; past the file's end: EOF with what was there. */
+static void test_sendfile_counted(void **state)
+{
+    struct pair *p = *state;
+    char path[] = "/tmp/pf_net_sendfile.XXXXXX";
+    int fd = mkstemp(path);
+    off_t sent = -1;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+
+    /* workers sendfile to TCP; to an AF_UNIX socket it may block whatever
+     * O_NONBLOCK says */
+    assert_int_equal(getsockname(p->fd[0], (struct sockaddr *)&ss, &sl), 0);
+    if (ss.ss_family == AF_UNIX) {
+        close(fd);
+        unlink(path);
+        skip();
+    }
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(ftruncate(fd, BIG_LEN), 0);
+    /* as a worker's connections are: sendfile must not block */
+    assert_int_equal(fcntl(p->fd[0], F_SETFL, fcntl(p->fd[0], F_GETFL) | O_NONBLOCK), 0);
+    assert_int_equal(pf_net_sendfile_counted(p->fd[0], fd, 0, BIG_LEN, STALL_MS, &sent),
+                     PF_IO_TIMEOUT);
+    assert_true(sent > 0 && sent < (off_t)BIG_LEN);
+    close_peer(p);
+    assert_int_equal(pf_net_sendfile_counted(p->fd[0], fd, 0, BIG_LEN, STALL_MS, &sent),
+                     PF_IO_ERROR);
+    close(fd);
+}
+
 /* ---- EINTR --------------------------------------------------------------- */
 
 static atomic_int signals_handled;
@@ -599,6 +655,8 @@ int main(void)
         PAIR_TESTS(test_send_all_timeout),
         PAIR_TESTS(test_recv_exact_trickle_deadline),
         PAIR_TESTS(test_send_closed_peer),
+        PAIR_TESTS(test_send_counted),
+        PAIR_TESTS(test_sendfile_counted),
         PAIR_TESTS(test_recv_exact_eintr),
         PAIR_TESTS(test_send_all_eintr),
         cmocka_unit_test(test_listen_port_zero),

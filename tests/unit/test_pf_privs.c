@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -492,13 +493,80 @@ static void test_drop_chroot(void **state)
     assert_int_equal(rmdir(chroot_dir), 0);
 }
 
+/* The mode bits of a folder for the workers' uid and gid: the owner's
+ * triple for its owner, the group's for its group (even when the
+ * others' would give more), else the others'. */
+static void test_mode_allows(void **state)
+{
+    static const struct {
+        mode_t mode;
+        uid_t owner;
+        gid_t group;
+        uid_t uid;
+        gid_t gid;
+        int want;
+        bool allowed;
+    } cases[] = {
+        {0755, 0, 0, 33, 33, X_OK, true},         {0750, 0, 0, 33, 33, X_OK, false},
+        {0750, 0, 33, 33, 33, X_OK, true},        {0700, 33, 0, 33, 33, X_OK, true},
+        {0700, 0, 0, 33, 33, X_OK, false},        {0000, 33, 33, 33, 33, X_OK, false},
+        {0007, 33, 0, 33, 0, X_OK, false},        {0070, 0, 33, 33, 33, X_OK, true},
+        {0707, 0, 33, 34, 33, X_OK, false},       {0711, 0, 0, 33, 33, X_OK, true},
+        {0744, 0, 0, 33, 33, X_OK, false},        {0755, 0, 0, 33, 33, R_OK | X_OK, true},
+        {0751, 0, 0, 33, 33, R_OK | X_OK, false}, {0600, 33, 0, 33, 0, R_OK | W_OK, true},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (pf_privs_mode_allows(cases[i].mode, cases[i].owner, cases[i].group, cases[i].uid,
+                                 cases[i].gid, cases[i].want) != cases[i].allowed)
+            fail_msg("case %zu: mode %04o owner %u:%u for %u:%u want %d: not %s", i,
+                     (unsigned)cases[i].mode, (unsigned)cases[i].owner, (unsigned)cases[i].group,
+                     (unsigned)cases[i].uid, (unsigned)cases[i].gid, cases[i].want,
+                     cases[i].allowed ? "allowed" : "refused");
+}
+
+/* A folder checked for the workers: missing, a file, and (as root, for
+ * other workers) a mode that keeps them out; the workers root or the
+ * master's own user find their folder searchable. */
+static void test_check_folder(void **state)
+{
+    struct pf_privs_plan self = {0}, nobody = {.switch_ids = true, .uid = 65534, .gid = 65534};
+    char dir[] = "/tmp/pf_privs_dir.XXXXXX", file[PATH_MAX], err[512];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/f", dir);
+    assert_int_equal(close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)), 0);
+    assert_int_equal(pf_privs_check_folder(&self, geteuid(), dir, err, sizeof(err)), 0);
+    assert_int_equal(pf_privs_check_folder(&self, geteuid(), file, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "\": not a folder"));
+    unlink(file);
+    assert_int_equal(pf_privs_check_folder(&self, geteuid(), file, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, strerror(ENOENT)));
+    if (geteuid() == 0) {
+        assert_int_equal(chmod(dir, 0700), 0);
+        assert_int_equal(pf_privs_check_folder(&nobody, 0, dir, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "the workers (uid 65534, gid 65534) cannot open any file"));
+        assert_non_null(strstr(err, "(mode 0700, owner uid 0, group gid 0)"));
+        assert_int_equal(chmod(dir, 0701), 0);
+        assert_int_equal(pf_privs_check_folder(&nobody, 0, dir, err, sizeof(err)), 0);
+    } else {
+        assert_int_equal(chmod(dir, 0600), 0);
+        assert_int_equal(pf_privs_check_folder(&self, geteuid(), dir, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, strerror(EACCES)));
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan_table),  cmocka_unit_test(test_describe),
-        cmocka_unit_test(test_set_nofile),  cmocka_unit_test(test_drop_nothing_and_failure),
-        cmocka_unit_test(test_drop_ids),    cmocka_unit_test(test_drop_group_only),
-        cmocka_unit_test(test_drop_chroot),
+        cmocka_unit_test(test_plan_table),   cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_set_nofile),   cmocka_unit_test(test_drop_nothing_and_failure),
+        cmocka_unit_test(test_drop_ids),     cmocka_unit_test(test_drop_group_only),
+        cmocka_unit_test(test_drop_chroot),  cmocka_unit_test(test_mode_allows),
+        cmocka_unit_test(test_check_folder),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
