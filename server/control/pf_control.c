@@ -350,7 +350,8 @@ static void ctl_http_header(struct pf_control *c, struct pf_control_client *cl, 
     cl->token_given = true;
     /* the status listener may have no token (none asked): nothing matches */
     cl->token_ok = c->token[0] != '\0' &&
-                   pf_token_from_authorization(copy + sizeof(auth) - 1, token, sizeof(token)) == 0 &&
+                   pf_token_from_authorization(copy + sizeof(auth) - 1, token, sizeof(token)) ==
+                       0 &&
                    pf_token_equal(c->token, token);
 }
 
