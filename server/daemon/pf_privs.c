@@ -43,7 +43,8 @@ static void privs_join(char *buf, size_t len, const char *const *items, int n)
 static void privs_plan_unprivileged(const struct pf_config *cfg, uid_t euid,
                                     struct pf_privs_plan *plan)
 {
-    char text[3][PF_PRIVS_MSG_MAX / 2], list[PF_PRIVS_MSG_MAX];
+    /* the list leaves room in plan->ignored for the sentence around it */
+    char text[3][PF_PRIVS_MSG_MAX / 2], list[PF_PRIVS_MSG_MAX - 128];
     const char *items[3];
     int n = 0;
 
