@@ -203,35 +203,16 @@ static void ctl_http_status(struct pf_control *c, struct pf_control_client *cl, 
     ctl_queue(c, cl, head, (size_t)n);
 }
 
-/* GET /health: 200 "ok" while the server serves; 503 with why while it
- * starts, stops or backs off after crashes (a load balancer stops sending
- * before a graceful stop). No token: it says nothing secret. */
-static void ctl_http_health(struct pf_control *c, struct pf_control_client *cl)
-{
-    struct pf_status st;
-    char answer[256];
-    const char *why;
-    int code, n;
-
-    ctl_snapshot(c, &st);
-    why = pf_control_render_health(&st, &code);
-    n = snprintf(answer, sizeof(answer),
-                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                 "Cache-Control: no-store\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
-                 code, code == 200 ? "OK" : "Service Unavailable", strlen(why) + 1, why);
-    cl->closing = true;
-    ctl_queue(c, cl, answer, (size_t)n);
-}
-
-/* An HTTP answer with a body, then close. */
-static void ctl_http_body(struct pf_control *c, struct pf_control_client *cl, const char *type,
-                          const char *extra, const char *body, size_t len)
+/* An HTTP answer with a body (status "200 OK" and the like; extra: more
+ * header lines, each ending in CRLF), then close. */
+static void ctl_http_body(struct pf_control *c, struct pf_control_client *cl, const char *status,
+                          const char *type, const char *extra, const char *body, size_t len)
 {
     char head[768];
     int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s"
+                     "HTTP/1.1 %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                     type, extra, len);
+                     status, type, extra, len);
 
     ctl_queue(c, cl, head, (size_t)n);
     if (cl->fd >= 0)
@@ -240,6 +221,21 @@ static void ctl_http_body(struct pf_control *c, struct pf_control_client *cl, co
         cl->closing = true; /* after the whole answer is queued */
         ctl_flush(c, cl);
     }
+}
+
+/* GET /health: 200 "ok" while the server serves; 503 with why while it
+ * starts, stops or backs off after crashes (a load balancer stops sending
+ * before a graceful stop). No token: it says nothing secret. */
+static void ctl_http_health(struct pf_control *c, struct pf_control_client *cl)
+{
+    struct pf_status st;
+    char text[64];
+    int code, n;
+
+    ctl_snapshot(c, &st);
+    n = snprintf(text, sizeof(text), "%s\n", pf_control_render_health(&st, &code));
+    ctl_http_body(c, cl, code == 200 ? "200 OK" : "503 Service Unavailable",
+                  "text/plain; charset=utf-8", "", text, (size_t)n);
 }
 
 /* The answer 401 to a request without the token. Only a wrong token is
@@ -278,7 +274,8 @@ static void ctl_http_snapshot(struct pf_control *c, struct pf_control_client *cl
         ctl_http_status(c, cl, "500 Internal Server Error", "");
         return;
     }
-    ctl_http_body(c, cl, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json",
+    ctl_http_body(c, cl, "200 OK",
+                  metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json",
                   "X-Content-Type-Options: nosniff\r\n", body, len);
     free(body);
 }
@@ -288,7 +285,7 @@ static void ctl_http_snapshot(struct pf_control *c, struct pf_control_client *cl
  * elsewhere and no framing. */
 static void ctl_http_page(struct pf_control *c, struct pf_control_client *cl)
 {
-    ctl_http_body(c, cl, "text/html; charset=utf-8",
+    ctl_http_body(c, cl, "200 OK", "text/html; charset=utf-8",
                   "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
                   "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
                   "frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\n"
