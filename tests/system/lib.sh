@@ -109,8 +109,12 @@ t_gone() { ! t_alive "$1"; }
 # t_in_file FILE TEXT: FILE has a line containing TEXT (for wait_until).
 t_in_file() { [ -f "$1" ] && grep -qF -- "$2" "$1"; }
 
-# t_port LOG: the port of the last "listening on ADDR" line of the error log.
-t_port() { sed -n 's/.*]: listening on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$1" | tail -n 1; }
+# t_port_of LOG PHRASE: the port of the last "PHRASE ADDR" line of the
+# error log ("control channel listening on", "status listener on").
+t_port_of() { sed -n "s/.*]: $2 [^ ]*:\([0-9][0-9]*\)\( .*\)*\$/\1/p" "$1" | tail -n 1; }
+
+# t_port LOG: the port of the service, from the last "listening on ADDR" line.
+t_port() { t_port_of "$1" "listening on"; }
 
 # t_get PORT PATH: the HTTP status of GET PATH (000 when there is none).
 t_get() {

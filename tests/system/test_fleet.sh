@@ -94,14 +94,9 @@ inst_start() {
         fi
         sleep 0.2
     done
-    _sp=$(status_port "$_d/error.log")
+    _sp=$(t_port_of "$_d/error.log" "status listener on")
     [ -n "$_sp" ] || fail "instance $1: no \"status listener on\" line in its log"
     wait_until 10 health_ok "$_sp" || fail "instance $1: /health on port $_sp is not 200"
-}
-
-# status_port LOG: the port of the last "status listener on ADDR" line.
-status_port() {
-    sed -n 's/.*]: status listener on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$1" | tail -n 1
 }
 
 health_ok() { [ "$(t_get "$1" /health)" = 200 ]; }
@@ -150,7 +145,7 @@ while [ "$i" -le "$N" ]; do
     inst_start "$i"
     # From now on the instance comes back on the ports it was given.
     _p=$(t_port "$T/i$i/error.log")
-    _sp=$(status_port "$T/i$i/error.log")
+    _sp=$(t_port_of "$T/i$i/error.log" "status listener on")
     [ -n "$_p" ] || fail "instance $i: no \"listening on\" line"
     inst_conf "$i" "$_p" "$_sp"
     eval "PORT$i=\$_p STATUS$i=\$_sp"
@@ -243,7 +238,7 @@ while [ "$i" -le "$N" ]; do
     NEW=$(inst_pid "$i")
     [ -n "$NEW" ] && [ "$NEW" != "$OLD" ] && t_alive "$NEW" ||
         fail "web$i: no new master after the upgrade (pidfile: \"$NEW\")"
-    health_ok "$(status_port "$T/i$i/error.log")" || fail "web$i: /health not ok after the upgrade"
+    health_ok "$(t_port_of "$T/i$i/error.log" "status listener on")" || fail "web$i: /health not ok after the upgrade"
     wait_until 10 hap_up "$i" || fail "haproxy does not see web$i UP after the upgrade"
     i=$((i + 1))
 done

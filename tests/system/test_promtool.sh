@@ -39,8 +39,7 @@ CONF
     "$PREFORKD" -d -c "$_dir/preforkd.conf" >"$_dir/start.out" 2>&1 ||
         { cat "$_dir/start.out" >&2; fail "$1: preforkd -d failed"; }
     _port=$(t_port "$_dir/error.log")
-    _control=$(sed -n 's/.*]: control channel listening on [^ ]*:\([0-9][0-9]*\)$/\1/p' \
-        "$_dir/error.log" | tail -n 1)
+    _control=$(t_port_of "$_dir/error.log" "control channel listening on")
     [ -n "$_port" ] && [ -n "$_control" ] || fail "$1: no listening lines"
     if [ "$1" = http ]; then
         for _path in /hello.txt /hello.txt /missing /; do t_get "$_port" "$_path" >/dev/null; done

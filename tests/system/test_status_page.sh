@@ -53,7 +53,7 @@ CONF
 
 "$PREFORKD" -d -c "$CONF" >"$T/start.out" 2>&1 || { cat "$T/start.out" >&2; fail "preforkd -d failed"; }
 PORT=$(t_port "$LOG")
-CONTROL=$(sed -n 's/.*]: control channel listening on [^ ]*:\([0-9][0-9]*\)$/\1/p' "$LOG" | tail -n 1)
+CONTROL=$(t_port_of "$LOG" "control channel listening on")
 [ -n "$PORT" ] && [ -n "$CONTROL" ] || fail "no listening lines in $LOG"
 
 "$PYTHON" "${0%/*}/status_page_browser.py" --control "$CONTROL" --token-file "$T/token" \
