@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pf_config.h"
+#include "pf_err.h"
 
 #define CTL_PID_MAX 2147483647L /* 2^31 - 1 */
 #define CTL_SHOWN_MAX 32        /* bytes of an unknown verb quoted back */
@@ -37,20 +38,6 @@ struct ctl_verb_def {
 
 /* Outcome of reading a decimal number. */
 enum ctl_num { CTL_NUM_OK, CTL_NUM_SYNTAX, CTL_NUM_RANGE };
-
-/* Write the reason into err and return -1, so every failure is one line. */
-__attribute__((format(printf, 3, 4))) static int ctl_fail(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* Space or tab: the only word separators the protocol knows. */
 static int ctl_is_blank(char c)
@@ -117,7 +104,7 @@ static int ctl_args_none(const char *name, const struct ctl_word *args, size_t n
     (void)args;
     (void)cmd;
     if (nargs)
-        return ctl_fail(err, errlen, "%s: takes no argument", name);
+        return pf_err_format(err, errlen, "%s: takes no argument", name);
     return 0;
 }
 
@@ -127,14 +114,14 @@ static int ctl_args_auth(const char *name, const struct ctl_word *args, size_t n
                          struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     if (nargs == 0)
-        return ctl_fail(err, errlen, "%s: expected a token", name);
+        return pf_err_format(err, errlen, "%s: expected a token", name);
     if (nargs > 1)
-        return ctl_fail(err, errlen, "%s: token must not contain spaces", name);
+        return pf_err_format(err, errlen, "%s: token must not contain spaces", name);
     if (args[0].len > PF_TOKEN_MAX)
-        return ctl_fail(err, errlen, "%s: token longer than %d bytes", name, PF_TOKEN_MAX);
+        return pf_err_format(err, errlen, "%s: token longer than %d bytes", name, PF_TOKEN_MAX);
     for (size_t i = 0; i < args[0].len; i++)
         if (args[0].p[i] < 0x21 || args[0].p[i] > 0x7e)
-            return ctl_fail(err, errlen, "%s: token must be printable ASCII", name);
+            return pf_err_format(err, errlen, "%s: token must be printable ASCII", name);
     memcpy(cmd->token, args[0].p, args[0].len);
     cmd->token[args[0].len] = '\0';
     return 0;
@@ -153,13 +140,13 @@ static int ctl_num_arg(const char *name, size_t nargs, const struct ctl_word *un
                        long max, const struct ctl_num_msgs *m, long *v, char *err, size_t errlen)
 {
     if (nargs > 1)
-        return ctl_fail(err, errlen, "%s: takes one argument", name);
+        return pf_err_format(err, errlen, "%s: takes one argument", name);
     if (nargs == 0)
-        return ctl_fail(err, errlen, "%s: %s", name, m->missing);
+        return pf_err_format(err, errlen, "%s: %s", name, m->missing);
     switch (ctl_number(unsigned_arg, max, v)) {
-    case CTL_NUM_SYNTAX: return ctl_fail(err, errlen, "%s: %s", name, m->syntax);
+    case CTL_NUM_SYNTAX: return pf_err_format(err, errlen, "%s: %s", name, m->syntax);
     case CTL_NUM_RANGE:
-        return ctl_fail(err, errlen, "%s: %s must be between 1 and %ld", name, m->what, max);
+        return pf_err_format(err, errlen, "%s: %s must be between 1 and %ld", name, m->what, max);
     case CTL_NUM_OK: break;
     }
     return 0;
@@ -204,9 +191,9 @@ static int ctl_args_stop(const char *name, const struct ctl_word *args, size_t n
                          struct pf_control_cmd *cmd, char *err, size_t errlen)
 {
     if (nargs > 1)
-        return ctl_fail(err, errlen, "%s: takes at most one argument", name);
+        return pf_err_format(err, errlen, "%s: takes at most one argument", name);
     if (nargs == 1 && !ctl_word_is(&args[0], "fast"))
-        return ctl_fail(err, errlen, "%s: expected nothing or \"fast\"", name);
+        return pf_err_format(err, errlen, "%s: expected nothing or \"fast\"", name);
     if (nargs == 1)
         cmd->verb = PF_CONTROL_CMD_STOP_FAST;
     return 0;
@@ -252,8 +239,8 @@ static int ctl_unknown(const struct ctl_word *w, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++)
         shown[i] = (w->p[i] >= 0x20 && w->p[i] < 0x7f && w->p[i] != '"') ? w->p[i] : '?';
     shown[n] = '\0';
-    return ctl_fail(err, errlen, "unknown command \"%s%s\" (try help)", shown,
-                    w->len > n ? "..." : "");
+    return pf_err_format(err, errlen, "unknown command \"%s%s\" (try help)", shown,
+                         w->len > n ? "..." : "");
 }
 
 /* "GET <target> HTTP/1.x", minimally: the target runs to the next space,
@@ -268,10 +255,10 @@ static int ctl_parse_get(const char *s, size_t len, struct pf_control_cmd *cmd, 
     while (end < len && s[end] > 0x20 && s[end] != 0x7f)
         end++;
     if (end == t || s[t] != '/' || end - t >= sizeof(cmd->path))
-        return ctl_fail(err, errlen, "bad HTTP request line");
+        return pf_err_format(err, errlen, "bad HTTP request line");
     if (len - end != sizeof(version) || memcmp(s + end, version, sizeof(version) - 1) != 0 ||
         s[len - 1] < '0' || s[len - 1] > '9')
-        return ctl_fail(err, errlen, "bad HTTP request line");
+        return pf_err_format(err, errlen, "bad HTTP request line");
     memcpy(cmd->path, s + t, end - t);
     cmd->path[end - t] = '\0';
     cmd->verb = PF_CONTROL_CMD_HTTP_GET;
@@ -288,7 +275,7 @@ static int ctl_parse_words(const char *s, size_t len, struct pf_control_cmd *cmd
     const struct ctl_verb_def *d;
 
     if (n == 0)
-        return ctl_fail(err, errlen, "empty command");
+        return pf_err_format(err, errlen, "empty command");
     d = ctl_find_verb(&w[0]);
     if (!d)
         return ctl_unknown(&w[0], err, errlen);
@@ -303,11 +290,12 @@ int pf_control_cmd_parse(const char *line, size_t len, struct pf_control_cmd *cm
     if (len && line[len - 1] == '\r')
         len--;
     if (len == 0)
-        return ctl_fail(err, errlen, "empty command");
+        return pf_err_format(err, errlen, "empty command");
     if (len >= PF_CONTROL_CMD_LINE_MAX)
-        return ctl_fail(err, errlen, "command longer than %d bytes", PF_CONTROL_CMD_LINE_MAX - 1);
+        return pf_err_format(err, errlen, "command longer than %d bytes",
+                             PF_CONTROL_CMD_LINE_MAX - 1);
     if (memchr(line, '\0', len))
-        return ctl_fail(err, errlen, "NUL byte in command");
+        return pf_err_format(err, errlen, "NUL byte in command");
     if (len >= 4 && memcmp(line, "GET ", 4) == 0)
         return ctl_parse_get(line, len, cmd, err, errlen);
     return ctl_parse_words(line, len, cmd, err, errlen);
