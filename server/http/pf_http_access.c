@@ -11,12 +11,13 @@
 #include "pf_err.h"
 #include "pf_log.h"
 
-int pf_http_access_open(struct pf_http_access *a, const char *path, char *err, size_t errlen)
+int pf_http_access_open(struct pf_http_access *a, const char *path, enum pf_http_log_format format,
+                        char *err, size_t errlen)
 {
     a->fd = -1;
     a->path = path;
     a->failed = false;
-    a->format = PF_HTTP_LOG_COMBINED;
+    a->format = format;
     if (path[0] == '\0')
         return 0;
     a->fd = pf_log_open_append("access log", path, err, errlen);
@@ -29,18 +30,15 @@ void pf_http_access_reopen(struct pf_http_access *a)
     char err[PF_ERR_MAX];
     int old = a->fd;
     bool failed = a->failed;
-    enum pf_http_log_format format = a->format;
 
     if (old < 0)
         return;
-    if (pf_http_access_open(a, a->path, err, sizeof(err)) < 0) {
+    if (pf_http_access_open(a, a->path, a->format, err, sizeof(err)) < 0) {
         pf_log_error("%s", err);
         a->fd = old;
         a->failed = failed;
-        a->format = format;
         return;
     }
-    a->format = format;
     close(old);
 }
 

@@ -20,11 +20,13 @@ struct pf_http_access {
     int fd;                         /* -1: off */
     const char *path;               /* owned by the configuration */
     bool failed;                    /* the last line was not written whole (pf_log_write_line) */
-    enum pf_http_log_format format; /* combined unless set after opening */
+    enum pf_http_log_format format; /* the lines' format */
 };
 
-/* Open path for appending ("" = off). 0, or -1 with the reason in err. */
-int pf_http_access_open(struct pf_http_access *a, const char *path, char *err, size_t errlen);
+/* Open path for appending ("" = off), its lines to be written in format.
+ * 0, or -1 with the reason in err. */
+int pf_http_access_open(struct pf_http_access *a, const char *path, enum pf_http_log_format format,
+                        char *err, size_t errlen);
 void pf_http_access_reopen(struct pf_http_access *a);
 void pf_http_access_close(struct pf_http_access *a);
 

@@ -118,7 +118,7 @@ static int http_master_init(const struct pf_config *cfg, char *err, size_t errle
     if (pf_http_file_init(&probe, cfg->http.root, cfg->http.index, 0, 0, err, errlen) < 0)
         return -1;
     pf_http_file_free(&probe);
-    if (pf_http_access_open(&log, cfg->http.access_log, err, errlen) < 0)
+    if (pf_http_access_open(&log, cfg->http.access_log, PF_HTTP_LOG_COMBINED, err, errlen) < 0)
         return -1;
     pf_http_access_close(&log);
     pf_http_mime_reset();
@@ -144,7 +144,11 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
     if (h->in == NULL || pf_http_errpage_load(&h->pages, cfg, err, errlen) < 0 ||
         pf_http_file_init(&h->files, cfg->http.root, cfg->http.index, cfg->http.open_file_cache,
                           cfg->http.open_file_cache_valid_ms, err, errlen) < 0 ||
-        pf_http_access_open(&h->access, cfg->http.access_log, err, errlen) < 0) {
+        pf_http_access_open(&h->access, cfg->http.access_log,
+                            /* the name was checked when loaded */
+                            (enum pf_http_log_format)
+                                pf_http_log_format_parse(cfg->http.access_log_format),
+                            err, errlen) < 0) {
         if (h->in == NULL)
             snprintf(err, errlen, "http: %s", strerror(ENOMEM));
         if (h->files.slots != NULL) /* set up before the access log failed */
@@ -154,8 +158,6 @@ static int http_worker_init(void **state, const struct pf_config *cfg, char *err
         free(h);
         return -1;
     }
-    h->access.format = (enum pf_http_log_format)
-        pf_http_log_format_parse(cfg->http.access_log_format); /* checked when loaded */
     *state = h;
     return 0;
 }
@@ -597,9 +599,12 @@ static void http_forwarded_end(struct http_conn *hc)
 }
 
 /* A request begins being answered now: the time the access log gives
- * it, and the start of its request time. */
+ * it, and the start of its request time (no clock is read without an
+ * access log). */
 static void http_began(struct http_conn *hc)
 {
+    if (hc->h->access.fd < 0)
+        return;
     clock_gettime(CLOCK_REALTIME, &hc->began);
     hc->began_ms = pf_time_now_ms();
 }
@@ -624,11 +629,11 @@ static void http_log(struct http_conn *hc, size_t len, const struct pf_http_requ
     struct pf_http_log_entry e = {.client = hc->client_ip,
                                   .status = r->status,
                                   .body_bytes = r->body_bytes,
-                                  .duration_ms = pf_time_now_ms() - hc->began_ms,
                                   .connection_requests = hc->requests};
 
     if (hc->h->access.fd < 0)
         return;
+    e.duration_ms = pf_time_now_ms() - hc->began_ms;
     if (req == NULL)
         req = &none;
     if (pf_http_parse_request_line(buf, len, &line))
