@@ -29,15 +29,13 @@ int pf_slot_get_state(const struct pf_slot *s)
     return atomic_load_explicit(&s->state, memory_order_acquire);
 }
 
-/* Record the client first, then flip to BUSY, so a reader that sees BUSY
- * sees this client's address. */
-/* A client taken: its address, the time, the count it adds to. */
+/* A client taken: its address, the time, the count it adds to. The
+ * client is recorded first, then the state flipped to busy, so a reader
+ * that sees the worker busy sees this client's address. */
 static void slot_take_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len,
                              _Atomic uint64_t *count)
 {
-    if (len > sizeof(s->client))
-        len = sizeof(s->client);
-    memcpy(&s->client, peer, len);
+    pf_slot_set_client(s, peer, len);
     atomic_store_explicit(&s->busy_since_ms, pf_time_now_ms(), memory_order_relaxed);
     atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
     pf_slot_set_state(s, PF_SLOT_READING);
@@ -76,9 +74,7 @@ void pf_slot_observe_client(struct pf_slot *s, const struct sockaddr *peer, sock
         pf_slot_set_state(s, PF_SLOT_IDLE);
         return;
     }
-    if (len > sizeof(s->client))
-        len = sizeof(s->client);
-    memcpy(&s->client, peer, len);
+    pf_slot_set_client(s, peer, len);
     if (state == PF_SLOT_IDLE)
         atomic_store_explicit(&s->busy_since_ms, pf_time_now_ms(), memory_order_relaxed);
     pf_slot_set_state(s, PF_SLOT_SERVING);
@@ -112,6 +108,7 @@ void pf_slot_end_client(struct pf_slot *s)
 {
     atomic_store_explicit(&s->busy_since_ms, 0, memory_order_relaxed);
     atomic_store_explicit(&s->request_ms, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->request_us, 0, memory_order_relaxed);
     pf_slot_set_state(s, PF_SLOT_IDLE);
 }
 
@@ -146,12 +143,14 @@ static int64_t slot_now_us(void)
 
 void pf_slot_begin_request(struct pf_slot *s, const char *summary, size_t len)
 {
+    int64_t now_us = slot_now_us(); /* one clock read for both start times */
+
     if (len >= sizeof(s->summary))
         len = sizeof(s->summary) - 1;
     memcpy(s->summary, summary, len);
     s->summary[len] = '\0';
-    atomic_store_explicit(&s->request_ms, pf_time_now_ms(), memory_order_relaxed);
-    atomic_store_explicit(&s->request_us, slot_now_us(), memory_order_relaxed);
+    atomic_store_explicit(&s->request_ms, (now_us - 1) / 1000, memory_order_relaxed);
+    atomic_store_explicit(&s->request_us, now_us, memory_order_relaxed);
 }
 
 /* The summary stays until the next request replaces it: with request_ms

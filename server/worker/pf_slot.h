@@ -91,10 +91,11 @@ void pf_slot_end_client(struct pf_slot *s);
  * connections), and one this worker parked. */
 void pf_slot_resume_client(struct pf_slot *s, const struct sockaddr *peer, socklen_t len);
 void pf_slot_parked(struct pf_slot *s);
-/* The client of the connection being served is another than its peer: a
- * balancer named it (PROXY header, X-Forwarded-For). Nothing is counted. */
 /* A connection closed for its PROXY header (missing, broken, too slow). */
 void pf_slot_proxy_refused(struct pf_slot *s);
+/* The client of the connection being served (len cut to fit): its peer,
+ * or another a balancer named (PROXY header, X-Forwarded-For). Nothing is
+ * counted. */
 void pf_slot_set_client(struct pf_slot *s, const struct sockaddr *client, socklen_t len);
 void pf_slot_add_request(struct pf_slot *s, uint64_t in, uint64_t out);
 
