@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pf_addr.h"
+#include "pf_cidr.h"
 
 static const uint8_t proxy_v2_sig[12] = {'\r', '\n', '\r', '\n', 0,   '\r',
                                          '\n', 'Q',  'U',  'I',  'T', '\n'};
@@ -34,18 +35,6 @@ static bool v1_field(const char **p, const char *end, const char **f, size_t *n)
     return *n > 0;
 }
 
-/* An address of family af from f[0..n) into out (network order). */
-static bool v1_addr(int af, const char *f, size_t n, void *out)
-{
-    char text[48];
-
-    if (n >= sizeof(text))
-        return false;
-    memcpy(text, f, n);
-    text[n] = '\0';
-    return inet_pton(af, text, out) == 1;
-}
-
 /* A port: decimal 0..65535, no leading zero but "0" itself. */
 static bool v1_port(const char *f, size_t n, uint16_t *port)
 {
@@ -63,7 +52,8 @@ static enum pf_proxy_parse_result v1_line(const char *line, size_t n, struct pf_
 {
     const char *p = line, *end = line + n, *f[5];
     size_t len[5];
-    uint8_t dst[16];
+    struct sockaddr_storage dst;
+    socklen_t dst_len;
     uint16_t sport, dport;
     int af;
 
@@ -84,21 +74,12 @@ static enum pf_proxy_parse_result v1_line(const char *line, size_t n, struct pf_
             return proxy_fail(err, errlen, "PROXY v1: fewer than 5 fields");
     if (p != end || end[-1] == ' ')
         return proxy_fail(err, errlen, "PROXY v1: more than 5 fields");
-    if (af == AF_INET) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&h->src;
-
-        if (!v1_addr(af, f[1], len[1], &sin->sin_addr) || !v1_addr(af, f[2], len[2], dst))
-            return proxy_fail(err, errlen, "PROXY v1: not an IPv4 address");
-        sin->sin_family = AF_INET;
-        h->src_len = sizeof(*sin);
-    } else {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&h->src;
-
-        if (!v1_addr(af, f[1], len[1], &sin6->sin6_addr) || !v1_addr(af, f[2], len[2], dst))
-            return proxy_fail(err, errlen, "PROXY v1: not an IPv6 address");
-        sin6->sin6_family = AF_INET6;
-        h->src_len = sizeof(*sin6);
-    }
+    /* both addresses of the family the protocol names */
+    if (pf_cidr_addr(f[1], len[1], &h->src, &h->src_len) < 0 || h->src.ss_family != af ||
+        pf_cidr_addr(f[2], len[2], &dst, &dst_len) < 0 || dst.ss_family != af)
+        return proxy_fail(err, errlen,
+                          af == AF_INET ? "PROXY v1: not an IPv4 address"
+                                        : "PROXY v1: not an IPv6 address");
     if (!v1_port(f[3], len[3], &sport) || !v1_port(f[4], len[4], &dport))
         return proxy_fail(err, errlen, "PROXY v1: a port must be a number from 0 to 65535");
     if (af == AF_INET)
