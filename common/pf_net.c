@@ -93,9 +93,7 @@ int pf_net_local_addr(int fd, struct pf_addr *out)
     return getsockname(fd, (struct sockaddr *)&out->ss, &out->len);
 }
 
-/* Wait until fd is ready for events or the deadline passes.
- * 1 ready, 0 timeout, -1 error (errno). EINTR just waits again. */
-static int net_wait(int fd, short events, int64_t deadline_ms)
+int pf_net_wait(int fd, short events, int64_t deadline_ms)
 {
     struct pollfd p = {.fd = fd, .events = events};
 
@@ -126,7 +124,7 @@ int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t
         return -1;
     }
     if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0) {
-        int w = errno == EINPROGRESS ? net_wait(fd, POLLOUT, deadline) : -1;
+        int w = errno == EINPROGRESS ? pf_net_wait(fd, POLLOUT, deadline) : -1;
 
         if (w < 0)
             soerr = errno;
@@ -176,7 +174,7 @@ enum pf_io pf_net_send_counted_until(int fd, const void *buf, size_t len, int fl
             io = PF_IO_ERROR;
             break;
         }
-        int w = net_wait(fd, POLLOUT, deadline_ms);
+        int w = pf_net_wait(fd, POLLOUT, deadline_ms);
         if (w <= 0) {
             io = w == 0 ? PF_IO_TIMEOUT : PF_IO_ERROR;
             break;
@@ -203,7 +201,7 @@ enum pf_io pf_net_recv_some_until(int fd, void *buf, size_t len, int64_t deadlin
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return PF_IO_ERROR;
-        int w = net_wait(fd, POLLIN, deadline_ms);
+        int w = pf_net_wait(fd, POLLIN, deadline_ms);
         if (w == 0)
             return PF_IO_TIMEOUT;
         if (w < 0)
@@ -273,7 +271,7 @@ enum pf_io pf_net_sendfile_counted(int sock, int fd, off_t offset, off_t len, in
             io = PF_IO_ERROR;
             break;
         }
-        int w = net_wait(sock, POLLOUT, pf_time_deadline(idle_timeout_ms));
+        int w = pf_net_wait(sock, POLLOUT, pf_time_deadline(idle_timeout_ms));
         if (w <= 0) {
             io = w == 0 ? PF_IO_TIMEOUT : PF_IO_ERROR;
             break;

@@ -40,6 +40,11 @@ int pf_net_defer_accept(int fd, int seconds, char *err, size_t errlen);
 /* The address a socket is bound to (tells the real port after port 0). */
 int pf_net_local_addr(int fd, struct pf_addr *out);
 
+/* Wait until fd is ready for events (POLLIN, POLLOUT) or the monotonic
+ * deadline_ms passes: 1 ready, 0 timed out, -1 error (errno). EINTR just
+ * waits again. */
+int pf_net_wait(int fd, short events, int64_t deadline_ms);
+
 /* Connect a blocking TCP client socket (close-on-exec) to addr within
  * timeout_ms. Used by tools and tests. Returns fd or -1 with reason in err. */
 int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t errlen);

@@ -8,7 +8,6 @@
 
 #include "pf_cidr.h"
 #include "pf_net.h"
-#include "pf_time.h"
 
 bool pf_proxy_expected(const struct pf_config *cfg, const struct sockaddr *peer)
 {
@@ -25,12 +24,8 @@ int pf_proxy_timeout_ms(const struct pf_config *cfg)
 /* Wait until fd is readable or deadline passes: 0, or -1 with the reason. */
 static int proxy_wait(int fd, int64_t deadline, size_t have, char *err, size_t errlen)
 {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n;
+    int n = pf_net_wait(fd, POLLIN, deadline);
 
-    do
-        n = poll(&p, 1, pf_time_left_ms(deadline));
-    while (n < 0 && errno == EINTR);
     if (n > 0)
         return 0;
     if (n == 0)
