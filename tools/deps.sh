@@ -14,8 +14,7 @@ set -eu
 # libsystemd-dev, php-cgi, libfcgi-bin: the C and PHP examples of exec
 # workers (examples/), tested with a real FastCGI client (cgi-fcgi).
 # chromium, chromium-driver, python3-selenium: the status page tested in a
-# real browser (tests/system/test_status_page.sh). haproxy: the fleet
-# behind a balancer (tests/system/test_fleet.sh).
+# real browser (tests/system/test_status_page.sh).
 packages="gcc make cmake pkg-config libconfig-dev libcmocka-dev libjansson-dev libsystemd-dev curl python3 php-cgi libfcgi-bin logrotate groff-base haproxy chromium chromium-driver python3-selenium ${PF_DEPS_EXTRA:-}"
 
 missing=""

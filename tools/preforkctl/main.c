@@ -51,7 +51,6 @@ static const struct option opt_long[] = {
  * spelling before, kept. */
 static const char opt_short[] = "+:c:a:t:jhVv";
 
-/* --help: options, commands, exit statuses. */
 /* The configuration read when -c is not given: the installation's, found
  * from where this program is (common/pf_paths.h). */
 static const char *default_config(void)
@@ -64,6 +63,7 @@ static const char *default_config(void)
     return path;
 }
 
+/* --help: options, commands, exit statuses. */
 static void usage(FILE *out)
 {
     fprintf(
