@@ -233,6 +233,19 @@ int pf_addr_parse(const char *text, struct pf_addr *out, char *err, size_t errle
     return 0;
 }
 
+const char *pf_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size)
+{
+    int af = sa ? sa->sa_family : AF_UNSPEC;
+    const void *addr =
+        af == AF_INET    ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+        : af == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+                         : NULL;
+
+    if (size > 0 && (addr == NULL || inet_ntop(af, addr, buf, (socklen_t)size) == NULL))
+        snprintf(buf, size, "?");
+    return buf;
+}
+
 /* "a.b.c.d:port" or "[v6]:port"; "?" for another family. Truncated (still
  * NUL-terminated) when size is too small; nothing written when size is 0. */
 const char *pf_addr_format(const struct sockaddr *sa, char *buf, size_t size)
@@ -241,17 +254,13 @@ const char *pf_addr_format(const struct sockaddr *sa, char *buf, size_t size)
 
     if (size == 0)
         return buf;
-    if (sa && sa->sa_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
-        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-        snprintf(buf, size, "%s:%u", ip, (unsigned)ntohs(sin->sin_port));
-    } else if (sa && sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-        snprintf(buf, size, "[%s]:%u", ip, (unsigned)ntohs(sin6->sin6_port));
-    } else {
+    pf_addr_format_ip(sa, ip, sizeof(ip));
+    if (sa && sa->sa_family == AF_INET)
+        snprintf(buf, size, "%s:%u", ip, pf_addr_port(sa));
+    else if (sa && sa->sa_family == AF_INET6)
+        snprintf(buf, size, "[%s]:%u", ip, pf_addr_port(sa));
+    else
         snprintf(buf, size, "?");
-    }
     return buf;
 }
 

@@ -39,6 +39,12 @@ int pf_addr_parse_port(const char *s, size_t n, unsigned *port, char *err, size_
  * returns buf. An unknown family formats as "?". */
 const char *pf_addr_format(const struct sockaddr *sa, char *buf, size_t size);
 
+/* The address alone, as the access log shows a client: "a.b.c.d" or
+ * "v6" (no brackets, no port); "?" for another family, or when size is
+ * too small (INET6_ADDRSTRLEN is enough for any); nothing written when
+ * size is 0. */
+const char *pf_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size);
+
 /* Port in host byte order (0 for an unknown family). */
 unsigned pf_addr_port(const struct sockaddr *sa);
 

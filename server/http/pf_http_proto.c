@@ -63,9 +63,10 @@ struct http_state {
 struct http_conn {
     struct http_state *h;
     struct pf_conn *c;
-    char client_ip[PF_ADDR_STRLEN]; /* for the access log: the peer's, or the
-                                       request's X-Forwarded-For client */
-    bool forwarded;                 /* client_ip is the request's (forwarded_for) */
+    char peer_ip[PF_ADDR_STRLEN];      /* the peer's address, without its port */
+    char forwarded_ip[PF_ADDR_STRLEN]; /* the request's X-Forwarded-For client */
+    const char *client_ip;             /* for the access log: peer_ip, or forwarded_ip for a
+                              request that named its client (forwarded_for) */
     long requests;
     int64_t idle_deadline; /* no byte of the next request by then: close */
     int64_t head_deadline; /* the head begun must be whole by then (408); -1 not begun */
@@ -550,21 +551,6 @@ static void http_begin_request(struct http_conn *hc, const struct pf_http_reques
     pf_slot_set_state(hc->c->slot, PF_SLOT_WRITING);
 }
 
-/* The address without the port, for the access log: "192.0.2.1" from
- * "192.0.2.1:80", "2001:db8::1" from "[2001:db8::1]:80". */
-static void http_client_ip(const char *addr_text, char *out, size_t size)
-{
-    const char *p = addr_text;
-    const char *end = strrchr(p, ':');
-    size_t len = end ? (size_t)(end - p) : strlen(p);
-
-    if (len >= 2 && p[0] == '[') {
-        p++;
-        len -= 2;
-    }
-    snprintf(out, size, "%.*s", (int)len, p);
-}
-
 /* proxy.forwarded_for: the client a request from a trusted proxy names
  * in X-Forwarded-For (pf_http_xff) is the one its access log line and
  * the slot show, for this request alone: the next request on the
@@ -574,28 +560,25 @@ static void http_forwarded_client(struct http_conn *hc, const struct pf_http_req
     const struct pf_config *cfg = hc->h->cfg;
     struct sockaddr_storage ss;
     socklen_t len;
-    char text[PF_ADDR_STRLEN];
 
     if (!cfg->proxy.forwarded_for ||
         !pf_http_xff_client(hc->h->in, req->forwarded_for, req->forwarded_lines,
                             cfg->proxy.trusted_nets, (size_t)cfg->proxy.ntrusted,
                             (struct sockaddr *)&hc->c->peer, &ss, &len))
         return;
-    pf_addr_format((struct sockaddr *)&ss, text, sizeof(text));
-    http_client_ip(text, hc->client_ip, sizeof(hc->client_ip));
+    hc->client_ip = pf_addr_format_ip((struct sockaddr *)&ss, hc->forwarded_ip,
+                                      sizeof(hc->forwarded_ip));
     pf_slot_set_client(hc->c->slot, (struct sockaddr *)&ss, len);
-    hc->forwarded = true;
 }
 
 /* After a request whose client X-Forwarded-For named: the connection's
  * peer is its client again. */
 static void http_forwarded_end(struct http_conn *hc)
 {
-    if (!hc->forwarded)
+    if (hc->client_ip == hc->peer_ip)
         return;
-    http_client_ip(hc->c->peer_text, hc->client_ip, sizeof(hc->client_ip));
+    hc->client_ip = hc->peer_ip;
     pf_slot_set_client(hc->c->slot, (struct sockaddr *)&hc->c->peer, hc->c->peer_len);
-    hc->forwarded = false;
 }
 
 /* A request begins being answered now: the time the access log gives
@@ -725,7 +708,7 @@ static void http_serve(void *state, struct pf_conn *c)
     size_t head_len;
     int status = http_start(&hc);
 
-    http_client_ip(c->peer_text, hc.client_ip, sizeof(hc.client_ip));
+    hc.client_ip = pf_addr_format_ip((struct sockaddr *)&c->peer, hc.peer_ip, sizeof(hc.peer_ip));
     if (status == 0)
         status = http_read_head(&hc, &head_len, false);
     for (;;) {

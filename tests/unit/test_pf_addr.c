@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pf_addr.h"
@@ -99,6 +100,17 @@ static void test_parse_valid(void **state)
                                                      : sizeof(struct sockaddr_in6));
         assert_int_equal(pf_addr_port(sa), c->port);
         assert_string_equal(pf_addr_format(sa, buf, sizeof(buf)), c->formatted);
+        /* the address alone: the formatted text without its port and brackets */
+        {
+            const char *f = c->formatted;
+            size_t n = (size_t)(strrchr(f, ':') - f);
+            char ip[PF_ADDR_STRLEN], want[PF_ADDR_STRLEN];
+
+            if (f[0] == '[')
+                f++, n -= 2;
+            snprintf(want, sizeof(want), "%.*s", (int)n, f);
+            assert_string_equal(pf_addr_format_ip(sa, ip, sizeof(ip)), want);
+        }
     }
 }
 
@@ -196,6 +208,7 @@ static void test_format_unknown_and_short(void **state)
     memset(&ss, 0, sizeof(ss));
     ss.ss_family = AF_UNIX;
     assert_string_equal(pf_addr_format((struct sockaddr *)&ss, buf, sizeof(buf)), "?");
+    assert_string_equal(pf_addr_format_ip((struct sockaddr *)&ss, buf, sizeof(buf)), "?");
     assert_int_equal(pf_addr_port((struct sockaddr *)&ss), 0);
     assert_false(pf_addr_is_loopback((struct sockaddr *)&ss));
 
@@ -204,6 +217,8 @@ static void test_format_unknown_and_short(void **state)
     pf_addr_format((const struct sockaddr *)&a.ss, buf, 5);
     assert_string_equal(buf, "127.");
     assert_int_equal(buf[5], 'x');
+    /* the address alone does not fit: "?", not a cut address */
+    assert_string_equal(pf_addr_format_ip((const struct sockaddr *)&a.ss, buf, 5), "?");
 }
 
 /* Port 0 is valid (ephemeral) and kept as 0 in both families. */
