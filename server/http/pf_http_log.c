@@ -14,28 +14,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* An append-only buffer over the caller's memory; what does not fit is
- * dropped (the caller's size makes that never happen). */
-struct log_buf {
-    char *p;
-    size_t len, cap;
-};
-
-static void log_add(struct log_buf *b, const char *s, size_t n)
-{
-    if (n > b->cap - b->len)
-        n = b->cap - b->len;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void log_str(struct log_buf *b, const char *s)
-{
-    log_add(b, s, strlen(s));
-}
+#include "pf_http_response.h"
 
 /* v in decimal, at least width digits (zeros in front). */
-static void log_uint(struct log_buf *b, uint64_t v, int width)
+static void log_uint(struct pf_http_response *b, uint64_t v, int width)
 {
     char tmp[24];
     size_t i = sizeof(tmp);
@@ -45,12 +27,12 @@ static void log_uint(struct log_buf *b, uint64_t v, int width)
         v /= 10;
         width--;
     } while (v || width > 0);
-    log_add(b, tmp + i, sizeof(tmp) - i);
+    pf_http_response_add(b, tmp + i, sizeof(tmp) - i);
 }
 
 /* Client bytes, cut at PF_HTTP_LOG_FIELD_MAX: printable ASCII but '"' and
  * '\' as is, every other byte as \xHH (its backslash doubled for json). */
-static void log_escaped(struct log_buf *b, struct pf_http_log_text t, bool json)
+static void log_escaped(struct pf_http_response *b, struct pf_http_log_text t, bool json)
 {
     static const char hex[] = "0123456789abcdef";
     size_t len = t.len > PF_HTTP_LOG_FIELD_MAX ? PF_HTTP_LOG_FIELD_MAX : t.len;
@@ -59,13 +41,13 @@ static void log_escaped(struct log_buf *b, struct pf_http_log_text t, bool json)
         unsigned char ch = (unsigned char)t.p[i];
 
         if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
-            log_add(b, (const char *)&ch, 1);
+            pf_http_response_add(b, (const char *)&ch, 1);
             continue;
         }
         if (json)
-            log_add(b, "\\", 1);
+            pf_http_response_add(b, "\\", 1);
         char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-        log_add(b, esc, 4);
+        pf_http_response_add(b, esc, 4);
     }
 }
 
@@ -75,122 +57,122 @@ static bool log_absent(struct pf_http_log_text t)
 }
 
 /* A quoted field: "text", or "-" (combined) / null (json) when absent. */
-static void log_quoted(struct log_buf *b, struct pf_http_log_text t, bool json)
+static void log_quoted(struct pf_http_response *b, struct pf_http_log_text t, bool json)
 {
     if (log_absent(t)) {
-        log_str(b, json ? "null" : "\"-\"");
+        pf_http_response_str(b, json ? "null" : "\"-\"");
         return;
     }
-    log_add(b, "\"", 1);
+    pf_http_response_add(b, "\"", 1);
     log_escaped(b, t, json);
-    log_add(b, "\"", 1);
+    pf_http_response_add(b, "\"", 1);
 }
 
 /* "+hhmm" (combined) or "+hh:mm" (json) for the zone offset. */
-static void log_zone(struct log_buf *b, long gmtoff, bool colon)
+static void log_zone(struct pf_http_response *b, long gmtoff, bool colon)
 {
     unsigned long off = (unsigned long)(gmtoff < 0 ? -gmtoff : gmtoff) / 60;
 
-    log_add(b, gmtoff < 0 ? "-" : "+", 1);
+    pf_http_response_add(b, gmtoff < 0 ? "-" : "+", 1);
     log_uint(b, off / 60, 2);
     if (colon)
-        log_add(b, ":", 1);
+        pf_http_response_add(b, ":", 1);
     log_uint(b, off % 60, 2);
 }
 
 /* "HH:MM:SS" */
-static void log_clock(struct log_buf *b, const struct tm *tm)
+static void log_clock(struct pf_http_response *b, const struct tm *tm)
 {
     log_uint(b, (uint64_t)tm->tm_hour, 2);
-    log_add(b, ":", 1);
+    pf_http_response_add(b, ":", 1);
     log_uint(b, (uint64_t)tm->tm_min, 2);
-    log_add(b, ":", 1);
+    pf_http_response_add(b, ":", 1);
     log_uint(b, (uint64_t)tm->tm_sec, 2);
 }
 
 /* "[07/Dec/2026:08:47:15 +0000]" */
-static void log_time_clf(struct log_buf *b, const struct tm *tm)
+static void log_time_clf(struct pf_http_response *b, const struct tm *tm)
 {
     static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-    log_add(b, "[", 1);
+    pf_http_response_add(b, "[", 1);
     log_uint(b, (uint64_t)tm->tm_mday, 2);
-    log_add(b, "/", 1);
-    log_str(b, (unsigned)tm->tm_mon < 12 ? months[tm->tm_mon] : "???");
-    log_add(b, "/", 1);
+    pf_http_response_add(b, "/", 1);
+    pf_http_response_str(b, (unsigned)tm->tm_mon < 12 ? months[tm->tm_mon] : "???");
+    pf_http_response_add(b, "/", 1);
     log_uint(b, (uint64_t)(tm->tm_year + 1900), 4);
-    log_add(b, ":", 1);
+    pf_http_response_add(b, ":", 1);
     log_clock(b, tm);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     log_zone(b, tm->tm_gmtoff, false);
-    log_add(b, "]", 1);
+    pf_http_response_add(b, "]", 1);
 }
 
 /* "2026-12-07T08:47:15.123+00:00" (ISO 8601 / RFC 3339) */
-static void log_time_iso(struct log_buf *b, const struct tm *tm, int msec)
+static void log_time_iso(struct pf_http_response *b, const struct tm *tm, int msec)
 {
     log_uint(b, (uint64_t)(tm->tm_year + 1900), 4);
-    log_add(b, "-", 1);
+    pf_http_response_add(b, "-", 1);
     log_uint(b, (uint64_t)(tm->tm_mon + 1), 2);
-    log_add(b, "-", 1);
+    pf_http_response_add(b, "-", 1);
     log_uint(b, (uint64_t)tm->tm_mday, 2);
-    log_add(b, "T", 1);
+    pf_http_response_add(b, "T", 1);
     log_clock(b, tm);
-    log_add(b, ".", 1);
+    pf_http_response_add(b, ".", 1);
     log_uint(b, (uint64_t)(msec < 0 || msec > 999 ? 0 : msec), 3);
     log_zone(b, tm->tm_gmtoff, true);
 }
 
 /* Seconds with millisecond precision: "0.002". */
-static void log_seconds(struct log_buf *b, int64_t ms)
+static void log_seconds(struct pf_http_response *b, int64_t ms)
 {
     uint64_t v = ms < 0 ? 0 : (uint64_t)ms;
 
     log_uint(b, v / 1000, 1);
-    log_add(b, ".", 1);
+    pf_http_response_add(b, ".", 1);
     log_uint(b, v % 1000, 3);
 }
 
-static void log_combined(struct log_buf *b, const struct pf_http_log_entry *e)
+static void log_combined(struct pf_http_response *b, const struct pf_http_log_entry *e)
 {
-    log_str(b, e->client);
-    log_str(b, " - - ");
+    pf_http_response_str(b, e->client);
+    pf_http_response_str(b, " - - ");
     log_time_clf(b, &e->tm);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     log_quoted(b, e->line, false);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     log_uint(b, (uint64_t)e->status, 1);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     if (e->body_bytes == 0)
-        log_add(b, "-", 1);
+        pf_http_response_add(b, "-", 1);
     else
         log_uint(b, e->body_bytes, 1);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     log_quoted(b, e->referer, false);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     log_quoted(b, e->user_agent, false);
-    log_add(b, " ", 1);
+    pf_http_response_add(b, " ", 1);
     log_seconds(b, e->duration_ms);
 }
 
 /* ,"key": */
-static void log_key(struct log_buf *b, const char *key)
+static void log_key(struct pf_http_response *b, const char *key)
 {
-    log_str(b, ",\"");
-    log_str(b, key);
-    log_str(b, "\":");
+    pf_http_response_str(b, ",\"");
+    pf_http_response_str(b, key);
+    pf_http_response_str(b, "\":");
 }
 
-static void log_json(struct log_buf *b, const struct pf_http_log_entry *e)
+static void log_json(struct pf_http_response *b, const struct pf_http_log_entry *e)
 {
     struct pf_http_log_text method, target, protocol;
     struct pf_http_log_text client = {e->client, strlen(e->client)};
 
     pf_http_log_split(e->line, &method, &target, &protocol);
-    log_str(b, "{\"time\":\"");
+    pf_http_response_str(b, "{\"time\":\"");
     log_time_iso(b, &e->tm, e->msec);
-    log_add(b, "\"", 1);
+    pf_http_response_add(b, "\"", 1);
     log_key(b, "remote_addr");
     log_quoted(b, client, true);
     log_key(b, "request");
@@ -215,7 +197,7 @@ static void log_json(struct log_buf *b, const struct pf_http_log_entry *e)
     log_seconds(b, e->duration_ms);
     log_key(b, "connection_requests");
     log_uint(b, e->connection_requests < 0 ? 0 : (uint64_t)e->connection_requests, 1);
-    log_add(b, "}", 1);
+    pf_http_response_add(b, "}", 1);
 }
 
 int pf_http_log_format_parse(const char *name)
@@ -230,8 +212,9 @@ int pf_http_log_format_parse(const char *name)
 size_t pf_http_log_line(enum pf_http_log_format f, const struct pf_http_log_entry *e, char *out,
                         size_t size)
 {
-    struct log_buf b = {out, 0, size - 1}; /* room for the '\n' */
+    struct pf_http_response b;
 
+    pf_http_response_init(&b, out, size - 1); /* room for the '\n' */
     if (f == PF_HTTP_LOG_JSON)
         log_json(&b, e);
     else
