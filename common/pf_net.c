@@ -145,17 +145,11 @@ int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t
 
 enum pf_io pf_net_send_all_until(int fd, const void *buf, size_t len, int64_t deadline_ms)
 {
-    return pf_net_send_flags_until(fd, buf, len, 0, deadline_ms);
+    return pf_net_send_flags_until(fd, buf, len, 0, deadline_ms, NULL);
 }
 
 enum pf_io pf_net_send_flags_until(int fd, const void *buf, size_t len, int flags,
-                                   int64_t deadline_ms)
-{
-    return pf_net_send_counted_until(fd, buf, len, flags, deadline_ms, NULL);
-}
-
-enum pf_io pf_net_send_counted_until(int fd, const void *buf, size_t len, int flags,
-                                     int64_t deadline_ms, size_t *sent)
+                                   int64_t deadline_ms, size_t *sent)
 {
     const char *p = buf;
     size_t done = 0;
@@ -241,13 +235,8 @@ enum pf_io pf_net_recv_exact(int fd, void *buf, size_t len, int timeout_ms, size
  * the socket to drain, not the whole transfer: a large file to a slow but
  * live client is fine, a client that stops reading is cut after
  * idle_timeout_ms without progress. A file that shrank gives PF_IO_EOF. */
-enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms)
-{
-    return pf_net_sendfile_counted(sock, fd, offset, len, idle_timeout_ms, NULL);
-}
-
-enum pf_io pf_net_sendfile_counted(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms,
-                                   off_t *sent)
+enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms,
+                           off_t *sent)
 {
     off_t done = 0;
     enum pf_io io = PF_IO_OK;

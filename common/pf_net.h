@@ -53,24 +53,18 @@ int pf_net_connect(const struct pf_addr *addr, int timeout_ms, char *err, size_t
 enum pf_io pf_net_send_all_until(int fd, const void *buf, size_t len, int64_t deadline_ms);
 
 /* send_all with extra send() flags (MSG_MORE: more follows, hold the
- * segment; the next send or sendfile completes it). */
+ * segment; the next send or sendfile completes it). *sent (may be NULL)
+ * says how many bytes went out, also when it fails: what a client really
+ * got. errno is the failure's when PF_IO_ERROR is returned. */
 enum pf_io pf_net_send_flags_until(int fd, const void *buf, size_t len, int flags,
-                                   int64_t deadline_ms);
-
-/* pf_net_send_flags_until that tells in *sent (may be NULL) how many
- * bytes went out, also when it fails: what a client really got. errno
- * is the failure's when PF_IO_ERROR is returned. */
-enum pf_io pf_net_send_counted_until(int fd, const void *buf, size_t len, int flags,
-                                     int64_t deadline_ms, size_t *sent);
+                                   int64_t deadline_ms, size_t *sent);
 
 /* sendfile() len bytes of fd from offset to the socket; idle_timeout_ms
- * bounds each wait without progress (negative = none). */
-enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms);
-
-/* pf_net_sendfile that tells in *sent (may be NULL) how many bytes went
- * out, also when it fails (PF_IO_EOF: the file ended early). */
-enum pf_io pf_net_sendfile_counted(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms,
-                                   off_t *sent);
+ * bounds each wait without progress (negative = none). *sent (may be
+ * NULL) says how many bytes went out, also when it fails (PF_IO_EOF: the
+ * file ended early). */
+enum pf_io pf_net_sendfile(int sock, int fd, off_t offset, off_t len, int idle_timeout_ms,
+                           off_t *sent);
 
 /* Receive exactly len bytes before deadline_ms; *got (may be NULL) says how
  * many arrived, also on EOF/timeout/error. */

@@ -293,7 +293,7 @@ static int http_read_head(struct http_conn *hc, size_t *head_len, bool wait_firs
 static bool http_send(struct http_conn *hc, const char *buf, size_t len, int flags)
 {
     int64_t deadline = pf_time_deadline(hc->h->cfg->client.write_timeout_ms);
-    enum pf_io io = pf_net_send_flags_until(hc->c->fd, buf, len, flags, deadline);
+    enum pf_io io = pf_net_send_flags_until(hc->c->fd, buf, len, flags, deadline, NULL);
 
     if (io != PF_IO_OK)
         pf_log_info("client %s: response not sent (%s)", hc->c->peer_text, pf_net_io_name(io));
@@ -385,13 +385,13 @@ static bool http_send_body(struct http_conn *hc, struct pf_http_response *b,
 
     if (f->body && (size_t)len <= b->cap - b->len) {
         pf_http_response_add(b, f->body + first, (size_t)len);
-        io = pf_net_send_counted_until(hc->c->fd, b->p, b->len, 0, deadline, &out);
+        io = pf_net_send_flags_until(hc->c->fd, b->p, b->len, 0, deadline, &out);
         body = out > head ? (off_t)(out - head) : 0;
     } else {
-        io = pf_net_send_counted_until(hc->c->fd, b->p, b->len, MSG_MORE, deadline, &out);
+        io = pf_net_send_flags_until(hc->c->fd, b->p, b->len, MSG_MORE, deadline, &out);
         if (io == PF_IO_OK)
-            io = pf_net_sendfile_counted(hc->c->fd, f->fd, first, len,
-                                         hc->h->cfg->client.write_timeout_ms, &body);
+            io = pf_net_sendfile(hc->c->fd, f->fd, first, len, hc->h->cfg->client.write_timeout_ms,
+                                 &body);
     }
     *sent = (uint64_t)body;
     if (io != PF_IO_OK)

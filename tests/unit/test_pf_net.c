@@ -374,14 +374,14 @@ static void test_send_counted(void **state)
     size_t sent = 1;
 
     assert_non_null(out);
-    assert_int_equal(pf_net_send_counted_until(p->fd[0], out, BIG_LEN, 0,
-                                               pf_time_deadline(STALL_MS), &sent),
+    assert_int_equal(pf_net_send_flags_until(p->fd[0], out, BIG_LEN, 0, pf_time_deadline(STALL_MS),
+                                             &sent),
                      PF_IO_TIMEOUT);
     assert_true(sent > 0 && sent < BIG_LEN);
-    assert_int_equal(pf_net_send_counted_until(p->fd[0], out, 0, 0, -1, &sent), PF_IO_OK);
+    assert_int_equal(pf_net_send_flags_until(p->fd[0], out, 0, 0, -1, &sent), PF_IO_OK);
     assert_int_equal(sent, 0);
     close_peer(p);
-    assert_int_equal(pf_net_send_counted_until(p->fd[0], out, BIG_LEN, 0, -1, &sent), PF_IO_ERROR);
+    assert_int_equal(pf_net_send_flags_until(p->fd[0], out, BIG_LEN, 0, -1, &sent), PF_IO_ERROR);
     assert_true(errno == EPIPE || errno == ECONNRESET);
     assert_true(sent < BIG_LEN);
     free(out);
@@ -411,12 +411,10 @@ static void test_sendfile_counted(void **state)
     assert_int_equal(ftruncate(fd, BIG_LEN), 0);
     /* as a worker's connections are: sendfile must not block */
     assert_int_equal(fcntl(p->fd[0], F_SETFL, fcntl(p->fd[0], F_GETFL) | O_NONBLOCK), 0);
-    assert_int_equal(pf_net_sendfile_counted(p->fd[0], fd, 0, BIG_LEN, STALL_MS, &sent),
-                     PF_IO_TIMEOUT);
+    assert_int_equal(pf_net_sendfile(p->fd[0], fd, 0, BIG_LEN, STALL_MS, &sent), PF_IO_TIMEOUT);
     assert_true(sent > 0 && sent < (off_t)BIG_LEN);
     close_peer(p);
-    assert_int_equal(pf_net_sendfile_counted(p->fd[0], fd, 0, BIG_LEN, STALL_MS, &sent),
-                     PF_IO_ERROR);
+    assert_int_equal(pf_net_sendfile(p->fd[0], fd, 0, BIG_LEN, STALL_MS, &sent), PF_IO_ERROR);
     close(fd);
 }
 

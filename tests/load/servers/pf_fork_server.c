@@ -85,7 +85,7 @@ static bool send_head(int fd, int status, const char *reason, long long length, 
     if (n < 0 || (size_t)n >= sizeof(head))
         return false;
     return pf_net_send_flags_until(fd, head, (size_t)n, more ? MSG_MORE : 0,
-                                   pf_time_deadline(SEND_IDLE_MS)) == PF_IO_OK;
+                                   pf_time_deadline(SEND_IDLE_MS), NULL) == PF_IO_OK;
 }
 
 /* An error response with a one-line body; keeps the connection if asked. */
@@ -204,7 +204,7 @@ static bool handle_request(int fd, char *head)
     bool ok = send_head(fd, 200, "OK", (long long)st.st_size, keep_alive, "", NULL,
                         !head_only && st.st_size > 0);
     if (ok && !head_only && st.st_size > 0)
-        ok = pf_net_sendfile(fd, file, 0, st.st_size, SEND_IDLE_MS) == PF_IO_OK;
+        ok = pf_net_sendfile(fd, file, 0, st.st_size, SEND_IDLE_MS, NULL) == PF_IO_OK;
     close(file);
     return ok && keep_alive;
 }
