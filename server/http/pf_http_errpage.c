@@ -23,11 +23,12 @@ static int errpage_read(int fd, struct pf_http_errpage *pg, char *why, size_t wh
         snprintf(why, whylen, "%s", strerror(errno));
         return -1;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size > PF_HTTP_ERROR_PAGE_FILE_MAX) {
-        if (!S_ISREG(st.st_mode))
-            snprintf(why, whylen, "not a regular file");
-        else
-            snprintf(why, whylen, "more than %d bytes", PF_HTTP_ERROR_PAGE_FILE_MAX);
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file");
+        return -1;
+    }
+    if (st.st_size > PF_HTTP_ERROR_PAGE_FILE_MAX) {
+        snprintf(why, whylen, "more than %d bytes", PF_HTTP_ERROR_PAGE_FILE_MAX);
         return -1;
     }
     cap = (size_t)st.st_size + 1; /* the extra byte sees a file that grew */
